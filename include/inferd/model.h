@@ -1,0 +1,84 @@
+// Model: a loaded, immutable estimator that answers predict / predict_proba / transform
+// on a dense row-major matrix of doubles.
+//
+// Thread safety: a Model is immutable after construction; every const method may be called
+// concurrently from any number of threads without locking. Runtimes that need scratch space
+// use thread_local buffers, never members.
+#ifndef INFERD_MODEL_H_
+#define INFERD_MODEL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "inferd/status.h"
+
+namespace inferd {
+
+// A class label with the type it had in Python (numpy int64 -> kInt, float64 -> kFloat,
+// bool -> kBool, str / numpy.str_ -> kString).
+struct Label {
+  enum class Type { kInt, kFloat, kBool, kString };
+  Type type = Type::kInt;
+  int64_t i = 0;
+  double f = 0.0;
+  bool b = false;
+  std::string s;
+  // The label rendered as a JSON value exactly as Flask's jsonify would print it
+  // (e.g. `1`, `1.5`, `true`, `"setosa"`). Filled by the adapter that builds the model, so
+  // the request path never formats labels.
+  std::string json;
+  // The label as a JSON object key (`"1"`, `"1.5"`, `"true"`, `"setosa"`): str(label) in
+  // Python terms except that bools are `true`/`false`. Used for {"probabilities": {...}}.
+  std::string json_key;
+
+  static Label Int(int64_t v);
+  static Label Float(double v);
+  static Label Bool(bool v);
+  static Label String(std::string v);
+};
+
+enum class ModelKind { kClassifier, kRegressor, kTransformer };
+
+class Model {
+ public:
+  Model() = default;
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+  virtual ~Model() = default;
+
+  virtual ModelKind kind() const = 0;
+  // Number of input columns every row must have.
+  virtual size_t n_features() const = 0;
+  // Regressor: number of targets (1 for the usual single-target model).
+  // Transformer: width of a transformed row. Classifier: classes().size().
+  virtual size_t n_outputs() const = 0;
+  // Classifier: the labels in sklearn's `classes_` order. Empty for other kinds.
+  virtual const std::vector<Label>& classes() const = 0;
+  // True if PredictProba is available (sklearn's hasattr(model, 'predict_proba')).
+  virtual bool has_proba() const { return false; }
+  // True if NaN inputs mean "missing" for this model (otherwise callers reject NaN).
+  virtual bool accepts_missing() const { return false; }
+  // One line for logs and metadata, e.g. "Pipeline(StandardScaler, LogisticRegression[multinomial])".
+  virtual std::string Describe() const = 0;
+
+  // All methods below:
+  // REQUIRES: x points to n_rows * n_features() finite doubles (NaN only if accepts_missing()),
+  //           `out` has room for the documented number of values.
+  // Return a non-OK Status only when the operation does not apply to this kind of model.
+
+  // Classifier: out[r] = index into classes() of the predicted label (n_rows values).
+  virtual Status PredictClass(const double* x, size_t n_rows, int32_t* out) const;
+  // Regressor: out[r * n_outputs() + t] = prediction for target t (n_rows * n_outputs()).
+  virtual Status PredictValue(const double* x, size_t n_rows, double* out) const;
+  // Classifier with has_proba(): out[r * classes().size() + k] = P(classes()[k] | row r).
+  virtual Status PredictProba(const double* x, size_t n_rows, double* out) const;
+  // Transformer: out[r * n_outputs() + j] (n_rows * n_outputs()).
+  virtual Status Transform(const double* x, size_t n_rows, double* out) const;
+};
+
+}  // namespace inferd
+
+#endif  // INFERD_MODEL_H_

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything inferd needs to build, serve and test, from Debian's apt only.
+# Idempotent: packages already present are skipped by apt. Run as root (or with sudo available).
+set -euo pipefail
+
+PKGS=(
+  # build
+  build-essential cmake ninja-build pkg-config git ca-certificates curl
+  # C++ libraries
+  libboost-dev libboost-system-dev libsimdjson-dev libfmt-dev zlib1g-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests: Debian's Python stack (no PyPI), parity against real scikit-learn
+  python3 python3-sklearn python3-numpy python3-joblib python3-pytest python3-requests
+  # metrics validation and load tools
+  prometheus wrk
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup: all packages present" >&2

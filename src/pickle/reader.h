@@ -1,0 +1,54 @@
+// Safe pickle / joblib reader: bytes -> Value tree, never executing anything.
+//
+// Handles (sklearn-model-files.md): joblib.dump files (raw, zlib `compress=N`, gzip; other
+// compressors detected by magic and refused clearly unless supported), NumpyArrayWrapper
+// with spliced raw data, alignment padding and nested object-array pickles; pickle.dump
+// protocols 2..5; numpy `_reconstruct`, `scalar`, `_frombuffer` (numpy.core and numpy._core
+// spellings), dtype descriptors incl. structured and subarray dtypes; `_codecs.encode`,
+// builtins/__builtin__ bytes, bytearray, slice, set, frozenset.
+//
+// GLOBAL policy: an explicit deny-list (os, posix, nt, subprocess, sys, builtins
+// eval/exec/getattr/..., importlib, pickle, shutil, socket, runpy, code, ...) is refused with
+// "forbidden global 'posix.system' at byte N"; allowed are the interpreted numpy/joblib
+// tokens, numpy scalar type objects, a few opaque helpers (numpy.random pickling helpers,
+// functools.partial, collections.OrderedDict) and the prefixes `sklearn.` and `xgboost.`;
+// anything else is "unknown global 'x.y' at byte N".
+//
+// Every size is bounded: stack, memo, nesting depth, container sizes, array bytes (must be
+// available in the remaining input; prod(shape)*itemsize overflow-checked), dtype field
+// offsets within the record, decompressed size.
+//
+// Thread safety: the functions are reentrant; no global state.
+#ifndef INFERD_PICKLE_READER_H_
+#define INFERD_PICKLE_READER_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "inferd/status.h"
+#include "pickle/value.h"
+
+namespace inferd::pickle {
+
+struct ReadLimits {
+  size_t max_decompressed_bytes = size_t{8} << 30;
+  size_t max_expansion_ratio = 1000;  // decompressed <= ratio * compressed (+1 MiB slack)
+  size_t max_stack = 1 << 20;
+  size_t max_memo = 1 << 22;
+  size_t max_depth = 256;             // container / nested-pickle nesting
+  size_t max_nested_pickles = 1 << 16;
+};
+
+// Decompresses if needed (detected by magic bytes, never by name) and interprets the
+// pickle stream. Errors: one line naming the reason and, where meaningful, the byte offset
+// in the (decompressed) stream, e.g. "truncated file: BINUNICODE needs 120 bytes at byte 96".
+StatusOr<ValuePtr> ReadPickle(std::string_view bytes, const ReadLimits& limits = {});
+
+// Reads the whole file then calls ReadPickle. The error message is NOT prefixed with the
+// path (the caller does that).
+StatusOr<ValuePtr> ReadPickleFile(const std::string& path, const ReadLimits& limits = {});
+
+}  // namespace inferd::pickle
+
+#endif  // INFERD_PICKLE_READER_H_
