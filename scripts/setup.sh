@@ -7,7 +7,8 @@ PKGS=(
   # build
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   # C++ libraries
-  libboost-dev libboost-system-dev libsimdjson-dev libfmt-dev zlib1g-dev
+  libboost-dev libboost-system-dev libsimdjson-dev libfmt-dev libcli11-dev
+  zlib1g-dev libbz2-dev liblzma-dev liblz4-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tests: Debian's Python stack (no PyPI), parity against real scikit-learn
   python3 python3-sklearn python3-numpy python3-joblib python3-pytest python3-requests

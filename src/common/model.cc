@@ -1,0 +1,58 @@
+// Default implementations of the Model operations that do not apply to every kind, and the
+// Label constructors (which pre-render the JSON forms once, at load time).
+#include "inferd/model.h"
+
+#include "common/json_number.h"
+
+namespace inferd {
+
+Label Label::Int(int64_t v) {
+  Label l;
+  l.type = Type::kInt;
+  l.i = v;
+  AppendInt(v, &l.json);
+  AppendJsonString(l.json, &l.json_key);
+  return l;
+}
+
+Label Label::Float(double v) {
+  Label l;
+  l.type = Type::kFloat;
+  l.f = v;
+  AppendPythonFloat(v, &l.json);
+  AppendJsonString(l.json, &l.json_key);
+  return l;
+}
+
+Label Label::Bool(bool v) {
+  Label l;
+  l.type = Type::kBool;
+  l.b = v;
+  l.json = v ? "true" : "false";
+  AppendJsonString(l.json, &l.json_key);
+  return l;
+}
+
+Label Label::String(std::string v) {
+  Label l;
+  l.type = Type::kString;
+  AppendJsonString(v, &l.json);
+  l.json_key = l.json;
+  l.s = std::move(v);
+  return l;
+}
+
+Status Model::PredictClass(const double*, size_t, int32_t*) const {
+  return Status::FailedPrecondition("this model is not a classifier");
+}
+Status Model::PredictValue(const double*, size_t, double*) const {
+  return Status::FailedPrecondition("this model is not a regressor");
+}
+Status Model::PredictProba(const double*, size_t, double*) const {
+  return Status::FailedPrecondition("this model has no predict_proba");
+}
+Status Model::Transform(const double*, size_t, double*) const {
+  return Status::FailedPrecondition("this model is not a transformer");
+}
+
+}  // namespace inferd
