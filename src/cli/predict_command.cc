@@ -1,0 +1,149 @@
+#include "cli/predict_command.h"
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/rows_file.h"
+#include "common/json_number.h"
+#include "inferd/loader.h"
+#include "inferd/model.h"
+
+namespace inferd::cli {
+namespace {
+
+struct PredictOptions {
+  std::string model;
+  std::string input;
+  std::string output = "predict";
+};
+
+// Exit codes: 0 ok, 1 bad input rows / unsupported output, 2 model could not be loaded.
+int Fail(int code, const std::string& message) {
+  std::fprintf(stderr, "inferd: %s\n", message.c_str());
+  return code;
+}
+
+void AppendRow(const double* v, size_t n, std::string* out) {
+  out->push_back('[');
+  for (size_t j = 0; j < n; ++j) {
+    if (j) out->append(", ");
+    AppendPythonFloat(v[j], out);
+  }
+  out->push_back(']');
+}
+
+int RunPredict(const PredictOptions& o) {
+  StatusOr<std::shared_ptr<const Model>> loaded = LoadModelFile(o.model);
+  if (!loaded.ok()) return Fail(2, loaded.status().message());
+  const Model& model = **loaded;
+
+  StatusOr<Rows> rows = ReadRowsFile(o.input);
+  if (!rows.ok()) return Fail(1, rows.status().message());
+  if (rows->n_cols != model.n_features()) {
+    return Fail(1, o.input + ": rows have " + std::to_string(rows->n_cols) + " values, the model expects " +
+                       std::to_string(model.n_features()) + " features");
+  }
+  if (!model.accepts_missing()) {
+    for (size_t i = 0; i < rows->values.size(); ++i) {
+      if (std::isnan(rows->values[i])) {
+        return Fail(1, o.input + ": row " + std::to_string(i / rows->n_cols) + " column " +
+                           std::to_string(i % rows->n_cols) + " is missing (NaN) and this model does not accept missing values");
+      }
+    }
+  }
+  const size_t n = rows->n_rows;
+  const double* x = rows->values.data();
+  std::string out;
+  out.reserve(n * 24 + 64);
+
+  if (o.output == "predict") {
+    out.append("{\"predictions\": [");
+    if (model.kind() == ModelKind::kClassifier) {
+      std::vector<int32_t> idx(n);
+      Status s = model.PredictClass(x, n, idx.data());
+      if (!s.ok()) return Fail(1, s.message());
+      const auto& classes = model.classes();
+      for (size_t r = 0; r < n; ++r) {
+        if (r) out.append(", ");
+        out.append(classes.at(static_cast<size_t>(idx[r])).json);
+      }
+    } else if (model.kind() == ModelKind::kRegressor) {
+      const size_t k = model.n_outputs();
+      std::vector<double> v(n * k);
+      Status s = model.PredictValue(x, n, v.data());
+      if (!s.ok()) return Fail(1, s.message());
+      for (size_t r = 0; r < n; ++r) {
+        if (r) out.append(", ");
+        if (k == 1) AppendPythonFloat(v[r], &out);
+        else AppendRow(&v[r * k], k, &out);
+      }
+    } else {
+      return Fail(1, "this model is a transformer: use --output transform");
+    }
+    out.append("]}");
+  } else if (o.output == "proba") {
+    if (!model.has_proba()) return Fail(1, "this model has no predict_proba");
+    const auto& classes = model.classes();
+    const size_t k = classes.size();
+    std::vector<double> p(n * k);
+    Status s = model.PredictProba(x, n, p.data());
+    if (!s.ok()) return Fail(1, s.message());
+    out.append("{\"probabilities\": [");
+    for (size_t r = 0; r < n; ++r) {
+      if (r) out.append(", ");
+      AppendRow(&p[r * k], k, &out);
+    }
+    out.append("], \"classes\": [");
+    for (size_t c = 0; c < k; ++c) {
+      if (c) out.append(", ");
+      out.append(classes[c].json);
+    }
+    out.append("]}");
+  } else if (o.output == "transform") {
+    if (model.kind() != ModelKind::kTransformer) return Fail(1, "this model is not a transformer");
+    const size_t k = model.n_outputs();
+    std::vector<double> v(n * k);
+    Status s = model.Transform(x, n, v.data());
+    if (!s.ok()) return Fail(1, s.message());
+    out.append("{\"transform\": [");
+    for (size_t r = 0; r < n; ++r) {
+      if (r) out.append(", ");
+      AppendRow(&v[r * k], k, &out);
+    }
+    out.append("]}");
+  } else {
+    return Fail(1, "unknown --output '" + o.output + "' (predict, proba or transform)");
+  }
+  out.push_back('\n');
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+void AddPredictCommand(CLI::App& app) {
+  auto opts = std::make_shared<PredictOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "predict",
+      "Predict offline for a file of rows and print JSON to stdout (a CI check before deploying a model).\n"
+      "Exit status: 0 ok, 1 bad rows or output kind, 2 the model cannot be loaded.");
+  cmd->add_option("--model,-m", opts->model, "Path of the model file (joblib.dump or pickle.dump of a scikit-learn estimator)")
+      ->required()
+      ->envname("INFERD_MODEL");
+  cmd->add_option("--input,-i", opts->input,
+                  "Rows to predict: a JSON array of rows ([[...], ...] or {\"instances\": [...]}) or CSV "
+                  "(an optional header line is skipped)")
+      ->required();
+  cmd->add_option("--output,-o", opts->output,
+                  "predict -> {\"predictions\": [...]}; proba -> {\"probabilities\": [[...]], \"classes\": [...]} "
+                  "(columns in the order of classes, as sklearn's predict_proba); transform -> {\"transform\": [[...]]} "
+                  "for a pipeline ending in a transformer")
+      ->check(CLI::IsMember({"predict", "proba", "transform"}))
+      ->capture_default_str();
+  cmd->callback([opts]() { std::exit(RunPredict(*opts)); });
+}
+
+}  // namespace inferd::cli
