@@ -1,0 +1,85 @@
+# syntax=docker/dockerfile:1
+# inferd container image: a static C++ server that serves a scikit-learn model.pkl.
+#
+#   docker build -t inferd .                                   # iris example model baked in
+#   docker build --build-arg MODEL=models/model.pkl -t my-model-server .   # your model baked in
+#   docker build --target server -t inferd-server .            # no model: mount one (volume or
+#                                                              # Kubernetes image volume)
+#   docker build --target model --build-arg MODEL=... -t my-model:1 .      # the model alone, as
+#                                                              # an OCI image for an image volume
+# Offline on this machine: buildah bud --isolation chroot --pull=never --format docker ...
+# (scripts/container-tools.sh makes the debian:bookworm-slim base image locally).
+#
+# BUILD_IMAGE is a build argument so CI can pin the base by digest
+# (--build-arg BUILD_IMAGE=docker.io/library/debian:bookworm-slim@sha256:...); the runtime stages
+# are FROM scratch and have no base to pin.
+ARG BUILD_IMAGE=docker.io/library/debian:bookworm-slim
+
+# ---------------------------------------------------------------------------------------------
+# build: compiles inferd with the Debian packages scripts/setup.sh installs (build deps only),
+# CMake Release, INFERD_STATIC=ON, no tests/benchmarks; stripped. The binary and whatever shared
+# libraries it still needs (none when the static link succeeds) are staged under /rootfs so the
+# scratch runtime holds exactly those files and nothing else.
+FROM ${BUILD_IMAGE} AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      build-essential cmake ninja-build pkg-config \
+      libboost-dev libboost-system-dev libsimdjson-dev libfmt-dev libcli11-dev \
+      zlib1g-dev libbz2-dev liblzma-dev liblz4-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# Only what the server build needs: bench/ and tests/ are left out, so CMake skips them.
+COPY CMakeLists.txt ./
+COPY include/ include/
+COPY src/ src/
+RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DINFERD_STATIC=ON \
+      -DINFERD_BUILD_TESTS=OFF -DINFERD_BUILD_BENCHMARKS=OFF \
+ && ninja -C /build inferd \
+ && strip --strip-all /build/bin/inferd \
+ && install -D -m 0755 /build/bin/inferd /rootfs/usr/local/bin/inferd \
+ && { ldd /build/bin/inferd 2>/dev/null | grep -o '/[^ ]*' || true; } \
+      | while read -r lib; do cp --parents -L "$lib" /rootfs/; done \
+ && /rootfs/usr/local/bin/inferd --help >/dev/null
+
+# ---------------------------------------------------------------------------------------------
+# model: the model file alone, at /model.pkl, as its own OCI image. Mounted read-only into the
+# pod with a Kubernetes image volume (>= 1.33), a new model ships without a new server image.
+FROM scratch AS model
+ARG MODEL=examples/iris/model.pkl
+COPY ${MODEL} /model.pkl
+
+# ---------------------------------------------------------------------------------------------
+# server: the runtime without a model. scratch: no shell, no package manager, no libc beyond
+# what the binary links. The model comes from a volume at INFERD_MODEL.
+FROM scratch AS server
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG CREATED=unknown
+ARG SOURCE=https://github.com/inferd/inferd
+LABEL org.opencontainers.image.title="inferd" \
+      org.opencontainers.image.description="Serves a scikit-learn model.pkl over HTTP (POST /predict) without Python" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.source="${SOURCE}"
+COPY --from=build /rootfs/ /
+# 12-factor configuration; every flag of `inferd serve` has an INFERD_* variable.
+ENV INFERD_HOST=0.0.0.0 \
+    INFERD_PORT=8080 \
+    INFERD_MODEL=/models/model.pkl
+EXPOSE 8080
+# Numeric, so runAsNonRoot can verify it without an /etc/passwd; matches the chart's runAsUser.
+USER 65532:65532
+# No shell or curl in the image: the binary probes itself. Docker-format images only (OCI
+# images drop HEALTHCHECK); Kubernetes ignores it and uses the chart's probes.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["/usr/local/bin/inferd", "probe", "http://127.0.0.1:8080/readyz"]
+ENTRYPOINT ["/usr/local/bin/inferd"]
+CMD ["serve"]
+
+# ---------------------------------------------------------------------------------------------
+# baked (default): the server with the model copied in at build time (--build-arg MODEL=path),
+# the reference tutorial's way. Last stage, so a plain `docker build` produces it.
+FROM server AS baked
+ARG MODEL=examples/iris/model.pkl
+COPY --chown=0:0 --chmod=0444 ${MODEL} /models/model.pkl

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# One command from a fresh machine to a running server: installs what is needed (Debian
+# packages), builds inferd, and serves the bundled iris model on http://127.0.0.1:8080.
+# Try it:  curl -s -X POST 127.0.0.1:8080/predict -d '{"features": [5.1, 3.5, 1.4, 0.2]}'
+# Override with env: INFERD_MODEL=path/to/model.pkl INFERD_PORT=9000 ./scripts/serve.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+./scripts/build.sh
+export INFERD_MODEL="${INFERD_MODEL:-examples/iris/model.pkl}"
+export INFERD_HOST="${INFERD_HOST:-127.0.0.1}"
+export INFERD_PORT="${INFERD_PORT:-8080}"
+exec "${INFERD_BUILD_DIR:-build}/bin/inferd" serve "$@"

@@ -1,0 +1,263 @@
+#include "json/predict_codec.h"
+
+#include <cmath>
+#include <limits>
+
+#include <simdjson.h>
+
+#include "common/json_number.h"
+
+namespace inferd {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+// Per-thread parser and padded copy of the body: simdjson needs SIMDJSON_PADDING readable
+// bytes past the end; copying a request body (typically < 1 KiB) is cheaper than a
+// reallocation of the caller's buffer and keeps the API a plain string_view.
+thread_local od::parser t_parser;
+thread_local std::string t_padded;
+
+// Where a value sits in the request, rendered only when an error is reported.
+struct Where {
+  bool batch = false;
+  size_t row = 0;
+
+  std::string Row() const {
+    return batch ? "instances[" + std::to_string(row) + "]" : std::string("features");
+  }
+  std::string Cell(size_t col) const { return Row() + "[" + std::to_string(col) + "]"; }
+};
+
+Status Malformed(simdjson::error_code e) {
+  return Status::InvalidArgument(std::string("malformed JSON: ") + simdjson::error_message(e));
+}
+
+const char* TypeName(od::json_type t) {
+  switch (t) {
+    case od::json_type::array: return "array";
+    case od::json_type::object: return "object";
+    case od::json_type::number: return "number";
+    case od::json_type::string: return "string";
+    case od::json_type::boolean: return "boolean";
+    case od::json_type::null: return "null";
+  }
+  return "unknown";
+}
+
+bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+Status DecodeNumber(od::value& v, const Where& where, size_t col, bool allow_missing, double* out) {
+  od::json_type type;
+  if (v.type().get(type) != simdjson::SUCCESS) {
+    // Not a JSON value at all. Python's json.dumps writes NaN/Infinity as bare words, so name
+    // them: they are the likeliest way a client sends a non-finite number.
+    std::string_view token;
+    if (v.raw_json_token().get(token) == simdjson::SUCCESS) {
+      if (StartsWith(token, "NaN")) {
+        if (allow_missing) {
+          *out = std::numeric_limits<double>::quiet_NaN();
+          return Status::Ok();
+        }
+        return Status::InvalidArgument(where.Cell(col) + " is NaN, which this model does not accept");
+      }
+      if (StartsWith(token, "Infinity") || StartsWith(token, "-Infinity")) {
+        return Status::InvalidArgument(where.Cell(col) + " is Infinity, which is not allowed");
+      }
+    }
+    return Status::InvalidArgument("malformed JSON: " + where.Cell(col) + " is not a valid JSON value");
+  }
+  if (type == od::json_type::number) {
+    double d;
+    if (v.get_double().get(d) != simdjson::SUCCESS || !std::isfinite(d)) {
+      return Status::InvalidArgument(where.Cell(col) + " is not a finite number");
+    }
+    *out = d;
+    return Status::Ok();
+  }
+  if (type == od::json_type::null && allow_missing) {
+    *out = std::numeric_limits<double>::quiet_NaN();
+    return Status::Ok();
+  }
+  return Status::InvalidArgument(where.Cell(col) + " is not a number (got " + TypeName(type) + ")");
+}
+
+Status DecodeRow(od::value& v, const Where& where, const DecodeOptions& options, std::vector<double>* x) {
+  od::json_type type;
+  if (auto e = v.type().get(type)) return Malformed(e);
+  if (type != od::json_type::array) {
+    return Status::InvalidArgument(where.Row() + " must be an array of numbers (got " + TypeName(type) + ")");
+  }
+  od::array arr;
+  if (auto e = v.get_array().get(arr)) return Malformed(e);
+  size_t count = 0;
+  for (auto elem_r : arr) {
+    od::value elem;
+    if (auto e = elem_r.get(elem)) return Malformed(e);
+    // Values past the expected width are only counted, so the error can say how many came.
+    if (count < options.n_features) {
+      double d;
+      INFERD_RETURN_IF_ERROR(DecodeNumber(elem, where, count, options.allow_missing, &d));
+      x->push_back(d);
+    }
+    ++count;
+  }
+  if (count != options.n_features) {
+    std::string msg = where.batch ? where.Row() + ": " : std::string();
+    msg += "expected " + std::to_string(options.n_features) + " features, got " + std::to_string(count);
+    return Status::InvalidArgument(std::move(msg));
+  }
+  return Status::Ok();
+}
+
+Status DecodeBatch(od::value& v, const DecodeOptions& options, PredictRequest* out) {
+  od::json_type type;
+  if (auto e = v.type().get(type)) return Malformed(e);
+  if (type != od::json_type::array) {
+    return Status::InvalidArgument(std::string("instances must be an array of rows (got ") + TypeName(type) + ")");
+  }
+  od::array arr;
+  if (auto e = v.get_array().get(arr)) return Malformed(e);
+  Where where{true, 0};
+  for (auto row_r : arr) {
+    od::value row;
+    if (auto e = row_r.get(row)) return Malformed(e);
+    if (where.row >= options.max_rows) {
+      return Status::ResourceExhausted("instances has more than " + std::to_string(options.max_rows) +
+                                       " rows (the server's --max-batch-rows)");
+    }
+    INFERD_RETURN_IF_ERROR(DecodeRow(row, where, options, &out->x));
+    ++where.row;
+  }
+  if (where.row == 0) return Status::InvalidArgument("instances is empty");
+  out->n_rows = where.row;
+  return Status::Ok();
+}
+
+void AppendLabelOrValue(const Model& model, const PredictResult& r, size_t row, std::string* out) {
+  if (r.classes != nullptr) {
+    *out += model.classes()[static_cast<size_t>(r.classes[row])].json;
+    return;
+  }
+  size_t n_out = model.n_outputs();
+  const double* v = r.values + row * n_out;
+  if (n_out == 1) {
+    AppendPythonFloat(v[0], out);
+    return;
+  }
+  // Multi-target regressor: prediction.tolist()[row] is a list.
+  *out += '[';
+  for (size_t t = 0; t < n_out; ++t) {
+    if (t) *out += ',';
+    AppendPythonFloat(v[t], out);
+  }
+  *out += ']';
+}
+
+void AppendProbaObject(const Model& model, const double* p, std::string* out) {
+  const std::vector<Label>& classes = model.classes();
+  *out += '{';
+  for (size_t k = 0; k < classes.size(); ++k) {
+    if (k) *out += ',';
+    *out += classes[k].json_key;
+    *out += ':';
+    AppendPythonFloat(p[k], out);
+  }
+  *out += '}';
+}
+
+}  // namespace
+
+Status DecodePredictRequest(std::string_view body, const DecodeOptions& options, PredictRequest* out) {
+  out->Clear();
+  t_padded.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  t_padded.assign(body.data(), body.size());
+
+  od::document doc;
+  if (auto e = t_parser.iterate(t_padded.data(), t_padded.size(), t_padded.capacity()).get(doc)) {
+    return Malformed(e);
+  }
+  od::json_type type;
+  if (auto e = doc.type().get(type)) return Malformed(e);
+  if (type != od::json_type::object) {
+    return Status::InvalidArgument(std::string("request body must be a JSON object (got ") + TypeName(type) + ")");
+  }
+  od::object obj;
+  if (auto e = doc.get_object().get(obj)) return Malformed(e);
+
+  bool have_features = false, have_instances = false, have_proba = false;
+  for (auto field_r : obj) {
+    od::field field;
+    if (auto e = field_r.get(field)) return Malformed(e);
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return Malformed(e);
+    od::value& value = field.value();
+    if (key == "features") {
+      if (have_features) return Status::InvalidArgument("duplicate key \"features\"");
+      have_features = true;
+      out->x.reserve(options.n_features);
+      INFERD_RETURN_IF_ERROR(DecodeRow(value, Where{}, options, &out->x));
+      out->n_rows = 1;
+    } else if (key == "instances") {
+      if (have_instances) return Status::InvalidArgument("duplicate key \"instances\"");
+      have_instances = true;
+      out->batch = true;
+      INFERD_RETURN_IF_ERROR(DecodeBatch(value, options, out));
+    } else if (key == "proba") {
+      if (have_proba) return Status::InvalidArgument("duplicate key \"proba\"");
+      have_proba = true;
+      bool b;
+      if (value.get_bool().get(b) != simdjson::SUCCESS) {
+        return Status::InvalidArgument("\"proba\" must be true or false");
+      }
+      out->proba = b;
+    }
+    // Other keys are ignored, as the reference app ignores them (the value is skipped).
+  }
+  if (!doc.at_end()) return Status::InvalidArgument("malformed JSON: unexpected content after the request object");
+  if (have_features && have_instances) {
+    return Status::InvalidArgument("request has both \"features\" and \"instances\"; send one of them");
+  }
+  if (!have_features && !have_instances) {
+    return Status::InvalidArgument(
+        "request must have \"features\" (one row) or \"instances\" (a batch of rows)");
+  }
+  return Status::Ok();
+}
+
+void EncodeSinglePrediction(const Model& model, const PredictResult& r, std::string* out) {
+  *out += "{\"prediction\":";
+  AppendLabelOrValue(model, r, 0, out);
+  if (r.proba != nullptr) {
+    *out += ",\"probabilities\":";
+    AppendProbaObject(model, r.proba, out);
+  }
+  *out += "}\n";
+}
+
+void EncodeBatchPrediction(const Model& model, const PredictResult& r, std::string* out) {
+  *out += "{\"predictions\":[";
+  for (size_t i = 0; i < r.n_rows; ++i) {
+    if (i) *out += ',';
+    AppendLabelOrValue(model, r, i, out);
+  }
+  *out += ']';
+  if (r.proba != nullptr) {
+    *out += ",\"probabilities\":[";
+    size_t k = model.classes().size();
+    for (size_t i = 0; i < r.n_rows; ++i) {
+      if (i) *out += ',';
+      AppendProbaObject(model, r.proba + i * k, out);
+    }
+    *out += ']';
+  }
+  *out += "}\n";
+}
+
+void EncodeError(std::string_view message, std::string* out) {
+  *out += "{\"error\":";
+  AppendJsonString(std::string(message), out);
+  *out += "}\n";
+}
+
+}  // namespace inferd

@@ -1,0 +1,56 @@
+// LoadModelFile / LoadModelBytes: pickle bytes -> Value tree (pickle/reader.h, never
+// executing anything) -> runtime Model via the estimator registry.
+#include "inferd/loader.h"
+
+#include <sys/stat.h>
+
+#include "pickle/reader.h"
+#include "sklearn/registry.h"
+
+namespace inferd {
+namespace {
+
+pickle::ReadLimits ToReadLimits(const LoadOptions& o) {
+  pickle::ReadLimits l;
+  l.max_decompressed_bytes = o.max_decompressed_bytes;
+  l.max_expansion_ratio = o.max_expansion_ratio;
+  return l;
+}
+
+StatusOr<std::shared_ptr<const Model>> FromRoot(const pickle::Value& root) {
+  INFERD_ASSIGN_OR_RETURN(sklearn::ModelPtr m, sklearn::BuildEstimator(root));
+  return std::shared_ptr<const Model>(std::move(m));
+}
+
+}  // namespace
+
+StatusOr<std::shared_ptr<const Model>> LoadModelFile(const std::string& path, const LoadOptions& options) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+      static_cast<uint64_t>(st.st_size) > options.max_file_bytes) {
+    return Status::ResourceExhausted(path + ": file is " + std::to_string(st.st_size) +
+                                     " bytes, over the limit of " + std::to_string(options.max_file_bytes));
+  }
+  StatusOr<pickle::ValuePtr> root = pickle::ReadPickleFile(path, ToReadLimits(options));
+  if (!root.ok()) return root.status().WithPrefix(path);
+  if (*root == nullptr) return Status::InvalidArgument(path + ": empty pickle");
+  StatusOr<std::shared_ptr<const Model>> m = FromRoot(**root);
+  if (!m.ok()) return m.status().WithPrefix(path);
+  return m;
+}
+
+StatusOr<std::shared_ptr<const Model>> LoadModelBytes(std::string_view bytes, std::string_view name,
+                                                      const LoadOptions& options) {
+  if (bytes.size() > options.max_file_bytes) {
+    return Status::ResourceExhausted(std::string(name) + ": " + std::to_string(bytes.size()) +
+                                     " bytes, over the limit of " + std::to_string(options.max_file_bytes));
+  }
+  StatusOr<pickle::ValuePtr> root = pickle::ReadPickle(bytes, ToReadLimits(options));
+  if (!root.ok()) return root.status().WithPrefix(name);
+  if (*root == nullptr) return Status::InvalidArgument(std::string(name) + ": empty pickle");
+  StatusOr<std::shared_ptr<const Model>> m = FromRoot(**root);
+  if (!m.ok()) return m.status().WithPrefix(name);
+  return m;
+}
+
+}  // namespace inferd

@@ -1,0 +1,24 @@
+"""Shared fixtures for tests that run the real inferd binary."""
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+def build_dir() -> pathlib.Path:
+    return pathlib.Path(os.environ.get("INFERD_BUILD_DIR", REPO / "build")).resolve()
+
+
+@pytest.fixture(scope="session")
+def inferd_bin() -> pathlib.Path:
+    path = build_dir() / "bin" / "inferd"
+    if not path.exists():
+        pytest.fail(f"{path} does not exist: build first (scripts/build.sh)")
+    return path
+
+
+def run_inferd(binary, *args, timeout=30, **kw):
+    return subprocess.run([str(binary), *map(str, args)], capture_output=True, text=True, timeout=timeout, **kw)
