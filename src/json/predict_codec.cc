@@ -52,8 +52,8 @@ Status DecodeNumber(od::value& v, const Where& where, size_t col, bool allow_mis
   if (v.type().get(type) != simdjson::SUCCESS) {
     // Not a JSON value at all. Python's json.dumps writes NaN/Infinity as bare words, so name
     // them: they are the likeliest way a client sends a non-finite number.
-    std::string_view token;
-    if (v.raw_json_token().get(token) == simdjson::SUCCESS) {
+    std::string_view token = v.raw_json_token();
+    {
       if (StartsWith(token, "NaN")) {
         if (allow_missing) {
           *out = std::numeric_limits<double>::quiet_NaN();
@@ -70,6 +70,9 @@ Status DecodeNumber(od::value& v, const Where& where, size_t col, bool allow_mis
   if (type == od::json_type::number) {
     double d;
     if (v.get_double().get(d) != simdjson::SUCCESS || !std::isfinite(d)) {
+      if (StartsWith(v.raw_json_token(), "-Infinity")) {
+        return Status::InvalidArgument(where.Cell(col) + " is Infinity, which is not allowed");
+      }
       return Status::InvalidArgument(where.Cell(col) + " is not a finite number");
     }
     *out = d;
@@ -93,7 +96,7 @@ Status DecodeRow(od::value& v, const Where& where, const DecodeOptions& options,
   size_t count = 0;
   for (auto elem_r : arr) {
     od::value elem;
-    if (auto e = elem_r.get(elem)) return Malformed(e);
+    if (auto e = std::move(elem_r).get(elem)) return Malformed(e);
     // Values past the expected width are only counted, so the error can say how many came.
     if (count < options.n_features) {
       double d;
@@ -121,7 +124,7 @@ Status DecodeBatch(od::value& v, const DecodeOptions& options, PredictRequest* o
   Where where{true, 0};
   for (auto row_r : arr) {
     od::value row;
-    if (auto e = row_r.get(row)) return Malformed(e);
+    if (auto e = std::move(row_r).get(row)) return Malformed(e);
     if (where.row >= options.max_rows) {
       return Status::ResourceExhausted("instances has more than " + std::to_string(options.max_rows) +
                                        " rows (the server's --max-batch-rows)");
@@ -180,6 +183,11 @@ Status DecodePredictRequest(std::string_view body, const DecodeOptions& options,
   od::json_type type;
   if (auto e = doc.type().get(type)) return Malformed(e);
   if (type != od::json_type::object) {
+    // ondemand only peeked at the first byte ("nonsense" looks like null); on this error path
+    // a full DOM parse tells malformed text from a well-formed non-object.
+    simdjson::dom::parser validator;
+    simdjson::dom::element ignored;
+    if (auto e = validator.parse(t_padded.data(), t_padded.size(), false).get(ignored)) return Malformed(e);
     return Status::InvalidArgument(std::string("request body must be a JSON object (got ") + TypeName(type) + ")");
   }
   od::object obj;
@@ -188,7 +196,7 @@ Status DecodePredictRequest(std::string_view body, const DecodeOptions& options,
   bool have_features = false, have_instances = false, have_proba = false;
   for (auto field_r : obj) {
     od::field field;
-    if (auto e = field_r.get(field)) return Malformed(e);
+    if (auto e = std::move(field_r).get(field)) return Malformed(e);
     std::string_view key;
     if (auto e = field.unescaped_key().get(key)) return Malformed(e);
     od::value& value = field.value();
@@ -214,7 +222,9 @@ Status DecodePredictRequest(std::string_view body, const DecodeOptions& options,
     }
     // Other keys are ignored, as the reference app ignores them (the value is skipped).
   }
-  if (!doc.at_end()) return Status::InvalidArgument("malformed JSON: unexpected content after the request object");
+  // ondemand parses lazily; a document that continues after the object leaves the iterator
+  // short of the end (current_location() fails only at the end).
+  if (doc.current_location().error() == simdjson::SUCCESS) return Status::InvalidArgument("malformed JSON: unexpected content after the request object");
   if (have_features && have_instances) {
     return Status::InvalidArgument("request has both \"features\" and \"instances\"; send one of them");
   }

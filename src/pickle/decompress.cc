@@ -277,7 +277,14 @@ Status Decompress(std::string_view bytes, const ReadLimits& limits, std::string*
     return Status::InvalidArgument(msg);
   }
   const size_t limit = DecompressedLimit(bytes.size(), limits);
-  Output out(storage, limit, bytes.size() * 4, ContainerName(c));
+  // Initial buffer: gzip records the size (mod 2^32) in its trailer; otherwise guess 8x.
+  size_t hint = bytes.size() < (size_t{1} << 40) ? bytes.size() * 8 : bytes.size();
+  if (c == Container::kGzip && bytes.size() >= 18) {
+    uint32_t isize;
+    std::memcpy(&isize, bytes.data() + bytes.size() - 4, 4);
+    hint = size_t{isize} + 1;  // +1: finish without a final regrow
+  }
+  Output out(storage, limit, hint, ContainerName(c));
   size_t produced = 0;
   switch (c) {
     case Container::kZlib: INFERD_RETURN_IF_ERROR(InflateZlib(bytes, false, out, &produced)); break;

@@ -1,7 +1,8 @@
 // Safe pickle / joblib reader: bytes -> Value tree, never executing anything.
 //
-// Handles (sklearn-model-files.md): joblib.dump files (raw, zlib `compress=N`, gzip; other
-// compressors detected by magic and refused clearly unless supported), NumpyArrayWrapper
+// Handles (sklearn-model-files.md): joblib.dump files (raw, zlib `compress=N`, gzip, bz2,
+// xz, legacy .lzma and lz4 frames, detected by magic; the pre-0.10 `ZF` format is refused
+// clearly), NumpyArrayWrapper
 // with spliced raw data, alignment padding and nested object-array pickles; pickle.dump
 // protocols 2..5; numpy `_reconstruct`, `scalar`, `_frombuffer` (numpy.core and numpy._core
 // spellings), dtype descriptors incl. structured and subarray dtypes; `_codecs.encode`,
@@ -42,7 +43,8 @@ struct ReadLimits {
 
 // Decompresses if needed (detected by magic bytes, never by name) and interprets the
 // pickle stream. Errors: one line naming the reason and, where meaningful, the byte offset
-// in the (decompressed) stream, e.g. "truncated file: BINUNICODE needs 120 bytes at byte 96".
+// in the (decompressed) stream, e.g. "truncated file: expected 120 bytes for BINUNICODE at
+// byte 96, only 50 left".
 StatusOr<ValuePtr> ReadPickle(std::string_view bytes, const ReadLimits& limits = {});
 
 // Reads the whole file then calls ReadPickle. The error message is NOT prefixed with the

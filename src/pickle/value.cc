@@ -335,8 +335,9 @@ const char* KindName(Kind k) {
 
 const Value* Value::Get(std::string_view key) const {
   if (kind != Kind::kDict) return nullptr;
-  for (const auto& [k, v] : entries) {
-    if (k && k->kind == Kind::kStr && k->s == key) return v.get();
+  // Last match wins, like repeated SETITEMs on a Python dict.
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    if (it->first && it->first->kind == Kind::kStr && it->first->s == key) return it->second.get();
   }
   return nullptr;
 }

@@ -113,6 +113,8 @@ struct Value {
   // argument tuple (may be null or empty); `state` is what BUILD received (a dict for
   // estimators, a (dict, slots) tuple merged into one dict, or a tuple for Cython classes),
   // or null if there was no BUILD.
+  // Records of list/dict subclasses (e.g. sklearn Bunch) also receive APPENDS into `items`
+  // and SETITEMS into `entries`. For kGlobal, `i` is reserved for the reader's internal use.
   std::string cls;
   ValuePtr args;
   ValuePtr state;
@@ -123,7 +125,7 @@ struct Value {
   bool is_none() const { return kind == Kind::kNone; }
   bool is_object(std::string_view class_name) const { return kind == Kind::kObject && cls == class_name; }
 
-  // kDict: value for the str key `key`, or nullptr.
+  // kDict: value for the str key `key` (the last one if repeated), or nullptr.
   const Value* Get(std::string_view key) const;
   // kObject whose state is a dict: state[name], or nullptr if absent.
   const Value* Attr(std::string_view name) const;

@@ -4,6 +4,9 @@
 
 #include <sys/stat.h>
 
+#include <string>
+#include <utility>
+
 #include "pickle/reader.h"
 #include "sklearn/registry.h"
 
@@ -15,6 +18,16 @@ pickle::ReadLimits ToReadLimits(const LoadOptions& o) {
   l.max_decompressed_bytes = o.max_decompressed_bytes;
   l.max_expansion_ratio = o.max_expansion_ratio;
   return l;
+}
+
+// The contract is a one-line message; text from the file (a str attribute, a class name)
+// could carry control characters, so they are replaced.
+Status OneLine(const Status& s) {
+  std::string m = s.message();
+  for (char& c : m) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return Status(s.code(), std::move(m));
 }
 
 StatusOr<std::shared_ptr<const Model>> FromRoot(const pickle::Value& root) {
@@ -32,10 +45,10 @@ StatusOr<std::shared_ptr<const Model>> LoadModelFile(const std::string& path, co
                                      " bytes, over the limit of " + std::to_string(options.max_file_bytes));
   }
   StatusOr<pickle::ValuePtr> root = pickle::ReadPickleFile(path, ToReadLimits(options));
-  if (!root.ok()) return root.status().WithPrefix(path);
+  if (!root.ok()) return OneLine(root.status().WithPrefix(path));
   if (*root == nullptr) return Status::InvalidArgument(path + ": empty pickle");
   StatusOr<std::shared_ptr<const Model>> m = FromRoot(**root);
-  if (!m.ok()) return m.status().WithPrefix(path);
+  if (!m.ok()) return OneLine(m.status().WithPrefix(path));
   return m;
 }
 
@@ -46,10 +59,10 @@ StatusOr<std::shared_ptr<const Model>> LoadModelBytes(std::string_view bytes, st
                                      " bytes, over the limit of " + std::to_string(options.max_file_bytes));
   }
   StatusOr<pickle::ValuePtr> root = pickle::ReadPickle(bytes, ToReadLimits(options));
-  if (!root.ok()) return root.status().WithPrefix(name);
+  if (!root.ok()) return OneLine(root.status().WithPrefix(name));
   if (*root == nullptr) return Status::InvalidArgument(std::string(name) + ": empty pickle");
   StatusOr<std::shared_ptr<const Model>> m = FromRoot(**root);
-  if (!m.ok()) return m.status().WithPrefix(name);
+  if (!m.ok()) return OneLine(m.status().WithPrefix(name));
   return m;
 }
 

@@ -1,7 +1,6 @@
 """Shared fixtures for tests that run the real inferd binary."""
 import os
 import pathlib
-import subprocess
 
 import pytest
 
@@ -19,6 +18,3 @@ def inferd_bin() -> pathlib.Path:
         pytest.fail(f"{path} does not exist: build first (scripts/build.sh)")
     return path
 
-
-def run_inferd(binary, *args, timeout=30, **kw):
-    return subprocess.run([str(binary), *map(str, args)], capture_output=True, text=True, timeout=timeout, **kw)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import run_inferd
+from inferd_util import run_inferd
 from hostile_pickles import hostile_files
 
 MARKER_DIR = "/tmp/inferd-hostile-marker"

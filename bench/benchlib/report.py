@@ -1,0 +1,460 @@
+"""Turns bench/run's measurements into bench/results/report.md, results.json and PNG plots.
+
+Every figure is the median over passes with [min-max]; ratios (inferd vs nginx, vs gunicorn) are
+the median of the per-pass ratios, because passes alternate and the machine drifts between them.
+write() returns (report path, ok): ok is False when a server answered wrong, failed to start or had
+load errors — target misses are reported as FAIL in the report but do not make the run fail.
+"""
+import json
+import math
+import os
+import statistics
+
+SERVER_LABEL = {"nginx": "nginx (constant answer)", "inferd": "inferd", "gunicorn": "reference app, gunicorn",
+                "flask": "reference app, Flask dev server"}
+SMALL = ("logreg", "iris")
+
+
+def mmm(values):
+    v = [x for x in values if x is not None and not (isinstance(x, float) and math.isnan(x))]
+    if not v:
+        return None
+    return statistics.median(v), min(v), max(v)
+
+
+def fmt_n(x, unit=""):
+    if x is None:
+        return "n/a"
+    if abs(x) >= 100:
+        s = f"{x:,.0f}"
+    elif abs(x) >= 10:
+        s = f"{x:.1f}"
+    else:
+        s = f"{x:.2f}"
+    return s + unit
+
+
+def fmt_mmm(t, scale=1.0, unit=""):
+    if t is None:
+        return "n/a"
+    m, lo, hi = (x * scale for x in t)
+    if lo == hi:
+        return fmt_n(m, unit)
+    return f"{fmt_n(m, unit)} [{fmt_n(lo)}–{fmt_n(hi)}]"
+
+
+def fmt_ratio(r):
+    if r is None:
+        return "n/a"
+    return f"{r[0]:.3g}× [{r[1]:.3g}–{r[2]:.3g}]" if r[1] != r[2] else f"{r[0]:.3g}×"
+
+
+def fmt_bytes(b):
+    if b is None:
+        return "n/a"
+    return f"{b / 2**20:.1f} MB" if b >= 2**20 else f"{b / 1024:.1f} kB"
+
+
+class Data:
+    def __init__(self, results):
+        self.r = results
+        self.servers = results["servers"]
+
+    def passes(self, kind, model):
+        return self.servers.get(f"{kind}/{model}", {}).get("passes", [])
+
+    def configs(self):
+        return [(v["server"], v["model"]) for v in self.servers.values()]
+
+    def wrk(self, kind, model, conns, field):
+        return mmm([p["wrk"][str(conns)][field] for p in self.passes(kind, model) if "wrk" in p and str(conns) in p["wrk"]])
+
+    def per_pass(self, kind, model, getter):
+        out = {}
+        for p in self.passes(kind, model):
+            try:
+                v = getter(p)
+            except (KeyError, TypeError):
+                continue
+            if v is not None:
+                out[p["pass"]] = v
+        return out
+
+    def ratio(self, a, b, getter):
+        """median [min-max] over passes of getter(a) / getter(b); a, b = (kind, model)."""
+        va, vb = self.per_pass(*a, getter), self.per_pass(*b, getter)
+        return mmm([va[k] / vb[k] for k in va if k in vb and vb[k]])
+
+    def errors(self, kind, model):
+        n = 0
+        for p in self.passes(kind, model):
+            for w in p.get("wrk", {}).values():
+                n += w["errors"]
+            n += p.get("fixed_rate", {}).get("errors", 0)
+            for w in p.get("batch", {}).values():
+                n += w["errors"]
+        return n
+
+    def failures(self, kind, model):
+        return [p["error"] for p in self.passes(kind, model) if p.get("error")]
+
+    def sk(self, model, key, sub=None):
+        runs = self.r["sklearn"].get(model, [])
+        return mmm([(r[key][sub] if sub else r[key]) for r in runs if (sub is None or sub in r.get(key, {}))])
+
+    def micro(self, name):
+        m = self.r.get("micro") or {}
+        e = m.get(name)
+        if not e or "median" not in e:
+            return None
+        return e["median"], e.get("min", e["median"]), e.get("max", e["median"])
+
+
+def targets(d):
+    """[(target, measured text, PASS/FAIL/n/a)]"""
+    rows = []
+
+    def verdict(value, ok):
+        return "n/a" if value is None else ("PASS" if ok else "FAIL")
+
+    rps64 = lambda p: p["wrk"]["64"]["rps"]  # noqa: E731
+    p50_1 = lambda p: p["wrk"]["1"]["p50_us"]  # noqa: E731
+    for m in SMALL:
+        if (("inferd", m) in d.configs()) and ("nginx", "-") in d.configs():
+            r = d.ratio(("inferd", m), ("nginx", "-"), rps64)
+            rows.append((f"{m}: req/s at 64 conns ≥ 0.95 × nginx", fmt_ratio(r), verdict(r, r and r[0] >= 0.95)))
+    if ("inferd", "rf100") in d.configs():
+        r = d.ratio(("inferd", "rf100"), ("nginx", "-"), rps64)
+        rows.append(("rf100: req/s at 64 conns ≥ 0.6 × nginx", fmt_ratio(r), verdict(r, r and r[0] >= 0.6)))
+        r = d.ratio(("inferd", "rf100"), ("gunicorn", "rf100"), rps64)
+        rows.append(("rf100: req/s at 64 conns ≥ 100 × gunicorn", fmt_ratio(r), verdict(r, r and r[0] >= 100)))
+    for m in SMALL:
+        if ("inferd", m) in d.configs():
+            r = d.ratio(("inferd", m), ("nginx", "-"), p50_1)
+            rows.append((f"{m}: p50 at 1 conn ≤ 1.5 × nginx's", fmt_ratio(r), verdict(r, r and r[0] <= 1.5)))
+    for m in SMALL:
+        if ("inferd", m) in d.configs():
+            s = mmm([p.get("startup_s") for p in d.passes("inferd", m)])
+            rows.append((f"{m}: start-up to first correct prediction ≤ 50 ms", fmt_mmm(s, 1000, " ms"),
+                         verdict(s, s and s[0] <= 0.050)))
+            s = mmm([p.get("rss_kb") for p in d.passes("inferd", m)])
+            rows.append((f"{m}: RSS after load ≤ 12 MB", fmt_mmm(s, 1 / 1024, " MB"), verdict(s, s and s[0] <= 12 * 1024)))
+    for m, limit in (("rf100", 0.25), ("gbr100", 0.5)):
+        if ("inferd", m) not in d.configs():
+            continue
+        sk = d.sk(m, "predict_s", "1000")
+        http = mmm([p["batch"]["1000"]["p50_us"] / 1e6 for p in d.passes("inferd", m) if "batch" in p])
+        micro = d.micro(f"Predict/{m}/1000")
+        rh = (http[0] / sk[0]) if http and sk else None
+        ri = (micro[0] / sk[0]) if micro and sk else None
+        txt = f"in-process {ri:.3g}×" if ri is not None else "in-process n/a"
+        txt += f"; over HTTP incl. JSON {rh:.3g}×" if rh is not None else ""
+        r = ri if ri is not None else rh
+        rows.append((f"{m}: 1000-row batch ≤ {limit} × sklearn's predict time (C++ runtime in process; "
+                     "HTTP if no micro bench)", txt, verdict(r, r is not None and r <= limit)))
+    for m in d.r["settings_models"]:
+        micro = d.micro(f"Load/{m}")
+        sk = d.sk(m, "load_s")
+        r = (micro[0] / sk[0]) if micro and sk else None
+        rows.append((f"{m}: model load ≤ 0.2 × joblib.load", f"{r:.3g}×" if r is not None else "n/a (no micro bench)",
+                     verdict(r, r is not None and r <= 0.2)))
+    return rows
+
+
+def plots(d, results, out):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return []
+    files = []
+    conns = results["env"]["settings"]["conns"]
+    colors = {"nginx": "tab:gray", "inferd": "tab:blue", "gunicorn": "tab:orange", "flask": "tab:red"}
+    styles = {"logreg": "-", "iris": "--", "rf100": "-.", "gbr100": ":", "-": "-"}
+
+    # req/s vs connections
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for kind, model in d.configs():
+        pts = [(c, d.wrk(kind, model, c, "rps")) for c in conns]
+        pts = [(c, t) for c, t in pts if t]
+        if not pts:
+            continue
+        ax.errorbar([c for c, _ in pts], [t[0] for _, t in pts],
+                    yerr=[[t[0] - t[1] for _, t in pts], [t[2] - t[0] for _, t in pts]],
+                    label=f"{kind}/{model}" if model != "-" else "nginx", color=colors[kind],
+                    linestyle=styles.get(model, "-"), marker="o", capsize=3)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xticks(conns)
+    ax.set_xticklabels([str(c) for c in conns])
+    ax.set_xlabel("connections (wrk -t1)")
+    ax.set_ylabel("requests/s (median, min–max)")
+    ax.set_title("Throughput vs connections")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    files.append("throughput.png")
+    fig.savefig(os.path.join(out, files[-1]), dpi=110)
+    plt.close(fig)
+
+    # latency CDF at the fixed rate
+    fig, ax = plt.subplots(figsize=(8, 5))
+    any_cdf = False
+    for kind, model in d.configs():
+        lat = sorted(x for p in d.passes(kind, model) for x in p.get("fixed_rate_latencies_us", []))
+        if not lat:
+            continue
+        any_cdf = True
+        ys = [(i + 1) / len(lat) for i in range(len(lat))]
+        ax.plot([x / 1000 for x in lat], ys, label=f"{kind}/{model}" if model != "-" else "nginx", color=colors[kind],
+                linestyle=styles.get(model, "-"))
+    if any_cdf:
+        ax.set_xscale("log")
+        ax.set_xlabel("latency (ms), log scale")
+        ax.set_ylabel("fraction of requests")
+        ax.set_title(f"Latency CDF at a fixed {results['env']['settings']['rate']:.0f} req/s (hey -q)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7, ncol=2)
+        fig.tight_layout()
+        files.append("latency_cdf.png")
+        fig.savefig(os.path.join(out, files[-1]), dpi=110)
+    plt.close(fig)
+
+    # memory and start-up bars
+    cfgs = [(k, m) for k, m in d.configs() if k != "nginx"]
+    if cfgs:
+        fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 5))
+        labels = [f"{k}/{m}" for k, m in cfgs]
+        rss = [mmm([p.get("rss_kb") for p in d.passes(k, m)]) for k, m in cfgs]
+        pss = [mmm([p.get("pss_kb") for p in d.passes(k, m)]) for k, m in cfgs]
+        su = [mmm([p.get("startup_s") for p in d.passes(k, m)]) for k, m in cfgs]
+        ys = range(len(cfgs))
+        a1.barh([y - 0.2 for y in ys], [(t[0] / 1024 if t else 0) for t in rss], height=0.4, label="RSS (sum over processes)",
+                color=[colors[k] for k, _ in cfgs])
+        a1.barh([y + 0.2 for y in ys], [(t[0] / 1024 if t else 0) for t in pss], height=0.4, label="PSS", color="lightgray")
+        a1.set_yticks(list(ys))
+        a1.set_yticklabels(labels, fontsize=7)
+        a1.set_xscale("log")
+        a1.set_xlim(left=1)  # bars start at 1 MB, so lengths compare on the log scale
+        a1.set_xlabel("MB after load, log scale")
+        a1.set_title("Memory")
+        a1.legend(fontsize=7)
+        a2.barh(list(ys), [(t[0] * 1000 if t else 0) for t in su], color=[colors[k] for k, _ in cfgs])
+        a2.set_yticks(list(ys))
+        a2.set_yticklabels(labels, fontsize=7)
+        a2.set_xscale("log")
+        a2.set_xlim(left=1)  # bars start at 1 ms
+        a2.set_xlabel("ms from spawn to first correct prediction, log scale")
+        a2.set_title("Start-up")
+        fig.tight_layout()
+        files.append("memory_startup.png")
+        fig.savefig(os.path.join(out, files[-1]), dpi=110)
+        plt.close(fig)
+    return files
+
+
+def write(results, out):
+    d = Data(results)
+    env = results["env"]
+    results["settings_models"] = env["settings"]["models"]
+    d.r = results
+    conns = env["settings"]["conns"]
+    ok = True
+    L = []
+    L.append("# inferd benchmark report\n")
+    if env["settings"]["smoke"]:
+        L.append("> **SMOKE RUN** (`--smoke`): one pass, short runs, small models. It checks the harness; "
+                 "its figures mean nothing.\n")
+    L.append(f"- Date: {env['date']}; git {env['git']}{' (uncommitted changes)' if env['git_dirty'] else ''}; "
+             f"command: `{env['command']}`; took {env['elapsed_s'] / 60:.1f} min")
+    L.append(f"- Machine: {env['cpus']} CPUs ({env['cpu']}), kernel {env['kernel']}")
+    L.append(f"- Load average (1/5/15 min) at start: **{env['loadavg_start']}**, at end: **{env['loadavg_end']}** "
+             f"(`uptime`: {env['uptime_end']}). A load average near or above the CPU count means other work "
+             "shared the machine: absolute figures are low and noisy; ratios from alternating passes hold better.")
+    s = env["settings"]
+    L.append(f"- Settings: {s['passes']} alternating passes, {s['duration_s']:g} s per measurement, wrk -t1 at "
+             f"{', '.join(map(str, conns))} connections, fixed rate {s['rate']:g} req/s (hey -q, 4 connections), "
+             f"{s['workers']} nginx workers = {s['workers']} gunicorn workers, inferd --threads {s['inferd_threads']}; "
+             "all on 127.0.0.1; load generator on the same machine.")
+    L.append("- Versions: " + "; ".join(f"{k}: {v}" for k, v in env["versions"].items()))
+    L.append("- Every figure: median over passes [min–max]. Ratios: median of per-pass ratios [min–max].\n")
+
+    L.append("## Models\n")
+    L.append("| name | model | file |\n|---|---|---|")
+    for name, m in results["manifest"]["models"].items():
+        if name in s["models"]:
+            L.append(f"| {name} | {m['description']} | {fmt_bytes(m['file_bytes'])} |")
+    L.append("")
+
+    L.append("## Correctness (checked before timing)\n")
+    L.append(f"Each server answered {16} held-out rows one by one (inferd also as one batch) and had to match "
+             "scikit-learn's `predict` exactly (floats within 1e-9 relative); again after the load tests. "
+             "nginx must return its constant answer.\n")
+    L.append("| server | model | verified | errors under load | problems |\n|---|---|---|---|---|")
+    for kind, model in d.configs():
+        fails = d.failures(kind, model)
+        errs = d.errors(kind, model)
+        verified = all(p.get("verified_rows") for p in d.passes(kind, model)) and not fails
+        if fails or errs:
+            ok = False
+        L.append(f"| {kind} | {model} | {'yes' if verified else 'NO'} | {errs} | "
+                 f"{'; '.join(f[:200].replace('|', '/') for f in fails) or '—'} |")
+    L.append("")
+
+    L.append("## Targets (issue 6)\n")
+    L.append("| target | measured | verdict |\n|---|---|---|")
+    for t, m, v in targets(d):
+        L.append(f"| {t} | {m} | **{v}** |")
+    L.append("")
+
+    L.append("## Summary\n")
+    summary = ["| server | model | req/s @64 | × nginx | × gunicorn | p50 @1 conn | p99 @ fixed rate | RSS | start-up |",
+               "|---|---|---|---|---|---|---|---|---|"]
+    rps64 = lambda p: p["wrk"][str(conns[-1])]["rps"]  # noqa: E731
+    for kind, model in d.configs():
+        if model == "rf500":
+            continue
+        vs_n = d.ratio((kind, model), ("nginx", "-"), rps64) if kind != "nginx" else None
+        vs_g = d.ratio((kind, model), ("gunicorn", model), rps64) if kind not in ("nginx", "gunicorn") else None
+        fr = mmm([p["fixed_rate"]["p99_us"] for p in d.passes(kind, model) if "fixed_rate" in p])
+        summary.append(
+            f"| {kind} | {model} | {fmt_mmm(d.wrk(kind, model, conns[-1], 'rps'))} | {fmt_ratio(vs_n) if vs_n else '—'} | "
+            f"{fmt_ratio(vs_g) if vs_g else '—'} | {fmt_mmm(d.wrk(kind, model, conns[0], 'p50_us'), 1e-3, ' ms')} | "
+            f"{fmt_mmm(fr, 1e-3, ' ms')} | {fmt_mmm(mmm([p.get('rss_kb') for p in d.passes(kind, model)]), 1 / 1024, ' MB')} | "
+            f"{fmt_mmm(mmm([p.get('startup_s') for p in d.passes(kind, model)]), 1000, ' ms') if kind != 'nginx' else '—'} |")
+    L += summary
+    L.append("")
+
+    L.append("## Throughput and latency under closed-loop load (wrk -t1 --latency)\n")
+    L.append("| server | model | conns | req/s | × nginx | × gunicorn | p50 | p99 | errors |\n|---|---|---|---|---|---|---|---|---|")
+    for kind, model in d.configs():
+        for c in conns:
+            rps = d.wrk(kind, model, c, "rps")
+            if rps is None:
+                continue
+            g = lambda p, c=c: p["wrk"][str(c)]["rps"]  # noqa: E731
+            vs_n = d.ratio((kind, model), ("nginx", "-"), g) if kind != "nginx" else None
+            vs_g = d.ratio((kind, model), ("gunicorn", model), g) if kind not in ("nginx", "gunicorn") else None
+            errs = sum(p["wrk"][str(c)]["errors"] for p in d.passes(kind, model) if "wrk" in p and str(c) in p["wrk"])
+            L.append(f"| {kind} | {model} | {c} | {fmt_mmm(rps)} | {fmt_ratio(vs_n) if vs_n else '—'} | "
+                     f"{fmt_ratio(vs_g) if vs_g else '—'} | {fmt_mmm(d.wrk(kind, model, c, 'p50_us'), 1e-3, ' ms')} | "
+                     f"{fmt_mmm(d.wrk(kind, model, c, 'p99_us'), 1e-3, ' ms')} | {errs} |")
+    L.append("")
+
+    L.append(f"## Latency at a fixed rate below saturation ({s['rate']:g} req/s, hey -q)\n")
+    L.append("hey paces each of its 4 connections; if a server cannot keep up the achieved rate falls below the "
+             "target (flagged), and the percentiles then include queueing.\n")
+    L.append("| server | model | achieved req/s | p50 | p90 | p99 | p99.9 | errors |\n|---|---|---|---|---|---|---|---|")
+    for kind, model in d.configs():
+        fr = [p["fixed_rate"] for p in d.passes(kind, model) if "fixed_rate" in p]
+        if not fr:
+            continue
+        ach = mmm([f["rps"] for f in fr])
+        flag = " (saturated)" if ach and ach[0] < 0.9 * fr[0]["target_rps"] else ""
+        L.append(f"| {kind} | {model} | {fmt_mmm(ach)}{flag} | " + " | ".join(
+            fmt_mmm(mmm([f[k] for f in fr]), 1e-3, " ms") for k in ("p50_us", "p90_us", "p99_us", "p999_us"))
+            + f" | {sum(f['errors'] for f in fr)} |")
+    L.append("")
+
+    L.append("## Memory after load and start-up\n")
+    L.append("RSS is the sum of VmRSS over the server's processes (/proc/PID/status; gunicorn = master + workers, "
+             "nginx = master + workers), read after the load tests; PSS (/proc/PID/smaps_rollup) splits pages shared "
+             "between forked workers. Start-up: from spawning the process to the first correct answer to "
+             "POST /predict (polled every ~1 ms).\n")
+    L.append("RSS/PSS are read after the one-row load tests; for inferd, \"RSS after batches\" is read again after the "
+             "1..10000-row batch requests (a bigger heap).\n")
+    L.append("| server | model | RSS | PSS | RSS after batches | start-up |\n|---|---|---|---|---|---|")
+    for kind, model in d.configs():
+        ps = d.passes(kind, model)
+        L.append(f"| {kind} | {model} | {fmt_mmm(mmm([p.get('rss_kb') for p in ps]), 1 / 1024, ' MB')} | "
+                 f"{fmt_mmm(mmm([p.get('pss_kb') for p in ps]), 1 / 1024, ' MB')} | "
+                 f"{fmt_mmm(mmm([p.get('rss_end_kb') for p in ps]), 1 / 1024, ' MB') if kind == 'inferd' else '—'} | "
+                 f"{fmt_mmm(mmm([p.get('startup_s') for p in ps]), 1000, ' ms')} |")
+    L.append("")
+
+    L.append("## Model load time: inferd vs joblib.load\n")
+    L.append("Both in a warm process with the file in the page cache: inferd's `LoadModelFile` "
+             "(Google Benchmark, `inferd_micro_bench`) vs `joblib.load` (sklearn already imported), medians.\n")
+    L.append("| model | file | inferd | joblib.load | ratio |\n|---|---|---|---|---|")
+    for m in s["models"]:
+        mi, sk = d.micro(f"Load/{m}"), d.sk(m, "load_s")
+        L.append(f"| {m} | {fmt_bytes(results['manifest']['models'][m]['file_bytes'])} | {fmt_mmm(mi, 1000, ' ms')} | "
+                 f"{fmt_mmm(sk, 1000, ' ms')} | {f'{mi[0] / sk[0]:.3g}×' if mi and sk else 'n/a'} |")
+    if not results.get("micro"):
+        L.append("\n`inferd_micro_bench` was not available: in-process figures are missing.")
+    elif "error" in (results.get("micro") or {}):
+        L.append(f"\n`inferd_micro_bench` failed: {results['micro']['error'][:300]}")
+    L.append("")
+
+    L.append("## Batch throughput (rows/s)\n")
+    L.append("inferd over HTTP: one connection, `{\"instances\": [...]}` of N rows per request (wrk). "
+             "scikit-learn: `model.predict(rows[:N])` in process. In-process C++: `Model::Predict*` on the same rows, "
+             "single-threaded (Google Benchmark). The reference app takes one row per request, so it has no batch "
+             "figure.\n")
+    L.append("| model | rows/request | inferd HTTP rows/s | inferd HTTP p50 | sklearn predict rows/s | inferd in-process rows/s | "
+             "HTTP time ÷ sklearn | in-process ÷ sklearn |\n|---|---|---|---|---|---|---|---|")
+    for m in s["models"]:
+        if ("inferd", m) not in d.configs():
+            continue
+        for n in (1, 100, 1000, 10000):
+            http = mmm([p["batch"][str(n)]["rows_per_s"] for p in d.passes("inferd", m) if "batch" in p])
+            p50 = mmm([p["batch"][str(n)]["p50_us"] for p in d.passes("inferd", m) if "batch" in p])
+            sk = d.sk(m, "predict_s", str(n))
+            mi = d.micro(f"Predict/{m}/{n}")
+            if not (http or sk or mi):
+                continue
+            L.append(f"| {m} | {n} | {fmt_mmm(http)} | {fmt_mmm(p50, 1e-3, ' ms')} | {fmt_n(n / sk[0]) if sk else 'n/a'} | "
+                     f"{fmt_n(n / mi[0]) if mi else 'n/a'} | "
+                     f"{f'{p50[0] / 1e6 / sk[0]:.3g}×' if p50 and sk else 'n/a'} | {f'{mi[0] / sk[0]:.3g}×' if mi and sk else 'n/a'} |")
+    L.append("")
+
+    L.append("## scikit-learn in process (the Python stack's compute floor)\n")
+    L.append("| model | predict 1 row | predict 1000 rows | process RSS after joblib.load |\n|---|---|---|---|")
+    for m in s["models"]:
+        L.append(f"| {m} | {fmt_mmm(d.sk(m, 'predict_s', '1'), 1e6, ' µs')} | {fmt_mmm(d.sk(m, 'predict_s', '1000'), 1000, ' ms')} | "
+                 f"{fmt_mmm(d.sk(m, 'rss_kb'), 1 / 1024, ' MB')} |")
+    L.append("")
+
+    img = results.get("images")
+    L.append("## Image size\n")
+    if img and "error" not in img:
+        ref = img.get("reference", {})
+        inf = img.get("inferd")
+        L.append("Neither image is pulled or pushed by the benchmark; both are computed (method in "
+                 "`bench/benchlib/images.py`): inferd = stripped binary + the shared libraries it links + model "
+                 "(the Dockerfile's runtime stage is `FROM scratch` with a static binary); reference = the tutorial's "
+                 "`FROM python:3.9-slim` + `pip install` recipe, its layers computed from Debian's packages "
+                 "(Installed-Size: required packages = slim base; python3 closure; flask + sklearn + joblib + gunicorn "
+                 "closure) — Python 3.11 for 3.9, not byte-exact.\n")
+        L.append("| image | layers | total |\n|---|---|---|")
+        if inf:
+            L.append(f"| inferd | binary {fmt_bytes(inf['binary_stripped'])} + shared libs {fmt_bytes(inf['shared_libs'])} "
+                     f"+ model {fmt_bytes(img['model_bytes'])} | **{fmt_bytes(inf['total'])}** |")
+        if ref:
+            L.append(f"| reference | base {fmt_bytes(ref['base_layer'])} + python {fmt_bytes(ref['python_layer'])} + "
+                     f"pip {fmt_bytes(ref['pip_layer'])} + app/model {fmt_bytes(ref['copy_layer'])} | "
+                     f"**{fmt_bytes(ref['total'])}** |")
+        if inf and ref:
+            L.append(f"\ninferd's image is {inf['total'] / ref['total']:.3g}× the reference's.")
+    else:
+        L.append(f"not measured ({(img or {}).get('error', 'skipped')})")
+    L.append("")
+
+    files = plots(d, results, out)
+    if files:
+        L.append("## Plots\n")
+        for f in files:
+            L.append(f"![{f}]({f})\n")
+    md = os.path.join(out, "report.md")
+    with open(md, "w") as f:
+        f.write("\n".join(L) + "\n")
+    with open(os.path.join(out, "summary.md"), "w") as f:
+        f.write("\n".join(summary) + "\n")
+    compact = json.loads(json.dumps(results))
+    for r in compact["servers"].values():
+        for p in r["passes"]:
+            p.pop("fixed_rate_latencies_us", None)
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(compact, f, indent=1)
+    return md, ok

@@ -1,0 +1,130 @@
+// inferd_micro_bench: single-threaded, in-process timings of the C++ runtimes with Google Benchmark.
+//
+//   inferd_micro_bench [--benchmark_* flags] NAME=MODEL.pkl,ROWS.f64 [NAME=...]
+//
+// ROWS.f64 is a raw little-endian float64 matrix, row-major, model.n_features() columns (bench/run
+// writes it from the same held-out rows it sends to the servers and gives scikit-learn). For each
+// model it registers:
+//   Load/NAME            LoadModelFile(MODEL.pkl) (file in the page cache; parse + build)
+//   Predict/NAME/ROWS    PredictClass (classifiers) or PredictValue (regressors) on the first ROWS
+//                        rows, for ROWS in 1, 100, 1000 (fewer if the file holds fewer rows)
+// Every Predict benchmark first checks the call succeeds and stops with a message if it does not,
+// so a timing never comes from an error path.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "inferd/loader.h"
+#include "inferd/model.h"
+
+namespace {
+
+struct Case {
+  std::string name;
+  std::string model_path;
+  std::shared_ptr<const inferd::Model> model;
+  std::vector<double> rows;  // n_rows * n_features, row-major
+  size_t n_rows = 0;
+};
+
+bool ReadRows(const std::string& path, size_t n_features, std::vector<double>* out, size_t* n_rows) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return false;
+  const std::streamoff bytes = in.tellg();
+  const size_t row_bytes = n_features * sizeof(double);
+  if (bytes <= 0 || row_bytes == 0 || static_cast<size_t>(bytes) % row_bytes != 0) return false;
+  out->resize(static_cast<size_t>(bytes) / sizeof(double));
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(out->data()), bytes);
+  *n_rows = static_cast<size_t>(bytes) / row_bytes;
+  return static_cast<bool>(in);
+}
+
+inferd::Status Predict(const inferd::Model& m, const double* x, size_t n, std::vector<int32_t>* cls,
+                       std::vector<double>* val) {
+  if (m.kind() == inferd::ModelKind::kClassifier) return m.PredictClass(x, n, cls->data());
+  return m.PredictValue(x, n, val->data());
+}
+
+void BM_Load(benchmark::State& state, const Case* c) {
+  for (auto _ : state) {
+    auto m = inferd::LoadModelFile(c->model_path);
+    if (!m.ok()) {
+      state.SkipWithError(m.status().message().c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(m.value().get());
+  }
+}
+
+void BM_Predict(benchmark::State& state, const Case* c, size_t n) {
+  const inferd::Model& m = *c->model;
+  std::vector<int32_t> cls(n);
+  std::vector<double> val(n * std::max<size_t>(1, m.n_outputs()));
+  inferd::Status st = Predict(m, c->rows.data(), n, &cls, &val);
+  if (!st.ok()) {
+    state.SkipWithError(st.message().c_str());
+    return;
+  }
+  for (auto _ : state) {
+    st = Predict(m, c->rows.data(), n, &cls, &val);
+    benchmark::DoNotOptimize(cls.data());
+    benchmark::DoNotOptimize(val.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(n));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);  // removes the --benchmark_* flags it understood
+  // Cases live until the end of main: the registered benchmarks point at them.
+  std::vector<std::unique_ptr<Case>> cases;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const size_t eq = arg.find('='), comma = arg.find(',', eq == std::string::npos ? 0 : eq);
+    if (eq == std::string::npos || comma == std::string::npos) {
+      std::fprintf(stderr, "usage: %s [--benchmark_...] NAME=MODEL.pkl,ROWS.f64 ...\n", argv[0]);
+      return 2;
+    }
+    auto c = std::make_unique<Case>();
+    c->name = arg.substr(0, eq);
+    c->model_path = arg.substr(eq + 1, comma - eq - 1);
+    auto loaded = inferd::LoadModelFile(c->model_path);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "inferd_micro_bench: %s\n", loaded.status().message().c_str());
+      return 1;
+    }
+    c->model = std::move(loaded).value();
+    if (!ReadRows(arg.substr(comma + 1), c->model->n_features(), &c->rows, &c->n_rows)) {
+      std::fprintf(stderr, "inferd_micro_bench: %s: not a float64 matrix with %zu columns\n",
+                   arg.substr(comma + 1).c_str(), c->model->n_features());
+      return 1;
+    }
+    cases.push_back(std::move(c));
+  }
+  if (cases.empty()) {
+    std::fprintf(stderr, "usage: %s [--benchmark_...] NAME=MODEL.pkl,ROWS.f64 ...\n", argv[0]);
+    return 2;
+  }
+  for (const auto& c : cases) {
+    benchmark::RegisterBenchmark(("Load/" + c->name).c_str(), BM_Load, c.get())
+        ->Unit(benchmark::kMillisecond);
+    for (size_t n : {size_t{1}, size_t{100}, size_t{1000}}) {
+      if (n > c->n_rows) break;
+      benchmark::RegisterBenchmark(("Predict/" + c->name + "/" + std::to_string(n)).c_str(), BM_Predict,
+                                   c.get(), n)
+          ->Unit(benchmark::kMicrosecond);
+    }
+  }
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

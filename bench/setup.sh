@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages only the benchmark suite needs (bench/run); the default test
+# command does not need them (bench/test_bench_smoke.py skips when they are missing).
+#   nginx          the "HTTP limit" server (a constant JSON answer; the service is never enabled,
+#                  bench/run starts its own instance from bench/nginx/nginx.conf on loopback)
+#   gunicorn, python3-flask   the reference app (bench/reference/app.py) as the tutorial runs it
+#   wrk, hey       closed-loop (wrk) and fixed-rate (hey -q) load generators
+#   python3-matplotlib        the PNG plots in bench/results/
+#   linux-perf     profiling when inferd misses a target
+# Idempotent; apt only (no PyPI). Run as root or with sudo.
+set -euo pipefail
+
+PKGS=(nginx gunicorn python3-flask wrk hey python3-matplotlib linux-perf
+      python3-sklearn python3-numpy python3-joblib python3-pytest libbenchmark-dev)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "bench/setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian's nginx package may start a system instance on port 80 when the init system allows it.
+# The benchmark never uses it; it only runs its own instance. Leave a running system nginx alone.
+echo "bench/setup: all packages present" >&2

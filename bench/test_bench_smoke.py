@@ -1,0 +1,70 @@
+"""Smoke test of the benchmark harness (part of the default test run): `bench/run --smoke` into a
+temporary folder must produce a report in which every server (nginx, inferd, the reference app
+under gunicorn and under Flask's dev server) answered correctly and had 0 errors under load.
+
+The figures of a smoke run mean nothing; this checks the harness works end to end. Skips (with the
+reason) when bench/setup.sh's packages or the inferd binary are missing.
+"""
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(BENCH)
+SERVERS = ("nginx", "inferd", "gunicorn", "flask")
+
+
+def _inferd_binary():
+    if os.environ.get("INFERD_BIN"):
+        return os.environ["INFERD_BIN"]
+    build = os.environ.get("INFERD_BUILD_DIR")
+    cands = [os.path.join(build, "bin", "inferd")] if build else []
+    cands += sorted(glob.glob(os.path.join(REPO, "build*", "bin", "inferd")), key=os.path.getmtime, reverse=True)
+    return next((c for c in cands if os.access(c, os.X_OK)), None)
+
+
+def _missing():
+    missing = [t for t in ("wrk", "gunicorn") if not shutil.which(t)]
+    if not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
+        missing.append("nginx")
+    r = subprocess.run([sys.executable, "-c", "import flask, sklearn, matplotlib"], capture_output=True)
+    if r.returncode != 0:
+        missing.append("python3-flask/python3-sklearn/python3-matplotlib")
+    return missing
+
+
+def test_bench_smoke(tmp_path):
+    missing = _missing()
+    if missing:
+        pytest.skip(f"benchmark tools missing: {', '.join(missing)} (install them with bench/setup.sh)")
+    inferd = _inferd_binary()
+    if not inferd:
+        pytest.skip("no built inferd binary (build/bin/inferd): build it first (scripts/build.sh)")
+    out = tmp_path / "results"
+    r = subprocess.run([sys.executable, os.path.join(BENCH, "run"), "--smoke", "--inferd", inferd, "--out", str(out),
+                        "--no-images"], capture_output=True, text=True, timeout=1200)
+    report = out / "report.md"
+    assert report.exists(), f"no report; rc={r.returncode}\n{r.stderr[-4000:]}"
+    text = report.read_text()
+    assert r.returncode == 0, f"bench/run failed (rc={r.returncode}):\n{r.stderr[-4000:]}\n{text[:3000]}"
+    # The correctness table: | server | model | verified | errors under load | problems |
+    section = text.split("## Correctness", 1)[1].split("\n## ", 1)[0]
+    rows = [ln.split("|")[1:-1] for ln in section.splitlines() if re.match(r"\| (nginx|inferd|gunicorn|flask) \|", ln)]
+    seen = {c[0].strip() for c in rows}
+    assert seen == set(SERVERS), f"servers in the report: {seen}"
+    for cells in rows:
+        server, model, verified, errors = (c.strip() for c in cells[:4])
+        assert verified == "yes", f"{server}/{model} not verified: {cells}"
+        assert errors == "0", f"{server}/{model} had {errors} errors under load"
+    # Every HTTP server was timed at every connection count.
+    through = text.split("## Throughput", 1)[1].split("\n## ", 1)[0]
+    for server in SERVERS:
+        for conns in ("1", "16", "64"):
+            assert re.search(rf"^\| {server} \| [^|]+ \| {conns} \| [0-9]", through, re.M), (server, conns)
+    for png in ("throughput.png", "memory_startup.png"):
+        assert (out / png).stat().st_size > 1000, png

@@ -1,0 +1,89 @@
+// The server's Prometheus metrics and their text exposition (format 0.0.4).
+//
+//   inferd_requests_total{route,code}           counter
+//   inferd_request_duration_seconds{route}      histogram (request fully read -> response written)
+//   inferd_requests_in_flight                   gauge (the autoscaling load signal)
+//   inferd_model_load_seconds                   gauge
+//   inferd_build_info{version}                  gauge, always 1
+//   inferd_model_info{name,estimator}           gauge, always 1
+//
+// Hot path: each server thread owns a Shard (cache-line aligned, relaxed atomics written only
+// by that thread); Render() sums the shards. Relaxed atomics make concurrent scrapes well
+// defined without any lock or fence on the request path.
+//
+// Thread safety: Shard methods from the owning thread only; Set*() and Render() from any thread.
+#ifndef INFERD_METRICS_SERVER_METRICS_H_
+#define INFERD_METRICS_SERVER_METRICS_H_
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace inferd {
+
+class ServerMetrics {
+ public:
+  // Status codes counted individually; anything else is counted as "other" by class (e.g. "5xx").
+  static constexpr std::array<int, 10> kCodes = {200, 400, 404, 405, 408, 413, 431, 500, 501, 503};
+  // Histogram upper bounds in seconds (+Inf is implicit).
+  static constexpr std::array<double, 16> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                      0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
+                                                      1,      2.5,     5,      10};
+
+  class alignas(64) Shard {
+   public:
+    Shard(size_t n_routes);
+    void RequestStarted() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
+    // REQUIRES: route < number of routes given to ServerMetrics (the "other" route included).
+    void RequestFinished(size_t route, int code, uint64_t nanos);
+
+   private:
+    friend class ServerMetrics;
+    static constexpr size_t kCodeSlots = kCodes.size() + 5;  // + 1xx..5xx fallbacks
+    static constexpr size_t kBucketSlots = kBuckets.size() + 1;
+    size_t n_routes_;
+    std::atomic<int64_t> in_flight_{0};
+    std::unique_ptr<std::atomic<uint64_t>[]> counts_;   // [route][code slot]
+    std::unique_ptr<std::atomic<uint64_t>[]> buckets_;  // [route][bucket] (non-cumulative)
+    std::unique_ptr<std::atomic<uint64_t>[]> sum_ns_;   // [route]
+  };
+
+  // `routes` are the label values for route (e.g. "/predict"); the last one should be the
+  // catch-all for unmatched paths. One shard per server thread.
+  ServerMetrics(std::vector<std::string> routes, size_t n_shards);
+  ServerMetrics(const ServerMetrics&) = delete;
+  ServerMetrics& operator=(const ServerMetrics&) = delete;
+
+  // REQUIRES: i < n_shards.
+  Shard& shard(size_t i) { return *shards_[i]; }
+  size_t n_routes() const { return routes_.size(); }
+
+  void SetBuildInfo(std::string version);
+  void SetModelInfo(std::string name, std::string estimator, double load_seconds);
+
+  // Appends the exposition text to *out.
+  void Render(std::string* out) const;
+
+ private:
+  const std::vector<std::string> routes_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+
+  mutable std::mutex info_mu_;
+  std::string version_;    // guarded by info_mu_
+  std::string model_name_;  // guarded by info_mu_
+  std::string estimator_;  // guarded by info_mu_
+  double load_seconds_ = 0;  // guarded by info_mu_
+  bool have_model_ = false;  // guarded by info_mu_
+};
+
+// Escapes a label value for the text format (backslash, double quote, newline).
+std::string EscapeLabelValue(const std::string& v);
+
+}  // namespace inferd
+
+#endif  // INFERD_METRICS_SERVER_METRICS_H_

@@ -1,0 +1,351 @@
+// Crafted and damaged inputs: every one must fail with a clear one-line error (or load),
+// never crash, hang or allocate without bound.
+#include <bzlib.h>
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <string>
+#include <vector>
+
+#include "pickle/reader.h"
+#include "pickle/test_util.h"
+
+namespace inferd::pickle {
+namespace {
+
+using testing::PickleBuilder;
+using testing::ReadFixture;
+
+Status Load(const std::string& bytes, const ReadLimits& limits = {}) {
+  auto v = ReadPickle(bytes, limits);
+  return v.ok() ? Status::Ok() : v.status();
+}
+
+void ExpectError(const std::string& bytes, const std::string& fragment, const ReadLimits& limits = {}) {
+  Status s = Load(bytes, limits);
+  ASSERT_FALSE(s.ok()) << "expected an error containing: " << fragment;
+  EXPECT_NE(s.message().find(fragment), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().find('\n'), std::string::npos) << s.message();
+}
+
+struct Dangerous {
+  const char* module;
+  const char* name;
+};
+const Dangerous kDangerous[] = {
+    {"os", "system"},        {"posix", "system"},       {"nt", "system"},        {"builtins", "eval"},
+    {"builtins", "exec"},    {"builtins", "getattr"},   {"builtins", "__import__"}, {"__builtin__", "eval"},
+    {"subprocess", "Popen"}, {"importlib", "import_module"}, {"os.path", "join"}, {"builtins", "open"},
+    {"sys", "modules"},      {"socket", "socket"},      {"shutil", "rmtree"},    {"runpy", "run_path"},
+};
+
+TEST(HostileTest, ForbiddenGlobalsViaGlobal) {
+  for (const auto& d : kDangerous) {
+    PickleBuilder p(2);
+    p.Global(d.module, d.name).Op('(').Str("echo pwned").Op('t').Op('R');
+    ExpectError(p.Stop(), std::string("forbidden global '") + d.module + "." + d.name + "' at byte 2");
+  }
+}
+
+TEST(HostileTest, ForbiddenGlobalsViaStackGlobal) {
+  for (const auto& d : kDangerous) {
+    PickleBuilder p(4);
+    p.Str(d.module).Str(d.name);
+    size_t at = p.size();
+    p.Op('\x93').Op('(').Str("echo pwned").Op('t').Op('R');
+    ExpectError(p.Stop(), std::string("forbidden global '") + d.module + "." + d.name + "' at byte " +
+                              std::to_string(at));
+  }
+}
+
+TEST(HostileTest, StackGlobalFromMemoisedStrings) {
+  PickleBuilder p(4);
+  p.Str("posix").Op('\x94').Str("system").Op('\x94').Op('0').Op('0').Op('h').Raw(std::string(1, '\0'));
+  p.Op('h').Raw("\x01");
+  size_t at = p.size();
+  p.Op('\x93');
+  ExpectError(p.Stop(), "forbidden global 'posix.system' at byte " + std::to_string(at));
+}
+
+TEST(HostileTest, UnknownAndMalformedGlobals) {
+  ExpectError(PickleBuilder(2).Global("foo", "bar").Stop(), "unknown global 'foo.bar' at byte 2");
+  ExpectError(PickleBuilder(2).Global("collections", "deque").Stop(), "unknown global 'collections.deque'");
+  ExpectError(PickleBuilder(2).Global("copyreg", "_reconstructor").Stop(), "forbidden global 'copyreg._reconstructor'");
+  ExpectError(PickleBuilder(2).Global("os system", "x").Stop(), "malformed global name");
+  ExpectError(PickleBuilder(4).Int(1).Str("x").Op('\x93').Stop(), "STACK_GLOBAL needs two str");
+  // Allowed names pass as tokens.
+  EXPECT_TRUE(Load(PickleBuilder(2).Global("sklearn.tree._tree", "Tree").Stop()).ok());
+  EXPECT_TRUE(Load(PickleBuilder(2).Global("numpy", "float64").Stop()).ok());
+}
+
+TEST(HostileTest, CodecsEncodeOnlyLatin1) {
+  PickleBuilder ok(2);
+  ok.Global("_codecs", "encode").Op('(').Str("a\xc3\xbf").Str("latin1").Op('t').Op('R');
+  auto v = ReadPickle(ok.Stop());
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  EXPECT_EQ((*v)->kind, Kind::kBytes);
+  EXPECT_EQ((*v)->s, "a\xff");
+  PickleBuilder bad(2);
+  bad.Global("_codecs", "encode").Op('(').Str("abc").Str("rot13").Op('t').Op('R');
+  ExpectError(bad.Stop(), "_codecs.encode is only accepted as encode(str, 'latin1')");
+  PickleBuilder wide(2);
+  wide.Global("_codecs", "encode").Op('(').Str("\xe2\x82\xac").Str("latin1").Op('t').Op('R');
+  ExpectError(wide.Stop(), "above U+00FF");
+}
+
+TEST(HostileTest, LegacyJoblibRefused) {
+  PickleBuilder p(2);
+  p.Global("joblib.numpy_pickle", "NDArrayWrapper").Op(')').Op('\x81');
+  ExpectError(p.Stop(), "legacy joblib array format 'joblib.numpy_pickle.NDArrayWrapper' at byte 2");
+  ExpectError(PickleBuilder(2).Global("joblib.numpy_pickle", "ZNDArrayWrapper").Stop(), "ZNDArrayWrapper");
+  ExpectError(std::string("ZF0x00000010") + "x\x9c", "legacy joblib 'ZF'");
+}
+
+// A joblib NumpyArrayWrapper for `shape` of f8 with no alignment key, followed by `tail`.
+std::string Wrapper(const std::vector<int64_t>& shape, const std::string& tail, const std::string& order = "C") {
+  PickleBuilder p(2);
+  p.Global("joblib.numpy_pickle", "NumpyArrayWrapper").Op(')').Op('\x81').Op('}').Op('(');
+  p.Str("subclass").Global("numpy", "ndarray");
+  p.Str("shape").Op('(');
+  for (int64_t d : shape) p.Long1(d);
+  p.Op('t');
+  p.Str("order").Str(order).Str("dtype").Dtype("f8").Str("allow_mmap").Op('\x88').Op('u').Op('b');
+  return p.str() + tail;
+}
+
+TEST(HostileTest, HugeDeclaredArray) {
+  std::string bytes = Wrapper({1000000000000}, std::string(300, '\0') + ".");
+  size_t data_at = bytes.size() - 301;
+  ExpectError(bytes, "array of 1e12 elements (8000000000000 bytes) exceeds the 301 bytes left in the file at byte " +
+                         std::to_string(data_at));
+  ExpectError(Wrapper({int64_t{1} << 40, int64_t{1} << 40}, "."), "array size overflows");
+  ExpectError(Wrapper({-1}, "."), "negative array dimension");
+  // A well-formed one loads.
+  std::string data(16, '\0');
+  data[7] = '\x3f';
+  data[6] = '\xf0';  // 1.0 little-endian
+  auto v = ReadPickle(Wrapper({2}, data + "."));
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  auto d = (*v)->array->ToDoubles();
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(*d, (std::vector<double>{1.0, 0.0}));
+}
+
+// Wrapper for 2 x f8 with numpy_array_alignment_bytes = `align` (Int) or None (align < 0).
+std::string AlignedWrapper(int align, const std::string& tail) {
+  PickleBuilder p(2);
+  p.Global("joblib.numpy_pickle", "NumpyArrayWrapper").Op(')').Op('\x81').Op('}').Op('(');
+  p.Str("shape").Op('(').Int(2).Op('t').Str("order").Str("C").Str("dtype").Dtype("f8");
+  p.Str("numpy_array_alignment_bytes");
+  if (align < 0) p.Op('N'); else p.Int(align);
+  p.Op('u').Op('b');
+  return p.str() + tail;
+}
+
+TEST(HostileTest, AlignmentPadding) {
+  const std::string data(16, '\0');
+  for (int pad : {0, 1, 7, 16}) {
+    auto v = ReadPickle(AlignedWrapper(16, std::string(1, static_cast<char>(pad)) + std::string(pad, '\xff') + data + "."));
+    ASSERT_TRUE(v.ok()) << pad << ": " << v.status().message();
+    EXPECT_EQ((*v)->array->size(), 2u);
+  }
+  ExpectError(AlignedWrapper(16, std::string(1, 17) + std::string(17, '\xff') + data + "."), "alignment padding of 17 bytes");
+  // None: no padding byte at all.
+  auto v = ReadPickle(AlignedWrapper(-1, data + "."));
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  // Absent key (joblib <= 1.1): no padding byte either (see Wrapper()).
+  ExpectError(AlignedWrapper(16, std::string(1, 5)), "truncated file: expected 5 bytes of array alignment padding");
+}
+
+TEST(HostileTest, ReconstructSizeMismatch) {
+  PickleBuilder p(3);
+  p.Global("numpy.core.multiarray", "_reconstruct").Op('(').Global("numpy", "ndarray").Op('(').Int(0).Op('t').Bytes("b").Op('t').Op('R');
+  p.Op('(').Int(1).Op('(').Long1(int64_t{1} << 50).Op('t').Dtype("f8").Op('\x89').Bytes("12345678").Op('t').Op('b');
+  ExpectError(p.Stop(), "ndarray data has 8 bytes");
+}
+
+TEST(HostileTest, DeepNestingRefused) {
+  constexpr int kDepth = 100000;
+  PickleBuilder lists(2);
+  for (int i = 0; i < kDepth; ++i) lists.Op(']');
+  for (int i = 0; i < kDepth - 1; ++i) lists.Op('a');
+  ExpectError(lists.Stop(), "nested deeper than 256");
+
+  PickleBuilder marks(2);
+  for (int i = 0; i < kDepth; ++i) marks.Op('(');
+  ExpectError(marks.Stop(), "MARK nesting deeper than 256");
+
+  PickleBuilder tuples(2);
+  tuples.Op(')');
+  for (int i = 0; i < kDepth; ++i) tuples.Op('\x85');  // ((((),),),)...
+  ExpectError(tuples.Stop(), "nested deeper than 256");
+
+  // A deep chain that is NOT reachable from the result must still be torn down safely.
+  PickleBuilder garbage(4);
+  garbage.Op(']').Op('\x94');  // memo 0 = L0
+  for (int i = 1; i < kDepth; ++i) {
+    garbage.Op('j').U32(static_cast<uint32_t>(i - 1)).Op(']').Op('\x94').Op('a').Op('0');  // L(i-1).append(Li)
+  }
+  garbage.Op('N');
+  auto v = ReadPickle(garbage.Stop());
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  EXPECT_TRUE((*v)->is_none());
+}
+
+TEST(HostileTest, CyclesRefused) {
+  PickleBuilder p(2);
+  p.Op(']').Op('q').Raw(std::string(1, '\0')).Op('h').Raw(std::string(1, '\0')).Op('a');
+  ExpectError(p.Stop(), "reference cycle");
+  // Unreachable cycle: loads (result None), and must not leak (checked under ASan).
+  PickleBuilder q(2);
+  q.Op(']').Op('q').Raw(std::string(1, '\0')).Op('h').Raw(std::string(1, '\0')).Op('a').Op('0').Op('N');
+  EXPECT_TRUE(Load(q.Stop()).ok());
+}
+
+TEST(HostileTest, MemoErrors) {
+  ExpectError(PickleBuilder(2).Op('h').Raw("\x05").Stop(), "memo index 5 is not defined (memo holds 0 entries) at byte 2");
+  ExpectError(PickleBuilder(2).Op('j').U32(0xffffffffu).Stop(), "memo index 4294967295 is not defined");
+  ExpectError(PickleBuilder(2).Op('q').Raw("\x01").Stop(), "memo store with an empty stack");
+  // Sparse LONG_BINPUT works without allocating 4G slots.
+  PickleBuilder sparse(2);
+  sparse.Op('N').Op('r').U32(0xfffffff0u).Op('0').Op('j').U32(0xfffffff0u);
+  EXPECT_TRUE(Load(sparse.Stop()).ok());
+  ReadLimits small;
+  small.max_memo = 10;
+  PickleBuilder many(2);
+  for (int i = 0; i < 11; ++i) many.Op('N').Op('q').Raw(std::string(1, static_cast<char>(i))).Op('0');
+  ExpectError(many.Op('N').Stop(), "pickle memo exceeds 10 entries", small);
+}
+
+TEST(HostileTest, StackLimits) {
+  ReadLimits small;
+  small.max_stack = 100;
+  PickleBuilder p(2);
+  for (int i = 0; i < 101; ++i) p.Op('N');
+  ExpectError(p.Stop(), "pickle stack exceeds 100 entries", small);
+  ExpectError(PickleBuilder(2).Op('a').Stop(), "stack underflow in APPEND");
+  ExpectError(PickleBuilder(2).Op('0').Stop(), "stack underflow in POP");
+  ExpectError(PickleBuilder(2).Stop(), "stack underflow in STOP");
+  ExpectError(PickleBuilder(2).Op('N').Op('(').Stop(), "stack underflow in STOP");  // below the MARK
+  ExpectError(PickleBuilder(2).Op('N').Op('e').Stop(), "APPENDS without a MARK");
+  ExpectError(PickleBuilder(2).Op('}').Op('(').Op('N').Op('u').Stop(), "odd number");
+}
+
+TEST(HostileTest, BadOpcodesAndProtocols) {
+  ExpectError(PickleBuilder(2).Op('\xff').Stop(), "bad opcode 0xff at byte 2");
+  ExpectError(std::string("(lp0\n."), "protocol 0/1");
+  ExpectError(std::string("\x80\x01]."), "unsupported pickle protocol 1");
+  ExpectError(std::string("\x80\x06N."), "unsupported pickle protocol 6");
+  ExpectError(PickleBuilder(5).Op('\x97').Stop(), "out-of-band");
+  ExpectError(PickleBuilder(2).Op('P').Stop(), "persistent IDs");
+  ExpectError(PickleBuilder(2).Op('\x82').Raw("\x01").Stop(), "extension registry");
+  ExpectError(PickleBuilder(2).Op('i').Stop(), "INST/OBJ");
+  ExpectError(PickleBuilder(2).Op('I').Raw("1\n").Stop(), "protocol 0/1 text opcode 'I'");
+  ExpectError(PickleBuilder(2).Op('\x8a').Raw("\x09").Raw(std::string(9, '\x01')).Stop(), "does not fit in int64");
+  ExpectError(PickleBuilder(2).Op('N').str(), "without a STOP opcode");
+  ExpectError(std::string(""), "empty file");
+  ExpectError(PickleBuilder(2).Op('X').U32(2).Raw("\xff\xfe").Stop(), "invalid UTF-8 in BINUNICODE at byte 2");
+}
+
+TEST(HostileTest, TruncatedStringMessage) {
+  PickleBuilder p(2);
+  p.Op('N').Op('0').Op('X').U32(120).Raw(std::string(50, 'a'));
+  ExpectError(p.str(), "truncated file: expected 120 bytes for BINUNICODE at byte 4, only 50 left");
+  ExpectError(PickleBuilder(4).Op('\x8e').Raw("\xff\xff\xff\xff\xff\xff\xff\x7f").Stop(),
+              "truncated file: expected 9223372036854775807 bytes for BINBYTES8");
+}
+
+TEST(HostileTest, DtypeAbuse) {
+  // Field that does not fit in the record.
+  PickleBuilder f(2);
+  f.Global("numpy", "dtype").Op('(').Str("V16").Op('\x89').Op('\x88').Op('t').Op('R').Op('q').Raw(std::string(1, '\0'));
+  f.Op('(').Int(3).Str("|").Op('N').Op('(').Str("a").Op('t').Op('}').Str("a").Op('(').Dtype("f8").Int(12).Op('t').Op('s');
+  f.Int(16).Int(1).Int(16).Op('t').Op('b');
+  ExpectError(f.Stop(), "field 'a' (<f8 at offset 12) does not fit in the 16-byte record");
+  // Self-referencing structured dtype (would be a cycle).
+  PickleBuilder c(2);
+  c.Global("numpy", "dtype").Op('(').Str("V8").Op('\x89').Op('\x88').Op('t').Op('R').Op('q').Raw(std::string(1, '\0'));
+  c.Op('(').Int(3).Str("|").Op('N').Op('(').Str("a").Op('t').Op('}').Str("a").Op('(').Op('h').Raw(std::string(1, '\0')).Int(0).Op('t').Op('s');
+  c.Int(8).Int(1).Int(16).Op('t').Op('b');
+  ExpectError(c.Stop(), "unfinished dtype");
+  // BUILD twice on one dtype.
+  PickleBuilder twice(2);
+  twice.Dtype("f8").Op('(').Int(3).Str(">").Op('N').Op('N').Op('N').Int(-1).Int(-1).Int(0).Op('t').Op('b');
+  ExpectError(twice.Stop(), "BUILD applied twice to the same dtype");
+  ExpectError(PickleBuilder(2).Global("numpy", "dtype").Op('(').Str("Q99").Op('t').Op('R').Stop(), "unsupported numpy dtype 'Q99'");
+}
+
+TEST(HostileTest, WrapperInNestedPickleRefused) {
+  // Object-dtype wrapper whose nested pickle contains another wrapper.
+  PickleBuilder p(2);
+  p.Global("joblib.numpy_pickle", "NumpyArrayWrapper").Op(')').Op('\x81').Op('}').Op('(');
+  p.Str("shape").Op('(').Int(1).Op('t').Str("order").Str("C").Str("dtype").Dtype("O8", '|').Op('u').Op('b');
+  std::string inner = Wrapper({1}, std::string(8, '\0') + ".");
+  ExpectError(p.str() + inner + ".", "NumpyArrayWrapper inside a nested object-array pickle");
+}
+
+void ExpectCleanFailureOnEveryPrefix(const std::string& name) {
+  std::string bytes = ReadFixture(name);
+  ASSERT_GT(bytes.size(), 100u);
+  ASSERT_TRUE(ReadPickle(bytes).ok()) << name;
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    auto v = ReadPickle(std::string_view(bytes.data(), n));
+    ASSERT_FALSE(v.ok()) << name << " truncated to " << n << " bytes loaded";
+    ASSERT_FALSE(v.status().message().empty());
+    ASSERT_EQ(v.status().message().find('\n'), std::string::npos) << v.status().message();
+  }
+}
+
+TEST(HostileTest, TruncationAtEveryOffset) {
+  for (const char* name : {"values.joblib", "values_p2.pkl", "values_p5.pkl", "dtc.joblib", "dtc_objlabels.joblib",
+                           "values.joblib.gz", "values.joblib.xz"}) {
+    SCOPED_TRACE(name);
+    ExpectCleanFailureOnEveryPrefix(name);
+  }
+}
+
+TEST(HostileTest, ByteFlipsNeverCrash) {
+  size_t loaded = 0, failed = 0;
+  for (const char* name : {"values_p4.pkl", "values_p2.joblib", "dtc.joblib"}) {
+    std::string bytes = ReadFixture(name);
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      for (unsigned char x : {0x00, 0xff, 0x80, 0x7f}) {
+        std::string m = bytes;
+        m[i] = static_cast<char>(x);
+        auto v = ReadPickle(m);
+        if (v.ok()) {
+          ++loaded;
+        } else {
+          ++failed;
+          ASSERT_EQ(v.status().message().find('\n'), std::string::npos) << v.status().message();
+        }
+      }
+    }
+  }
+  EXPECT_GT(failed, 0u);
+  EXPECT_GT(loaded, 0u);  // flips inside raw array data still load
+}
+
+TEST(HostileTest, CompressionBombs) {
+  // 64 MiB of a valid-looking stream compressed with bz2 is tiny; the ratio limit stops it.
+  std::string big(size_t{64} << 20, 'N');
+  big[0] = '\x80';
+  big[1] = '\x02';
+  std::string out(1 << 20, '\0');
+  unsigned out_len = static_cast<unsigned>(out.size());
+  ASSERT_EQ(BZ2_bzBuffToBuffCompress(out.data(), &out_len, big.data(), static_cast<unsigned>(big.size()), 9, 0, 0), BZ_OK);
+  out.resize(out_len);
+  ExpectError(out, "bz2 data decompresses to more than");
+
+  // zlib: explicit absolute cap.
+  uLongf zlen = compressBound(big.size());
+  std::string z(zlen, '\0');
+  ASSERT_EQ(compress2(reinterpret_cast<Bytef*>(z.data()), &zlen, reinterpret_cast<const Bytef*>(big.data()), big.size(), 9), Z_OK);
+  z.resize(zlen);
+  ReadLimits limits;
+  limits.max_decompressed_bytes = 8 << 20;
+  ExpectError(z, "zlib data decompresses to more than 8388608 bytes", limits);
+}
+
+}  // namespace
+}  // namespace inferd::pickle

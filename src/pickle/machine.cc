@@ -1,0 +1,782 @@
+#include "pickle/machine.h"
+
+#include <cstring>
+#include <string>
+#include <unordered_map>
+
+#include "pickle/globals.h"
+#include "pickle/joblib.h"
+
+namespace inferd::pickle {
+namespace {
+
+// Opcodes (CPython Lib/pickletools.py names).
+enum Op : uint8_t {
+  MARK = '(', STOP = '.', POP = '0', POP_MARK = '1', DUP = '2', FLOAT = 'F', INT = 'I', BININT = 'J',
+  BININT1 = 'K', LONG = 'L', BININT2 = 'M', NONE = 'N', PERSID = 'P', BINPERSID = 'Q', REDUCE = 'R',
+  STRING = 'S', BINSTRING = 'T', SHORT_BINSTRING = 'U', UNICODE = 'V', BINUNICODE = 'X', APPEND = 'a',
+  BUILD = 'b', GLOBAL = 'c', DICT = 'd', EMPTY_DICT = '}', APPENDS = 'e', GET = 'g', BINGET = 'h',
+  INST = 'i', LONG_BINGET = 'j', LIST = 'l', EMPTY_LIST = ']', OBJ = 'o', PUT = 'p', BINPUT = 'q',
+  LONG_BINPUT = 'r', SETITEM = 's', TUPLE = 't', EMPTY_TUPLE = ')', SETITEMS = 'u', BINFLOAT = 'G',
+  PROTO = 0x80, NEWOBJ = 0x81, EXT1 = 0x82, EXT2 = 0x83, EXT4 = 0x84, TUPLE1 = 0x85, TUPLE2 = 0x86,
+  TUPLE3 = 0x87, NEWTRUE = 0x88, NEWFALSE = 0x89, LONG1 = 0x8a, LONG4 = 0x8b, BINBYTES = 'B',
+  SHORT_BINBYTES = 'C', SHORT_BINUNICODE = 0x8c, BINUNICODE8 = 0x8d, BINBYTES8 = 0x8e, EMPTY_SET = 0x8f,
+  ADDITEMS = 0x90, FROZENSET = 0x91, NEWOBJ_EX = 0x92, STACK_GLOBAL = 0x93, MEMOIZE = 0x94, FRAME = 0x95,
+  BYTEARRAY8 = 0x96, NEXT_BUFFER = 0x97, READONLY_BUFFER = 0x98,
+};
+
+const char* OpName(uint8_t op) {
+  switch (op) {
+    case BINUNICODE: return "BINUNICODE";
+    case SHORT_BINUNICODE: return "SHORT_BINUNICODE";
+    case BINUNICODE8: return "BINUNICODE8";
+    case BINBYTES: return "BINBYTES";
+    case SHORT_BINBYTES: return "SHORT_BINBYTES";
+    case BINBYTES8: return "BINBYTES8";
+    case BYTEARRAY8: return "BYTEARRAY8";
+    case BINSTRING: return "BINSTRING";
+    case SHORT_BINSTRING: return "SHORT_BINSTRING";
+    default: return "opcode";
+  }
+}
+
+std::string At(size_t at) { return " at byte " + std::to_string(at); }
+Status Bad(const std::string& what, size_t at) { return Status::InvalidArgument(what + At(at)); }
+
+std::string HexByte(uint8_t b) {
+  static const char* d = "0123456789abcdef";
+  return std::string("0x") + d[b >> 4] + d[b & 15];
+}
+
+template <typename T>
+T LoadLE(const uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+// UTF-8 structure check; like Python's 'surrogatepass' decoding, encoded surrogates pass.
+bool ValidUtf8(const uint8_t* p, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    // Fast path over ASCII.
+    while (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (w & 0x8080808080808080ull) break;
+      i += 8;
+    }
+    if (i >= n) break;
+    uint8_t c = p[i];
+    if (c < 0x80) { ++i; continue; }
+    size_t len;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
+    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
+    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
+    else return false;
+    if (i + len > n) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+bool IsContainerKind(Kind k) {
+  switch (k) {
+    case Kind::kTuple: case Kind::kList: case Kind::kSet: case Kind::kDict: case Kind::kObject:
+    case Kind::kArray: case Kind::kSlice:
+      return true;
+    default:
+      return false;
+  }
+}
+
+GlobalRole RoleOf(const Value& g) { return static_cast<GlobalRole>(g.i); }
+
+bool IsWrapperRecord(const Value& v) {
+  return v.kind == Kind::kObject && (v.cls == kNumpyArrayWrapper || v.cls == kVendoredNumpyArrayWrapper);
+}
+
+// Latin-1 text (decoded from UTF-8) -> bytes; the protocol-2 encoding of bytes objects.
+StatusOr<std::string> Latin1FromUtf8(const std::string& s, size_t at) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    uint8_t c = static_cast<uint8_t>(s[i]);
+    if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else if ((c & 0xE0) == 0xC0 && i + 1 < s.size()) {
+      uint32_t cp = ((c & 0x1Fu) << 6) | (static_cast<uint8_t>(s[i + 1]) & 0x3Fu);
+      if (cp > 0xFF) return Bad("latin-1 encoding of a character above U+00FF", at);
+      out.push_back(static_cast<char>(cp));
+      ++i;
+    } else {
+      return Bad("latin-1 encoding of a character above U+00FF", at);
+    }
+  }
+  return out;
+}
+
+bool IsLatin1Name(const Value& v) {
+  return v.kind == Kind::kStr && (v.s == "latin1" || v.s == "latin-1" || v.s == "iso-8859-1" || v.s == "iso8859-1");
+}
+
+}  // namespace
+
+Machine::Machine(MachineContext* ctx, size_t start, int nesting)
+    : ctx_(ctx),
+      data_(reinterpret_cast<const uint8_t*>(ctx->stream.data())),
+      size_(ctx->stream.size()),
+      pos_(start),
+      nesting_(nesting),
+      dtypes_(ctx->limits.max_depth) {
+  none_ = std::make_shared<Value>();
+  true_ = std::make_shared<Value>();
+  true_->kind = Kind::kBool;
+  true_->b = true;
+  false_ = std::make_shared<Value>();
+  false_->kind = Kind::kBool;
+}
+
+Status Machine::Need(size_t n, const char* what, size_t at) const {
+  if (n > size_ - pos_) {
+    return Status::InvalidArgument("truncated file: expected " + std::to_string(n) + " bytes for " + what + At(at) +
+                                   ", only " + std::to_string(size_ - pos_) + " left");
+  }
+  return Status::Ok();
+}
+
+Status Machine::Push(ValuePtr v, size_t at) {
+  if (stack_.size() + marks_.size() >= ctx_->limits.max_stack) {
+    return Status::ResourceExhausted("pickle stack exceeds " + std::to_string(ctx_->limits.max_stack) + " entries" +
+                                     At(at));
+  }
+  stack_.push_back(std::move(v));
+  return Status::Ok();
+}
+
+StatusOr<ValuePtr> Machine::Pop(size_t at, const char* what) {
+  size_t floor = marks_.empty() ? 0 : marks_.back();
+  if (stack_.size() <= floor) return Bad(std::string("stack underflow in ") + what, at);
+  ValuePtr v = std::move(stack_.back());
+  stack_.pop_back();
+  return v;
+}
+
+StatusOr<size_t> Machine::MarkStart(size_t at, const char* what) {
+  if (marks_.empty()) return Bad(std::string(what) + " without a MARK", at);
+  size_t m = marks_.back();
+  marks_.pop_back();
+  return m;
+}
+
+ValuePtr Machine::NewContainer(Kind k) {
+  auto v = std::make_shared<Value>();
+  v->kind = k;
+  ctx_->containers.push_back(v);
+  return v;
+}
+
+Status Machine::MemoPut(size_t index, size_t at) {
+  if (stack_.empty() || (!marks_.empty() && stack_.size() <= marks_.back())) {
+    return Bad("memo store with an empty stack", at);
+  }
+  const ValuePtr& v = stack_.back();
+  if (index < memo_.size()) {
+    if (!memo_[index]) ++memo_count_;
+    memo_[index] = v;
+  } else if (index == memo_.size()) {
+    memo_.push_back(v);
+    ++memo_count_;
+    // Absorb sparse entries that are now contiguous.
+    while (!sparse_memo_.empty()) {
+      auto it = sparse_memo_.find(memo_.size());
+      if (it == sparse_memo_.end()) break;
+      memo_.push_back(std::move(it->second));
+      sparse_memo_.erase(it);
+    }
+  } else {
+    auto [it, inserted] = sparse_memo_.insert_or_assign(index, v);
+    if (inserted) ++memo_count_;
+  }
+  if (memo_count_ > ctx_->limits.max_memo) {
+    return Status::ResourceExhausted("pickle memo exceeds " + std::to_string(ctx_->limits.max_memo) + " entries" +
+                                     At(at));
+  }
+  return Status::Ok();
+}
+
+StatusOr<ValuePtr> Machine::MemoGet(size_t index, size_t at) const {
+  if (index < memo_.size() && memo_[index]) return memo_[index];
+  auto it = sparse_memo_.find(index);
+  if (it != sparse_memo_.end()) return it->second;
+  return Bad("memo index " + std::to_string(index) + " is not defined (memo holds " + std::to_string(memo_count_) +
+                 " entries)", at);
+}
+
+Status Machine::PushGlobal(std::string_view module, std::string_view name, size_t at) {
+  INFERD_ASSIGN_OR_RETURN(GlobalRole role, ClassifyGlobal(module, name, at));
+  auto g = std::make_shared<Value>();
+  g->kind = Kind::kGlobal;
+  g->s = GlobalName(module, name);
+  g->i = static_cast<int64_t>(role);  // internal: the reader's GlobalRole for REDUCE/NEWOBJ
+  return Push(std::move(g), at);
+}
+
+StatusOr<ValuePtr> Machine::ReadString(size_t len_bytes, bool unicode, const char* what, size_t at) {
+  INFERD_RETURN_IF_ERROR(Need(len_bytes, what, at));
+  uint64_t len = 0;
+  switch (len_bytes) {
+    case 1: len = data_[pos_]; break;
+    case 4: len = LoadLE<uint32_t>(data_ + pos_); break;
+    default: len = LoadLE<uint64_t>(data_ + pos_); break;
+  }
+  pos_ += len_bytes;
+  if (len > size_ - pos_) {
+    return Status::InvalidArgument("truncated file: expected " + std::to_string(len) + " bytes for " + what + At(at) +
+                                   ", only " + std::to_string(size_ - pos_) + " left");
+  }
+  const uint8_t* p = data_ + pos_;
+  if (unicode && !ValidUtf8(p, len)) return Bad(std::string("invalid UTF-8 in ") + what, at);
+  auto v = std::make_shared<Value>();
+  v->kind = unicode ? Kind::kStr : Kind::kBytes;
+  v->s.assign(reinterpret_cast<const char*>(p), len);
+  pos_ += len;
+  return v;
+}
+
+StatusOr<ValuePtr> Machine::Run() {
+  if (size_ - pos_ < 2 || data_[pos_] != PROTO) {
+    if (pos_ < size_ && data_[pos_] != PROTO) {
+      return Bad("not a pickle protocol 2-5 stream (first opcode " + HexByte(data_[pos_]) +
+                     "; protocol 0/1 pickles are not supported)", pos_);
+    }
+    return Bad("truncated file: no pickle header", pos_);
+  }
+  while (pos_ < size_) {
+    const size_t at = pos_;
+    const uint8_t op = data_[pos_++];
+    if (op == STOP) {
+      INFERD_ASSIGN_OR_RETURN(ValuePtr result, Pop(at, "STOP"));
+      return result;
+    }
+    INFERD_RETURN_IF_ERROR(Step(op, at));
+  }
+  return Status::InvalidArgument("truncated file: the pickle ends at byte " + std::to_string(size_) +
+                                 " without a STOP opcode");
+}
+
+Status Machine::Step(uint8_t op, size_t at) {
+  switch (op) {
+    case PROTO: {
+      INFERD_RETURN_IF_ERROR(Need(1, "PROTO", at));
+      uint8_t proto = data_[pos_++];
+      if (proto < 2 || proto > 5) return Bad("unsupported pickle protocol " + std::to_string(proto), at);
+      return Status::Ok();
+    }
+    case FRAME:
+      // Advisory: joblib splices raw array bytes outside frames, so read sequentially.
+      INFERD_RETURN_IF_ERROR(Need(8, "FRAME", at));
+      pos_ += 8;
+      return Status::Ok();
+    case NONE: return Push(none_, at);
+    case NEWTRUE: return Push(true_, at);
+    case NEWFALSE: return Push(false_, at);
+    case BININT: case BININT1: case BININT2: {
+      auto v = std::make_shared<Value>();
+      v->kind = Kind::kInt;
+      if (op == BININT) {
+        INFERD_RETURN_IF_ERROR(Need(4, "BININT", at));
+        v->i = LoadLE<int32_t>(data_ + pos_);
+        pos_ += 4;
+      } else if (op == BININT1) {
+        INFERD_RETURN_IF_ERROR(Need(1, "BININT1", at));
+        v->i = data_[pos_++];
+      } else {
+        INFERD_RETURN_IF_ERROR(Need(2, "BININT2", at));
+        v->i = LoadLE<uint16_t>(data_ + pos_);
+        pos_ += 2;
+      }
+      return Push(std::move(v), at);
+    }
+    case LONG1: case LONG4: {
+      uint64_t n;
+      if (op == LONG1) {
+        INFERD_RETURN_IF_ERROR(Need(1, "LONG1", at));
+        n = data_[pos_++];
+      } else {
+        INFERD_RETURN_IF_ERROR(Need(4, "LONG4", at));
+        n = LoadLE<uint32_t>(data_ + pos_);
+        pos_ += 4;
+      }
+      if (n > 8) return Bad("integer of " + std::to_string(n) + " bytes does not fit in int64", at);
+      INFERD_RETURN_IF_ERROR(Need(n, "LONG1", at));
+      uint64_t u = 0;
+      for (size_t k = 0; k < n; ++k) u |= static_cast<uint64_t>(data_[pos_ + k]) << (8 * k);
+      if (n > 0 && n < 8 && (data_[pos_ + n - 1] & 0x80)) u |= ~uint64_t{0} << (8 * n);  // sign-extend
+      pos_ += n;
+      auto v = std::make_shared<Value>();
+      v->kind = Kind::kInt;
+      v->i = static_cast<int64_t>(u);
+      return Push(std::move(v), at);
+    }
+    case BINFLOAT: {
+      INFERD_RETURN_IF_ERROR(Need(8, "BINFLOAT", at));
+      uint64_t bits = __builtin_bswap64(LoadLE<uint64_t>(data_ + pos_));  // big-endian on the wire
+      pos_ += 8;
+      auto v = std::make_shared<Value>();
+      v->kind = Kind::kFloat;
+      std::memcpy(&v->f, &bits, 8);
+      return Push(std::move(v), at);
+    }
+    case SHORT_BINUNICODE: case BINUNICODE: case BINUNICODE8: {
+      size_t lb = op == SHORT_BINUNICODE ? 1 : op == BINUNICODE ? 4 : 8;
+      INFERD_ASSIGN_OR_RETURN(ValuePtr v, ReadString(lb, true, OpName(op), at));
+      return Push(std::move(v), at);
+    }
+    case SHORT_BINBYTES: case BINBYTES: case BINBYTES8: case BYTEARRAY8: case SHORT_BINSTRING: case BINSTRING: {
+      size_t lb = (op == SHORT_BINBYTES || op == SHORT_BINSTRING) ? 1 : (op == BINBYTES || op == BINSTRING) ? 4 : 8;
+      INFERD_ASSIGN_OR_RETURN(ValuePtr v, ReadString(lb, false, OpName(op), at));
+      return Push(std::move(v), at);
+    }
+    case MARK:
+      if (marks_.size() >= ctx_->limits.max_depth) {
+        return Status::ResourceExhausted("MARK nesting deeper than " + std::to_string(ctx_->limits.max_depth) + At(at));
+      }
+      if (stack_.size() + marks_.size() >= ctx_->limits.max_stack) {
+        return Status::ResourceExhausted("pickle stack exceeds " + std::to_string(ctx_->limits.max_stack) + " entries" +
+                                         At(at));
+      }
+      marks_.push_back(stack_.size());
+      return Status::Ok();
+    case POP:
+      return Pop(at, "POP").status();
+    case POP_MARK: {
+      INFERD_ASSIGN_OR_RETURN(size_t m, MarkStart(at, "POP_MARK"));
+      stack_.resize(m);
+      return Status::Ok();
+    }
+    case DUP: {
+      size_t floor = marks_.empty() ? 0 : marks_.back();
+      if (stack_.size() <= floor) return Bad("stack underflow in DUP", at);
+      ValuePtr top = stack_.back();
+      return Push(std::move(top), at);
+    }
+    case EMPTY_TUPLE: return Push(NewContainer(Kind::kTuple), at);
+    case EMPTY_LIST: return Push(NewContainer(Kind::kList), at);
+    case EMPTY_DICT: return Push(NewContainer(Kind::kDict), at);
+    case EMPTY_SET: return Push(NewContainer(Kind::kSet), at);
+    case TUPLE1: case TUPLE2: case TUPLE3: {
+      size_t n = op - TUPLE1 + 1;
+      size_t floor = marks_.empty() ? 0 : marks_.back();
+      if (stack_.size() < floor + n) return Bad("stack underflow in TUPLE" + std::to_string(n), at);
+      ValuePtr t = NewContainer(Kind::kTuple);
+      t->items.assign(std::make_move_iterator(stack_.end() - static_cast<ptrdiff_t>(n)),
+                      std::make_move_iterator(stack_.end()));
+      stack_.resize(stack_.size() - n);
+      return Push(std::move(t), at);
+    }
+    case TUPLE: case FROZENSET: {
+      INFERD_ASSIGN_OR_RETURN(size_t m, MarkStart(at, op == TUPLE ? "TUPLE" : "FROZENSET"));
+      ValuePtr t = NewContainer(op == TUPLE ? Kind::kTuple : Kind::kSet);
+      t->items.assign(std::make_move_iterator(stack_.begin() + static_cast<ptrdiff_t>(m)),
+                      std::make_move_iterator(stack_.end()));
+      stack_.resize(m);
+      return Push(std::move(t), at);
+    }
+    case APPEND: {
+      INFERD_ASSIGN_OR_RETURN(ValuePtr v, Pop(at, "APPEND"));
+      size_t floor = marks_.empty() ? 0 : marks_.back();
+      if (stack_.size() <= floor) return Bad("stack underflow in APPEND", at);
+      Value& list = *stack_.back();
+      if (list.kind != Kind::kList && list.kind != Kind::kObject) return Bad("APPEND to " + list.Describe(), at);
+      list.items.push_back(std::move(v));
+      return Status::Ok();
+    }
+    case APPENDS: case ADDITEMS: {
+      const char* name = op == APPENDS ? "APPENDS" : "ADDITEMS";
+      INFERD_ASSIGN_OR_RETURN(size_t m, MarkStart(at, name));
+      size_t floor = marks_.empty() ? 0 : marks_.back();
+      if (m <= floor || m > stack_.size()) return Bad(std::string("stack underflow in ") + name, at);
+      Value& c = *stack_[m - 1];
+      bool ok = op == APPENDS ? (c.kind == Kind::kList || c.kind == Kind::kObject) : c.kind == Kind::kSet;
+      if (!ok) return Bad(std::string(name) + " to " + c.Describe(), at);
+      c.items.insert(c.items.end(), std::make_move_iterator(stack_.begin() + static_cast<ptrdiff_t>(m)),
+                     std::make_move_iterator(stack_.end()));
+      stack_.resize(m);
+      return Status::Ok();
+    }
+    case SETITEM: {
+      INFERD_ASSIGN_OR_RETURN(ValuePtr v, Pop(at, "SETITEM"));
+      INFERD_ASSIGN_OR_RETURN(ValuePtr k, Pop(at, "SETITEM"));
+      size_t floor = marks_.empty() ? 0 : marks_.back();
+      if (stack_.size() <= floor) return Bad("stack underflow in SETITEM", at);
+      Value& d = *stack_.back();
+      if (d.kind != Kind::kDict && d.kind != Kind::kObject) return Bad("SETITEM on " + d.Describe(), at);
+      d.entries.emplace_back(std::move(k), std::move(v));
+      return Status::Ok();
+    }
+    case SETITEMS: {
+      INFERD_ASSIGN_OR_RETURN(size_t m, MarkStart(at, "SETITEMS"));
+      size_t floor = marks_.empty() ? 0 : marks_.back();
+      if (m <= floor || m > stack_.size()) return Bad("stack underflow in SETITEMS", at);
+      if ((stack_.size() - m) % 2 != 0) return Bad("SETITEMS with an odd number of items", at);
+      Value& d = *stack_[m - 1];
+      if (d.kind != Kind::kDict && d.kind != Kind::kObject) return Bad("SETITEMS on " + d.Describe(), at);
+      d.entries.reserve(d.entries.size() + (stack_.size() - m) / 2);
+      for (size_t k = m; k < stack_.size(); k += 2) d.entries.emplace_back(std::move(stack_[k]), std::move(stack_[k + 1]));
+      stack_.resize(m);
+      return Status::Ok();
+    }
+    case MEMOIZE: return MemoPut(memo_count_, at);  // Python: memo[len(memo)] = top
+    case BINPUT: {
+      INFERD_RETURN_IF_ERROR(Need(1, "BINPUT", at));
+      return MemoPut(data_[pos_++], at);
+    }
+    case LONG_BINPUT: {
+      INFERD_RETURN_IF_ERROR(Need(4, "LONG_BINPUT", at));
+      size_t idx = LoadLE<uint32_t>(data_ + pos_);
+      pos_ += 4;
+      return MemoPut(idx, at);
+    }
+    case BINGET: case LONG_BINGET: {
+      size_t idx;
+      if (op == BINGET) {
+        INFERD_RETURN_IF_ERROR(Need(1, "BINGET", at));
+        idx = data_[pos_++];
+      } else {
+        INFERD_RETURN_IF_ERROR(Need(4, "LONG_BINGET", at));
+        idx = LoadLE<uint32_t>(data_ + pos_);
+        pos_ += 4;
+      }
+      INFERD_ASSIGN_OR_RETURN(ValuePtr v, MemoGet(idx, at));
+      return Push(std::move(v), at);
+    }
+    case GLOBAL: {
+      std::string_view parts[2];
+      for (auto& part : parts) {
+        const void* nl = std::memchr(data_ + pos_, '\n', std::min<size_t>(size_ - pos_, 512));
+        if (!nl) {
+          if (size_ - pos_ < 512) return Bad("truncated file: unterminated GLOBAL name", at);
+          return Bad("GLOBAL name longer than 512 bytes", at);
+        }
+        size_t len = static_cast<const uint8_t*>(nl) - (data_ + pos_);
+        part = std::string_view(reinterpret_cast<const char*>(data_ + pos_), len);
+        pos_ += len + 1;
+      }
+      return PushGlobal(parts[0], parts[1], at);
+    }
+    case STACK_GLOBAL: {
+      INFERD_ASSIGN_OR_RETURN(ValuePtr name, Pop(at, "STACK_GLOBAL"));
+      INFERD_ASSIGN_OR_RETURN(ValuePtr module, Pop(at, "STACK_GLOBAL"));
+      if (name->kind != Kind::kStr || module->kind != Kind::kStr) {
+        return Bad("STACK_GLOBAL needs two str, found " + module->Describe() + " and " + name->Describe(), at);
+      }
+      return PushGlobal(module->s, name->s, at);
+    }
+    case REDUCE: {
+      INFERD_ASSIGN_OR_RETURN(ValuePtr args, Pop(at, "REDUCE"));
+      INFERD_ASSIGN_OR_RETURN(ValuePtr fn, Pop(at, "REDUCE"));
+      return Reduce(fn, args, at);
+    }
+    case NEWOBJ: {
+      INFERD_ASSIGN_OR_RETURN(ValuePtr args, Pop(at, "NEWOBJ"));
+      INFERD_ASSIGN_OR_RETURN(ValuePtr cls, Pop(at, "NEWOBJ"));
+      return NewObj(cls, args, at);
+    }
+    case NEWOBJ_EX: {
+      INFERD_ASSIGN_OR_RETURN(ValuePtr kwargs, Pop(at, "NEWOBJ_EX"));
+      INFERD_ASSIGN_OR_RETURN(ValuePtr args, Pop(at, "NEWOBJ_EX"));
+      INFERD_ASSIGN_OR_RETURN(ValuePtr cls, Pop(at, "NEWOBJ_EX"));
+      if (kwargs->kind != Kind::kDict || !kwargs->entries.empty()) {
+        return Status::Unimplemented("NEWOBJ_EX with keyword arguments" + At(at));
+      }
+      return NewObj(cls, args, at);
+    }
+    case BUILD: {
+      INFERD_ASSIGN_OR_RETURN(ValuePtr state, Pop(at, "BUILD"));
+      size_t floor = marks_.empty() ? 0 : marks_.back();
+      if (stack_.size() <= floor) return Bad("stack underflow in BUILD", at);
+      return Build(stack_.back(), state, at);
+    }
+    case NEXT_BUFFER: case READONLY_BUFFER:
+      return Status::Unimplemented("out-of-band pickle buffers (NEXT_BUFFER/READONLY_BUFFER) are not supported" + At(at));
+    case PERSID: case BINPERSID:
+      return Bad("persistent IDs (PERSID/BINPERSID) are not supported", at);
+    case EXT1: case EXT2: case EXT4:
+      return Bad("extension registry opcodes (EXT1/EXT2/EXT4) are not supported", at);
+    case INST: case OBJ:
+      return Bad("protocol 0/1 object opcodes (INST/OBJ) are not supported", at);
+    case INT: case LONG: case FLOAT: case STRING: case UNICODE: case GET: case PUT: case DICT: case LIST:
+      return Bad("protocol 0/1 text opcode '" + std::string(1, static_cast<char>(op)) + "' is not supported", at);
+    default:
+      return Bad("bad opcode " + HexByte(op), at);
+  }
+}
+
+Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
+  if (fn->kind != Kind::kGlobal) return Bad("REDUCE on a non-global callable (" + fn->Describe() + ")", at);
+  if (args->kind != Kind::kTuple) return Bad("REDUCE arguments must be a tuple, found " + args->Describe(), at);
+  const auto& a = args->items;
+  switch (RoleOf(*fn)) {
+    case GlobalRole::kReconstruct: {
+      if (a.empty() || a[0]->kind != Kind::kGlobal || RoleOf(*a[0]) != GlobalRole::kArrayType) {
+        return Bad("_reconstruct expects numpy.ndarray as its first argument, found " +
+                       (a.empty() ? std::string("nothing") : a[0]->Describe()), at);
+      }
+      ValuePtr v = NewContainer(Kind::kArray);
+      v->array = std::make_shared<NdArray>();  // placeholder: dtype stays null until BUILD
+      return Push(std::move(v), at);
+    }
+    case GlobalRole::kScalar: {
+      INFERD_ASSIGN_OR_RETURN(auto arr, MakeScalar(*args, dtypes_, at));
+      ValuePtr v = NewContainer(Kind::kArray);
+      v->array = std::move(arr);
+      return Push(std::move(v), at);
+    }
+    case GlobalRole::kFrombuffer: {
+      INFERD_ASSIGN_OR_RETURN(auto arr, MakeFromBuffer(*args, dtypes_, at));
+      ValuePtr v = NewContainer(Kind::kArray);
+      v->array = std::move(arr);
+      return Push(std::move(v), at);
+    }
+    case GlobalRole::kDtype: {
+      INFERD_ASSIGN_OR_RETURN(auto d, dtypes_.Create(*args, at));
+      auto v = std::make_shared<Value>();
+      v->kind = Kind::kDtype;
+      v->dtype = std::move(d);
+      return Push(std::move(v), at);
+    }
+    case GlobalRole::kCodecsEncode: {
+      if (a.size() != 2 || a[0]->kind != Kind::kStr || !IsLatin1Name(*a[1])) {
+        return Bad("_codecs.encode is only accepted as encode(str, 'latin1'), found " + args->Describe() +
+                       (a.size() == 2 ? " with encoding " + a[1]->Describe() : ""), at);
+      }
+      auto v = std::make_shared<Value>();
+      v->kind = Kind::kBytes;
+      INFERD_ASSIGN_OR_RETURN(v->s, Latin1FromUtf8(a[0]->s, at));
+      return Push(std::move(v), at);
+    }
+    case GlobalRole::kBytes: case GlobalRole::kBytearray: {
+      auto v = std::make_shared<Value>();
+      v->kind = Kind::kBytes;
+      if (a.empty()) {
+      } else if (a.size() == 1 && a[0]->kind == Kind::kBytes) {
+        v->s = a[0]->s;
+      } else if (a.size() == 2 && a[0]->kind == Kind::kStr && IsLatin1Name(*a[1])) {
+        INFERD_ASSIGN_OR_RETURN(v->s, Latin1FromUtf8(a[0]->s, at));
+      } else {
+        return Bad(fn->s + " with unsupported arguments " + args->Describe(), at);
+      }
+      return Push(std::move(v), at);
+    }
+    case GlobalRole::kSlice: {
+      if (a.empty() || a.size() > 3) return Bad("slice expects 1 to 3 arguments", at);
+      for (const ValuePtr& x : a) {
+        if (x->kind != Kind::kNone && x->kind != Kind::kInt) return Bad("slice bound must be None or int, found " + x->Describe(), at);
+      }
+      ValuePtr v = NewContainer(Kind::kSlice);
+      if (a.size() == 1) {
+        v->items = {none_, a[0], none_};
+      } else {
+        v->items = a;
+        while (v->items.size() < 3) v->items.push_back(none_);
+      }
+      return Push(std::move(v), at);
+    }
+    case GlobalRole::kSet: case GlobalRole::kFrozenset: {
+      ValuePtr v = NewContainer(Kind::kSet);
+      if (a.size() == 1 && (a[0]->kind == Kind::kList || a[0]->kind == Kind::kTuple || a[0]->kind == Kind::kSet)) {
+        v->items = a[0]->items;
+      } else if (!a.empty()) {
+        return Bad(fn->s + " with unsupported arguments " + args->Describe(), at);
+      }
+      return Push(std::move(v), at);
+    }
+    case GlobalRole::kOrderedDict: {
+      ValuePtr v = NewContainer(Kind::kDict);
+      if (a.size() == 1 && a[0]->kind == Kind::kList) {
+        for (const ValuePtr& p : a[0]->items) {
+          if ((p->kind != Kind::kTuple && p->kind != Kind::kList) || p->items.size() != 2) {
+            return Bad("OrderedDict item must be a pair, found " + p->Describe(), at);
+          }
+          v->entries.emplace_back(p->items[0], p->items[1]);
+        }
+      } else if (!a.empty()) {
+        return Bad("OrderedDict with unsupported arguments " + args->Describe(), at);
+      }
+      return Push(std::move(v), at);
+    }
+    case GlobalRole::kArrayType:
+      return Bad("calling " + fn->s + " directly is not supported", at);
+    case GlobalRole::kNumpyArrayWrapper: case GlobalRole::kScalarType: case GlobalRole::kOpaque:
+    case GlobalRole::kModelClass: {
+      ValuePtr v = NewContainer(Kind::kObject);
+      v->cls = fn->s;
+      v->args = args;
+      return Push(std::move(v), at);
+    }
+  }
+  return Status::Internal("unhandled global role" + At(at));
+}
+
+Status Machine::NewObj(const ValuePtr& cls, const ValuePtr& args, size_t at) {
+  if (cls->kind != Kind::kGlobal) return Bad("NEWOBJ on a non-class (" + cls->Describe() + ")", at);
+  if (args->kind != Kind::kTuple) return Bad("NEWOBJ arguments must be a tuple, found " + args->Describe(), at);
+  switch (RoleOf(*cls)) {
+    case GlobalRole::kSet: case GlobalRole::kFrozenset: case GlobalRole::kOrderedDict: case GlobalRole::kBytes:
+    case GlobalRole::kBytearray:
+      return Reduce(cls, args, at);
+    case GlobalRole::kNumpyArrayWrapper: case GlobalRole::kOpaque: case GlobalRole::kModelClass:
+    case GlobalRole::kScalarType: {
+      ValuePtr v = NewContainer(Kind::kObject);
+      v->cls = cls->s;
+      v->args = args;
+      return Push(std::move(v), at);
+    }
+    default:
+      return Bad("NEWOBJ on " + cls->s + " is not supported", at);
+  }
+}
+
+Status Machine::Build(const ValuePtr& target, const ValuePtr& state, size_t at) {
+  Value& t = *target;
+  switch (t.kind) {
+    case Kind::kObject: {
+      if (IsWrapperRecord(t)) {
+        if (t.state) return Bad("BUILD applied twice to a NumpyArrayWrapper", at);
+        return CompleteArrayWrapper(&t, *state, dtypes_, ctx_, nesting_, &pos_, at);
+      }
+      if (state->is_none()) return Status::Ok();
+      // (dict, slots_dict): merge both into one dict.
+      if (state->kind == Kind::kTuple && state->items.size() == 2 &&
+          (state->items[0]->kind == Kind::kDict || state->items[0]->is_none()) &&
+          state->items[1]->kind == Kind::kDict) {
+        ValuePtr merged = NewContainer(Kind::kDict);
+        for (const ValuePtr& part : state->items) merged->entries.insert(merged->entries.end(), part->entries.begin(), part->entries.end());
+        if (t.state && t.state->kind == Kind::kDict) {
+          merged->entries.insert(merged->entries.begin(), t.state->entries.begin(), t.state->entries.end());
+        }
+        t.state = std::move(merged);
+        return Status::Ok();
+      }
+      if (state->kind == Kind::kDict && t.state && t.state->kind == Kind::kDict) {
+        ValuePtr merged = NewContainer(Kind::kDict);
+        merged->entries = t.state->entries;
+        merged->entries.insert(merged->entries.end(), state->entries.begin(), state->entries.end());
+        t.state = std::move(merged);
+        return Status::Ok();
+      }
+      t.state = state;
+      return Status::Ok();
+    }
+    case Kind::kArray:
+      if (!t.array || t.array->dtype) return Bad("BUILD on a finished ndarray", at);
+      return BuildReconstructed(t.array.get(), *state, dtypes_, at);
+    case Kind::kDtype:
+      return dtypes_.Build(t.dtype, *state, at);
+    case Kind::kDict: case Kind::kBytes: case Kind::kSet:
+      // OrderedDict / bytearray / set carry an instance __dict__ that is None or empty.
+      if (state->is_none() || (state->kind == Kind::kDict && state->entries.empty())) return Status::Ok();
+      return Bad("BUILD with state " + state->Describe() + " on " + t.Describe(), at);
+    default:
+      return Bad("BUILD on " + t.Describe(), at);
+  }
+}
+
+namespace {
+
+// Children of a value for graph traversal; returns nullptr past the end.
+struct ChildIter {
+  static size_t Count(const Value& v) {
+    return v.items.size() + 2 * v.entries.size() + 2 + (v.array ? v.array->objects.size() : 0);
+  }
+  static const Value* Get(const Value& v, size_t i) {
+    if (i < v.items.size()) return v.items[i].get();
+    i -= v.items.size();
+    if (i < 2 * v.entries.size()) return (i % 2 ? v.entries[i / 2].second : v.entries[i / 2].first).get();
+    i -= 2 * v.entries.size();
+    if (i == 0) return v.args.get();
+    if (i == 1) return v.state.get();
+    i -= 2;
+    return v.array->objects[i].get();
+  }
+};
+
+void Break(Value* v) {
+  v->items.clear();
+  v->entries.clear();
+  v->args.reset();
+  v->state.reset();
+  if (v->array) v->array->objects.clear();
+}
+
+}  // namespace
+
+void TearDown(MachineContext* ctx) {
+  // Every container is still held by ctx->containers, so clearing children never triggers
+  // a deep destructor chain.
+  for (const ValuePtr& v : ctx->containers) Break(v.get());
+  ctx->containers.clear();
+}
+
+Status FinishGraph(const ValuePtr& root, size_t max_depth, MachineContext* ctx) {
+  constexpr uint32_t kOnPath = 0xffffffffu;
+  std::unordered_map<const Value*, uint32_t> height;  // finished: height; kOnPath: in progress
+  height.reserve(ctx->containers.size() * 2);
+  struct Frame {
+    const Value* v;
+    size_t next;
+    uint32_t h;
+  };
+  std::vector<Frame> path;
+  Status status;
+  if (root && IsContainerKind(root->kind)) {
+    path.push_back({root.get(), 0, 0});
+    height[root.get()] = kOnPath;
+  }
+  while (!path.empty() && status.ok()) {
+    Frame& f = path.back();
+    if (f.next < ChildIter::Count(*f.v)) {
+      const Value* c = ChildIter::Get(*f.v, f.next++);
+      if (!c || !IsContainerKind(c->kind)) continue;
+      auto [it, inserted] = height.try_emplace(c, kOnPath);
+      if (!inserted) {
+        if (it->second == kOnPath) {
+          status = Status::InvalidArgument("the pickle contains a reference cycle (through " + c->Describe() + ")");
+        } else {
+          f.h = std::max(f.h, it->second + 1);
+        }
+        continue;
+      }
+      if (path.size() >= max_depth) {
+        status = Status::ResourceExhausted("values nested deeper than " + std::to_string(max_depth) + " levels");
+        continue;
+      }
+      path.push_back({c, 0, 0});
+      continue;
+    }
+    uint32_t h = f.h;
+    height[f.v] = h;
+    path.pop_back();
+    if (!path.empty()) path.back().h = std::max(path.back().h, h + 1);
+  }
+  if (!status.ok()) {
+    TearDown(ctx);
+    return status;
+  }
+  for (const ValuePtr& v : ctx->containers) {
+    if (!height.count(v.get())) Break(v.get());  // unreachable garbage may be deep or cyclic
+  }
+  ctx->containers.clear();
+  return Status::Ok();
+}
+
+}  // namespace inferd::pickle

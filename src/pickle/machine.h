@@ -1,0 +1,88 @@
+// The non-executing pickle virtual machine (sklearn-model-files.md §6.1, §6.3).
+//
+// Runs protocol 2..5 opcodes over an in-memory stream. GLOBALs become symbolic tokens
+// (policy in globals.h), REDUCE / NEWOBJ / BUILD on tokens build records, and only the
+// numpy / joblib / builtins tokens listed in globals.h are interpreted. BUILD completes the
+// memoised placeholder IN PLACE (the pickler memoises an object before its BUILD, so a
+// later BINGET must see the completed object).
+//
+// Thread safety: a Machine and its MachineContext belong to one thread.
+#ifndef INFERD_PICKLE_MACHINE_H_
+#define INFERD_PICKLE_MACHINE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "inferd/status.h"
+#include "pickle/numpy.h"
+#include "pickle/reader.h"
+#include "pickle/value.h"
+
+namespace inferd::pickle {
+
+// State shared by the outer machine and the nested object-array pickles it starts.
+struct MachineContext {
+  MachineContext(std::string_view s, const ReadLimits& l) : stream(s), limits(l) {}
+  std::string_view stream;  // the whole decompressed stream; offsets in messages refer to it
+  const ReadLimits& limits;
+  size_t nested_pickles = 0;
+  // Every container-like Value created (tuple/list/set/dict/object/array/slice). Lets the
+  // reader check the finished graph for cycles and depth without recursion, and tear down
+  // rejected or unreachable graphs iteratively (a 100000-deep list would otherwise
+  // overflow the C++ stack in shared_ptr destructors).
+  std::vector<ValuePtr> containers;
+};
+
+class Machine {
+ public:
+  // Interprets the pickle starting at `start` in ctx->stream. `nesting` is 0 for the file
+  // itself and 1 for a joblib nested object-array pickle (which may not nest further).
+  Machine(MachineContext* ctx, size_t start, int nesting);
+
+  // Runs to STOP and returns the top of stack. After success, end() is the offset just past
+  // the STOP opcode.
+  StatusOr<ValuePtr> Run();
+  size_t end() const { return pos_; }
+
+ private:
+  Status Step(uint8_t op, size_t at);
+  Status Need(size_t n, const char* what, size_t at) const;
+  Status Push(ValuePtr v, size_t at);
+  StatusOr<ValuePtr> Pop(size_t at, const char* what);
+  StatusOr<size_t> MarkStart(size_t at, const char* what);
+  ValuePtr NewContainer(Kind k);
+  Status MemoPut(size_t index, size_t at);
+  StatusOr<ValuePtr> MemoGet(size_t index, size_t at) const;
+  Status PushGlobal(std::string_view module, std::string_view name, size_t at);
+  Status Reduce(const ValuePtr& callable, const ValuePtr& args, size_t at);
+  Status NewObj(const ValuePtr& cls, const ValuePtr& args, size_t at);
+  Status Build(const ValuePtr& target, const ValuePtr& state, size_t at);
+  StatusOr<ValuePtr> ReadString(size_t len_bytes, bool unicode, const char* what, size_t at);
+
+  MachineContext* ctx_;
+  const uint8_t* data_;
+  size_t size_;
+  size_t pos_;
+  int nesting_;
+  DtypeTable dtypes_;
+  std::vector<ValuePtr> stack_;
+  std::vector<size_t> marks_;  // stack_ sizes at each active MARK
+  std::vector<ValuePtr> memo_;
+  std::unordered_map<size_t, ValuePtr> sparse_memo_;  // indices beyond memo_.size()
+  size_t memo_count_ = 0;
+  ValuePtr none_, true_, false_;
+};
+
+// Checks the graph reachable from `root` is acyclic and at most `max_depth` deep, then
+// breaks every registered container that is not reachable (or all of them on error) so
+// that destruction is shallow. Clears ctx->containers.
+Status FinishGraph(const ValuePtr& root, size_t max_depth, MachineContext* ctx);
+// Breaks every registered container (used when the load failed).
+void TearDown(MachineContext* ctx);
+
+}  // namespace inferd::pickle
+
+#endif  // INFERD_PICKLE_MACHINE_H_

@@ -1,0 +1,86 @@
+#include "sklearn/ensemble/forest_adapters.h"
+
+#include <utility>
+
+#include "sklearn/state.h"
+#include "sklearn/tree/tree_adapters.h"
+#include "sklearn/tree/tree_models.h"
+
+namespace inferd::sklearn {
+namespace {
+
+using pickle::Kind;
+using pickle::Value;
+
+// estimators_ as a list of tree records of the right kind.
+StatusOr<std::vector<const Value*>> MemberTrees(const Value& obj, bool classifier) {
+  INFERD_ASSIGN_OR_RETURN(const Value* list, Require(obj, "estimators_"));
+  if (list->kind != Kind::kList && list->kind != Kind::kTuple) {
+    return StateError(obj, "'estimators_' must be a list, found " + list->Describe());
+  }
+  if (list->items.empty()) return StateError(obj, "'estimators_' is empty");
+  std::vector<const Value*> trees;
+  trees.reserve(list->items.size());
+  for (size_t i = 0; i < list->items.size(); ++i) {
+    const Value* e = list->items[i].get();
+    const bool ok = e != nullptr && e->kind == Kind::kObject &&
+                    (classifier ? IsTreeClassifierClass(e->cls) : IsTreeRegressorClass(e->cls)) &&
+                    e->state != nullptr && e->state->kind == Kind::kDict;
+    if (!ok) {
+      return StateError(obj, "estimators_[" + std::to_string(i) + "] is not a fitted tree " +
+                                 (classifier ? "classifier" : "regressor") + " (" +
+                                 (e ? e->Describe() : std::string("null")) + ")");
+    }
+    trees.push_back(e);
+  }
+  return trees;
+}
+
+Status InMember(const Value& obj, size_t i, Status s) {
+  if (s.ok()) return s;
+  return Status(s.code(), std::string(ShortClassName(obj.cls)) + ": estimators_[" + std::to_string(i) +
+                              "]: " + s.message());
+}
+
+StatusOr<ModelPtr> BuildForestClassifier(const Value& obj) {
+  INFERD_ASSIGN_OR_RETURN(std::vector<Label> classes, GetClasses(obj));
+  INFERD_ASSIGN_OR_RETURN(std::vector<const Value*> trees, MemberTrees(obj, /*classifier=*/true));
+  StatusOr<size_t> nf0 = TreeNFeatures(*trees[0]);
+  if (!nf0.ok()) return InMember(obj, 0, nf0.status());
+  INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, *nf0));
+  FlatForest forest(classes.size() + 1);
+  for (size_t i = 0; i < trees.size(); ++i) {
+    INFERD_RETURN_IF_ERROR(InMember(obj, i, AddClassifierTree(*trees[i], nf, classes.size(), &forest)));
+  }
+  return ModelPtr(std::make_unique<TreeEnsembleClassifier>(std::string(ShortClassName(obj.cls)), std::move(classes),
+                                                           nf, std::move(forest), /*single_tree=*/false));
+}
+
+StatusOr<ModelPtr> BuildForestRegressor(const Value& obj) {
+  INFERD_ASSIGN_OR_RETURN(std::vector<const Value*> trees, MemberTrees(obj, /*classifier=*/false));
+  StatusOr<size_t> nf0 = TreeNFeatures(*trees[0]);
+  if (!nf0.ok()) return InMember(obj, 0, nf0.status());
+  StatusOr<size_t> no = TreeNOutputs(*trees[0]);
+  if (!no.ok()) return InMember(obj, 0, no.status());
+  INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, *nf0));
+  FlatForest forest(*no);
+  for (size_t i = 0; i < trees.size(); ++i) {
+    INFERD_RETURN_IF_ERROR(InMember(obj, i, AddRegressorTree(*trees[i], nf, *no, &forest)));
+  }
+  return ModelPtr(
+      std::make_unique<TreeEnsembleRegressor>(std::string(ShortClassName(obj.cls)), nf, *no, std::move(forest)));
+}
+
+}  // namespace
+
+std::span<const AdapterEntry> ForestAdapters() {
+  static constexpr AdapterEntry kEntries[] = {
+      {"sklearn.ensemble._forest.RandomForestClassifier", &BuildForestClassifier},
+      {"sklearn.ensemble._forest.RandomForestRegressor", &BuildForestRegressor},
+      {"sklearn.ensemble._forest.ExtraTreesClassifier", &BuildForestClassifier},
+      {"sklearn.ensemble._forest.ExtraTreesRegressor", &BuildForestRegressor},
+  };
+  return kEntries;
+}
+
+}  // namespace inferd::sklearn

@@ -1,0 +1,109 @@
+#include "sklearn/pipeline/pipeline.h"
+
+#include <utility>
+
+namespace inferd::sklearn {
+
+// Two ping-pong buffers taken from a per-thread stack of buffers; released (not freed) on
+// destruction so later calls on this thread reuse the capacity without allocating.
+class PipelineModel::Scratch {
+ public:
+  Scratch() : base_(top()) {
+    top() += 2;
+    if (pool().size() < top()) pool().resize(top());
+  }
+  ~Scratch() { top() -= 2; }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+
+  double* Buffer(size_t i, size_t n) {
+    std::vector<double>& b = pool()[base_ + i];
+    if (b.size() < n) b.resize(n);
+    return b.data();
+  }
+
+ private:
+  static std::vector<std::vector<double>>& pool() {
+    thread_local std::vector<std::vector<double>> p;
+    return p;
+  }
+  static size_t& top() {
+    thread_local size_t t = 0;
+    return t;
+  }
+  size_t base_;
+};
+
+PipelineModel::PipelineModel(std::vector<std::unique_ptr<const Model>> transformers, std::unique_ptr<const Model> final)
+    : transformers_(std::move(transformers)), final_(std::move(final)) {
+  const Model* first = transformers_.empty() ? final_.get() : transformers_.front().get();
+  n_features_ = first->n_features();
+  if (final_ != nullptr) {
+    kind_ = final_->kind();
+    n_outputs_ = final_->n_outputs();
+    accepts_missing_ = final_->accepts_missing();
+  } else {
+    kind_ = ModelKind::kTransformer;
+    n_outputs_ = transformers_.back()->n_outputs();
+  }
+  for (const auto& t : transformers_) accepts_missing_ = accepts_missing_ && t->accepts_missing();
+}
+
+std::string PipelineModel::Describe() const {
+  std::string s = "Pipeline(";
+  bool first = true;
+  for (const auto& t : transformers_) {
+    if (!first) s += ", ";
+    s += t->Describe();
+    first = false;
+  }
+  if (final_ != nullptr) {
+    if (!first) s += ", ";
+    s += final_->Describe();
+  }
+  return s + ")";
+}
+
+StatusOr<const double*> PipelineModel::RunTransformers(const double* x, size_t n_rows, Scratch* scratch) const {
+  const double* cur = x;
+  for (size_t i = 0; i < transformers_.size(); ++i) {
+    const Model& t = *transformers_[i];
+    double* next = scratch->Buffer(i % 2, n_rows * t.n_outputs());
+    INFERD_RETURN_IF_ERROR(t.Transform(cur, n_rows, next));
+    cur = next;
+  }
+  return cur;
+}
+
+Status PipelineModel::PredictClass(const double* x, size_t n_rows, int32_t* out) const {
+  if (final_ == nullptr) return Model::PredictClass(x, n_rows, out);
+  Scratch scratch;
+  INFERD_ASSIGN_OR_RETURN(const double* z, RunTransformers(x, n_rows, &scratch));
+  return final_->PredictClass(z, n_rows, out);
+}
+
+Status PipelineModel::PredictValue(const double* x, size_t n_rows, double* out) const {
+  if (final_ == nullptr) return Model::PredictValue(x, n_rows, out);
+  Scratch scratch;
+  INFERD_ASSIGN_OR_RETURN(const double* z, RunTransformers(x, n_rows, &scratch));
+  return final_->PredictValue(z, n_rows, out);
+}
+
+Status PipelineModel::PredictProba(const double* x, size_t n_rows, double* out) const {
+  if (final_ == nullptr) return Model::PredictProba(x, n_rows, out);
+  Scratch scratch;
+  INFERD_ASSIGN_OR_RETURN(const double* z, RunTransformers(x, n_rows, &scratch));
+  return final_->PredictProba(z, n_rows, out);
+}
+
+Status PipelineModel::Transform(const double* x, size_t n_rows, double* out) const {
+  if (kind_ != ModelKind::kTransformer) return Model::Transform(x, n_rows, out);
+  Scratch scratch;
+  INFERD_ASSIGN_OR_RETURN(const double* z, RunTransformers(x, n_rows, &scratch));
+  if (final_ != nullptr) return final_->Transform(z, n_rows, out);
+  const size_t n = n_rows * n_outputs_;
+  for (size_t i = 0; i < n; ++i) out[i] = z[i];
+  return Status::Ok();
+}
+
+}  // namespace inferd::sklearn

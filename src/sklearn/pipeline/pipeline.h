@@ -1,0 +1,56 @@
+// Runtime for sklearn.pipeline.Pipeline: rows go through every transformer step's
+// Transform, then the requested operation of the final step (or, when the final step is
+// 'passthrough'/None or itself a transformer, the pipeline is a transformer).
+//
+// Thread safety: immutable after construction. Intermediate rows live in per-thread scratch
+// taken from a small per-thread stack, so nested pipelines never share a buffer.
+#ifndef INFERD_SKLEARN_PIPELINE_PIPELINE_H_
+#define INFERD_SKLEARN_PIPELINE_PIPELINE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "inferd/model.h"
+
+namespace inferd::sklearn {
+
+class PipelineModel final : public Model {
+ public:
+  // REQUIRES: every element of `transformers` has kind kTransformer; widths chain
+  // (transformers[i+1]->n_features() == transformers[i]->n_outputs(), and the final
+  // step's n_features() == the last transformer's n_outputs()); `final` may be null
+  // (passthrough) only if `transformers` is non-empty.
+  PipelineModel(std::vector<std::unique_ptr<const Model>> transformers, std::unique_ptr<const Model> final);
+
+  ModelKind kind() const override { return kind_; }
+  size_t n_features() const override { return n_features_; }
+  size_t n_outputs() const override { return n_outputs_; }
+  const std::vector<Label>& classes() const override { return final_ ? final_->classes() : no_classes_; }
+  bool has_proba() const override { return final_ != nullptr && final_->has_proba(); }
+  bool accepts_missing() const override { return accepts_missing_; }
+  std::string Describe() const override;
+
+  Status PredictClass(const double* x, size_t n_rows, int32_t* out) const override;
+  Status PredictValue(const double* x, size_t n_rows, double* out) const override;
+  Status PredictProba(const double* x, size_t n_rows, double* out) const override;
+  Status Transform(const double* x, size_t n_rows, double* out) const override;
+
+ private:
+  class Scratch;
+  // Runs the transformer steps; returns the pointer to the transformed rows (x itself if
+  // there are no transformers).
+  StatusOr<const double*> RunTransformers(const double* x, size_t n_rows, Scratch* scratch) const;
+
+  const std::vector<std::unique_ptr<const Model>> transformers_;
+  const std::unique_ptr<const Model> final_;
+  ModelKind kind_;
+  size_t n_features_ = 0;
+  size_t n_outputs_ = 0;
+  bool accepts_missing_ = true;
+  const std::vector<Label> no_classes_;
+};
+
+}  // namespace inferd::sklearn
+
+#endif  // INFERD_SKLEARN_PIPELINE_PIPELINE_H_

@@ -1,0 +1,289 @@
+"""Helm chart: lint, Kubernetes 1.33 schema validation of every rendering, and behaviour.
+
+No cluster runs here, so behaviour is asserted on the parsed objects `helm template` renders for
+the default, dev, prod and edge-case values (deploy/helm/inferd/ci/*.yaml).
+"""
+import json
+import subprocess
+
+import pytest
+
+from conftest import CHART, ROOT, helm_template, kinds, one, parse, render
+
+SCENARIOS = {
+    "default": [],
+    "dev": ["-f", str(CHART / "values-dev.yaml")],
+    "prod": ["-f", str(CHART / "values-prod.yaml")],
+    "volume-model": ["-f", str(CHART / "ci" / "volume-model-values.yaml")],
+    "image-volume": ["-f", str(CHART / "ci" / "image-volume-values.yaml")],
+    "keda": ["-f", str(CHART / "ci" / "keda-values.yaml")],
+}
+
+
+def pod_spec(objs):
+    return one(objs, "Deployment")["spec"]["template"]["spec"]
+
+
+def server(objs):
+    return pod_spec(objs)["containers"][0]
+
+
+def env(container):
+    return {e["name"]: e.get("value") for e in container["env"]}
+
+
+@pytest.mark.parametrize("values", ["", "values-dev.yaml", "values-prod.yaml"])
+def test_helm_lint_strict(helm, values):
+    args = [helm, "lint", "--strict", str(CHART)] + (["-f", str(CHART / values)] if values else [])
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 chart(s) failed" in proc.stdout
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_rendering_is_valid_kubernetes_1_33_with_no_unknown_fields(helm, node_modules, tmp_path, scenario):
+    out = tmp_path / f"{scenario}.yaml"
+    out.write_text(helm_template(helm, *SCENARIOS[scenario]).stdout)
+    proc = subprocess.run(["node", str(ROOT / "tests" / "deploy" / "validate_manifests.mjs"),
+                           str(node_modules), str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["errors"] == []
+    assert len(report["objects"]) >= 4
+
+
+def test_validator_rejects_unknown_fields_and_wrong_types(helm, node_modules, tmp_path):
+    text = helm_template(helm).stdout
+    bad = text.replace("maxUnavailable: 0", "maxUnavailabel: 0").replace(
+        "averageUtilization: 70", 'averageUtilization: "70"')
+    assert bad != text
+    out = tmp_path / "bad.yaml"
+    out.write_text(bad)
+    proc = subprocess.run(["node", str(ROOT / "tests" / "deploy" / "validate_manifests.mjs"),
+                           str(node_modules), str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    errors = "\n".join(json.loads(proc.stdout)["errors"])
+    assert "maxUnavailabel: unknown field" in errors
+    assert "averageUtilization must be integer" in errors
+
+
+def test_default_has_hpa_on_memory_cpu_and_requests_in_flight_and_no_replicas(helm):
+    objs = render(helm)
+    assert kinds(objs) == sorted(["Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget",
+                                  "Pod", "Service", "ServiceAccount"])
+    deployment = one(objs, "Deployment")
+    assert "replicas" not in deployment["spec"], "the HPA owns the replica count"
+    hpa = one(objs, "HorizontalPodAutoscaler")
+    assert hpa["apiVersion"] == "autoscaling/v2"
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
+                                             "name": deployment["metadata"]["name"]}
+    assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (2, 10)
+    metrics = hpa["spec"]["metrics"]
+    resource = {m["resource"]["name"]: m["resource"]["target"] for m in metrics if m["type"] == "Resource"}
+    assert resource["memory"] == {"type": "Utilization", "averageUtilization": 70}
+    assert resource["cpu"]["type"] == "Utilization"
+    pods = [m["pods"] for m in metrics if m["type"] == "Pods"]
+    assert pods == [{"metric": {"name": "inferd_requests_in_flight"},
+                     "target": {"type": "AverageValue", "averageValue": "8"}}]
+    behavior = hpa["spec"]["behavior"]
+    assert behavior["scaleDown"]["stabilizationWindowSeconds"] >= 60
+    assert behavior["scaleUp"]["stabilizationWindowSeconds"] == 0
+
+
+def test_selectors_match_pod_labels(helm):
+    for args in SCENARIOS.values():
+        objs = render(helm, *args)
+        deployment = one(objs, "Deployment")
+        pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+        selector = deployment["spec"]["selector"]["matchLabels"]
+        assert selector.items() <= pod_labels.items()
+        assert "app.kubernetes.io/version" not in selector, "selectors must use immutable labels only"
+        assert one(objs, "Service")["spec"]["selector"] == selector
+        for o in objs:
+            if o["kind"] == "PodDisruptionBudget":
+                assert o["spec"]["selector"]["matchLabels"] == selector
+            if o["kind"] == "NetworkPolicy":
+                assert o["spec"]["podSelector"]["matchLabels"] == selector
+        assert one(objs, "Service")["spec"]["ports"][0]["targetPort"] == "http"
+
+
+def test_hardened_security_context_and_no_service_account_token(helm):
+    for args in SCENARIOS.values():
+        objs = render(helm, *args)
+        spec = pod_spec(objs)
+        assert spec["automountServiceAccountToken"] is False
+        assert spec["securityContext"]["runAsNonRoot"] is True
+        assert spec["securityContext"]["runAsUser"] == 65532
+        assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        sc = server(objs)["securityContext"]
+        assert sc["readOnlyRootFilesystem"] is True
+        assert sc["allowPrivilegeEscalation"] is False
+        assert sc["capabilities"] == {"drop": ["ALL"]}
+        assert sc["runAsNonRoot"] is True and sc["runAsUser"] != 0
+        for o in objs:
+            if o["kind"] == "ServiceAccount":
+                assert o["automountServiceAccountToken"] is False
+
+
+def test_probes_hit_the_servers_real_endpoints_and_port(helm):
+    objs = render(helm, "--set", "server.port=9090")
+    c = server(objs)
+    assert c["ports"] == [{"name": "http", "containerPort": 9090, "protocol": "TCP"}]
+    assert env(c)["INFERD_PORT"] == "9090"
+    assert c["startupProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert c["args"] == ["serve"]
+
+
+def test_rollout_and_shutdown_timing_are_consistent_with_the_drain(helm):
+    objs = render(helm, "--set", "server.drainSeconds=7", "--set", "shutdown.preStopSleepSeconds=4",
+                  "--set", "shutdown.inFlightSeconds=9")
+    deployment = one(objs, "Deployment")
+    assert deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    spec = pod_spec(objs)
+    c = server(objs)
+    assert c["lifecycle"]["preStop"] == {"sleep": {"seconds": 4}}
+    assert env(c)["INFERD_DRAIN_SECONDS"] == "7"
+    assert env(c)["INFERD_SHUTDOWN_TIMEOUT_SECONDS"] == "9"
+    assert spec["terminationGracePeriodSeconds"] == 4 + 7 + 9
+    # An explicit, longer grace period is kept; a shorter one is refused.
+    longer = render(helm, "--set", "shutdown.terminationGracePeriodSeconds=60")
+    assert pod_spec(longer)["terminationGracePeriodSeconds"] == 60
+    short = helm_template(helm, "--set", "shutdown.terminationGracePeriodSeconds=3", check=False)
+    assert short.returncode != 0
+    assert "shorter than preStopSleepSeconds + server.drainSeconds + inFlightSeconds = 20" in short.stderr
+
+
+def test_dev_values(helm):
+    objs = render(helm, *SCENARIOS["dev"])
+    assert "HorizontalPodAutoscaler" not in kinds(objs)
+    assert "PodDisruptionBudget" not in kinds(objs)
+    assert one(objs, "Deployment")["spec"]["replicas"] == 1
+    assert env(server(objs))["INFERD_LOG_REQUESTS"] == "true"
+
+
+def test_prod_values(helm):
+    objs = render(helm, *SCENARIOS["prod"])
+    assert {"HorizontalPodAutoscaler", "PodDisruptionBudget", "ServiceMonitor", "NetworkPolicy"} <= set(kinds(objs))
+    assert "replicas" not in one(objs, "Deployment")["spec"]
+    hpa = one(objs, "HorizontalPodAutoscaler")["spec"]
+    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (2, 10)
+    assert one(objs, "PodDisruptionBudget")["spec"]["maxUnavailable"] == 1
+    spec = pod_spec(objs)
+    selector = one(objs, "Deployment")["spec"]["selector"]["matchLabels"]
+    spread = {t["topologyKey"]: t for t in spec["topologySpreadConstraints"]}
+    assert set(spread) == {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}
+    assert all(t["labelSelector"]["matchLabels"] == selector for t in spread.values())
+    resources = server(objs)["resources"]
+    assert resources["requests"]["cpu"] and resources["requests"]["memory"] and resources["limits"]["memory"]
+    assert env(server(objs))["INFERD_THREADS"] == "2"
+    monitor = one(objs, "ServiceMonitor")["spec"]
+    assert monitor["endpoints"][0]["path"] == "/metrics" and monitor["endpoints"][0]["port"] == "http"
+
+
+def test_three_model_delivery_ways(helm):
+    baked = render(helm)
+    assert "volumes" not in pod_spec(baked) and "volumeMounts" not in server(baked)
+    assert env(server(baked))["INFERD_MODEL"] == "/models/model.pkl"
+
+    volume = render(helm, *SCENARIOS["volume-model"])
+    assert pod_spec(volume)["volumes"] == [{"name": "model", "persistentVolumeClaim":
+                                            {"claimName": "inferd-models", "readOnly": True}}]
+    assert server(volume)["volumeMounts"] == [{"name": "model", "mountPath": "/models", "readOnly": True}]
+    assert server(volume)["image"].endswith("@sha256:" + "0" * 64)
+
+    image = render(helm, *SCENARIOS["image-volume"])
+    assert pod_spec(image)["volumes"] == [{"name": "model", "image": {
+        "reference": "ghcr.io/inferd/iris-model:1", "pullPolicy": "IfNotPresent"}}]
+    assert env(server(image))["INFERD_MODEL"] == "/models/model.pkl"
+    assert [m["type"] for m in one(image, "HorizontalPodAutoscaler")["spec"]["metrics"]] == ["Resource"]
+
+
+def test_keda_replaces_the_hpa(helm):
+    objs = render(helm, *SCENARIOS["keda"])
+    assert "HorizontalPodAutoscaler" not in kinds(objs)
+    assert "replicas" not in one(objs, "Deployment")["spec"]
+    so = one(objs, "ScaledObject")["spec"]
+    assert so["scaleTargetRef"]["name"] == one(objs, "Deployment")["metadata"]["name"]
+    prom = [t for t in so["triggers"] if t["type"] == "prometheus"][0]["metadata"]
+    assert 'namespace="ns"' in prom["query"] and "inferd_requests_in_flight" in prom["query"]
+
+
+@pytest.mark.parametrize("bad", [
+    ["--set", "replicaCount=two"],
+    ["--set", "unknownKey=1"],
+    ["--set", "model.source=s3"],
+    ["--set", "server.port=70000"],
+    ["--set", "autoscaling.targetMemoryUtilizationPercentage=170"],
+    ["--set", "image.pullPolicy=Sometimes"],
+    ["--set", "autoscaling.requestsInFlight.averageValue=lots"],
+    ["--set", "securityContextt.runAsUser=0"],
+])
+def test_schema_rejects_bad_values(helm, bad):
+    proc = helm_template(helm, *bad, check=False)
+    assert proc.returncode != 0
+    assert "schema" in proc.stderr
+
+
+@pytest.mark.parametrize("bad,message", [
+    (["--set", "keda.enabled=true"], "autoscaling.enabled and keda.enabled are both true"),
+    (["--set", "model.source=volume"], "model.source=volume needs model.volume"),
+    (["--set", "model.source=image"], "model.source=image needs model.image.reference"),
+    (["--set", "autoscaling.minReplicas=5", "--set", "autoscaling.maxReplicas=3"], "minReplicas is greater"),
+])
+def test_render_time_validation_explains_the_fix(helm, bad, message):
+    proc = helm_template(helm, *bad, check=False)
+    assert proc.returncode != 0
+    assert message in proc.stderr
+
+
+def test_helm_test_pod_makes_a_real_prediction_with_the_inferd_image(helm):
+    objs = render(helm, "--set", "image.tag=abc123", "--set", "service.port=8081")
+    pod = one(objs, "Pod")
+    assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
+    c = pod["spec"]["containers"][0]
+    assert c["image"] == server(objs)["image"] == "ghcr.io/inferd/inferd:abc123"
+    assert c["args"][:2] == ["probe", "http://r-inferd.ns.svc:8081/predict"]
+    body = json.loads(c["args"][c["args"].index("--post-json") + 1])
+    assert body == {"features": [5.1, 3.5, 1.4, 0.2]}
+    assert pod["spec"]["automountServiceAccountToken"] is False
+    assert c["securityContext"]["readOnlyRootFilesystem"] is True
+    assert pod["spec"]["restartPolicy"] == "Never"
+
+
+def test_names_are_truncated_to_63_characters(helm):
+    release = "release-" + "x" * 45  # Helm's own limit is 53 characters
+    objs = render(helm, "--set", "nameOverride=inferd-server-api", release=release)
+    assert len(release + "-inferd-server-api") > 63
+    for o in objs:
+        assert len(o["metadata"]["name"]) <= 63, o["metadata"]["name"]
+        assert not o["metadata"]["name"].endswith("-")
+
+
+def test_plain_manifests_in_deploy_k8s_are_in_sync_with_the_chart(helm):
+    header = "# GENERATED by deploy/k8s/render.sh from deploy/helm/inferd; do not edit by hand.\n"
+    for name, args in [("inferd.yaml", []), ("inferd-prod.yaml", ["-f", str(CHART / "values-prod.yaml")])]:
+        proc = subprocess.run([helm, "template", "inferd", str(CHART), "--namespace", "inferd",
+                               "--skip-tests", *args], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        committed = (ROOT / "deploy" / "k8s" / name).read_text()
+        assert committed == header + proc.stdout, f"deploy/k8s/{name} is stale: run deploy/k8s/render.sh"
+        assert "helm.sh/hook" not in committed
+        assert parse(committed)
+
+
+def test_every_value_has_a_comment_and_a_schema_description():
+    schema = json.loads((CHART / "values.schema.json").read_text())
+
+    def walk(node, path):
+        assert node.get("description") or path == "", f"{path}: no description in values.schema.json"
+        if node.get("type") == "object" and "properties" in node:
+            assert node.get("additionalProperties") is False, f"{path}: schema is not strict"
+            for k, v in node["properties"].items():
+                walk(v, f"{path}.{k}" if path else k)
+    walk(schema, "")
+    values = (CHART / "values.yaml").read_text()
+    for key in schema["properties"]:
+        if key != "global":
+            assert f"@param {key}" in values, f"values.yaml: no @param comment for {key}"

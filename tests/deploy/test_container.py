@@ -1,0 +1,146 @@
+"""Builds the real Dockerfile with buildah, runs the image with podman, predicts through it,
+checks the process is not root, drains on SIGTERM, and reports the image size.
+
+Needs scripts/container-tools.sh (buildah, podman, runc, the local debian:bookworm-slim base and
+the storage/containers configuration); skips with that instruction when they are missing or
+cannot run here (e.g. inside an unprivileged container).
+"""
+import json
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from conftest import REPORT, ROOT
+
+CONTAINERS_DIR = pathlib.Path(os.environ.get("INFERD_CONTAINERS_DIR", "/var/tmp/inferd-containers"))
+BASE = "docker.io/library/debian:bookworm-slim"
+IMAGE = "localhost/inferd:test"
+SERVER_IMAGE = "localhost/inferd-server:test"
+MAX_IMAGE_BYTES = 20 * 1000 * 1000
+ROWS = [[5.1, 3.5, 1.4, 0.2], [6.2, 2.9, 4.3, 1.3], [7.7, 3.0, 6.1, 2.3]]
+
+
+def container_env():
+    env = dict(os.environ)
+    env["CONTAINERS_STORAGE_CONF"] = str(CONTAINERS_DIR / "storage.conf")
+    env["CONTAINERS_CONF"] = str(CONTAINERS_DIR / "containers.conf")
+    return env
+
+
+def run(*args, timeout=120, check=True):
+    proc = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout, env=container_env())
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} -> {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def tools():
+    missing = [t for t in ("buildah", "podman", "runc") if shutil.which(t) is None]
+    if missing or not (CONTAINERS_DIR / "storage.conf").exists():
+        pytest.skip(f"{', '.join(missing) or 'container configuration'} missing: run scripts/container-tools.sh")
+    probe = run("podman", "image", "exists", BASE, check=False)
+    if probe.returncode != 0:
+        pytest.skip(f"podman cannot see the base image {BASE} here ({probe.stderr.strip()[:200]}): "
+                    "run scripts/container-tools.sh")
+
+
+def build(target, tag):
+    started = time.monotonic()
+    run("buildah", "bud", "--isolation", "chroot", "--pull=never", "--layers", "--format", "docker",
+        "--target", target, "-t", tag, str(ROOT), timeout=3000)
+    return time.monotonic() - started
+
+
+@pytest.fixture(scope="module")
+def image(tools):
+    seconds = build("baked", IMAGE)
+    size = int(run("podman", "image", "inspect", IMAGE, "--format", "{{.Size}}").stdout)
+    REPORT.append(f"image {IMAGE}: {size / 1e6:.1f} MB uncompressed (built in {seconds:.0f} s)")
+    return size
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(image_name, port, *extra):
+    cid = run("podman", "run", "-d", "--init", "--pull=never", "--network", "host", "--no-healthcheck",
+              "-e", f"INFERD_PORT={port}", "-e", "INFERD_HOST=127.0.0.1", "-e", "INFERD_DRAIN_SECONDS=1",
+              *extra, image_name).stdout.strip()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
+                if r.status == 200:
+                    return cid
+        except OSError:
+            time.sleep(0.1)
+    logs = run("podman", "logs", cid, check=False)
+    run("podman", "rm", "-f", "-t", "2", cid, check=False)
+    raise AssertionError(f"container never became ready:\n{logs.stdout}\n{logs.stderr}")
+
+
+def predict(port, row):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/predict", data=json.dumps({"features": row}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=5) as r:
+        assert r.status == 200
+        return json.loads(r.read())
+
+
+def sklearn_predictions():
+    import joblib  # Debian's python3-joblib / python3-sklearn, as the parity tests use
+    model = joblib.load(ROOT / "examples" / "iris" / "model.pkl")
+    return [v.item() for v in model.predict(ROWS)]
+
+
+def test_image_is_small_non_root_and_serves_real_predictions(image):
+    assert image <= MAX_IMAGE_BYTES, f"image is {image / 1e6:.1f} MB, target <= 20 MB"
+    config = json.loads(run("podman", "image", "inspect", IMAGE).stdout)[0]["Config"]
+    assert config["User"] == "65532:65532"
+    assert config["Entrypoint"] == ["/usr/local/bin/inferd"]
+    assert "probe" in config["Healthcheck"]["Test"]
+
+    port = free_port()
+    cid = serve(IMAGE, port)
+    try:
+        got = [predict(port, row)["prediction"] for row in ROWS]
+        assert got == sklearn_predictions()
+        pid = run("podman", "inspect", cid, "--format", "{{.State.Pid}}").stdout.strip()
+        uids = [line.split()[1:] for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines()
+                if line.startswith("Uid:")][0]
+        # --init makes PID 1 the init; the server is its child. Neither may be root... the init
+        # runs as the image user too, so checking the container's main PID covers both.
+        assert set(uids) == {"65532"}, f"container process runs as uid {uids}"
+        # The healthcheck command itself, with this container's port: no shell, no curl needed.
+        run("podman", "exec", cid, "/usr/local/bin/inferd", "probe", f"http://127.0.0.1:{port}/readyz")
+        # SIGTERM: drains and exits 0.
+        run("podman", "stop", "-t", "30", cid, timeout=60)
+        state = json.loads(run("podman", "inspect", cid).stdout)[0]["State"]
+        assert state["ExitCode"] == 0, state
+    finally:
+        run("podman", "rm", "-f", "-t", "2", cid, check=False)
+
+
+def test_server_image_serves_a_model_mounted_from_a_volume(image):
+    build("server", SERVER_IMAGE)
+    mnt = run("podman", "image", "mount", SERVER_IMAGE).stdout.strip()
+    try:
+        assert not (pathlib.Path(mnt) / "models").exists(), "the server target must hold no model"
+    finally:
+        run("podman", "image", "unmount", SERVER_IMAGE, check=False)
+    port = free_port()
+    cid = serve(SERVER_IMAGE, port, "-v", f"{ROOT / 'examples' / 'iris'}:/models:ro")
+    try:
+        assert predict(port, ROWS[2])["prediction"] == sklearn_predictions()[2]
+    finally:
+        run("podman", "rm", "-f", "-t", "2", cid, check=False)

