@@ -61,6 +61,9 @@ class Model {
   virtual bool has_proba() const { return false; }
   // True if NaN inputs mean "missing" for this model (otherwise callers reject NaN).
   virtual bool accepts_missing() const { return false; }
+  // Number of columns of sklearn's decision_function for one row, or 0 if the model has no
+  // decision_function. 1 means sklearn returns a 1-D array (binary classifiers).
+  virtual size_t decision_function_width() const { return 0; }
   // One line for logs and metadata, e.g. "Pipeline(StandardScaler, LogisticRegression[multinomial])".
   virtual std::string Describe() const = 0;
 
@@ -77,6 +80,8 @@ class Model {
   virtual Status PredictProba(const double* x, size_t n_rows, double* out) const;
   // Transformer: out[r * n_outputs() + j] (n_rows * n_outputs()).
   virtual Status Transform(const double* x, size_t n_rows, double* out) const;
+  // decision_function_width() > 0: out[r * width + j] (n_rows * decision_function_width()).
+  virtual Status DecisionFunction(const double* x, size_t n_rows, double* out) const;
 };
 
 }  // namespace inferd

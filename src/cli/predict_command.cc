@@ -114,8 +114,21 @@ int RunPredict(const PredictOptions& o) {
       AppendRow(&v[r * k], k, &out);
     }
     out.append("]}");
+  } else if (o.output == "decision_function") {
+    const size_t k = model.decision_function_width();
+    if (k == 0) return Fail(1, "this model has no decision_function");
+    std::vector<double> v(n * k);
+    Status s = model.DecisionFunction(x, n, v.data());
+    if (!s.ok()) return Fail(1, s.message());
+    out.append("{\"decision_function\": [");
+    for (size_t r = 0; r < n; ++r) {
+      if (r) out.append(", ");
+      if (k == 1) AppendPythonFloat(v[r], &out);  // sklearn returns a 1-D array here
+      else AppendRow(&v[r * k], k, &out);
+    }
+    out.append("]}");
   } else {
-    return Fail(1, "unknown --output '" + o.output + "' (predict, proba or transform)");
+    return Fail(1, "unknown --output '" + o.output + "' (predict, proba, decision_function or transform)");
   }
   out.push_back('\n');
   std::fwrite(out.data(), 1, out.size(), stdout);
@@ -140,8 +153,9 @@ void AddPredictCommand(CLI::App& app) {
   cmd->add_option("--output,-o", opts->output,
                   "predict -> {\"predictions\": [...]}; proba -> {\"probabilities\": [[...]], \"classes\": [...]} "
                   "(columns in the order of classes, as sklearn's predict_proba); transform -> {\"transform\": [[...]]} "
-                  "for a pipeline ending in a transformer")
-      ->check(CLI::IsMember({"predict", "proba", "transform"}))
+                  "for a pipeline ending in a transformer; decision_function -> {\"decision_function\": [...]} "
+                  "shaped as sklearn returns it")
+      ->check(CLI::IsMember({"predict", "proba", "decision_function", "transform"}))
       ->capture_default_str();
   cmd->callback([opts]() { std::exit(RunPredict(*opts)); });
 }

@@ -55,4 +55,8 @@ Status Model::Transform(const double*, size_t, double*) const {
   return Status::FailedPrecondition("this model is not a transformer");
 }
 
+Status Model::DecisionFunction(const double*, size_t, double*) const {
+  return Status::FailedPrecondition("this model has no decision_function");
+}
+
 }  // namespace inferd
