@@ -193,7 +193,7 @@ StatusOr<std::vector<double>> NdArray::ToDoubles() const {
   const uint8_t* p = data.data();
   const size_t step = dtype->itemsize;
   if (dtype->kind == 'f' && step == 8) {
-    std::memcpy(out.data(), p, n * 8);
+    if (n) std::memcpy(out.data(), p, n * 8);
     return out;
   }
   for (size_t i = 0; i < n; ++i) out[i] = ReadDouble(*dtype, p + i * step);
