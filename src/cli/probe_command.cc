@@ -53,7 +53,7 @@ bool ParseUrl(const std::string& url, Url* out, std::string* error) {
 
 }  // namespace
 
-int RunProbe(const std::string& url, double timeout_seconds) {
+int RunProbe(const std::string& url, double timeout_seconds, const ProbeOptions& options) {
   Url u;
   std::string error;
   if (!ParseUrl(url, &u, &error)) {
@@ -64,10 +64,16 @@ int RunProbe(const std::string& url, double timeout_seconds) {
   net::io_context ioc;
   tcp::resolver resolver(ioc);
   beast::tcp_stream stream(ioc);
-  bhttp::request<bhttp::empty_body> req{bhttp::verb::get, u.target, 11};
+  bool post = options.post_json.has_value();
+  bhttp::request<bhttp::string_body> req{post ? bhttp::verb::post : bhttp::verb::get, u.target, 11};
   req.set(bhttp::field::host, u.host);
   req.set(bhttp::field::user_agent, "inferd-probe");
   req.set(bhttp::field::connection, "close");
+  if (post) {
+    req.set(bhttp::field::content_type, "application/json");
+    req.body() = *options.post_json;
+  }
+  req.prepare_payload();
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(1 << 20);
@@ -96,16 +102,27 @@ int RunProbe(const std::string& url, double timeout_seconds) {
     std::fprintf(stderr, "probe: %s: HTTP %u\n", url.c_str(), status);
     return 1;
   }
+  if (!options.expect_substring.empty() && parser.get().body().find(options.expect_substring) == std::string::npos) {
+    std::fprintf(stderr, "probe: %s: the answer does not contain '%s'\n", url.c_str(), options.expect_substring.c_str());
+    return 1;
+  }
   return 0;
 }
 
 void AddProbeCommand(CLI::App& app) {
   auto url = std::make_shared<std::string>();
   auto timeout = std::make_shared<double>(2.0);
-  CLI::App* cmd = app.add_subcommand("probe", "GET a URL and exit 0 on a 2xx answer, else 1 (container health check).");
+  auto opts = std::make_shared<ProbeOptions>();
+  auto body = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("probe", "GET (or POST) a URL and exit 0 on a 2xx answer, else 1 (container health check, helm test).");
+  auto* post_opt = cmd->add_option("--post-json", *body, "POST this JSON body (Content-Type: application/json) instead of a GET");
+  cmd->add_option("--expect-substring", opts->expect_substring, "Also exit 1 unless the answer's body contains this text");
   cmd->add_option("url", *url, "URL to check, e.g. http://127.0.0.1:8080/healthz")->required();
   cmd->add_option("--timeout", *timeout, "Overall time limit in seconds")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->callback([url, timeout]() { std::exit(RunProbe(*url, *timeout)); });
+  cmd->callback([url, timeout, opts, body, post_opt]() {
+    if (post_opt->count() > 0) opts->post_json = *body;
+    std::exit(RunProbe(*url, *timeout, *opts));
+  });
 }
 
 }  // namespace inferd::cli

@@ -11,6 +11,7 @@
 
 #include "inferd/loader.h"
 #include "logging/log.h"
+#include "serving/model_repository.h"
 #include "serving/serving_app.h"
 
 #ifndef INFERD_VERSION
@@ -45,45 +46,68 @@ void SleepUnlessSignalled(const sigset_t& set, double seconds) {
 }  // namespace
 
 int RunServe(const ServeOptions& o) {
-  // Block the shutdown signals before any thread exists; this thread waits for them.
+  // Block the signals before any thread exists; this thread waits for them.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
 
-  // Load (and validate) the model before opening the port: a bad file never gets traffic.
-  auto t0 = std::chrono::steady_clock::now();
-  StatusOr<std::shared_ptr<const Model>> loaded = LoadModelFile(o.model);
-  if (!loaded.ok()) {
-    std::fprintf(stderr, "%s\n", loaded.status().message().c_str());
+  // Load, validate and warm every model before opening the port: a bad file never gets traffic.
+  RepositoryOptions ro;
+  ro.model_file = o.model;
+  ro.name = o.name;
+  ro.repository_dir = o.model_repository;
+  ro.version_policy = o.version_policy;
+  ro.poll_seconds = o.poll_seconds;
+  auto models = std::make_shared<ModelManager>();
+  ModelRepository repo(ro, models.get());
+  Status st = repo.Init();
+  if (st.ok()) st = repo.LoadAll();
+  if (!st.ok()) {
+    std::fprintf(stderr, "%s\n", st.message().c_str());
     return 2;
   }
-  double load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  auto served = std::make_shared<ServedModel>();
-  served->model = std::move(loaded).value();
-  served->name = ModelNameFromPath(o.model);
-  served->path = o.model;
-  served->load_seconds = load_seconds;
-
-  const Model& m = *served->model;
-  std::string classes = "[";
-  for (size_t i = 0; i < m.classes().size(); ++i) {
-    if (i) classes += ',';
-    classes += m.classes()[i].json;
+  if (!o.default_model.empty()) {
+    if (models->Get(o.default_model, {}) == nullptr) {
+      std::fprintf(stderr, "--default-model %s: no such model\n", o.default_model.c_str());
+      return 2;
+    }
+    models->SetDefaultName(o.default_model);
   }
-  classes += ']';
-  LogInfo("model loaded")
-      .Str("model", served->name)
-      .Str("path", o.model)
-      .Str("estimator", m.Describe())
-      .Str("kind", KindName(m.kind()))
-      .Int("n_features", static_cast<int64_t>(m.n_features()))
-      .Int("n_outputs", static_cast<int64_t>(m.n_outputs()))
-      .Raw("classes", classes)
-      .Bool("proba", m.has_proba())
-      .Double("load_seconds", load_seconds);
+  for (const auto& [name, versions] : models->catalog()->models) {
+    const ServedModel& served = *versions.back();
+    const Model& m = *served.model;
+    std::string classes = "[";
+    for (size_t i = 0; i < m.classes().size(); ++i) {
+      if (i) classes += ',';
+      classes += m.classes()[i].json;
+    }
+    classes += ']';
+    std::string vlist = "[";
+    for (size_t i = 0; i < versions.size(); ++i) {
+      if (i) vlist += ',';
+      vlist += "\"" + versions[i]->version + "\"";
+    }
+    vlist += ']';
+    LogInfo("model loaded")
+        .Str("model", name)
+        .Raw("versions", vlist)
+        .Str("path", served.path)
+        .Str("estimator", m.Describe())
+        .Str("kind", KindName(m.kind()))
+        .Int("n_features", static_cast<int64_t>(m.n_features()))
+        .Int("n_outputs", static_cast<int64_t>(m.n_outputs()))
+        .Raw("classes", classes)
+        .Bool("proba", m.has_proba())
+        .Double("load_seconds", served.load_seconds);
+  }
 
   ServingAppOptions app_options;
   app_options.version = INFERD_VERSION;
@@ -93,16 +117,23 @@ int RunServe(const ServeOptions& o) {
   app_options.http.threads = o.threads > 0 ? o.threads : (cores > 0 ? cores : 1);
   app_options.http.max_body_bytes = o.max_body_bytes;
   app_options.http.idle_timeout = std::chrono::seconds(o.idle_timeout_seconds > 0 ? o.idle_timeout_seconds : 1);
+  app_options.http.read_timeout = std::chrono::seconds(o.read_timeout_seconds > 0 ? o.read_timeout_seconds : 1);
+  app_options.http.max_inflight = o.max_inflight;
+  app_options.http.max_connections = o.max_connections;
+  app_options.http.request_timeout = std::chrono::milliseconds(o.request_timeout_ms);
   app_options.http.log_requests = o.log_requests;
   app_options.predict.max_batch_rows = o.max_batch_rows > 0 ? o.max_batch_rows : 1;
+  if (o.enable_model_control) app_options.control = &repo;
 
-  auto app_or = ServingApp::Create(app_options, served);
+  auto app_or = ServingApp::Create(app_options, models);
   if (!app_or.ok()) {
     std::fprintf(stderr, "%s\n", app_or.status().message().c_str());
     return 2;
   }
   std::unique_ptr<ServingApp> app = std::move(app_or).value();
+  repo.SetMetrics(&app->metrics());
   app->Start();
+  repo.StartPolling();
   LogInfo("listening")
       .Str("host", o.host)
       .Int("port", app->port())
@@ -110,13 +141,19 @@ int RunServe(const ServeOptions& o) {
       .Str("version", INFERD_VERSION);
 
   int sig = 0;
-  sigwait(&signals, &sig);
+  for (;;) {
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) break;
+    int changed = repo.Rescan();
+    LogInfo("SIGHUP: models rescanned").Int("changed", changed);
+  }
   LogInfo("shutting down")
       .Str("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT")
       .Double("drain_seconds", o.drain_seconds)
       .Double("shutdown_timeout_seconds", o.shutdown_timeout_seconds);
   app->SetDraining();  // readiness false at once; keep serving while load balancers catch up
-  if (o.drain_seconds > 0) SleepUnlessSignalled(signals, o.drain_seconds);
+  repo.StopPolling();
+  if (o.drain_seconds > 0) SleepUnlessSignalled(stop_signals, o.drain_seconds);
   app->Shutdown();
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -133,9 +170,38 @@ int RunServe(const ServeOptions& o) {
 void AddServeCommand(CLI::App& app) {
   auto opts = std::make_shared<ServeOptions>();
   CLI::App* cmd = app.add_subcommand("serve", "Serve a model.pkl over HTTP (POST /predict, /healthz, /readyz, /metrics).");
-  cmd->add_option("--model", opts->model, "Path of the model file (joblib.dump or pickle.dump of a scikit-learn estimator)")
-      ->required()
+  auto* model_opt = cmd->add_option("--model", opts->model, "Path of the model file (joblib.dump or pickle.dump of a scikit-learn estimator)")
       ->envname("INFERD_MODEL");
+  cmd->add_option("--name", opts->name, "Name of the --model model (default: the file's stem, e.g. iris for iris.pkl)")
+      ->envname("INFERD_MODEL_NAME");
+  auto* repo_opt = cmd->add_option("--model-repository", opts->model_repository,
+                  "Serve every model in DIR: DIR/<name>/<version>/model.pkl")
+      ->envname("INFERD_MODEL_REPOSITORY");
+  model_opt->excludes(repo_opt);
+  repo_opt->excludes(model_opt);
+  cmd->add_option("--version-policy", opts->version_policy,
+                  "Versions served from the repository: latest, latest:N or specific:V1,V2")
+      ->envname("INFERD_VERSION_POLICY")->capture_default_str();
+  cmd->add_option("--default-model", opts->default_model, "Model answered on /predict and /transform (default: the first by name)")
+      ->envname("INFERD_DEFAULT_MODEL");
+  cmd->add_option("--poll-seconds", opts->poll_seconds,
+                  "Check model files for changes (mtime, size, inode) this often and hot-reload them; 0 = off (SIGHUP still reloads)")
+      ->envname("INFERD_POLL_SECONDS")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--enable-model-control", opts->enable_model_control,
+                "Serve POST /v2/repository/models/{name}/load|unload")
+      ->envname("INFERD_ENABLE_MODEL_CONTROL");
+  cmd->add_option("--max-inflight", opts->max_inflight,
+                  "Requests read and not yet answered, server-wide; beyond it answer 503 + Retry-After at once (0 = unlimited)")
+      ->envname("INFERD_MAX_INFLIGHT")->capture_default_str();
+  cmd->add_option("--request-timeout-ms", opts->request_timeout_ms,
+                  "Deadline per request from when it is fully read; still queued at its deadline -> 504 (0 = none; clients may shorten it with X-Request-Timeout-Ms)")
+      ->envname("INFERD_REQUEST_TIMEOUT_MS")->capture_default_str();
+  cmd->add_option("--read-timeout-seconds", opts->read_timeout_seconds,
+                  "A started request must be fully received (headers and body) within this, else 408 and close")
+      ->envname("INFERD_READ_TIMEOUT_SECONDS")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--max-connections", opts->max_connections,
+                  "Open connections, server-wide; more get one 503 and are closed (0 = unlimited)")
+      ->envname("INFERD_MAX_CONNECTIONS")->capture_default_str();
   cmd->add_option("--host", opts->host, "Address to listen on")->envname("INFERD_HOST")->capture_default_str();
   cmd->add_option("--port", opts->port, "TCP port to listen on; 0 picks a free port (logged as \"listening\")")
       ->envname("INFERD_PORT")
@@ -168,7 +234,13 @@ void AddServeCommand(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--log-requests", opts->log_requests, "Log one JSON line per request (off by default)")
       ->envname("INFERD_LOG_REQUESTS");
-  cmd->callback([opts]() { std::exit(RunServe(*opts)); });
+  cmd->callback([opts]() {
+    if (opts->model.empty() && opts->model_repository.empty()) {
+      std::fprintf(stderr, "serve: give --model FILE or --model-repository DIR\n");
+      std::exit(2);
+    }
+    std::exit(RunServe(*opts));
+  });
 }
 
 }  // namespace inferd::cli

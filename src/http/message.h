@@ -4,6 +4,7 @@
 #ifndef INFERD_HTTP_MESSAGE_H_
 #define INFERD_HTTP_MESSAGE_H_
 
+#include <chrono>
 #include <cstddef>
 #include <ostream>  // Boost 1.74's string_view printing needs the complete ostream type
 #include <string>
@@ -19,10 +20,22 @@ using Verb = boost::beast::http::verb;
 
 // Views into the connection's parser; valid only during the handler call.
 struct Request {
+  static constexpr size_t kMaxParams = 4;
+
   Verb method = Verb::unknown;
   std::string_view target;  // as sent, e.g. "/predict?x=1"
   std::string_view path;    // target without the query string
   std::string_view body;
+  // The request id (X-Request-Id as sent, or one the server generated); echoed in the answer.
+  std::string_view request_id;
+  // When the answer stops being useful (from --request-timeout or X-Request-Timeout-Ms);
+  // time_point::max() when there is none. The server answers 504 without calling the handler
+  // once it has passed; handlers with long work may check it again.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // Path parameters captured by a pattern route ("/v2/models/{name}" -> params[0] = name),
+  // in pattern order.
+  std::string_view params[kMaxParams];
+  size_t n_params = 0;
 };
 
 // Owned by the connection and reused between its requests (Reset keeps buffer capacity).

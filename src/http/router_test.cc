@@ -91,5 +91,39 @@ TEST(MessageTest, HttpDateAndStatusMapping) {
   EXPECT_EQ(HttpStatusFor(StatusCode::kInternal), 500);
 }
 
+TEST(RouterPatternTest, CapturesSegmentsAndSuffixes) {
+  Router router;
+  router.Add(Verb::get, "/v2/models/{name}", [](const Request& r, Response* resp) { resp->body = "m:" + std::string(r.params[0]); });
+  router.Add(Verb::get, "/v2/models/{name}/versions/{version}",
+             [](const Request& r, Response* resp) { resp->body = std::string(r.params[0]) + "@" + std::string(r.params[1]); });
+  router.Add(Verb::post, "/v1/models/{name}:predict", [](const Request& r, Response* resp) { resp->body = "p:" + std::string(r.params[0]); });
+  Response resp;
+  Request req = Req(Verb::get, "/v2/models/iris");
+  EXPECT_EQ(router.Dispatch(&req, &resp), 0u);
+  EXPECT_EQ(resp.body, "m:iris");
+  resp.Reset();
+  req = Req(Verb::get, "/v2/models/iris/versions/3");
+  EXPECT_EQ(router.Dispatch(&req, &resp), 1u);
+  EXPECT_EQ(resp.body, "iris@3");
+  resp.Reset();
+  req = Req(Verb::post, "/v1/models/iris:predict");
+  EXPECT_EQ(router.Dispatch(&req, &resp), 2u);
+  EXPECT_EQ(resp.body, "p:iris");
+  resp.Reset();
+  req = Req(Verb::post, "/v1/models/:predict");  // empty capture
+  EXPECT_EQ(router.Dispatch(&req, &resp), router.n_routes());
+  resp.Reset();
+  req = Req(Verb::get, "/v2/models/iris/extra");
+  EXPECT_EQ(router.Dispatch(&req, &resp), router.n_routes());
+  EXPECT_EQ(resp.status, 404);
+  resp.Reset();
+  req = Req(Verb::get, "/v2/models/");
+  EXPECT_EQ(router.Dispatch(&req, &resp), router.n_routes());
+  resp.Reset();
+  req = Req(Verb::delete_, "/v2/models/iris");
+  EXPECT_EQ(router.Dispatch(&req, &resp), 0u);
+  EXPECT_EQ(resp.status, 405);
+}
+
 }  // namespace
 }  // namespace inferd::http

@@ -6,8 +6,10 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <charconv>
 #include <ctime>
 #include <list>
+#include <random>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -68,6 +70,7 @@ class Worker {
   bool draining_ = false;
   int64_t now_sec_ = 0;  // coarse steady clock, seconds
   std::string date_;     // Date header value, refreshed every tick
+  uint64_t next_id_ = 0;  // generated request ids: <process prefix>-<worker>-<counter>
 };
 
 class ServerImpl final : public HttpServer {
@@ -89,6 +92,10 @@ class ServerImpl final : public HttpServer {
   const HttpServerOptions options_;
   const Router* const router_;
   ServerMetrics* const metrics_;
+  // Server-wide admission counters (one relaxed RMW each per request / connection).
+  std::atomic<int64_t> inflight_{0};
+  std::atomic<int64_t> connections_{0};
+  std::string id_prefix_;  // random per process, so generated ids differ across restarts
 
  private:
   std::vector<std::unique_ptr<Worker>> workers_;
@@ -103,15 +110,31 @@ class ServerImpl final : public HttpServer {
 // One client connection. Lives as long as an async operation holds its shared_ptr.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Worker* w, tcp::socket s) : w_(w), socket_(std::move(s)) {}
+  Connection(Worker* w, tcp::socket s) : w_(w), socket_(std::move(s)) {
+    w_->server_->connections_.fetch_add(1, std::memory_order_relaxed);
+    metrics().ConnectionOpened();
+  }
   ~Connection() {
+    w_->server_->connections_.fetch_sub(1, std::memory_order_relaxed);
+    metrics().ConnectionClosed();
     w_->conns_.erase(self_it_);
     if (w_->draining_ && w_->conns_.empty()) w_->tick_.cancel();
   }
 
-  void Start() {
+  void Start(bool over_limit) {
     self_it_ = w_->conns_.insert(w_->conns_.end(), this);
     last_activity_ = w_->now_sec_;
+    if (over_limit) {
+      // Over --max-connections: one 503 and close (after draining what the client sends).
+      BeginRequest();
+      request_id_.clear();
+      response_.Reset();
+      response_.Error(503, "too many connections; retry later");
+      AppendRetryAfter();
+      metrics().Shed();
+      route_ = w_->server_->router_->n_routes();
+      return Respond(/*keep_alive=*/false, /*http10=*/false);
+    }
     StartRequest();
   }
 
@@ -120,6 +143,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     int64_t now = w_->now_sec_;
     if (state_ == State::kReading) {
       if (!request_started_ && shutting_down) return Close();
+      if (request_started_ && !timed_out_ && now - request_start_sec_ >= options().read_timeout.count()) {
+        // Answered 408 from OnRead once the cancelled read completes.
+        timed_out_ = true;
+        boost::system::error_code ignored;
+        socket_.cancel(ignored);
+        return;
+      }
       if (now - last_activity_ >= w_->server_->options_.idle_timeout.count()) return Close();
     } else if (state_ == State::kWriting) {
       // A client that stops reading our response cannot hold the connection forever.
@@ -130,7 +160,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
  private:
-  enum class State { kReading, kWriting, kLingering, kClosed };
+  // kQueued: fully read, posted to the loop, not yet handled (no socket operation pending).
+  enum class State { kReading, kQueued, kWriting, kLingering, kClosed };
 
   const HttpServerOptions& options() const { return w_->server_->options_; }
 
@@ -147,7 +178,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Feeds buffered bytes to the parser; answers when a request is complete, else reads more.
   void ParseBuffered() {
     while (buffer_.size() > 0) {
-      request_started_ = true;
+      if (!request_started_) {
+        request_started_ = true;
+        request_start_sec_ = w_->now_sec_;
+      }
       boost::beast::error_code ec;
       size_t used = parser_->put(buffer_.data(), ec);
       buffer_.consume(used);
@@ -183,6 +217,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void OnRead(boost::system::error_code ec, size_t n) {
+    if (ec && timed_out_ && state_ != State::kClosed) {
+      return FailRequest(bhttp::error::partial_message);  // answered 408 below
+    }
     if (ec) return Close();  // EOF, reset, or closed by the idle sweep / shutdown
     buffer_.commit(n);
     last_activity_ = w_->now_sec_;
@@ -190,8 +227,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void FailRequest(boost::beast::error_code ec) {
+    BeginRequest();
+    request_id_.clear();
     response_.Reset();
-    if (ec == bhttp::error::body_limit) {
+    if (timed_out_) {
+      response_.Error(408, "the request was not received within " +
+                               std::to_string(options().read_timeout.count()) + " seconds");
+    } else if (ec == bhttp::error::body_limit) {
       response_.Error(413, "request body is larger than the limit of " +
                                std::to_string(options().max_body_bytes) + " bytes");
     } else if (ec == bhttp::error::header_limit) {
@@ -205,19 +247,93 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Respond(/*keep_alive=*/false, /*http10=*/false);
   }
 
+  // Accounting for a request that will be answered: in-flight gauges and the start time.
+  // Every BeginRequest is matched by the accounting in OnWrite.
+  int64_t BeginRequest() {
+    started_ = Clock::now();
+    metrics().RequestStarted();
+    return w_->server_->inflight_.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
+
+  void AppendRetryAfter() {
+    response_.extra_headers += "Retry-After: ";
+    response_.extra_headers += std::to_string(options().retry_after_seconds);
+    response_.extra_headers += "\r\n";
+  }
+
   void OnRequest() {
+    int64_t inflight = BeginRequest();
     auto& req = parser_->get();
+    response_.Reset();
+    // The request id: the client's if it is reasonable, else <prefix>-<worker>-<counter>.
+    auto given = req["X-Request-Id"];
+    request_id_.clear();
+    if (!given.empty() && given.size() <= 128) {
+      request_id_.assign(given.data(), given.size());
+    } else {
+      request_id_ += w_->server_->id_prefix_;
+      char buf[40];
+      auto* end = std::to_chars(buf, buf + sizeof buf, w_->index_, 16).ptr;
+      *end++ = '-';
+      end = std::to_chars(end, buf + sizeof buf, ++w_->next_id_, 16).ptr;
+      request_id_.append(buf, static_cast<size_t>(end - buf));
+    }
+    size_t max_inflight = options().max_inflight;
+    if (max_inflight != 0 && inflight > static_cast<int64_t>(max_inflight)) {
+      // Shed at once: no model work, no queueing; the client retries elsewhere or later.
+      response_.Error(503, "server is at its --max-inflight limit of " + std::to_string(max_inflight) +
+                               " requests; retry later");
+      AppendRetryAfter();
+      metrics().Shed();
+      route_ = w_->server_->router_->n_routes();
+      if (options().log_requests) NoteForLog(req.method(), req.target());
+      return Respond(req.keep_alive() && !w_->draining_, req.version() == 10);
+    }
+    state_ = State::kQueued;
+    metrics().RequestQueued();
+    net::post(w_->ioc_, [self = shared_from_this()] { self->Process(); });
+  }
+
+  void NoteForLog(Verb method, boost::beast::string_view target) {
+    method_ = std::string(bhttp::to_string(method));
+    std::string_view t(target.data(), target.size());
+    path_ = std::string(t.substr(0, t.find('?')));
+  }
+
+  // Runs a queued request: checks its deadline, then the handler.
+  void Process() {
+    if (state_ != State::kQueued) return;  // cannot happen: nothing closes a queued connection
+    auto& req = parser_->get();
+    Clock::time_point now = Clock::now();
+    metrics().RequestDequeued(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - started_).count()));
     Request r;
     r.method = req.method();
     r.target = std::string_view(req.target().data(), req.target().size());
     r.path = r.target.substr(0, r.target.find('?'));
     r.body = req.body();
-    response_.Reset();
-    route_ = w_->server_->router_->Dispatch(r, &response_);
-    if (options().log_requests) {
-      method_ = std::string(bhttp::to_string(r.method));
-      path_ = std::string(r.path);
+    r.request_id = request_id_;
+    auto timeout = options().request_timeout;
+    bool has_deadline = timeout.count() > 0;
+    auto header = req["X-Request-Timeout-Ms"];
+    if (!header.empty()) {
+      int64_t ms = 0;
+      auto res = std::from_chars(header.data(), header.data() + header.size(), ms);
+      if (res.ec == std::errc() && ms >= 0 && (!has_deadline || ms < timeout.count())) {
+        timeout = std::chrono::milliseconds(ms);
+        has_deadline = true;
+      }
     }
+    if (has_deadline) r.deadline = started_ + timeout;
+    if (now >= r.deadline) {
+      response_.Error(504, "the request's deadline passed before it could run (waited " +
+                               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count()) +
+                               " ms)");
+      metrics().DeadlineExceeded();
+      route_ = w_->server_->router_->n_routes();
+    } else {
+      route_ = w_->server_->router_->Dispatch(&r, &response_);
+    }
+    if (options().log_requests) NoteForLog(req.method(), req.target());
     Respond(req.keep_alive() && !w_->draining_, req.version() == 10);
   }
 
@@ -225,8 +341,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     state_ = State::kWriting;
     keep_alive_ = keep_alive;
     last_activity_ = w_->now_sec_;
-    metrics().RequestStarted();
-    started_ = Clock::now();
+    if (!request_id_.empty()) {
+      response_.extra_headers += "X-Request-Id: ";
+      response_.extra_headers += request_id_;
+      response_.extra_headers += "\r\n";
+    }
     out_.clear();
     SerializeResponse(response_, keep_alive, http10, w_->date_, &out_);
     net::async_write(socket_, net::buffer(out_),
@@ -236,9 +355,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnWrite(boost::system::error_code ec) {
     auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_).count();
     metrics().RequestFinished(route_, response_.status, static_cast<uint64_t>(nanos));
+    w_->server_->inflight_.fetch_sub(1, std::memory_order_relaxed);
     if (options().log_requests) {
       LogInfo("request").Str("method", method_).Str("path", path_).Int("status", response_.status)
-          .Double("duration_seconds", static_cast<double>(nanos) / 1e9);
+          .Double("duration_seconds", static_cast<double>(nanos) / 1e9).Str("request_id", request_id_);
     }
     if (ec) return Close();
     last_activity_ = w_->now_sec_;
@@ -282,12 +402,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string out_;
   State state_ = State::kReading;
   bool request_started_ = false;
+  bool timed_out_ = false;  // the read timeout fired; answer 408
   bool sent_continue_ = false;
   bool keep_alive_ = true;
   size_t route_ = 0;
   int64_t last_activity_ = 0;
   int64_t linger_deadline_ = 0;
+  int64_t request_start_sec_ = 0;  // coarse time the current request's first byte arrived
   Clock::time_point started_;
+  std::string request_id_;
   std::string method_, path_;  // only with log_requests
 };
 
@@ -343,7 +466,10 @@ void Worker::DoAccept() {
     }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<Connection>(this, std::move(socket))->Start();
+    size_t max_conns = server_->options_.max_connections;
+    bool over = max_conns != 0 &&
+                server_->connections_.load(std::memory_order_relaxed) >= static_cast<int64_t>(max_conns);
+    std::make_shared<Connection>(this, std::move(socket))->Start(over);
     DoAccept();
   });
 }
@@ -380,6 +506,13 @@ void Worker::Drain() {
 }
 
 Status ServerImpl::Init() {
+  {
+    std::random_device rd;
+    char buf[16];
+    auto* end = std::to_chars(buf, buf + sizeof buf, rd(), 16).ptr;
+    id_prefix_.assign(buf, static_cast<size_t>(end - buf));
+    id_prefix_ += '-';
+  }
   boost::system::error_code ec;
   net::ip::address address = net::ip::make_address(options_.host, ec);
   if (ec) {

@@ -4,7 +4,14 @@
 // written with a single async_write, a request parser emplaced per request with header and
 // body limits, TCP_NODELAY, and a coarse once-a-second idle sweep instead of per-read timers.
 //
-// Handlers run inline on the connection's thread; they must be fast and thread-safe.
+// Handlers run on the connection's thread; they must be fast and thread-safe. A request that
+// has been fully read is not handled inline but posted to the end of its loop's queue, after
+// the reads that completed in the same poll: this makes the loop's backlog visible (queue
+// depth and queue wait are measured, --max-inflight sheds with 503 and deadlines give 504)
+// for the cost of one post per request.
+//
+// Every answer carries X-Request-Id (the client's, if it sent one of <= 128 characters,
+// else a generated one).
 //
 // Lifecycle: Create() (binds and listens: the port is known and errors are reported before any
 // thread starts) -> Start() -> Shutdown() (from any thread) -> Wait(deadline).
@@ -39,7 +46,23 @@ struct HttpServerOptions {
   uint32_t max_header_bytes = 16 * 1024;
   // A connection waiting for (the rest of) a request longer than this is closed.
   std::chrono::seconds idle_timeout{60};
-  // One JSON log line per request (method, path, status, duration).
+  // A request whose first byte has arrived must be complete (headers and body) within this,
+  // else it is answered 408 and the connection closed (slow-loris guard).
+  std::chrono::seconds read_timeout{30};
+  // Load shedding: requests read and not yet answered (queued + running + being written),
+  // server-wide. Beyond it a request is answered 503 with Retry-After at once, without
+  // touching the model. 0 = unlimited.
+  size_t max_inflight = 0;
+  // Value of the Retry-After header on shed requests and refused connections.
+  int retry_after_seconds = 1;
+  // Per-request deadline from the moment the request is fully read; a request still queued
+  // at its deadline is answered 504 without running. A client may shorten (never extend) it
+  // with "X-Request-Timeout-Ms: N". 0 = none (the header alone then sets it).
+  std::chrono::milliseconds request_timeout{0};
+  // Open connections, server-wide; a connection beyond it gets one 503 and is closed.
+  // 0 = unlimited.
+  size_t max_connections = 0;
+  // One JSON log line per request (method, path, status, duration, request_id).
   bool log_requests = false;
 };
 

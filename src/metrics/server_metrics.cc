@@ -38,12 +38,17 @@ ServerMetrics::Shard::Shard(size_t n_routes)
   for (size_t i = 0; i < n_routes; ++i) sum_ns_[i].store(0, std::memory_order_relaxed);
 }
 
+void ServerMetrics::Shard::RequestDequeued(uint64_t nanos) {
+  Bump(queued_, int64_t{-1});
+  size_t b = 0;
+  while (b < kBuckets.size() && nanos > BucketNanos(b)) ++b;
+  Bump(wait_buckets_[b], uint64_t{1});
+  Bump(wait_sum_ns_, nanos);
+}
+
 void ServerMetrics::Shard::RequestFinished(size_t route, int code, uint64_t nanos) {
-  in_flight_.fetch_sub(1, std::memory_order_relaxed);
-  // Single writer per shard: load+store is enough and avoids locked instructions.
-  auto bump = [](std::atomic<uint64_t>& a, uint64_t d) {
-    a.store(a.load(std::memory_order_relaxed) + d, std::memory_order_relaxed);
-  };
+  Bump(in_flight_, int64_t{-1});
+  auto bump = [](std::atomic<uint64_t>& a, uint64_t d) { Bump(a, d); };
   bump(counts_[route * kCodeSlots + CodeSlot(code)], 1);
   size_t b = 0;
   while (b < kBuckets.size() && nanos > BucketNanos(b)) ++b;
@@ -62,11 +67,30 @@ void ServerMetrics::SetBuildInfo(std::string version) {
 }
 
 void ServerMetrics::SetModelInfo(std::string name, std::string estimator, double load_seconds) {
+  SetServedModels({ModelVersionInfo{name, "1", std::move(estimator)}});
+  CountModelLoad(name, load_seconds);
+}
+
+void ServerMetrics::SetServedModels(std::vector<ModelVersionInfo> models) {
   std::lock_guard<std::mutex> l(info_mu_);
-  model_name_ = std::move(name);
-  estimator_ = std::move(estimator);
-  load_seconds_ = load_seconds;
-  have_model_ = true;
+  served_ = std::move(models);
+}
+
+void ServerMetrics::CountModelLoad(const std::string& model, double seconds) {
+  std::lock_guard<std::mutex> l(info_mu_);
+  load_seconds_ = seconds;
+  for (auto& e : loads_) {
+    if (e.first == model) return void(++e.second.first);
+  }
+  loads_.push_back({model, {1, 0}});
+}
+
+void ServerMetrics::CountModelLoadFailure(const std::string& model) {
+  std::lock_guard<std::mutex> l(info_mu_);
+  for (auto& e : loads_) {
+    if (e.first == model) return void(++e.second.second);
+  }
+  loads_.push_back({model, {0, 1}});
 }
 
 std::string EscapeLabelValue(const std::string& v) {
@@ -85,15 +109,24 @@ void ServerMetrics::Render(std::string* out) const {
   const size_t nr = routes_.size();
   const size_t ncs = Shard::kCodeSlots, nbs = Shard::kBucketSlots;
   std::vector<uint64_t> counts(nr * ncs, 0), buckets(nr * nbs, 0), sums(nr, 0);
-  int64_t in_flight = 0;
+  int64_t in_flight = 0, queued = 0, conns = 0, shed = 0, deadline = 0;
+  std::vector<uint64_t> wait(nbs, 0);
+  uint64_t wait_sum = 0;
   for (const auto& s : shards_) {
     in_flight += s->in_flight_.load(std::memory_order_relaxed);
+    queued += s->queued_.load(std::memory_order_relaxed);
+    conns += s->connections_.load(std::memory_order_relaxed);
+    shed += s->shed_.load(std::memory_order_relaxed);
+    deadline += s->deadline_.load(std::memory_order_relaxed);
+    for (size_t i = 0; i < nbs; ++i) wait[i] += s->wait_buckets_[i].load(std::memory_order_relaxed);
+    wait_sum += s->wait_sum_ns_.load(std::memory_order_relaxed);
     for (size_t i = 0; i < nr * ncs; ++i) counts[i] += s->counts_[i].load(std::memory_order_relaxed);
     for (size_t i = 0; i < nr * nbs; ++i) buckets[i] += s->buckets_[i].load(std::memory_order_relaxed);
     for (size_t i = 0; i < nr; ++i) sums[i] += s->sum_ns_[i].load(std::memory_order_relaxed);
   }
   // A scrape can land between another thread's counter and gauge updates; never show < 0.
   if (in_flight < 0) in_flight = 0;
+  if (queued < 0) queued = 0;
 
   *out += "# HELP inferd_requests_total HTTP requests answered, by route and status code.\n";
   *out += "# TYPE inferd_requests_total counter\n";
@@ -129,8 +162,60 @@ void ServerMetrics::Render(std::string* out) const {
   *out += "# HELP inferd_requests_in_flight Requests being processed right now (read, not yet answered).\n";
   *out += "# TYPE inferd_requests_in_flight gauge\n";
   *out += "inferd_requests_in_flight " + std::to_string(in_flight) + "\n";
+  *out += "# HELP inferd_requests_queued Requests read and waiting for their event loop (queue depth).\n";
+  *out += "# TYPE inferd_requests_queued gauge\n";
+  *out += "inferd_requests_queued " + std::to_string(queued) + "\n";
+  *out += "# HELP inferd_queue_wait_seconds Time from a request fully read to its handler starting.\n";
+  *out += "# TYPE inferd_queue_wait_seconds histogram\n";
+  {
+    uint64_t cum = 0;
+    for (size_t b = 0; b < nbs; ++b) {
+      cum += wait[b];
+      *out += "inferd_queue_wait_seconds_bucket{le=\"";
+      if (b < kBuckets.size()) AppendSeconds(kBuckets[b], out);
+      else *out += "+Inf";
+      *out += "\"} " + std::to_string(cum) + "\n";
+    }
+    *out += "inferd_queue_wait_seconds_sum ";
+    AppendSeconds(static_cast<double>(wait_sum) / 1e9, out);
+    *out += "\ninferd_queue_wait_seconds_count " + std::to_string(cum) + "\n";
+  }
+  *out += "# HELP inferd_requests_shed_total Requests refused with 503 by --max-inflight or --max-connections.\n";
+  *out += "# TYPE inferd_requests_shed_total counter\n";
+  *out += "inferd_requests_shed_total " + std::to_string(shed) + "\n";
+  *out += "# HELP inferd_request_deadline_exceeded_total Requests answered 504 because their deadline passed while queued.\n";
+  *out += "# TYPE inferd_request_deadline_exceeded_total counter\n";
+  *out += "inferd_request_deadline_exceeded_total " + std::to_string(deadline) + "\n";
+  *out += "# HELP inferd_connections Open client connections.\n";
+  *out += "# TYPE inferd_connections gauge\n";
+  *out += "inferd_connections " + std::to_string(conns < 0 ? 0 : conns) + "\n";
 
   std::lock_guard<std::mutex> l(info_mu_);
+  *out += "# HELP inferd_model_loads_total Successful model loads (start-up and reloads), by model.\n";
+  *out += "# TYPE inferd_model_loads_total counter\n";
+  for (const auto& e : loads_) {
+    *out += "inferd_model_loads_total{model=\"" + EscapeLabelValue(e.first) + "\"} " + std::to_string(e.second.first) + "\n";
+  }
+  *out += "# HELP inferd_model_load_failures_total Model loads or reloads that failed (the previous version kept serving).\n";
+  *out += "# TYPE inferd_model_load_failures_total counter\n";
+  for (const auto& e : loads_) {
+    *out += "inferd_model_load_failures_total{model=\"" + EscapeLabelValue(e.first) + "\"} " + std::to_string(e.second.second) + "\n";
+  }
+  *out += "# HELP inferd_model_versions_loaded Model versions being served, by model.\n";
+  *out += "# TYPE inferd_model_versions_loaded gauge\n";
+  {
+    std::vector<std::pair<std::string, int>> per;
+    for (const auto& m : served_) {
+      bool found = false;
+      for (auto& p : per) {
+        if (p.first == m.name) { ++p.second; found = true; }
+      }
+      if (!found) per.push_back({m.name, 1});
+    }
+    for (const auto& p : per) {
+      *out += "inferd_model_versions_loaded{model=\"" + EscapeLabelValue(p.first) + "\"} " + std::to_string(p.second) + "\n";
+    }
+  }
   *out += "# HELP inferd_model_load_seconds Time taken to load and validate the served model.\n";
   *out += "# TYPE inferd_model_load_seconds gauge\n";
   *out += "inferd_model_load_seconds ";
@@ -139,11 +224,13 @@ void ServerMetrics::Render(std::string* out) const {
   *out += "# HELP inferd_build_info Build information; the value is always 1.\n";
   *out += "# TYPE inferd_build_info gauge\n";
   *out += "inferd_build_info{version=\"" + EscapeLabelValue(version_) + "\"} 1\n";
-  if (have_model_) {
-    *out += "# HELP inferd_model_info The served model; the value is always 1.\n";
+  if (!served_.empty()) {
+    *out += "# HELP inferd_model_info The served model versions; the value is always 1.\n";
     *out += "# TYPE inferd_model_info gauge\n";
-    *out += "inferd_model_info{name=\"" + EscapeLabelValue(model_name_) + "\",estimator=\"" +
-            EscapeLabelValue(estimator_) + "\"} 1\n";
+    for (const auto& m : served_) {
+      *out += "inferd_model_info{name=\"" + EscapeLabelValue(m.name) + "\",estimator=\"" + EscapeLabelValue(m.estimator) +
+              "\",version=\"" + EscapeLabelValue(m.version) + "\"} 1\n";
+    }
   }
 }
 

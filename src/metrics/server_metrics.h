@@ -3,9 +3,17 @@
 //   inferd_requests_total{route,code}           counter
 //   inferd_request_duration_seconds{route}      histogram (request fully read -> response written)
 //   inferd_requests_in_flight                   gauge (the autoscaling load signal)
-//   inferd_model_load_seconds                   gauge
+//   inferd_requests_queued                      gauge (read, waiting for the event loop)
+//   inferd_queue_wait_seconds                   histogram (request read -> handler starts)
+//   inferd_requests_shed_total                  counter (503 from --max-inflight / --max-connections)
+//   inferd_request_deadline_exceeded_total      counter (504)
+//   inferd_connections                          gauge (open connections)
+//   inferd_model_load_seconds                   gauge (the most recent successful load)
+//   inferd_model_loads_total{model}             counter (successful loads, reloads included)
+//   inferd_model_load_failures_total{model}     counter
+//   inferd_model_versions_loaded{model}         gauge
 //   inferd_build_info{version}                  gauge, always 1
-//   inferd_model_info{name,estimator}           gauge, always 1
+//   inferd_model_info{name,version,estimator}   gauge, always 1, one per served version
 //
 // Hot path: each server thread owns a Shard (cache-line aligned, relaxed atomics written only
 // by that thread); Render() sums the shards. Relaxed atomics make concurrent scrapes well
@@ -38,7 +46,14 @@ class ServerMetrics {
   class alignas(64) Shard {
    public:
     Shard(size_t n_routes);
-    void RequestStarted() { in_flight_.fetch_add(1, std::memory_order_relaxed); }
+    void RequestStarted() { Bump(in_flight_, 1); }
+    void RequestQueued() { Bump(queued_, 1); }
+    // `wait_nanos`: from the request fully read to its handler starting.
+    void RequestDequeued(uint64_t wait_nanos);
+    void Shed() { Bump(shed_, 1); }
+    void DeadlineExceeded() { Bump(deadline_, 1); }
+    void ConnectionOpened() { Bump(connections_, 1); }
+    void ConnectionClosed() { Bump(connections_, -1); }
     // REQUIRES: route < number of routes given to ServerMetrics (the "other" route included).
     void RequestFinished(size_t route, int code, uint64_t nanos);
 
@@ -46,8 +61,19 @@ class ServerMetrics {
     friend class ServerMetrics;
     static constexpr size_t kCodeSlots = kCodes.size() + 5;  // + 1xx..5xx fallbacks
     static constexpr size_t kBucketSlots = kBuckets.size() + 1;
+    // Single writer per shard: load+store is enough and avoids locked instructions.
+    template <typename T, typename D>
+    static void Bump(std::atomic<T>& a, D d) {
+      a.store(a.load(std::memory_order_relaxed) + static_cast<T>(d), std::memory_order_relaxed);
+    }
     size_t n_routes_;
     std::atomic<int64_t> in_flight_{0};
+    std::atomic<int64_t> queued_{0};
+    std::atomic<int64_t> connections_{0};
+    std::atomic<int64_t> shed_{0};
+    std::atomic<int64_t> deadline_{0};
+    std::atomic<uint64_t> wait_buckets_[kBucketSlots] = {};
+    std::atomic<uint64_t> wait_sum_ns_{0};
     std::unique_ptr<std::atomic<uint64_t>[]> counts_;   // [route][code slot]
     std::unique_ptr<std::atomic<uint64_t>[]> buckets_;  // [route][bucket] (non-cumulative)
     std::unique_ptr<std::atomic<uint64_t>[]> sum_ns_;   // [route]
@@ -64,7 +90,16 @@ class ServerMetrics {
   size_t n_routes() const { return routes_.size(); }
 
   void SetBuildInfo(std::string version);
+  // Single-model form (kept for callers that serve one model): one version "1".
   void SetModelInfo(std::string name, std::string estimator, double load_seconds);
+  struct ModelVersionInfo {
+    std::string name, version, estimator;
+  };
+  // Replaces the list of served model versions (inferd_model_info, inferd_model_versions_loaded).
+  void SetServedModels(std::vector<ModelVersionInfo> models);
+  // A load (or reload) of `model` succeeded in `seconds` / failed.
+  void CountModelLoad(const std::string& model, double seconds);
+  void CountModelLoadFailure(const std::string& model);
 
   // Appends the exposition text to *out.
   void Render(std::string* out) const;
@@ -75,10 +110,9 @@ class ServerMetrics {
 
   mutable std::mutex info_mu_;
   std::string version_;    // guarded by info_mu_
-  std::string model_name_;  // guarded by info_mu_
-  std::string estimator_;  // guarded by info_mu_
+  std::vector<ModelVersionInfo> served_;  // guarded by info_mu_
+  std::vector<std::pair<std::string, std::pair<uint64_t, uint64_t>>> loads_;  // model -> (ok, failed); guarded
   double load_seconds_ = 0;  // guarded by info_mu_
-  bool have_model_ = false;  // guarded by info_mu_
 };
 
 // Escapes a label value for the text format (backslash, double quote, newline).

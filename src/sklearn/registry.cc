@@ -6,9 +6,17 @@
 
 #include "sklearn/ensemble/forest_adapters.h"
 #include "sklearn/ensemble/gradient_boosting_adapter.h"
+#include "sklearn/compose/compose_adapters.h"
+#include "sklearn/hist_gradient_boosting/hgb_adapter.h"
+#include "sklearn/preprocessing/transformer_adapters.h"
 #include "sklearn/linear/linear_adapters.h"
+#include "sklearn/linear/sgd_svm_adapters.h"
+#include "sklearn/naive_bayes/gaussian_nb_adapter.h"
+#include "sklearn/neighbors/knn_adapters.h"
+#include "sklearn/neural_network/mlp_adapters.h"
 #include "sklearn/pipeline/pipeline_adapter.h"
 #include "sklearn/preprocessing/scaler_adapters.h"
+#include "sklearn/svm/svm_adapters.h"
 #include "sklearn/tree/tree_adapters.h"
 
 namespace inferd::sklearn {
@@ -21,6 +29,16 @@ const Table& GetTable() {
     auto* t = new Table();
     for (std::span<const AdapterEntry> family : {LinearAdapters(), TreeAdapters(), ForestAdapters(),
                                                  GradientBoostingAdapters(), ScalerAdapters(), PipelineAdapters()}) {
+      for (const AdapterEntry& e : family) t->emplace(e.class_name, e.adapter);
+    }
+    // coverB families (HistGradientBoosting, transformers, ColumnTransformer, XGBoost).
+    for (std::span<const AdapterEntry> family :
+         {HistGradientBoostingAdapters(), TransformerAdapters(), ComposeAdapters()}) {
+      for (const AdapterEntry& e : family) t->emplace(e.class_name, e.adapter);
+    }
+    // coverA families (SGD / LinearSVC / LinearSVR, libsvm, neighbours, naive Bayes, MLP).
+    for (std::span<const AdapterEntry> family : {SgdSvmAdapters(), SvmAdapters(), NeighborsAdapters(),
+                                                 NaiveBayesAdapters(), NeuralNetworkAdapters()}) {
       for (const AdapterEntry& e : family) t->emplace(e.class_name, e.adapter);
     }
     return t;

@@ -113,4 +113,11 @@ Status GradientBoostingModel::PredictProba(const double* x, size_t n_rows, doubl
   return Status::Ok();
 }
 
+Status GradientBoostingModel::DecisionFunction(const double* x, size_t n_rows, double* out) const {
+  if (loss_ == GbLoss::kRegression) return Model::DecisionFunction(x, n_rows, out);
+  const size_t kk = init_raw_.size();
+  for (size_t r = 0; r < n_rows; ++r) Raw(x + r * n_features_, out + r * kk);
+  return Status::Ok();
+}
+
 }  // namespace inferd::sklearn

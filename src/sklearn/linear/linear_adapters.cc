@@ -11,15 +11,8 @@ namespace {
 using pickle::Kind;
 using pickle::Value;
 
-struct CoefIntercept {
-  size_t n_rows = 0;  // targets (regression) or decision columns (classification)
-  size_t n_features = 0;
-  bool one_dim = false;  // coef_ was 1-D
-  std::vector<double> coef;
-  std::vector<double> intercept;
-};
+}  // namespace
 
-// coef_ (F,) or (R, F); intercept_ a Python number (broadcast), a numpy scalar, or (R,).
 StatusOr<CoefIntercept> ReadCoefIntercept(const Value& obj) {
   CoefIntercept ci;
   INFERD_ASSIGN_OR_RETURN(DenseArray coef, GetDoubles(obj, "coef_"));
@@ -53,8 +46,6 @@ StatusOr<CoefIntercept> ReadCoefIntercept(const Value& obj) {
   }
   return ci;
 }
-
-}  // namespace
 
 StatusOr<ModelPtr> BuildLinearRegressor(const Value& obj) {
   INFERD_ASSIGN_OR_RETURN(CoefIntercept ci, ReadCoefIntercept(obj));

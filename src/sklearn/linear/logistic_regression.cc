@@ -41,6 +41,11 @@ Status LogisticRegressionModel::PredictClass(const double* x, size_t n_rows, int
   return Status::Ok();
 }
 
+Status LogisticRegressionModel::DecisionFunction(const double* x, size_t n_rows, double* out) const {
+  for (size_t r = 0; r < n_rows; ++r) Decision(x + r * n_features_, out + r * n_rows_coef_);
+  return Status::Ok();
+}
+
 Status LogisticRegressionModel::PredictProba(const double* x, size_t n_rows, double* out) const {
   const size_t k = classes_.size();
   for (size_t r = 0; r < n_rows; ++r) {

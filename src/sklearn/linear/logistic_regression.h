@@ -28,9 +28,12 @@ class LogisticRegressionModel final : public Model {
   size_t n_outputs() const override { return classes_.size(); }
   const std::vector<Label>& classes() const override { return classes_; }
   bool has_proba() const override { return true; }
+  // sklearn's decision_function: X @ coef_.T + intercept_, raveled (width 1) when binary.
+  size_t decision_function_width() const override { return n_rows_coef_; }
   std::string Describe() const override;
   Status PredictClass(const double* x, size_t n_rows, int32_t* out) const override;
   Status PredictProba(const double* x, size_t n_rows, double* out) const override;
+  Status DecisionFunction(const double* x, size_t n_rows, double* out) const override;
 
  private:
   // d[0..n_rows_coef) for one row.

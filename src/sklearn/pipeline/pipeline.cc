@@ -46,7 +46,37 @@ PipelineModel::PipelineModel(std::vector<std::unique_ptr<const Model>> transform
     kind_ = ModelKind::kTransformer;
     n_outputs_ = transformers_.back()->n_outputs();
   }
-  for (const auto& t : transformers_) accepts_missing_ = accepts_missing_ && t->accepts_missing();
+  // missing_policy.h: every step up to the first NaN-removing one must accept NaN.
+  bool removed = false;
+  bool ok = true;
+  for (const auto& t : transformers_) {
+    ok = t->accepts_missing();
+    if (!ok || OutputFreeOfMissing(*t)) {
+      removed = ok;
+      break;
+    }
+  }
+  if (!ok) {
+    accepts_missing_ = false;
+  } else if (removed) {
+    accepts_missing_ = true;
+    // Transformers do not turn NaN-free rows into NaN (OrdinalEncoder with a NaN
+    // unknown_value aside, which does not claim removes_missing), so the output stays clean.
+    removes_missing_ = true;
+  } else {
+    removes_missing_ = final_ != nullptr && OutputFreeOfMissing(*final_);
+  }
+}
+
+size_t PipelineModel::decision_function_width() const {
+  return final_ != nullptr ? final_->decision_function_width() : 0;
+}
+
+Status PipelineModel::DecisionFunction(const double* x, size_t n_rows, double* out) const {
+  if (final_ == nullptr || final_->decision_function_width() == 0) return Model::DecisionFunction(x, n_rows, out);
+  Scratch scratch;
+  INFERD_ASSIGN_OR_RETURN(const double* z, RunTransformers(x, n_rows, &scratch));
+  return final_->DecisionFunction(z, n_rows, out);
 }
 
 std::string PipelineModel::Describe() const {

@@ -12,10 +12,11 @@
 #include <vector>
 
 #include "inferd/model.h"
+#include "sklearn/pipeline/missing_policy.h"
 
 namespace inferd::sklearn {
 
-class PipelineModel final : public Model {
+class PipelineModel final : public Model, public RemovesMissing {
  public:
   // REQUIRES: every element of `transformers` has kind kTransformer; widths chain
   // (transformers[i+1]->n_features() == transformers[i]->n_outputs(), and the final
@@ -28,13 +29,17 @@ class PipelineModel final : public Model {
   size_t n_outputs() const override { return n_outputs_; }
   const std::vector<Label>& classes() const override { return final_ ? final_->classes() : no_classes_; }
   bool has_proba() const override { return final_ != nullptr && final_->has_proba(); }
+  // See missing_policy.h.
   bool accepts_missing() const override { return accepts_missing_; }
+  bool removes_missing() const override { return removes_missing_; }
+  size_t decision_function_width() const override;
   std::string Describe() const override;
 
   Status PredictClass(const double* x, size_t n_rows, int32_t* out) const override;
   Status PredictValue(const double* x, size_t n_rows, double* out) const override;
   Status PredictProba(const double* x, size_t n_rows, double* out) const override;
   Status Transform(const double* x, size_t n_rows, double* out) const override;
+  Status DecisionFunction(const double* x, size_t n_rows, double* out) const override;
 
  private:
   class Scratch;
@@ -48,6 +53,7 @@ class PipelineModel final : public Model {
   size_t n_features_ = 0;
   size_t n_outputs_ = 0;
   bool accepts_missing_ = true;
+  bool removes_missing_ = false;
   const std::vector<Label> no_classes_;
 };
 

@@ -1,0 +1,399 @@
+#include "json/tensor_codec.h"
+
+#include <cmath>
+#include <limits>
+
+#include <simdjson.h>
+
+#include "common/json_number.h"
+
+namespace inferd {
+namespace {
+
+namespace dom = simdjson::dom;
+
+thread_local dom::parser t_dom;
+
+constexpr size_t kMaxRank = 8;
+
+Status Malformed(simdjson::error_code e) {
+  return Status::InvalidArgument(std::string("malformed JSON: ") + simdjson::error_message(e));
+}
+
+const char* TypeName(dom::element_type t) {
+  switch (t) {
+    case dom::element_type::ARRAY: return "array";
+    case dom::element_type::OBJECT: return "object";
+    case dom::element_type::INT64:
+    case dom::element_type::UINT64:
+    case dom::element_type::DOUBLE: return "number";
+    case dom::element_type::STRING: return "string";
+    case dom::element_type::BOOL: return "boolean";
+    case dom::element_type::NULL_VALUE: return "null";
+  }
+  return "unknown";
+}
+
+enum class DType { kFloat, kFloat32, kInt, kUInt, kBool, kBytes };
+
+bool ParseDType(std::string_view s, DType* out) {
+  if (s == "FP64" || s == "FP16") *out = DType::kFloat;
+  else if (s == "FP32") *out = DType::kFloat32;
+  else if (s == "INT8" || s == "INT16" || s == "INT32" || s == "INT64") *out = DType::kInt;
+  else if (s == "UINT8" || s == "UINT16" || s == "UINT32" || s == "UINT64") *out = DType::kUInt;
+  else if (s == "BOOL") *out = DType::kBool;
+  else if (s == "BYTES") *out = DType::kBytes;
+  else return false;
+  return true;
+}
+
+// One element of a tensor's data -> double, checked against the datatype.
+Status DecodeElement(dom::element e, DType dt, bool allow_missing, const std::string& where, double* out) {
+  dom::element_type t = e.type();
+  if (t == dom::element_type::NULL_VALUE) {
+    if (!allow_missing) return Status::InvalidArgument(where + " is null, which this model does not accept (no missing values)");
+    *out = std::numeric_limits<double>::quiet_NaN();
+    return Status::Ok();
+  }
+  switch (dt) {
+    case DType::kBool:
+      if (t != dom::element_type::BOOL) return Status::InvalidArgument(where + " must be a boolean for datatype BOOL (got " + TypeName(t) + ")");
+      *out = e.get_bool().value_unsafe() ? 1.0 : 0.0;
+      return Status::Ok();
+    case DType::kInt:
+    case DType::kUInt:
+      if (t == dom::element_type::INT64) {
+        if (dt == DType::kUInt && e.get_int64().value_unsafe() < 0) return Status::InvalidArgument(where + " is negative for an unsigned datatype");
+        *out = static_cast<double>(e.get_int64().value_unsafe());
+        return Status::Ok();
+      }
+      if (t == dom::element_type::UINT64) {
+        *out = static_cast<double>(e.get_uint64().value_unsafe());
+        return Status::Ok();
+      }
+      return Status::InvalidArgument(where + " must be an integer for an integer datatype (got " +
+                                     (t == dom::element_type::DOUBLE ? std::string("a float") : std::string(TypeName(t))) + ")");
+    case DType::kFloat:
+    case DType::kFloat32: {
+      double d;
+      if (e.get_double().get(d) != simdjson::SUCCESS) {
+        return Status::InvalidArgument(where + " is not a number (got " + TypeName(t) + ")");
+      }
+      if (!std::isfinite(d)) return Status::InvalidArgument(where + " is not a finite number");
+      *out = dt == DType::kFloat32 ? static_cast<double>(static_cast<float>(d)) : d;
+      return Status::Ok();
+    }
+    case DType::kBytes:
+      break;
+  }
+  return Status::InvalidArgument("BYTES inputs are not supported: the model takes numbers");
+}
+
+// Appends the elements of `data` (flat or nested arrays) in row-major order.
+Status Flatten(dom::element e, DType dt, bool allow_missing, const std::string& name, size_t depth, size_t limit,
+               std::vector<double>* out) {
+  if (e.type() != dom::element_type::ARRAY) {
+    if (depth == 0) return Status::InvalidArgument("input '" + name + "': data must be an array");
+    if (out->size() >= limit) return Status::InvalidArgument("input '" + name + "': data has more elements than its shape");
+    double d;
+    INFERD_RETURN_IF_ERROR(DecodeElement(e, dt, allow_missing, "input '" + name + "' data[" + std::to_string(out->size()) + "]", &d));
+    out->push_back(d);
+    return Status::Ok();
+  }
+  if (depth > kMaxRank) return Status::InvalidArgument("input '" + name + "': data is nested too deeply");
+  for (dom::element child : e.get_array().value_unsafe()) {
+    INFERD_RETURN_IF_ERROR(Flatten(child, dt, allow_missing, name, depth + 1, limit, out));
+  }
+  return Status::Ok();
+}
+
+struct Input {
+  std::string name;
+  std::vector<size_t> shape;
+  std::vector<double> data;
+};
+
+Status DecodeV2Input(dom::element in, size_t index, const DecodeOptions& options, Input* out) {
+  dom::object obj;
+  if (in.get_object().get(obj) != simdjson::SUCCESS) return Status::InvalidArgument("inputs[" + std::to_string(index) + "] must be an object");
+  std::string_view name, datatype;
+  if (obj["name"].get_string().get(name) != simdjson::SUCCESS) return Status::InvalidArgument("inputs[" + std::to_string(index) + "] needs a string \"name\"");
+  out->name = std::string(name);
+  if (obj["datatype"].get_string().get(datatype) != simdjson::SUCCESS) return Status::InvalidArgument("input '" + out->name + "' needs a string \"datatype\"");
+  DType dt;
+  if (!ParseDType(datatype, &dt)) return Status::InvalidArgument("input '" + out->name + "': unknown datatype '" + std::string(datatype) + "'");
+  dom::array shape;
+  if (obj["shape"].get_array().get(shape) != simdjson::SUCCESS) return Status::InvalidArgument("input '" + out->name + "' needs a \"shape\" array");
+  size_t count = 1;
+  for (dom::element d : shape) {
+    int64_t v;
+    if (d.get_int64().get(v) != simdjson::SUCCESS || v < 0) return Status::InvalidArgument("input '" + out->name + "': shape must be non-negative integers");
+    if (out->shape.size() >= kMaxRank) return Status::InvalidArgument("input '" + out->name + "': shape has too many dimensions");
+    out->shape.push_back(static_cast<size_t>(v));
+    if (v != 0 && count > (size_t{1} << 40) / static_cast<size_t>(v)) return Status::ResourceExhausted("input '" + out->name + "': shape is too large");
+    count *= static_cast<size_t>(v);
+  }
+  if (out->shape.empty()) return Status::InvalidArgument("input '" + out->name + "': shape must have at least one dimension");
+  if (out->shape[0] > options.max_rows) {
+    return Status::ResourceExhausted("input '" + out->name + "' has more than " + std::to_string(options.max_rows) +
+                                     " rows (the server's --max-batch-rows)");
+  }
+  dom::element data;
+  if (obj["data"].get(data) != simdjson::SUCCESS) return Status::InvalidArgument("input '" + out->name + "' needs \"data\"");
+  out->data.clear();
+  INFERD_RETURN_IF_ERROR(Flatten(data, dt, options.allow_missing, out->name, 0, count, &out->data));
+  if (out->data.size() != count) {
+    return Status::InvalidArgument("input '" + out->name + "': data has " + std::to_string(out->data.size()) +
+                                   " elements but shape needs " + std::to_string(count));
+  }
+  return Status::Ok();
+}
+
+std::string ShapeString(const std::vector<size_t>& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
+  return r + "]";
+}
+
+// Rows (a JSON array of arrays of numbers) -> out->x.
+Status DecodeRowsElement(dom::element rows, const char* field, const DecodeOptions& options, PredictRequest* out) {
+  dom::array arr;
+  if (rows.get_array().get(arr) != simdjson::SUCCESS) return Status::InvalidArgument(std::string(field) + " must be an array of rows");
+  size_t r = 0;
+  for (dom::element row : arr) {
+    if (r >= options.max_rows) {
+      return Status::ResourceExhausted(std::string(field) + " has more than " + std::to_string(options.max_rows) +
+                                       " rows (the server's --max-batch-rows)");
+    }
+    std::string where = std::string(field) + "[" + std::to_string(r) + "]";
+    dom::array cells;
+    if (row.get_array().get(cells) != simdjson::SUCCESS) return Status::InvalidArgument(where + " must be an array of numbers (got " + TypeName(row.type()) + ")");
+    size_t c = 0;
+    for (dom::element cell : cells) {
+      if (c < options.n_features) {
+        double d;
+        INFERD_RETURN_IF_ERROR(DecodeElement(cell, DType::kFloat, options.allow_missing, where + "[" + std::to_string(c) + "]", &d));
+        out->x.push_back(d);
+      }
+      ++c;
+    }
+    if (c != options.n_features) {
+      return Status::InvalidArgument(where + ": expected " + std::to_string(options.n_features) + " features, got " + std::to_string(c));
+    }
+    ++r;
+  }
+  if (r == 0) return Status::InvalidArgument(std::string(field) + " is empty");
+  out->n_rows = r;
+  return Status::Ok();
+}
+
+Status ParseBody(std::string_view body, dom::element* doc) {
+  if (auto e = t_dom.parse(body.data(), body.size(), true).get(*doc)) return Malformed(e);
+  if (doc->type() != dom::element_type::OBJECT) {
+    return Status::InvalidArgument(std::string("request body must be a JSON object (got ") + TypeName(doc->type()) + ")");
+  }
+  return Status::Ok();
+}
+
+void AppendValue(const Model& model, const OutputTensor& t, size_t i, std::string* out) {
+  if (t.classes != nullptr) {
+    *out += model.classes()[static_cast<size_t>(t.classes[i])].json;
+  } else {
+    AppendPythonFloat(t.values[i], out);
+  }
+}
+
+}  // namespace
+
+bool ParseOutputKind(std::string_view name, OutputKind* out) {
+  if (name == "predict") *out = OutputKind::kPredict;
+  else if (name == "predict_proba") *out = OutputKind::kPredictProba;
+  else if (name == "decision_function") *out = OutputKind::kDecisionFunction;
+  else if (name == "transform") *out = OutputKind::kTransform;
+  else return false;
+  return true;
+}
+
+const char* OutputKindName(OutputKind k) {
+  switch (k) {
+    case OutputKind::kPredict: return "predict";
+    case OutputKind::kPredictProba: return "predict_proba";
+    case OutputKind::kDecisionFunction: return "decision_function";
+    case OutputKind::kTransform: return "transform";
+  }
+  return "predict";
+}
+
+Status DecodeV2InferRequest(std::string_view body, const DecodeOptions& options, V2InferRequest* out) {
+  out->id.clear();
+  out->x.clear();
+  out->n_rows = 0;
+  out->outputs.clear();
+  dom::element doc;
+  INFERD_RETURN_IF_ERROR(ParseBody(body, &doc));
+  dom::object obj = doc.get_object().value_unsafe();
+  dom::element idv;
+  if (obj["id"].get(idv) == simdjson::SUCCESS) {
+    std::string_view id;
+    if (idv.get_string().get(id) != simdjson::SUCCESS) return Status::InvalidArgument("\"id\" must be a string");
+    out->id = std::string(id);
+  }
+  dom::array inputs;
+  if (obj["inputs"].get_array().get(inputs) != simdjson::SUCCESS) {
+    return Status::InvalidArgument("request must have an \"inputs\" array of tensors");
+  }
+  std::vector<Input> ins;
+  size_t index = 0;
+  for (dom::element in : inputs) {
+    if (ins.size() >= options.n_features + 1) return Status::InvalidArgument("too many inputs");
+    ins.emplace_back();
+    INFERD_RETURN_IF_ERROR(DecodeV2Input(in, index++, options, &ins.back()));
+  }
+  if (ins.empty()) return Status::InvalidArgument("\"inputs\" is empty");
+  const size_t nf = options.n_features;
+  if (ins.size() == 1) {
+    const Input& in = ins[0];
+    if (in.shape.size() != 2 || in.shape[1] != nf) {
+      return Status::InvalidArgument("input '" + in.name + "' has shape " + ShapeString(in.shape) + "; expected [N," +
+                                     std::to_string(nf) + "] (N rows of " + std::to_string(nf) + " features)");
+    }
+    out->n_rows = in.shape[0];
+    out->x = std::move(ins[0].data);
+  } else {
+    // One input per column, each [N] or [N,1].
+    if (ins.size() != nf) {
+      return Status::InvalidArgument("expected 1 input of shape [N," + std::to_string(nf) + "] or " + std::to_string(nf) +
+                                     " inputs (one per feature), got " + std::to_string(ins.size()) + " inputs");
+    }
+    size_t n = ins[0].shape[0];
+    for (const Input& in : ins) {
+      bool ok = (in.shape.size() == 1 || (in.shape.size() == 2 && in.shape[1] == 1)) && in.shape[0] == n;
+      if (!ok) return Status::InvalidArgument("input '" + in.name + "' has shape " + ShapeString(in.shape) + "; per-feature inputs must all be [" + std::to_string(n) + "] or [" + std::to_string(n) + ",1]");
+    }
+    out->n_rows = n;
+    out->x.resize(n * nf);
+    for (size_t c = 0; c < nf; ++c) {
+      for (size_t r = 0; r < n; ++r) out->x[r * nf + c] = ins[c].data[r];
+    }
+  }
+  if (out->n_rows == 0) return Status::InvalidArgument("the request has no rows");
+  dom::array outputs;
+  if (obj["outputs"].get_array().get(outputs) == simdjson::SUCCESS) {
+    for (dom::element o : outputs) {
+      std::string_view name;
+      if (o["name"].get_string().get(name) != simdjson::SUCCESS) return Status::InvalidArgument("each requested output needs a string \"name\"");
+      OutputKind k;
+      if (!ParseOutputKind(name, &k)) {
+        return Status::InvalidArgument("unknown output '" + std::string(name) + "' (predict, predict_proba, decision_function, transform)");
+      }
+      for (OutputKind seen : out->outputs) {
+        if (seen == k) return Status::InvalidArgument("output '" + std::string(name) + "' requested twice");
+      }
+      out->outputs.push_back(k);
+    }
+  }
+  return Status::Ok();
+}
+
+Status DecodeV1PredictRequest(std::string_view body, const DecodeOptions& options, PredictRequest* out) {
+  out->Clear();
+  out->batch = true;
+  dom::element doc;
+  INFERD_RETURN_IF_ERROR(ParseBody(body, &doc));
+  dom::object obj = doc.get_object().value_unsafe();
+  dom::element instances, inputs;
+  bool have_instances = obj["instances"].get(instances) == simdjson::SUCCESS;
+  bool have_inputs = obj["inputs"].get(inputs) == simdjson::SUCCESS;
+  if (have_instances && have_inputs) return Status::InvalidArgument("request has both \"instances\" and \"inputs\"; send one of them");
+  if (have_instances) return DecodeRowsElement(instances, "instances", options, out);
+  if (!have_inputs) return Status::InvalidArgument("request must have \"instances\" (rows) or \"inputs\" (columnar)");
+  if (inputs.type() == dom::element_type::OBJECT) {
+    dom::object named = inputs.get_object().value_unsafe();
+    if (named.size() != 1) return Status::InvalidArgument("\"inputs\" names " + std::to_string(named.size()) + " tensors; the model has one input");
+    for (auto field : named) return DecodeRowsElement(field.value, "inputs", options, out);
+  }
+  return DecodeRowsElement(inputs, "inputs", options, out);
+}
+
+const char* V2Datatype(const Model& model, const OutputTensor& t) {
+  if (t.classes == nullptr) return "FP64";
+  if (model.classes().empty()) return "INT64";
+  switch (model.classes()[0].type) {
+    case Label::Type::kInt: return "INT64";
+    case Label::Type::kFloat: return "FP64";
+    case Label::Type::kBool: return "BOOL";
+    case Label::Type::kString: return "BYTES";
+  }
+  return "BYTES";
+}
+
+void EncodeV2InferResponse(const Model& model, std::string_view model_name, std::string_view version,
+                           std::string_view id, const std::vector<OutputTensor>& outputs, std::string* out) {
+  *out += "{\"model_name\":";
+  AppendJsonString(std::string(model_name), out);
+  *out += ",\"model_version\":";
+  AppendJsonString(std::string(version), out);
+  if (!id.empty()) {
+    *out += ",\"id\":";
+    AppendJsonString(std::string(id), out);
+  }
+  *out += ",\"outputs\":[";
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const OutputTensor& t = outputs[k];
+    if (k) *out += ',';
+    *out += "{\"name\":\"";
+    *out += OutputKindName(t.kind);
+    *out += "\",\"datatype\":\"";
+    *out += V2Datatype(model, t);
+    *out += "\",\"shape\":[";
+    AppendInt(static_cast<int64_t>(t.n_rows), out);
+    if (t.two_d) {
+      *out += ',';
+      AppendInt(static_cast<int64_t>(t.width), out);
+    }
+    *out += "],\"data\":[";
+    size_t n = t.n_rows * t.width;
+    for (size_t i = 0; i < n; ++i) {
+      if (i) *out += ',';
+      AppendValue(model, t, i, out);
+    }
+    *out += "]}";
+  }
+  *out += "]}\n";
+}
+
+void EncodeV1Predictions(const Model& model, const OutputTensor& t, std::string* out) {
+  *out += "{\"predictions\":[";
+  for (size_t r = 0; r < t.n_rows; ++r) {
+    if (r) *out += ',';
+    if (!t.two_d) {
+      AppendValue(model, t, r, out);
+      continue;
+    }
+    *out += '[';
+    for (size_t j = 0; j < t.width; ++j) {
+      if (j) *out += ',';
+      AppendValue(model, t, r * t.width + j, out);
+    }
+    *out += ']';
+  }
+  *out += "]}\n";
+}
+
+void EncodeTransform(const double* values, size_t n_rows, size_t width, bool batch, std::string* out) {
+  *out += "{\"transform\":";
+  if (batch) *out += '[';
+  for (size_t r = 0; r < n_rows; ++r) {
+    if (r) *out += ',';
+    *out += '[';
+    for (size_t j = 0; j < width; ++j) {
+      if (j) *out += ',';
+      AppendPythonFloat(values[r * width + j], out);
+    }
+    *out += ']';
+  }
+  if (batch) *out += ']';
+  *out += "}\n";
+}
+
+}  // namespace inferd

@@ -1,0 +1,50 @@
+// Runtime for sklearn.compose.ColumnTransformer (sklearn-model-files.md §3.3): the output
+// row is the concatenation, in transformers_ order (remainder last), of each part's
+// transform of its selected input columns, multiplied by the part's transformer_weights
+// entry if any. A part without a model is a passthrough (the string or an identity
+// FunctionTransformer). Errors of a part (e.g. an unknown category) are returned prefixed
+// with the part's name.
+//
+// Missing values: accepted iff every part accepts them; the output is NaN-free iff every
+// part removes them (a passthrough does not).
+//
+// Thread safety: immutable after construction; scratch is per call.
+#ifndef INFERD_SKLEARN_COMPOSE_COLUMN_TRANSFORMER_H_
+#define INFERD_SKLEARN_COMPOSE_COLUMN_TRANSFORMER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sklearn/preprocessing/transformer_base.h"
+
+namespace inferd::sklearn {
+
+struct ColumnPart {
+  std::string name;
+  std::vector<size_t> columns;         // indices into the input row, each < n_features
+  std::unique_ptr<const Model> model;  // null: passthrough; else kind kTransformer with
+                                       // n_features() == columns.size()
+  double weight = 1.0;
+  bool weighted = false;
+  size_t width() const { return model ? model->n_outputs() : columns.size(); }
+};
+
+class ColumnTransformerModel final : public TransformerModel {
+ public:
+  ColumnTransformerModel(size_t n_features, std::vector<ColumnPart> parts);
+  std::string Describe() const override;
+  Status Transform(const double* x, size_t n_rows, double* out) const override;
+
+ private:
+  const std::vector<ColumnPart> parts_;
+};
+
+// Width of the concatenated output, and the missing-value flags, of `parts`.
+size_t ColumnPartsWidth(const std::vector<ColumnPart>& parts);
+bool ColumnPartsAccept(const std::vector<ColumnPart>& parts);
+bool ColumnPartsRemove(const std::vector<ColumnPart>& parts);
+
+}  // namespace inferd::sklearn
+
+#endif  // INFERD_SKLEARN_COMPOSE_COLUMN_TRANSFORMER_H_
