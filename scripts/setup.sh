@@ -12,6 +12,8 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # tests: Debian's Python stack (no PyPI), parity against real scikit-learn
   python3 python3-sklearn python3-numpy python3-joblib python3-pytest python3-requests
+  # XGBoost models: the C API for inference, the Python package for parity tests
+  libxgboost-dev python3-xgboost
   # metrics validation and load tools
   prometheus wrk
 )

@@ -53,6 +53,7 @@ class Worker {
  private:
   friend class Connection;
   void DoAccept();
+  void StartConnection(tcp::socket socket);
   void StartTick();
   void OnTick();
   void Drain();
@@ -430,6 +431,8 @@ Status Worker::Listen(const tcp::endpoint& endpoint) {
   if (ec) return fail("bind");
   acceptor_.listen(net::socket_base::max_listen_connections, ec);
   if (ec) return fail("listen on");
+  acceptor_.non_blocking(true, ec);  // for the backlog-draining accepts in DoAccept
+  if (ec) return fail("set non-blocking mode on");
   UpdateClock();
   return Status::Ok();
 }
@@ -464,14 +467,28 @@ void Worker::DoAccept() {
       });
       return;
     }
-    boost::system::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    size_t max_conns = server_->options_.max_connections;
-    bool over = max_conns != 0 &&
-                server_->connections_.load(std::memory_order_relaxed) >= static_cast<int64_t>(max_conns);
-    std::make_shared<Connection>(this, std::move(socket))->Start(over);
+    StartConnection(std::move(socket));
+    // Take every connection already waiting in the backlog now (non-blocking accepts), so a
+    // burst of new connections is read in one round and counted as queued/in flight together,
+    // instead of trickling in one accept per loop round behind the running requests.
+    for (int i = 0; i < 64; ++i) {
+      tcp::socket more(ioc_);
+      boost::system::error_code aec;
+      acceptor_.accept(more, aec);
+      if (aec) break;
+      StartConnection(std::move(more));
+    }
     DoAccept();
   });
+}
+
+void Worker::StartConnection(tcp::socket socket) {
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  size_t max_conns = server_->options_.max_connections;
+  bool over = max_conns != 0 &&
+              server_->connections_.load(std::memory_order_relaxed) >= static_cast<int64_t>(max_conns);
+  std::make_shared<Connection>(this, std::move(socket))->Start(over);
 }
 
 void Worker::StartTick() {

@@ -101,7 +101,8 @@ Status Flatten(dom::element e, DType dt, bool allow_missing, const std::string& 
     return Status::Ok();
   }
   if (depth > kMaxRank) return Status::InvalidArgument("input '" + name + "': data is nested too deeply");
-  for (dom::element child : e.get_array().value_unsafe()) {
+  dom::array arr = e.get_array().value_unsafe();  // a named value: iterating the temporary result would dangle
+  for (dom::element child : arr) {
     INFERD_RETURN_IF_ERROR(Flatten(child, dt, allow_missing, name, depth + 1, limit, out));
   }
   return Status::Ok();

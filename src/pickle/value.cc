@@ -298,7 +298,13 @@ StatusOr<std::vector<double>> NdArray::FieldDoubles(std::string_view name) const
   INFERD_ASSIGN_OR_RETURN(const Dtype::Field* f, NumericField(*this, name));
   const size_t n = size();
   std::vector<double> out(n);
-  for (size_t i = 0; i < n; ++i) out[i] = ReadDouble(*f->dtype, data.data() + i * dtype->itemsize + f->offset);
+  const uint8_t* p = data.data() + f->offset;
+  const size_t stride = dtype->itemsize;
+  if (f->dtype->kind == 'f' && f->dtype->itemsize == 8) {  // tree thresholds: no per-element dispatch
+    for (size_t i = 0; i < n; ++i) out[i] = Load<double>(p + i * stride);
+    return out;
+  }
+  for (size_t i = 0; i < n; ++i) out[i] = ReadDouble(*f->dtype, p + i * stride);
   return out;
 }
 
@@ -306,8 +312,19 @@ StatusOr<std::vector<int64_t>> NdArray::FieldInt64s(std::string_view name) const
   INFERD_ASSIGN_OR_RETURN(const Dtype::Field* f, NumericField(*this, name));
   const size_t n = size();
   std::vector<int64_t> out(n);
+  const uint8_t* p = data.data() + f->offset;
+  const size_t stride = dtype->itemsize;
+  // Signed fields (tree node ids and features: intp) cannot fail: no per-element StatusOr.
+  if (f->dtype->kind == 'i' && f->dtype->itemsize == 8) {
+    for (size_t i = 0; i < n; ++i) out[i] = Load<int64_t>(p + i * stride);
+    return out;
+  }
+  if (f->dtype->kind == 'i' && f->dtype->itemsize == 4) {
+    for (size_t i = 0; i < n; ++i) out[i] = Load<int32_t>(p + i * stride);
+    return out;
+  }
   for (size_t i = 0; i < n; ++i) {
-    INFERD_ASSIGN_OR_RETURN(out[i], ReadInt64(*f->dtype, data.data() + i * dtype->itemsize + f->offset));
+    INFERD_ASSIGN_OR_RETURN(out[i], ReadInt64(*f->dtype, p + i * stride));
   }
   return out;
 }

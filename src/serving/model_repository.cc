@@ -99,6 +99,12 @@ Status ModelRepository::Init() {
 void ModelRepository::SetMetrics(ServerMetrics* metrics) {
   std::lock_guard<std::mutex> l(mu_);
   metrics_ = metrics;
+  // The loads done before the metrics existed (LoadAll at start-up) are counted now.
+  for (const auto& [name, versions] : loaded_) {
+    for (const auto& [v, l] : versions) {
+      if (l.served != nullptr) metrics_->CountModelLoad(name, l.served->load_seconds);
+    }
+  }
   PublishMetricsLocked();
 }
 

@@ -9,6 +9,7 @@
 
 #include "pickle/reader.h"
 #include "sklearn/registry.h"
+#include "sklearn/xgboost/xgboost_adapter.h"
 
 namespace inferd {
 namespace {
@@ -44,6 +45,11 @@ StatusOr<std::shared_ptr<const Model>> LoadModelFile(const std::string& path, co
     return Status::ResourceExhausted(path + ": file is " + std::to_string(st.st_size) +
                                      " bytes, over the limit of " + std::to_string(options.max_file_bytes));
   }
+  // Native xgboost model files (.json / .ubj) start with '{', which no pickle does.
+  if (auto xgb = sklearn::TryLoadNativeXGBoostFile(path, options.max_file_bytes)) {
+    if (!xgb->ok()) return OneLine(xgb->status().WithPrefix(path));
+    return std::shared_ptr<const Model>(std::move(*xgb).value());
+  }
   StatusOr<pickle::ValuePtr> root = pickle::ReadPickleFile(path, ToReadLimits(options));
   if (!root.ok()) return OneLine(root.status().WithPrefix(path));
   if (*root == nullptr) return Status::InvalidArgument(path + ": empty pickle");
@@ -57,6 +63,11 @@ StatusOr<std::shared_ptr<const Model>> LoadModelBytes(std::string_view bytes, st
   if (bytes.size() > options.max_file_bytes) {
     return Status::ResourceExhausted(std::string(name) + ": " + std::to_string(bytes.size()) +
                                      " bytes, over the limit of " + std::to_string(options.max_file_bytes));
+  }
+  if (sklearn::IsNativeXGBoostModel(bytes)) {
+    StatusOr<sklearn::ModelPtr> xgb = sklearn::LoadNativeXGBoostModel(bytes);
+    if (!xgb.ok()) return OneLine(xgb.status().WithPrefix(name));
+    return std::shared_ptr<const Model>(std::move(xgb).value());
   }
   StatusOr<pickle::ValuePtr> root = pickle::ReadPickle(bytes, ToReadLimits(options));
   if (!root.ok()) return OneLine(root.status().WithPrefix(name));

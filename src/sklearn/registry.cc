@@ -9,6 +9,7 @@
 #include "sklearn/compose/compose_adapters.h"
 #include "sklearn/hist_gradient_boosting/hgb_adapter.h"
 #include "sklearn/preprocessing/transformer_adapters.h"
+#include "sklearn/xgboost/xgboost_adapter.h"
 #include "sklearn/linear/linear_adapters.h"
 #include "sklearn/linear/sgd_svm_adapters.h"
 #include "sklearn/naive_bayes/gaussian_nb_adapter.h"
@@ -33,7 +34,7 @@ const Table& GetTable() {
     }
     // coverB families (HistGradientBoosting, transformers, ColumnTransformer, XGBoost).
     for (std::span<const AdapterEntry> family :
-         {HistGradientBoostingAdapters(), TransformerAdapters(), ComposeAdapters()}) {
+         {HistGradientBoostingAdapters(), TransformerAdapters(), ComposeAdapters(), XGBoostAdapters()}) {
       for (const AdapterEntry& e : family) t->emplace(e.class_name, e.adapter);
     }
     // coverA families (SGD / LinearSVC / LinearSVR, libsvm, neighbours, naive Bayes, MLP).

@@ -15,7 +15,7 @@ from sklearn.ensemble import (ExtraTreesClassifier, ExtraTreesRegressor, Gradien
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
-from sklearn.svm import SVC
+from sklearn.svm import OneClassSVM
 from sklearn.tree import (DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreeClassifier,
                           ExtraTreeRegressor)
 
@@ -185,14 +185,14 @@ def test_parity(case, tmp_path, run_inferd, record_error):
 def test_unsupported_estimator_is_refused(tmp_path, run_inferd):
     X, y = clf_data(2, 0)
     path = tmp_path / "model.pkl"
-    joblib.dump(SVC().fit(X, y), str(path))
+    joblib.dump(OneClassSVM().fit(X), str(path))
     rows = tmp_path / "rows.json"
     rows.write_text(json.dumps(X[:3].tolist()))
     rc, out, err = run_inferd(str(path), str(rows))
     assert rc != 0
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
-    assert f"{path}: unsupported estimator 'sklearn.svm._classes.SVC'" in lines[0]
+    assert f"{path}: unsupported estimator 'sklearn.svm._classes.OneClassSVM'" in lines[0]
 
 
 def test_truncated_file_is_refused(tmp_path, run_inferd):

@@ -66,29 +66,25 @@ StatusOr<std::vector<size_t>> FromSequence(const Value& ct, const std::vector<co
 
 }  // namespace
 
+StatusOr<std::vector<size_t>> ResolveSelector(const Value& ct, const Value& c, size_t n_features);
+
 StatusOr<std::vector<size_t>> ResolveColumns(const Value& ct, std::string_view name, const Value* columns,
                                              size_t n_features) {
+  // The fitted int indices (a list in sklearn 1.2, an array elsewhere) win over `columns`.
   if (const Value* map = ct.Attr("_transformer_to_input_indices"); map != nullptr && map->kind == Kind::kDict) {
     if (const Value* idx = map->Get(name); idx != nullptr) {
-      if (idx->kind != Kind::kArray || idx->array == nullptr || idx->array->ndim() != 1) {
+      if (idx->kind != Kind::kList && idx->kind != Kind::kTuple && idx->kind != Kind::kArray) {
         return Status::InvalidArgument("_transformer_to_input_indices['" + std::string(name) +
-                                       "'] must be a 1-D array, found " + idx->Describe());
+                                       "'] must be a list of ints, found " + idx->Describe());
       }
-      StatusOr<std::vector<int64_t>> v = idx->array->ToInt64s();
-      if (!v.ok()) return Status::InvalidArgument("_transformer_to_input_indices: " + v.status().message());
-      std::vector<size_t> out;
-      for (int64_t i : *v) {
-        if (i < 0 || static_cast<uint64_t>(i) >= n_features) {
-          return Status::InvalidArgument("column index " + std::to_string(i) + " out of range for " +
-                                         std::to_string(n_features) + " features");
-        }
-        out.push_back(static_cast<size_t>(i));
-      }
-      return out;
+      return ResolveSelector(ct, *idx, n_features);
     }
   }
   if (columns == nullptr) return Status::InvalidArgument("no column selection for '" + std::string(name) + "'");
-  const Value& c = *columns;
+  return ResolveSelector(ct, *columns, n_features);
+}
+
+StatusOr<std::vector<size_t>> ResolveSelector(const Value& ct, const Value& c, size_t n_features) {
   switch (c.kind) {
     case Kind::kInt: {
       INFERD_ASSIGN_OR_RETURN(size_t i, CheckIndex(c.i, n_features));

@@ -1,5 +1,6 @@
 #include "sklearn/ensemble/gradient_boosting.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -40,6 +41,33 @@ void GradientBoostingModel::Raw(const double* row, double* raw) const {
   });
 }
 
+void GradientBoostingModel::RawRows(const double* x, size_t n_rows, double* raw) const {
+  const size_t kk = init_raw_.size();
+  if (n_rows < kMinBatchRows) {
+    for (size_t r = 0; r < n_rows; ++r) Raw(x + r * n_features_, raw + r * kk);
+    return;
+  }
+  // Tree-major over blocks of rows (FlatForest::ForEachLeafBatch): each row still adds its
+  // stages in order, so the sums are the same as Raw's.
+  for (size_t r0 = 0; r0 < n_rows; r0 += kTreeBlockRows) {
+    const size_t nb = std::min(kTreeBlockRows, n_rows - r0);
+    const float* xf = RowsToFloat32(x + r0 * n_features_, nb * n_features_);
+    double* out = raw + r0 * kk;
+    for (size_t r = 0; r < nb; ++r) {
+      for (size_t k = 0; k < kk; ++k) out[r * kk + k] = init_raw_[k];
+    }
+    if (kk == 1) {  // regressors and binary classifiers: no division per (tree, row)
+      forest_.ForEachLeafBatch(xf, nb, n_features_, [&](size_t, size_t r, const double* leaf) {
+        out[r] += learning_rate_ * leaf[0];
+      });
+    } else {
+      forest_.ForEachLeafBatch(xf, nb, n_features_, [&](size_t t, size_t r, const double* leaf) {
+        out[r * kk + t % kk] += learning_rate_ * leaf[0];
+      });
+    }
+  }
+}
+
 void GradientBoostingModel::ProbaFromRaw(const double* raw, double* p) const {
   switch (loss_) {
     case GbLoss::kBinomial:
@@ -77,7 +105,7 @@ void GradientBoostingModel::ProbaFromRaw(const double* raw, double* p) const {
 
 Status GradientBoostingModel::PredictValue(const double* x, size_t n_rows, double* out) const {
   if (loss_ != GbLoss::kRegression) return Model::PredictValue(x, n_rows, out);
-  for (size_t r = 0; r < n_rows; ++r) Raw(x + r * n_features_, out + r);
+  RawRows(x, n_rows, out);
   return Status::Ok();
 }
 
@@ -115,8 +143,7 @@ Status GradientBoostingModel::PredictProba(const double* x, size_t n_rows, doubl
 
 Status GradientBoostingModel::DecisionFunction(const double* x, size_t n_rows, double* out) const {
   if (loss_ == GbLoss::kRegression) return Model::DecisionFunction(x, n_rows, out);
-  const size_t kk = init_raw_.size();
-  for (size_t r = 0; r < n_rows; ++r) Raw(x + r * n_features_, out + r * kk);
+  RawRows(x, n_rows, out);
   return Status::Ok();
 }
 

@@ -52,6 +52,8 @@ class GradientBoostingModel final : public Model {
 
  private:
   void Raw(const double* row, double* raw) const;
+  // Raw scores of n_rows rows into raw (n_rows x init_raw_.size()).
+  void RawRows(const double* x, size_t n_rows, double* raw) const;
   // proba from raw (k = classes().size() values written).
   void ProbaFromRaw(const double* raw, double* p) const;
 

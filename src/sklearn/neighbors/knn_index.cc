@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/json_number.h"
+
 namespace inferd::sklearn {
 
 KnnIndex::KnnIndex(KnnMetric metric, double p, size_t n_features, size_t n_samples, std::vector<double> fit_x)
@@ -14,7 +16,8 @@ std::string KnnIndex::Describe() const {
     case KnnMetric::kManhattan: return "manhattan";
     case KnnMetric::kChebyshev: return "chebyshev";
     case KnnMetric::kMinkowski: {
-      std::string s = "minkowski p=" + std::to_string(p_);
+      std::string s = "minkowski p=";
+      AppendPythonFloat(p_, &s);
       return s;
     }
   }

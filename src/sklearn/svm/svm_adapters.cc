@@ -68,7 +68,8 @@ StatusOr<ModelPtr> BuildSvc(const Value& obj) {
   const size_t n_sv = kernel.n_sv();
   const size_t n_pairs = k * (k - 1) / 2;  // k <= kMaxDim: no overflow
 
-  INFERD_ASSIGN_OR_RETURN(const Value* ns, Require(obj, "_n_support"));
+  // sklearn < 0.23 stored the per-class counts as the public `n_support_`.
+  INFERD_ASSIGN_OR_RETURN(const Value* ns, Require(obj, obj.Attr("_n_support") ? "_n_support" : "n_support_"));
   if (ns->kind != Kind::kArray || ns->array == nullptr || ns->array->ndim() != 1 || ns->array->size() != k) {
     return StateError(obj, "'_n_support' must be a 1-D array of " + std::to_string(k) + " counts, found " +
                                ns->Describe());
@@ -96,8 +97,10 @@ StatusOr<ModelPtr> BuildSvc(const Value& obj) {
     INFERD_ASSIGN_OR_RETURN(probability, GetBool(obj, "probability"));
   }
   if (probability) {
-    INFERD_ASSIGN_OR_RETURN(p.prob_a, ExactShape(obj, "_probA", {n_pairs}));
-    INFERD_ASSIGN_OR_RETURN(p.prob_b, ExactShape(obj, "_probB", {n_pairs}));
+    // sklearn < 1.0 stored Platt's parameters as the public `probA_` / `probB_`.
+    const bool old_names = obj.Attr("_probA") == nullptr && obj.Attr("probA_") != nullptr;
+    INFERD_ASSIGN_OR_RETURN(p.prob_a, ExactShape(obj, old_names ? "probA_" : "_probA", {n_pairs}));
+    INFERD_ASSIGN_OR_RETURN(p.prob_b, ExactShape(obj, old_names ? "probB_" : "_probB", {n_pairs}));
   }
   INFERD_ASSIGN_OR_RETURN(std::optional<std::string> shape, GetOptionalString(obj, "decision_function_shape"));
   const std::string dfs = shape.value_or("ovr");

@@ -187,6 +187,26 @@ TEST(Svc, RefusesInconsistentState) {
   check(o, "_gamma");
 }
 
+TEST(Svc, OldAttributeNames) {
+  auto o = ThreeClassSvc("ovr", true);
+  auto fresh = BuildEstimator(*o);
+  ASSERT_TRUE(fresh.ok());
+  // sklearn < 0.23 / < 1.0 spellings of the same state.
+  SetAttr(o, "n_support_", NumArray<int32_t>('i', {3}, {1, 1, 1}));
+  EraseAttr(o, "_n_support");
+  SetAttr(o, "probA_", F64({3}, {-2, -1, -3}));
+  SetAttr(o, "probB_", F64({3}, {0.1, 0, -0.1}));
+  EraseAttr(o, "_probA");
+  EraseAttr(o, "_probB");
+  auto old = BuildEstimator(*o);
+  ASSERT_TRUE(old.ok()) << old.status().message();
+  const double x = -0.6;
+  double a[3], b[3];
+  ASSERT_TRUE((*fresh)->PredictProba(&x, 1, a).ok());
+  ASSERT_TRUE((*old)->PredictProba(&x, 1, b).ok());
+  for (int c = 0; c < 3; ++c) EXPECT_EQ(a[c], b[c]);
+}
+
 TEST(Svr, PolyAndSigmoidKernels) {
   for (const char* kernel : {"poly", "sigmoid"}) {
     auto obj = Obj("sklearn.svm._classes.SVR",

@@ -3,11 +3,20 @@
 // leaf value, ...) per leaf. Traversal follows sklearn exactly: the input row is cast to
 // float32 and `x <= threshold` is evaluated as double.
 //
-// That comparison is done here in float: for a float x and a double t,
-// `(double)x <= t` <=> `x <= RoundDown(t)`, where RoundDown(t) is the largest float <= t
-// (the next float above it is already > t). This keeps nodes at 16 bytes.
+// Float thresholds. The comparison is done in float: for a float x and a double t,
+// `(double)x <= t` <=> `x <= RoundDown(t)`, where RoundDown(t) is the largest float <= t.
+// Proof: let r = RoundDown(t), so r <= t and no float lies in (r, t]. If x <= r then
+// (double)x <= r <= t. If x > r then x is a float above r, hence x > t (no float in (r, t]).
+// NaN x is false on both sides; t = +inf gives r = +inf; t < -FLT_MAX gives r = -inf, which
+// only -inf satisfies, as in double. Tested exhaustively around random thresholds in
+// tree_test.cc. This keeps nodes at 16 bytes.
 //
-// Thread safety: immutable after Finish(); Leaf() may be called concurrently.
+// Leaves loop to themselves: a leaf is stored as {feature 0, threshold NaN, left = payload
+// offset, right = its own index}. `x <= NaN` is false for every x (NaN included), so a
+// traversal that reaches a leaf stays there, and a tree can be walked with exactly depth(t)
+// branch-free steps: the batch traversal does that for many rows at once.
+//
+// Thread safety: immutable after construction; all const methods may be called concurrently.
 #ifndef INFERD_SKLEARN_TREE_FLAT_FOREST_H_
 #define INFERD_SKLEARN_TREE_FLAT_FOREST_H_
 
@@ -38,17 +47,16 @@ class FlatForest {
   const double* Leaf(size_t t, const float* xf) const {
     const Node* nodes = nodes_.data();
     int32_t i = roots_[t];
-    while (nodes[i].feature >= 0) {
+    for (uint32_t d = depth_[t]; d > 0; --d) {
       const Node& n = nodes[i];
-      i = xf[n.feature] <= n.threshold ? n.left : n.right;
+      i = n.child[Right(xf[n.feature], n.threshold)];
     }
-    return payload_.data() + static_cast<size_t>(static_cast<uint32_t>(nodes[i].left));
+    return PayloadOf(nodes[i]);
   }
 
-  // Calls f(t, payload_of_leaf) for every tree t = 0, 1, ... in order. Trees are walked
-  // kGroup at a time in lockstep so their independent node loads overlap in the memory
-  // system (a 100-tree forest does not fit in L2; walking one tree at a time would pay a
-  // cache miss per level, serially).
+  // Calls f(t, payload_of_leaf) for every tree t = 0, 1, ... in order (one row). Trees are
+  // walked kGroup at a time in lockstep so their independent node loads overlap in the
+  // memory system.
   template <typename F>
   void ForEachLeaf(const float* xf, F&& f) const {
     constexpr size_t kGroup = 8;
@@ -57,23 +65,54 @@ class FlatForest {
     size_t t0 = 0;
     for (; t0 + kGroup <= nt; t0 += kGroup) {
       int32_t idx[kGroup];
-      for (size_t g = 0; g < kGroup; ++g) idx[g] = roots_[t0 + g];
-      bool active = true;
-      while (active) {
-        active = false;
+      uint32_t steps = 0;
+      for (size_t g = 0; g < kGroup; ++g) {
+        idx[g] = roots_[t0 + g];
+        steps = depth_[t0 + g] > steps ? depth_[t0 + g] : steps;
+      }
+      for (; steps > 0; --steps) {
         for (size_t g = 0; g < kGroup; ++g) {
           const Node& n = nodes[idx[g]];
-          if (n.feature >= 0) {
-            idx[g] = xf[n.feature] <= n.threshold ? n.left : n.right;
-            active = true;
-          }
+          idx[g] = n.child[Right(xf[n.feature], n.threshold)];
         }
       }
-      for (size_t g = 0; g < kGroup; ++g) {
-        f(t0 + g, payload_.data() + static_cast<size_t>(static_cast<uint32_t>(nodes[idx[g]].left)));
-      }
+      for (size_t g = 0; g < kGroup; ++g) f(t0 + g, PayloadOf(nodes[idx[g]]));
     }
     for (; t0 < nt; ++t0) f(t0, Leaf(t0, xf));
+  }
+
+  // Batch traversal, tree-major: for each tree t in order, for each row r of the batch,
+  // calls f(t, r, payload_of_leaf). Every row therefore sees its trees in order (sums come
+  // out bit-identical to the one-row walk), while each tree's nodes stay in cache for the
+  // whole batch and kLanes rows descend in lockstep, without branches.
+  // `xf` is n_rows rows of `stride` floats. The caller blocks big batches (the float rows
+  // and its accumulators should stay in L1/L2).
+  template <typename F>
+  void ForEachLeafBatch(const float* xf, size_t n_rows, size_t stride, F&& f) const {
+    constexpr size_t kLanes = 8;
+    const Node* nodes = nodes_.data();
+    const size_t nt = roots_.size();
+    for (size_t t = 0; t < nt; ++t) {
+      const int32_t root = roots_[t];
+      const uint32_t depth = depth_[t];
+      size_t r0 = 0;
+      for (; r0 + kLanes <= n_rows; r0 += kLanes) {
+        int32_t idx[kLanes];
+        const float* row[kLanes];
+        for (size_t g = 0; g < kLanes; ++g) {
+          idx[g] = root;
+          row[g] = xf + (r0 + g) * stride;
+        }
+        for (uint32_t d = 0; d < depth; ++d) {
+          for (size_t g = 0; g < kLanes; ++g) {
+            const Node& n = nodes[idx[g]];
+            idx[g] = n.child[Right(row[g][n.feature], n.threshold)];
+          }
+        }
+        for (size_t g = 0; g < kLanes; ++g) f(t, r0 + g, PayloadOf(nodes[idx[g]]));
+      }
+      for (; r0 < n_rows; ++r0) f(t, r0, Leaf(t, xf + r0 * stride));
+    }
   }
 
   // Largest float <= t (NaN stays NaN).
@@ -81,16 +120,25 @@ class FlatForest {
 
  private:
   struct Node {
-    int32_t feature;  // -1 for a leaf
-    float threshold;  // RoundDown(sklearn threshold)
-    int32_t left;     // leaf: index of its payload in payload_
-    int32_t right;
+    int32_t feature;   // leaf: 0 (any valid index: the comparison is always false)
+    float threshold;   // RoundDown(sklearn threshold); leaf: NaN
+    int32_t child[2];  // left, right. Leaf: {offset of its payload in payload_, own index}
   };
   static_assert(sizeof(Node) == 16);
+
+  // 0 = go left (x <= t), 1 = go right. Used as an index into Node::child rather than in a
+  // ?: so the compiler emits no branch: a mispredicted branch per tree level cost more
+  // than the whole walk once a batch was too big for the predictor to memorise.
+  static size_t Right(float x, float t) { return static_cast<size_t>(!(x <= t)); }
+
+  const double* PayloadOf(const Node& leaf) const {
+    return payload_.data() + static_cast<size_t>(static_cast<uint32_t>(leaf.child[0]));
+  }
 
   size_t width_;
   std::vector<Node> nodes_;
   std::vector<int32_t> roots_;
+  std::vector<uint32_t> depth_;  // per tree: longest root-to-leaf path (0 for a lone leaf)
   std::vector<double> payload_;
 };
 

@@ -1,6 +1,8 @@
 #include "sklearn/tree/tree_models.h"
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "sklearn/numeric.h"
 
@@ -10,6 +12,13 @@ const float* RowToFloat32(const double* row, size_t n) {
   thread_local std::vector<float> buf;
   if (buf.size() < n) buf.resize(n);
   for (size_t j = 0; j < n; ++j) buf[j] = static_cast<float>(row[j]);
+  return buf.data();
+}
+
+const float* RowsToFloat32(const double* rows, size_t n) {
+  thread_local std::vector<float> buf;
+  if (buf.size() < n) buf.resize(n);
+  for (size_t j = 0; j < n; ++j) buf[j] = static_cast<float>(rows[j]);
   return buf.data();
 }
 
@@ -37,27 +46,47 @@ void TreeEnsembleClassifier::Proba(const float* xf, double* p) const {
   for (size_t c = 0; c < k; ++c) p[c] /= n;
 }
 
+void TreeEnsembleClassifier::ProbaRows(const double* x, size_t n_rows, double* out) const {
+  const size_t k = classes_.size();
+  const double n = static_cast<double>(forest_.n_trees());
+  if (n_rows < kMinBatchRows) {
+    for (size_t r = 0; r < n_rows; ++r) Proba(RowToFloat32(x + r * n_features_, n_features_), out + r * k);
+    return;
+  }
+  for (size_t r0 = 0; r0 < n_rows; r0 += kTreeBlockRows) {
+    const size_t nb = std::min(kTreeBlockRows, n_rows - r0);
+    const float* xf = RowsToFloat32(x + r0 * n_features_, nb * n_features_);
+    double* p = out + r0 * k;
+    for (size_t i = 0; i < nb * k; ++i) p[i] = 0.0;
+    forest_.ForEachLeafBatch(xf, nb, n_features_, [&](size_t, size_t r, const double* leaf) {
+      double* pr = p + r * k;
+      for (size_t c = 0; c < k; ++c) pr[c] += leaf[c];
+    });
+    for (size_t i = 0; i < nb * k; ++i) p[i] /= n;
+  }
+}
+
 Status TreeEnsembleClassifier::PredictClass(const double* x, size_t n_rows, int32_t* out) const {
   const size_t k = classes_.size();
-  thread_local std::vector<double> p;
-  p.resize(k);
-  for (size_t r = 0; r < n_rows; ++r) {
-    const float* xf = RowToFloat32(x + r * n_features_, n_features_);
-    if (single_tree_) {
-      out[r] = static_cast<int32_t>(forest_.Leaf(0, xf)[k]);
-    } else {
-      Proba(xf, p.data());
-      out[r] = static_cast<int32_t>(ArgMax(p.data(), k));
+  if (single_tree_) {
+    for (size_t r = 0; r < n_rows; ++r) {
+      out[r] = static_cast<int32_t>(forest_.Leaf(0, RowToFloat32(x + r * n_features_, n_features_))[k]);
     }
+    return Status::Ok();
+  }
+  thread_local std::vector<double> p;
+  const size_t chunk = std::min(n_rows, kTreeBlockRows);
+  if (p.size() < chunk * k) p.resize(chunk * k);
+  for (size_t r0 = 0; r0 < n_rows; r0 += chunk) {
+    const size_t nb = std::min(chunk, n_rows - r0);
+    ProbaRows(x + r0 * n_features_, nb, p.data());
+    for (size_t r = 0; r < nb; ++r) out[r0 + r] = static_cast<int32_t>(ArgMax(p.data() + r * k, k));
   }
   return Status::Ok();
 }
 
 Status TreeEnsembleClassifier::PredictProba(const double* x, size_t n_rows, double* out) const {
-  const size_t k = classes_.size();
-  for (size_t r = 0; r < n_rows; ++r) {
-    Proba(RowToFloat32(x + r * n_features_, n_features_), out + r * k);
-  }
+  ProbaRows(x, n_rows, out);
   return Status::Ok();
 }
 
@@ -72,16 +101,29 @@ std::string TreeEnsembleRegressor::Describe() const {
 
 Status TreeEnsembleRegressor::PredictValue(const double* x, size_t n_rows, double* out) const {
   const size_t m = n_outputs_;
-  const size_t nt = forest_.n_trees();
-  const double n = static_cast<double>(nt);
-  for (size_t r = 0; r < n_rows; ++r) {
-    const float* xf = RowToFloat32(x + r * n_features_, n_features_);
-    double* y = out + r * m;
-    for (size_t o = 0; o < m; ++o) y[o] = 0.0;
-    forest_.ForEachLeaf(xf, [&](size_t, const double* leaf) {
-      for (size_t o = 0; o < m; ++o) y[o] += leaf[o];
+  const double n = static_cast<double>(forest_.n_trees());
+  if (n_rows < kMinBatchRows) {
+    for (size_t r = 0; r < n_rows; ++r) {
+      const float* xf = RowToFloat32(x + r * n_features_, n_features_);
+      double* y = out + r * m;
+      for (size_t o = 0; o < m; ++o) y[o] = 0.0;
+      forest_.ForEachLeaf(xf, [&](size_t, const double* leaf) {
+        for (size_t o = 0; o < m; ++o) y[o] += leaf[o];
+      });
+      for (size_t o = 0; o < m; ++o) y[o] /= n;
+    }
+    return Status::Ok();
+  }
+  for (size_t r0 = 0; r0 < n_rows; r0 += kTreeBlockRows) {
+    const size_t nb = std::min(kTreeBlockRows, n_rows - r0);
+    const float* xf = RowsToFloat32(x + r0 * n_features_, nb * n_features_);
+    double* y = out + r0 * m;
+    for (size_t i = 0; i < nb * m; ++i) y[i] = 0.0;
+    forest_.ForEachLeafBatch(xf, nb, n_features_, [&](size_t, size_t r, const double* leaf) {
+      double* yr = y + r * m;
+      for (size_t o = 0; o < m; ++o) yr[o] += leaf[o];
     });
-    for (size_t o = 0; o < m; ++o) y[o] /= n;
+    for (size_t i = 0; i < nb * m; ++i) y[i] /= n;
   }
   return Status::Ok();
 }

@@ -39,6 +39,8 @@ class TreeEnsembleClassifier final : public Model {
 
  private:
   void Proba(const float* xf, double* p) const;
+  // predict_proba of n_rows rows into out (n_rows x n_classes).
+  void ProbaRows(const double* x, size_t n_rows, double* out) const;
 
   const std::string name_;
   const std::vector<Label> classes_;
@@ -70,6 +72,16 @@ class TreeEnsembleRegressor final : public Model {
 // The row cast to float32 (sklearn validates tree inputs with dtype=float32), in a
 // per-thread buffer. The pointer is valid until the next call on this thread.
 const float* RowToFloat32(const double* row, size_t n);
+// Same for n consecutive values (a block of rows), in a second per-thread buffer, so a
+// block and a single row can be live at once. Valid until the next call on this thread.
+const float* RowsToFloat32(const double* rows, size_t n);
+
+// Batches of at least kMinBatchRows rows are walked tree-major (FlatForest::
+// ForEachLeafBatch) in blocks of kTreeBlockRows rows: a block's float rows (256 x 20
+// features = 20 KiB) and its sums stay in L1/L2 while the trees stream through. Smaller
+// batches walk row by row (8 trees in lockstep), which is faster for a single row.
+inline constexpr size_t kMinBatchRows = 8;
+inline constexpr size_t kTreeBlockRows = 256;
 
 }  // namespace inferd::sklearn
 

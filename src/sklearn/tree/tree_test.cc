@@ -1,4 +1,5 @@
 #include <cmath>
+#include <functional>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -108,6 +109,98 @@ TEST(DecisionTree, RejectsMalformedTrees) {
   auto missing = BuildEstimator(*Obj(kDTC, {{"classes_", I64({2}, {0, 1})}}));
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().message(), "DecisionTreeClassifier: missing attribute 'tree_'");
+}
+
+// A random full tree of the given depth over `nf` features, thresholds in [-2, 2].
+std::vector<TreeNode> RandomTree(std::mt19937_64* rng, int depth, int nf) {
+  std::vector<TreeNode> nodes;
+  std::uniform_real_distribution<double> u(-2, 2);
+  std::uniform_int_distribution<int> f(0, nf - 1);
+  // Depth-first numbering as sklearn's builder: left child = next id.
+  std::function<int64_t(int)> build = [&](int d) -> int64_t {
+    const int64_t id = static_cast<int64_t>(nodes.size());
+    nodes.push_back({-1, -1, -2, -2.0});
+    if (d < depth && (d < 2 || (*rng)() % 4 != 0)) {  // some leaves above the bottom level
+      nodes[id].feature = f(*rng);
+      nodes[id].threshold = u(*rng);
+      const int64_t l = build(d + 1);
+      const int64_t r = build(d + 1);
+      nodes[id].left = l;
+      nodes[id].right = r;
+    }
+    return id;
+  };
+  build(0);
+  return nodes;
+}
+
+// The batch (tree-major, lockstep) walk must give exactly the one-row results, for batch
+// sizes around the lockstep width and the block size, for a forest and a single tree.
+TEST(TreeEnsemble, BatchPredictionsEqualRowByRow) {
+  std::mt19937_64 rng(11);
+  constexpr int kNf = 5;
+  auto forest_of = [&](size_t n_trees) {
+    ValuePtr list = std::make_shared<Value>();
+    list->kind = pickle::Kind::kList;
+    for (size_t t = 0; t < n_trees; ++t) {
+      auto nodes = RandomTree(&rng, 6, kNf);
+      std::vector<double> vals;
+      std::uniform_real_distribution<double> w(0, 5);
+      for (size_t i = 0; i < nodes.size() * 3; ++i) vals.push_back(w(rng));
+      list->items.push_back(Obj(kDTC, {{"classes_", I64({3}, {0, 1, 2})},
+                                       {"n_features_in_", Int(kNf)},
+                                       {"tree_", TreeValue(kNf, 1, 3, nodes, vals)},
+                                       {"_sklearn_version", Str("1.2.1")}}));
+    }
+    return Obj("sklearn.ensemble._forest.RandomForestClassifier",
+               {{"classes_", I64({3}, {0, 1, 2})}, {"n_classes_", Int(3)}, {"n_outputs_", Int(1)},
+                {"n_features_in_", Int(kNf)}, {"estimators_", list}, {"_sklearn_version", Str("1.2.1")}});
+  };
+  for (size_t n_trees : {1, 13}) {
+    auto m = BuildEstimator(*forest_of(n_trees));
+    ASSERT_TRUE(m.ok()) << m.status().message();
+    std::uniform_real_distribution<double> u(-2.5, 2.5);
+    for (size_t n : {7, 8, 9, 255, 256, 257, 600}) {
+      std::vector<double> x(n * kNf);
+      for (double& v : x) v = u(rng);
+      x[3] = 0.5;  // values near / at thresholds are covered by RoundDown's own test
+      std::vector<double> batch(n * 3), one(3);
+      std::vector<int32_t> cls(n);
+      ASSERT_TRUE((*m)->PredictProba(x.data(), n, batch.data()).ok());
+      ASSERT_TRUE((*m)->PredictClass(x.data(), n, cls.data()).ok());
+      for (size_t r = 0; r < n; ++r) {
+        ASSERT_TRUE((*m)->PredictProba(x.data() + r * kNf, 1, one.data()).ok());
+        for (size_t c = 0; c < 3; ++c) ASSERT_EQ(batch[r * 3 + c], one[c]) << "trees " << n_trees << " row " << r;
+        int32_t c1;
+        ASSERT_TRUE((*m)->PredictClass(x.data() + r * kNf, 1, &c1).ok());
+        ASSERT_EQ(cls[r], c1);
+      }
+    }
+  }
+}
+
+// A node shared by two parents (a DAG, which the parser does not reject) must not make the
+// fixed-depth walk stop on an inner node: depth is the longest path.
+TEST(DecisionTree, SharedChildUsesLongestPath) {
+  // 0: x0 <= 0 ? 1 : 2 ; 1: x1 <= 0 ? 2 : 5 ; 2: x2 <= 0 ? 3 : 4 ; 3, 4, 5 leaves.
+  // Node 2 is reached at depth 1 (from 0) and depth 2 (from 1).
+  std::vector<TreeNode> nodes = {{1, 2, 0, 0.0}, {2, 5, 1, 0.0}, {3, 4, 2, 0.0},
+                                 {-1, -1, -2, -2.0}, {-1, -1, -2, -2.0}, {-1, -1, -2, -2.0}};
+  auto obj = Obj(kDTR, {{"n_features_in_", Int(3)},
+                        {"tree_", TreeValue(3, 1, 1, nodes, {0, 0, 0, 30, 40, 50})},
+                        {"_sklearn_version", Str("1.2.1")}});
+  auto m = BuildEstimator(*obj);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  const double x[3 * 9] = {-1, -1, -1,  -1, -1, 1,  -1, 1, 0,  1, 0, -1,  1, 0, 1,
+                           -1, -1, -1,  -1, -1, 1,  -1, 1, 0,  1, 0, -1};
+  const double want[9] = {30, 40, 50, 30, 40, 30, 40, 50, 30};
+  double y[9];
+  ASSERT_TRUE((*m)->PredictValue(x, 9, y).ok());  // batch path (>= 8 rows)
+  for (int r = 0; r < 9; ++r) EXPECT_EQ(y[r], want[r]) << r;
+  for (int r = 0; r < 9; ++r) {
+    ASSERT_TRUE((*m)->PredictValue(x + 3 * r, 1, y).ok());
+    EXPECT_EQ(y[0], want[r]) << r;
+  }
 }
 
 TEST(FlatForest, RoundDownMatchesDoubleComparison) {

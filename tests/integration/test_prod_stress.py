@@ -1,0 +1,252 @@
+"""Behaviour under stress of the real `inferd serve`: graceful drain under sustained load, load
+shedding (--max-inflight), deadlines (504), read timeouts (408), --max-connections, request ids.
+
+Run: INFERD_BUILD_DIR=build /usr/bin/python3 -m pytest tests/integration/test_prod_stress.py
+"""
+import concurrent.futures
+import http.client
+import json
+import signal
+import socket
+import statistics
+import threading
+import time
+
+import pytest
+
+from prod_util import Server, train
+
+ROW = [5.1, 3.5, 1.4, 0.2]
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    d = tmp_path_factory.mktemp("models")
+    train(d)
+    return d
+
+
+def slow_batch(n=400):
+    return json.dumps({"instances": [[0.1 * (i % 7), -0.2, 0.3, 0.05 * (i % 5)] for i in range(n)]})
+
+
+def test_drain_under_sustained_load(models):
+    drain = 1.5
+    s = Server("--model", models / "iris.pkl", "--threads", "2", "--drain-seconds", drain,
+               "--shutdown-timeout-seconds", "10")
+    stop = threading.Event()
+    lock = threading.Lock()
+    res = {"ok": 0, "bad": [], "conn_errors": []}
+
+    def client():
+        while not stop.is_set():
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
+                for _ in range(20):
+                    c.request("POST", "/predict", json.dumps({"features": ROW}), {"Content-Type": "application/json"})
+                    r = c.getresponse()
+                    body = r.read()
+                    with lock:
+                        if r.status == 200 and json.loads(body) == {"prediction": 0}:
+                            res["ok"] += 1
+                        else:
+                            res["bad"].append((r.status, body))
+                    if r.getheader("Connection") == "close":
+                        break
+                c.close()
+            except (ConnectionError, http.client.HTTPException, OSError):
+                with lock:
+                    res["conn_errors"].append(time.monotonic())
+                time.sleep(0.01)
+
+    threads = [threading.Thread(target=client) for _ in range(6)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    before = res["ok"]
+    t_term = time.monotonic()
+    s.proc.send_signal(signal.SIGTERM)
+    # Readiness turns false at once while predictions keep succeeding.
+    time.sleep(0.2)
+    st, _, _ = s.request("GET", "/readyz")
+    st2, _, _ = s.request("GET", "/v2/health/ready")
+    mid = res["ok"]
+    time.sleep(0.5)
+    during_drain = res["ok"] - mid
+    try:
+        rc = s.proc.wait(timeout=20)
+    except BaseException:
+        s.kill()
+        stop.set()
+        raise
+    t_exit = time.monotonic()
+    stop.set()
+    for t in threads:
+        t.join(timeout=15)
+    assert rc == 0
+    assert st == 503 and st2 == 400
+    assert before > 100 and during_drain > 20, (before, during_drain)
+    assert res["bad"] == []  # zero failed requests among those accepted
+    # Connection errors only once the listener closed (after the drain period), never before.
+    early = [e for e in res["conn_errors"] if e < t_term + drain - 0.1]
+    assert early == [], (len(early), t_exit - t_term)
+    # After the exit new connections are refused cleanly.
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", s.port), timeout=2)
+    msgs = [r["msg"] for r in s.logs()]
+    assert "shutting down" in msgs and "stopped" in msgs
+
+
+def burst(port, body, n):
+    """Sends one request on each of n fresh connections at once (raw sockets, so the burst
+    really is concurrent) and returns [(status, headers_text, seconds_to_answer)]."""
+    import selectors
+    req = (b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+           b"Content-Length: %d\r\n\r\n" % len(body)) + body
+    socks = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(n)]
+    t0 = time.monotonic()
+    for so in socks:
+        so.sendall(req)
+    sel = selectors.DefaultSelector()
+    bufs, done = {}, {}
+    for so in socks:
+        so.setblocking(False)
+        sel.register(so, selectors.EVENT_READ)
+        bufs[so] = b""
+    while len(done) < n and time.monotonic() - t0 < 60:
+        for key, _ in sel.select(timeout=1):
+            so = key.fileobj
+            chunk = so.recv(65536)
+            if chunk:
+                bufs[so] += chunk
+            else:
+                done[so] = time.monotonic() - t0
+                sel.unregister(so)
+                so.close()
+    out = []
+    for so in socks:
+        head = bufs[so].split(b"\r\n\r\n", 1)[0].decode()
+        out.append((int(head.split(" ")[1]) if head else 0, head, done.get(so, 999)))
+    return out
+
+
+def test_overload_sheds_fast_503_with_retry_after(models):
+    s = Server("--model", models / "slow.pkl", "--threads", "1", "--max-inflight", "2")
+    try:
+        body = slow_batch(1000).encode()
+        t0 = time.monotonic()
+        st, _, _ = s.request("POST", "/predict", body)
+        single = time.monotonic() - t0
+        assert st == 200
+        results = burst(s.port, body, 12)
+        ok = [r for r in results if r[0] == 200]
+        shed = [r for r in results if r[0] == 503]
+        assert len(ok) + len(shed) == len(results), results
+        assert len(ok) >= 2 and len(shed) >= 5, (len(ok), len(shed))
+        assert all("Retry-After: 1" in r[1] for r in shed)
+        # Shed answers do not queue behind the work: they come before the accepted ones finish.
+        assert max(r[2] for r in shed) < max(r[2] for r in ok), results
+        # Accepted work keeps bounded latency: at most max-inflight requests' worth of work.
+        assert max(r[2] for r in ok) < 4 * single + 1.0, (results, single)
+        m = s.metrics()
+        assert m["inferd_requests_shed_total"] == len(shed)
+        assert m["inferd_queue_wait_seconds_count"] >= len(ok)
+        assert m["inferd_requests_queued"] == 0 and m["inferd_requests_in_flight"] == 1  # the scrape itself
+        assert s.request("POST", "/predict", body)[0] == 200  # still serving normally
+    finally:
+        assert s.stop() == 0
+
+
+def test_deadlines_give_504(models):
+    s = Server("--model", models / "slow.pkl", "--threads", "1")
+    try:
+        st, headers, raw = s.request("POST", "/predict", json.dumps({"features": [0, 0, 0, 0]}),
+                                     headers={"X-Request-Timeout-Ms": "0"})
+        assert st == 504 and b"deadline" in raw
+        # A request queued behind long batches misses a short deadline. Keep-alive connections
+        # are opened first (as a load balancer's are); the queue wait is counted from when the
+        # event loop read the request, so both requests are sent while a first batch runs.
+        long_body = slow_batch(2000)
+        x, a, b = (http.client.HTTPConnection("127.0.0.1", s.port, timeout=30) for _ in range(3))
+        for c in (x, a, b):
+            c.request("GET", "/healthz")
+            c.getresponse().read()
+        x.request("POST", "/predict", long_body, {"Content-Type": "application/json"})
+        time.sleep(0.02)
+        # A's body fits one read (B must not overtake it while A's body is still being read).
+        a.request("POST", "/predict", slow_batch(500), {"Content-Type": "application/json"})
+        b.request("POST", "/predict", json.dumps({"features": [0, 0, 0, 0]}),
+                  {"Content-Type": "application/json", "X-Request-Timeout-Ms": "5"})
+        assert x.getresponse().status == 200
+        assert a.getresponse().status == 200
+        rb = b.getresponse()
+        assert rb.status == 504, rb.read()
+        rb.read()
+        for c in (x, a, b):
+            c.close()
+        # Without a deadline the same request succeeds.
+        assert s.request("POST", "/predict", json.dumps({"features": [0, 0, 0, 0]}))[0] == 200
+        assert s.metrics()["inferd_request_deadline_exceeded_total"] == 2
+    finally:
+        assert s.stop() == 0
+    # The server-wide --request-timeout-ms: a burst on fresh connections, one thread; the
+    # requests behind the first one wait longer than 1 ms and are answered 504 unrun.
+    s = Server("--model", models / "slow.pkl", "--threads", "1", "--request-timeout-ms", "1")
+    try:
+        results = burst(s.port, slow_batch(1000).encode(), 6)
+        codes = sorted(r[0] for r in results)
+        assert codes.count(504) >= 3 and set(codes) <= {200, 504}, codes
+    finally:
+        assert s.stop() == 0
+
+
+def test_read_timeout_408_and_max_connections(models):
+    s = Server("--model", models / "iris.pkl", "--threads", "1", "--read-timeout-seconds", "1",
+               "--max-connections", "3")
+    try:
+        slow = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+        slow.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n{\"feat")
+        t0 = time.monotonic()
+        data = b""
+        while True:
+            chunk = slow.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        assert data.startswith(b"HTTP/1.1 408"), data
+        assert 0.9 < time.monotonic() - t0 < 4
+        slow.close()
+        time.sleep(0.2)
+        # Fill the connection limit with keep-alive connections, then one more is refused with 503.
+        conns = [http.client.HTTPConnection("127.0.0.1", s.port, timeout=5) for _ in range(3)]
+        for c in conns:
+            c.request("GET", "/healthz")
+            assert c.getresponse().read() == b'{"status":"alive"}\n'
+        extra = http.client.HTTPConnection("127.0.0.1", s.port, timeout=5)
+        extra.request("GET", "/healthz")
+        r = extra.getresponse()
+        assert r.status == 503 and r.getheader("Retry-After") == "1" and r.getheader("Connection") == "close"
+        r.read()
+        extra.close()
+        conns[0].close()
+        time.sleep(0.3)
+        assert s.request("GET", "/healthz")[0] == 200
+        for c in conns[1:]:
+            c.close()
+    finally:
+        assert s.stop() == 0
+
+
+def test_request_id_echoed_or_generated(models):
+    s = Server("--model", models / "iris.pkl", "--threads", "1", "--log-requests")
+    try:
+        st, h, _ = s.request("POST", "/predict", json.dumps({"features": ROW}),
+                             headers={"X-Request-Id": "abc-123"})
+        assert st == 200 and h["X-Request-Id"] == "abc-123"
+        ids = {s.request("GET", "/healthz")[1]["X-Request-Id"] for _ in range(3)}
+        assert len(ids) == 3
+        time.sleep(0.2)
+        logged = [r for r in s.logs() if r["msg"] == "request"]
+        assert any(r.get("request_id") == "abc-123" and r["path"] == "/predict" for r in logged)
+    finally:
+        assert s.stop() == 0
