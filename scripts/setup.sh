@@ -11,11 +11,14 @@ PKGS=(
   zlib1g-dev libbz2-dev liblzma-dev liblz4-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tests: Debian's Python stack (no PyPI), parity against real scikit-learn
-  python3 python3-sklearn python3-numpy python3-joblib python3-pytest python3-requests
+  python3 python3-sklearn python3-numpy python3-joblib python3-pytest python3-requests python3-yaml
+  shellcheck
   # XGBoost models: the C API for inference, the Python package for parity tests
   libxgboost-dev python3-xgboost
   # metrics validation and load tools
   prometheus wrk
+  # OpenAPI response validation; the GET / page tested in headless Chromium
+  python3-jsonschema chromium
 )
 
 SUDO=""

@@ -10,7 +10,7 @@ export INFERD_BUILD_DIR="$ROOT/$BUILD_DIR"
 RESULTS="$ROOT/$BUILD_DIR/test-results"
 
 ./scripts/setup.sh || exit 1
-for tools in scripts/deploy-tools.sh scripts/container-tools.sh; do
+for tools in scripts/deploy-tools.sh scripts/container-tools.sh bench/setup.sh; do
   if [ -x "$tools" ]; then "./$tools" || echo "test: $tools failed; the tests that need it will say so" >&2; fi
 done
 ./scripts/build.sh || { echo "0 passed, 1 failed, 0 skipped (build failed)"; exit 1; }

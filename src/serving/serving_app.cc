@@ -1,6 +1,8 @@
 #include "serving/serving_app.h"
 
+#include "http/protocols/openapi.h"
 #include "http/protocols/v1_predict.h"
+#include "http/protocols/web_ui.h"
 
 namespace inferd {
 
@@ -35,6 +37,9 @@ void ServingApp::BuildRoutes() {
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
     metrics_->Render(&resp->body);
   });
+  // GET /openapi.json documents every route above (tests/integration/test_openapi.py checks it).
+  http::RegisterOpenApiRoute(&router_);
+  http::RegisterWebUiRoute(models_.get(), options_.version, &router_);
 }
 
 StatusOr<std::unique_ptr<ServingApp>> ServingApp::Create(const ServingAppOptions& options,

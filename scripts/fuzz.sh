@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan+UBSan, -DINFERD_FUZZ=ON) in a separate build
+# directory and runs each for a bounded time. Exit status 0 only if no target found a crash,
+# leak, timeout (hang) or out-of-memory.
+#
+#   scripts/fuzz.sh                    # build, then 20 s per target (the test command uses this)
+#   scripts/fuzz.sh --seconds 600      # the documented long run (10 min per target)
+#   scripts/fuzz.sh --build-only
+#   scripts/fuzz.sh --targets "predict_codec_fuzz tensor_codec_fuzz" --seconds 60
+#
+# Environment: INFERD_FUZZ_BUILD_DIR (default <repo>/build-fuzz), JOBS (ninja -j, default 2).
+# Inputs found to be new coverage are kept in <build>/fuzz-work/<target>/corpus (the repository
+# seed corpora are only read); crashes are written to <build>/fuzz-work/<target>/crash-*.
+# A summary line per target (executions, coverage, result) is printed and written to
+# <build>/fuzz-work/summary.txt.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${INFERD_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
+JOBS="${JOBS:-2}"
+SECONDS_PER_TARGET=20
+BUILD_ONLY=0
+ALL_TARGETS="read_pickle_fuzz load_model_fuzz predict_codec_fuzz tensor_codec_fuzz http_server_fuzz"
+TARGETS="$ALL_TARGETS"
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --seconds) SECONDS_PER_TARGET="$2"; shift 2 ;;
+    --build-only) BUILD_ONLY=1; shift ;;
+    --targets) TARGETS="$2"; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ not found (apt-get install clang libclang-rt-dev)" >&2; exit 2; }
+
+if [[ ! -f "$BUILD/build.ninja" ]]; then
+  CC=clang CXX=clang++ cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DINFERD_FUZZ=ON -DINFERD_BUILD_TESTS=OFF -DINFERD_BUILD_BENCHMARKS=OFF >/dev/null
+fi
+# shellcheck disable=SC2086
+ninja -C "$BUILD" -j "$JOBS" $TARGETS
+[[ "$BUILD_ONLY" == 1 ]] && exit 0
+
+# target -> "seed corpus dir|dictionary|max input length"
+spec() {
+  case "$1" in
+    read_pickle_fuzz)   echo "src/pickle/fuzz/corpus src/sklearn/fuzz/corpus|src/pickle/fuzz/pickle.dict|65536" ;;
+    load_model_fuzz)    echo "src/sklearn/fuzz/corpus|src/sklearn/fuzz/load_model.dict|65536" ;;
+    predict_codec_fuzz) echo "src/json/fuzz/corpus_predict|src/json/fuzz/json.dict|4096" ;;
+    tensor_codec_fuzz)  echo "src/json/fuzz/corpus_tensor|src/json/fuzz/json.dict|4096" ;;
+    http_server_fuzz)   echo "src/http/fuzz/corpus|src/http/fuzz/http.dict|8192" ;;
+    *) echo "unknown target $1" >&2; exit 2 ;;
+  esac
+}
+
+WORK="$BUILD/fuzz-work"
+mkdir -p "$WORK"
+: > "$WORK/summary.txt"
+failed=0
+for t in $TARGETS; do
+  IFS='|' read -r seeds dict maxlen <<<"$(spec "$t")"
+  dir="$WORK/$t"
+  mkdir -p "$dir/corpus"
+  seed_args=()
+  for s in $seeds; do seed_args+=("$ROOT/$s"); done
+  log="$dir/fuzz.log"
+  set +e
+  # -rss_limit_mb / -malloc_limit_mb: an input that makes the code allocate more than this is a
+  # bug (the loader's own limits are far below); -timeout: one input running > 10 s is a hang.
+  ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=0:abort_on_error=1" \
+  UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    "$BUILD/fuzz/$t" -max_total_time="$SECONDS_PER_TARGET" -timeout=10 -rss_limit_mb=2048 \
+      -malloc_limit_mb=1024 -max_len="$maxlen" -dict="$ROOT/$dict" -print_final_stats=1 \
+      -artifact_prefix="$dir/" "$dir/corpus" "${seed_args[@]}" >"$log" 2>&1
+  rc=$?
+  set -e
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
+  if [[ $rc -eq 0 ]]; then result=ok; else result="FAILED (exit $rc, see $log)"; failed=1; fi
+  line="$t: ${SECONDS_PER_TARGET}s, ${execs:-?} executions, cov ${cov:-?}, $result"
+  echo "$line" | tee -a "$WORK/summary.txt"
+  if [[ $rc -ne 0 ]]; then
+    grep -E 'ERROR|SUMMARY|==[0-9]+==|Test unit written' "$log" | head -20 >&2 || true
+  fi
+done
+exit $failed

@@ -1,0 +1,31 @@
+// GET /: a small self-contained page (src/http/ui/index.html, compiled into the binary by
+// src/http/ui/embed.cmake) showing the loaded models with their inputs, outputs and versions,
+// live request and latency figures, and a form that posts to /predict. The page reads
+// everything else through the public endpoints (/v2/models/{name}, /metrics, /readyz); the
+// handler only inlines a small bootstrap object (server version, default model, model names).
+//
+// Thread safety: the handler reads the model catalog snapshot; safe from any thread.
+#ifndef INFERD_HTTP_PROTOCOLS_WEB_UI_H_
+#define INFERD_HTTP_PROTOCOLS_WEB_UI_H_
+
+#include <string>
+#include <string_view>
+
+#include "http/router.h"
+#include "serving/model_manager.h"
+
+namespace inferd::http {
+
+// The page template as embedded (static storage).
+std::string_view WebUiTemplate();
+
+// Appends the bootstrap JSON {"server_version":...,"default_model":...,"models":[names]}, safe to
+// place inside a <script> element (every '<' is written as \u003c).
+void AppendWebUiBoot(const ModelManager& models, std::string_view server_version, std::string* out);
+
+// Registers GET /. `models` must outlive the router.
+void RegisterWebUiRoute(const ModelManager* models, std::string server_version, Router* router);
+
+}  // namespace inferd::http
+
+#endif  // INFERD_HTTP_PROTOCOLS_WEB_UI_H_

@@ -1,0 +1,53 @@
+// libFuzzer target: untrusted KServe V2 infer and V1 (TF Serving) predict bodies ->
+// DecodeV2InferRequest / DecodeV1PredictRequest. The first byte picks the protocol and the
+// options; the rest is the body. On success the matrix must be consistent with n_rows and
+// n_features, within max_rows, and finite unless missing values are allowed.
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "json/tensor_codec.h"
+
+namespace {
+
+void CheckMatrix(const std::vector<double>& x, size_t n_rows, const inferd::DecodeOptions& o) {
+  if (n_rows > o.max_rows) __builtin_trap();
+  if (x.size() != n_rows * o.n_features) __builtin_trap();
+  for (double v : x) {
+    if (std::isinf(v)) __builtin_trap();
+    if (std::isnan(v) && !o.allow_missing) __builtin_trap();
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  inferd::DecodeOptions o;
+  o.n_features = 1 + (data[0] & 0x07);
+  o.allow_missing = (data[0] & 0x10) != 0;
+  o.max_rows = (data[0] & 0x20) ? 3 : 10000;
+  std::string body(reinterpret_cast<const char*>(data + 1), size - 1);
+  if (data[0] & 0x08) {
+    inferd::PredictRequest req;
+    inferd::Status st = inferd::DecodeV1PredictRequest(body, o, &req);
+    if (st.ok()) {
+      CheckMatrix(req.x, req.n_rows, o);
+    } else if (st.message().empty()) {
+      __builtin_trap();
+    }
+  } else {
+    inferd::V2InferRequest req;
+    inferd::Status st = inferd::DecodeV2InferRequest(body, o, &req);
+    if (st.ok()) {
+      CheckMatrix(req.x, req.n_rows, o);
+      if (req.id.size() > body.size()) __builtin_trap();
+    } else if (st.message().empty()) {
+      __builtin_trap();
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,148 @@
+"""GET / in headless Chromium (Debian's chromium, driven over the DevTools protocol with the
+stdlib client in cdp.py): the page lists the loaded models with their inputs, outputs and
+versions as GET /v2/models/{name} reports them, shows live request/latency figures from
+/metrics, and a prediction made through its form shows exactly what POST /predict answers.
+The page must make no request to any host but the server (loopback).
+
+Skipped (with the reason) only when chromium is missing or cannot start.
+Run: INFERD_BUILD_DIR=build /usr/bin/python3 -m pytest tests/browser
+"""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+import urllib.parse
+
+import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "integration"))
+from prod_util import Server  # noqa: E402
+
+from cdp import Chromium  # noqa: E402
+
+TRAIN = r"""
+import sys, joblib, numpy as np
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression, LinearRegression
+out = sys.argv[1]
+X, y = load_iris(return_X_y=True)
+joblib.dump(LogisticRegression(max_iter=1000).fit(X, np.array(["setosa", "versicolor", "virginica"])[y]), out + "/iris.pkl")
+joblib.dump(LinearRegression().fit(X, X[:, 0] * 2 + 1), out + "/lin.pkl")
+"""
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    d = tmp_path_factory.mktemp("ui-models")
+    subprocess.run([sys.executable, "-c", TRAIN, str(d)], check=True, timeout=300)
+    for name, versions in (("iris", ("1", "2")), ("lin", ("3",))):
+        for v in versions:
+            (d / "repo" / name / v).mkdir(parents=True)
+            os.link(d / f"{name}.pkl", d / "repo" / name / v / "model.pkl")
+    s = Server("--model-repository", d / "repo", "--default-model", "iris", "--threads", "2")
+    yield s
+    assert s.stop() == 0
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    try:
+        b = Chromium(str(tmp_path_factory.mktemp("chromium")))
+    except RuntimeError as e:
+        pytest.skip(f"headless chromium unavailable: {e}")
+    yield b
+    b.stop()
+
+
+def js(s):
+    return json.dumps(s)
+
+
+def submit(b, page, text, proba=False):
+    """Types `text` into the features box, sets the checkbox, clicks Predict with real mouse
+    events and waits for the answer; returns what the page shows."""
+    cdp = b.cdp
+    seq = cdp.evaluate(page, "document.getElementById('answer').dataset.seq || '0'")
+    cdp.evaluate(page, "(() => { const t = document.getElementById('features'); t.value = ''; t.focus(); })()")
+    cdp.send("Input.insertText", {"text": text}, page)
+    cdp.evaluate(page, f"document.getElementById('proba').checked = {js(proba)}")
+    box = cdp.evaluate(page, "(() => { const r = document.getElementById('predict-button').getBoundingClientRect();"
+                             " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+    for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+        cdp.send("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1], "button": "left", "clickCount": 1}, page)
+    cdp.wait_for(page, f"document.getElementById('answer').dataset.seq === {js(str(int(seq) + 1))}")
+    return cdp.evaluate(page, "({status: document.getElementById('answer').dataset.status,"
+                              " prediction: document.getElementById('prediction').textContent,"
+                              " body: document.getElementById('answer-body').textContent})")
+
+
+def test_page_models_live_figures_and_prediction_form(server, browser):
+    started = time.time()
+    cdp = browser.cdp
+    page = browser.new_page()
+    for domain in ("Network", "Page", "Runtime"):
+        cdp.send(f"{domain}.enable", {}, page)
+    url = f"http://127.0.0.1:{server.port}/"
+    status, headers, _ = server.request("GET", "/")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    cdp.send("Page.navigate", {"url": url}, page)
+
+    # The model list, as the V2 metadata endpoint describes each model.
+    cdp.wait_for(page, "document.getElementById('model-list').dataset.loaded === '2'")
+    assert cdp.evaluate(page, "document.getElementById('form-model').textContent") == "iris"
+    for name in ("iris", "lin"):
+        st, meta = server.json("GET", f"/v2/models/{name}")
+        assert st == 200
+        card = cdp.evaluate(page, f"""(() => {{
+            const c = document.querySelector('article[data-model={js(name)}]');
+            return {{text: c.textContent, tensors: Object.fromEntries([...c.querySelectorAll('tr[data-tensor]')].map(
+                (tr) => [tr.dataset.tensor, [...tr.cells].map((td) => td.textContent)]))}};
+        }})()""")
+        for kind, tensors in (("input", meta["inputs"]), ("output", meta["outputs"])):
+            for t in tensors:
+                shape = "[" + ",".join(map(str, t["shape"])) + "]"
+                assert card["tensors"][f"{kind}:{t['name']}"] == [kind, t["name"], t["datatype"], shape]
+        assert len(card["tensors"]) == len(meta["inputs"]) + len(meta["outputs"])
+        assert "versions " + ", ".join(meta["versions"]) in card["text"]
+        assert meta["parameters"]["estimator"] in card["text"]
+    assert "classes: \"setosa\", \"versicolor\", \"virginica\"" in cdp.evaluate(
+        page, "document.querySelector('article[data-model=\"iris\"]').textContent")
+
+    # Predictions through the form equal POST /predict's answers, byte for byte.
+    row = [5.9, 3.0, 5.1, 1.8]
+    for text, body, proba in ((", ".join(map(str, row)), {"features": row}, False),
+                              (json.dumps(row), {"features": row, "proba": True}, True),
+                              ("5.1 3.5 1.4 0.2\n6.7 3.0 5.2 2.3", {"instances": [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]}, False),
+                              ("1, 2", {"features": [1, 2]}, False)):
+        shown = submit(browser, page, text, proba)
+        st, _, raw = server.request("POST", "/predict", json.dumps(body))
+        assert shown["status"] == str(st) and shown["body"] == raw.decode(), (text, shown, raw)
+        answer = json.loads(raw)
+        expect = answer["error"] if st != 200 else json.dumps(answer.get("prediction", answer.get("predictions")), separators=(",", ":"))
+        assert shown["prediction"] == expect
+    assert json.loads(shown["body"]) == {"error": "expected 4 features, got 2"}
+
+    # Live figures: the /predict row counts at least the form's requests; rates and latency shown.
+    total = cdp.wait_for(page, "(() => { const td = document.querySelector('tr[data-route=\"/predict\"] td[data-total]');"
+                               " return td && Number(td.dataset.total) >= 8 && Number(td.dataset.total); })()")
+    predicted = server.metrics()['inferd_request_duration_seconds_count{route="/predict"}']
+    assert 8 <= total <= predicted
+    cdp.wait_for(page, "document.getElementById('stat-inflight').textContent !== '–'"
+                       " && document.getElementById('stat-rps').textContent !== '–'")
+    assert cdp.evaluate(page, "document.getElementById('readiness').textContent") == "ready"
+
+    # Every request the page made went to this server; nothing failed in its scripts.
+    events = cdp.events
+    urls = [e["params"]["request"]["url"] for e in events if e.get("method") == "Network.requestWillBeSent"]
+    hosts = {urllib.parse.urlsplit(u).hostname for u in urls if not u.startswith("data:")}
+    assert hosts == {"127.0.0.1"}, urls
+    paths = {urllib.parse.urlsplit(u).path for u in urls}
+    assert {"/", "/v2/models/iris", "/v2/models/lin", "/metrics", "/readyz", "/predict"} <= paths, paths
+    errors = [e for e in events if e.get("method") == "Runtime.exceptionThrown"
+              or (e.get("method") == "Runtime.consoleAPICalled" and e["params"]["type"] in ("error", "warning"))]
+    assert errors == []
+    assert time.time() - started < 30
