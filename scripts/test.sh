@@ -20,7 +20,7 @@ echo "== unit tests (ctest)"
 (cd "$BUILD_DIR" && ctest --output-on-failure --output-junit "$RESULTS/ctest.xml" -j2)
 echo "== integration, parity and deployment tests (pytest)"
 PYTEST_DIRS=()
-for d in tests src; do
+for d in tests src bench; do
   if find "$d" -name 'test_*.py' -print -quit 2>/dev/null | grep -q .; then PYTEST_DIRS+=("$d"); fi
 done
 /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider --junitxml="$RESULTS/pytest.xml" "${PYTEST_DIRS[@]}"
