@@ -157,45 +157,111 @@ def test_overload_sheds_fast_503_with_retry_after(models):
         assert s.stop() == 0
 
 
+def raw_predict(body, extra=b""):
+    return (b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + extra +
+            b"Content-Length: %d\r\n\r\n" % len(body)) + body
+
+
+def read_response(sock, timeout=60):
+    """Reads one Content-Length response from a blocking socket -> (status, head, body)."""
+    sock.settimeout(timeout)
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return 0, "", b""
+        buf += chunk
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    head = head.decode()
+    length = 0
+    for line in head.split("\r\n")[1:]:
+        k, _, v = line.partition(":")
+        if k.strip().lower() == "content-length":
+            length = int(v)
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    return int(head.split(" ")[1]), head, rest
+
+
+def readable_now(sock):
+    import select
+    return bool(select.select([sock], [], [], 0)[0])
+
+
+def queued_behind_long_request(port, long_body, reqs):
+    """Makes `reqs` complete on the wire while the (single) event loop runs `long_body`.
+
+    Deterministic by construction, not by timing: each request in `reqs` is sent up to its last
+    byte beforehand (the idle server reads and parses that much), the long request is sent,
+    then the last bytes. If the long request's answer is still not readable right after those
+    sends, the last bytes arrived while the loop was busy with it, so the server reads them all
+    in its next poll, in send order, and runs them one after another — each one's queue wait
+    is the running time of those before it. Returns None if that precondition did not hold
+    (the client was descheduled for longer than the long request runs), else
+    (long_status, [(status, head, body) for reqs])."""
+    x = socket.create_connection(("127.0.0.1", port), timeout=60)
+    socks = [socket.create_connection(("127.0.0.1", port), timeout=60) for _ in reqs]
+    try:
+        for so, r in zip(socks, reqs):
+            so.sendall(r[:-1])
+        time.sleep(0.3)
+        x.sendall(raw_predict(long_body))
+        time.sleep(0.03)
+        for so, r in zip(socks, reqs):
+            so.sendall(r[-1:])
+        if readable_now(x):
+            return None
+        long_status = read_response(x)[0]
+        return long_status, [read_response(so) for so in socks]
+    finally:
+        for so in [x] + socks:
+            so.close()
+
+
 def test_deadlines_give_504(models):
     s = Server("--model", models / "slow.pkl", "--threads", "1")
+    long_body = slow_batch(6000).encode()
     try:
         st, headers, raw = s.request("POST", "/predict", json.dumps({"features": [0, 0, 0, 0]}),
                                      headers={"X-Request-Timeout-Ms": "0"})
         assert st == 504 and b"deadline" in raw
-        # A request queued behind long batches misses a short deadline. Keep-alive connections
-        # are opened first (as a load balancer's are); the queue wait is counted from when the
-        # event loop read the request, so both requests are sent while a first batch runs.
-        long_body = slow_batch(2000)
-        x, a, b = (http.client.HTTPConnection("127.0.0.1", s.port, timeout=30) for _ in range(3))
-        for c in (x, a, b):
-            c.request("GET", "/healthz")
-            c.getresponse().read()
-        x.request("POST", "/predict", long_body, {"Content-Type": "application/json"})
-        time.sleep(0.02)
-        # A's body fits one read (B must not overtake it while A's body is still being read).
-        a.request("POST", "/predict", slow_batch(500), {"Content-Type": "application/json"})
-        b.request("POST", "/predict", json.dumps({"features": [0, 0, 0, 0]}),
-                  {"Content-Type": "application/json", "X-Request-Timeout-Ms": "5"})
-        assert x.getresponse().status == 200
-        assert a.getresponse().status == 200
-        rb = b.getresponse()
-        assert rb.status == 504, rb.read()
-        rb.read()
-        for c in (x, a, b):
-            c.close()
+        # A request queued behind a batch misses its short deadline: A (a 2000-row batch, no
+        # deadline) and B (one row, 5 ms) complete while a long batch runs; A runs first, so B
+        # waits A's running time (> 5 ms) and is answered 504 without running.
+        a = raw_predict(slow_batch(2000).encode())
+        b = raw_predict(b'{"features": [0, 0, 0, 0]}', b"X-Request-Timeout-Ms: 5\r\n")
+        for _ in range(3):
+            got = queued_behind_long_request(s.port, long_body, [a, b])
+            if got is not None:
+                break
+        assert got is not None, "the client was never able to send within the long request's run time"
+        long_status, (ra, rb) = got
+        assert long_status == 200
+        assert ra[0] == 200, ra
+        assert rb[0] == 504 and b"deadline" in rb[2], rb
         # Without a deadline the same request succeeds.
         assert s.request("POST", "/predict", json.dumps({"features": [0, 0, 0, 0]}))[0] == 200
         assert s.metrics()["inferd_request_deadline_exceeded_total"] == 2
     finally:
         assert s.stop() == 0
-    # The server-wide --request-timeout-ms: a burst on fresh connections, one thread; the
-    # requests behind the first one wait longer than 1 ms and are answered 504 unrun.
+    # The server-wide --request-timeout-ms: six 1000-row requests complete together while a
+    # long batch runs; at most two of them can start within 1 ms of being read (the first, and
+    # the second if the first was itself late), the others wait a batch's run time: 504, unrun.
     s = Server("--model", models / "slow.pkl", "--threads", "1", "--request-timeout-ms", "1")
     try:
-        results = burst(s.port, slow_batch(1000).encode(), 6)
-        codes = sorted(r[0] for r in results)
-        assert codes.count(504) >= 3 and set(codes) <= {200, 504}, codes
+        burst_req = raw_predict(slow_batch(1000).encode())
+        for _ in range(3):
+            got = queued_behind_long_request(s.port, long_body, [burst_req] * 6)
+            # The long request is itself subject to the 1 ms deadline; if it was late (504) the
+            # loop was not busy, so the precondition did not hold either.
+            if got is not None and got[0] == 200:
+                break
+        assert got is not None and got[0] == 200, got
+        codes = sorted(r[0] for r in got[1])
+        assert codes.count(504) >= 4 and set(codes) <= {200, 504}, codes
     finally:
         assert s.stop() == 0
 
