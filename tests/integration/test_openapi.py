@@ -110,7 +110,8 @@ class Checker:
             else:
                 assert status == 405, f"{method} {path}: answered {status} but the document has no {method} there: {raw[:200]!r}"
                 allow = {m.strip().lower() for m in headers["allow"].split(",")}
-                assert allow == set(DOC["paths"][templates[0]]) - {"parameters"}, (path, allow)
+                documented = set(DOC["paths"][templates[0]]) - {"parameters"}
+                assert allow == documented, f"{path}: the server allows {sorted(allow)}, the document {sorted(documented)}"
             return None
         template = with_method[0]
         op = DOC["paths"][template][method]
