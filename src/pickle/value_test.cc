@@ -21,7 +21,7 @@ NdArray Make(char kind, std::vector<T> vals, std::vector<size_t> shape) {
   a.dtype = Simple(kind, sizeof(T));
   a.shape = std::move(shape);
   a.data.resize(vals.size() * sizeof(T));
-  std::memcpy(a.data.data(), vals.data(), a.data.size());
+  std::memcpy(a.data.mutable_data(), vals.data(), a.data.size());
   return a;
 }
 
@@ -71,12 +71,12 @@ TEST(NdArrayTest, Strings) {
   u.shape = {2};
   std::vector<uint32_t> cps = {'h', 0x20AC, 'x', 0};
   u.data.resize(16);
-  std::memcpy(u.data.data(), cps.data(), 16);
+  std::memcpy(u.data.mutable_data(), cps.data(), 16);
   auto s = u.ToStrings();
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(*s, (std::vector<std::string>{"h\xe2\x82\xac", "x"}));
   cps[1] = 0xD800;  // lone surrogate
-  std::memcpy(u.data.data(), cps.data(), 16);
+  std::memcpy(u.data.mutable_data(), cps.data(), 16);
   EXPECT_FALSE(u.ToStrings().ok());
   NdArray o;
   o.dtype = Simple('O', 8, '|');
@@ -99,10 +99,10 @@ TEST(NdArrayTest, StructuredFields) {
   a.data.resize(32);
   int64_t l0 = 5, l1 = -1;
   double t0 = 0.25, t1 = 9.5;
-  std::memcpy(&a.data[0], &l0, 8);
-  std::memcpy(&a.data[8], &t0, 8);
-  std::memcpy(&a.data[16], &l1, 8);
-  std::memcpy(&a.data[24], &t1, 8);
+  std::memcpy(a.data.mutable_data() + 0, &l0, 8);
+  std::memcpy(a.data.mutable_data() + 8, &t0, 8);
+  std::memcpy(a.data.mutable_data() + 16, &l1, 8);
+  std::memcpy(a.data.mutable_data() + 24, &t1, 8);
   EXPECT_EQ(*a.FieldInt64(1, "left"), -1);
   EXPECT_EQ(*a.FieldDouble(0, "thr"), 0.25);
   EXPECT_EQ(*a.FieldDoubles("thr"), (std::vector<double>{0.25, 9.5}));

@@ -127,14 +127,18 @@ class Cdp:
         return r["result"].get("value")
 
     def wait_for(self, session, expression, timeout=10, interval=0.1):
-        """Evaluates `expression` until it is truthy; returns its value."""
+        """Evaluates `expression` until it is truthy; returns its value. A throwing expression
+        (e.g. an element of a page still loading) counts as falsy until the timeout."""
         deadline = time.time() + timeout
         while True:
-            v = self.evaluate(session, expression)
+            try:
+                v, last = self.evaluate(session, expression), None
+            except RuntimeError as e:
+                v, last = None, e
             if v:
                 return v
             if time.time() > deadline:
-                raise TimeoutError(f"still falsy after {timeout} s: {expression}")
+                raise TimeoutError(f"still falsy after {timeout} s: {expression} ({last})")
             time.sleep(interval)
 
 

@@ -90,6 +90,7 @@ def test_page_models_live_figures_and_prediction_form(server, browser):
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     assert "default-src 'none'" in headers["Content-Security-Policy"]
     cdp.send("Page.navigate", {"url": url}, page)
+    cdp.wait_for(page, f"location.href === {js(url)} && document.readyState === 'complete'")
 
     # The model list, as the V2 metadata endpoint describes each model.
     cdp.wait_for(page, "document.getElementById('model-list').dataset.loaded === '2'")
