@@ -43,7 +43,7 @@ void AppendPythonFloat(double v, std::string* out) {
       out->push_back('.');
       out->append(digits, 1, std::string::npos);
     }
-    char eb[8];
+    char eb[16];
     std::snprintf(eb, sizeof eb, "e%c%02d", exp10 < 0 ? '-' : '+', std::abs(exp10));
     out->append(eb);
   } else if (exp10 < 0) {

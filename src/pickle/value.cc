@@ -170,7 +170,8 @@ std::string Dtype::ToString() const {
 }
 
 uint8_t* ArrayBytes::Allocate(size_t n) {
-  std::shared_ptr<uint8_t[]> buf(new uint8_t[n == 0 ? 1 : n]);  // default-initialised: no zero fill
+  // One allocation for bytes and control block, default-initialised (no zero fill).
+  std::shared_ptr<uint8_t[]> buf = std::make_shared_for_overwrite<uint8_t[]>(n == 0 ? 1 : n);
   writable_ = buf.get();
   data_ = writable_;
   size_ = n;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <memory>
+#include <vector>
 
 namespace inferd::pickle {
 namespace {
@@ -147,6 +149,32 @@ TEST(ValueTest, ScalarsAndAttrs) {
   f.f = 3.5;
   EXPECT_FALSE(f.AsInt().ok());
   EXPECT_STREQ(KindName(Kind::kSlice), "slice");
+}
+
+TEST(ArrayBytesTest, SharedViewIsCopiedOnWriteAndKeepsItsOwnerAlive) {
+  auto buf = std::make_shared<std::vector<uint8_t>>(std::vector<uint8_t>{1, 2, 3, 4, 5});
+  ArrayBytes b;
+  b.Share(buf, buf->data() + 1, 3);  // view of {2, 3, 4}, unaligned on purpose
+  std::weak_ptr<std::vector<uint8_t>> alive = buf;
+  buf.reset();
+  ASSERT_FALSE(alive.expired());  // the view keeps the buffer alive
+  EXPECT_EQ(std::vector<uint8_t>(b.begin(), b.end()), (std::vector<uint8_t>{2, 3, 4}));
+  const uint8_t* viewed = b.data();
+  ArrayBytes copy = b;
+  b.mutable_data()[0] = 9;  // copy on write: the shared buffer and the copy are unchanged
+  EXPECT_NE(b.data(), viewed);
+  EXPECT_EQ(std::vector<uint8_t>(b.begin(), b.end()), (std::vector<uint8_t>{9, 3, 4}));
+  EXPECT_EQ(std::vector<uint8_t>(copy.begin(), copy.end()), (std::vector<uint8_t>{2, 3, 4}));
+  EXPECT_EQ(viewed[0], 2);
+  copy = ArrayBytes();
+  EXPECT_TRUE(alive.expired());  // nothing views the buffer any more
+  // Owned bytes shared by a copy are copied before a write too.
+  ArrayBytes owned;
+  owned.Assign(reinterpret_cast<const uint8_t*>("ab"), 2);
+  ArrayBytes owned_copy = owned;
+  owned.mutable_data()[0] = 'x';
+  EXPECT_EQ(owned_copy[0], 'a');
+  EXPECT_EQ(owned[0], 'x');
 }
 
 }  // namespace

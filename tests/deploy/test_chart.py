@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import CHART, ROOT, helm_template, kinds, one, parse, render
+from deploy_util import CHART, ROOT, helm_template, kinds, one, parse, render
 
 SCENARIOS = {
     "default": [],

@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from conftest import REPORT, ROOT
+from deploy_util import REPORT, ROOT
 
 CONTAINERS_DIR = pathlib.Path(os.environ.get("INFERD_CONTAINERS_DIR", "/var/tmp/inferd-containers"))
 BASE = "docker.io/library/debian:bookworm-slim"

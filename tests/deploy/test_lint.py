@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import NODE_MODULES, ROOT, yaml
+from deploy_util import NODE_MODULES, ROOT, yaml
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 

@@ -281,11 +281,15 @@ def bit_flips(name, data, n, seed):
     return out
 
 
-def generate(marker, flips_per_file=150, truncate_every=1, seed=7):
+def generate(marker, full=False, seed=7):
+    """full: truncation at every offset of each real file and 150 bit flips per file (the
+    documented long run, ~4000 files). Otherwise every offset of the plain pickle, every 8th
+    of the joblib files and 40 flips per file (~1300 files; the reader-level
+    src/pickle/hostile_test.cc truncates at every offset too)."""
     files = forbidden_globals(marker) + abused_allowed_globals() + memo_stack_abuse() + compression_abuse()
     real = real_models()
     for name, data in real.items():
-        if truncate_every:
-            files += truncations(name, data)[::truncate_every]
-        files += bit_flips(name, data, flips_per_file, seed)
+        every = 1 if full or name.endswith(".pkl") else 8
+        files += truncations(name, data)[::every]
+        files += bit_flips(name, data, 150 if full else 40, seed)
     return files, real
