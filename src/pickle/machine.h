@@ -27,8 +27,6 @@ namespace inferd::pickle {
 struct MachineContext {
   MachineContext(std::string_view s, const ReadLimits& l) : stream(s), limits(l) {}
   std::string_view stream;  // the whole decompressed stream; offsets in messages refer to it
-  // If set, keeps `stream` alive and unchanged: arrays may then view their bytes in it.
-  std::shared_ptr<const void> stream_owner;
   const ReadLimits& limits;
   size_t nested_pickles = 0;
   // Every container-like Value created (tuple/list/set/dict/object/array/slice). Lets the

@@ -299,8 +299,7 @@ StatusOr<size_t> ArrayByteSize(const std::vector<size_t>& shape, size_t itemsize
   return n * itemsize;
 }
 
-Status FillArrayData(NdArray* out, bool fortran, const uint8_t* src, size_t nbytes, size_t at,
-                     std::shared_ptr<const void> owner) {
+Status FillArrayData(NdArray* out, bool fortran, const uint8_t* src, size_t nbytes, size_t at) {
   const size_t isz = out->dtype->itemsize;
   size_t n = 0;
   INFERD_ASSIGN_OR_RETURN(size_t want, ArrayByteSize(out->shape, isz, at, &n));
@@ -311,13 +310,9 @@ Status FillArrayData(NdArray* out, bool fortran, const uint8_t* src, size_t nbyt
   const size_t nd = out->shape.size();
   uint8_t* dst;
   if (!fortran || nd < 2 || n == 0 || isz == 0) {
-    if (owner != nullptr && !NeedsSwap(*out->dtype)) {  // already C order and native: view in place
-      out->data.Share(std::move(owner), src, nbytes);
-      return Status::Ok();
-    }
-    out->data.Assign(src, nbytes);  // single copy, no zero-fill
-    dst = out->data.mutable_data();
-  } else if (dst = out->data.Allocate(nbytes); nd == 2) {
+    out->data.assign(src, src + nbytes);  // single copy, no zero-fill
+    dst = out->data.data();
+  } else if (dst = (out->data.resize(nbytes), out->data.data()); nd == 2) {
     // F order of (r, c) is C order of (c, r): dst[i][j] = src[j][i].
     const size_t r = out->shape[0], c = out->shape[1];
     for (size_t i = 0; i < r; ++i) {

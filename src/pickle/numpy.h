@@ -50,12 +50,9 @@ StatusOr<size_t> ArrayByteSize(const std::vector<size_t>& shape, size_t itemsize
                                size_t* elements);
 
 // Copies `nbytes` element bytes laid out in C order (fortran=false) or Fortran order into
-// out->data as C order, then converts to native byte order. If `owner` is set, it keeps
-// [src, src + nbytes) alive and unchanged, and the bytes need no conversion, out->data
-// views them in place instead of copying. REQUIRES: out->dtype and out->shape set;
-// nbytes == size() * itemsize (checked).
-Status FillArrayData(NdArray* out, bool fortran, const uint8_t* src, size_t nbytes, size_t at,
-                     std::shared_ptr<const void> owner = nullptr);
+// out->data as C order, then converts to native byte order. REQUIRES: out->dtype and
+// out->shape set; nbytes == size() * itemsize (checked).
+Status FillArrayData(NdArray* out, bool fortran, const uint8_t* src, size_t nbytes, size_t at);
 // Reorders an object array's elements from Fortran to C order (in place).
 void FortranToCObjects(NdArray* out);
 

@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <memory>
 #include <new>
 #include <string>
 
@@ -54,16 +53,13 @@ class FileBuffer {
   size_t mapped_ = 0;  // length of the mapping, 0 if data_ came from new[]
 };
 
-// `owner`, if set, keeps `bytes` alive and unchanged for as long as it lives: arrays can
-// then view their data in the input instead of copying it (NdArray::data).
-StatusOr<ValuePtr> ReadPickleShared(std::string_view bytes, std::shared_ptr<const void> owner,
-                                    const ReadLimits& limits) {
-  auto storage = std::make_shared<std::string>();
+}  // namespace
+
+StatusOr<ValuePtr> ReadPickle(std::string_view bytes, const ReadLimits& limits) {
+  std::string storage;
   std::string_view stream;
-  INFERD_RETURN_IF_ERROR(Decompress(bytes, limits, storage.get(), &stream));
+  INFERD_RETURN_IF_ERROR(Decompress(bytes, limits, &storage, &stream));
   MachineContext ctx(stream, limits);
-  // A decompressed stream is ours to share; an uncompressed one only if the caller's is.
-  ctx.stream_owner = stream.data() == storage->data() ? std::shared_ptr<const void>(std::move(storage)) : owner;
   StatusOr<ValuePtr> result = [&]() -> StatusOr<ValuePtr> {
     Machine m(&ctx, 0, 0);
     return m.Run();  // the machine (stack, memo) is destroyed before the graph is checked
@@ -74,12 +70,6 @@ StatusOr<ValuePtr> ReadPickleShared(std::string_view bytes, std::shared_ptr<cons
   }
   INFERD_RETURN_IF_ERROR(FinishGraph(*result, limits.max_depth, &ctx));
   return result;
-}
-
-}  // namespace
-
-StatusOr<ValuePtr> ReadPickle(std::string_view bytes, const ReadLimits& limits) {
-  return ReadPickleShared(bytes, nullptr, limits);
 }
 
 StatusOr<ValuePtr> ReadPickleFile(const std::string& path, const ReadLimits& limits) {
@@ -94,21 +84,19 @@ StatusOr<ValuePtr> ReadPickleFile(const std::string& path, const ReadLimits& lim
     return Status::ResourceExhausted("file of " + std::to_string(size) + " bytes exceeds the " +
                                      std::to_string(limits.max_decompressed_bytes) + "-byte limit");
   }
-  auto buffer = std::make_shared<FileBuffer>();
-  if (!buffer->Allocate(size)) {
+  FileBuffer buffer;
+  if (!buffer.Allocate(size)) {
     return Status::ResourceExhausted("cannot allocate " + std::to_string(size) + " bytes for the file");
   }
   size_t got = 0;
   while (got < size) {
-    const ssize_t r = ::read(fileno(f), buffer->data() + got, size - got);
+    const ssize_t r = ::read(fileno(f), buffer.data() + got, size - got);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) return Status::InvalidArgument(std::string("read error: ") + std::strerror(errno));
     if (r == 0) return Status::InvalidArgument("read error: the file shrank while being read");
     got += static_cast<size_t>(r);
   }
-  const std::string_view bytes(buffer->data(), size);
-  // Arrays may view the buffer: the shared_ptr keeps it alive as long as any of them.
-  return ReadPickleShared(bytes, std::move(buffer), limits);
+  return ReadPickle(std::string_view(buffer.data(), size), limits);
 }
 
 }  // namespace inferd::pickle

@@ -169,33 +169,6 @@ std::string Dtype::ToString() const {
   return out;
 }
 
-uint8_t* ArrayBytes::Allocate(size_t n) {
-  // One allocation for bytes and control block, default-initialised (no zero fill).
-  std::shared_ptr<uint8_t[]> buf = std::make_shared_for_overwrite<uint8_t[]>(n == 0 ? 1 : n);
-  writable_ = buf.get();
-  data_ = writable_;
-  size_ = n;
-  owner_ = std::move(buf);
-  return writable_;
-}
-
-void ArrayBytes::Assign(const uint8_t* p, size_t n) {
-  const std::shared_ptr<const void> keep = owner_;  // p may point into the current bytes
-  uint8_t* dst = Allocate(n);
-  if (n) std::memcpy(dst, p, n);
-}
-
-void ArrayBytes::assign(size_t n, uint8_t v) {
-  uint8_t* dst = Allocate(n);
-  if (n) std::memset(dst, v, n);
-}
-
-uint8_t* ArrayBytes::mutable_data() {
-  // Owned but shared with a copy of this object: copy too, so the copy does not change.
-  if (writable_ == nullptr || owner_.use_count() != 1) Assign(data_, size_);
-  return writable_;
-}
-
 size_t NdArray::size() const {
   size_t n = 1;
   for (size_t d : shape) n *= d;  // the reader guarantees this does not overflow

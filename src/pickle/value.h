@@ -49,60 +49,13 @@ struct Dtype {
   std::string ToString() const;  // e.g. "<f8", "|V56{left_child:<i8@0,...}"
 };
 
-// The element bytes of an NdArray. Either a read-only view into a buffer shared by the whole
-// load (the file, or the decompressed stream: joblib splices raw array bytes there, and
-// viewing them in place saves copying every array), kept alive by `owner`; or bytes this
-// object owns (arrays that had to be converted: byte-swapped, Fortran order, or decoded
-// from a bytes object).
-//
-// Alignment: the bytes need NOT be aligned for their element type (joblib aligns array
-// data to 16 in the decompressed stream, plain pickles do not align at all), so read them
-// with std::memcpy, never through a reinterpret_cast pointer.
-//
-// Copies share the bytes. Thread safety: const methods may be called concurrently;
-// mutable_data() copies shared bytes first (copy on write) and is for building arrays.
-class ArrayBytes {
- public:
-  ArrayBytes() = default;
-
-  const uint8_t* data() const { return data_; }
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  const uint8_t& operator[](size_t i) const { return data_[i]; }
-  const uint8_t* begin() const { return data_; }
-  const uint8_t* end() const { return data_ + size_; }
-
-  // A view of [p, p + n), which `owner` keeps alive and nobody mutates.
-  void Share(std::shared_ptr<const void> owner, const uint8_t* p, size_t n) {
-    owner_ = std::move(owner);
-    data_ = p;
-    size_ = n;
-    writable_ = nullptr;
-  }
-  // Owned, uninitialised storage for n bytes; returns it for writing.
-  uint8_t* Allocate(size_t n);
-  // Owned copy of [p, p + n).
-  void Assign(const uint8_t* p, size_t n);
-  // Owned, n bytes all equal to `v`.
-  void assign(size_t n, uint8_t v);
-  void resize(size_t n) { assign(n, 0); }  // owned, zero-filled (test helpers)
-  // Writable pointer to the bytes, copying them into owned storage first if they are shared.
-  uint8_t* mutable_data();
-
- private:
-  std::shared_ptr<const void> owner_;
-  const uint8_t* data_ = nullptr;
-  size_t size_ = 0;
-  uint8_t* writable_ = nullptr;  // == data_ when the bytes are owned (may be written)
-};
-
 // A numpy array (also a numpy scalar: shape == {}).
 // Data is always C-order and native byte order after load (Fortran order and big-endian
 // inputs are converted by the reader).
 struct NdArray {
   std::shared_ptr<Dtype> dtype;
   std::vector<size_t> shape;
-  ArrayBytes data;                // size() * dtype->itemsize bytes; empty for object arrays
+  std::vector<uint8_t> data;      // size() * dtype->itemsize bytes; empty for object arrays
   std::vector<ValuePtr> objects;  // object arrays ('O'): size() elements in C order
 
   size_t size() const;  // product of shape (1 for a 0-d array)

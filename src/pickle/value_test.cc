@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <memory>
-#include <vector>
 
 namespace inferd::pickle {
 namespace {
@@ -23,7 +21,7 @@ NdArray Make(char kind, std::vector<T> vals, std::vector<size_t> shape) {
   a.dtype = Simple(kind, sizeof(T));
   a.shape = std::move(shape);
   a.data.resize(vals.size() * sizeof(T));
-  std::memcpy(a.data.mutable_data(), vals.data(), a.data.size());
+  std::memcpy(a.data.data(), vals.data(), a.data.size());
   return a;
 }
 
@@ -73,12 +71,12 @@ TEST(NdArrayTest, Strings) {
   u.shape = {2};
   std::vector<uint32_t> cps = {'h', 0x20AC, 'x', 0};
   u.data.resize(16);
-  std::memcpy(u.data.mutable_data(), cps.data(), 16);
+  std::memcpy(u.data.data(), cps.data(), 16);
   auto s = u.ToStrings();
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(*s, (std::vector<std::string>{"h\xe2\x82\xac", "x"}));
   cps[1] = 0xD800;  // lone surrogate
-  std::memcpy(u.data.mutable_data(), cps.data(), 16);
+  std::memcpy(u.data.data(), cps.data(), 16);
   EXPECT_FALSE(u.ToStrings().ok());
   NdArray o;
   o.dtype = Simple('O', 8, '|');
@@ -101,10 +99,10 @@ TEST(NdArrayTest, StructuredFields) {
   a.data.resize(32);
   int64_t l0 = 5, l1 = -1;
   double t0 = 0.25, t1 = 9.5;
-  std::memcpy(a.data.mutable_data() + 0, &l0, 8);
-  std::memcpy(a.data.mutable_data() + 8, &t0, 8);
-  std::memcpy(a.data.mutable_data() + 16, &l1, 8);
-  std::memcpy(a.data.mutable_data() + 24, &t1, 8);
+  std::memcpy(&a.data[0], &l0, 8);
+  std::memcpy(&a.data[8], &t0, 8);
+  std::memcpy(&a.data[16], &l1, 8);
+  std::memcpy(&a.data[24], &t1, 8);
   EXPECT_EQ(*a.FieldInt64(1, "left"), -1);
   EXPECT_EQ(*a.FieldDouble(0, "thr"), 0.25);
   EXPECT_EQ(*a.FieldDoubles("thr"), (std::vector<double>{0.25, 9.5}));
@@ -149,32 +147,6 @@ TEST(ValueTest, ScalarsAndAttrs) {
   f.f = 3.5;
   EXPECT_FALSE(f.AsInt().ok());
   EXPECT_STREQ(KindName(Kind::kSlice), "slice");
-}
-
-TEST(ArrayBytesTest, SharedViewIsCopiedOnWriteAndKeepsItsOwnerAlive) {
-  auto buf = std::make_shared<std::vector<uint8_t>>(std::vector<uint8_t>{1, 2, 3, 4, 5});
-  ArrayBytes b;
-  b.Share(buf, buf->data() + 1, 3);  // view of {2, 3, 4}, unaligned on purpose
-  std::weak_ptr<std::vector<uint8_t>> alive = buf;
-  buf.reset();
-  ASSERT_FALSE(alive.expired());  // the view keeps the buffer alive
-  EXPECT_EQ(std::vector<uint8_t>(b.begin(), b.end()), (std::vector<uint8_t>{2, 3, 4}));
-  const uint8_t* viewed = b.data();
-  ArrayBytes copy = b;
-  b.mutable_data()[0] = 9;  // copy on write: the shared buffer and the copy are unchanged
-  EXPECT_NE(b.data(), viewed);
-  EXPECT_EQ(std::vector<uint8_t>(b.begin(), b.end()), (std::vector<uint8_t>{9, 3, 4}));
-  EXPECT_EQ(std::vector<uint8_t>(copy.begin(), copy.end()), (std::vector<uint8_t>{2, 3, 4}));
-  EXPECT_EQ(viewed[0], 2);
-  copy = ArrayBytes();
-  EXPECT_TRUE(alive.expired());  // nothing views the buffer any more
-  // Owned bytes shared by a copy are copied before a write too.
-  ArrayBytes owned;
-  owned.Assign(reinterpret_cast<const uint8_t*>("ab"), 2);
-  ArrayBytes owned_copy = owned;
-  owned.mutable_data()[0] = 'x';
-  EXPECT_EQ(owned_copy[0], 'a');
-  EXPECT_EQ(owned[0], 'x');
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ ValuePtr NumArray(char kind, std::vector<size_t> shape, const std::vector<T>& va
   v->array->dtype = MakeDtype(kind, sizeof(T));
   v->array->shape = std::move(shape);
   v->array->data.resize(vals.size() * sizeof(T));
-  if (!vals.empty()) std::memcpy(v->array->data.mutable_data(), vals.data(), v->array->data.size());
+  if (!vals.empty()) std::memcpy(v->array->data.data(), vals.data(), v->array->data.size());
   return v;
 }
 inline ValuePtr F64(std::vector<size_t> shape, const std::vector<double>& vals) { return NumArray('f', std::move(shape), vals); }
@@ -66,7 +66,7 @@ inline ValuePtr UArray(const std::vector<std::string>& vals) {
   v->array->shape = {vals.size()};
   v->array->data.assign(vals.size() * 4 * maxlen, 0);
   for (size_t i = 0; i < vals.size(); ++i) {
-    for (size_t j = 0; j < vals[i].size(); ++j) v->array->data.mutable_data()[i * 4 * maxlen + 4 * j] = static_cast<uint8_t>(vals[i][j]);
+    for (size_t j = 0; j < vals[i].size(); ++j) v->array->data[i * 4 * maxlen + 4 * j] = static_cast<uint8_t>(vals[i][j]);
   }
   return v;
 }
@@ -131,7 +131,7 @@ inline ValuePtr TreeValue(size_t n_features, size_t n_outputs, size_t n_classes,
   nodes_v->array->shape = {nodes.size()};
   nodes_v->array->data.assign(nodes.size() * layout, 0);
   for (size_t i = 0; i < nodes.size(); ++i) {
-    uint8_t* p = nodes_v->array->data.mutable_data() + i * layout;
+    uint8_t* p = nodes_v->array->data.data() + i * layout;
     std::memcpy(p + 0, &nodes[i].left, 8);
     std::memcpy(p + 8, &nodes[i].right, 8);
     std::memcpy(p + 16, &nodes[i].feature, 8);

@@ -1,7 +1,6 @@
 #include "sklearn/ensemble/forest_adapters.h"
 
 #include <utility>
-#include <vector>
 
 #include "sklearn/state.h"
 #include "sklearn/tree/tree_adapters.h"
@@ -50,8 +49,6 @@ StatusOr<ModelPtr> BuildForestClassifier(const Value& obj) {
   if (!nf0.ok()) return InMember(obj, 0, nf0.status());
   INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, *nf0));
   FlatForest forest(classes.size() + 1);
-  for (const Value* t : trees) forest.ReserveHint(PickledNodeCount(*t));
-  forest.ApplyReserveHint();
   for (size_t i = 0; i < trees.size(); ++i) {
     INFERD_RETURN_IF_ERROR(InMember(obj, i, AddClassifierTree(*trees[i], nf, classes.size(), &forest)));
   }
@@ -67,8 +64,6 @@ StatusOr<ModelPtr> BuildForestRegressor(const Value& obj) {
   if (!no.ok()) return InMember(obj, 0, no.status());
   INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, *nf0));
   FlatForest forest(*no);
-  for (const Value* t : trees) forest.ReserveHint(PickledNodeCount(*t));
-  forest.ApplyReserveHint();
   for (size_t i = 0; i < trees.size(); ++i) {
     INFERD_RETURN_IF_ERROR(InMember(obj, i, AddRegressorTree(*trees[i], nf, *no, &forest)));
   }

@@ -49,7 +49,7 @@ ValuePtr Predictor(const std::vector<PNode>& nodes, bool layout14, std::vector<u
   arr->array->shape = {nodes.size()};
   arr->array->data.assign(nodes.size() * size, 0);
   for (size_t i = 0; i < nodes.size(); ++i) {
-    uint8_t* p = arr->array->data.mutable_data() + i * size;
+    uint8_t* p = arr->array->data.data() + i * size;
     const PNode& n = nodes[i];
     std::memcpy(p, &n.value, 8);
     if (layout14) std::memcpy(p + 12, &n.feature, 8);

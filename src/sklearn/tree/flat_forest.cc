@@ -23,16 +23,7 @@ void Grow(std::vector<T>* v, size_t n) {
 
 }  // namespace
 
-void FlatForest::ApplyReserveHint() {
-  nodes_.reserve(nodes_.size() + hint_nodes_);
-  // hint_leaves_ is capped but the payload width is not: cap the product too (in doubles).
-  if (width_ != 0 && hint_leaves_ <= (kMaxHintNodes * 2) / width_) {
-    payload_.reserve(payload_.size() + hint_leaves_ * width_);
-  }
-  hint_nodes_ = hint_leaves_ = 0;
-}
-
-Status FlatForest::AppendNodes(const ParsedTree& tree, size_t* first_payload) {
+Status FlatForest::AddTree(const ParsedTree& tree, const std::function<void(size_t, double*)>& fill) {
   constexpr size_t kLimit = static_cast<size_t>(std::numeric_limits<int32_t>::max());
   const size_t base = nodes_.size();
   size_t leaves = 0;
@@ -45,7 +36,6 @@ Status FlatForest::AppendNodes(const ParsedTree& tree, size_t* first_payload) {
   // mostly page faults and memcpy, for a 500-tree depth-20 forest).
   Grow(&nodes_, base + tree.node_count);
   size_t pay = payload_.size();
-  *first_payload = pay;
   payload_.resize(pay + leaves * width_);
   // Node depths: children always have larger ids than their parent (ParsedTree guarantees
   // it), so one forward pass computes them.
@@ -65,6 +55,7 @@ Status FlatForest::AppendNodes(const ParsedTree& tree, size_t* first_payload) {
       n.threshold = nan;
       n.child[0] = static_cast<int32_t>(pay);
       n.child[1] = static_cast<int32_t>(base + i);
+      fill(i, payload_.data() + pay);
       pay += width_;
     } else {
       const size_t l = static_cast<size_t>(tree.left[i]), r = static_cast<size_t>(tree.right[i]);

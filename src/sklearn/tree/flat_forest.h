@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "inferd/status.h"
@@ -34,33 +35,9 @@ class FlatForest {
   // `payload_width` doubles are stored per leaf.
   explicit FlatForest(size_t payload_width) : width_(payload_width) {}
 
-  // Optional capacity hint, so the arrays are allocated once rather than regrown: call
-  // ReserveHint(node_count) for each tree about to be added, then ApplyReserveHint().
-  // The total is capped (the counts may come from an untrusted file, and trees may alias
-  // one pickled array); AddTree still grows the arrays when the hint was short.
-  void ReserveHint(size_t tree_nodes) {
-    hint_nodes_ = tree_nodes > kMaxHintNodes - hint_nodes_ ? kMaxHintNodes : hint_nodes_ + tree_nodes;
-    hint_leaves_ += tree_nodes < kMaxHintNodes ? tree_nodes / 2 + 1 : kMaxHintNodes;  // (n + 1) / 2 in a full binary tree
-    if (hint_leaves_ > kMaxHintNodes) hint_leaves_ = kMaxHintNodes;
-  }
-  void ApplyReserveHint();
-
   // Appends a parsed (validated) tree. `fill(node, out)` writes the payload of leaf `node`
-  // into out[0..payload_width); it is called for the leaves in increasing node order.
-  // A template rather than std::function: it runs once per leaf of every tree at load.
-  // Fails only on size overflow.
-  template <typename F>
-  Status AddTree(const ParsedTree& tree, F&& fill) {
-    size_t pay = 0;
-    INFERD_RETURN_IF_ERROR(AppendNodes(tree, &pay));
-    double* out = payload_.data() + pay;
-    for (size_t i = 0; i < tree.node_count; ++i) {
-      if (!tree.is_leaf(i)) continue;
-      fill(i, out);
-      out += width_;
-    }
-    return Status::Ok();
-  }
+  // into out[0..payload_width). Fails only on size overflow.
+  Status AddTree(const ParsedTree& tree, const std::function<void(size_t node, double* out)>& fill);
 
   size_t n_trees() const { return roots_.size(); }
   size_t payload_width() const { return width_; }
@@ -142,10 +119,6 @@ class FlatForest {
   static float RoundDown(double t);
 
  private:
-  // AddTree without the payloads: appends the nodes and zeroed payload slots for the leaves
-  // (in node order, from *first_payload on).
-  Status AppendNodes(const ParsedTree& tree, size_t* first_payload);
-
   struct Node {
     int32_t feature;   // leaf: 0 (any valid index: the comparison is always false)
     float threshold;   // RoundDown(sklearn threshold); leaf: NaN
@@ -162,9 +135,7 @@ class FlatForest {
     return payload_.data() + static_cast<size_t>(static_cast<uint32_t>(leaf.child[0]));
   }
 
-  static constexpr size_t kMaxHintNodes = size_t{1} << 24;
   size_t width_;
-  size_t hint_nodes_ = 0, hint_leaves_ = 0;
   std::vector<Node> nodes_;
   std::vector<int32_t> roots_;
   std::vector<uint32_t> depth_;  // per tree: longest root-to-leaf path (0 for a lone leaf)

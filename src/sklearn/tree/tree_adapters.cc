@@ -1,7 +1,6 @@
 #include "sklearn/tree/tree_adapters.h"
 
 #include <utility>
-#include <vector>
 
 #include "sklearn/numeric.h"
 #include "sklearn/state.h"
@@ -72,14 +71,6 @@ StatusOr<size_t> TreeNOutputs(const Value& est) {
   return static_cast<size_t>(*no);
 }
 
-size_t PickledNodeCount(const Value& est) {
-  const Value* t = est.Attr("tree_");
-  if (t == nullptr || t->state == nullptr || t->state->kind != pickle::Kind::kDict) return 0;
-  const Value* n = t->state->Get("nodes");
-  if (n == nullptr || n->kind != pickle::Kind::kArray || n->array == nullptr) return 0;
-  return n->array->size();
-}
-
 Status AddClassifierTree(const Value& est, size_t n_features, size_t n_classes, FlatForest* forest) {
   INFERD_ASSIGN_OR_RETURN(ParsedTree t, ParseTreeOf(est));
   if (t.n_features != n_features) {
@@ -100,10 +91,8 @@ Status AddClassifierTree(const Value& est, size_t n_features, size_t n_classes, 
   // sklearn < 1.4 stores weighted counts and predict_proba normalises each row
   // (zero sums divide by 1); >= 1.4 stores fractions used as they are.
   const bool normalise = !SklearnVersion(est).AtLeast(1, 4);
-  std::vector<double> buf(t.values_per_node());
   return forest->AddTree(t, [&](size_t node, double* out) {
-    t.CopyValues(node, buf.data());
-    const double* v = buf.data();
+    const double* v = t.value(node);
     out[n_classes] = static_cast<double>(ArgMax(v, n_classes));
     double s = 1.0;
     if (normalise) {
@@ -125,10 +114,8 @@ Status AddRegressorTree(const Value& est, size_t n_features, size_t n_outputs, F
                                std::to_string(n_outputs));
   }
   const size_t k = t.max_n_classes;
-  std::vector<double> buf(t.values_per_node());
   return forest->AddTree(t, [&](size_t node, double* out) {
-    t.CopyValues(node, buf.data());
-    const double* v = buf.data();
+    const double* v = t.value(node);
     for (size_t o = 0; o < n_outputs; ++o) out[o] = v[o * k];
   });
 }

@@ -16,11 +16,6 @@ std::span<const AdapterEntry> TreeAdapters();
 bool IsTreeClassifierClass(std::string_view cls);
 bool IsTreeRegressorClass(std::string_view cls);
 
-// Length of the pickled `tree_.nodes` array of a tree record (0 if there is none). The reader
-// has checked it is backed by bytes in the file (unlike the `node_count` attribute), so it
-// may size allocations as a hint (FlatForest::ReserveHint) before the trees are parsed.
-size_t PickledNodeCount(const pickle::Value& est);
-
 // Adds the `tree_` of a fitted tree classifier record to `forest` (payload width
 // n_classes + 1: predict_proba row, then raw argmax). Checks n_features / n_classes.
 Status AddClassifierTree(const pickle::Value& est, size_t n_features, size_t n_classes, FlatForest* forest);

@@ -71,18 +71,10 @@ StatusOr<ParsedTree> Parse(const Value& tree) {
                                    ", k), found " + values_v->Describe());
   }
   t.max_n_classes = values_v->array->shape[2];
-  const NdArray& va = *values_v->array;
-  if (va.dtype && va.dtype->kind == 'f' && va.dtype->itemsize == 8 && va.dtype->fields.empty() &&
-      va.dtype->subarray_base == nullptr) {
-    // Native float64 (the reader converts byte order): use the bytes in place.
-    if (va.data.size() != t.node_count * t.values_per_node() * sizeof(double)) {
-      return Status::InvalidArgument("values: element count does not match its shape");
-    }
-    t.raw_values = va.data.data();
-  } else {
-    StatusOr<std::vector<double>> vals = va.ToDoubles();
+  {
+    StatusOr<std::vector<double>> vals = values_v->array->ToDoubles();
     if (!vals.ok()) return Status::InvalidArgument("values: " + vals.status().message());
-    if (vals->size() != t.node_count * t.values_per_node()) {
+    if (vals->size() != t.node_count * t.n_outputs * t.max_n_classes) {
       return Status::InvalidArgument("values: element count does not match its shape");
     }
     t.values = std::move(vals).value();

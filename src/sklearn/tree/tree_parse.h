@@ -12,7 +12,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "inferd/status.h"
@@ -27,25 +26,10 @@ struct ParsedTree {
   size_t node_count = 0;
   std::vector<int64_t> left, right, feature;
   std::vector<double> threshold;
-  // node_count x n_outputs x max_n_classes node values. When the pickled array is native
-  // float64 (every sklearn file) they are NOT copied: `raw_values` points into the array's
-  // bytes, which belong to the estimator Value passed to ParseTreeOf, so a ParsedTree must
-  // not outlive that Value. Otherwise `values` holds them converted and raw_values is null.
-  // raw_values is read with memcpy only: it need not be 8-byte aligned.
-  const uint8_t* raw_values = nullptr;
-  std::vector<double> values;
+  std::vector<double> values;  // node_count x n_outputs x max_n_classes
 
-  size_t values_per_node() const { return n_outputs * max_n_classes; }
   bool is_leaf(size_t node) const { return left[node] < 0; }
-  // Copies node `node`'s values_per_node() doubles into out.
-  void CopyValues(size_t node, double* out) const {
-    const size_t k = values_per_node();
-    if (raw_values != nullptr) {
-      std::memcpy(out, raw_values + node * k * sizeof(double), k * sizeof(double));
-    } else {
-      std::memcpy(out, values.data() + node * k, k * sizeof(double));
-    }
-  }
+  const double* value(size_t node) const { return values.data() + node * n_outputs * max_n_classes; }
 };
 
 // `estimator` is the tree estimator record (DecisionTree*, ExtraTree*); reads its `tree_`.
