@@ -58,6 +58,9 @@ spec() {
 WORK="$BUILD/fuzz-work"
 mkdir -p "$WORK"
 : > "$WORK/summary.txt"
+# One JUnit testcase per target, so the test command's summary counts the fuzz runs.
+JUNIT="$WORK/junit.xml"
+junit_cases=""
 failed=0
 for t in $TARGETS; do
   IFS='|' read -r seeds dict maxlen <<<"$(spec "$t")"
@@ -81,8 +84,14 @@ for t in $TARGETS; do
   if [[ $rc -eq 0 ]]; then result=ok; else result="FAILED (exit $rc, see $log)"; failed=1; fi
   line="$t: ${SECONDS_PER_TARGET}s, ${execs:-?} executions, cov ${cov:-?}, $result"
   echo "$line" | tee -a "$WORK/summary.txt"
+  if [[ $rc -eq 0 ]]; then
+    junit_cases+="<testcase classname=\"fuzz\" name=\"$t\"/>"
+  else
+    junit_cases+="<testcase classname=\"fuzz\" name=\"$t\"><failure message=\"exit $rc\"/></testcase>"
+  fi
   if [[ $rc -ne 0 ]]; then
     grep -E 'ERROR|SUMMARY|==[0-9]+==|Test unit written' "$log" | head -20 >&2 || true
   fi
 done
+echo "<testsuite name=\"fuzz\">$junit_cases</testsuite>" > "$JUNIT"
 exit $failed

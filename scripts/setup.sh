@@ -10,6 +10,8 @@ PKGS=(
   libboost-dev libboost-system-dev libsimdjson-dev libfmt-dev libcli11-dev
   zlib1g-dev libbz2-dev liblzma-dev liblz4-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # fuzzing (libFuzzer) and sanitizers
+  clang-14 libclang-rt-14-dev
   # tests: Debian's Python stack (no PyPI), parity against real scikit-learn
   python3 python3-sklearn python3-numpy python3-joblib python3-pytest python3-requests python3-yaml
   shellcheck

@@ -18,6 +18,13 @@ done
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"
 echo "== unit tests (ctest)"
 (cd "$BUILD_DIR" && ctest --output-on-failure --output-junit "$RESULTS/ctest.xml" -j2)
+echo "== bounded fuzzing (libFuzzer, ASan+UBSan): scripts/fuzz.sh --seconds ${INFERD_FUZZ_SECONDS:-10}"
+FUZZ_BUILD="$ROOT/${BUILD_DIR}-fuzz"
+rm -f "$FUZZ_BUILD/fuzz-work/junit.xml"
+INFERD_FUZZ_BUILD_DIR="$FUZZ_BUILD" ./scripts/fuzz.sh --seconds "${INFERD_FUZZ_SECONDS:-10}"
+FUZZ_JUNIT="$FUZZ_BUILD/fuzz-work/junit.xml"
+[ -f "$FUZZ_JUNIT" ] || echo '<testsuite name="fuzz"><testcase classname="fuzz" name="build"><failure message="fuzz build failed"/></testcase></testsuite>' > "$RESULTS/fuzz.xml"
+[ -f "$FUZZ_JUNIT" ] && cp "$FUZZ_JUNIT" "$RESULTS/fuzz.xml"
 echo "== integration, parity and deployment tests (pytest)"
 PYTEST_DIRS=()
 for d in tests src bench; do
@@ -25,4 +32,4 @@ for d in tests src bench; do
 done
 /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider --junitxml="$RESULTS/pytest.xml" "${PYTEST_DIRS[@]}"
 echo "== summary"
-/usr/bin/python3 scripts/test_summary.py "$RESULTS/ctest.xml" "$RESULTS/pytest.xml"
+/usr/bin/python3 scripts/test_summary.py "$RESULTS/ctest.xml" "$RESULTS/fuzz.xml" "$RESULTS/pytest.xml"

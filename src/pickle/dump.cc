@@ -57,7 +57,13 @@ std::string Preview(const NdArray& a) {
   return out + "]";
 }
 
+// The dump stops once it reaches this many bytes: memo-shared nodes are printed again at every
+// reference, so a small hostile file ("billion laughs") could otherwise expand to fan-out^depth
+// lines.
+constexpr size_t kMaxDumpBytes = size_t{4} << 20;
+
 void Dump(const Value& v, size_t depth, size_t max_depth, const std::string& label, std::string* out) {
+  if (out->size() >= kMaxDumpBytes) return;
   Indent(depth, out);
   out->append(label);
   switch (v.kind) {
@@ -116,6 +122,7 @@ void Dump(const Value& v, size_t depth, size_t max_depth, const std::string& lab
 std::string DumpValue(const Value& v, size_t max_depth) {
   std::string out;
   Dump(v, 0, max_depth, "", &out);
+  if (out.size() >= kMaxDumpBytes) out += "... (dump truncated at " + std::to_string(kMaxDumpBytes) + " bytes)\n";
   return out;
 }
 
