@@ -1,11 +1,18 @@
 #include "metrics/server_metrics.h"
 
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
 #include "common/json_number.h"
 
 namespace inferd {
-namespace {
 
-size_t CodeSlot(int code) {
+size_t MetricsCodeSlot(int code) {
   for (size_t i = 0; i < ServerMetrics::kCodes.size(); ++i) {
     if (ServerMetrics::kCodes[i] == code) return i;
   }
@@ -14,10 +21,12 @@ size_t CodeSlot(int code) {
   return ServerMetrics::kCodes.size() + static_cast<size_t>(cls - 1);
 }
 
-std::string CodeLabel(size_t slot) {
+std::string MetricsCodeLabel(size_t slot) {
   if (slot < ServerMetrics::kCodes.size()) return std::to_string(ServerMetrics::kCodes[slot]);
   return std::to_string(slot - ServerMetrics::kCodes.size() + 1) + "xx";
 }
+
+namespace {
 
 // Bucket bounds in nanoseconds, so the hot path compares integers.
 constexpr uint64_t BucketNanos(size_t i) {
@@ -49,14 +58,50 @@ void ServerMetrics::Shard::RequestDequeued(uint64_t nanos) {
 void ServerMetrics::Shard::RequestFinished(size_t route, int code, uint64_t nanos) {
   Bump(in_flight_, int64_t{-1});
   auto bump = [](std::atomic<uint64_t>& a, uint64_t d) { Bump(a, d); };
-  bump(counts_[route * kCodeSlots + CodeSlot(code)], 1);
+  bump(counts_[route * kCodeSlots + MetricsCodeSlot(code)], 1);
   size_t b = 0;
   while (b < kBuckets.size() && nanos > BucketNanos(b)) ++b;
   bump(buckets_[route * kBucketSlots + b], 1);
   bump(sum_ns_[route], nanos);
 }
 
-ServerMetrics::ServerMetrics(std::vector<std::string> routes, size_t n_shards) : routes_(std::move(routes)) {
+uint64_t ProcessResidentBytes() {
+  // statm: size resident shared text lib data dt, in pages.
+  std::ifstream f("/proc/self/statm");
+  uint64_t size = 0, resident = 0;
+  if (!(f >> size >> resident)) return 0;
+  long page = sysconf(_SC_PAGESIZE);
+  return resident * static_cast<uint64_t>(page > 0 ? page : 4096);
+}
+
+double ProcessStartTimeSeconds(double fallback) {
+  // /proc/self/stat field 22 is the start time in clock ticks after boot; /proc/stat's btime is
+  // the boot time in Unix seconds. Field 2 (comm) may contain spaces, so parse after its ')'.
+  std::ifstream sf("/proc/self/stat");
+  std::string stat((std::istreambuf_iterator<char>(sf)), std::istreambuf_iterator<char>());
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return fallback;
+  std::istringstream fields(stat.substr(close + 1));
+  std::string field;
+  unsigned long long start_ticks = 0;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) start_ticks = std::strtoull(field.c_str(), nullptr, 10);
+  }
+  std::ifstream bf("/proc/stat");
+  std::string line;
+  double btime = -1;
+  while (std::getline(bf, line)) {
+    if (line.rfind("btime ", 0) == 0) btime = std::strtod(line.c_str() + 6, nullptr);
+  }
+  long hz = sysconf(_SC_CLK_TCK);
+  if (btime < 0 || start_ticks == 0 || hz <= 0) return fallback;
+  return btime + static_cast<double>(start_ticks) / static_cast<double>(hz);
+}
+
+ServerMetrics::ServerMetrics(std::vector<std::string> routes, size_t n_shards)
+    : routes_(std::move(routes)),
+      start_time_seconds_(ProcessStartTimeSeconds(
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count())) {
   if (n_shards == 0) n_shards = 1;
   for (size_t i = 0; i < n_shards; ++i) shards_.push_back(std::make_unique<Shard>(routes_.size()));
 }
@@ -136,7 +181,7 @@ void ServerMetrics::Render(std::string* out) const {
       uint64_t v = counts[r * ncs + c];
       // Always expose the 200 series of every route so rate() has a baseline from the start.
       if (v == 0 && !(c == 0 && r + 1 < nr)) continue;
-      *out += "inferd_requests_total{route=\"" + route + "\",code=\"" + CodeLabel(c) + "\"} ";
+      *out += "inferd_requests_total{route=\"" + route + "\",code=\"" + MetricsCodeLabel(c) + "\"} ";
       *out += std::to_string(v);
       *out += '\n';
     }
@@ -189,6 +234,17 @@ void ServerMetrics::Render(std::string* out) const {
   *out += "# HELP inferd_connections Open client connections.\n";
   *out += "# TYPE inferd_connections gauge\n";
   *out += "inferd_connections " + std::to_string(conns < 0 ? 0 : conns) + "\n";
+
+  model_stats_.Render(out);
+
+  *out += "# HELP process_resident_memory_bytes Resident memory size in bytes.\n";
+  *out += "# TYPE process_resident_memory_bytes gauge\n";
+  *out += "process_resident_memory_bytes " + std::to_string(ProcessResidentBytes()) + "\n";
+  *out += "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n";
+  *out += "# TYPE process_start_time_seconds gauge\n";
+  *out += "process_start_time_seconds ";
+  AppendPythonFloat(start_time_seconds_, out);
+  *out += '\n';
 
   std::lock_guard<std::mutex> l(info_mu_);
   *out += "# HELP inferd_model_loads_total Successful model loads (start-up and reloads), by model.\n";

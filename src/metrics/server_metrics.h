@@ -14,6 +14,9 @@
 //   inferd_model_versions_loaded{model}         gauge
 //   inferd_build_info{version}                  gauge, always 1
 //   inferd_model_info{name,version,estimator}   gauge, always 1, one per served version
+//   process_resident_memory_bytes               gauge (read from /proc/self/statm at scrape time)
+//   process_start_time_seconds                  gauge (Unix time the process started)
+//   plus the per-model families of metrics/model_metrics.h (model_stats()).
 //
 // Hot path: each server thread owns a Shard (cache-line aligned, relaxed atomics written only
 // by that thread); Render() sums the shards. Relaxed atomics make concurrent scrapes well
@@ -31,6 +34,8 @@
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include "metrics/model_metrics.h"
 
 namespace inferd {
 
@@ -101,12 +106,17 @@ class ServerMetrics {
   void CountModelLoad(const std::string& model, double seconds);
   void CountModelLoadFailure(const std::string& model);
 
+  // Per-model request/inference metrics (rendered by Render()); lives as long as this object.
+  ModelStatsRegistry* model_stats() { return &model_stats_; }
+
   // Appends the exposition text to *out.
   void Render(std::string* out) const;
 
  private:
   const std::vector<std::string> routes_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  ModelStatsRegistry model_stats_;
+  const double start_time_seconds_;  // process start (Unix seconds)
 
   mutable std::mutex info_mu_;
   std::string version_;    // guarded by info_mu_
@@ -114,6 +124,16 @@ class ServerMetrics {
   std::vector<std::pair<std::string, std::pair<uint64_t, uint64_t>>> loads_;  // model -> (ok, failed); guarded
   double load_seconds_ = 0;  // guarded by info_mu_
 };
+
+// The status-code slot for a code (ServerMetrics::kCodes index, else 1xx..5xx after them) and
+// its `code` label value. Shared with metrics/model_metrics.cc.
+size_t MetricsCodeSlot(int code);
+std::string MetricsCodeLabel(size_t slot);
+
+// Process metrics read from /proc: resident set size in bytes (0 if unreadable), and the
+// process start as Unix seconds (`fallback` if unreadable).
+uint64_t ProcessResidentBytes();
+double ProcessStartTimeSeconds(double fallback);
 
 // Escapes a label value for the text format (backslash, double quote, newline).
 std::string EscapeLabelValue(const std::string& v);

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "inferd/model.h"
+#include "metrics/model_metrics.h"
 
 namespace inferd {
 
@@ -33,6 +34,11 @@ struct ServedModel {
   std::string version = "1";           // the repository's version directory, or "1"
   std::string path;                    // file it was loaded from
   double load_seconds = 0;
+  // This model's metrics and the registry they came from, cached by ModelManager::StatsFor
+  // (the owner check keeps a stale pointer from being used if the manager is re-wired to a
+  // new registry, e.g. a second ServingApp in a test).
+  mutable std::atomic<ModelStats*> stats{nullptr};
+  mutable std::atomic<const ModelStatsRegistry*> stats_owner{nullptr};
 };
 
 // Every served model: name -> versions in ascending order (back() is the latest).
@@ -56,6 +62,23 @@ class ModelManager {
   // sorted (numerically when they are numbers).
   void SetVersions(const std::string& name, std::vector<std::shared_ptr<const ServedModel>> versions);
 
+  // Where StatsFor() finds per-model metrics (null: none). The registry must outlive every
+  // request that uses this manager; ServingApp sets it after creating its ServerMetrics and
+  // clears it before destroying them.
+  void SetStatsRegistry(ModelStatsRegistry* registry) { registry_.store(registry, std::memory_order_release); }
+  // The metrics for `m`'s name, or null if no registry is set. Hot path: one atomic load once
+  // `m` has been resolved (the registry's mutex is taken once per model version).
+  ModelStats* StatsFor(const ServedModel& m) const {
+    ModelStatsRegistry* r = registry_.load(std::memory_order_acquire);
+    if (r == nullptr) return nullptr;
+    if (m.stats_owner.load(std::memory_order_acquire) == r) return m.stats.load(std::memory_order_relaxed);
+    // Racing resolvers for the same registry all store the same pointer.
+    ModelStats* s = r->For(m.name);
+    m.stats.store(s, std::memory_order_relaxed);
+    m.stats_owner.store(r, std::memory_order_release);
+    return s;
+  }
+
   // The model /predict serves. Defaults to the first model ever set.
   void SetDefaultName(std::string name);
   std::string default_name() const;
@@ -72,6 +95,7 @@ class ModelManager {
   std::vector<std::string> expected_;
   std::atomic<std::shared_ptr<const ServedModel>> current_;
   std::atomic<std::shared_ptr<const Catalog>> catalog_;
+  std::atomic<ModelStatsRegistry*> registry_{nullptr};
 };
 
 // The model name for a file path: its stem ("/models/iris.pkl" -> "iris").

@@ -12,6 +12,11 @@ ServingApp::ServingApp(const ServingAppOptions& options, std::shared_ptr<ModelMa
       predict_(models_.get(), options.predict),
       transform_(models_.get(), options.predict.max_batch_rows) {}
 
+ServingApp::~ServingApp() {
+  server_.reset();
+  if (models_ != nullptr) models_->SetStatsRegistry(nullptr);
+}
+
 void ServingApp::BuildRoutes() {
   // /predict first: exact routes are scanned in order, so the hot path compares one string.
   router_.Add(http::Verb::post, "/predict",
@@ -65,6 +70,7 @@ StatusOr<std::unique_ptr<ServingApp>> ServingApp::Create(const ServingAppOptions
   size_t threads = options.http.threads == 0 ? 1 : options.http.threads;
   app->metrics_ = std::make_unique<ServerMetrics>(app->router_.MetricLabels(), threads);
   app->metrics_->SetBuildInfo(options.version);
+  app->models_->SetStatsRegistry(app->metrics_->model_stats());
   http::HttpServerOptions http = options.http;
   http.threads = threads;
   INFERD_ASSIGN_OR_RETURN(app->server_, http::HttpServer::Create(http, &app->router_, app->metrics_.get()));

@@ -41,6 +41,8 @@ class ServingApp {
   // Same, serving the models in `models` (shared with whatever reloads them).
   static StatusOr<std::unique_ptr<ServingApp>> Create(const ServingAppOptions& options,
                                                       std::shared_ptr<ModelManager> models);
+  // Stops the server first, then unhooks the metrics the shared ModelManager points at.
+  ~ServingApp();
   ServingApp(const ServingApp&) = delete;
   ServingApp& operator=(const ServingApp&) = delete;
 

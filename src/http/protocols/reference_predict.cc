@@ -30,6 +30,8 @@ void ReferencePredictHandler::Handle(const Request& request, Response* response)
   std::shared_ptr<const ServedModel> served = models_->Get();
   if (served == nullptr) return response->Error(503, "no model is loaded");
   const Model& model = *served->model;
+  // Counts this request for its model (status read when the handler returns).
+  ModelRequestScope scope(models_->StatsFor(*served), Protocol::kReference, &response->status);
 
   Scratch& s = t_scratch;
   DecodeOptions decode;
@@ -45,12 +47,12 @@ void ReferencePredictHandler::Handle(const Request& request, Response* response)
   switch (model.kind()) {
     case ModelKind::kClassifier:
       s.classes.resize(n);
-      st = model.PredictClass(s.request.x.data(), n, s.classes.data());
+      st = scope.TimeInference([&] { return model.PredictClass(s.request.x.data(), n, s.classes.data()); });
       result.classes = s.classes.data();
       break;
     case ModelKind::kRegressor:
       s.values.resize(n * model.n_outputs());
-      st = model.PredictValue(s.request.x.data(), n, s.values.data());
+      st = scope.TimeInference([&] { return model.PredictValue(s.request.x.data(), n, s.values.data()); });
       result.values = s.values.data();
       break;
     case ModelKind::kTransformer:
@@ -63,7 +65,7 @@ void ReferencePredictHandler::Handle(const Request& request, Response* response)
       return response->Error(400, "the model (" + model.Describe() + ") has no predict_proba");
     }
     s.proba.resize(n * model.classes().size());
-    st = model.PredictProba(s.request.x.data(), n, s.proba.data());
+    st = scope.TimeInference([&] { return model.PredictProba(s.request.x.data(), n, s.proba.data()); });
     if (!st.ok()) return Fail(st, response);
     result.proba = s.proba.data();
   }

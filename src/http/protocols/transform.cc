@@ -19,6 +19,7 @@ void TransformHandler::Handle(const Request& request, Response* response) const 
   std::shared_ptr<const ServedModel> served = models_->Get();
   if (served == nullptr) return response->Error(503, "no model is loaded");
   const Model& model = *served->model;
+  ModelRequestScope scope(models_->StatsFor(*served), Protocol::kTransform, &response->status);
   if (model.kind() != ModelKind::kTransformer) {
     return response->Error(400, "the model (" + model.Describe() + ") is not a transformer; use /predict");
   }
@@ -29,7 +30,10 @@ void TransformHandler::Handle(const Request& request, Response* response) const 
   decode.allow_missing = model.accepts_missing();
   Status st = DecodePredictRequest(request.body, decode, &s.request);
   OutputTensor t;
-  if (st.ok()) st = ComputeOutput(model, OutputKind::kTransform, s.request.x.data(), s.request.n_rows, &s.compute, &t);
+  if (st.ok()) {
+    st = scope.TimeInference(
+        [&] { return ComputeOutput(model, OutputKind::kTransform, s.request.x.data(), s.request.n_rows, &s.compute, &t); });
+  }
   if (!st.ok()) return response->Error(HttpStatusFor(st.code()), st.message());
   EncodeTransform(t.values, t.n_rows, t.width, s.request.batch, &response->body);
 }

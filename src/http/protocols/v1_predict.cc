@@ -26,6 +26,7 @@ void Predict(const ModelManager* models, size_t max_rows, const Request& r, bool
   auto served = Find(models, r, versioned, resp);
   if (served == nullptr) return;
   const Model& model = *served->model;
+  ModelRequestScope scope(models->StatsFor(*served), Protocol::kV1, &resp->status);
   Scratch& s = t_scratch;
   DecodeOptions decode;
   decode.n_features = model.n_features();
@@ -33,7 +34,10 @@ void Predict(const ModelManager* models, size_t max_rows, const Request& r, bool
   decode.allow_missing = model.accepts_missing();
   Status st = DecodeV1PredictRequest(r.body, decode, &s.request);
   OutputTensor t;
-  if (st.ok()) st = ComputeOutput(model, DefaultOutput(model), s.request.x.data(), s.request.n_rows, &s.compute, &t);
+  if (st.ok()) {
+    st = scope.TimeInference(
+        [&] { return ComputeOutput(model, DefaultOutput(model), s.request.x.data(), s.request.n_rows, &s.compute, &t); });
+  }
   if (!st.ok()) return resp->Error(HttpStatusFor(st.code()), st.message());
   EncodeV1Predictions(model, t, &resp->body);
 }

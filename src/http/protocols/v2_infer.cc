@@ -61,6 +61,7 @@ void Infer(const ModelManager* models, const V2Options& o, const Request& r, boo
   auto served = Find(models, r, versioned, resp);
   if (served == nullptr) return;
   const Model& model = *served->model;
+  ModelRequestScope scope(models->StatsFor(*served), Protocol::kV2, &resp->status);
   Scratch& s = t_scratch;
   DecodeOptions decode;
   decode.n_features = model.n_features();
@@ -72,7 +73,9 @@ void Infer(const ModelManager* models, const V2Options& o, const Request& r, boo
   // Each output kind has its own scratch buffer, so earlier tensors stay valid.
   s.outputs.resize(s.request.outputs.size());
   for (size_t i = 0; i < s.request.outputs.size(); ++i) {
-    st = ComputeOutput(model, s.request.outputs[i], s.request.x.data(), s.request.n_rows, &s.compute, &s.outputs[i]);
+    st = scope.TimeInference([&] {
+      return ComputeOutput(model, s.request.outputs[i], s.request.x.data(), s.request.n_rows, &s.compute, &s.outputs[i]);
+    });
     if (!st.ok()) return Fail(st, resp);
   }
   EncodeV2InferResponse(model, served->name, served->version, s.request.id, s.outputs, &resp->body);

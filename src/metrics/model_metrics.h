@@ -1,0 +1,100 @@
+// Per-model request metrics: which model answered how many requests over which protocol with
+// which status, how long the handler took, and how long the Model call itself took.
+//
+//   inferd_model_requests_total{model,protocol,code}   counter
+//   inferd_model_request_duration_seconds{model}       histogram (handler entry -> response built)
+//   inferd_inference_duration_seconds{model}           histogram (time inside the Model calls only)
+//
+// Hot path: a request resolves its ModelStats* once through its model handle (ServedModel
+// caches the pointer) and then only does relaxed fetch_adds on one of kShards cache-line
+// aligned shards chosen per thread, so server threads do not share cache lines.
+//
+// Thread safety: every method is safe from any thread. ModelStats objects are owned by their
+// ModelStatsRegistry, never freed before it, and keep counting across reloads of their model.
+#ifndef INFERD_METRICS_MODEL_METRICS_H_
+#define INFERD_METRICS_MODEL_METRICS_H_
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace inferd {
+
+// The protocol a request came in over; the `protocol` label value.
+enum class Protocol : uint8_t { kReference = 0, kTransform, kV1, kV2 };
+inline constexpr size_t kNumProtocols = 4;
+const char* ProtocolLabel(Protocol p);
+
+class ModelStats {
+ public:
+  static constexpr size_t kShards = 8;
+  // `nanos`: handler time; `inference_nanos`: time in Model calls, or -1 if none ran (e.g. the
+  // request failed to decode).
+  void RecordRequest(Protocol p, int code, uint64_t nanos, int64_t inference_nanos);
+  // Appends this model's samples (no HELP/TYPE lines) for family `which` (0 counts,
+  // 1 request duration, 2 inference duration).
+  void Render(const std::string& model_label, int which, std::string* out) const;
+
+ private:
+  static constexpr size_t kCodeSlots = 15;    // ServerMetrics::kCodes + 1xx..5xx
+  static constexpr size_t kBucketSlots = 17;  // ServerMetrics::kBuckets + +Inf
+  struct alignas(64) Shard {
+    std::atomic<uint64_t> counts[kNumProtocols * kCodeSlots] = {};
+    std::atomic<uint64_t> req_buckets[kBucketSlots] = {};
+    std::atomic<uint64_t> req_sum_ns{0};
+    std::atomic<uint64_t> inf_buckets[kBucketSlots] = {};
+    std::atomic<uint64_t> inf_sum_ns{0};
+  };
+  std::array<Shard, kShards> shards_;
+};
+
+// Owns one ModelStats per model name (created on first use, never removed).
+class ModelStatsRegistry {
+ public:
+  // Takes a mutex: call once per model version (ServedModel caches the result), not per request.
+  ModelStats* For(const std::string& model);
+  // Appends the three families above, with HELP and TYPE lines.
+  void Render(std::string* out) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::unique_ptr<ModelStats>> stats_;  // guarded by mu_
+};
+
+// Records one request on scope exit: the response status read from `*status` at that time,
+// the elapsed time, and the inference time accumulated with TimeInference().
+// `stats` may be null (no metrics wired, e.g. in unit tests): then it records nothing.
+class ModelRequestScope {
+ public:
+  ModelRequestScope(ModelStats* stats, Protocol protocol, const int* status)
+      : stats_(stats), protocol_(protocol), status_(status), start_(std::chrono::steady_clock::now()) {}
+  ModelRequestScope(const ModelRequestScope&) = delete;
+  ModelRequestScope& operator=(const ModelRequestScope&) = delete;
+  ~ModelRequestScope();
+
+  // Runs fn() (a Model call) and adds its duration to the inference time; returns fn()'s result.
+  template <typename F>
+  auto TimeInference(F&& fn) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = fn();
+    inference_ns_ = (inference_ns_ < 0 ? 0 : inference_ns_) +
+                    std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+  }
+
+ private:
+  ModelStats* const stats_;
+  const Protocol protocol_;
+  const int* const status_;
+  const std::chrono::steady_clock::time_point start_;
+  int64_t inference_ns_ = -1;
+};
+
+}  // namespace inferd
+
+#endif  // INFERD_METRICS_MODEL_METRICS_H_

@@ -1,0 +1,90 @@
+#include "metrics/model_metrics.h"
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "metrics/server_metrics.h"
+
+namespace inferd {
+namespace {
+
+bool Contains(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
+
+TEST(ModelMetricsTest, CountsByModelProtocolAndCode) {
+  ModelStatsRegistry reg;
+  ModelStats* iris = reg.For("iris");
+  EXPECT_EQ(iris, reg.For("iris"));  // stable: cached by model handles
+  iris->RecordRequest(Protocol::kReference, 200, 50'000, 20'000);
+  iris->RecordRequest(Protocol::kReference, 200, 2'000'000, 1'000'000);
+  iris->RecordRequest(Protocol::kV2, 400, 10'000, -1);  // failed before any model call
+  reg.For("wine")->RecordRequest(Protocol::kV1, 418, 10'000, 5'000);
+  std::string t;
+  reg.Render(&t);
+  EXPECT_TRUE(Contains(t, "# TYPE inferd_model_requests_total counter\n")) << t;
+  EXPECT_TRUE(Contains(t, "inferd_model_requests_total{model=\"iris\",protocol=\"reference\",code=\"200\"} 2\n")) << t;
+  EXPECT_TRUE(Contains(t, "inferd_model_requests_total{model=\"iris\",protocol=\"v2\",code=\"400\"} 1\n"));
+  EXPECT_TRUE(Contains(t, "inferd_model_requests_total{model=\"wine\",protocol=\"v1\",code=\"4xx\"} 1\n"));
+  EXPECT_TRUE(Contains(t, "inferd_model_request_duration_seconds_bucket{model=\"iris\",le=\"0.0001\"} 2\n"));
+  EXPECT_TRUE(Contains(t, "inferd_model_request_duration_seconds_bucket{model=\"iris\",le=\"+Inf\"} 3\n"));
+  EXPECT_TRUE(Contains(t, "inferd_model_request_duration_seconds_count{model=\"iris\"} 3\n"));
+  // Inference is only recorded for the two requests that reached the model.
+  EXPECT_TRUE(Contains(t, "inferd_inference_duration_seconds_bucket{model=\"iris\",le=\"0.0001\"} 1\n"));
+  EXPECT_TRUE(Contains(t, "inferd_inference_duration_seconds_bucket{model=\"iris\",le=\"0.001\"} 2\n"));
+  EXPECT_TRUE(Contains(t, "inferd_inference_duration_seconds_count{model=\"iris\"} 2\n"));
+  EXPECT_TRUE(Contains(t, "inferd_inference_duration_seconds_sum{model=\"iris\"} 0.00102\n")) << t;
+}
+
+TEST(ModelMetricsTest, ScopeRecordsFinalStatusAndInferenceTime) {
+  ModelStatsRegistry reg;
+  int status = 200;
+  {
+    ModelRequestScope scope(reg.For("m"), Protocol::kTransform, &status);
+    int r = scope.TimeInference([] { return 7; });
+    EXPECT_EQ(r, 7);
+    status = 503;  // read at scope exit, not at construction
+  }
+  { ModelRequestScope nothing(nullptr, Protocol::kV1, &status); }  // null stats: no-op
+  std::string t;
+  reg.Render(&t);
+  EXPECT_TRUE(Contains(t, "inferd_model_requests_total{model=\"m\",protocol=\"transform\",code=\"503\"} 1\n")) << t;
+  EXPECT_TRUE(Contains(t, "inferd_inference_duration_seconds_count{model=\"m\"} 1\n"));
+}
+
+TEST(ModelMetricsTest, ConcurrentThreadsSumExactly) {
+  ModelStatsRegistry reg;
+  ModelStats* s = reg.For("m");
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 12; ++i) {
+    threads.emplace_back([s] {
+      for (int j = 0; j < 10000; ++j) s->RecordRequest(Protocol::kV2, 200, 1000, 500);
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::string t;
+  reg.Render(&t);
+  EXPECT_TRUE(Contains(t, "inferd_model_requests_total{model=\"m\",protocol=\"v2\",code=\"200\"} 120000\n")) << t;
+}
+
+TEST(ModelMetricsTest, ServerMetricsRendersProcessAndModelFamilies) {
+  ServerMetrics m({"/predict", "other"}, 1);
+  m.model_stats()->For("iris")->RecordRequest(Protocol::kReference, 200, 1000, 500);
+  std::string t;
+  m.Render(&t);
+  EXPECT_TRUE(Contains(t, "inferd_model_requests_total{model=\"iris\",protocol=\"reference\",code=\"200\"} 1\n"));
+  size_t at = t.find("\nprocess_resident_memory_bytes ");
+  ASSERT_NE(at, std::string::npos) << t;
+  EXPECT_GT(std::stoull(t.substr(at + 31)), 1024u * 1024u);  // a running test binary uses > 1 MiB
+  EXPECT_GT(ProcessResidentBytes(), 0u);
+  at = t.find("\nprocess_start_time_seconds ");
+  ASSERT_NE(at, std::string::npos);
+  double start = std::stod(t.substr(at + 28));
+  double now = static_cast<double>(time(nullptr));
+  EXPECT_LE(start, now + 1);
+  EXPECT_GT(start, now - 3600);  // this test process started within the hour
+}
+
+}  // namespace
+}  // namespace inferd
