@@ -102,7 +102,7 @@ Status CompleteArrayWrapper(Value* wrapper, const Value& state, const DtypeTable
                                      " bytes) exceeds the " + std::to_string(left) + " bytes left in the file" +
                                      At(*pos));
     }
-    INFERD_RETURN_IF_ERROR(FillArrayData(arr.get(), fortran, data + *pos, nbytes, *pos));
+    INFERD_RETURN_IF_ERROR(FillArrayData(arr.get(), fortran, data + *pos, nbytes, *pos, ctx->stream_keeper));
     *pos += nbytes;
     wrapper->array = std::move(arr);
   }

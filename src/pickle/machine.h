@@ -27,6 +27,9 @@ namespace inferd::pickle {
 struct MachineContext {
   MachineContext(std::string_view s, const ReadLimits& l) : stream(s), limits(l) {}
   std::string_view stream;  // the whole decompressed stream; offsets in messages refer to it
+  // If set, keeps `stream` alive and unchanged: arrays may then view their bytes in it
+  // (NdArray::data) instead of copying them.
+  std::shared_ptr<const void> stream_keeper;
   const ReadLimits& limits;
   size_t nested_pickles = 0;
   // Every container-like Value created (tuple/list/set/dict/object/array/slice). Lets the

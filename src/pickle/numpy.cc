@@ -299,7 +299,8 @@ StatusOr<size_t> ArrayByteSize(const std::vector<size_t>& shape, size_t itemsize
   return n * itemsize;
 }
 
-Status FillArrayData(NdArray* out, bool fortran, const uint8_t* src, size_t nbytes, size_t at) {
+Status FillArrayData(NdArray* out, bool fortran, const uint8_t* src, size_t nbytes, size_t at,
+                     std::shared_ptr<const void> keeper) {
   const size_t isz = out->dtype->itemsize;
   size_t n = 0;
   INFERD_ASSIGN_OR_RETURN(size_t want, ArrayByteSize(out->shape, isz, at, &n));
@@ -310,6 +311,10 @@ Status FillArrayData(NdArray* out, bool fortran, const uint8_t* src, size_t nbyt
   const size_t nd = out->shape.size();
   uint8_t* dst;
   if (!fortran || nd < 2 || n == 0 || isz == 0) {
+    if (keeper != nullptr && nbytes > 0 && !NeedsSwap(*out->dtype)) {
+      out->data.View(std::move(keeper), src, nbytes);
+      return Status::Ok();
+    }
     out->data.assign(src, src + nbytes);  // single copy, no zero-fill
     dst = out->data.data();
   } else if (dst = (out->data.resize(nbytes), out->data.data()); nd == 2) {

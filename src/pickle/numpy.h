@@ -50,9 +50,12 @@ StatusOr<size_t> ArrayByteSize(const std::vector<size_t>& shape, size_t itemsize
                                size_t* elements);
 
 // Copies `nbytes` element bytes laid out in C order (fortran=false) or Fortran order into
-// out->data as C order, then converts to native byte order. REQUIRES: out->dtype and
+// out->data as C order, then converts to native byte order. If `keeper` is set it keeps
+// [src, src + nbytes) alive and unchanged: bytes that need no conversion (C order, native
+// byte order) are then viewed in place instead of copied. REQUIRES: out->dtype and
 // out->shape set; nbytes == size() * itemsize (checked).
-Status FillArrayData(NdArray* out, bool fortran, const uint8_t* src, size_t nbytes, size_t at);
+Status FillArrayData(NdArray* out, bool fortran, const uint8_t* src, size_t nbytes, size_t at,
+                     std::shared_ptr<const void> keeper = nullptr);
 // Reorders an object array's elements from Fortran to C order (in place).
 void FortranToCObjects(NdArray* out);
 

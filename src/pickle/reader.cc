@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <memory>
 #include <new>
 #include <string>
 
@@ -53,13 +54,20 @@ class FileBuffer {
   size_t mapped_ = 0;  // length of the mapping, 0 if data_ came from new[]
 };
 
-}  // namespace
-
-StatusOr<ValuePtr> ReadPickle(std::string_view bytes, const ReadLimits& limits) {
-  std::string storage;
+// `keeper`, if set, keeps `bytes` alive and unchanged while it lives: arrays then view
+// their data in the input instead of copying it (NdArray::data).
+StatusOr<ValuePtr> ReadPickleKept(std::string_view bytes, std::shared_ptr<const void> keeper,
+                                  const ReadLimits& limits) {
+  auto storage = std::make_shared<std::string>();
   std::string_view stream;
-  INFERD_RETURN_IF_ERROR(Decompress(bytes, limits, &storage, &stream));
+  INFERD_RETURN_IF_ERROR(Decompress(bytes, limits, storage.get(), &stream));
   MachineContext ctx(stream, limits);
+  // A decompressed stream is ours to share; the input only if the caller's keeper holds it.
+  if (stream.data() == storage->data() && !storage->empty()) {
+    ctx.stream_keeper = std::move(storage);
+  } else {
+    ctx.stream_keeper = std::move(keeper);
+  }
   StatusOr<ValuePtr> result = [&]() -> StatusOr<ValuePtr> {
     Machine m(&ctx, 0, 0);
     return m.Run();  // the machine (stack, memo) is destroyed before the graph is checked
@@ -72,7 +80,25 @@ StatusOr<ValuePtr> ReadPickle(std::string_view bytes, const ReadLimits& limits) 
   return result;
 }
 
-StatusOr<ValuePtr> ReadPickleFile(const std::string& path, const ReadLimits& limits) {
+// Files at least this big are mapped instead of read; below it a read() into a buffer is
+// as fast and needs no guard slot.
+constexpr size_t kMapThreshold = size_t{1} << 20;
+
+}  // namespace
+
+const char* const kShrankMessage = "the file was truncated while it was being read (rewritten in place?)";
+
+namespace {
+
+}  // namespace
+
+StatusOr<ValuePtr> ReadPickle(std::string_view bytes, const ReadLimits& limits) {
+  return ReadPickleKept(bytes, nullptr, limits);
+}
+
+StatusOr<ValuePtr> ReadPickleFile(const std::string& path, const ReadLimits& limits,
+                                  std::shared_ptr<const MappedFile>* mapping) {
+  if (mapping != nullptr) mapping->reset();
   FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return Status::NotFound(std::string("cannot open: ") + std::strerror(errno));
   struct Closer { FILE* f; ~Closer() { std::fclose(f); } } closer{f};
@@ -84,19 +110,33 @@ StatusOr<ValuePtr> ReadPickleFile(const std::string& path, const ReadLimits& lim
     return Status::ResourceExhausted("file of " + std::to_string(size) + " bytes exceeds the " +
                                      std::to_string(limits.max_decompressed_bytes) + "-byte limit");
   }
-  FileBuffer buffer;
-  if (!buffer.Allocate(size)) {
+  if (size >= kMapThreshold) {
+    StatusOr<std::shared_ptr<MappedFile>> mapped = MappedFile::Open(fileno(f), size);
+    if (mapped.ok()) {
+      std::shared_ptr<const MappedFile> file = std::move(mapped).value();
+      const std::string_view bytes(file->data(), file->size());
+      StatusOr<ValuePtr> root = ReadPickleKept(bytes, file, limits);
+      if (file->truncated()) return Status::InvalidArgument(kShrankMessage);
+      if (mapping != nullptr) *mapping = std::move(file);
+      return root;
+    }
+    // No mapping (guard slots busy, mmap refused): read the file instead.
+  }
+  // Shared: arrays view their bytes in it, and it lives as long as the last of them.
+  auto buffer = std::make_shared<FileBuffer>();
+  if (!buffer->Allocate(size)) {
     return Status::ResourceExhausted("cannot allocate " + std::to_string(size) + " bytes for the file");
   }
   size_t got = 0;
   while (got < size) {
-    const ssize_t r = ::read(fileno(f), buffer.data() + got, size - got);
+    const ssize_t r = ::read(fileno(f), buffer->data() + got, size - got);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) return Status::InvalidArgument(std::string("read error: ") + std::strerror(errno));
     if (r == 0) return Status::InvalidArgument("read error: the file shrank while being read");
     got += static_cast<size_t>(r);
   }
-  return ReadPickle(std::string_view(buffer.data(), size), limits);
+  const std::string_view bytes(buffer->data(), size);
+  return ReadPickleKept(bytes, std::move(buffer), limits);
 }
 
 }  // namespace inferd::pickle

@@ -24,10 +24,12 @@
 #define INFERD_PICKLE_READER_H_
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "inferd/status.h"
+#include "pickle/mapped_file.h"
 #include "pickle/value.h"
 
 namespace inferd::pickle {
@@ -49,7 +51,16 @@ StatusOr<ValuePtr> ReadPickle(std::string_view bytes, const ReadLimits& limits =
 
 // Reads the whole file then calls ReadPickle. The error message is NOT prefixed with the
 // path (the caller does that).
-StatusOr<ValuePtr> ReadPickleFile(const std::string& path, const ReadLimits& limits = {});
+// Big files are mapped rather than read (pickle/mapped_file.h) and their arrays view the
+// mapping. If `mapping` is not null it receives that mapping (null when the file was read
+// into memory): a caller that derives something from the values must check
+// `(*mapping)->truncated()` once it is done with them, and discard the result if the file
+// shrank meanwhile. (ReadPickleFile checks it itself before returning.)
+StatusOr<ValuePtr> ReadPickleFile(const std::string& path, const ReadLimits& limits = {},
+                                  std::shared_ptr<const MappedFile>* mapping = nullptr);
+// The message of the error for a file that shrank while mapped (for callers that check
+// the mapping themselves).
+extern const char* const kShrankMessage;
 
 }  // namespace inferd::pickle
 

@@ -49,13 +49,80 @@ struct Dtype {
   std::string ToString() const;  // e.g. "<f8", "|V56{left_child:<i8@0,...}"
 };
 
+// The element bytes of an NdArray: either bytes it owns, or a read-only view of bytes that
+// something else keeps alive (the loaded file or the decompressed stream: joblib splices
+// raw array data there, and viewing it in place saves copying — and page-faulting in —
+// every array of a 100 MB forest a second time).
+//
+// Reads (data() const, size(), operator[] const) see either form. Writes go through the
+// non-const data()/operator[] or the assign/resize calls, which first turn a view into an
+// owned copy, so a write never reaches the shared buffer. Copies of an ArrayBytes share a
+// view and copy owned bytes, like std::vector.
+// Thread safety: like std::vector (const methods may be called concurrently).
+class ArrayBytes {
+ public:
+  const uint8_t* data() const { return view_ != nullptr ? view_ : owned_.data(); }
+  uint8_t* data() { return MakeOwned(); }
+  size_t size() const { return view_ != nullptr ? view_size_ : owned_.size(); }
+  bool empty() const { return size() == 0; }
+  uint8_t operator[](size_t i) const { return data()[i]; }
+  uint8_t& operator[](size_t i) { return MakeOwned()[i]; }
+  const uint8_t* begin() const { return data(); }
+  const uint8_t* end() const { return data() + size(); }
+
+  // Owned forms (std::vector semantics).
+  void assign(const uint8_t* first, const uint8_t* last) {
+    DropView();
+    owned_.assign(first, last);
+  }
+  void assign(size_t n, uint8_t v) {
+    DropView();
+    owned_.assign(n, v);
+  }
+  void resize(size_t n) {
+    MakeOwned();
+    owned_.resize(n);
+  }
+  // View [p, p + n), kept alive by `keeper`. REQUIRES: the bytes stay unchanged while
+  // `keeper` (or a copy of it) lives.
+  void View(std::shared_ptr<const void> keeper, const uint8_t* p, size_t n) {
+    owned_.clear();
+    owned_.shrink_to_fit();
+    keeper_ = std::move(keeper);
+    view_ = p;
+    view_size_ = n;
+  }
+  bool is_view() const { return view_ != nullptr; }
+
+ private:
+  uint8_t* MakeOwned() {
+    if (view_ != nullptr) {
+      const uint8_t* p = view_;
+      const size_t n = view_size_;
+      owned_.assign(p, p + n);
+      DropView();
+    }
+    return owned_.data();
+  }
+  void DropView() {
+    view_ = nullptr;
+    view_size_ = 0;
+    keeper_.reset();
+  }
+
+  std::vector<uint8_t> owned_;
+  const uint8_t* view_ = nullptr;  // non-null: the bytes are a view (even of size 0)
+  size_t view_size_ = 0;
+  std::shared_ptr<const void> keeper_;
+};
+
 // A numpy array (also a numpy scalar: shape == {}).
 // Data is always C-order and native byte order after load (Fortran order and big-endian
 // inputs are converted by the reader).
 struct NdArray {
   std::shared_ptr<Dtype> dtype;
   std::vector<size_t> shape;
-  std::vector<uint8_t> data;      // size() * dtype->itemsize bytes; empty for object arrays
+  ArrayBytes data;                // size() * dtype->itemsize bytes; empty for object arrays
   std::vector<ValuePtr> objects;  // object arrays ('O'): size() elements in C order
 
   size_t size() const;  // product of shape (1 for a 0-d array)

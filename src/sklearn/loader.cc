@@ -50,10 +50,16 @@ StatusOr<std::shared_ptr<const Model>> LoadModelFile(const std::string& path, co
     if (!xgb->ok()) return OneLine(xgb->status().WithPrefix(path));
     return std::shared_ptr<const Model>(std::move(*xgb).value());
   }
-  StatusOr<pickle::ValuePtr> root = pickle::ReadPickleFile(path, ToReadLimits(options));
+  std::shared_ptr<const pickle::MappedFile> mapping;
+  StatusOr<pickle::ValuePtr> root = pickle::ReadPickleFile(path, ToReadLimits(options), &mapping);
   if (!root.ok()) return OneLine(root.status().WithPrefix(path));
   if (*root == nullptr) return Status::InvalidArgument(path + ": empty pickle");
   StatusOr<std::shared_ptr<const Model>> m = FromRoot(**root);
+  // The model was built from bytes that may view the mapped file: if the file shrank
+  // meanwhile, some of them read as zeros and the model must not be used.
+  if (mapping != nullptr && mapping->truncated()) {
+    return Status::InvalidArgument(path + ": " + pickle::kShrankMessage);
+  }
   if (!m.ok()) return OneLine(m.status().WithPrefix(path));
   return m;
 }

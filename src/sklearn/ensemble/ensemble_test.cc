@@ -27,6 +27,46 @@ ValuePtr TreeEst(const char* cls, ValuePtr tree) {
   return Obj(cls, {{"tree_", std::move(tree)}, {"_sklearn_version", Str("1.2.1")}});
 }
 
+// A forest of stumps in the sklearn >= 1.3 layout (missing_go_to_left = 1: NaN goes left),
+// every record labelled `version`, member trees with the 'best' splitter.
+ValuePtr NanForest(const char* forest_cls, const char* tree_cls, const char* version) {
+  auto stump = [&](int64_t f, std::vector<double> l, std::vector<double> r) {
+    std::vector<double> vals = {0, 0};
+    vals.insert(vals.end(), l.begin(), l.end());
+    vals.insert(vals.end(), r.begin(), r.end());
+    return Obj(tree_cls, {{"tree_", TreeValue(2, 1, 2, {{1, 2, f, 0.5}, {-1, -1, -2, -2}, {-1, -1, -2, -2}}, vals, 64)},
+                          {"_sklearn_version", Str(version)},
+                          {"splitter", Str("best")},
+                          {"criterion", Str("gini")}});
+  };
+  return Obj(forest_cls, {{"classes_", I64({2}, {10, 20})},
+                          {"n_features_in_", Int(2)},
+                          // sklearn >= 1.4 stores fractions (used as they are).
+                          {"estimators_", List({stump(0, {0.75, 0.25}, {0, 1}), stump(1, {0.5, 0.5}, {0.1, 0.9})})},
+                          {"_sklearn_version", Str(version)}});
+}
+
+TEST(Forest, RandomForestRoutesNaNFrom14) {
+  const char* dtc = "sklearn.tree._classes.DecisionTreeClassifier";
+  auto m = BuildEstimator(*NanForest("sklearn.ensemble._forest.RandomForestClassifier", dtc, "1.4.2"));
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  ASSERT_TRUE((*m)->accepts_missing());
+  const double x[2] = {std::nan(""), 1.0};  // tree0: NaN -> left (0.75, 0.25); tree1: right (0.1, 0.9)
+  double p[2];
+  ASSERT_TRUE((*m)->PredictProba(x, 1, p).ok());
+  EXPECT_EQ(p[0], (0.75 + 0.1) / 2);
+  EXPECT_EQ(p[1], (0.25 + 0.9) / 2);
+  // sklearn 1.3 forests validate with allow_nan off; ExtraTrees members use the random
+  // splitter (no NaN support before 1.6).
+  auto rf13 = BuildEstimator(*NanForest("sklearn.ensemble._forest.RandomForestClassifier", dtc, "1.3.2"));
+  ASSERT_TRUE(rf13.ok());
+  EXPECT_FALSE((*rf13)->accepts_missing());
+  auto et = BuildEstimator(*NanForest("sklearn.ensemble._forest.ExtraTreesClassifier",
+                                      "sklearn.tree._classes.ExtraTreeClassifier", "1.4.2"));
+  ASSERT_TRUE(et.ok()) << et.status().message();
+  EXPECT_FALSE((*et)->accepts_missing());
+}
+
 TEST(Forest, ClassifierAveragesNormalisedTreeProbabilities) {
   const char* dtc = "sklearn.tree._classes.DecisionTreeClassifier";
   auto rf = Obj("sklearn.ensemble._forest.RandomForestClassifier",

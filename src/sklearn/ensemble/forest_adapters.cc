@@ -42,13 +42,23 @@ Status InMember(const Value& obj, size_t i, Status s) {
                               "]: " + s.message());
 }
 
+// sklearn >= 1.4 RandomForest* accept NaN in predict when their first member tree does
+// (BaseForest._validate_X_predict); ExtraTrees* members use the random splitter, which
+// does not before 1.6, and earlier forests validate with allow_nan off.
+bool ForestAcceptsMissing(const Value& obj, const Value& first_tree) {
+  const bool random_forest = obj.cls == "sklearn.ensemble._forest.RandomForestClassifier" ||
+                             obj.cls == "sklearn.ensemble._forest.RandomForestRegressor";
+  return random_forest && SklearnVersion(obj).AtLeast(1, 4) && TreeAcceptsMissing(first_tree, 1, 4);
+}
+
 StatusOr<ModelPtr> BuildForestClassifier(const Value& obj) {
   INFERD_ASSIGN_OR_RETURN(std::vector<Label> classes, GetClasses(obj));
   INFERD_ASSIGN_OR_RETURN(std::vector<const Value*> trees, MemberTrees(obj, /*classifier=*/true));
   StatusOr<size_t> nf0 = TreeNFeatures(*trees[0]);
   if (!nf0.ok()) return InMember(obj, 0, nf0.status());
   INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, *nf0));
-  FlatForest forest(classes.size() + 1);
+  FlatForest forest(classes.size() + 1, ForestAcceptsMissing(obj, *trees[0]));
+  ReserveForTrees(trees, &forest);
   for (size_t i = 0; i < trees.size(); ++i) {
     INFERD_RETURN_IF_ERROR(InMember(obj, i, AddClassifierTree(*trees[i], nf, classes.size(), &forest)));
   }
@@ -63,7 +73,8 @@ StatusOr<ModelPtr> BuildForestRegressor(const Value& obj) {
   StatusOr<size_t> no = TreeNOutputs(*trees[0]);
   if (!no.ok()) return InMember(obj, 0, no.status());
   INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, *nf0));
-  FlatForest forest(*no);
+  FlatForest forest(*no, ForestAcceptsMissing(obj, *trees[0]));
+  ReserveForTrees(trees, &forest);
   for (size_t i = 0; i < trees.size(); ++i) {
     INFERD_RETURN_IF_ERROR(InMember(obj, i, AddRegressorTree(*trees[i], nf, *no, &forest)));
   }

@@ -91,6 +91,7 @@ StatusOr<ModelPtr> BuildGradientBoosting(const Value& obj, bool classifier) {
   if (!nf0.ok()) return in_member(0, nf0.status());
   INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, *nf0));
   FlatForest forest(1);
+  ReserveForTrees(trees, &forest);
   for (size_t i = 0; i < trees.size(); ++i) {
     Status s = AddRegressorTree(*trees[i], nf, 1, &forest);
     if (!s.ok()) return in_member(i, s);

@@ -13,54 +13,64 @@ float FlatForest::RoundDown(double t) {
   return f;
 }
 
-namespace {
-
-// Ensures capacity >= n with amortised O(1) growth per element.
-template <typename T>
-void Grow(std::vector<T>* v, size_t n) {
-  if (v->capacity() < n) v->reserve(std::max(n, 2 * v->capacity()));
-}
-
-}  // namespace
-
-Status FlatForest::AddTree(const ParsedTree& tree, const std::function<void(size_t, double*)>& fill) {
+Status FlatForest::AppendStructure(const ParsedTree& tree) {
   constexpr size_t kLimit = static_cast<size_t>(std::numeric_limits<int32_t>::max());
   const size_t base = nodes_.size();
-  size_t leaves = 0;
-  for (size_t i = 0; i < tree.node_count; ++i) leaves += tree.is_leaf(i) ? 1 : 0;
-  if (base + tree.node_count > kLimit || payload_.size() + leaves * width_ > kLimit) {
+  // A binary tree of n nodes has (n + 1) / 2 leaves (ParsedTree guarantees two children
+  // per internal node), which bounds the payload added.
+  const size_t max_leaves = (tree.node_count + 1) / 2;
+  if (base + tree.node_count > kLimit || payload_.size() + max_leaves * width_ > kLimit) {
     return Status::ResourceExhausted("the ensemble has too many nodes");
   }
   // Grow geometrically: reserving exactly base + node_count on every call reallocated and
   // copied the whole node array once per tree (quadratic in the number of trees: 2.5 s,
   // mostly page faults and memcpy, for a 500-tree depth-20 forest).
-  Grow(&nodes_, base + tree.node_count);
-  size_t pay = payload_.size();
-  payload_.resize(pay + leaves * width_);
+  if (nodes_.capacity() < base + tree.node_count) {
+    nodes_.reserve(std::max(base + tree.node_count, 2 * nodes_.capacity()));
+  }
+  nodes_.resize(base + tree.node_count);
+  if (tree.wide()) {
+    AppendNodes<true>(tree, base);
+  } else {
+    AppendNodes<false>(tree, base);
+  }
+  all_directions_ = all_directions_ && tree.has_missing_direction;
+  return Status::Ok();
+}
+
+template <bool kWide>
+void FlatForest::AppendNodes(const ParsedTree& tree, size_t base) {
   // Node depths: children always have larger ids than their parent (ParsedTree guarantees
   // it), so one forward pass computes them.
   // A node reachable from two parents (not something sklearn writes, but not excluded by
   // the parser) takes the deepest: depth(t) must bound every path, or a walk could stop on
   // an inner node.
-  std::vector<uint32_t> depth(tree.node_count, 0);
+  const size_t n_nodes = tree.node_count;
+  depth_scratch_.assign(n_nodes, 0);
+  uint32_t* depth = depth_scratch_.data();
+  leaf_ids_.clear();
   uint32_t max_depth = 0;
-  nodes_.resize(base + tree.node_count);
   Node* out = nodes_.data() + base;
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  for (size_t i = 0; i < tree.node_count; ++i) {
+  size_t pay = payload_.size();
+  for (size_t i = 0; i < n_nodes; ++i) {
     Node& n = out[i];
     max_depth = std::max(max_depth, depth[i]);
-    if (tree.is_leaf(i)) {
+    const int64_t left = tree.Left<kWide>(i);
+    if (left < 0) {  // leaf
       n.feature = 0;
       n.threshold = nan;
-      n.child[0] = static_cast<int32_t>(pay);
+      n.child[0] = static_cast<int32_t>(pay);  // < kLimit: checked by AppendStructure
       n.child[1] = static_cast<int32_t>(base + i);
-      fill(i, payload_.data() + pay);
+      leaf_ids_.push_back(static_cast<uint32_t>(i));
       pay += width_;
     } else {
-      const size_t l = static_cast<size_t>(tree.left[i]), r = static_cast<size_t>(tree.right[i]);
-      n.feature = static_cast<int32_t>(tree.feature[i]);
-      n.threshold = RoundDown(tree.threshold[i]);
+      const size_t l = static_cast<size_t>(left), r = static_cast<size_t>(tree.Right<kWide>(i));
+      // feature < n_features <= kMaxDim < 2^31 (ParsedTree guarantees it): the top bit is free.
+      uint32_t word = static_cast<uint32_t>(tree.Feature<kWide>(i));
+      if (route_missing_ && tree.missing_go_to_left(i)) word |= kMissingLeft;
+      n.feature = static_cast<int32_t>(word);
+      n.threshold = RoundDown(tree.Threshold<kWide>(i));
       n.child[0] = static_cast<int32_t>(base + l);
       n.child[1] = static_cast<int32_t>(base + r);
       depth[l] = std::max(depth[l], depth[i] + 1);
@@ -69,7 +79,9 @@ Status FlatForest::AddTree(const ParsedTree& tree, const std::function<void(size
   }
   roots_.push_back(static_cast<int32_t>(base));
   depth_.push_back(max_depth);
-  return Status::Ok();
 }
+
+template void FlatForest::AppendNodes<true>(const ParsedTree&, size_t);
+template void FlatForest::AppendNodes<false>(const ParsedTree&, size_t);
 
 }  // namespace inferd::sklearn

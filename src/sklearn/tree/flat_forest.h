@@ -16,15 +16,24 @@
 // traversal that reaches a leaf stays there, and a tree can be walked with exactly depth(t)
 // branch-free steps: the batch traversal does that for many rows at once.
 //
+// Missing values (sklearn >= 1.3 trees: a split sends NaN to the side recorded in
+// `missing_go_to_left`). `x <= t` already sends NaN right; a split that sends it left is
+// marked by the top bit of its feature word. Forests built with route_missing walk with
+// that bit decoded (a forest that refuses NaN inputs never pays for it): going right is
+// then `x > t`, or "unordered" (NaN) at an unmarked node. Leaves are never marked, so a
+// leaf (threshold NaN) still loops to itself.
+//
 // Thread safety: immutable after construction; all const methods may be called concurrently.
 #ifndef INFERD_SKLEARN_TREE_FLAT_FOREST_H_
 #define INFERD_SKLEARN_TREE_FLAT_FOREST_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
+#include <limits>
 #include <vector>
 
+#include "common/huge_page_allocator.h"
 #include "inferd/status.h"
 #include "sklearn/tree/tree_parse.h"
 
@@ -32,12 +41,30 @@ namespace inferd::sklearn {
 
 class FlatForest {
  public:
-  // `payload_width` doubles are stored per leaf.
-  explicit FlatForest(size_t payload_width) : width_(payload_width) {}
+  // `payload_width` doubles are stored per leaf. `route_missing`: the trees come from an
+  // estimator that routes NaN by `missing_go_to_left` (sklearn >= 1.3 trees with the
+  // 'best' splitter); their split directions are then recorded and used.
+  explicit FlatForest(size_t payload_width, bool route_missing = false)
+      : width_(payload_width), route_missing_(route_missing) {}
+
+  // Optional: room for `nodes` nodes and `leaves` leaves in all, so that adding the trees
+  // of a big ensemble never reallocates (and copies) the tables.
+  void Reserve(size_t nodes, size_t leaves) {
+    nodes_.reserve(nodes);
+    payload_.reserve(leaves * width_);
+  }
 
   // Appends a parsed (validated) tree. `fill(node, out)` writes the payload of leaf `node`
-  // into out[0..payload_width). Fails only on size overflow.
-  Status AddTree(const ParsedTree& tree, const std::function<void(size_t node, double* out)>& fill);
+  // into out[0..payload_width) (a template: one call per leaf, inlined). Fails only on
+  // size overflow.
+  template <typename Fill>
+  Status AddTree(const ParsedTree& tree, Fill&& fill);
+
+  // True if NaN inputs are routed by each split's recorded direction: the forest was
+  // built with route_missing and every tree recorded directions
+  // (ParsedTree::has_missing_direction). Otherwise the caller must not pass NaN (the model
+  // refuses missing values).
+  bool routes_missing() const { return route_missing_ && all_directions_ && !roots_.empty(); }
 
   size_t n_trees() const { return roots_.size(); }
   size_t payload_width() const { return width_; }
@@ -45,13 +72,7 @@ class FlatForest {
   // Payload of the leaf reached by `xf` (the row cast to float32) in tree `t`.
   // REQUIRES: t < n_trees(); xf has at least as many entries as any tree's n_features.
   const double* Leaf(size_t t, const float* xf) const {
-    const Node* nodes = nodes_.data();
-    int32_t i = roots_[t];
-    for (uint32_t d = depth_[t]; d > 0; --d) {
-      const Node& n = nodes[i];
-      i = n.child[Right(xf[n.feature], n.threshold)];
-    }
-    return PayloadOf(nodes[i]);
+    return route_missing_ ? LeafT<true>(t, xf) : LeafT<false>(t, xf);
   }
 
   // Calls f(t, payload_of_leaf) for every tree t = 0, 1, ... in order (one row). Trees are
@@ -59,6 +80,68 @@ class FlatForest {
   // memory system.
   template <typename F>
   void ForEachLeaf(const float* xf, F&& f) const {
+    if (route_missing_) {
+      ForEachLeafT<true>(xf, f);
+    } else {
+      ForEachLeafT<false>(xf, f);
+    }
+  }
+
+  // Batch traversal, tree-major: for each tree t in order, for each row r of the batch,
+  // calls f(t, r, payload_of_leaf). Every row therefore sees its trees in order (sums come
+  // out bit-identical to the one-row walk), while each tree's nodes stay in cache for the
+  // whole batch and kLanes rows descend in lockstep, without branches.
+  // `xf` is n_rows rows of `stride` floats. The caller blocks big batches (the float rows
+  // and its accumulators should stay in L1/L2).
+  template <typename F>
+  void ForEachLeafBatch(const float* xf, size_t n_rows, size_t stride, F&& f) const {
+    if (route_missing_) {
+      ForEachLeafBatchT<true>(xf, n_rows, stride, f);
+    } else {
+      ForEachLeafBatchT<false>(xf, n_rows, stride, f);
+    }
+  }
+
+  // Largest float <= t (NaN stays NaN).
+  static float RoundDown(double t);
+
+ private:
+  struct Node {
+    // Split feature; leaf: 0 (any valid index: the comparison is always false). The top
+    // bit marks a split that sends NaN left (see the file comment).
+    int32_t feature;
+    float threshold;   // RoundDown(sklearn threshold); leaf: NaN
+    int32_t child[2];  // left, right. Leaf: {offset of its payload in payload_, own index}
+  };
+  static_assert(sizeof(Node) == 16);
+  static constexpr uint32_t kMissingLeft = 0x80000000u;
+
+  // Index into Node::child: 0 = go left, 1 = go right. Used as an index rather than in a
+  // ?: so the compiler emits no branch: a mispredicted branch per tree level cost more
+  // than the whole walk once a batch was too big for the predictor to memorise.
+  template <bool kMissing>
+  static size_t Step(const Node& n, const float* x) {
+    if constexpr (!kMissing) {
+      return static_cast<size_t>(!(x[n.feature] <= n.threshold));
+    } else {
+      const uint32_t word = static_cast<uint32_t>(n.feature);
+      const float v = x[word & ~kMissingLeft];
+      const bool unordered = !(v <= n.threshold) & !(v > n.threshold);
+      const bool nan_left = (word & kMissingLeft) != 0;
+      return static_cast<size_t>((v > n.threshold) | (unordered & !nan_left));
+    }
+  }
+
+  template <bool kMissing>
+  const double* LeafT(size_t t, const float* xf) const {
+    const Node* nodes = nodes_.data();
+    int32_t i = roots_[t];
+    for (uint32_t d = depth_[t]; d > 0; --d) i = nodes[i].child[Step<kMissing>(nodes[i], xf)];
+    return PayloadOf(nodes[i]);
+  }
+
+  template <bool kMissing, typename F>
+  void ForEachLeafT(const float* xf, F& f) const {
     constexpr size_t kGroup = 8;
     const Node* nodes = nodes_.data();
     const size_t nt = roots_.size();
@@ -73,22 +156,16 @@ class FlatForest {
       for (; steps > 0; --steps) {
         for (size_t g = 0; g < kGroup; ++g) {
           const Node& n = nodes[idx[g]];
-          idx[g] = n.child[Right(xf[n.feature], n.threshold)];
+          idx[g] = n.child[Step<kMissing>(n, xf)];
         }
       }
       for (size_t g = 0; g < kGroup; ++g) f(t0 + g, PayloadOf(nodes[idx[g]]));
     }
-    for (; t0 < nt; ++t0) f(t0, Leaf(t0, xf));
+    for (; t0 < nt; ++t0) f(t0, LeafT<kMissing>(t0, xf));
   }
 
-  // Batch traversal, tree-major: for each tree t in order, for each row r of the batch,
-  // calls f(t, r, payload_of_leaf). Every row therefore sees its trees in order (sums come
-  // out bit-identical to the one-row walk), while each tree's nodes stay in cache for the
-  // whole batch and kLanes rows descend in lockstep, without branches.
-  // `xf` is n_rows rows of `stride` floats. The caller blocks big batches (the float rows
-  // and its accumulators should stay in L1/L2).
-  template <typename F>
-  void ForEachLeafBatch(const float* xf, size_t n_rows, size_t stride, F&& f) const {
+  template <bool kMissing, typename F>
+  void ForEachLeafBatchT(const float* xf, size_t n_rows, size_t stride, F& f) const {
     constexpr size_t kLanes = 8;
     const Node* nodes = nodes_.data();
     const size_t nt = roots_.size();
@@ -106,41 +183,61 @@ class FlatForest {
         for (uint32_t d = 0; d < depth; ++d) {
           for (size_t g = 0; g < kLanes; ++g) {
             const Node& n = nodes[idx[g]];
-            idx[g] = n.child[Right(row[g][n.feature], n.threshold)];
+            idx[g] = n.child[Step<kMissing>(n, row[g])];
           }
         }
         for (size_t g = 0; g < kLanes; ++g) f(t, r0 + g, PayloadOf(nodes[idx[g]]));
       }
-      for (; r0 < n_rows; ++r0) f(t, r0, Leaf(t, xf + r0 * stride));
+      for (; r0 < n_rows; ++r0) f(t, r0, LeafT<kMissing>(t, xf + r0 * stride));
     }
   }
-
-  // Largest float <= t (NaN stays NaN).
-  static float RoundDown(double t);
-
- private:
-  struct Node {
-    int32_t feature;   // leaf: 0 (any valid index: the comparison is always false)
-    float threshold;   // RoundDown(sklearn threshold); leaf: NaN
-    int32_t child[2];  // left, right. Leaf: {offset of its payload in payload_, own index}
-  };
-  static_assert(sizeof(Node) == 16);
-
-  // 0 = go left (x <= t), 1 = go right. Used as an index into Node::child rather than in a
-  // ?: so the compiler emits no branch: a mispredicted branch per tree level cost more
-  // than the whole walk once a batch was too big for the predictor to memorise.
-  static size_t Right(float x, float t) { return static_cast<size_t>(!(x <= t)); }
 
   const double* PayloadOf(const Node& leaf) const {
     return payload_.data() + static_cast<size_t>(static_cast<uint32_t>(leaf.child[0]));
   }
 
+  // Appends tree.node_count nodes, the k-th leaf (in node order) pointing at payload slot
+  // payload_.size() + k * width_, lists the leaves' node ids in leaf_ids_ and records the
+  // root and depth. The non-template part of AddTree.
+  Status AppendStructure(const ParsedTree& tree);
+  template <bool kWide>
+  void AppendNodes(const ParsedTree& tree, size_t base);
+
   size_t width_;
-  std::vector<Node> nodes_;
+  // Split directions are recorded (feature words may carry kMissingLeft) and decoded by
+  // every walk. Set at construction so that no walk can misread a marked word.
+  bool route_missing_;
+  bool all_directions_ = true;  // every tree added so far has_missing_direction
+  // The two big tables live in huge pages when they are big (common/huge_page_allocator.h).
+  std::vector<Node, HugePageAllocator<Node>> nodes_;
   std::vector<int32_t> roots_;
   std::vector<uint32_t> depth_;  // per tree: longest root-to-leaf path (0 for a lone leaf)
-  std::vector<double> payload_;
+  std::vector<double, HugePageAllocator<double>> payload_;
+  // Build scratch (not part of the forest's value): leaves of the tree being added, and
+  // node depths.
+  std::vector<uint32_t> leaf_ids_;
+  std::vector<uint32_t> depth_scratch_;
 };
+
+template <typename Fill>
+Status FlatForest::AddTree(const ParsedTree& tree, Fill&& fill) {
+  INFERD_RETURN_IF_ERROR(AppendStructure(tree));
+  // AppendStructure listed the leaves in node order and gave the k-th the payload slot
+  // pay + k * width_.
+  const size_t pay = payload_.size();
+  const size_t need = pay + leaf_ids_.size() * width_;
+  if (payload_.capacity() < need) {
+    // Geometric growth (see AppendStructure) when Reserve was not called or was short.
+    payload_.reserve(std::max(need, 2 * payload_.capacity()));
+  }
+  payload_.resize(need);
+  double* out = payload_.data() + pay;
+  for (uint32_t leaf : leaf_ids_) {
+    fill(static_cast<size_t>(leaf), out);
+    out += width_;
+  }
+  return Status::Ok();
+}
 
 }  // namespace inferd::sklearn
 

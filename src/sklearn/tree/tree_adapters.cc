@@ -1,5 +1,7 @@
 #include "sklearn/tree/tree_adapters.h"
 
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "sklearn/numeric.h"
@@ -27,11 +29,17 @@ const Value* TreeArgs(const Value& est) {
   return tree->args.get();
 }
 
+std::optional<std::string> StrAttr(const Value& obj, std::string_view name) {
+  StatusOr<std::optional<std::string>> s = GetOptionalString(obj, name);
+  if (!s.ok()) return std::nullopt;
+  return *s;
+}
+
 StatusOr<ModelPtr> BuildTreeClassifier(const Value& obj) {
   INFERD_ASSIGN_OR_RETURN(std::vector<Label> classes, GetClasses(obj));
   INFERD_ASSIGN_OR_RETURN(size_t nf_tree, TreeNFeatures(obj));
   INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, nf_tree));
-  FlatForest forest(classes.size() + 1);
+  FlatForest forest(classes.size() + 1, TreeAcceptsMissing(obj, 1, 3));
   INFERD_RETURN_IF_ERROR(AddClassifierTree(obj, nf, classes.size(), &forest));
   return ModelPtr(std::make_unique<TreeEnsembleClassifier>(std::string(ShortClassName(obj.cls)), std::move(classes),
                                                            nf, std::move(forest), /*single_tree=*/true));
@@ -41,7 +49,7 @@ StatusOr<ModelPtr> BuildTreeRegressor(const Value& obj) {
   INFERD_ASSIGN_OR_RETURN(size_t nf_tree, TreeNFeatures(obj));
   INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, nf_tree));
   INFERD_ASSIGN_OR_RETURN(size_t no, TreeNOutputs(obj));
-  FlatForest forest(no);
+  FlatForest forest(no, TreeAcceptsMissing(obj, 1, 3));
   INFERD_RETURN_IF_ERROR(AddRegressorTree(obj, nf, no, &forest));
   return ModelPtr(
       std::make_unique<TreeEnsembleRegressor>(std::string(ShortClassName(obj.cls)), nf, no, std::move(forest)));
@@ -69,6 +77,51 @@ StatusOr<size_t> TreeNOutputs(const Value& est) {
   StatusOr<int64_t> no = args->items[2] ? args->items[2]->AsInt() : StatusOr<int64_t>(Status::InvalidArgument("none"));
   if (!no.ok() || *no <= 0 || static_cast<uint64_t>(*no) > kMaxDim) return StateError(est, "tree_: bad n_outputs");
   return static_cast<size_t>(*no);
+}
+
+bool TreeAcceptsMissing(const Value& est, int min_major, int min_minor) {
+  const bool classifier = est.cls == kDTC;
+  if (!classifier && est.cls != kDTR) return false;
+  if (!SklearnVersion(est).AtLeast(min_major, min_minor)) return false;
+  if (StrAttr(est, "splitter").value_or("") != "best") return false;
+  const std::string criterion = StrAttr(est, "criterion").value_or("");
+  const bool ok = classifier ? (criterion == "gini" || criterion == "entropy" || criterion == "log_loss")
+                             : (criterion == "squared_error" || criterion == "friedman_mse" || criterion == "poisson");
+  if (!ok) return false;
+  const Value* mono = est.Attr("monotonic_cst");
+  return mono == nullptr || mono->is_none();
+}
+
+size_t TreeNodeCountHint(const Value& est) {
+  const Value* tree = est.Attr("tree_");
+  if (tree == nullptr || tree->kind != Kind::kObject || tree->state == nullptr || tree->state->kind != Kind::kDict) {
+    return 0;
+  }
+  const Value* count = tree->state->Get("node_count");
+  const Value* nodes = tree->state->Get("nodes");
+  if (count == nullptr || nodes == nullptr || nodes->kind != Kind::kArray || nodes->array == nullptr) return 0;
+  StatusOr<int64_t> n = count->AsInt();
+  if (!n.ok() || *n <= 0 || static_cast<uint64_t>(*n) != nodes->array->size()) return 0;
+  return static_cast<size_t>(*n);
+}
+
+void ReserveForTrees(const std::vector<const Value*>& trees, FlatForest* forest) {
+  size_t nodes = 0, leaves = 0;
+  for (const Value* t : trees) {
+    const size_t n = TreeNodeCountHint(*t);
+    nodes += n;
+    leaves += (n + 1) / 2;  // a binary tree of n nodes has (n + 1) / 2 leaves
+  }
+  forest->Reserve(nodes, leaves);
+}
+
+void ReserveForTrees(const std::vector<pickle::ValuePtr>& trees, FlatForest* forest) {
+  std::vector<const Value*> raw;
+  raw.reserve(trees.size());
+  for (const pickle::ValuePtr& t : trees) {
+    if (t != nullptr) raw.push_back(t.get());
+  }
+  ReserveForTrees(raw, forest);
 }
 
 Status AddClassifierTree(const Value& est, size_t n_features, size_t n_classes, FlatForest* forest) {

@@ -4,6 +4,7 @@
 #define INFERD_SKLEARN_TREE_TREE_ADAPTERS_H_
 
 #include <span>
+#include <vector>
 
 #include "sklearn/registry.h"
 #include "sklearn/tree/flat_forest.h"
@@ -22,10 +23,25 @@ Status AddClassifierTree(const pickle::Value& est, size_t n_features, size_t n_c
 // Adds a regressor tree (payload width n_outputs: value[leaf, :, 0]).
 Status AddRegressorTree(const pickle::Value& est, size_t n_features, size_t n_outputs, FlatForest* forest);
 
+// True if scikit-learn's predict accepts NaN for this tree estimator record and routes it
+// by `missing_go_to_left`: a DecisionTreeClassifier/Regressor written by sklearn >=
+// `min_version` (1.3 for a tree, 1.4 for the members of a RandomForest) with splitter
+// 'best', a criterion that supports missing values and no monotonic constraints.
+// ExtraTree* (random splitter) are not: sklearn before 1.6 refuses NaN for them.
+bool TreeAcceptsMissing(const pickle::Value& est, int min_major, int min_minor);
+
 // n_features of a tree estimator record (from its Tree), for callers that need it before
 // adding the tree.
 StatusOr<size_t> TreeNFeatures(const pickle::Value& est);
 StatusOr<size_t> TreeNOutputs(const pickle::Value& est);
+
+// Node count of a tree estimator record's `tree_` if it is consistent with its `nodes`
+// array (so the figure is backed by bytes actually in the file), else 0. For
+// FlatForest::Reserve before the trees are parsed and validated.
+size_t TreeNodeCountHint(const pickle::Value& est);
+// Reserves room in `forest` for all of `trees` (records as accepted by Add*Tree).
+void ReserveForTrees(const std::vector<const pickle::Value*>& trees, FlatForest* forest);
+void ReserveForTrees(const std::vector<pickle::ValuePtr>& trees, FlatForest* forest);
 
 }  // namespace inferd::sklearn
 

@@ -33,6 +33,8 @@ class TreeEnsembleClassifier final : public Model {
   size_t n_outputs() const override { return classes_.size(); }
   const std::vector<Label>& classes() const override { return classes_; }
   bool has_proba() const override { return true; }
+  // sklearn >= 1.3 trees / >= 1.4 random forests that route NaN (FlatForest::EnableMissing).
+  bool accepts_missing() const override { return forest_.routes_missing(); }
   std::string Describe() const override;
   Status PredictClass(const double* x, size_t n_rows, int32_t* out) const override;
   Status PredictProba(const double* x, size_t n_rows, double* out) const override;
@@ -58,6 +60,7 @@ class TreeEnsembleRegressor final : public Model {
   size_t n_features() const override { return n_features_; }
   size_t n_outputs() const override { return n_outputs_; }
   const std::vector<Label>& classes() const override { return no_classes_; }
+  bool accepts_missing() const override { return forest_.routes_missing(); }
   std::string Describe() const override;
   Status PredictValue(const double* x, size_t n_rows, double* out) const override;
 

@@ -1,6 +1,9 @@
 #include "sklearn/tree/tree_parse.h"
 
+#include <cstdint>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "sklearn/state.h"
@@ -12,7 +15,52 @@ using pickle::Kind;
 using pickle::NdArray;
 using pickle::Value;
 
-StatusOr<ParsedTree> Parse(const Value& tree) {
+// Locates field `name` of the node records; `sizes` are the accepted itemsizes of `kind`.
+Status FindNodeField(const NdArray& nodes, std::string_view name, char kind, std::initializer_list<size_t> sizes,
+                     size_t* offset, size_t* size) {
+  const pickle::Dtype::Field* f = nodes.dtype ? nodes.dtype->FindField(name) : nullptr;
+  if (f == nullptr || f->dtype == nullptr) {
+    return Status::InvalidArgument("nodes have no field '" + std::string(name) + "'");
+  }
+  const pickle::Dtype& d = *f->dtype;
+  bool ok = d.kind == kind && d.fields.empty() && d.subarray_base == nullptr;
+  if (ok) {
+    ok = false;
+    for (size_t s : sizes) ok = ok || d.itemsize == s;
+  }
+  if (!ok) return Status::InvalidArgument("nodes." + std::string(name) + " has unsupported dtype " + d.ToString());
+  // The reader guarantees offset + itemsize <= the record size.
+  *offset = f->offset;
+  *size = d.itemsize;
+  return Status::Ok();
+}
+
+// Every internal node has both children in (node, node_count) and a feature in
+// [0, n_features); leaves have both children -1.
+template <bool kWide>
+Status CheckNodes(const ParsedTree& t) {
+  const int64_t n = static_cast<int64_t>(t.node_count);
+  const uint64_t nf = t.n_features;
+  for (int64_t i = 0; i < n; ++i) {
+    const size_t u = static_cast<size_t>(i);
+    const int64_t l = t.Left<kWide>(u), r = t.Right<kWide>(u);
+    if (l == -1 && r == -1) continue;  // leaf
+    const int64_t f = t.Feature<kWide>(u);
+    if (l <= i || r <= i || l >= n || r >= n || f < 0 || static_cast<uint64_t>(f) >= nf) {
+      if (l <= i || r <= i || l >= n || r >= n) {
+        return Status::InvalidArgument("node " + std::to_string(i) + " has invalid children (" + std::to_string(l) +
+                                       ", " + std::to_string(r) + ")");
+      }
+      return Status::InvalidArgument("node " + std::to_string(i) + " splits on feature " + std::to_string(f) +
+                                     " of " + std::to_string(nf));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<ParsedTree> ParseTree(const Value& tree) {
   if (tree.kind != Kind::kObject || tree.cls != "sklearn.tree._tree.Tree") {
     return Status::InvalidArgument("expected a sklearn.tree._tree.Tree, found " + tree.Describe());
   }
@@ -43,26 +91,27 @@ StatusOr<ParsedTree> Parse(const Value& tree) {
   }
   t.node_count = static_cast<size_t>(*count);
   if (nodes_v->kind != Kind::kArray || nodes_v->array == nullptr || nodes_v->array->ndim() != 1 ||
-      nodes_v->array->size() != t.node_count) {
+      nodes_v->array->size() != t.node_count || nodes_v->array->dtype == nullptr ||
+      nodes_v->array->dtype->kind != 'V') {
     return Status::InvalidArgument("'nodes' must be a 1-D array of node_count records, found " + nodes_v->Describe());
   }
   const NdArray& nodes = *nodes_v->array;
-  auto ints = [&](std::string_view name, std::vector<int64_t>* out) -> Status {
-    StatusOr<std::vector<int64_t>> v = nodes.FieldInt64s(name);
-    if (!v.ok()) return Status::InvalidArgument("nodes." + std::string(name) + ": " + v.status().message());
-    if (v->size() != t.node_count) return Status::InvalidArgument("nodes." + std::string(name) + ": wrong length");
-    *out = std::move(v).value();
-    return Status::Ok();
-  };
-  INFERD_RETURN_IF_ERROR(ints("left_child", &t.left));
-  INFERD_RETURN_IF_ERROR(ints("right_child", &t.right));
-  INFERD_RETURN_IF_ERROR(ints("feature", &t.feature));
-  {
-    StatusOr<std::vector<double>> th = nodes.FieldDoubles("threshold");
-    if (!th.ok()) return Status::InvalidArgument("nodes.threshold: " + th.status().message());
-    if (th->size() != t.node_count) return Status::InvalidArgument("nodes.threshold: wrong length");
-    t.threshold = std::move(th).value();
+  if (nodes.data.size() != t.node_count * nodes.dtype->itemsize) {
+    return Status::InvalidArgument("'nodes' data does not match its shape");
   }
+  INFERD_RETURN_IF_ERROR(FindNodeField(nodes, "left_child", 'i', {8, 4}, &t.left_.offset, &t.left_.size));
+  INFERD_RETURN_IF_ERROR(FindNodeField(nodes, "right_child", 'i', {8, 4}, &t.right_.offset, &t.right_.size));
+  INFERD_RETURN_IF_ERROR(FindNodeField(nodes, "feature", 'i', {8, 4}, &t.feature_.offset, &t.feature_.size));
+  INFERD_RETURN_IF_ERROR(FindNodeField(nodes, "threshold", 'f', {8, 4}, &t.threshold_.offset, &t.threshold_.size));
+  if (nodes.dtype->FindField("missing_go_to_left") != nullptr) {
+    Status s = FindNodeField(nodes, "missing_go_to_left", 'u', {1}, &t.missing_.offset, &t.missing_.size);
+    if (!s.ok()) INFERD_RETURN_IF_ERROR(FindNodeField(nodes, "missing_go_to_left", 'b', {1}, &t.missing_.offset,
+                                                      &t.missing_.size));
+    t.has_missing_direction = true;
+  }
+  t.nodes_ = nodes.data.data();
+  t.stride_ = nodes.dtype->itemsize;
+
   if (values_v->kind != Kind::kArray || values_v->array == nullptr || values_v->array->ndim() != 3 ||
       values_v->array->shape[0] != t.node_count || values_v->array->shape[1] != t.n_outputs ||
       values_v->array->shape[2] == 0 || values_v->array->shape[2] > kMaxDim) {
@@ -71,36 +120,28 @@ StatusOr<ParsedTree> Parse(const Value& tree) {
                                    ", k), found " + values_v->Describe());
   }
   t.max_n_classes = values_v->array->shape[2];
-  {
-    StatusOr<std::vector<double>> vals = values_v->array->ToDoubles();
+  const NdArray& values = *values_v->array;
+  const size_t n_values = t.node_count * t.n_outputs * t.max_n_classes;
+  const uint8_t* raw = values.data.data();
+  if (values.dtype != nullptr && values.dtype->kind == 'f' && values.dtype->itemsize == 8 &&
+      values.data.size() == n_values * 8 && reinterpret_cast<uintptr_t>(raw) % alignof(double) == 0) {
+    t.values_ = reinterpret_cast<const double*>(raw);  // native float64 (the reader converted byte order)
+  } else {
+    StatusOr<std::vector<double>> vals = values.ToDoubles();
     if (!vals.ok()) return Status::InvalidArgument("values: " + vals.status().message());
-    if (vals->size() != t.node_count * t.n_outputs * t.max_n_classes) {
-      return Status::InvalidArgument("values: element count does not match its shape");
-    }
-    t.values = std::move(vals).value();
+    if (vals->size() != n_values) return Status::InvalidArgument("values: element count does not match its shape");
+    t.owned_values_ = std::move(vals).value();
+    t.values_ = t.owned_values_.data();
   }
-  const int64_t n = static_cast<int64_t>(t.node_count);
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t l = t.left[i], r = t.right[i];
-    if (l == -1 && r == -1) continue;  // leaf
-    if (l <= i || r <= i || l >= n || r >= n) {
-      return Status::InvalidArgument("node " + std::to_string(i) + " has invalid children (" + std::to_string(l) +
-                                     ", " + std::to_string(r) + ")");
-    }
-    if (t.feature[i] < 0 || static_cast<uint64_t>(t.feature[i]) >= t.n_features) {
-      return Status::InvalidArgument("node " + std::to_string(i) + " splits on feature " +
-                                     std::to_string(t.feature[i]) + " of " + std::to_string(t.n_features));
-    }
-  }
+
+  INFERD_RETURN_IF_ERROR(t.wide() ? CheckNodes<true>(t) : CheckNodes<false>(t));
   return t;
 }
-
-}  // namespace
 
 StatusOr<ParsedTree> ParseTreeOf(const Value& estimator) {
   const Value* tree = estimator.Attr("tree_");
   if (tree == nullptr) return StateError(estimator, "missing attribute 'tree_'");
-  StatusOr<ParsedTree> t = Parse(*tree);
+  StatusOr<ParsedTree> t = ParseTree(*tree);
   if (!t.ok()) return StateError(estimator, "tree_: " + t.status().message());
   return t;
 }

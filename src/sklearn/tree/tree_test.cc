@@ -60,6 +60,69 @@ TEST(DecisionTree, FractionsUsedAsStoredFrom14And64ByteNodes) {
   EXPECT_EQ(p[1], 0.3);
 }
 
+// sklearn >= 1.3 routes NaN by missing_go_to_left (TreeValue's 64-byte layout sets it to 1,
+// i.e. left, on every node) for trees with the 'best' splitter and a NaN-capable criterion.
+ValuePtr WithAttrs(ValuePtr est, std::vector<std::pair<std::string, ValuePtr>> attrs) {
+  for (auto& [k, v] : attrs) est->state->entries.push_back({Str(k), v});
+  return est;
+}
+
+TEST(DecisionTree, RoutesNaNByRecordedDirectionFrom13) {
+  auto m = BuildEstimator(*WithAttrs(Classifier(64, "1.3.2", {8, 8, 3, 3, 3, 1, 0, 2, 5, 5}),
+                                     {{"splitter", Str("best")}, {"criterion", Str("gini")}}));
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_TRUE((*m)->accepts_missing());
+  const double nan = std::nan("");
+  // Root NaN -> left (recorded), then x1 = 9 > 5 -> leaf (0, 2). Both NaN -> left, left: (3, 1).
+  const double x[6] = {nan, 9.0, nan, nan, 1.0, nan};
+  double p[6];
+  ASSERT_TRUE((*m)->PredictProba(x, 3, p).ok());
+  EXPECT_EQ(p[0], 0.0);
+  EXPECT_EQ(p[1], 1.0);
+  EXPECT_EQ(p[2], 0.75);
+  EXPECT_EQ(p[4], 0.5);  // x0 = 1 > 0.1 -> leaf (5, 5): NaN elsewhere is never looked at
+  // The batch (tree-major) walk routes the same way.
+  std::vector<double> rows;
+  for (int r = 0; r < 40; ++r) rows.insert(rows.end(), {nan, 9.0});
+  std::vector<int32_t> c(40, -1);
+  ASSERT_TRUE((*m)->PredictClass(rows.data(), 40, c.data()).ok());
+  for (int32_t v : c) EXPECT_EQ(v, 1);
+}
+
+TEST(DecisionTree, RefusesNaNWhereSklearnDoes) {
+  const std::vector<double> vals = {8, 8, 3, 3, 3, 1, 0, 2, 5, 5};
+  auto accepts = [&](size_t layout, const char* version, const char* splitter, const char* criterion) {
+    auto m = BuildEstimator(*WithAttrs(Classifier(layout, version, vals),
+                                       {{"splitter", Str(splitter)}, {"criterion", Str(criterion)}}));
+    EXPECT_TRUE(m.ok()) << m.status().message();
+    return m.ok() && (*m)->accepts_missing();
+  };
+  EXPECT_TRUE(accepts(64, "1.3.0", "best", "entropy"));
+  EXPECT_TRUE(accepts(64, "1.5.1", "best", "log_loss"));
+  EXPECT_FALSE(accepts(56, "1.2.1", "best", "gini"));    // before 1.3: sklearn refuses NaN
+  EXPECT_FALSE(accepts(64, "1.2.1", "best", "gini"));    // (even if the layout were new)
+  EXPECT_FALSE(accepts(56, "1.3.2", "best", "gini"));    // no recorded directions
+  EXPECT_FALSE(accepts(64, "1.3.2", "random", "gini"));  // random splitter: no NaN support
+  auto mono = BuildEstimator(*WithAttrs(Classifier(64, "1.4.0", vals), {{"splitter", Str("best")},
+                                                                         {"criterion", Str("gini")},
+                                                                         {"monotonic_cst", I64({2}, {1, 0})}}));
+  ASSERT_TRUE(mono.ok());
+  EXPECT_FALSE((*mono)->accepts_missing());
+  auto reg = [&](const char* criterion) {
+    auto obj = Obj(kDTR, {{"n_features_in_", Int(2)},
+                          {"tree_", TreeValue(2, 1, 1, Nodes(), {0, 0, 1, 2, 3}, 64)},
+                          {"_sklearn_version", Str("1.3.2")},
+                          {"splitter", Str("best")},
+                          {"criterion", Str(criterion)}});
+    auto m = BuildEstimator(*obj);
+    EXPECT_TRUE(m.ok()) << m.status().message();
+    return m.ok() && (*m)->accepts_missing();
+  };
+  EXPECT_TRUE(reg("squared_error"));
+  EXPECT_TRUE(reg("poisson"));
+  EXPECT_FALSE(reg("absolute_error"));
+}
+
 TEST(DecisionTree, CastsToFloat32BeforeComparing) {
   auto m = BuildEstimator(*Classifier(56, "1.2.1", {8, 8, 3, 3, 3, 1, 0, 2, 5, 5}));
   ASSERT_TRUE(m.ok());

@@ -34,7 +34,7 @@ from sklearn.ensemble import (GradientBoostingClassifier, GradientBoostingRegres
                               HistGradientBoostingRegressor, RandomForestClassifier)
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import FunctionTransformer, OrdinalEncoder
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.tree._tree import Tree
 from sklearn.utils.validation import check_array
 
@@ -118,10 +118,11 @@ class NewTreePickler(pickle.Pickler):
     """Pickles sklearn Tree objects as sklearn >= 1.3 does (64-byte nodes); with
     fractions=True also with >= 1.4 classifier values (weighted fractions)."""
 
-    def __init__(self, f, protocol, fractions, rng):
+    def __init__(self, f, protocol, fractions, rng, written=None):
         super().__init__(f, protocol=protocol)
         self.fractions = fractions
         self.rng = rng
+        self.written = written  # if a list: receives each Tree state as written, in order
 
     def reducer_override(self, obj):
         if not isinstance(obj, Tree):
@@ -136,13 +137,35 @@ class NewTreePickler(pickle.Pickler):
             v = state["values"]
             s = v.sum(axis=-1, keepdims=True)
             state["values"] = v / np.where(s == 0, 1.0, s)
+        if self.written is not None:
+            self.written.append(state)
         return Tree, args, state
 
 
-def dumps_new_trees(model, protocol, fractions):
+def dumps_new_trees(model, protocol, fractions, written=None):
     buf = io.BytesIO()
-    NewTreePickler(buf, protocol, fractions, np.random.default_rng(0)).dump(model)
+    NewTreePickler(buf, protocol, fractions, np.random.default_rng(0), written).dump(model)
     return buf.getvalue()
+
+
+def apply_13(state, X):
+    """Leaf reached by each row in a Tree state as sklearn >= 1.3 walks it (Tree._apply_dense):
+    X is cast to float32; NaN follows the node's missing_go_to_left, anything else goes left
+    iff x <= threshold (compared as doubles)."""
+    nodes = state["nodes"]
+    left, right, feat = nodes["left_child"], nodes["right_child"], nodes["feature"]
+    thr, mgl = nodes["threshold"], nodes["missing_go_to_left"]
+    leaves = []
+    for row in X.astype(np.float32):
+        i = 0
+        while left[i] != -1:
+            x = row[feat[i]]
+            if np.isnan(x):
+                i = left[i] if mgl[i] else right[i]
+            else:
+                i = left[i] if float(x) <= float(thr[i]) else right[i]
+        leaves.append(i)
+    return np.array(leaves)
 
 
 # ---------------------------------------------------------------------------------------
@@ -292,6 +315,36 @@ def main():
     data = rewrite(pickle.dumps(gbr, protocol=2), strings={"1.2.1": "1.4.2", **NUMPY2_MODULES},
                    globals_=GB14_LOSSES)
     save("gbr_sklearn14_numpy2_p2.pkl", data, "reg", gbr.predict(rows), note="sklearn 1.4 GB regressor + numpy 2")
+
+    # Missing values in trees: sklearn >= 1.3 DecisionTree* (splitter 'best') and >= 1.4
+    # RandomForest* accept NaN at predict and route it by missing_go_to_left. The flags in
+    # these files are the generator's random ones, so the expected answers come from
+    # apply_13 over the nodes exactly as written (these versions' algorithm), not from the
+    # local sklearn, which refuses NaN.
+    X, y = clf_data(40, 3)
+    written = []
+    dtc_n = DecisionTreeClassifier(max_depth=7, random_state=0).fit(X, labels[y])
+    data = rewrite(dumps_new_trees(dtc_n, 4, fractions=False, written=written), strings={"1.2.1": "1.3.2"})
+    # The walker agrees with the local sklearn wherever there is no NaN.
+    assert (apply_13(written[0], rows) == dtc_n.apply(rows)).all()
+    v = written[0]["values"][apply_13(written[0], rows_nan), 0, :]
+    s = v.sum(axis=1, keepdims=True)
+    save("dtc_sklearn13_nan_routing.pkl", data, "clf", dtc_n.classes_[np.argmax(v, axis=1)],
+         v / np.where(s == 0, 1.0, s), nan=True, note="sklearn 1.3 tree, NaN by missing_go_to_left")
+    written = []
+    dtr_n = DecisionTreeRegressor(max_depth=7, random_state=0).fit(X, X[:, 0] * 2 - X[:, 2])
+    data = rewrite(dumps_new_trees(dtr_n, 5, fractions=False, written=written), strings={"1.2.1": "1.3.2"})
+    save("dtr_sklearn13_nan_routing.pkl", data, "reg", written[0]["values"][apply_13(written[0], rows_nan), 0, 0],
+         nan=True, note="sklearn 1.3 regression tree, NaN by missing_go_to_left")
+    written = []
+    rf_n = RandomForestClassifier(n_estimators=12, max_depth=6, random_state=0).fit(X, labels[y])
+    data = rewrite(dumps_new_trees(rf_n, 4, fractions=True, written=written), strings={"1.2.1": "1.4.2"})
+    proba = np.zeros((len(rows_nan), len(rf_n.classes_)))
+    for st in written:  # sklearn sums the trees' probabilities in order, then divides
+        proba += st["values"][apply_13(st, rows_nan), 0, :]
+    proba /= len(written)
+    save("rfc_sklearn14_nan_routing.pkl", data, "clf", rf_n.classes_[np.argmax(proba, axis=1)], proba, nan=True,
+         note="sklearn 1.4 forest, NaN by missing_go_to_left")
 
     def enc(a):
         return [[None if np.isnan(v) else float(v) for v in r] for r in a]
