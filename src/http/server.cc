@@ -229,7 +229,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void FailRequest(boost::beast::error_code ec) {
     BeginRequest();
-    request_id_.clear();
+    // The client's id if that header field was parsed (a 413, a late 408), else a generated
+    // one: early errors are correlated in logs like any other answer. (Beast reports a
+    // body over the limit before the header counts as done, but its fields are stored.)
+    std::string_view given;
+    if (parser_) {
+      auto h = parser_->get()["X-Request-Id"];
+      given = std::string_view(h.data(), h.size());
+    }
+    AssignRequestId(given);
     response_.Reset();
     if (timed_out_) {
       response_.Error(408, "the request was not received within " +
@@ -256,6 +264,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
     return w_->server_->inflight_.fetch_add(1, std::memory_order_relaxed) + 1;
   }
 
+  // The request id: the client's if it is reasonable, else <prefix>-<worker>-<counter>.
+  void AssignRequestId(std::string_view given) {
+    request_id_.clear();
+    if (!given.empty() && given.size() <= 128) {
+      request_id_.assign(given.data(), given.size());
+      return;
+    }
+    request_id_ += w_->server_->id_prefix_;
+    char buf[40];
+    auto* end = std::to_chars(buf, buf + sizeof buf, w_->index_, 16).ptr;
+    *end++ = '-';
+    end = std::to_chars(end, buf + sizeof buf, ++w_->next_id_, 16).ptr;
+    request_id_.append(buf, static_cast<size_t>(end - buf));
+  }
+
   void AppendRetryAfter() {
     response_.extra_headers += "Retry-After: ";
     response_.extra_headers += std::to_string(options().retry_after_seconds);
@@ -266,19 +289,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     int64_t inflight = BeginRequest();
     auto& req = parser_->get();
     response_.Reset();
-    // The request id: the client's if it is reasonable, else <prefix>-<worker>-<counter>.
     auto given = req["X-Request-Id"];
-    request_id_.clear();
-    if (!given.empty() && given.size() <= 128) {
-      request_id_.assign(given.data(), given.size());
-    } else {
-      request_id_ += w_->server_->id_prefix_;
-      char buf[40];
-      auto* end = std::to_chars(buf, buf + sizeof buf, w_->index_, 16).ptr;
-      *end++ = '-';
-      end = std::to_chars(end, buf + sizeof buf, ++w_->next_id_, 16).ptr;
-      request_id_.append(buf, static_cast<size_t>(end - buf));
-    }
+    AssignRequestId(std::string_view(given.data(), given.size()));
     size_t max_inflight = options().max_inflight;
     if (max_inflight != 0 && inflight > static_cast<int64_t>(max_inflight)) {
       // Shed at once: no model work, no queueing; the client retries elsewhere or later.

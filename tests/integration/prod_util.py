@@ -105,3 +105,14 @@ class Server:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=10)
+
+
+def wait_for(pred, timeout=10):
+    """Polls pred() every 50 ms until it is true (-> True) or `timeout` seconds pass (-> False).
+    For conditions that arrive asynchronously (a log line read by a thread, a reload)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return False

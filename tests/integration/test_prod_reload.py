@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from prod_util import Server, train
+from prod_util import Server, train, wait_for
 
 ROW = [5.1, 3.5, 1.4, 0.2]
 
@@ -31,15 +31,6 @@ def put(src, dst):
     tmp = str(dst) + ".tmp"
     shutil.copyfile(src, tmp)
     os.replace(tmp, dst)
-
-
-def wait_for(pred, timeout=10):
-    end = time.time() + timeout
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_reload_under_load_and_corrupt_file_keeps_old(models, tmp_path):

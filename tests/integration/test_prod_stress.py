@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from prod_util import Server, train
+from prod_util import Server, train, wait_for
 
 ROW = [5.1, 3.5, 1.4, 0.2]
 
@@ -93,6 +93,7 @@ def test_drain_under_sustained_load(models):
     # After the exit new connections are refused cleanly.
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", s.port), timeout=2)
+    s.stop()  # the process has exited: this joins the log reader, so stderr is fully read
     msgs = [r["msg"] for r in s.logs()]
     assert "shutting down" in msgs and "stopped" in msgs
 
@@ -311,8 +312,8 @@ def test_request_id_echoed_or_generated(models):
         assert st == 200 and h["X-Request-Id"] == "abc-123"
         ids = {s.request("GET", "/healthz")[1]["X-Request-Id"] for _ in range(3)}
         assert len(ids) == 3
-        time.sleep(0.2)
-        logged = [r for r in s.logs() if r["msg"] == "request"]
-        assert any(r.get("request_id") == "abc-123" and r["path"] == "/predict" for r in logged)
+        # Log lines are read by a thread: wait for the line rather than sleep a fixed time.
+        assert wait_for(lambda: any(r["msg"] == "request" and r.get("request_id") == "abc-123" and
+                                    r["path"] == "/predict" for r in s.logs()))
     finally:
         assert s.stop() == 0

@@ -179,7 +179,9 @@ def test_options_from_environment(models):
     try:
         assert next(r for r in s.logs() if r["msg"] == "listening")["threads"] == 1
         assert_serving(s)
-        time.sleep(0.2)
+        deadline = time.time() + 10  # log lines are read by a thread: poll, don't sleep a fixed time
+        while time.time() < deadline and not [r for r in s.logs() if r["msg"] == "request"]:
+            time.sleep(0.05)
         reqs = [r for r in s.logs() if r["msg"] == "request"]
         assert reqs and reqs[-1]["path"] == "/predict" and reqs[-1]["status"] == 200
         assert reqs[-1]["method"] == "POST" and reqs[-1]["duration_seconds"] >= 0
@@ -305,6 +307,21 @@ def test_404_405_413(iris):
     assert r.status_code == 405 and r.headers["Allow"] == "GET"
     r = post(iris, '{"features": [1, 2, 3, 4], "pad": "' + "x" * 5000 + '"}')
     assert r.status_code == 413 and "4096 bytes" in r.json()["error"]
+    assert_serving(iris)
+
+
+def test_early_errors_carry_a_request_id(iris):
+    # Answers made before the request is complete (413, 431, malformed) are correlated too:
+    # the client's id when its header arrived, a generated one otherwise.
+    r = requests.post(iris.url + "/predict", data="x" * 5000, timeout=5,
+                      headers={"X-Request-Id": "big-body-1", "Content-Type": "application/json"})
+    assert r.status_code == 413 and r.headers["X-Request-Id"] == "big-body-1"
+    r = requests.get(iris.url + "/healthz", headers={"X-Pad": "p" * 20000}, timeout=5)
+    assert r.status_code == 431 and r.headers.get("X-Request-Id")
+    with socket.create_connection(("127.0.0.1", iris.port), timeout=5) as s:
+        s.sendall(b"GARBAGE\r\n\r\n")
+        head = s.recv(4096).split(b"\r\n\r\n")[0].lower()
+    assert head.startswith(b"http/1.1 400 ") and b"\r\nx-request-id: " in head
     assert_serving(iris)
 
 
@@ -434,7 +451,7 @@ def test_sigterm_finishes_in_flight_request(models):
             resp += chunk
         assert resp.startswith(b"HTTP/1.1 200 OK"), resp
         assert b"Connection: close" in resp and resp.endswith(b'{"prediction":2}\n')
-    assert s.proc.wait(timeout=15) == 0
+    assert s.stop() == 0  # waits for the exit AND for the log reader to drain stderr
     msgs = [r["msg"] for r in s.logs()]
     assert "shutting down" in msgs and "stopped" in msgs
 
