@@ -10,10 +10,7 @@ LogisticRegressionModel::LogisticRegressionModel(std::vector<Label> classes, siz
                                                  std::vector<double> coef, std::vector<double> intercept,
                                                  ProbaRule rule)
     : classes_(std::move(classes)),
-      n_features_(n_features),
-      n_rows_coef_(n_rows_coef),
-      coef_(std::move(coef)),
-      intercept_(std::move(intercept)),
+      decision_(n_features, n_rows_coef, std::move(coef), std::move(intercept)),
       rule_(rule) {}
 
 std::string LogisticRegressionModel::Describe() const {
@@ -21,38 +18,14 @@ std::string LogisticRegressionModel::Describe() const {
          std::to_string(classes_.size()) + " classes]";
 }
 
-void LogisticRegressionModel::Decision(const double* row, double* d) const {
-  const size_t f = n_features_;
-  for (size_t k = 0; k < n_rows_coef_; ++k) {
-    const double* w = coef_.data() + k * f;
-    double s = 0.0;
-    for (size_t j = 0; j < f; ++j) s += row[j] * w[j];
-    d[k] = s + intercept_[k];
-  }
-}
-
-Status LogisticRegressionModel::PredictClass(const double* x, size_t n_rows, int32_t* out) const {
-  thread_local std::vector<double> d;
-  d.resize(n_rows_coef_);
-  for (size_t r = 0; r < n_rows; ++r) {
-    Decision(x + r * n_features_, d.data());
-    out[r] = n_rows_coef_ == 1 ? (d[0] > 0 ? 1 : 0) : static_cast<int32_t>(ArgMax(d.data(), n_rows_coef_));
-  }
-  return Status::Ok();
-}
-
-Status LogisticRegressionModel::DecisionFunction(const double* x, size_t n_rows, double* out) const {
-  for (size_t r = 0; r < n_rows; ++r) Decision(x + r * n_features_, out + r * n_rows_coef_);
-  return Status::Ok();
-}
-
 Status LogisticRegressionModel::PredictProba(const double* x, size_t n_rows, double* out) const {
   const size_t k = classes_.size();
   for (size_t r = 0; r < n_rows; ++r) {
     double* p = out + r * k;
-    if (n_rows_coef_ == 1) {
+    const double* row = x + r * decision_.n_features();
+    if (decision_.n_rows() == 1) {
       double d;
-      Decision(x + r * n_features_, &d);
+      decision_.Apply(row, &d);
       if (rule_ == ProbaRule::kOvr) {
         const double e = Expit(d);
         p[0] = 1.0 - e;
@@ -64,7 +37,7 @@ Status LogisticRegressionModel::PredictProba(const double* x, size_t n_rows, dou
         SoftmaxInPlace(p, 2);
       }
     } else {
-      Decision(x + r * n_features_, p);
+      decision_.Apply(row, p);
       if (rule_ == ProbaRule::kOvr) {
         for (size_t c = 0; c < k; ++c) p[c] = Expit(p[c]);
         NormalizeInPlace(p, k);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "inferd/model.h"
+#include "sklearn/linear/linear_decision.h"
 
 namespace inferd::sklearn {
 
@@ -24,26 +25,24 @@ class LogisticRegressionModel final : public Model {
                           std::vector<double> coef, std::vector<double> intercept, ProbaRule rule);
 
   ModelKind kind() const override { return ModelKind::kClassifier; }
-  size_t n_features() const override { return n_features_; }
+  size_t n_features() const override { return decision_.n_features(); }
   size_t n_outputs() const override { return classes_.size(); }
   const std::vector<Label>& classes() const override { return classes_; }
   bool has_proba() const override { return true; }
   // sklearn's decision_function: X @ coef_.T + intercept_, raveled (width 1) when binary.
-  size_t decision_function_width() const override { return n_rows_coef_; }
+  size_t decision_function_width() const override { return decision_.n_rows(); }
   std::string Describe() const override;
-  Status PredictClass(const double* x, size_t n_rows, int32_t* out) const override;
+  Status PredictClass(const double* x, size_t n_rows, int32_t* out) const override {
+    return decision_.PredictClass(x, n_rows, out);
+  }
   Status PredictProba(const double* x, size_t n_rows, double* out) const override;
-  Status DecisionFunction(const double* x, size_t n_rows, double* out) const override;
+  Status DecisionFunction(const double* x, size_t n_rows, double* out) const override {
+    return decision_.DecisionFunction(x, n_rows, out);
+  }
 
  private:
-  // d[0..n_rows_coef) for one row.
-  void Decision(const double* row, double* d) const;
-
   const std::vector<Label> classes_;
-  const size_t n_features_;
-  const size_t n_rows_coef_;
-  const std::vector<double> coef_;
-  const std::vector<double> intercept_;
+  const LinearDecision decision_;
   const ProbaRule rule_;
 };
 
