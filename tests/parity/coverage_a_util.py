@@ -2,17 +2,14 @@
 Bayes, MLP, decision_function): train with Debian's scikit-learn, save in a given container,
 and compare every output `inferd predict` offers with sklearn's on >= 1000 random rows."""
 import json
-import pickle
 import zlib
 
-import joblib
 import numpy as np
 from sklearn.datasets import make_classification, make_regression
 
+from parity_util import ATOL, N_ROWS, RTOL, dump, max_rel_err, same_json_types  # noqa: F401 (re-exported)
+
 N_FEATURES = 6
-N_ROWS = 1200
-RTOL = 1e-9
-ATOL = 1e-12
 
 
 def seed_of(name):
@@ -49,29 +46,6 @@ def query_rows(X, seed, n_train_rows=50):
     rows = rng.normal(size=(N_ROWS, X.shape[1])) * X.std(axis=0) * 1.5 + X.mean(axis=0)
     rows[:n_train_rows] = X[:n_train_rows]
     return rows
-
-
-def dump(model, path, container):
-    if container == "joblib":
-        joblib.dump(model, path)
-    elif container == "joblib3":
-        joblib.dump(model, path, compress=3)
-    else:
-        with open(path, "wb") as f:
-            pickle.dump(model, f, protocol=int(container[len("pickle"):]))
-
-
-def max_rel_err(got, want):
-    got = np.asarray(got, dtype=np.float64)
-    want = np.asarray(want, dtype=np.float64)
-    assert got.shape == want.shape, (got.shape, want.shape)
-    diff = np.abs(got - want)
-    scale = np.maximum(np.abs(want), ATOL / RTOL)
-    return float(np.max(diff / scale)) if diff.size else 0.0
-
-
-def same_json_types(got, want):
-    return all(type(g) is type(w) for g, w in zip(got, want))
 
 
 def check_parity(model, rows, path, container, run_inferd, record_error, family):

@@ -2,25 +2,10 @@
 ColumnTransformer, XGBoost, re-labelled newer-version files): saving a model in each
 container, writing request rows (NaN -> JSON null), comparing outputs."""
 import json
-import pickle
 
-import joblib
 import numpy as np
 
-RTOL = 1e-9
-ATOL = 1e-12
-N_ROWS = 1200
-
-
-def dump(model, path, container):
-    """container: joblib | joblib3 (compress=3) | pickleN (pickle protocol N)."""
-    if container == "joblib":
-        joblib.dump(model, path)
-    elif container == "joblib3":
-        joblib.dump(model, path, compress=3)
-    else:
-        with open(path, "wb") as f:
-            pickle.dump(model, f, protocol=int(container[len("pickle"):]))
+from parity_util import ATOL, N_ROWS, RTOL, dump, max_rel_err, same_json_types  # noqa: F401 (re-exported)
 
 
 def model_path(tmp_path, name, container):
@@ -34,21 +19,6 @@ def write_rows(tmp_path, rows, name="rows.json"):
     p = tmp_path / name
     p.write_text(json.dumps(data))
     return str(p)
-
-
-def max_rel_err(got, want, rtol=RTOL, atol=ATOL):
-    got = np.asarray(got, dtype=np.float64)
-    want = np.asarray(want, dtype=np.float64)
-    assert got.shape == want.shape, (got.shape, want.shape)
-    assert np.array_equal(np.isnan(got), np.isnan(want)), "NaN positions differ"
-    ok = ~np.isnan(want)
-    diff = np.abs(got[ok] - want[ok])
-    scale = np.maximum(np.abs(want[ok]), atol / rtol)
-    return float(np.max(diff / scale)) if diff.size else 0.0
-
-
-def same_json_types(got, want):
-    return all(type(g) is type(w) for g, w in zip(got, want))
 
 
 def check_classifier(run_inferd, record_error, family, model, path, rows_path, rows, decision=True):

@@ -19,10 +19,9 @@ from sklearn.svm import OneClassSVM
 from sklearn.tree import (DecisionTreeClassifier, DecisionTreeRegressor, ExtraTreeClassifier,
                           ExtraTreeRegressor)
 
+from parity_util import N_ROWS, RTOL, dump, max_rel_err, same_json_types
+
 N_FEATURES = 6
-N_ROWS = 1200
-RTOL = 1e-9
-ATOL = 1e-12
 
 
 def labels(kind, y):
@@ -110,29 +109,6 @@ CASES = [
     ("minmax_clip", "preprocessing", "transform", lambda: MinMaxScaler(feature_range=(-1, 2), clip=True), None, 1,
      "joblib"),
 ]
-
-
-def dump(model, path, container):
-    if container == "joblib":
-        joblib.dump(model, path)
-    elif container == "joblib3":
-        joblib.dump(model, path, compress=3)
-    else:
-        with open(path, "wb") as f:
-            pickle.dump(model, f, protocol=int(container[len("pickle"):]))
-
-
-def max_rel_err(got, want):
-    got = np.asarray(got, dtype=np.float64)
-    want = np.asarray(want, dtype=np.float64)
-    assert got.shape == want.shape, (got.shape, want.shape)
-    diff = np.abs(got - want)
-    scale = np.maximum(np.abs(want), ATOL / RTOL)
-    return float(np.max(diff / scale)) if diff.size else 0.0
-
-
-def same_json_types(got, want):
-    return all(type(g) is type(w) for g, w in zip(got, want))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
