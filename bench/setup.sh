@@ -13,19 +13,9 @@ set -euo pipefail
 PKGS=(nginx gunicorn python3-flask wrk hey python3-matplotlib linux-perf
       python3-sklearn python3-numpy python3-joblib python3-pytest libbenchmark-dev)
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-
-missing=()
-for p in "${PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "bench/setup: installing ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=../scripts/lib/apt.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/apt.sh"
+apt_install_missing bench/setup "${PKGS[@]}"
 # Debian's nginx package may start a system instance on port 80 when the init system allows it.
 # The benchmark never uses it; it only runs its own instance. Leave a running system nginx alone.
 echo "bench/setup: all packages present" >&2

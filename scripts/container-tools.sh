@@ -22,16 +22,9 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 log() { echo "container-tools: $*" >&2; }
 
-missing=()
-for p in "${PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  log "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=lib/apt.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+apt_install_missing container-tools "${PKGS[@]}"
 
 mkdir -p "$CDIR/storage" "$CDIR/run"
 # overlay: vfs also works but is 2-20x slower and 4x bigger on disk.

@@ -121,8 +121,11 @@ def test_dockerfile_runtime_is_scratch_non_root_exec_form_with_healthcheck():
 def test_kit_scripts_pass_shellcheck():
     if shutil.which("shellcheck") is None:
         pytest.skip("shellcheck missing: apt-get install shellcheck (scripts/setup.sh)")
-    scripts = [ROOT / "scripts/deploy-tools.sh", ROOT / "scripts/container-tools.sh", ROOT / "deploy/k8s/render.sh"]
-    proc = subprocess.run(["shellcheck", *map(str, scripts)], capture_output=True, text=True)
+    scripts = [ROOT / "scripts/deploy-tools.sh", ROOT / "scripts/container-tools.sh", ROOT / "deploy/k8s/render.sh",
+               ROOT / "scripts/setup.sh", ROOT / "bench/setup.sh", ROOT / "scripts/lib/apt.sh"]
+    # -x: follow the sourced scripts/lib/apt.sh (paths in the `source=` directives are
+    # relative to each script, hence cwd=ROOT does not matter; SCRIPTDIR does).
+    proc = subprocess.run(["shellcheck", "-x", "-P", "SCRIPTDIR", *map(str, scripts)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout
 
 
