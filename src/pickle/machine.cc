@@ -55,8 +55,50 @@ T LoadLE(const uint8_t* p) {
   return v;
 }
 
+// True iff p[0..n) is UTF-8 that only encodes U+0000..U+00FF: every byte is ASCII, a lead
+// byte 0xC2/0xC3 immediately followed by a continuation byte (0x80..0xBF), or such a
+// continuation byte. This is the common shape of non-ASCII text in model files, and the
+// whole shape of the protocol-2 encoding of binary data (_codecs.encode(str, 'latin1')),
+// where ASCII and non-ASCII bytes alternate at random. Whether a byte is acceptable
+// depends only on it and its predecessor, so 16 bytes are checked at once without a
+// data-dependent branch; the branchy general validator below mispredicts about every
+// other byte on such data.
+bool IsLatin1RangeUtf8(const uint8_t* p, size_t n) {
+  if (n == 0) return true;
+  // 0xC0, 0xC1 and 0xC4..0xFF are overlong leads or leads of code points above U+00FF:
+  // bytes >= 0xC0 that are not 0xC2/0xC3. A byte must be a continuation exactly when its
+  // predecessor is a 0xC2/0xC3 lead.
+  auto is_lead = [](uint8_t c) -> uint8_t { return (c & 0xFEu) == 0xC2u; };
+  auto is_cont = [](uint8_t c) -> uint8_t { return (c & 0xC0u) == 0x80u; };
+  auto is_high = [](uint8_t c) -> uint8_t { return (c & 0xC0u) == 0xC0u; };
+  uint8_t bad = static_cast<uint8_t>(is_cont(p[0]) | (is_high(p[0]) ^ is_lead(p[0])) | is_lead(p[n - 1]));
+  size_t j = 1;
+  // 16 bytes at a time with GCC/Clang vector extensions (SSE2 on x86-64, NEON on arm64):
+  // each lane compares byte j with byte j - 1, exactly as the scalar tail does.
+  using V16 = uint8_t __attribute__((vector_size(16)));
+  V16 acc = {};
+  for (; j + 16 <= n; j += 16) {
+    V16 cur, prev;
+    std::memcpy(&cur, p + j, 16);
+    std::memcpy(&prev, p + j - 1, 16);
+    const V16 cont = (V16)((cur & 0xC0) == 0x80);   // lanes are 0x00 or 0xFF
+    const V16 lead_before = (V16)((prev & 0xFE) == 0xC2);
+    const V16 high = (V16)((cur & 0xC0) == 0xC0);
+    const V16 lead = (V16)((cur & 0xFE) == 0xC2);
+    acc |= (cont ^ lead_before) | (high ^ lead);
+  }
+  uint64_t halves[2];
+  std::memcpy(halves, &acc, 16);
+  if (halves[0] | halves[1]) return false;
+  for (; j < n; ++j) {
+    bad |= static_cast<uint8_t>((is_cont(p[j]) ^ is_lead(p[j - 1])) | (is_high(p[j]) ^ is_lead(p[j])));
+  }
+  return bad == 0;
+}
+
 // UTF-8 structure check; like Python's 'surrogatepass' decoding, encoded surrogates pass.
 bool ValidUtf8(const uint8_t* p, size_t n) {
+  if (IsLatin1RangeUtf8(p, n)) return true;  // fast, branch-free; the general loop decides the rest
   size_t i = 0;
   while (i < n) {
     // Fast path over ASCII.
@@ -69,13 +111,6 @@ bool ValidUtf8(const uint8_t* p, size_t n) {
     if (i >= n) break;
     uint8_t c = p[i];
     if (c < 0x80) { ++i; continue; }
-    // Fast path for 2-byte sequences: the protocol-2 encoding of binary array data
-    // (_codecs.encode(str, 'latin1')) is half made of them.
-    if (c >= 0xC2 && c <= 0xDF) {
-      if (i + 1 >= n || (p[i + 1] & 0xC0) != 0x80) return false;
-      i += 2;
-      continue;
-    }
     size_t len;
     uint32_t cp;
     if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
@@ -113,34 +148,34 @@ bool IsWrapperRecord(const Value& v) {
 
 // Latin-1 text (decoded from UTF-8) -> bytes; the protocol-2 encoding of bytes objects
 // (numpy array data in joblib's nested object-array pickles: the hot path of loading a
-// gradient boosting model). Writes into a pre-sized buffer, 8 ASCII bytes at a time.
+// gradient boosting model).
+//
+// PRECONDITION for a correct result: `s` is valid UTF-8 (every kStr is; ReadString checks).
+// Then a code point above U+00FF shows as a byte >= 0xC4, and every other non-ASCII
+// character is a lead 0xC2/0xC3 followed by one continuation byte. Memory safety does not
+// depend on the precondition: writes stay inside the pre-sized output for any input.
+//
+// Branch-free: every input byte is stored at the output cursor, which advances past every
+// byte except a 0xC2/0xC3 lead, so a lead is overwritten by its continuation byte. In
+// valid UTF-8, U+0080..U+00BF is C2 80..BF (the continuation byte is the character) and
+// U+00C0..U+00FF is C3 80..BF (the continuation byte plus 0x40).
 StatusOr<std::string> Latin1FromUtf8(const std::string& s, size_t at) {
-  std::string out(s.size(), '\0');
   const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
-  char* o = out.data();
   const size_t n = s.size();
-  size_t i = 0, k = 0;
-  while (i < n) {
-    if (i + 8 <= n) {
-      uint64_t w;
-      std::memcpy(&w, p + i, 8);
-      if ((w & 0x8080808080808080ull) == 0) {
-        std::memcpy(o + k, &w, 8);
-        i += 8;
-        k += 8;
-        continue;
-      }
-    }
-    const uint8_t c = p[i];
-    if (c < 0x80) {
-      o[k++] = static_cast<char>(c);
-      ++i;
-    } else if ((c == 0xC2 || c == 0xC3) && i + 1 < n && (p[i + 1] & 0xC0) == 0x80) {
-      o[k++] = static_cast<char>(((c & 0x1Fu) << 6) | (p[i + 1] & 0x3Fu));
-      i += 2;
-    } else {
-      return Bad("latin-1 encoding of a character above U+00FF", at);
-    }
+  uint8_t above = 0;  // an OR over all bytes (no early exit) so that the loop vectorises
+  for (size_t j = 0; j < n; ++j) above |= static_cast<uint8_t>(p[j] >= 0xC4u);
+  if (above) {
+    return Bad("latin-1 encoding of a character above U+00FF", at);
+  }
+  std::string out(n, '\0');
+  uint8_t* o = reinterpret_cast<uint8_t*>(out.data());
+  size_t k = 0;  // k <= j at every store: writes stay inside `out` whatever the input
+  uint8_t prev = 0;
+  for (size_t j = 0; j < n; ++j) {
+    const uint8_t c = p[j];
+    o[k] = static_cast<uint8_t>(c + (static_cast<unsigned>(prev == 0xC3u) << 6));
+    k += (c & 0xFEu) != 0xC2u;
+    prev = c;
   }
   out.resize(k);
   return out;
