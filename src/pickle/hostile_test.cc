@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,93 @@ TEST(HostileTest, CodecsEncodeOnlyLatin1) {
   PickleBuilder wide(2);
   wide.Global("_codecs", "encode").Op('(').Str("\xe2\x82\xac").Str("latin1").Op('t').Op('R');
   ExpectError(wide.Stop(), "above U+00FF");
+}
+
+// Reference semantics for the two string paths, written as plainly as possible: decodes
+// UTF-8 (encoded surrogates pass, like Python's 'surrogatepass') into code points, or
+// returns false.
+bool ReferenceDecodeUtf8(const std::string& s, std::vector<uint32_t>* out) {
+  out->clear();
+  for (size_t i = 0; i < s.size();) {
+    const uint8_t c = static_cast<uint8_t>(s[i]);
+    size_t len = c < 0x80 ? 1 : c >= 0xC0 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xF0 && c < 0xF8 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    uint32_t cp = len == 1 ? c : c & (0x7Fu >> len);
+    for (size_t k = 1; k < len; ++k) {
+      const uint8_t d = static_cast<uint8_t>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3Fu);
+    }
+    const uint32_t min = len == 1 ? 0 : len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+    if (cp < min || cp > 0x10FFFF) return false;
+    out->push_back(cp);
+    i += len;
+  }
+  return true;
+}
+
+// Random strings over an alphabet rich in UTF-8 edge bytes, long enough to cross the
+// validator's 16-byte blocks at every alignment: BINUNICODE must load exactly when the
+// reference accepts, and _codecs.encode(s, 'latin1') must give the reference bytes or
+// refuse code points above U+00FF.
+TEST(HostileTest, Utf8AndLatin1AgreeWithReference) {
+  const uint8_t alphabet[] = {'a', 0x00, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xDF,
+                              0xE0, 0xE2, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF, 0x82, 0xAC, 0xA0};
+  uint64_t rng = 0x9E3779B97F4A7C15ull;
+  auto next = [&rng]() {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+  };
+  int accepted = 0, latin1 = 0;
+  for (int round = 0; round < 4000; ++round) {
+    const size_t len = next() % 48;
+    std::string s;
+    // Mostly well-formed latin-1 range text (the fast path) with rare damage.
+    for (size_t i = 0; i < len; ++i) {
+      const uint64_t r = next();
+      if (r % 32 == 0) {
+        s.push_back(static_cast<char>(alphabet[(r >> 8) % sizeof(alphabet)]));
+      } else if (r % 32 < 16) {
+        s.push_back(static_cast<char>(0xC2 + ((r >> 8) & 1)));
+        s.push_back(static_cast<char>(0x80 + ((r >> 9) & 0x3F)));
+      } else {
+        s.push_back(static_cast<char>(0x20 + ((r >> 8) % 0x5F)));
+      }
+    }
+    if (round % 3 == 0 && !s.empty()) s[next() % s.size()] = static_cast<char>(alphabet[next() % sizeof(alphabet)]);
+    std::vector<uint32_t> cps;
+    const bool valid = ReferenceDecodeUtf8(s, &cps);
+    auto str = ReadPickle(PickleBuilder(2).Str(s).Stop());
+    ASSERT_EQ(str.ok(), valid) << ::testing::PrintToString(s) << " " << (str.ok() ? "" : str.status().message());
+    if (!valid) {
+      EXPECT_NE(str.status().message().find("invalid UTF-8 in BINUNICODE"), std::string::npos);
+      continue;
+    }
+    ++accepted;
+    EXPECT_EQ((*str)->s, s);
+    PickleBuilder enc(2);
+    enc.Global("_codecs", "encode").Op('(').Str(s).Str("latin1").Op('t').Op('R');
+    auto bytes = ReadPickle(enc.Stop());
+    bool all_latin1 = true;
+    std::string expect;
+    for (uint32_t cp : cps) {
+      all_latin1 = all_latin1 && cp <= 0xFF;
+      expect.push_back(static_cast<char>(cp));
+    }
+    ASSERT_EQ(bytes.ok(), all_latin1) << ::testing::PrintToString(s);
+    if (all_latin1) {
+      ++latin1;
+      EXPECT_EQ((*bytes)->s, expect) << ::testing::PrintToString(s);
+    } else {
+      EXPECT_NE(bytes.status().message().find("above U+00FF"), std::string::npos);
+    }
+  }
+  // The generator exercises every outcome.
+  EXPECT_GT(accepted, 1000);
+  EXPECT_GT(latin1, 1000);
+  EXPECT_LT(latin1, 4000);
 }
 
 TEST(HostileTest, LegacyJoblibRefused) {

@@ -1,8 +1,27 @@
 #include "pickle/machine.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <string>
 #include <unordered_map>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define INFERD_ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define INFERD_ARENA_ASAN 1
+#endif
+#endif
+#ifdef INFERD_ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define INFERD_LATIN1_SSSE3 1
+#endif
 
 #include "pickle/globals.h"
 #include "pickle/joblib.h"
@@ -55,8 +74,50 @@ T LoadLE(const uint8_t* p) {
   return v;
 }
 
+// True iff p[0..n) is UTF-8 that only encodes U+0000..U+00FF: every byte is ASCII, a lead
+// byte 0xC2/0xC3 immediately followed by a continuation byte (0x80..0xBF), or such a
+// continuation byte. This is the common shape of non-ASCII text in model files, and the
+// whole shape of the protocol-2 encoding of binary data (_codecs.encode(str, 'latin1')),
+// where ASCII and non-ASCII bytes alternate at random. Whether a byte is acceptable
+// depends only on it and its predecessor, so 16 bytes are checked at once without a
+// data-dependent branch; the branchy general validator below mispredicts about every
+// other byte on such data.
+bool IsLatin1RangeUtf8(const uint8_t* p, size_t n) {
+  if (n == 0) return true;
+  // 0xC0, 0xC1 and 0xC4..0xFF are overlong leads or leads of code points above U+00FF:
+  // bytes >= 0xC0 that are not 0xC2/0xC3. A byte must be a continuation exactly when its
+  // predecessor is a 0xC2/0xC3 lead.
+  auto is_lead = [](uint8_t c) -> uint8_t { return (c & 0xFEu) == 0xC2u; };
+  auto is_cont = [](uint8_t c) -> uint8_t { return (c & 0xC0u) == 0x80u; };
+  auto is_high = [](uint8_t c) -> uint8_t { return (c & 0xC0u) == 0xC0u; };
+  uint8_t bad = static_cast<uint8_t>(is_cont(p[0]) | (is_high(p[0]) ^ is_lead(p[0])) | is_lead(p[n - 1]));
+  size_t j = 1;
+  // 16 bytes at a time with GCC/Clang vector extensions (SSE2 on x86-64, NEON on arm64):
+  // each lane compares byte j with byte j - 1, exactly as the scalar tail does.
+  using V16 = uint8_t __attribute__((vector_size(16)));
+  V16 acc = {};
+  for (; j + 16 <= n; j += 16) {
+    V16 cur, prev;
+    std::memcpy(&cur, p + j, 16);
+    std::memcpy(&prev, p + j - 1, 16);
+    const V16 cont = (V16)((cur & 0xC0) == 0x80);   // lanes are 0x00 or 0xFF
+    const V16 lead_before = (V16)((prev & 0xFE) == 0xC2);
+    const V16 high = (V16)((cur & 0xC0) == 0xC0);
+    const V16 lead = (V16)((cur & 0xFE) == 0xC2);
+    acc |= (cont ^ lead_before) | (high ^ lead);
+  }
+  uint64_t halves[2];
+  std::memcpy(halves, &acc, 16);
+  if (halves[0] | halves[1]) return false;
+  for (; j < n; ++j) {
+    bad |= static_cast<uint8_t>((is_cont(p[j]) ^ is_lead(p[j - 1])) | (is_high(p[j]) ^ is_lead(p[j])));
+  }
+  return bad == 0;
+}
+
 // UTF-8 structure check; like Python's 'surrogatepass' decoding, encoded surrogates pass.
 bool ValidUtf8(const uint8_t* p, size_t n) {
+  if (IsLatin1RangeUtf8(p, n)) return true;  // fast, branch-free; the general loop decides the rest
   size_t i = 0;
   while (i < n) {
     // Fast path over ASCII.
@@ -69,13 +130,6 @@ bool ValidUtf8(const uint8_t* p, size_t n) {
     if (i >= n) break;
     uint8_t c = p[i];
     if (c < 0x80) { ++i; continue; }
-    // Fast path for 2-byte sequences: the protocol-2 encoding of binary array data
-    // (_codecs.encode(str, 'latin1')) is half made of them.
-    if (c >= 0xC2 && c <= 0xDF) {
-      if (i + 1 >= n || (p[i + 1] & 0xC0) != 0x80) return false;
-      i += 2;
-      continue;
-    }
     size_t len;
     uint32_t cp;
     if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
@@ -111,37 +165,108 @@ bool IsWrapperRecord(const Value& v) {
   return v.kind == Kind::kObject && (v.cls == kNumpyArrayWrapper || v.cls == kVendoredNumpyArrayWrapper);
 }
 
-// Latin-1 text (decoded from UTF-8) -> bytes; the protocol-2 encoding of bytes objects
-// (numpy array data in joblib's nested object-array pickles: the hot path of loading a
-// gradient boosting model). Writes into a pre-sized buffer, 8 ASCII bytes at a time.
-StatusOr<std::string> Latin1FromUtf8(const std::string& s, size_t at) {
-  std::string out(s.size(), '\0');
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
-  char* o = out.data();
-  const size_t n = s.size();
-  size_t i = 0, k = 0;
-  while (i < n) {
-    if (i + 8 <= n) {
-      uint64_t w;
-      std::memcpy(&w, p + i, 8);
-      if ((w & 0x8080808080808080ull) == 0) {
-        std::memcpy(o + k, &w, 8);
-        i += 8;
-        k += 8;
-        continue;
+// The compaction step of Latin1FromUtf8 over p[j..n), writing from o[k]; returns the new
+// output length. Every input byte is stored at the output cursor, which advances past
+// every byte except a 0xC2/0xC3 lead, so a lead is overwritten by its continuation byte.
+// In valid UTF-8, U+0080..U+00BF is C2 80..BF (the continuation byte is the character) and
+// U+00C0..U+00FF is C3 80..BF (the continuation byte plus 0x40). Branch-free: the data is
+// random binary, so any branch on it mispredicts. REQUIRES k <= j; then k <= j holds at
+// every store, so writes stay inside an n-byte output whatever the input bytes are.
+size_t Latin1CompactScalar(const uint8_t* p, size_t j, size_t n, uint8_t* o, size_t k) {
+  uint8_t prev = j > 0 ? p[j - 1] : 0;
+  for (; j < n; ++j) {
+    const uint8_t c = p[j];
+    o[k] = static_cast<uint8_t>(c + (static_cast<unsigned>(prev == 0xC3u) << 6));
+    k += (c & 0xFEu) != 0xC2u;
+    prev = c;
+  }
+  return k;
+}
+
+#ifdef INFERD_LATIN1_SSSE3
+// For each 8-bit keep-mask m: the pshufb control moving the kept bytes of an 8-byte group
+// to its front, and how many there are.
+struct CompactTable {
+  uint8_t idx[256][8];
+  uint8_t count[256];
+  constexpr CompactTable() : idx(), count() {
+    for (int m = 0; m < 256; ++m) {
+      int w = 0;
+      for (int bit = 0; bit < 8; ++bit) {
+        if (m & (1 << bit)) idx[m][w++] = static_cast<uint8_t>(bit);
       }
-    }
-    const uint8_t c = p[i];
-    if (c < 0x80) {
-      o[k++] = static_cast<char>(c);
-      ++i;
-    } else if ((c == 0xC2 || c == 0xC3) && i + 1 < n && (p[i + 1] & 0xC0) == 0x80) {
-      o[k++] = static_cast<char>(((c & 0x1Fu) << 6) | (p[i + 1] & 0x3Fu));
-      i += 2;
-    } else {
-      return Bad("latin-1 encoding of a character above U+00FF", at);
+      count[m] = static_cast<uint8_t>(w);
+      for (; w < 8; ++w) idx[m][w] = 0x80;  // pshufb writes zero; overwritten later or cut
     }
   }
+};
+constexpr CompactTable kCompact{};
+
+bool HasSsse3() {
+  static const bool has = __builtin_cpu_supports("ssse3");
+  return has;
+}
+
+// The same compaction 16 input bytes at a time (SSSE3 pshufb; checked at run time). Handles
+// p[0..j) for the largest j <= n reachable in whole blocks and returns the output length;
+// the caller finishes with Latin1CompactScalar. Each 8-byte store at o + k writes the
+// group's kept bytes plus zeros, and k <= (bytes consumed) keeps it within o[0..j + 16).
+__attribute__((target("ssse3"))) size_t Latin1CompactSsse3(const uint8_t* p, size_t n, uint8_t* o, size_t* j_out) {
+  size_t k = 0, j = 0;
+  if (n > 0) {  // the first byte has no predecessor to load
+    o[0] = p[0];
+    k = (p[0] & 0xFEu) != 0xC2u;
+    j = 1;
+  }
+  const __m128i c3 = _mm_set1_epi8(static_cast<char>(0xC3));
+  const __m128i fe = _mm_set1_epi8(static_cast<char>(0xFE));
+  const __m128i c2 = _mm_set1_epi8(static_cast<char>(0xC2));
+  const __m128i x40 = _mm_set1_epi8(0x40);
+  for (; j + 16 <= n; j += 16) {
+    const __m128i cur = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j));
+    const __m128i prev = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j - 1));
+    const __m128i adj = _mm_add_epi8(cur, _mm_and_si128(_mm_cmpeq_epi8(prev, c3), x40));
+    const __m128i lead = _mm_cmpeq_epi8(_mm_and_si128(cur, fe), c2);
+    const unsigned keep = ~static_cast<unsigned>(_mm_movemask_epi8(lead)) & 0xFFFFu;
+    const unsigned lo = keep & 0xFFu, hi = keep >> 8;
+    uint64_t ctl;
+    std::memcpy(&ctl, kCompact.idx[lo], 8);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(o + k),
+                     _mm_shuffle_epi8(adj, _mm_cvtsi64_si128(static_cast<long long>(ctl))));
+    k += kCompact.count[lo];
+    std::memcpy(&ctl, kCompact.idx[hi], 8);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(o + k),
+                     _mm_shuffle_epi8(_mm_srli_si128(adj, 8), _mm_cvtsi64_si128(static_cast<long long>(ctl))));
+    k += kCompact.count[hi];
+  }
+  *j_out = j;
+  return k;
+}
+#endif
+
+// Latin-1 text (decoded from UTF-8) -> bytes; the protocol-2 encoding of bytes objects
+// (numpy array data in joblib's nested object-array pickles: the hot path of loading a
+// gradient boosting model).
+//
+// PRECONDITION for a correct result: `s` is valid UTF-8 (every kStr is; ReadString checks).
+// Then a code point above U+00FF shows as a byte >= 0xC4, and every other non-ASCII
+// character is a lead 0xC2/0xC3 followed by one continuation byte. Memory safety does not
+// depend on the precondition: writes stay inside the pre-sized output for any input.
+StatusOr<std::string> Latin1FromUtf8(const std::string& s, size_t at) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
+  const size_t n = s.size();
+  uint8_t above = 0;  // an OR over all bytes (no early exit) so that the loop vectorises
+  for (size_t j = 0; j < n; ++j) above |= static_cast<uint8_t>(p[j] >= 0xC4u);
+  if (above) {
+    return Bad("latin-1 encoding of a character above U+00FF", at);
+  }
+  std::string out(n, '\0');
+  uint8_t* o = reinterpret_cast<uint8_t*>(out.data());
+  size_t j = 0, k = 0;
+#ifdef INFERD_LATIN1_SSSE3
+  if (HasSsse3()) k = Latin1CompactSsse3(p, n, o, &j);
+#endif
+  k = Latin1CompactScalar(p, j, n, o, k);
   out.resize(k);
   return out;
 }
@@ -152,6 +277,127 @@ bool IsLatin1Name(const Value& v) {
 
 }  // namespace
 
+// Why an arena: loading a 100-tree gradient boosting model creates ~6000 Value nodes of
+// ~220 bytes; with malloc, their allocation and (at model build time) their scattered
+// frees were about a quarter of the load. Here a node costs a pointer bump and a relaxed
+// increment, and freeing is a decrement plus one free() per chunk at the end.
+//
+// Contract: Allocate() is called only by the loading thread (through the MachineContext);
+// Retain/Release may run on any thread (the finished tree may be dropped anywhere). The
+// chunks are freed by whichever thread drops the last reference: the context's, or a
+// node's (each live node holds one).
+//
+// Memory: a dead node's memory is not reused until the whole arena goes, so garbage
+// nodes of a load (popped scalars, REDUCE temporaries) stay allocated while the tree is
+// alive. That is no new amplification: every container ever created is already kept until
+// the load ends (MachineContext::containers), and adapters drop the tree right after
+// building the model.
+class ValueArena {
+ public:
+  ValueArena() = default;
+  ValueArena(const ValueArena&) = delete;
+  ValueArena& operator=(const ValueArena&) = delete;
+
+  void* Allocate(size_t bytes, size_t align) {
+    size_t pad = (align - reinterpret_cast<uintptr_t>(cur_) % align) % align;
+    if (cur_ == nullptr || pad + bytes > left_) {
+      const size_t size = std::max(next_chunk_, bytes + align);
+      next_chunk_ = std::min<size_t>(next_chunk_ * 2, kMaxChunk);
+      Chunk* c = static_cast<Chunk*>(::operator new(sizeof(Chunk) + size));
+      c->next = chunks_;
+      c->size = size;
+      chunks_ = c;
+      cur_ = reinterpret_cast<unsigned char*>(c + 1);
+      left_ = size;
+#ifdef INFERD_ARENA_ASAN
+      ASAN_POISON_MEMORY_REGION(cur_, size);  // unpoisoned piece by piece as handed out
+#endif
+      pad = (align - reinterpret_cast<uintptr_t>(cur_) % align) % align;
+    }
+    unsigned char* p = cur_ + pad;
+    cur_ = p + bytes;
+    left_ -= pad + bytes;
+#ifdef INFERD_ARENA_ASAN
+    ASAN_UNPOISON_MEMORY_REGION(p, bytes);
+#endif
+    return p;
+  }
+  void Retain() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void Release() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+  // A freed node's bytes; under ASan they become poisoned so use-after-free is still caught.
+  static void Forget(void* p, size_t bytes) {
+#ifdef INFERD_ARENA_ASAN
+    ASAN_POISON_MEMORY_REGION(p, bytes);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+  }
+
+ private:
+  struct alignas(std::max_align_t) Chunk {
+    Chunk* next;
+    size_t size;
+  };
+  static constexpr size_t kMaxChunk = size_t{1} << 20;
+
+  ~ValueArena() {
+    while (chunks_) {
+      Chunk* next = chunks_->next;
+#ifdef INFERD_ARENA_ASAN
+      ASAN_UNPOISON_MEMORY_REGION(chunks_ + 1, chunks_->size);
+#endif
+      ::operator delete(chunks_);
+      chunks_ = next;
+    }
+  }
+
+  std::atomic<size_t> refs_{1};  // the creator's reference + one per live node
+  Chunk* chunks_ = nullptr;
+  unsigned char* cur_ = nullptr;
+  size_t left_ = 0;
+  size_t next_chunk_ = size_t{16} << 10;
+};
+
+namespace {
+
+// Allocator handed to std::allocate_shared: the control block (which embeds the Value)
+// keeps a copy, so every node holds a reference to its arena.
+template <typename T>
+struct ArenaAllocator {
+  using value_type = T;
+  ValueArena* arena;
+  explicit ArenaAllocator(ValueArena* a) : arena(a) {}
+  template <typename U>
+  ArenaAllocator(const ArenaAllocator<U>& o) : arena(o.arena) {}  // NOLINT: rebinding
+  T* allocate(size_t n) {
+    void* p = arena->Allocate(n * sizeof(T), alignof(T));
+    arena->Retain();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t n) {
+    ValueArena::Forget(p, n * sizeof(T));
+    arena->Release();
+  }
+  template <typename U>
+  bool operator==(const ArenaAllocator<U>& o) const { return arena == o.arena; }
+};
+
+}  // namespace
+
+MachineContext::MachineContext(std::string_view s, const ReadLimits& l)
+    : stream(s), limits(l), arena(new ValueArena) {}
+
+MachineContext::~MachineContext() {
+  // Shared ints and containers first: they may hold the last node references, and the
+  // arena must outlive every node.
+  for (ValuePtr& v : small_ints) v.reset();
+  containers.clear();
+  arena->Release();
+}
+
 Machine::Machine(MachineContext* ctx, size_t start, int nesting)
     : ctx_(ctx),
       data_(reinterpret_cast<const uint8_t*>(ctx->stream.data())),
@@ -159,12 +405,10 @@ Machine::Machine(MachineContext* ctx, size_t start, int nesting)
       pos_(start),
       nesting_(nesting),
       dtypes_(ctx->limits.max_depth) {
-  none_ = std::make_shared<Value>();
-  true_ = std::make_shared<Value>();
-  true_->kind = Kind::kBool;
+  none_ = NewValue(Kind::kNone);
+  true_ = NewValue(Kind::kBool);
   true_->b = true;
-  false_ = std::make_shared<Value>();
-  false_->kind = Kind::kBool;
+  false_ = NewValue(Kind::kBool);
 }
 
 Status Machine::Need(size_t n, const char* what, size_t at) const {
@@ -199,10 +443,29 @@ StatusOr<size_t> Machine::MarkStart(size_t at, const char* what) {
   return m;
 }
 
-ValuePtr Machine::NewContainer(Kind k) {
-  auto v = std::make_shared<Value>();
+ValuePtr Machine::NewValue(Kind k) {
+  ValuePtr v = std::allocate_shared<Value>(ArenaAllocator<Value>(ctx_->arena));
   v->kind = k;
+  return v;
+}
+
+ValuePtr Machine::NewContainer(Kind k) {
+  ValuePtr v = NewValue(k);
   ctx_->containers.push_back(v);
+  return v;
+}
+
+ValuePtr Machine::NewInt(int64_t i) {
+  if (i >= 0 && i < 256) {
+    ValuePtr& shared = ctx_->small_ints[i];
+    if (!shared) {
+      shared = NewValue(Kind::kInt);
+      shared->i = i;
+    }
+    return shared;
+  }
+  ValuePtr v = NewValue(Kind::kInt);
+  v->i = i;
   return v;
 }
 
@@ -245,8 +508,7 @@ StatusOr<ValuePtr> Machine::MemoGet(size_t index, size_t at) const {
 
 Status Machine::PushGlobal(std::string_view module, std::string_view name, size_t at) {
   INFERD_ASSIGN_OR_RETURN(GlobalRole role, ClassifyGlobal(module, name, at));
-  auto g = std::make_shared<Value>();
-  g->kind = Kind::kGlobal;
+  ValuePtr g = NewValue(Kind::kGlobal);
   g->s = GlobalName(module, name);
   g->i = static_cast<int64_t>(role);  // internal: the reader's GlobalRole for REDUCE/NEWOBJ
   return Push(std::move(g), at);
@@ -267,8 +529,7 @@ StatusOr<ValuePtr> Machine::ReadString(size_t len_bytes, bool unicode, const cha
   }
   const uint8_t* p = data_ + pos_;
   if (unicode && !ValidUtf8(p, len)) return Bad(std::string("invalid UTF-8 in ") + what, at);
-  auto v = std::make_shared<Value>();
-  v->kind = unicode ? Kind::kStr : Kind::kBytes;
+  ValuePtr v = NewValue(unicode ? Kind::kStr : Kind::kBytes);
   v->s.assign(reinterpret_cast<const char*>(p), len);
   pos_ += len;
   return v;
@@ -312,21 +573,20 @@ Status Machine::Step(uint8_t op, size_t at) {
     case NEWTRUE: return Push(true_, at);
     case NEWFALSE: return Push(false_, at);
     case BININT: case BININT1: case BININT2: {
-      auto v = std::make_shared<Value>();
-      v->kind = Kind::kInt;
+      int64_t i;
       if (op == BININT) {
         INFERD_RETURN_IF_ERROR(Need(4, "BININT", at));
-        v->i = LoadLE<int32_t>(data_ + pos_);
+        i = LoadLE<int32_t>(data_ + pos_);
         pos_ += 4;
       } else if (op == BININT1) {
         INFERD_RETURN_IF_ERROR(Need(1, "BININT1", at));
-        v->i = data_[pos_++];
+        i = data_[pos_++];
       } else {
         INFERD_RETURN_IF_ERROR(Need(2, "BININT2", at));
-        v->i = LoadLE<uint16_t>(data_ + pos_);
+        i = LoadLE<uint16_t>(data_ + pos_);
         pos_ += 2;
       }
-      return Push(std::move(v), at);
+      return Push(NewInt(i), at);
     }
     case LONG1: case LONG4: {
       uint64_t n;
@@ -344,17 +604,13 @@ Status Machine::Step(uint8_t op, size_t at) {
       for (size_t k = 0; k < n; ++k) u |= static_cast<uint64_t>(data_[pos_ + k]) << (8 * k);
       if (n > 0 && n < 8 && (data_[pos_ + n - 1] & 0x80)) u |= ~uint64_t{0} << (8 * n);  // sign-extend
       pos_ += n;
-      auto v = std::make_shared<Value>();
-      v->kind = Kind::kInt;
-      v->i = static_cast<int64_t>(u);
-      return Push(std::move(v), at);
+      return Push(NewInt(static_cast<int64_t>(u)), at);
     }
     case BINFLOAT: {
       INFERD_RETURN_IF_ERROR(Need(8, "BINFLOAT", at));
       uint64_t bits = __builtin_bswap64(LoadLE<uint64_t>(data_ + pos_));  // big-endian on the wire
       pos_ += 8;
-      auto v = std::make_shared<Value>();
-      v->kind = Kind::kFloat;
+      ValuePtr v = NewValue(Kind::kFloat);
       std::memcpy(&v->f, &bits, 8);
       return Push(std::move(v), at);
     }
@@ -571,8 +827,7 @@ Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
     }
     case GlobalRole::kDtype: {
       INFERD_ASSIGN_OR_RETURN(auto d, dtypes_.Create(*args, at));
-      auto v = std::make_shared<Value>();
-      v->kind = Kind::kDtype;
+      ValuePtr v = NewValue(Kind::kDtype);
       v->dtype = std::move(d);
       return Push(std::move(v), at);
     }
@@ -581,14 +836,12 @@ Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
         return Bad("_codecs.encode is only accepted as encode(str, 'latin1'), found " + args->Describe() +
                        (a.size() == 2 ? " with encoding " + a[1]->Describe() : ""), at);
       }
-      auto v = std::make_shared<Value>();
-      v->kind = Kind::kBytes;
+      ValuePtr v = NewValue(Kind::kBytes);
       INFERD_ASSIGN_OR_RETURN(v->s, Latin1FromUtf8(a[0]->s, at));
       return Push(std::move(v), at);
     }
     case GlobalRole::kBytes: case GlobalRole::kBytearray: {
-      auto v = std::make_shared<Value>();
-      v->kind = Kind::kBytes;
+      ValuePtr v = NewValue(Kind::kBytes);
       if (a.empty()) {
       } else if (a.size() == 1 && a[0]->kind == Kind::kBytes) {
         v->s = a[0]->s;

@@ -23,15 +23,30 @@
 
 namespace inferd::pickle {
 
+// Bump allocator for the Value nodes (with their shared_ptr control blocks) of one load.
+// Defined in machine.cc. Node memory is returned only when every node allocated from the
+// arena has been destroyed (and the MachineContext is gone), in one go. See NewValue in
+// machine.cc for why and for the memory bound.
+class ValueArena;
+
 // State shared by the outer machine and the nested object-array pickles it starts.
 struct MachineContext {
-  MachineContext(std::string_view s, const ReadLimits& l) : stream(s), limits(l) {}
+  MachineContext(std::string_view s, const ReadLimits& l);
+  ~MachineContext();
+  MachineContext(const MachineContext&) = delete;
+  MachineContext& operator=(const MachineContext&) = delete;
+
   std::string_view stream;  // the whole decompressed stream; offsets in messages refer to it
   // If set, keeps `stream` alive and unchanged: arrays may then view their bytes in it
   // (NdArray::data) instead of copying them.
   std::shared_ptr<const void> stream_keeper;
   const ReadLimits& limits;
   size_t nested_pickles = 0;
+  ValueArena* arena;  // holds one reference to the arena for as long as the context lives
+  // Shared immutable Int values 0..255, created on first use: BININT1 is the most frequent
+  // opcode of tree ensembles. Scalars are never mutated after creation (BUILD, APPEND,
+  // SETITEM(S) refuse them), so one node may stand for every occurrence.
+  ValuePtr small_ints[256];
   // Every container-like Value created (tuple/list/set/dict/object/array/slice). Lets the
   // reader check the finished graph for cycles and depth without recursion, and tear down
   // rejected or unreachable graphs iteratively (a 100000-deep list would otherwise
@@ -56,7 +71,9 @@ class Machine {
   Status Push(ValuePtr v, size_t at);
   StatusOr<ValuePtr> Pop(size_t at, const char* what);
   StatusOr<size_t> MarkStart(size_t at, const char* what);
-  ValuePtr NewContainer(Kind k);
+  ValuePtr NewValue(Kind k);      // a node from ctx_->arena
+  ValuePtr NewContainer(Kind k);  // NewValue + registered in ctx_->containers
+  ValuePtr NewInt(int64_t i);     // shared node for 0..255
   Status MemoPut(size_t index, size_t at);
   StatusOr<ValuePtr> MemoGet(size_t index, size_t at) const;
   Status PushGlobal(std::string_view module, std::string_view name, size_t at);
