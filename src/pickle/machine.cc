@@ -304,6 +304,7 @@ class ValueArena {
       const size_t size = std::max(next_chunk_, bytes + align);
       next_chunk_ = std::min<size_t>(next_chunk_ * 2, kMaxChunk);
       Chunk* c = static_cast<Chunk*>(::operator new(sizeof(Chunk) + size));
+      reserved_ += size;
       c->next = chunks_;
       c->size = size;
       chunks_ = c;
@@ -322,6 +323,12 @@ class ValueArena {
 #endif
     return p;
   }
+  // True once the arena holds kBudget bytes: further nodes are allocated normally. Node
+  // memory is only returned when the whole load is done, so without a budget a hostile
+  // stream that creates and drops values (BINFLOAT, POP, ...) could pin ~250 bytes per
+  // 10-byte opcode: 25 GB for a 1 GB file. With it, at most kBudget is held beyond what
+  // live values need.
+  bool full() const { return reserved_ >= kBudget; }
   void Retain() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void Release() {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
@@ -342,6 +349,7 @@ class ValueArena {
     size_t size;
   };
   static constexpr size_t kMaxChunk = size_t{1} << 20;
+  static constexpr size_t kBudget = size_t{64} << 20;  // a 500-tree forest needs ~2 MB
 
   ~ValueArena() {
     while (chunks_) {
@@ -359,6 +367,7 @@ class ValueArena {
   unsigned char* cur_ = nullptr;
   size_t left_ = 0;
   size_t next_chunk_ = size_t{16} << 10;
+  size_t reserved_ = 0;  // bytes in chunks_
 };
 
 namespace {
@@ -444,7 +453,8 @@ StatusOr<size_t> Machine::MarkStart(size_t at, const char* what) {
 }
 
 ValuePtr Machine::NewValue(Kind k) {
-  ValuePtr v = std::allocate_shared<Value>(ArenaAllocator<Value>(ctx_->arena));
+  ValuePtr v = ctx_->arena->full() ? std::make_shared<Value>()
+                                   : std::allocate_shared<Value>(ArenaAllocator<Value>(ctx_->arena));
   v->kind = k;
   return v;
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 
 namespace inferd::sklearn {
@@ -9,7 +11,20 @@ namespace inferd::sklearn {
 float FlatForest::RoundDown(double t) {
   float f = static_cast<float>(t);
   if (std::isnan(t)) return f;
-  if (static_cast<double>(f) > t) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
+  if (static_cast<double>(f) > t) {
+    // The next float towards -inf (std::nextafter, without the libm call: this runs once
+    // per split of every tree). f > t excludes -inf; +inf (t > FLT_MAX) steps to FLT_MAX.
+    uint32_t bits;
+    std::memcpy(&bits, &f, sizeof bits);
+    if (f == 0.0f) {
+      bits = 0x80000001u;  // -denorm_min (f is +0 or -0, and t < 0)
+    } else if (f > 0.0f) {
+      bits -= 1;
+    } else {
+      bits += 1;
+    }
+    std::memcpy(&f, &bits, sizeof f);
+  }
   return f;
 }
 

@@ -1,5 +1,6 @@
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -277,6 +278,15 @@ TEST(FlatForest, RoundDownMatchesDoubleComparison) {
   }
   EXPECT_EQ(FlatForest::RoundDown(INFINITY), INFINITY);
   EXPECT_EQ(FlatForest::RoundDown(1e300), 3.4028234663852886e38f);
+  // Signs, zero, subnormals and the extremes against the libm definition.
+  const float inf = std::numeric_limits<float>::infinity();
+  for (double t : {0.0, -0.0, 1e-50, -1e-50, 1e-45, -1e-45, 1.5e-45, -1.5e-45, 1e-39, -1e-39, 0.1, -0.1, 1.0 / 3,
+                   -1.0 / 3, 3.4028235e38, -3.4028235e38, 3.5e38, -3.5e38, -1e300, -double(INFINITY)}) {
+    float want = static_cast<float>(t);
+    if (static_cast<double>(want) > t) want = std::nextafter(want, -inf);
+    const float got = FlatForest::RoundDown(t);
+    EXPECT_TRUE(got == want && std::signbit(got) == std::signbit(want)) << t << ": " << got << " vs " << want;
+  }
 }
 
 }  // namespace
