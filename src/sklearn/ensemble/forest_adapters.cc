@@ -58,10 +58,8 @@ StatusOr<ModelPtr> BuildForestClassifier(const Value& obj) {
   if (!nf0.ok()) return InMember(obj, 0, nf0.status());
   INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, *nf0));
   FlatForest forest(classes.size() + 1, ForestAcceptsMissing(obj, *trees[0]));
-  ReserveForTrees(trees, &forest);
-  for (size_t i = 0; i < trees.size(); ++i) {
-    INFERD_RETURN_IF_ERROR(InMember(obj, i, AddClassifierTree(*trees[i], nf, classes.size(), &forest)));
-  }
+  INFERD_RETURN_IF_ERROR(AddClassifierTrees(
+      trees, nf, classes.size(), [&](size_t i, const Status& s) { return InMember(obj, i, s); }, &forest));
   return ModelPtr(std::make_unique<TreeEnsembleClassifier>(std::string(ShortClassName(obj.cls)), std::move(classes),
                                                            nf, std::move(forest), /*single_tree=*/false));
 }
@@ -74,10 +72,8 @@ StatusOr<ModelPtr> BuildForestRegressor(const Value& obj) {
   if (!no.ok()) return InMember(obj, 0, no.status());
   INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, *nf0));
   FlatForest forest(*no, ForestAcceptsMissing(obj, *trees[0]));
-  ReserveForTrees(trees, &forest);
-  for (size_t i = 0; i < trees.size(); ++i) {
-    INFERD_RETURN_IF_ERROR(InMember(obj, i, AddRegressorTree(*trees[i], nf, *no, &forest)));
-  }
+  INFERD_RETURN_IF_ERROR(AddRegressorTrees(
+      trees, nf, *no, [&](size_t i, const Status& s) { return InMember(obj, i, s); }, &forest));
   return ModelPtr(
       std::make_unique<TreeEnsembleRegressor>(std::string(ShortClassName(obj.cls)), nf, *no, std::move(forest)));
 }

@@ -91,11 +91,9 @@ StatusOr<ModelPtr> BuildGradientBoosting(const Value& obj, bool classifier) {
   if (!nf0.ok()) return in_member(0, nf0.status());
   INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, *nf0));
   FlatForest forest(1);
-  ReserveForTrees(trees, &forest);
-  for (size_t i = 0; i < trees.size(); ++i) {
-    Status s = AddRegressorTree(*trees[i], nf, 1, &forest);
-    if (!s.ok()) return in_member(i, s);
-  }
+  std::vector<const Value*> members(trees.size());
+  for (size_t i = 0; i < trees.size(); ++i) members[i] = trees[i].get();  // checked non-null above
+  INFERD_RETURN_IF_ERROR(AddRegressorTrees(members, nf, 1, in_member, &forest));
   INFERD_ASSIGN_OR_RETURN(double lr, GetDouble(obj, "learning_rate"));
   INFERD_ASSIGN_OR_RETURN(std::vector<double> init_raw, InitRaw(obj, loss, kk, classes.size(), new_rules));
   return ModelPtr(std::make_unique<GradientBoostingModel>(std::string(ShortClassName(obj.cls)), loss,

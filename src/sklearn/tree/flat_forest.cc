@@ -31,10 +31,10 @@ float FlatForest::RoundDown(double t) {
 Status FlatForest::AppendStructure(const ParsedTree& tree) {
   constexpr size_t kLimit = static_cast<size_t>(std::numeric_limits<int32_t>::max());
   const size_t base = nodes_.size();
-  // A binary tree of n nodes has (n + 1) / 2 leaves (ParsedTree guarantees two children
-  // per internal node), which bounds the payload added.
-  const size_t max_leaves = (tree.node_count + 1) / 2;
-  if (base + tree.node_count > kLimit || payload_.size() + max_leaves * width_ > kLimit) {
+  // Payload offsets must fit in int32 too. A full binary tree of n nodes has (n + 1) / 2
+  // leaves, but ParsedTree does not exclude unreachable nodes (each a leaf): bound by n.
+  if (base + tree.node_count > kLimit || tree.node_count > kLimit / std::max<size_t>(width_, 1) ||
+      payload_.size() + tree.node_count * width_ > kLimit) {
     return Status::ResourceExhausted("the ensemble has too many nodes");
   }
   // Grow geometrically: reserving exactly base + node_count on every call reallocated and
@@ -44,30 +44,33 @@ Status FlatForest::AppendStructure(const ParsedTree& tree) {
     nodes_.reserve(std::max(base + tree.node_count, 2 * nodes_.capacity()));
   }
   nodes_.resize(base + tree.node_count);
-  if (tree.wide()) {
-    AppendNodes<true>(tree, base);
-  } else {
-    AppendNodes<false>(tree, base);
-  }
+  const uint32_t d = WriteNodes(tree, nodes_.data() + base, base, payload_.size(), &depth_scratch_, &leaf_ids_);
   all_directions_ = all_directions_ && tree.has_missing_direction;
+  roots_.push_back(static_cast<int32_t>(base));
+  depth_.push_back(d);
   return Status::Ok();
 }
 
+uint32_t FlatForest::WriteNodes(const ParsedTree& tree, Node* out, size_t base, size_t pay,
+                                std::vector<uint32_t>* depth, std::vector<uint32_t>* leaf_ids) const {
+  return tree.wide() ? WriteNodesT<true>(tree, out, base, pay, depth, leaf_ids)
+                     : WriteNodesT<false>(tree, out, base, pay, depth, leaf_ids);
+}
+
 template <bool kWide>
-void FlatForest::AppendNodes(const ParsedTree& tree, size_t base) {
+uint32_t FlatForest::WriteNodesT(const ParsedTree& tree, Node* out, size_t base, size_t pay,
+                                 std::vector<uint32_t>* depth_scratch, std::vector<uint32_t>* leaf_ids) const {
   // Node depths: children always have larger ids than their parent (ParsedTree guarantees
   // it), so one forward pass computes them.
   // A node reachable from two parents (not something sklearn writes, but not excluded by
   // the parser) takes the deepest: depth(t) must bound every path, or a walk could stop on
   // an inner node.
   const size_t n_nodes = tree.node_count;
-  depth_scratch_.assign(n_nodes, 0);
-  uint32_t* depth = depth_scratch_.data();
-  leaf_ids_.clear();
+  depth_scratch->assign(n_nodes, 0);
+  uint32_t* depth = depth_scratch->data();
+  leaf_ids->clear();
   uint32_t max_depth = 0;
-  Node* out = nodes_.data() + base;
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  size_t pay = payload_.size();
   for (size_t i = 0; i < n_nodes; ++i) {
     Node& n = out[i];
     max_depth = std::max(max_depth, depth[i]);
@@ -75,9 +78,9 @@ void FlatForest::AppendNodes(const ParsedTree& tree, size_t base) {
     if (left < 0) {  // leaf
       n.feature = 0;
       n.threshold = nan;
-      n.child[0] = static_cast<int32_t>(pay);  // < kLimit: checked by AppendStructure
+      n.child[0] = static_cast<int32_t>(pay);  // < 2^31: the callers check the payload size
       n.child[1] = static_cast<int32_t>(base + i);
-      leaf_ids_.push_back(static_cast<uint32_t>(i));
+      leaf_ids->push_back(static_cast<uint32_t>(i));
       pay += width_;
     } else {
       const size_t l = static_cast<size_t>(left), r = static_cast<size_t>(tree.Right<kWide>(i));
@@ -92,11 +95,12 @@ void FlatForest::AppendNodes(const ParsedTree& tree, size_t base) {
       depth[r] = std::max(depth[r], depth[i] + 1);
     }
   }
-  roots_.push_back(static_cast<int32_t>(base));
-  depth_.push_back(max_depth);
+  return max_depth;
 }
 
-template void FlatForest::AppendNodes<true>(const ParsedTree&, size_t);
-template void FlatForest::AppendNodes<false>(const ParsedTree&, size_t);
+template uint32_t FlatForest::WriteNodesT<true>(const ParsedTree&, Node*, size_t, size_t, std::vector<uint32_t>*,
+                                                std::vector<uint32_t>*) const;
+template uint32_t FlatForest::WriteNodesT<false>(const ParsedTree&, Node*, size_t, size_t, std::vector<uint32_t>*,
+                                                 std::vector<uint32_t>*) const;
 
 }  // namespace inferd::sklearn

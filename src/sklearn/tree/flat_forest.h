@@ -28,9 +28,11 @@
 #define INFERD_SKLEARN_TREE_FLAT_FOREST_H_
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <thread>
 #include <vector>
 
 #include "common/huge_page_allocator.h"
@@ -59,6 +61,18 @@ class FlatForest {
   // size overflow.
   template <typename Fill>
   Status AddTree(const ParsedTree& tree, Fill&& fill);
+
+  // Appends trees 0..n-1 in order with the same result as n AddTree calls, building up to
+  // `max_threads` of them at once (the caller's thread is one). `node_counts[i]` is tree
+  // i's node count as its file states it (TreeNodeCountHint; 0 = unknown), from which every
+  // tree's slots are planned before any is parsed; `parse(i)` -> StatusOr<ParsedTree>;
+  // `fill(i, tree, node, out)` writes a leaf's payload. Both are called concurrently for
+  // different i. Returns the error of the lowest-numbered failing tree, as the loop would.
+  // Falls back to the one-by-one loop when a count is unknown or wrong, a tree is not a
+  // full binary tree (leaves != (n + 1) / 2), the forest is small, or trees were added
+  // before.
+  template <typename Parse, typename Fill>
+  Status AddTrees(const std::vector<size_t>& node_counts, Parse&& parse, Fill&& fill, size_t max_threads);
 
   // True if NaN inputs are routed by each split's recorded direction: the forest was
   // built with route_missing and every tree recorded directions
@@ -200,8 +214,18 @@ class FlatForest {
   // payload_.size() + k * width_, lists the leaves' node ids in leaf_ids_ and records the
   // root and depth. The non-template part of AddTree.
   Status AppendStructure(const ParsedTree& tree);
+
+  // Writes `tree` to out[0..node_count): node ids offset by `base`, the k-th leaf (in node
+  // order) pointing at payload slot pay + k * width_. Lists the leaves in *leaf_ids and
+  // returns the tree's depth. *depth is scratch. Touches nothing else of the forest, so
+  // trees may be written concurrently into disjoint slots.
+  uint32_t WriteNodes(const ParsedTree& tree, Node* out, size_t base, size_t pay, std::vector<uint32_t>* depth,
+                      std::vector<uint32_t>* leaf_ids) const;
   template <bool kWide>
-  void AppendNodes(const ParsedTree& tree, size_t base);
+  uint32_t WriteNodesT(const ParsedTree& tree, Node* out, size_t base, size_t pay, std::vector<uint32_t>* depth,
+                       std::vector<uint32_t>* leaf_ids) const;
+  // Forests with fewer nodes in all are built on the caller's thread (a thread costs more).
+  static constexpr size_t kParallelMinNodes = 200000;
 
   size_t width_;
   // Split directions are recorded (feature words may carry kMissingLeft) and decoded by
@@ -235,6 +259,97 @@ Status FlatForest::AddTree(const ParsedTree& tree, Fill&& fill) {
   for (uint32_t leaf : leaf_ids_) {
     fill(static_cast<size_t>(leaf), out);
     out += width_;
+  }
+  return Status::Ok();
+}
+
+template <typename Parse, typename Fill>
+Status FlatForest::AddTrees(const std::vector<size_t>& node_counts, Parse&& parse, Fill&& fill, size_t max_threads) {
+  const size_t n = node_counts.size();
+  constexpr size_t kLimit = static_cast<size_t>(std::numeric_limits<int32_t>::max());
+  // Plan: tree i's nodes go to [base[i], base[i] + count) and its leaves' payloads to
+  // pay[i] + k * width_, k < (count + 1) / 2 (a full binary tree: every sklearn tree).
+  size_t total_nodes = 0, total_pay = 0;
+  bool planned = roots_.empty() && n >= 2 && max_threads >= 2;
+  std::vector<size_t> base(n), pay(n);
+  for (size_t i = 0; i < n && planned; ++i) {
+    const size_t c = node_counts[i];
+    base[i] = total_nodes;
+    pay[i] = total_pay;
+    total_nodes += c;
+    total_pay += (c + 1) / 2 * width_;
+    planned = c > 0 && c <= kLimit && total_nodes <= kLimit && total_pay <= kLimit;
+  }
+  planned = planned && total_nodes >= kParallelMinNodes;
+  auto one_by_one = [&]() -> Status {
+    size_t nodes = 0, leaves = 0;
+    for (size_t c : node_counts) {
+      nodes += std::min(c, kLimit);
+      leaves += (std::min(c, kLimit) + 1) / 2;
+    }
+    if (nodes <= kLimit) Reserve(nodes_.size() + nodes, payload_.size() / std::max<size_t>(width_, 1) + leaves);
+    for (size_t i = 0; i < n; ++i) {
+      StatusOr<ParsedTree> t = parse(i);
+      if (!t.ok()) return t.status();
+      const ParsedTree& tree = *t;
+      INFERD_RETURN_IF_ERROR(AddTree(tree, [&](size_t node, double* out) { fill(i, tree, node, out); }));
+    }
+    return Status::Ok();
+  };
+  if (!planned) return one_by_one();
+
+  nodes_.resize(total_nodes);  // default-initialised (HugePageAllocator): every slot is written
+  payload_.resize(total_pay);
+  roots_.assign(n, 0);
+  depth_.assign(n, 0);
+  std::vector<Status> errors(n);
+  std::vector<uint8_t> replan(n, 0), directions(n, 0);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    std::vector<uint32_t> depth_scratch, leaf_ids;
+    for (size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) {
+      StatusOr<ParsedTree> t = parse(i);
+      if (!t.ok()) {
+        errors[i] = t.status();
+        continue;
+      }
+      const ParsedTree& tree = *t;
+      if (tree.node_count != node_counts[i]) {
+        replan[i] = 1;
+        continue;
+      }
+      const uint32_t d = WriteNodes(tree, nodes_.data() + base[i], base[i], pay[i], &depth_scratch, &leaf_ids);
+      if (leaf_ids.size() != (tree.node_count + 1) / 2) {
+        replan[i] = 1;  // not a full binary tree: its leaves do not fit the planned slots
+        continue;
+      }
+      double* out = payload_.data() + pay[i];
+      for (uint32_t leaf : leaf_ids) {
+        fill(i, tree, static_cast<size_t>(leaf), out);
+        out += width_;
+      }
+      roots_[i] = static_cast<int32_t>(base[i]);
+      depth_[i] = d;
+      directions[i] = tree.has_missing_direction ? 1 : 0;
+    }
+  };
+  {
+    std::vector<std::thread> helpers;
+    const size_t extra = std::min(max_threads, n) - 1;
+    for (size_t k = 0; k < extra; ++k) helpers.emplace_back(work);
+    work();
+    for (std::thread& t : helpers) t.join();
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (!errors[i].ok() || replan[i] != 0) {
+      nodes_.clear();
+      payload_.clear();
+      roots_.clear();
+      depth_.clear();
+      if (!errors[i].ok()) return errors[i];  // the lowest-numbered failing tree, as the loop reports
+      return one_by_one();                     // a plan did not fit: the loop decides (same result or error)
+    }
+    all_directions_ = all_directions_ && directions[i] != 0;
   }
   return Status::Ok();
 }

@@ -1,7 +1,9 @@
 #include "sklearn/tree/tree_adapters.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "sklearn/numeric.h"
@@ -105,26 +107,11 @@ size_t TreeNodeCountHint(const Value& est) {
   return static_cast<size_t>(*n);
 }
 
-void ReserveForTrees(const std::vector<const Value*>& trees, FlatForest* forest) {
-  size_t nodes = 0, leaves = 0;
-  for (const Value* t : trees) {
-    const size_t n = TreeNodeCountHint(*t);
-    nodes += n;
-    leaves += (n + 1) / 2;  // a binary tree of n nodes has (n + 1) / 2 leaves
-  }
-  forest->Reserve(nodes, leaves);
-}
+namespace {
 
-void ReserveForTrees(const std::vector<pickle::ValuePtr>& trees, FlatForest* forest) {
-  std::vector<const Value*> raw;
-  raw.reserve(trees.size());
-  for (const pickle::ValuePtr& t : trees) {
-    if (t != nullptr) raw.push_back(t.get());
-  }
-  ReserveForTrees(raw, forest);
-}
-
-Status AddClassifierTree(const Value& est, size_t n_features, size_t n_classes, FlatForest* forest) {
+// Parses a member tree and checks it against the ensemble (n_features, one output, the
+// number of classes).
+StatusOr<ParsedTree> ParseClassifierTree(const Value& est, size_t n_features, size_t n_classes) {
   INFERD_ASSIGN_OR_RETURN(ParsedTree t, ParseTreeOf(est));
   if (t.n_features != n_features) {
     return StateError(est, "tree_ has " + std::to_string(t.n_features) + " features, expected " +
@@ -141,22 +128,26 @@ Status AddClassifierTree(const Value& est, size_t n_features, size_t n_classes, 
       return StateError(est, "n_classes_ does not match the number of classes");
     }
   }
-  // sklearn < 1.4 stores weighted counts and predict_proba normalises each row
-  // (zero sums divide by 1); >= 1.4 stores fractions used as they are.
-  const bool normalise = !SklearnVersion(est).AtLeast(1, 4);
-  return forest->AddTree(t, [&](size_t node, double* out) {
-    const double* v = t.value(node);
-    out[n_classes] = static_cast<double>(ArgMax(v, n_classes));
-    double s = 1.0;
-    if (normalise) {
-      s = NumpySum(v, n_classes);
-      if (s == 0.0) s = 1.0;
-    }
-    for (size_t c = 0; c < n_classes; ++c) out[c] = normalise ? v[c] / s : v[c];
-  });
+  return t;
 }
 
-Status AddRegressorTree(const Value& est, size_t n_features, size_t n_outputs, FlatForest* forest) {
+// sklearn < 1.4 stores weighted counts and predict_proba normalises each row (zero sums
+// divide by 1); >= 1.4 stores fractions used as they are.
+bool NormalisesCounts(const Value& est) { return !SklearnVersion(est).AtLeast(1, 4); }
+
+// Classifier leaf payload: the predict_proba row, then the raw argmax (a single tree's predict).
+void ClassifierLeaf(const ParsedTree& t, size_t node, size_t n_classes, bool normalise, double* out) {
+  const double* v = t.value(node);
+  out[n_classes] = static_cast<double>(ArgMax(v, n_classes));
+  double s = 1.0;
+  if (normalise) {
+    s = NumpySum(v, n_classes);
+    if (s == 0.0) s = 1.0;
+  }
+  for (size_t c = 0; c < n_classes; ++c) out[c] = normalise ? v[c] / s : v[c];
+}
+
+StatusOr<ParsedTree> ParseRegressorTree(const Value& est, size_t n_features, size_t n_outputs) {
   INFERD_ASSIGN_OR_RETURN(ParsedTree t, ParseTreeOf(est));
   if (t.n_features != n_features) {
     return StateError(est, "tree_ has " + std::to_string(t.n_features) + " features, expected " +
@@ -166,11 +157,69 @@ Status AddRegressorTree(const Value& est, size_t n_features, size_t n_outputs, F
     return StateError(est, "tree_ has " + std::to_string(t.n_outputs) + " outputs, expected " +
                                std::to_string(n_outputs));
   }
-  const size_t k = t.max_n_classes;
-  return forest->AddTree(t, [&](size_t node, double* out) {
-    const double* v = t.value(node);
-    for (size_t o = 0; o < n_outputs; ++o) out[o] = v[o * k];
-  });
+  return t;
+}
+
+// Regressor leaf payload: value[leaf, :, 0].
+void RegressorLeaf(const ParsedTree& t, size_t node, size_t n_outputs, double* out) {
+  const double* v = t.value(node);
+  for (size_t o = 0; o < n_outputs; ++o) out[o] = v[o * t.max_n_classes];
+}
+
+std::vector<size_t> NodeCountHints(const std::vector<const Value*>& trees) {
+  std::vector<size_t> counts(trees.size());
+  for (size_t i = 0; i < trees.size(); ++i) counts[i] = TreeNodeCountHint(*trees[i]);
+  return counts;
+}
+
+// Threads for building one big ensemble: the machine's cores, at most 4 (the build is
+// memory-bound beyond that).
+size_t BuildThreads() {
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : std::min<size_t>(hw, 4);
+}
+
+}  // namespace
+
+Status AddClassifierTree(const Value& est, size_t n_features, size_t n_classes, FlatForest* forest) {
+  INFERD_ASSIGN_OR_RETURN(ParsedTree t, ParseClassifierTree(est, n_features, n_classes));
+  const bool normalise = NormalisesCounts(est);
+  return forest->AddTree(t, [&](size_t node, double* out) { ClassifierLeaf(t, node, n_classes, normalise, out); });
+}
+
+Status AddRegressorTree(const Value& est, size_t n_features, size_t n_outputs, FlatForest* forest) {
+  INFERD_ASSIGN_OR_RETURN(ParsedTree t, ParseRegressorTree(est, n_features, n_outputs));
+  return forest->AddTree(t, [&](size_t node, double* out) { RegressorLeaf(t, node, n_outputs, out); });
+}
+
+Status AddClassifierTrees(const std::vector<const Value*>& trees, size_t n_features, size_t n_classes,
+                          const MemberError& wrap, FlatForest* forest) {
+  std::vector<uint8_t> normalise(trees.size());
+  for (size_t i = 0; i < trees.size(); ++i) normalise[i] = NormalisesCounts(*trees[i]) ? 1 : 0;
+  return forest->AddTrees(
+      NodeCountHints(trees),
+      [&](size_t i) -> StatusOr<ParsedTree> {
+        StatusOr<ParsedTree> t = ParseClassifierTree(*trees[i], n_features, n_classes);
+        if (!t.ok()) return wrap(i, t.status());
+        return t;
+      },
+      [&](size_t i, const ParsedTree& t, size_t node, double* out) {
+        ClassifierLeaf(t, node, n_classes, normalise[i] != 0, out);
+      },
+      BuildThreads());
+}
+
+Status AddRegressorTrees(const std::vector<const Value*>& trees, size_t n_features, size_t n_outputs,
+                         const MemberError& wrap, FlatForest* forest) {
+  return forest->AddTrees(
+      NodeCountHints(trees),
+      [&](size_t i) -> StatusOr<ParsedTree> {
+        StatusOr<ParsedTree> t = ParseRegressorTree(*trees[i], n_features, n_outputs);
+        if (!t.ok()) return wrap(i, t.status());
+        return t;
+      },
+      [&](size_t, const ParsedTree& t, size_t node, double* out) { RegressorLeaf(t, node, n_outputs, out); },
+      BuildThreads());
 }
 
 std::span<const AdapterEntry> TreeAdapters() {

@@ -3,6 +3,7 @@
 #ifndef INFERD_SKLEARN_TREE_TREE_ADAPTERS_H_
 #define INFERD_SKLEARN_TREE_TREE_ADAPTERS_H_
 
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -36,12 +37,20 @@ StatusOr<size_t> TreeNFeatures(const pickle::Value& est);
 StatusOr<size_t> TreeNOutputs(const pickle::Value& est);
 
 // Node count of a tree estimator record's `tree_` if it is consistent with its `nodes`
-// array (so the figure is backed by bytes actually in the file), else 0. For
-// FlatForest::Reserve before the trees are parsed and validated.
+// array (so the figure is backed by bytes actually in the file), else 0. Plans the tables
+// of an ensemble before its trees are parsed and validated (FlatForest::AddTrees).
 size_t TreeNodeCountHint(const pickle::Value& est);
-// Reserves room in `forest` for all of `trees` (records as accepted by Add*Tree).
-void ReserveForTrees(const std::vector<const pickle::Value*>& trees, FlatForest* forest);
-void ReserveForTrees(const std::vector<pickle::ValuePtr>& trees, FlatForest* forest);
+
+// Turns the error of member tree i into the ensemble's message (e.g. prefixes
+// "RandomForestClassifier: estimators_[i]: ").
+using MemberError = std::function<Status(size_t i, const Status& s)>;
+// Adds all of an ensemble's member trees, in order, as the Add*Tree calls would (same
+// checks, same payloads), big ensembles on several threads (FlatForest::AddTrees).
+// REQUIRES: forest->n_trees() == 0 for the parallel path.
+Status AddClassifierTrees(const std::vector<const pickle::Value*>& trees, size_t n_features, size_t n_classes,
+                          const MemberError& wrap, FlatForest* forest);
+Status AddRegressorTrees(const std::vector<const pickle::Value*>& trees, size_t n_features, size_t n_outputs,
+                         const MemberError& wrap, FlatForest* forest);
 
 }  // namespace inferd::sklearn
 

@@ -291,3 +291,125 @@ TEST(FlatForest, RoundDownMatchesDoubleComparison) {
 
 }  // namespace
 }  // namespace inferd::sklearn
+
+namespace inferd::sklearn {
+namespace {
+
+// A random full binary tree of about `target` nodes in DFS pre-order (children have larger
+// ids than their parent, as sklearn numbers them), with leaf values (id, id + 1).
+ValuePtr RandomTreeValue(std::mt19937_64& rng, size_t n_features, size_t target) {
+  std::vector<TreeNode> nodes;
+  std::uniform_real_distribution<double> thr(-1, 1);
+  std::function<void(size_t)> grow = [&](size_t budget) {
+    const size_t id = nodes.size();
+    nodes.push_back({-1, -1, -2, -2.0});
+    if (budget < 3) return;
+    const size_t left_budget = 1 + rng() % (budget - 2);
+    nodes[id].feature = static_cast<int64_t>(rng() % n_features);
+    nodes[id].threshold = thr(rng);
+    nodes[id].left = static_cast<int64_t>(nodes.size());
+    grow(left_budget);
+    nodes[id].right = static_cast<int64_t>(nodes.size());
+    grow(budget - 1 - left_budget);
+  };
+  grow(target);
+  std::vector<double> vals;
+  for (size_t i = 0; i < nodes.size(); ++i) vals.insert(vals.end(), {double(i), double(i) + 1});
+  return TreeValue(n_features, 1, 2, nodes, vals);
+}
+
+// Payload of every tree's leaf for each row, in tree order.
+std::vector<double> AllLeaves(const FlatForest& f, const std::vector<float>& rows, size_t nf) {
+  std::vector<double> out;
+  for (size_t r = 0; r * nf < rows.size(); ++r) {
+    f.ForEachLeaf(rows.data() + r * nf, [&](size_t, const double* p) { out.insert(out.end(), p, p + 2); });
+  }
+  return out;
+}
+
+class ParallelBuild : public ::testing::Test {
+ protected:
+  static constexpr size_t kNf = 5;
+  void SetUp() override {
+    std::mt19937_64 rng(11);
+    for (size_t i = 0; i < 260; ++i) values_.push_back(RandomTreeValue(rng, kNf, 900 + rng() % 400));
+    for (const ValuePtr& v : values_) {
+      auto t = ParseTree(*v);
+      ASSERT_TRUE(t.ok()) << t.status().message();
+      counts_.push_back(t->node_count);
+      total_ += t->node_count;
+    }
+    std::uniform_real_distribution<float> u(-1.2f, 1.2f);
+    rows_.resize(300 * kNf);
+    for (float& x : rows_) x = u(rng);
+  }
+  StatusOr<ParsedTree> Parse(size_t i) const { return ParseTree(*values_[i]); }
+  static void Fill(size_t i, const ParsedTree& t, size_t node, double* out) {
+    out[0] = t.value(node)[0] + 1000.0 * static_cast<double>(i);
+    out[1] = t.value(node)[1];
+  }
+  // The one-by-one build (AddTree per tree): the reference.
+  FlatForest Reference() const {
+    FlatForest f(2);
+    for (size_t i = 0; i < values_.size(); ++i) {
+      auto t = Parse(i);
+      EXPECT_TRUE(f.AddTree(*t, [&](size_t node, double* out) { Fill(i, *t, node, out); }).ok());
+    }
+    return f;
+  }
+  std::vector<ValuePtr> values_;
+  std::vector<size_t> counts_;
+  size_t total_ = 0;
+  std::vector<float> rows_;
+};
+
+TEST_F(ParallelBuild, MatchesOneByOne) {
+  ASSERT_GT(total_, 200000u);  // above FlatForest::kParallelMinNodes: really parallel
+  FlatForest par(2);
+  ASSERT_TRUE(par.AddTrees(counts_, [&](size_t i) { return Parse(i); }, &Fill, 3).ok());
+  FlatForest ref = Reference();
+  ASSERT_EQ(par.n_trees(), ref.n_trees());
+  EXPECT_EQ(AllLeaves(par, rows_, kNf), AllLeaves(ref, rows_, kNf));
+}
+
+TEST_F(ParallelBuild, WrongPlanFallsBackToTheSameForest) {
+  std::vector<size_t> wrong = counts_;
+  wrong[100] += 2;  // a stated count that does not match the tree
+  FlatForest par(2);
+  ASSERT_TRUE(par.AddTrees(wrong, [&](size_t i) { return Parse(i); }, &Fill, 2).ok());
+  EXPECT_EQ(AllLeaves(par, rows_, kNf), AllLeaves(Reference(), rows_, kNf));
+}
+
+TEST_F(ParallelBuild, NotFullBinaryTreeFallsBack) {
+  // Tree 5 gets an extra unreachable leaf: valid for the parser, but it has one leaf more
+  // than (n + 1) / 2, so it does not fit the planned payload slots.
+  auto t5 = ParseTree(*values_[5]);
+  std::vector<TreeNode> nodes;
+  std::vector<double> vals;
+  for (size_t i = 0; i < t5->node_count; ++i) {
+    nodes.push_back({t5->left(i), t5->right(i), t5->is_leaf(i) ? -2 : t5->feature(i), t5->threshold(i)});
+    vals.insert(vals.end(), {t5->value(i)[0], t5->value(i)[1]});
+  }
+  nodes.push_back({-1, -1, -2, -2.0});
+  vals.insert(vals.end(), {7.0, 8.0});
+  values_[5] = TreeValue(kNf, 1, 2, nodes, vals);
+  counts_[5] += 1;
+  FlatForest par(2);
+  ASSERT_TRUE(par.AddTrees(counts_, [&](size_t i) { return Parse(i); }, &Fill, 2).ok());
+  EXPECT_EQ(AllLeaves(par, rows_, kNf), AllLeaves(Reference(), rows_, kNf));
+}
+
+TEST_F(ParallelBuild, ReportsTheLowestFailingTree) {
+  auto parse = [&](size_t i) -> StatusOr<ParsedTree> {
+    if (i == 7 || i == 200) return Status::InvalidArgument("tree " + std::to_string(i) + " is bad");
+    return Parse(i);
+  };
+  FlatForest par(2);
+  Status s = par.AddTrees(counts_, parse, &Fill, 2);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "tree 7 is bad");
+  EXPECT_EQ(par.n_trees(), 0u);  // nothing half-built is left
+}
+
+}  // namespace
+}  // namespace inferd::sklearn
