@@ -28,7 +28,7 @@ float FlatForest::RoundDown(double t) {
   return f;
 }
 
-Status FlatForest::AppendStructure(const ParsedTree& tree) {
+Status FlatForest::AppendStructure(const ParsedTree& tree, std::vector<uint32_t>* leaf_ids) {
   constexpr size_t kLimit = static_cast<size_t>(std::numeric_limits<int32_t>::max());
   const size_t base = nodes_.size();
   // Payload offsets must fit in int32 too. A full binary tree of n nodes has (n + 1) / 2
@@ -44,7 +44,8 @@ Status FlatForest::AppendStructure(const ParsedTree& tree) {
     nodes_.reserve(std::max(base + tree.node_count, 2 * nodes_.capacity()));
   }
   nodes_.resize(base + tree.node_count);
-  const uint32_t d = WriteNodes(tree, nodes_.data() + base, base, payload_.size(), &depth_scratch_, &leaf_ids_);
+  std::vector<uint32_t> depth_scratch;
+  const uint32_t d = WriteNodes(tree, nodes_.data() + base, base, payload_.size(), &depth_scratch, leaf_ids);
   all_directions_ = all_directions_ && tree.has_missing_direction;
   roots_.push_back(static_cast<int32_t>(base));
   depth_.push_back(d);

@@ -64,15 +64,19 @@ class FlatForest {
 
   // Appends trees 0..n-1 in order with the same result as n AddTree calls, building up to
   // `max_threads` of them at once (the caller's thread is one). `node_counts[i]` is tree
-  // i's node count as its file states it (TreeNodeCountHint; 0 = unknown), from which every
-  // tree's slots are planned before any is parsed; `parse(i)` -> StatusOr<ParsedTree>;
+  // i's node count as its file states it (TreeSizeHintOf; 0 = unknown), from which every
+  // tree's slots are planned before any is parsed. Nothing is parsed yet when the tables
+  // are sized, so `payload_budget` (doubles) bounds what may be allocated ahead: the caller
+  // derives it from bytes the file really has (each tree's `values`), as the counts are.
+  // `parse(i)` -> StatusOr<ParsedTree>;
   // `fill(i, tree, node, out)` writes a leaf's payload. Both are called concurrently for
   // different i. Returns the error of the lowest-numbered failing tree, as the loop would.
   // Falls back to the one-by-one loop when a count is unknown or wrong, a tree is not a
   // full binary tree (leaves != (n + 1) / 2), the forest is small, or trees were added
   // before.
   template <typename Parse, typename Fill>
-  Status AddTrees(const std::vector<size_t>& node_counts, Parse&& parse, Fill&& fill, size_t max_threads);
+  Status AddTrees(const std::vector<size_t>& node_counts, size_t payload_budget, Parse&& parse, Fill&& fill,
+                  size_t max_threads);
 
   // True if NaN inputs are routed by each split's recorded direction: the forest was
   // built with route_missing and every tree recorded directions
@@ -211,9 +215,9 @@ class FlatForest {
   }
 
   // Appends tree.node_count nodes, the k-th leaf (in node order) pointing at payload slot
-  // payload_.size() + k * width_, lists the leaves' node ids in leaf_ids_ and records the
+  // payload_.size() + k * width_, lists the leaves' node ids in *leaf_ids and records the
   // root and depth. The non-template part of AddTree.
-  Status AppendStructure(const ParsedTree& tree);
+  Status AppendStructure(const ParsedTree& tree, std::vector<uint32_t>* leaf_ids);
 
   // Writes `tree` to out[0..node_count): node ids offset by `base`, the k-th leaf (in node
   // order) pointing at payload slot pay + k * width_. Lists the leaves in *leaf_ids and
@@ -237,26 +241,23 @@ class FlatForest {
   std::vector<int32_t> roots_;
   std::vector<uint32_t> depth_;  // per tree: longest root-to-leaf path (0 for a lone leaf)
   std::vector<double, HugePageAllocator<double>> payload_;
-  // Build scratch (not part of the forest's value): leaves of the tree being added, and
-  // node depths.
-  std::vector<uint32_t> leaf_ids_;
-  std::vector<uint32_t> depth_scratch_;
 };
 
 template <typename Fill>
 Status FlatForest::AddTree(const ParsedTree& tree, Fill&& fill) {
-  INFERD_RETURN_IF_ERROR(AppendStructure(tree));
+  std::vector<uint32_t> leaf_ids;
+  INFERD_RETURN_IF_ERROR(AppendStructure(tree, &leaf_ids));
   // AppendStructure listed the leaves in node order and gave the k-th the payload slot
   // pay + k * width_.
   const size_t pay = payload_.size();
-  const size_t need = pay + leaf_ids_.size() * width_;
+  const size_t need = pay + leaf_ids.size() * width_;
   if (payload_.capacity() < need) {
     // Geometric growth (see AppendStructure) when Reserve was not called or was short.
     payload_.reserve(std::max(need, 2 * payload_.capacity()));
   }
   payload_.resize(need);
   double* out = payload_.data() + pay;
-  for (uint32_t leaf : leaf_ids_) {
+  for (uint32_t leaf : leaf_ids) {
     fill(static_cast<size_t>(leaf), out);
     out += width_;
   }
@@ -264,7 +265,8 @@ Status FlatForest::AddTree(const ParsedTree& tree, Fill&& fill) {
 }
 
 template <typename Parse, typename Fill>
-Status FlatForest::AddTrees(const std::vector<size_t>& node_counts, Parse&& parse, Fill&& fill, size_t max_threads) {
+Status FlatForest::AddTrees(const std::vector<size_t>& node_counts, size_t payload_budget, Parse&& parse,
+                            Fill&& fill, size_t max_threads) {
   const size_t n = node_counts.size();
   constexpr size_t kLimit = static_cast<size_t>(std::numeric_limits<int32_t>::max());
   // Plan: tree i's nodes go to [base[i], base[i] + count) and its leaves' payloads to
@@ -280,14 +282,18 @@ Status FlatForest::AddTrees(const std::vector<size_t>& node_counts, Parse&& pars
     total_pay += (c + 1) / 2 * width_;
     planned = c > 0 && c <= kLimit && total_nodes <= kLimit && total_pay <= kLimit;
   }
-  planned = planned && total_nodes >= kParallelMinNodes;
+  planned = planned && total_nodes >= kParallelMinNodes && total_pay <= payload_budget;
   auto one_by_one = [&]() -> Status {
     size_t nodes = 0, leaves = 0;
     for (size_t c : node_counts) {
       nodes += std::min(c, kLimit);
       leaves += (std::min(c, kLimit) + 1) / 2;
     }
-    if (nodes <= kLimit) Reserve(nodes_.size() + nodes, payload_.size() / std::max<size_t>(width_, 1) + leaves);
+    // Ahead of validation only what the file backs: the node counts match its `nodes`
+    // arrays, the payload stays within the caller's budget.
+    if (nodes <= kLimit && leaves <= payload_budget / std::max<size_t>(width_, 1)) {
+      Reserve(nodes_.size() + nodes, payload_.size() / std::max<size_t>(width_, 1) + leaves);
+    }
     for (size_t i = 0; i < n; ++i) {
       StatusOr<ParsedTree> t = parse(i);
       if (!t.ok()) return t.status();

@@ -94,17 +94,22 @@ bool TreeAcceptsMissing(const Value& est, int min_major, int min_minor) {
   return mono == nullptr || mono->is_none();
 }
 
-size_t TreeNodeCountHint(const Value& est) {
+TreeSizeHint TreeSizeHintOf(const Value& est) {
   const Value* tree = est.Attr("tree_");
   if (tree == nullptr || tree->kind != Kind::kObject || tree->state == nullptr || tree->state->kind != Kind::kDict) {
-    return 0;
+    return {};
   }
   const Value* count = tree->state->Get("node_count");
   const Value* nodes = tree->state->Get("nodes");
-  if (count == nullptr || nodes == nullptr || nodes->kind != Kind::kArray || nodes->array == nullptr) return 0;
+  const Value* values = tree->state->Get("values");
+  auto is_array = [](const Value* v) { return v != nullptr && v->kind == Kind::kArray && v->array != nullptr; };
+  if (count == nullptr || !is_array(nodes) || !is_array(values) || values->array->ndim() == 0) return {};
   StatusOr<int64_t> n = count->AsInt();
-  if (!n.ok() || *n <= 0 || static_cast<uint64_t>(*n) != nodes->array->size()) return 0;
-  return static_cast<size_t>(*n);
+  if (!n.ok() || *n <= 0 || static_cast<uint64_t>(*n) != nodes->array->size() ||
+      values->array->shape[0] != nodes->array->size()) {
+    return {};
+  }
+  return {static_cast<size_t>(*n), values->array->size()};
 }
 
 namespace {
@@ -166,10 +171,24 @@ void RegressorLeaf(const ParsedTree& t, size_t node, size_t n_outputs, double* o
   for (size_t o = 0; o < n_outputs; ++o) out[o] = v[o * t.max_n_classes];
 }
 
-std::vector<size_t> NodeCountHints(const std::vector<const Value*>& trees) {
-  std::vector<size_t> counts(trees.size());
-  for (size_t i = 0; i < trees.size(); ++i) counts[i] = TreeNodeCountHint(*trees[i]);
-  return counts;
+// The plan FlatForest::AddTrees sizes its tables from: each tree's stated node count, and a
+// payload budget backed by the file. A tree's leaves need at most values + width doubles
+// ((n + 1) / 2 leaves of width <= k + 1, for n nodes of k values each), so the budget is the
+// sum of that over the trees: nothing is allocated ahead for more than the file's `values`
+// arrays hold.
+struct Plan {
+  std::vector<size_t> node_counts;
+  size_t payload_budget = 0;
+};
+Plan PlanFor(const std::vector<const Value*>& trees, size_t width) {
+  Plan p;
+  p.node_counts.resize(trees.size());
+  for (size_t i = 0; i < trees.size(); ++i) {
+    const TreeSizeHint h = TreeSizeHintOf(*trees[i]);
+    p.node_counts[i] = h.nodes;
+    p.payload_budget += h.values + width;  // each term <= the file's bytes: no overflow
+  }
+  return p;
 }
 
 // Threads for building one big ensemble: the machine's cores, at most 4 (the build is
@@ -196,8 +215,9 @@ Status AddClassifierTrees(const std::vector<const Value*>& trees, size_t n_featu
                           const MemberError& wrap, FlatForest* forest) {
   std::vector<uint8_t> normalise(trees.size());
   for (size_t i = 0; i < trees.size(); ++i) normalise[i] = NormalisesCounts(*trees[i]) ? 1 : 0;
+  const Plan plan = PlanFor(trees, forest->payload_width());
   return forest->AddTrees(
-      NodeCountHints(trees),
+      plan.node_counts, plan.payload_budget,
       [&](size_t i) -> StatusOr<ParsedTree> {
         StatusOr<ParsedTree> t = ParseClassifierTree(*trees[i], n_features, n_classes);
         if (!t.ok()) return wrap(i, t.status());
@@ -211,8 +231,9 @@ Status AddClassifierTrees(const std::vector<const Value*>& trees, size_t n_featu
 
 Status AddRegressorTrees(const std::vector<const Value*>& trees, size_t n_features, size_t n_outputs,
                          const MemberError& wrap, FlatForest* forest) {
+  const Plan plan = PlanFor(trees, forest->payload_width());
   return forest->AddTrees(
-      NodeCountHints(trees),
+      plan.node_counts, plan.payload_budget,
       [&](size_t i) -> StatusOr<ParsedTree> {
         StatusOr<ParsedTree> t = ParseRegressorTree(*trees[i], n_features, n_outputs);
         if (!t.ok()) return wrap(i, t.status());

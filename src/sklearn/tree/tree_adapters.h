@@ -36,10 +36,15 @@ bool TreeAcceptsMissing(const pickle::Value& est, int min_major, int min_minor);
 StatusOr<size_t> TreeNFeatures(const pickle::Value& est);
 StatusOr<size_t> TreeNOutputs(const pickle::Value& est);
 
-// Node count of a tree estimator record's `tree_` if it is consistent with its `nodes`
-// array (so the figure is backed by bytes actually in the file), else 0. Plans the tables
-// of an ensemble before its trees are parsed and validated (FlatForest::AddTrees).
-size_t TreeNodeCountHint(const pickle::Value& est);
+// What a tree estimator record's `tree_` states about its size, if `node_count` agrees
+// with its `nodes` and `values` arrays (so the figures are backed by bytes actually in the
+// file), else zeros: nodes, and the element count of `values`. Plans the tables of an
+// ensemble before its trees are parsed and validated (FlatForest::AddTrees).
+struct TreeSizeHint {
+  size_t nodes = 0;
+  size_t values = 0;
+};
+TreeSizeHint TreeSizeHintOf(const pickle::Value& est);
 
 // Turns the error of member tree i into the ensemble's message (e.g. prefixes
 // "RandomForestClassifier: estimators_[i]: ").

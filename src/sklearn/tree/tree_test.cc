@@ -338,6 +338,7 @@ class ParallelBuild : public ::testing::Test {
       ASSERT_TRUE(t.ok()) << t.status().message();
       counts_.push_back(t->node_count);
       total_ += t->node_count;
+      budget_ += 2 * t->node_count + 2;  // what tree_adapters' plan allows: values + width
     }
     std::uniform_real_distribution<float> u(-1.2f, 1.2f);
     rows_.resize(300 * kNf);
@@ -360,13 +361,14 @@ class ParallelBuild : public ::testing::Test {
   std::vector<ValuePtr> values_;
   std::vector<size_t> counts_;
   size_t total_ = 0;
+  size_t budget_ = 0;
   std::vector<float> rows_;
 };
 
 TEST_F(ParallelBuild, MatchesOneByOne) {
   ASSERT_GT(total_, 200000u);  // above FlatForest::kParallelMinNodes: really parallel
   FlatForest par(2);
-  ASSERT_TRUE(par.AddTrees(counts_, [&](size_t i) { return Parse(i); }, &Fill, 3).ok());
+  ASSERT_TRUE(par.AddTrees(counts_, budget_, [&](size_t i) { return Parse(i); }, &Fill, 3).ok());
   FlatForest ref = Reference();
   ASSERT_EQ(par.n_trees(), ref.n_trees());
   EXPECT_EQ(AllLeaves(par, rows_, kNf), AllLeaves(ref, rows_, kNf));
@@ -376,7 +378,7 @@ TEST_F(ParallelBuild, WrongPlanFallsBackToTheSameForest) {
   std::vector<size_t> wrong = counts_;
   wrong[100] += 2;  // a stated count that does not match the tree
   FlatForest par(2);
-  ASSERT_TRUE(par.AddTrees(wrong, [&](size_t i) { return Parse(i); }, &Fill, 2).ok());
+  ASSERT_TRUE(par.AddTrees(wrong, budget_, [&](size_t i) { return Parse(i); }, &Fill, 2).ok());
   EXPECT_EQ(AllLeaves(par, rows_, kNf), AllLeaves(Reference(), rows_, kNf));
 }
 
@@ -395,8 +397,34 @@ TEST_F(ParallelBuild, NotFullBinaryTreeFallsBack) {
   values_[5] = TreeValue(kNf, 1, 2, nodes, vals);
   counts_[5] += 1;
   FlatForest par(2);
-  ASSERT_TRUE(par.AddTrees(counts_, [&](size_t i) { return Parse(i); }, &Fill, 2).ok());
+  ASSERT_TRUE(par.AddTrees(counts_, budget_, [&](size_t i) { return Parse(i); }, &Fill, 2).ok());
   EXPECT_EQ(AllLeaves(par, rows_, kNf), AllLeaves(Reference(), rows_, kNf));
+}
+
+TEST_F(ParallelBuild, NothingAllocatedAheadBeyondTheBudget) {
+  // A budget below the planned payload: no plan, no reservation, built one by one.
+  FlatForest par(2);
+  ASSERT_TRUE(par.AddTrees(counts_, 1000, [&](size_t i) { return Parse(i); }, &Fill, 2).ok());
+  EXPECT_EQ(AllLeaves(par, rows_, kNf), AllLeaves(Reference(), rows_, kNf));
+}
+
+// A hostile forest: 200 000 classes (1.6 MB) times 300 stated trees of 1001 nodes would plan
+// ~240 GB of leaf payload. The trees' `values` say 2 classes, so the budget allows ~0.6 M
+// doubles: nothing big is allocated and the first tree is refused.
+TEST(ForestPlan, HugeClassCountIsRefusedWithoutAllocatingAhead) {
+  std::vector<int64_t> classes(200000);
+  for (size_t i = 0; i < classes.size(); ++i) classes[i] = static_cast<int64_t>(i);
+  std::mt19937_64 rng(3);
+  std::vector<ValuePtr> trees;
+  for (int i = 0; i < 300; ++i) {
+    trees.push_back(Obj(kDTC, {{"tree_", RandomTreeValue(rng, 4, 1001)}, {"_sklearn_version", Str("1.2.1")}}));
+  }
+  auto rf = Obj("sklearn.ensemble._forest.RandomForestClassifier",
+                {{"classes_", I64({classes.size()}, classes)}, {"n_features_in_", Int(4)}, {"estimators_", List(trees)}});
+  auto m = BuildEstimator(*rf);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("estimators_[0]"), std::string::npos) << m.status().message();
+  EXPECT_NE(m.status().message().find("classes"), std::string::npos) << m.status().message();
 }
 
 TEST_F(ParallelBuild, ReportsTheLowestFailingTree) {
@@ -405,7 +433,7 @@ TEST_F(ParallelBuild, ReportsTheLowestFailingTree) {
     return Parse(i);
   };
   FlatForest par(2);
-  Status s = par.AddTrees(counts_, parse, &Fill, 2);
+  Status s = par.AddTrees(counts_, budget_, parse, &Fill, 2);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.message(), "tree 7 is bad");
   EXPECT_EQ(par.n_trees(), 0u);  // nothing half-built is left
