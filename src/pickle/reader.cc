@@ -88,10 +88,6 @@ constexpr size_t kMapThreshold = size_t{1} << 20;
 
 const char* const kShrankMessage = "the file was truncated while it was being read (rewritten in place?)";
 
-namespace {
-
-}  // namespace
-
 StatusOr<ValuePtr> ReadPickle(std::string_view bytes, const ReadLimits& limits) {
   return ReadPickleKept(bytes, nullptr, limits);
 }
