@@ -67,8 +67,18 @@ class Machine {
 
  private:
   Status Step(uint8_t op, size_t at);
-  Status Need(size_t n, const char* what, size_t at) const;
-  Status Push(ValuePtr v, size_t at);
+  // Need and Push run for nearly every opcode: the checks are inline, the messages not.
+  Status Need(size_t n, const char* what, size_t at) const {
+    if (n > size_ - pos_) [[unlikely]] return Truncated(n, what, at);
+    return Status::Ok();
+  }
+  Status Push(ValuePtr v, size_t at) {
+    if (stack_.size() + marks_.size() >= max_stack_) [[unlikely]] return StackFull(at);
+    stack_.push_back(std::move(v));
+    return Status::Ok();
+  }
+  Status Truncated(size_t n, const char* what, size_t at) const;
+  Status StackFull(size_t at) const;
   StatusOr<ValuePtr> Pop(size_t at, const char* what);
   StatusOr<size_t> MarkStart(size_t at, const char* what);
   ValuePtr NewValue(Kind k);      // a node from ctx_->arena
@@ -87,6 +97,7 @@ class Machine {
   size_t size_;
   size_t pos_;
   int nesting_;
+  size_t max_stack_;  // ctx_->limits.max_stack
   DtypeTable dtypes_;
   std::vector<ValuePtr> stack_;
   std::vector<size_t> marks_;  // stack_ sizes at each active MARK

@@ -414,7 +414,11 @@ Status BuildReconstructed(NdArray* arr, const Value& state, const DtypeTable& dt
                    " need " + std::to_string(nbytes), at);
   }
   arr->dtype = dtype;
-  return FillArrayData(arr, fortran, reinterpret_cast<const uint8_t*>(raw.s.data()), raw.s.size(), at);
+  // The array views the bytes value's buffer instead of copying it: that value is a scalar,
+  // never mutated once created, and the aliasing pointer keeps it alive with the array.
+  std::shared_ptr<const void> keeper(state.items[b + 3], raw.s.data());
+  return FillArrayData(arr, fortran, reinterpret_cast<const uint8_t*>(raw.s.data()), raw.s.size(), at,
+                       std::move(keeper));
 }
 
 StatusOr<std::shared_ptr<NdArray>> MakeScalar(const Value& args, const DtypeTable& dtypes, size_t at) {

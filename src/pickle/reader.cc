@@ -82,7 +82,7 @@ StatusOr<ValuePtr> ReadPickleKept(std::string_view bytes, std::shared_ptr<const 
 
 // Files at least this big are mapped instead of read; below it a read() into a buffer is
 // as fast and needs no guard slot.
-constexpr size_t kMapThreshold = size_t{1} << 20;
+constexpr size_t kMapThreshold = size_t{64} << 10;
 
 }  // namespace
 

@@ -70,6 +70,7 @@ uint32_t FlatForest::WriteNodesT(const ParsedTree& tree, Node* out, size_t base,
   depth_scratch->assign(n_nodes, 0);
   uint32_t* depth = depth_scratch->data();
   leaf_ids->clear();
+  leaf_ids->reserve((n_nodes + 1) / 2);  // a full binary tree: one growth, not log2(leaves)
   uint32_t max_depth = 0;
   const float nan = std::numeric_limits<float>::quiet_NaN();
   for (size_t i = 0; i < n_nodes; ++i) {
