@@ -404,7 +404,7 @@ Status BuildReconstructed(NdArray* arr, const Value& state, const DtypeTable& dt
                  at);
     }
     arr->dtype = dtype;
-    arr->objects = raw.items;
+    arr->objects.assign(raw.items.begin(), raw.items.end());
     if (fortran) FortranToCObjects(arr);
     return Status::Ok();
   }

@@ -30,8 +30,8 @@ inline ValuePtr Str(std::string s) { auto v = Make(Kind::kStr); v->s = std::move
 inline ValuePtr Int(int64_t i) { auto v = Make(Kind::kInt); v->i = i; return v; }
 inline ValuePtr Float(double f) { auto v = Make(Kind::kFloat); v->f = f; return v; }
 inline ValuePtr Bool(bool b) { auto v = Make(Kind::kBool); v->b = b; return v; }
-inline ValuePtr List(std::vector<ValuePtr> items) { auto v = Make(Kind::kList); v->items = std::move(items); return v; }
-inline ValuePtr Tuple(std::vector<ValuePtr> items) { auto v = Make(Kind::kTuple); v->items = std::move(items); return v; }
+inline ValuePtr List(std::vector<ValuePtr> items) { auto v = Make(Kind::kList); v->items.assign(items.begin(), items.end()); return v; }
+inline ValuePtr Tuple(std::vector<ValuePtr> items) { auto v = Make(Kind::kTuple); v->items.assign(items.begin(), items.end()); return v; }
 
 inline std::shared_ptr<Dtype> MakeDtype(char kind, size_t itemsize) {
   auto d = std::make_shared<Dtype>();

@@ -25,7 +25,7 @@ StatusOr<Activation> ParseActivation(const Value& obj, std::string_view attr) {
 }
 
 // A list (or tuple) attribute of arrays.
-StatusOr<const std::vector<pickle::ValuePtr>*> ArrayList(const Value& obj, std::string_view attr) {
+StatusOr<const pickle::ValueList*> ArrayList(const Value& obj, std::string_view attr) {
   INFERD_ASSIGN_OR_RETURN(const Value* v, Require(obj, attr));
   if ((v->kind != Kind::kList && v->kind != Kind::kTuple) || v->items.empty()) {
     return StateError(obj, "'" + std::string(attr) + "' must be a non-empty list of arrays, found " + v->Describe());
