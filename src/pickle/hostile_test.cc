@@ -305,6 +305,39 @@ TEST(HostileTest, MemoErrors) {
   ExpectError(many.Op('N').Stop(), "pickle memo exceeds 10 entries", small);
 }
 
+// BINGET, BINPUT, LONG_BINPUT, BININT1, NONE and NEWTRUE/NEWFALSE have a fast path in the run
+// loop that handles only the valid case; every edge must still reach the checked path.
+TEST(HostileTest, FastPathOpcodesKeepTheirErrors) {
+  const std::string head("\x80\x02", 2);
+  ExpectError(head + "K", "truncated file: expected 1 bytes for BININT1 at byte 2");
+  ExpectError(head + "N\x94h", "truncated file: expected 1 bytes for BINGET at byte 4");
+  ExpectError(head + "Nq", "truncated file: expected 1 bytes for BINPUT at byte 3");
+  ExpectError(head + "Nr\x01\x00", "truncated file: expected 4 bytes for LONG_BINPUT at byte 3");
+  // A MARK hides what is below it from BINPUT, as from every other opcode.
+  ExpectError(PickleBuilder(2).Op('N').Op('(').Op('q').Raw(std::string(1, '\0')).Stop(),
+              "memo store with an empty stack");
+  ExpectError(PickleBuilder(2).Op('N').Op('(').Op('r').U32(0).Stop(), "memo store with an empty stack");
+  // The stack limit holds for each fast-path push.
+  ReadLimits small;
+  small.max_stack = 100;
+  for (const std::string& push : {std::string("K\x01"), std::string("N"), std::string("\x88"), std::string("\x89"),
+                                  std::string("h\x00", 2)}) {
+    PickleBuilder p(2);
+    p.Op('N').Op('q').Raw(std::string(1, '\0')).Op('0');  // memo 0 = None, stack empty again
+    for (int i = 0; i < 101; ++i) p.Raw(push);
+    ExpectError(p.Stop(), "pickle stack exceeds 100 entries", small);
+  }
+  // Re-storing an index does not count twice against the memo limit; a new one does.
+  ReadLimits tiny;
+  tiny.max_memo = 2;
+  PickleBuilder again(2);
+  for (int i = 0; i < 5; ++i) again.Op('N').Op('q').Raw(std::string(1, '\0')).Op('0');
+  EXPECT_TRUE(Load(again.Op('N').Stop(), tiny).ok());
+  PickleBuilder third(2);
+  third.Op('N').Op('q').Raw(std::string(1, '\0')).Op('q').Raw("\x01").Op('q').Raw("\x02");
+  ExpectError(third.Stop(), "pickle memo exceeds 2 entries", tiny);
+}
+
 TEST(HostileTest, StackLimits) {
   ReadLimits small;
   small.max_stack = 100;
