@@ -81,7 +81,9 @@ StatusOr<ValuePtr> ReadPickleKept(std::string_view bytes, std::shared_ptr<const 
 }
 
 // Files at least this big are mapped instead of read; below it a read() into a buffer is
-// as fast and needs no guard slot.
+// as fast and needs no guard slot. From 128 KiB a read buffer is a fresh mmap'd malloc chunk
+// whose pages the kernel zeroes on every load before read() copies into them; mapping the
+// page cache skips both (gbr100, 174 kB: ~10 % of its load).
 constexpr size_t kMapThreshold = size_t{64} << 10;
 
 }  // namespace
