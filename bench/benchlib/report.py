@@ -375,7 +375,9 @@ def write(results, out):
 
     L.append("## Model load time: inferd vs joblib.load\n")
     L.append("Both in a warm process with the file in the page cache: inferd's `LoadModelFile` "
-             "(Google Benchmark, `inferd_micro_bench`) vs `joblib.load` (sklearn already imported), medians.\n")
+             "(Google Benchmark, `inferd_micro_bench`) vs `joblib.load` (sklearn already imported). "
+             "Both are the median of single loads timed one by one (inferd: 20–1000 repetitions of one "
+             "iteration, as many as fit in ~2 s; joblib: as many as fit in its budget).\n")
     L.append("| model | file | inferd | joblib.load | ratio |\n|---|---|---|---|---|")
     for m in s["models"]:
         mi, sk = d.micro(f"Load/{m}"), d.sk(m, "load_s")
