@@ -66,5 +66,9 @@ def test_bench_smoke(tmp_path):
     for server in SERVERS:
         for conns in ("1", "16", "64"):
             assert re.search(rf"^\| {server} \| [^|]+ \| {conns} \| [0-9]", through, re.M), (server, conns)
+    # The scaling check ran nginx and inferd with 2 workers/threads and reports inferd against nginx.
+    scaling = text.split("## Scaling check", 1)[1].split("\n## ", 1)[0]
+    assert re.search(r"^\| nginx \| - \| [0-9]", scaling, re.M), scaling
+    assert re.search(r"^\| inferd \| logreg \| [0-9][^|]* \| [0-9.]+×[^|]* \| 0 \|", scaling, re.M), scaling
     for png in ("throughput.png", "memory_startup.png"):
         assert (out / png).stat().st_size > 1000, png

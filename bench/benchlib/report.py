@@ -275,7 +275,8 @@ def write(results, out):
     s = env["settings"]
     L.append(f"- Settings: {s['passes']} alternating passes, {s['duration_s']:g} s per measurement, wrk -t1 at "
              f"{', '.join(map(str, conns))} connections, fixed rate {s['rate']:g} req/s (hey -q, 4 connections), "
-             f"{s['workers']} nginx workers = {s['workers']} gunicorn workers, inferd --threads {s['inferd_threads']}; "
+             f"{s.get('nginx_workers', s['workers'])} nginx worker(s), inferd --threads {s['inferd_threads']}, "
+             f"{s['workers']} gunicorn workers (the reference's production form); "
              "all on 127.0.0.1; load generator on the same machine.")
     L.append("- Versions: " + "; ".join(f"{k}: {v}" for k, v in env["versions"].items()))
     L.append("- Every figure: median over passes [min–max]. Ratios: median of per-pass ratios [min–max].\n")
@@ -341,6 +342,24 @@ def write(results, out):
                      f"{fmt_ratio(vs_g) if vs_g else '—'} | {fmt_mmm(d.wrk(kind, model, c, 'p50_us'), 1e-3, ' ms')} | "
                      f"{fmt_mmm(d.wrk(kind, model, c, 'p99_us'), 1e-3, ' ms')} | {errs} |")
     L.append("")
+
+    sc = results.get("scaling") or {}
+    if sc.get("nginx"):
+        L.append("## Scaling check: 2 nginx workers and inferd --threads 2 (64 connections)\n")
+        L.append("The main tables run nginx and inferd with "
+                 f"{s.get('nginx_workers', s['workers'])} worker(s)/thread(s): on this 2-core machine wrk needs one "
+                 "core, and a second worker or thread mostly adds context switches. Here both run with 2, "
+                 "alternating, to show that choice does not favour inferd.\n")
+        L.append("| server | model | req/s | × nginx (2 workers) | errors |\n|---|---|---|---|---|")
+        by_pass = {x["pass"]: x["rps"] for x in sc["nginx"]}
+        for key in sorted(sc, key=lambda k: (k != "nginx", k)):
+            runs = sc[key]
+            rps = mmm([x["rps"] for x in runs])
+            ratios = mmm([x["rps"] / by_pass[x["pass"]] for x in runs if by_pass.get(x["pass"])]) if key != "nginx" else None
+            kind, _, model = key.partition("/")
+            L.append(f"| {kind} | {model or '-'} | {fmt_mmm(rps)} | {fmt_ratio(ratios) if ratios else '—'} | "
+                     f"{sum(x['errors'] for x in runs)} |")
+        L.append("")
 
     L.append(f"## Latency at a fixed rate below saturation ({s['rate']:g} req/s, hey -q)\n")
     L.append("hey paces each of its 4 connections; if a server cannot keep up the achieved rate falls below the "
