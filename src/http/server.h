@@ -50,8 +50,9 @@ struct HttpServerOptions {
   // else it is answered 408 and the connection closed (slow-loris guard).
   std::chrono::seconds read_timeout{30};
   // Load shedding: requests read and not yet answered (queued + running + being written),
-  // server-wide. Beyond it a request is answered 503 with Retry-After at once, without
-  // touching the model. 0 = unlimited.
+  // server-wide. Beyond it a request is answered 503 with Retry-After without touching the
+  // model, as soon as its event-loop thread is free (a model run in progress on that thread
+  // finishes first: handlers run on the loop). 0 = unlimited.
   size_t max_inflight = 0;
   // Value of the Retry-After header on shed requests and refused connections.
   int retry_after_seconds = 1;
