@@ -7,10 +7,11 @@
 #   wrk, hey       closed-loop (wrk) and fixed-rate (hey -q) load generators
 #   python3-matplotlib        the PNG plots in bench/results/
 #   linux-perf     profiling when inferd misses a target
+#   valgrind       instructions per model load (bench/load_instructions.sh)
 # Idempotent; apt only (no PyPI). Run as root or with sudo.
 set -euo pipefail
 
-PKGS=(nginx gunicorn python3-flask wrk hey python3-matplotlib linux-perf
+PKGS=(nginx gunicorn python3-flask wrk hey python3-matplotlib linux-perf valgrind
       python3-sklearn python3-numpy python3-joblib python3-pytest libbenchmark-dev)
 
 # shellcheck source=../scripts/lib/apt.sh

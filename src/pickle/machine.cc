@@ -463,7 +463,7 @@ Machine::Machine(MachineContext* ctx, size_t start, int nesting)
   const size_t hint = std::min<size_t>((size_ - start) / 64, size_t{1} << 16);
   stack_.reserve(64);
   memo_.reserve(hint);
-  if (nesting == 0 || ctx->containers.capacity() < hint) ctx->containers.reserve(ctx->containers.size() + hint);
+  if (nesting == 0) ctx->containers.reserve(hint);  // the outer stream includes the nested ones
   none_ = NewValue(Kind::kNone);
   true_ = NewValue(Kind::kBool);
   true_->b = true;
@@ -521,7 +521,27 @@ ValuePtr Machine::NewInt(int64_t i) {
   return v;
 }
 
+bool Machine::TryMemoPut(size_t index) {
+  if (stack_.size() <= (marks_.empty() ? 0 : marks_.back())) return false;
+  if (index < memo_.size()) {
+    if (!memo_[index]) {
+      if (memo_count_ >= ctx_->limits.max_memo) return false;
+      ++memo_count_;
+    }
+    memo_[index] = stack_.back();
+    return true;
+  }
+  if (index == memo_.size() && sparse_memo_.empty() && memo_count_ < ctx_->limits.max_memo) {
+    memo_.push_back(stack_.back());
+    ++memo_count_;
+    return true;
+  }
+  return false;
+}
+
 Status Machine::MemoPut(size_t index, size_t at) {
+  if (TryMemoPut(index)) return Status::Ok();
+  // The uncommon cases: errors, sparse indices, absorbing sparse entries.
   if (stack_.empty() || (!marks_.empty() && stack_.size() <= marks_.back())) {
     return Bad("memo store with an empty stack", at);
   }
@@ -595,7 +615,6 @@ StatusOr<ValuePtr> Machine::Run() {
     }
     return Bad("truncated file: no pickle header", pos_);
   }
-  const size_t max_memo = ctx_->limits.max_memo;
   while (pos_ < size_) {
     const size_t at = pos_;
     const uint8_t op = data_[pos_++];
@@ -606,7 +625,6 @@ StatusOr<ValuePtr> Machine::Run() {
     // repeats the checks and produces the error. Same results as Step(), minus the Status
     // round trip per opcode.
     const bool room = stack_.size() + marks_.size() < max_stack_;
-    const size_t floor = marks_.empty() ? 0 : marks_.back();
     switch (op) {
       case BINGET:
         if (pos_ < size_ && room) {
@@ -620,23 +638,9 @@ StatusOr<ValuePtr> Machine::Run() {
         break;
       case BINPUT: case LONG_BINPUT: {
         const size_t len = op == BINPUT ? 1 : 4;
-        if (size_ - pos_ >= len && stack_.size() > floor) {
-          const size_t idx = op == BINPUT ? data_[pos_] : LoadLE<uint32_t>(data_ + pos_);
-          if (idx < memo_.size()) {
-            if (!memo_[idx]) {
-              if (memo_count_ >= max_memo) break;
-              ++memo_count_;
-            }
-            memo_[idx] = stack_.back();
-            pos_ += len;
-            continue;
-          }
-          if (idx == memo_.size() && sparse_memo_.empty() && memo_count_ < max_memo) {
-            memo_.push_back(stack_.back());
-            ++memo_count_;
-            pos_ += len;
-            continue;
-          }
+        if (size_ - pos_ >= len && TryMemoPut(op == BINPUT ? data_[pos_] : LoadLE<uint32_t>(data_ + pos_))) {
+          pos_ += len;
+          continue;
         }
         break;
       }

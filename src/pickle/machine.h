@@ -84,6 +84,10 @@ class Machine {
   ValuePtr NewValue(Kind k);      // a node from ctx_->arena
   ValuePtr NewContainer(Kind k);  // NewValue + registered in ctx_->containers
   ValuePtr NewInt(int64_t i);     // shared node for 0..255
+  // memo[index] = top of stack for the common valid case (index in or just past the dense
+  // memo, under the limit, stack non-empty above the MARK); false leaves it to MemoPut's
+  // checked path, which also produces the errors.
+  bool TryMemoPut(size_t index);
   Status MemoPut(size_t index, size_t at);
   StatusOr<ValuePtr> MemoGet(size_t index, size_t at) const;
   Status PushGlobal(std::string_view module, std::string_view name, size_t at);

@@ -198,6 +198,25 @@ TEST_F(ReaderFixtureTest, SharedArrayIsTheSameNodeInPickles) {
   EXPECT_EQ(shared->items[0].get(), shared->items[1].get());
 }
 
+// Protocol 2 carries array bytes as latin-1 text decoded into a bytes value; a C-order native
+// array views that value's buffer (no second copy), while a Fortran-order one is converted
+// into bytes of its own.
+TEST_F(ReaderFixtureTest, Protocol2ArraysViewTheirBytesValue) {
+  auto v = ReadPickleFile(TestdataPath("values_p2.pkl"));
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  const Value* arrays = (*v)->Get("arrays");
+  ASSERT_NE(arrays, nullptr);
+  const Value* f8 = arrays->Get("f8");
+  ASSERT_TRUE(f8 != nullptr && f8->array != nullptr);
+  EXPECT_TRUE(f8->array->data.is_view());
+  auto d = f8->array->ToDoubles();
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->size(), 12u);
+  const Value* fortran = arrays->Get("fortran2d");
+  ASSERT_TRUE(fortran != nullptr && fortran->array != nullptr);
+  EXPECT_FALSE(fortran->array->data.is_view());
+}
+
 TEST_F(ReaderFixtureTest, Lz4FrameOfJoblibFile) {
   // The Debian python has no lz4 module, so build the .lz4 container here with liblz4.
   std::string raw = ReadFixture("values.joblib");

@@ -122,7 +122,8 @@ def test_kit_scripts_pass_shellcheck():
     if shutil.which("shellcheck") is None:
         pytest.skip("shellcheck missing: apt-get install shellcheck (scripts/setup.sh)")
     scripts = [ROOT / "scripts/deploy-tools.sh", ROOT / "scripts/container-tools.sh", ROOT / "deploy/k8s/render.sh",
-               ROOT / "scripts/setup.sh", ROOT / "bench/setup.sh", ROOT / "scripts/lib/apt.sh"]
+               ROOT / "scripts/setup.sh", ROOT / "bench/setup.sh", ROOT / "scripts/lib/apt.sh",
+               ROOT / "bench/load_instructions.sh"]
     # -x: follow the sourced scripts/lib/apt.sh (paths in the `source=` directives are
     # relative to each script, hence cwd=ROOT does not matter; SCRIPTDIR does).
     proc = subprocess.run(["shellcheck", "-x", "-P", "SCRIPTDIR", *map(str, scripts)], capture_output=True, text=True)
