@@ -211,36 +211,43 @@ Status AddRegressorTree(const Value& est, size_t n_features, size_t n_outputs, F
   return forest->AddTree(t, [&](size_t node, double* out) { RegressorLeaf(t, node, n_outputs, out); });
 }
 
+namespace {
+
+// Adds `trees` through FlatForest::AddTrees with the plan from PlanFor. `parse(est)` returns a
+// tree's ParsedTree (errors are wrapped with the member's index); `leaf(i, t, node, out)` writes
+// tree i's payload for one leaf.
+template <typename Parse, typename Leaf>
+Status AddPlannedTrees(const std::vector<const Value*>& trees, const MemberError& wrap, FlatForest* forest,
+                       Parse parse, Leaf leaf) {
+  const Plan plan = PlanFor(trees, forest->payload_width());
+  return forest->AddTrees(
+      plan.node_counts, plan.payload_budget,
+      [&](size_t i) -> StatusOr<ParsedTree> {
+        StatusOr<ParsedTree> t = parse(*trees[i]);
+        if (!t.ok()) return wrap(i, t.status());
+        return t;
+      },
+      leaf, BuildThreads());
+}
+
+}  // namespace
+
 Status AddClassifierTrees(const std::vector<const Value*>& trees, size_t n_features, size_t n_classes,
                           const MemberError& wrap, FlatForest* forest) {
   std::vector<uint8_t> normalise(trees.size());
   for (size_t i = 0; i < trees.size(); ++i) normalise[i] = NormalisesCounts(*trees[i]) ? 1 : 0;
-  const Plan plan = PlanFor(trees, forest->payload_width());
-  return forest->AddTrees(
-      plan.node_counts, plan.payload_budget,
-      [&](size_t i) -> StatusOr<ParsedTree> {
-        StatusOr<ParsedTree> t = ParseClassifierTree(*trees[i], n_features, n_classes);
-        if (!t.ok()) return wrap(i, t.status());
-        return t;
-      },
+  return AddPlannedTrees(
+      trees, wrap, forest, [&](const Value& est) { return ParseClassifierTree(est, n_features, n_classes); },
       [&](size_t i, const ParsedTree& t, size_t node, double* out) {
         ClassifierLeaf(t, node, n_classes, normalise[i] != 0, out);
-      },
-      BuildThreads());
+      });
 }
 
 Status AddRegressorTrees(const std::vector<const Value*>& trees, size_t n_features, size_t n_outputs,
                          const MemberError& wrap, FlatForest* forest) {
-  const Plan plan = PlanFor(trees, forest->payload_width());
-  return forest->AddTrees(
-      plan.node_counts, plan.payload_budget,
-      [&](size_t i) -> StatusOr<ParsedTree> {
-        StatusOr<ParsedTree> t = ParseRegressorTree(*trees[i], n_features, n_outputs);
-        if (!t.ok()) return wrap(i, t.status());
-        return t;
-      },
-      [&](size_t, const ParsedTree& t, size_t node, double* out) { RegressorLeaf(t, node, n_outputs, out); },
-      BuildThreads());
+  return AddPlannedTrees(
+      trees, wrap, forest, [&](const Value& est) { return ParseRegressorTree(est, n_features, n_outputs); },
+      [&](size_t, const ParsedTree& t, size_t node, double* out) { RegressorLeaf(t, node, n_outputs, out); });
 }
 
 std::span<const AdapterEntry> TreeAdapters() {
