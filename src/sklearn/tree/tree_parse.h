@@ -66,6 +66,7 @@ class ParsedTree {
   bool missing_go_to_left(size_t node) const {
     return has_missing_direction && nodes_[node * stride_ + missing_.offset] != 0;
   }
+  const uint8_t* RecordAddress(size_t node) const { return nodes_ + node * stride_; }
   bool is_leaf(size_t node) const { return left(node) < 0; }
   // values[node, :, :] as n_outputs x max_n_classes doubles.
   const double* value(size_t node) const { return values_ + node * n_outputs * max_n_classes; }

@@ -200,6 +200,39 @@ std::vector<TreeNode> RandomTree(std::mt19937_64* rng, int depth, int nf) {
 
 // The batch (tree-major, lockstep) walk must give exactly the one-row results, for batch
 // sizes around the lockstep width and the block size, for a forest and a single tree.
+// Every kind of bad node, planted at every position of a random tree: the node check (a
+// branch-free pass, then a search for the first bad node) reports exactly that node.
+TEST(DecisionTree, NodeCheckFindsEveryBadNodeAnywhere) {
+  std::mt19937_64 rng(7);
+  const std::vector<TreeNode> good = RandomTree(&rng, 5, 3);
+  const int64_t n = static_cast<int64_t>(good.size());
+  const std::vector<double> vals(good.size() * 2, 1.0);
+  auto build = [&](const std::vector<TreeNode>& nodes) {
+    return BuildEstimator(*Obj(kDTC, {{"classes_", I64({2}, {0, 1})}, {"tree_", TreeValue(3, 1, 2, nodes, vals)}}));
+  };
+  ASSERT_TRUE(build(good).ok());
+  for (int64_t i = 0; i < n; ++i) {
+    const bool leaf = good[i].left < 0;
+    std::vector<std::pair<const char*, std::function<void(TreeNode*)>>> faults = {
+        {"left child at or before the node", [&](TreeNode* t) { t->left = leaf ? 0 : i; t->right = leaf ? 0 : t->right; }},
+        {"right child past the end", [&](TreeNode* t) { t->right = n; t->left = leaf ? n - 1 : t->left; }},
+        {"half a leaf", [](TreeNode* t) { t->left = -1; t->right = t->right < 0 ? 5 : t->right; }},
+    };
+    if (!leaf) {
+      faults.push_back({"negative feature", [](TreeNode* t) { t->feature = -1; }});
+      faults.push_back({"feature past n_features", [](TreeNode* t) { t->feature = 3; }});
+    }
+    for (const auto& [what, plant] : faults) {
+      std::vector<TreeNode> bad = good;
+      plant(&bad[i]);
+      auto r = build(bad);
+      ASSERT_FALSE(r.ok()) << what << " at node " << i;
+      EXPECT_NE(r.status().message().find("node " + std::to_string(i) + " "), std::string::npos)
+          << what << " at node " << i << ": " << r.status().message();
+    }
+  }
+}
+
 TEST(TreeEnsemble, BatchPredictionsEqualRowByRow) {
   std::mt19937_64 rng(11);
   constexpr int kNf = 5;
