@@ -127,6 +127,7 @@ class ArrayBytes {
 // Data is always C-order and native byte order after load (Fortran order and big-endian
 // inputs are converted by the reader).
 struct NdArray {
+  NdArray() {}  // NOLINT(modernize-use-equals-default): see Value()
   std::shared_ptr<Dtype> dtype;
   std::vector<size_t> shape;
   ArrayBytes data;                // size() * dtype->itemsize bytes; empty for object arrays
@@ -174,6 +175,11 @@ enum class Kind {
 const char* KindName(Kind k);
 
 struct Value {
+  // User-provided on purpose: value-initialising a class whose default constructor is
+  // implicit (std::allocate_shared<Value>() does) first zero-fills the whole ~250-byte
+  // object (a `rep stosq`) and then runs the member initialisers anyway. Every node of a
+  // load is made this way.
+  Value() {}  // NOLINT(modernize-use-equals-default): `= default` would bring the zero-fill back
   Kind kind = Kind::kNone;
   bool b = false;
   int64_t i = 0;
