@@ -70,5 +70,10 @@ def test_bench_smoke(tmp_path):
     scaling = text.split("## Scaling check", 1)[1].split("\n## ", 1)[0]
     assert re.search(r"^\| nginx \| - \| [0-9]", scaling, re.M), scaling
     assert re.search(r"^\| inferd \| logreg \| [0-9][^|]* \| [0-9.]+×[^|]* \| 0 \|", scaling, re.M), scaling
+    # With the micro bench, each model's load is also split into parse / build / drop.
+    load = text.split("## Model load time", 1)[1].split("\n## ", 1)[0]
+    if "was not available" not in load:
+        for m in ("logreg", "gbr100", "rf500"):
+            assert re.search(rf"^\| {m} \| [0-9.]+ ms[^|]*\| [0-9.]+ ms[^|]*\| [0-9.]+ ms", load, re.M), load
     for png in ("throughput.png", "memory_startup.png"):
         assert (out / png).stat().st_size > 1000, png

@@ -402,6 +402,14 @@ def write(results, out):
         mi, sk = d.micro(f"Load/{m}"), d.sk(m, "load_s")
         L.append(f"| {m} | {fmt_bytes(results['manifest']['models'][m]['file_bytes'])} | {fmt_mmm(mi, 1000, ' ms')} | "
                  f"{fmt_mmm(sk, 1000, ' ms')} | {f'{mi[0] / sk[0]:.3g}×' if mi and sk else 'n/a'} |")
+    phases = [(m, [d.micro(f"LoadPhase/{m}/{ph}") for ph in ("parse", "build", "drop")]) for m in s["models"]]
+    if any(any(p) for _, p in phases):
+        L.append("\nWhere inferd's load time goes (`LoadPhase/NAME/...`, timed apart in the same way): reading "
+                 "the file into the value tree, building the model from it, dropping the tree and the file "
+                 "mapping.\n")
+        L.append("| model | parse | build | drop |\n|---|---|---|---|")
+        for m, p in phases:
+            L.append(f"| {m} | " + " | ".join(fmt_mmm(x, 1000, ' ms') for x in p) + " |")
     if not results.get("micro"):
         L.append("\n`inferd_micro_bench` was not available: in-process figures are missing.")
     elif "error" in (results.get("micro") or {}):

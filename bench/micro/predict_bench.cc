@@ -12,6 +12,12 @@
 //                        any slow stretch of a shared VM; the median of single loads is not.)
 //                        Repetitions: as many as fit in ~2 s, 20 to 1000; this overrides
 //                        --benchmark_repetitions for Load only.
+//   LoadPhase/NAME/parse, .../build, .../drop
+//                        The three parts of a load timed apart (manual time, same repetitions):
+//                        reading the file into the value tree (pickle::ReadPickleFile), building
+//                        the model from the tree (sklearn::BuildEstimator), and dropping the tree
+//                        and the file mapping. Their sum is Load/NAME minus LoadModelFile's file
+//                        checks (stat, xgboost sniff). docs/benchmarks.md quotes them.
 //   Predict/NAME/ROWS    PredictClass (classifiers) or PredictValue (regressors) on the first ROWS
 //                        rows, for ROWS in 1, 100, 1000 (fewer if the file holds fewer rows)
 // Every Predict benchmark first checks the call succeeds and stops with a message if it does not,
@@ -25,10 +31,13 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "inferd/loader.h"
 #include "inferd/model.h"
+#include "pickle/reader.h"
+#include "sklearn/registry.h"
 
 namespace {
 
@@ -68,6 +77,38 @@ void BM_Load(benchmark::State& state, const Case* c) {
       return;
     }
     benchmark::DoNotOptimize(m.value().get());
+  }
+}
+
+enum class Phase { kParse, kBuild, kDrop };
+
+void BM_LoadPhase(benchmark::State& state, const Case* c, Phase phase) {
+  const inferd::LoadOptions options;  // LoadModelFile's defaults
+  inferd::pickle::ReadLimits limits;
+  limits.max_decompressed_bytes = options.max_decompressed_bytes;
+  limits.max_expansion_ratio = options.max_expansion_ratio;
+  using Clock = std::chrono::steady_clock;
+  for (auto _ : state) {
+    std::shared_ptr<const inferd::pickle::MappedFile> mapping;
+    const Clock::time_point t0 = Clock::now();
+    auto root = inferd::pickle::ReadPickleFile(c->model_path, limits, &mapping);
+    const Clock::time_point t1 = Clock::now();
+    if (!root.ok() || *root == nullptr) {
+      state.SkipWithError(root.ok() ? "empty pickle" : root.status().message().c_str());
+      return;
+    }
+    auto m = inferd::sklearn::BuildEstimator(**root);
+    const Clock::time_point t2 = Clock::now();
+    if (!m.ok()) {
+      state.SkipWithError(m.status().message().c_str());
+      return;
+    }
+    root = inferd::pickle::ValuePtr();
+    mapping.reset();
+    const Clock::time_point t3 = Clock::now();
+    benchmark::DoNotOptimize(m.value().get());
+    const Clock::duration d = phase == Phase::kParse ? t1 - t0 : phase == Phase::kBuild ? t2 - t1 : t3 - t2;
+    state.SetIterationTime(std::chrono::duration<double>(d).count());
   }
 }
 
@@ -126,12 +167,21 @@ int main(int argc, char** argv) {
   }
   for (const auto& c : cases) {
     const int reps = static_cast<int>(std::clamp(2.0 / std::max(c->first_load_s, 1e-6), 20.0, 1000.0));
-    benchmark::RegisterBenchmark(("Load/" + c->name).c_str(), BM_Load, c.get())
-        ->Unit(benchmark::kMillisecond)
-        ->Iterations(1)
-        ->Repetitions(reps)
-        ->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); })
-        ->ComputeStatistics("max", [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); });
+    // Loads are timed one per repetition (see the file comment), with min and max.
+    auto single_loads = [reps](benchmark::internal::Benchmark* b) {
+      b->Unit(benchmark::kMillisecond)
+          ->Iterations(1)
+          ->Repetitions(reps)
+          ->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); })
+          ->ComputeStatistics("max", [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); });
+    };
+    single_loads(benchmark::RegisterBenchmark(("Load/" + c->name).c_str(), BM_Load, c.get()));
+    for (auto [phase, label] : {std::pair{Phase::kParse, "parse"}, std::pair{Phase::kBuild, "build"},
+                                std::pair{Phase::kDrop, "drop"}}) {
+      single_loads(benchmark::RegisterBenchmark(("LoadPhase/" + c->name + "/" + label).c_str(), BM_LoadPhase, c.get(),
+                                                phase)
+                       ->UseManualTime());
+    }
     for (size_t n : {size_t{1}, size_t{100}, size_t{1000}}) {
       if (n > c->n_rows) break;
       benchmark::RegisterBenchmark(("Predict/" + c->name + "/" + std::to_string(n)).c_str(), BM_Predict,
