@@ -285,9 +285,8 @@ bool IsLatin1Name(const Value& v) {
 //
 // Contract: Allocate(), Retain() and SettleAndRelease() are called only by the loading
 // thread (through the MachineContext); Release may run on any thread (the finished tree
-// may be dropped anywhere). The
-// chunks are freed by whichever thread drops the last reference: the context's, or a
-// node's (each live node holds one).
+// may be dropped anywhere). The chunks are freed by whichever thread drops the last
+// reference: the context's, or a node's (each live node holds one).
 //
 // Memory: a dead node's memory is not reused until the whole arena goes, so garbage
 // nodes of a load (popped scalars, REDUCE temporaries) stay allocated while the tree is
@@ -333,8 +332,8 @@ class ValueArena {
   // live values need.
   bool full() const { return reserved_ >= kBudget; }
   // One reference per node, counted by the loading thread in a plain counter: an atomic
-  // increment per node cost ~3% of a gradient boosting model's load. Settle() adds them to
-  // refs_ in one go. Until then refs_ carries a bias no load can release below (releases
+  // increment per node cost ~3% of a gradient boosting model's load. SettleAndRelease()
+  // adds them to refs_ in one go. Until then refs_ carries a bias no load can release below (releases
   // are atomic and may come before Settle, from nodes the load already dropped).
   void Retain() { ++pending_; }
   // Node releases, from any thread.

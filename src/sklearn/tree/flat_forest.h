@@ -230,7 +230,6 @@ class FlatForest {
                        std::vector<uint32_t>* leaf_ids) const;
   // Forests with fewer nodes in all are built on the caller's thread (a thread costs more).
   static constexpr size_t kParallelMinNodes = 200000;
-  static constexpr size_t kLeafPrefetch = 16;
 
   size_t width_;
   // Split directions are recorded (feature words may carry kMissingLeft) and decoded by
@@ -331,8 +330,8 @@ Status FlatForest::AddTrees(const std::vector<size_t>& node_counts, size_t paylo
         continue;
       }
       double* out = payload_.data() + pay[i];
-      for (size_t k = 0; k < leaf_ids.size(); ++k) {
-        fill(i, tree, static_cast<size_t>(leaf_ids[k]), out);
+      for (uint32_t leaf : leaf_ids) {
+        fill(i, tree, static_cast<size_t>(leaf), out);
         out += width_;
       }
       roots_[i] = static_cast<int32_t>(base[i]);
