@@ -17,7 +17,8 @@
 //                        reading the file into the value tree (pickle::ReadPickleFile), building
 //                        the model from the tree (sklearn::BuildEstimator), and dropping the tree
 //                        and the file mapping. Their sum is Load/NAME minus LoadModelFile's file
-//                        checks (stat, xgboost sniff). docs/benchmarks.md quotes them.
+//                        checks (stat, xgboost sniff) and minus freeing the model, which Load/NAME
+//                        includes as joblib.load's timing does. docs/benchmarks.md quotes them.
 //   Predict/NAME/ROWS    PredictClass (classifiers) or PredictValue (regressors) on the first ROWS
 //                        rows, for ROWS in 1, 100, 1000 (fewer if the file holds fewer rows)
 // Every Predict benchmark first checks the call succeeds and stops with a message if it does not,
