@@ -104,7 +104,7 @@ void BM_LoadPhase(benchmark::State& state, const Case* c, Phase phase) {
       state.SkipWithError(m.status().message().c_str());
       return;
     }
-    root = inferd::pickle::ValuePtr();
+    root = inferd::pickle::TreePtr();
     mapping.reset();
     const Clock::time_point t3 = Clock::now();
     benchmark::DoNotOptimize(m.value().get());

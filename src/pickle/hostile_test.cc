@@ -305,6 +305,26 @@ TEST(HostileTest, MemoErrors) {
   ExpectError(many.Op('N').Stop(), "pickle memo exceeds 10 entries", small);
 }
 
+// Every node lives until the whole tree dies, garbage included, so a stream that makes
+// values and drops them at once (EMPTY_TUPLE, POP: 2 bytes per ~250-byte node) is refused
+// once its nodes pass the budget for its size (64 MiB + 8 bytes per stream byte), with a
+// clear error rather than memory growing with the stream.
+TEST(HostileTest, GarbageBeyondTheArenaBudgetIsRefused) {
+  std::string body;
+  for (int i = 0; i < 400'000; ++i) body += ")0";
+  auto r = ReadPickle(PickleBuilder(2).Raw(body).Op('N').Stop());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted) << r.status().message();
+  EXPECT_NE(r.status().message().find("makes more values than a stream of"), std::string::npos)
+      << r.status().message();
+  // The same stream, shorter, is a valid pickle (its result is None).
+  std::string small_body;
+  for (int i = 0; i < 100'000; ++i) small_body += ")0";
+  auto ok = ReadPickle(PickleBuilder(2).Raw(small_body).Op('N').Stop());
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_TRUE((*ok)->is_none());
+}
+
 // BINGET, BINPUT, LONG_BINPUT, BININT1, NONE and NEWTRUE/NEWFALSE have a fast path in the run
 // loop that handles only the valid case; every edge must still reach the checked path.
 TEST(HostileTest, FastPathOpcodesKeepTheirErrors) {

@@ -278,26 +278,52 @@ bool IsLatin1Name(const Value& v) {
 
 }  // namespace
 
-// Why an arena: loading a 100-tree gradient boosting model creates ~6000 Value nodes of
-// ~220 bytes; with malloc, their allocation and (at model build time) their scattered
-// frees were about a quarter of the load. Here a node costs a pointer bump and a plain
-// increment, and freeing is a decrement plus one free() per chunk at the end.
+// Why an arena that owns the nodes: loading a 100-tree gradient boosting model creates
+// ~3,600 Value nodes. As shared_ptr's, each carried a control block and a reference count
+// (a lock-prefixed add per copy once the process has threads), garbage had to be broken up
+// and dropped node by node, and the whole tree torn down recursively at the end: together
+// ~30 % of that load (docs/benchmarks.md). Here a node is a pointer bump, links are plain
+// pointers, and the arena destroys every node, in allocation order, when the last owner
+// (the MachineContext, a TreePtr) lets go: no recursion, so neither cycles nor depth matter.
 //
-// Contract: Allocate(), Retain() and SettleAndRelease() are called only by the loading
-// thread (through the MachineContext); Release may run on any thread (the finished tree
-// may be dropped anywhere). The chunks are freed by whichever thread drops the last
-// reference: the context's, or a node's (each live node holds one).
+// Memory: no node is freed before the arena dies, so garbage (popped scalars, REDUCE
+// temporaries) stays until then. Nearly every object of a Python-written pickle is memoised
+// and so stays alive anyway. A hostile stream could create garbage fast (a 10-byte
+// BINFLOAT + POP pair costs a ~250-byte node), so the machine refuses a load whose arena
+// passes its budget (over_budget()).
 //
-// Memory: a dead node's memory is not reused until the whole arena goes, so garbage
-// nodes of a load (popped scalars, REDUCE temporaries) stay allocated while the tree is
-// alive. That is no new amplification: every container ever created is already kept until
-// the load ends (MachineContext::containers), and adapters drop the tree right after
-// building the model.
+// Thread safety: NewValue() is called only by the loading thread; the arena dies on
+// whichever thread drops the last owner.
 class ValueArena {
  public:
-  ValueArena() = default;
+  explicit ValueArena(size_t budget) : budget_(budget) {}
   ValueArena(const ValueArena&) = delete;
   ValueArena& operator=(const ValueArena&) = delete;
+  ~ValueArena() {
+    for (Value* v : values_) v->~Value();
+    while (chunks_) {
+      Chunk* next = chunks_->next;
+      if (!ChunkCache::Give(chunks_)) ::operator delete(chunks_);
+      chunks_ = next;
+    }
+  }
+
+  // A default-constructed node of kind kNone, owned by the arena.
+  Value* NewValue() {
+    Value* v = new (Allocate(sizeof(Value), alignof(Value))) Value();
+    values_.push_back(v);
+    return v;
+  }
+  // True once the nodes take more than the budget.
+  bool over_budget() const { return reserved_ > budget_; }
+
+ private:
+  struct alignas(std::max_align_t) Chunk {
+    Chunk* next;
+    size_t size;
+  };
+  static constexpr size_t kFirstChunk = size_t{16} << 10;
+  static constexpr size_t kMaxChunk = size_t{1} << 20;
 
   void* Allocate(size_t bytes, size_t align) {
     size_t pad = (align - reinterpret_cast<uintptr_t>(cur_) % align) % align;
@@ -312,65 +338,21 @@ class ValueArena {
       chunks_ = c;
       cur_ = reinterpret_cast<unsigned char*>(c + 1);
       left_ = size;
-#ifdef INFERD_ARENA_ASAN
-      ASAN_POISON_MEMORY_REGION(cur_, size);  // unpoisoned piece by piece as handed out
-#endif
       pad = (align - reinterpret_cast<uintptr_t>(cur_) % align) % align;
     }
     unsigned char* p = cur_ + pad;
     cur_ = p + bytes;
     left_ -= pad + bytes;
-#ifdef INFERD_ARENA_ASAN
-    ASAN_UNPOISON_MEMORY_REGION(p, bytes);
-#endif
     return p;
   }
-  // True once the arena holds kBudget bytes: further nodes are allocated normally. Node
-  // memory is only returned when the whole load is done, so without a budget a hostile
-  // stream that creates and drops values (BINFLOAT, POP, ...) could pin ~250 bytes per
-  // 10-byte opcode: 25 GB for a 1 GB file. With it, at most kBudget is held beyond what
-  // live values need.
-  bool full() const { return reserved_ >= kBudget; }
-  // One reference per node, counted by the loading thread in a plain counter: an atomic
-  // increment per node cost ~3% of a gradient boosting model's load. SettleAndRelease()
-  // adds them to refs_ in one go. Until then refs_ carries a bias no load can release below (releases
-  // are atomic and may come before Settle, from nodes the load already dropped).
-  void Retain() { ++pending_; }
-  // Node releases, from any thread.
-  void Release() {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
-  }
-  // The creator's last call, once no node will be allocated any more: counts the pending
-  // references, removes the bias and drops the creator's own reference.
-  void SettleAndRelease() {
-    const size_t delta = pending_ - kBias - 1;  // modulo 2^64: refs_ becomes pending - released
-    if (refs_.fetch_add(delta, std::memory_order_acq_rel) + delta == 0) delete this;
-  }
-  // A freed node's bytes; under ASan they become poisoned so use-after-free is still caught.
-  static void Forget(void* p, size_t bytes) {
-#ifdef INFERD_ARENA_ASAN
-    ASAN_POISON_MEMORY_REGION(p, bytes);
-#else
-    (void)p;
-    (void)bytes;
-#endif
-  }
-
- private:
-  struct alignas(std::max_align_t) Chunk {
-    Chunk* next;
-    size_t size;
-  };
-  static constexpr size_t kFirstChunk = size_t{16} << 10;
-  static constexpr size_t kMaxChunk = size_t{1} << 20;
-  static constexpr size_t kBudget = size_t{64} << 20;  // a 500-tree forest needs ~2 MB
 
   // Chunks of finished loads, kept for the next load. Why: a chunk of 128 KiB or more is
   // mmap'd by malloc and returned to the kernel when freed, so every load page-faulted its
   // whole node memory in again: ~250 faults (~0.6 ms, 40% of the load) for a 100-tree
   // gradient boosting model, and the same again on every reload. The cache keeps at most
   // one chunk of each size (16 KiB .. 1 MiB, so < 2 MiB in all); chunks of other sizes
-  // (one huge node) are freed as before.
+  // (one huge node) are freed as before. Under ASan a cached chunk is poisoned, so a use
+  // of a dead tree's node is still caught.
   // Thread safety: Take/Give may be called from any thread (a tree may die anywhere).
   class ChunkCache {
    public:
@@ -378,7 +360,11 @@ class ValueArena {
       const int k = SlotOf(size);
       if (k < 0) return nullptr;
       std::lock_guard<std::mutex> lock(mu_);
-      return std::exchange(slots_[k], nullptr);
+      Chunk* c = std::exchange(slots_[k], nullptr);
+#ifdef INFERD_ARENA_ASAN
+      if (c != nullptr) ASAN_UNPOISON_MEMORY_REGION(c + 1, c->size);
+#endif
+      return c;
     }
     // True if the cache took `c` (then the caller must not free it).
     static bool Give(Chunk* c) {
@@ -387,6 +373,9 @@ class ValueArena {
       std::lock_guard<std::mutex> lock(mu_);
       if (slots_[k] != nullptr) return false;
       slots_[k] = c;
+#ifdef INFERD_ARENA_ASAN
+      ASAN_POISON_MEMORY_REGION(c + 1, c->size);
+#endif
       return true;
     }
 
@@ -403,22 +392,8 @@ class ValueArena {
     static inline Chunk* slots_[kSlots] = {};
   };
 
-  ~ValueArena() {
-    while (chunks_) {
-      Chunk* next = chunks_->next;
-#ifdef INFERD_ARENA_ASAN
-      ASAN_UNPOISON_MEMORY_REGION(chunks_ + 1, chunks_->size);
-#endif
-      if (!ChunkCache::Give(chunks_)) ::operator delete(chunks_);
-      chunks_ = next;
-    }
-  }
-
-  static constexpr size_t kBias = size_t{1} << 62;
-  // Before SettleAndRelease: kBias + the creator's reference - nodes released so far.
-  // After: one per live node.
-  std::atomic<size_t> refs_{kBias + 1};
-  size_t pending_ = 0;  // nodes allocated (Retain), touched only by the loading thread
+  const size_t budget_;
+  std::vector<Value*> values_;  // every node, in allocation order (destroyed by ~ValueArena)
   Chunk* chunks_ = nullptr;
   unsigned char* cur_ = nullptr;
   size_t left_ = 0;
@@ -428,40 +403,24 @@ class ValueArena {
 
 namespace {
 
-// Allocator handed to std::allocate_shared: the control block (which embeds the Value)
-// keeps a copy, so every node holds a reference to its arena.
-template <typename T>
-struct ArenaAllocator {
-  using value_type = T;
-  ValueArena* arena;
-  explicit ArenaAllocator(ValueArena* a) : arena(a) {}
-  template <typename U>
-  ArenaAllocator(const ArenaAllocator<U>& o) : arena(o.arena) {}  // NOLINT: rebinding
-  T* allocate(size_t n) {
-    void* p = arena->Allocate(n * sizeof(T), alignof(T));
-    arena->Retain();
-    return static_cast<T*>(p);
-  }
-  void deallocate(T* p, size_t n) {
-    ValueArena::Forget(p, n * sizeof(T));
-    arena->Release();
-  }
-  template <typename U>
-  bool operator==(const ArenaAllocator<U>& o) const { return arena == o.arena; }
-};
+// The arena's budget for a stream of `n` bytes: 64 MiB, plus 8 node bytes per stream byte.
+// Model files take less: a 100-tree gradient boosting model ~6 bytes per byte (~1 MB of
+// nodes for 174 kB: its trees are nested protocol-2 pickles, node-heavy), a 500-tree
+// forest ~0.02 (2 MB for 96 MB: its arrays are views). Garbage made as fast as a stream can
+// make it (EMPTY_TUPLE, POP) takes ~125 bytes per byte; such a stream is refused once past
+// the budget. Repeated floats and small ints share their node and cost nothing.
+size_t ArenaBudget(size_t n) {
+  constexpr size_t kBase = size_t{64} << 20;
+  constexpr size_t kPerByte = 8;
+  return n > (SIZE_MAX - kBase) / kPerByte ? SIZE_MAX : kBase + kPerByte * n;
+}
 
 }  // namespace
 
 MachineContext::MachineContext(std::string_view s, const ReadLimits& l)
-    : stream(s), limits(l), arena(new ValueArena) {}
+    : stream(s), limits(l), arena(std::make_shared<ValueArena>(ArenaBudget(s.size()))) {}
 
-MachineContext::~MachineContext() {
-  // Shared ints and containers first: they may hold the last node references, and the
-  // arena must outlive every node.
-  for (ValuePtr& v : small_ints) v.reset();
-  containers.clear();
-  arena->SettleAndRelease();
-}
+MachineContext::~MachineContext() = default;
 
 Machine::Machine(MachineContext* ctx, size_t start, int nesting)
     : ctx_(ctx),
@@ -490,6 +449,11 @@ Status Machine::Truncated(size_t n, const char* what, size_t at) const {
                                  ", only " + std::to_string(size_ - pos_) + " left");
 }
 
+Status Machine::ArenaExhausted(size_t at) const {
+  return Status::ResourceExhausted("the pickle makes more values than a stream of " + std::to_string(size_) +
+                                   " bytes may (" + std::to_string(ArenaBudget(size_) >> 20) + " MiB of nodes)" + At(at));
+}
+
 Status Machine::StackFull(size_t at) const {
   return Status::ResourceExhausted("pickle stack exceeds " + std::to_string(max_stack_) + " entries" + At(at));
 }
@@ -510,8 +474,7 @@ StatusOr<size_t> Machine::MarkStart(size_t at, const char* what) {
 }
 
 ValuePtr Machine::NewValue(Kind k) {
-  ValuePtr v = ctx_->arena->full() ? std::make_shared<Value>()
-                                   : std::allocate_shared<Value>(ArenaAllocator<Value>(ctx_->arena));
+  ValuePtr v(ctx_->arena->NewValue());
   v->kind = k;
   return v;
 }
@@ -679,6 +642,8 @@ StatusOr<ValuePtr> Machine::Run() {
       return result;
     }
     INFERD_RETURN_IF_ERROR(Step(op, at));
+    // Only Step makes nodes (the fast paths above share theirs).
+    if (ctx_->arena->over_budget()) [[unlikely]] return ArenaExhausted(at);
   }
   return Status::InvalidArgument("truncated file: the pickle ends at byte " + std::to_string(size_) +
                                  " without a STOP opcode");
@@ -738,9 +703,15 @@ Status Machine::Step(uint8_t op, size_t at) {
       INFERD_RETURN_IF_ERROR(Need(8, "BINFLOAT", at));
       uint64_t bits = __builtin_bswap64(LoadLE<uint64_t>(data_ + pos_));  // big-endian on the wire
       pos_ += 8;
-      ValuePtr v = NewValue(Kind::kFloat);
-      std::memcpy(&v->f, &bits, 8);
-      return Push(std::move(v), at);
+      // Shared like small ints (MachineContext::floats): an ensemble repeats the same few
+      // values (0.0, 1.0, a tolerance) in every estimator, and no node is ever freed early.
+      MachineContext::SharedFloat& slot = ctx_->floats[(bits ^ (bits >> 29) ^ (bits >> 47)) % MachineContext::kFloatSlots];
+      if (!slot.value || slot.bits != bits) {
+        slot.value = NewValue(Kind::kFloat);
+        std::memcpy(&slot.value->f, &bits, 8);
+        slot.bits = bits;
+      }
+      return Push(slot.value, at);
     }
     case SHORT_BINUNICODE: case BINUNICODE: case BINUNICODE8: {
       size_t lb = op == SHORT_BINUNICODE ? 1 : op == BINUNICODE ? 4 : 8;
@@ -939,8 +910,7 @@ Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
       }
       ValuePtr v = NewContainer(Kind::kArray);
       // Placeholder (dtype stays null until BUILD), from the arena like the node itself.
-      v->array = ctx_->arena->full() ? std::make_shared<NdArray>()
-                                     : std::allocate_shared<NdArray>(ArenaAllocator<NdArray>(ctx_->arena));
+      v->array = std::make_shared<NdArray>();
       return Push(std::move(v), at);
     }
     case GlobalRole::kScalar: {
@@ -1115,22 +1085,7 @@ struct ChildIter {
   }
 };
 
-void Break(Value* v) {
-  v->items.clear();
-  v->entries.clear();
-  v->args.reset();
-  v->state.reset();
-  if (v->array) v->array->objects.clear();
-}
-
 }  // namespace
-
-void TearDown(MachineContext* ctx) {
-  // Every container is still held by ctx->containers, so clearing children never triggers
-  // a deep destructor chain.
-  for (const ValuePtr& v : ctx->containers) Break(v.get());
-  ctx->containers.clear();
-}
 
 Status FinishGraph(const ValuePtr& root, size_t max_depth, MachineContext* ctx) {
   // Per-container bookkeeping lives in a vector indexed by the container's position in
@@ -1191,15 +1146,8 @@ Status FinishGraph(const ValuePtr& root, size_t max_depth, MachineContext* ctx) 
     if (!path.empty()) path.back().h = std::max(path.back().h, h + 1);
   }
   for (size_t k = 0; k < n; ++k) ctx->containers[k]->i = 0;
-  if (!status.ok()) {
-    TearDown(ctx);
-    return status;
-  }
-  for (size_t k = 0; k < n; ++k) {
-    if (height[k] == kUnseen) Break(ctx->containers[k].get());  // unreachable garbage may be deep or cyclic
-  }
   ctx->containers.clear();
-  return Status::Ok();
+  return status;
 }
 
 }  // namespace inferd::pickle

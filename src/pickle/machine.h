@@ -23,10 +23,9 @@
 
 namespace inferd::pickle {
 
-// Bump allocator for the Value nodes (with their shared_ptr control blocks) of one load.
-// Defined in machine.cc. Node memory is returned only when every node allocated from the
-// arena has been destroyed (and the MachineContext is gone), in one go. See NewValue in
-// machine.cc for why and for the memory bound.
+// Bump allocator that owns the Value nodes of one load (defined in machine.cc). Nodes are
+// never freed one by one: the arena destroys them all, in allocation order, when it dies.
+// The MachineContext and the TreePtr handed out hold it (std::shared_ptr).
 class ValueArena;
 
 // State shared by the outer machine and the nested object-array pickles it starts.
@@ -42,15 +41,20 @@ struct MachineContext {
   std::shared_ptr<const void> stream_keeper;
   const ReadLimits& limits;
   size_t nested_pickles = 0;
-  ValueArena* arena;  // holds one reference to the arena for as long as the context lives
+  std::shared_ptr<ValueArena> arena;
   // Shared immutable Int values 0..255, created on first use: BININT1 is the most frequent
   // opcode of tree ensembles. Scalars are never mutated after creation (BUILD, APPEND,
   // SETITEM(S) refuse them), so one node may stand for every occurrence.
   ValuePtr small_ints[256];
+  // Float values shared the same way, through a direct-mapped cache by bit pattern (a slot
+  // keeps the last value that hashed to it).
+  static constexpr size_t kFloatSlots = 64;
+  struct SharedFloat {
+    uint64_t bits = 0;
+    ValuePtr value;
+  } floats[kFloatSlots];
   // Every container-like Value created (tuple/list/set/dict/object/array/slice). Lets the
-  // reader check the finished graph for cycles and depth without recursion, and tear down
-  // rejected or unreachable graphs iteratively (a 100000-deep list would otherwise
-  // overflow the C++ stack in shared_ptr destructors).
+  // reader check the finished graph for cycles and depth without recursion.
   std::vector<ValuePtr> containers;
 };
 
@@ -79,6 +83,7 @@ class Machine {
   }
   Status Truncated(size_t n, const char* what, size_t at) const;
   Status StackFull(size_t at) const;
+  Status ArenaExhausted(size_t at) const;
   StatusOr<ValuePtr> Pop(size_t at, const char* what);
   StatusOr<size_t> MarkStart(size_t at, const char* what);
   ValuePtr NewValue(Kind k);      // a node from ctx_->arena
@@ -111,12 +116,9 @@ class Machine {
   ValuePtr none_, true_, false_;
 };
 
-// Checks the graph reachable from `root` is acyclic and at most `max_depth` deep, then
-// breaks every registered container that is not reachable (or all of them on error) so
-// that destruction is shallow. Clears ctx->containers.
+// Checks the graph reachable from `root` is acyclic and at most `max_depth` deep. Clears
+// ctx->containers.
 Status FinishGraph(const ValuePtr& root, size_t max_depth, MachineContext* ctx);
-// Breaks every registered container (used when the load failed).
-void TearDown(MachineContext* ctx);
 
 }  // namespace inferd::pickle
 

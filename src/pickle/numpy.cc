@@ -414,11 +414,9 @@ Status BuildReconstructed(NdArray* arr, const Value& state, const DtypeTable& dt
                    " need " + std::to_string(nbytes), at);
   }
   arr->dtype = dtype;
-  // The array views the bytes value's buffer instead of copying it: that value is a scalar,
-  // never mutated once created, and the aliasing pointer keeps it alive with the array.
-  std::shared_ptr<const void> keeper(state.items[b + 3], raw.s.data());
-  return FillArrayData(arr, fortran, reinterpret_cast<const uint8_t*>(raw.s.data()), raw.s.size(), at,
-                       std::move(keeper));
+  // Copied (no keeper): the bytes value lives in the tree's arena, and an array that viewed
+  // it could not keep it alive without the arena owning itself through the array.
+  return FillArrayData(arr, fortran, reinterpret_cast<const uint8_t*>(raw.s.data()), raw.s.size(), at, nullptr);
 }
 
 StatusOr<std::shared_ptr<NdArray>> MakeScalar(const Value& args, const DtypeTable& dtypes, size_t at) {
@@ -430,7 +428,10 @@ StatusOr<std::shared_ptr<NdArray>> MakeScalar(const Value& args, const DtypeTabl
   arr->dtype = dtype;
   if (dtypes.HasObject(dtype.get())) {
     if (dtype->kind != 'O') return Status::Unimplemented("structured numpy scalar with object fields" + At(at));
-    arr->objects.push_back(args.items.size() == 2 ? args.items[1] : std::make_shared<Value>());
+    // Without data the element is None: one immutable node for all trees (it is not a
+    // container, so no graph walk writes to it).
+    static Value none_value;
+    arr->objects.push_back(args.items.size() == 2 ? args.items[1] : ValuePtr(&none_value));
     return arr;
   }
   if (args.items.size() != 2 || args.items[1]->kind != Kind::kBytes) {

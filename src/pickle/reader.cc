@@ -56,7 +56,7 @@ class FileBuffer {
 
 // `keeper`, if set, keeps `bytes` alive and unchanged while it lives: arrays then view
 // their data in the input instead of copying it (NdArray::data).
-StatusOr<ValuePtr> ReadPickleKept(std::string_view bytes, std::shared_ptr<const void> keeper,
+StatusOr<TreePtr> ReadPickleKept(std::string_view bytes, std::shared_ptr<const void> keeper,
                                   const ReadLimits& limits) {
   auto storage = std::make_shared<std::string>();
   std::string_view stream;
@@ -72,12 +72,10 @@ StatusOr<ValuePtr> ReadPickleKept(std::string_view bytes, std::shared_ptr<const 
     Machine m(&ctx, 0, 0);
     return m.Run();  // the machine (stack, memo) is destroyed before the graph is checked
   }();
-  if (!result.ok()) {
-    TearDown(&ctx);
-    return result.status();
-  }
+  if (!result.ok()) return result.status();  // the context's arena takes every node with it
   INFERD_RETURN_IF_ERROR(FinishGraph(*result, limits.max_depth, &ctx));
-  return result;
+  // The root owns the arena, and so the whole tree.
+  return TreePtr(ctx.arena, result->get());
 }
 
 // Files at least this big are mapped instead of read; below it a read() into a buffer is
@@ -90,11 +88,11 @@ constexpr size_t kMapThreshold = size_t{64} << 10;
 
 const char* const kShrankMessage = "the file was truncated while it was being read (rewritten in place?)";
 
-StatusOr<ValuePtr> ReadPickle(std::string_view bytes, const ReadLimits& limits) {
+StatusOr<TreePtr> ReadPickle(std::string_view bytes, const ReadLimits& limits) {
   return ReadPickleKept(bytes, nullptr, limits);
 }
 
-StatusOr<ValuePtr> ReadPickleFile(const std::string& path, const ReadLimits& limits,
+StatusOr<TreePtr> ReadPickleFile(const std::string& path, const ReadLimits& limits,
                                   std::shared_ptr<const MappedFile>* mapping) {
   if (mapping != nullptr) mapping->reset();
   FILE* f = std::fopen(path.c_str(), "rb");
@@ -113,7 +111,7 @@ StatusOr<ValuePtr> ReadPickleFile(const std::string& path, const ReadLimits& lim
     if (mapped.ok()) {
       std::shared_ptr<const MappedFile> file = std::move(mapped).value();
       const std::string_view bytes(file->data(), file->size());
-      StatusOr<ValuePtr> root = ReadPickleKept(bytes, file, limits);
+      StatusOr<TreePtr> root = ReadPickleKept(bytes, file, limits);
       if (file->truncated()) return Status::InvalidArgument(kShrankMessage);
       if (mapping != nullptr) *mapping = std::move(file);
       return root;

@@ -47,7 +47,7 @@ struct ReadLimits {
 // pickle stream. Errors: one line naming the reason and, where meaningful, the byte offset
 // in the (decompressed) stream, e.g. "truncated file: expected 120 bytes for BINUNICODE at
 // byte 96, only 50 left".
-StatusOr<ValuePtr> ReadPickle(std::string_view bytes, const ReadLimits& limits = {});
+StatusOr<TreePtr> ReadPickle(std::string_view bytes, const ReadLimits& limits = {});
 
 // Reads the whole file then calls ReadPickle. The error message is NOT prefixed with the
 // path (the caller does that).
@@ -56,7 +56,7 @@ StatusOr<ValuePtr> ReadPickle(std::string_view bytes, const ReadLimits& limits =
 // into memory): a caller that derives something from the values must check
 // `(*mapping)->truncated()` once it is done with them, and discard the result if the file
 // shrank meanwhile. (ReadPickleFile checks it itself before returning.)
-StatusOr<ValuePtr> ReadPickleFile(const std::string& path, const ReadLimits& limits = {},
+StatusOr<TreePtr> ReadPickleFile(const std::string& path, const ReadLimits& limits = {},
                                   std::shared_ptr<const MappedFile>* mapping = nullptr);
 // The message of the error for a file that shrank while mapped (for callers that check
 // the mapping themselves).

@@ -201,20 +201,45 @@ TEST_F(ReaderFixtureTest, SharedArrayIsTheSameNodeInPickles) {
 // Protocol 2 carries array bytes as latin-1 text decoded into a bytes value; a C-order native
 // array views that value's buffer (no second copy), while a Fortran-order one is converted
 // into bytes of its own.
-TEST_F(ReaderFixtureTest, Protocol2ArraysViewTheirBytesValue) {
-  auto v = ReadPickleFile(TestdataPath("values_p2.pkl"));
-  ASSERT_TRUE(v.ok()) << v.status().message();
-  const Value* arrays = (*v)->Get("arrays");
-  ASSERT_NE(arrays, nullptr);
-  const Value* f8 = arrays->Get("f8");
-  ASSERT_TRUE(f8 != nullptr && f8->array != nullptr);
-  EXPECT_TRUE(f8->array->data.is_view());
-  auto d = f8->array->ToDoubles();
+// Protocol-2 array bytes live in a node of the tree's arena, so an array copies them
+// rather than viewing them: an array copied out of the tree must stay valid without it.
+TEST_F(ReaderFixtureTest, Protocol2ArraysOwnTheirBytesAndOutliveTheTree) {
+  NdArray copy;
+  {
+    auto v = ReadPickleFile(TestdataPath("values_p2.pkl"));
+    ASSERT_TRUE(v.ok()) << v.status().message();
+    const Value* arrays = (*v)->Get("arrays");
+    ASSERT_NE(arrays, nullptr);
+    const Value* f8 = arrays->Get("f8");
+    ASSERT_TRUE(f8 != nullptr && f8->array != nullptr);
+    EXPECT_FALSE(f8->array->data.is_view());
+    copy = *f8->array;
+  }  // the tree and its arena are gone
+  auto d = copy.ToDoubles();
   ASSERT_TRUE(d.ok());
-  EXPECT_EQ(d->size(), 12u);
-  const Value* fortran = arrays->Get("fortran2d");
-  ASSERT_TRUE(fortran != nullptr && fortran->array != nullptr);
-  EXPECT_FALSE(fortran->array->data.is_view());
+  ASSERT_EQ(d->size(), 12u);
+  auto again = ReadPickleFile(TestdataPath("values_p2.pkl"));
+  ASSERT_TRUE(again.ok());
+  auto expected = (*again)->Get("arrays")->Get("f8")->array->ToDoubles();
+  ASSERT_TRUE(expected.ok());
+  EXPECT_EQ(*d, *expected);
+}
+
+// A node taken from a tree stays valid for as long as a TreePtr of that tree lives, even
+// when the TreePtr is a copy and the first one is gone.
+TEST_F(ReaderFixtureTest, TreeLivesWhileAnyRootHandleDoes) {
+  TreePtr keep;
+  const Value* arrays = nullptr;
+  {
+    auto v = ReadPickleFile(TestdataPath("values_p2.pkl"));
+    ASSERT_TRUE(v.ok()) << v.status().message();
+    keep = *v;
+    arrays = (*v)->Get("arrays");
+  }
+  ASSERT_NE(arrays, nullptr);
+  const Value* f8 = arrays->Get("f8");  // under ASan, a use after free if the tree had died
+  ASSERT_TRUE(f8 != nullptr && f8->array != nullptr);
+  EXPECT_EQ(f8->array->size(), 12u);
 }
 
 TEST_F(ReaderFixtureTest, Lz4FrameOfJoblibFile) {

@@ -3,8 +3,11 @@
 // Object record (class name + constructor args + state), and only the numpy/joblib
 // tokens listed in reader.h are interpreted into arrays, dtypes and scalars.
 //
-// Ownership: nodes are shared (shared_ptr) because the pickle memo aliases them (one dtype
-// object is referenced by many arrays). After ReadPickle returns, the tree is never
+// Ownership: every node of a tree read by ReadPickle lives in that read's arena and dies
+// with it, all at once; links between nodes (ValuePtr) do not own. The tree is handed out
+// as a TreePtr to its root, which owns the arena: a ValuePtr or a `const Value*` taken
+// from the tree is valid only while a TreePtr of it lives. (The memo aliases nodes: one
+// dtype object is referenced by many arrays.) After ReadPickle returns, the tree is never
 // mutated again and may be read from any thread.
 #ifndef INFERD_PICKLE_VALUE_H_
 #define INFERD_PICKLE_VALUE_H_
@@ -24,7 +27,28 @@
 namespace inferd::pickle {
 
 struct Value;
-using ValuePtr = std::shared_ptr<Value>;
+// A link to a node of a value tree: a plain pointer with the shape of a smart pointer
+// (`->`, `*`, `get()`, comparison with nullptr), so code that reads trees does not care.
+// It owns nothing (see the ownership note above); copying it costs nothing.
+class ValuePtr {
+ public:
+  ValuePtr() = default;
+  ValuePtr(std::nullptr_t) {}  // NOLINT(google-explicit-constructor): like a smart pointer
+  explicit ValuePtr(Value* p) : p_(p) {}
+  Value* get() const { return p_; }
+  Value* operator->() const { return p_; }
+  Value& operator*() const { return *p_; }
+  explicit operator bool() const { return p_ != nullptr; }
+  void reset() { p_ = nullptr; }
+  friend bool operator==(const ValuePtr& a, const ValuePtr& b) { return a.p_ == b.p_; }
+  friend bool operator==(const ValuePtr& a, std::nullptr_t) { return a.p_ == nullptr; }
+
+ private:
+  Value* p_ = nullptr;
+};
+// The root of a tree, owning every node of it (the read's arena).
+using TreePtr = std::shared_ptr<Value>;
+
 // The items of a tuple/list/set. Most tuples of a model file hold 1 to 3 items (numpy
 // reconstruct and dtype arguments, shapes): they are stored inline, which saves a heap
 // allocation and a free per tuple (~1600 of them for a 100-tree gradient boosting model).

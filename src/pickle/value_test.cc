@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <deque>
 
 namespace inferd::pickle {
 namespace {
@@ -25,15 +26,20 @@ NdArray Make(char kind, std::vector<T> vals, std::vector<size_t> shape) {
   return a;
 }
 
+// Test nodes live as long as the process (see ValuePtr: a tree's arena owns its nodes).
+ValuePtr Node(Kind k) {
+  static std::deque<Value> pool;
+  Value& v = pool.emplace_back();
+  v.kind = k;
+  return ValuePtr(&v);
+}
 ValuePtr Int(int64_t i) {
-  auto v = std::make_shared<Value>();
-  v->kind = Kind::kInt;
+  ValuePtr v = Node(Kind::kInt);
   v->i = i;
   return v;
 }
 ValuePtr Str(const std::string& s) {
-  auto v = std::make_shared<Value>();
-  v->kind = Kind::kStr;
+  ValuePtr v = Node(Kind::kStr);
   v->s = s;
   return v;
 }
@@ -115,8 +121,7 @@ TEST(NdArrayTest, StructuredFields) {
 }
 
 TEST(ValueTest, ScalarsAndAttrs) {
-  auto state = std::make_shared<Value>();
-  state->kind = Kind::kDict;
+  ValuePtr state = Node(Kind::kDict);
   state->entries.emplace_back(Str("n"), Int(3));
   state->entries.emplace_back(Str("name"), Str("lbfgs"));
   state->entries.emplace_back(Str("n"), Int(4));  // repeated key: last wins

@@ -51,7 +51,7 @@ StatusOr<std::shared_ptr<const Model>> LoadModelFile(const std::string& path, co
     return std::shared_ptr<const Model>(std::move(*xgb).value());
   }
   std::shared_ptr<const pickle::MappedFile> mapping;
-  StatusOr<pickle::ValuePtr> root = pickle::ReadPickleFile(path, ToReadLimits(options), &mapping);
+  StatusOr<pickle::TreePtr> root = pickle::ReadPickleFile(path, ToReadLimits(options), &mapping);
   if (!root.ok()) return OneLine(root.status().WithPrefix(path));
   if (*root == nullptr) return Status::InvalidArgument(path + ": empty pickle");
   StatusOr<std::shared_ptr<const Model>> m = FromRoot(**root);
@@ -75,7 +75,7 @@ StatusOr<std::shared_ptr<const Model>> LoadModelBytes(std::string_view bytes, st
     if (!xgb.ok()) return OneLine(xgb.status().WithPrefix(name));
     return std::shared_ptr<const Model>(std::move(xgb).value());
   }
-  StatusOr<pickle::ValuePtr> root = pickle::ReadPickle(bytes, ToReadLimits(options));
+  StatusOr<pickle::TreePtr> root = pickle::ReadPickle(bytes, ToReadLimits(options));
   if (!root.ok()) return OneLine(root.status().WithPrefix(name));
   if (*root == nullptr) return Status::InvalidArgument(std::string(name) + ": empty pickle");
   StatusOr<std::shared_ptr<const Model>> m = FromRoot(**root);

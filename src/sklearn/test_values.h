@@ -4,6 +4,7 @@
 #define INFERD_SKLEARN_TEST_VALUES_H_
 
 #include <cstring>
+#include <deque>
 #include <initializer_list>
 #include <memory>
 #include <string>
@@ -20,10 +21,13 @@ using pickle::NdArray;
 using pickle::Value;
 using pickle::ValuePtr;
 
+// Hand-built test trees have no arena: their nodes come from a pool that lives as long as
+// the test process (test trees are small).
 inline ValuePtr Make(Kind k) {
-  auto v = std::make_shared<Value>();
-  v->kind = k;
-  return v;
+  static std::deque<Value> pool;
+  Value& v = pool.emplace_back();
+  v.kind = k;
+  return ValuePtr(&v);
 }
 inline ValuePtr None() { return Make(Kind::kNone); }
 inline ValuePtr Str(std::string s) { auto v = Make(Kind::kStr); v->s = std::move(s); return v; }

@@ -233,8 +233,9 @@ def memo_stack_abuse():
         ("self_append", EMPTY_LIST + b"q\x00h\x00a"), ("self_setitem", EMPTY_DICT + b"q\x00" + ustr("k") + b"h\x00s"),
         ("ext1", b"\x82\x01"), ("persid", b"P1\n"), ("binpersid", i32(1) + b"Q"), ("newobj_ex", glob("builtins", "set") + b")}\x92"),
         ("bad_opcode", b"\xff"), ("proto_99", b"\x80\x63" + i32(1)),
-        # 3 M values made and dropped (30 MB): node memory is pooled per load, so this would
-        # pin ~650 MB if the pool were not capped (machine.cc ValueArena::kBudget).
+        # 3 M values made and dropped (30 MB): every node of a load lives until the load's
+        # arena dies, so distinct values would pin ~650 MB; repeated floats share one node, and
+        # the arena has a budget per stream byte (machine.cc ArenaBudget).
         ("churn_floats", (b"G" + struct.pack(">d", 0.5) + b"0") * 3000000 + i32(1)),
     ]
     out = [(n, proto(4) + b + STOP, True) for n, b in cases]

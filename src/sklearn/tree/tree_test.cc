@@ -237,8 +237,7 @@ TEST(TreeEnsemble, BatchPredictionsEqualRowByRow) {
   std::mt19937_64 rng(11);
   constexpr int kNf = 5;
   auto forest_of = [&](size_t n_trees) {
-    ValuePtr list = std::make_shared<Value>();
-    list->kind = pickle::Kind::kList;
+    ValuePtr list = Make(pickle::Kind::kList);
     for (size_t t = 0; t < n_trees; ++t) {
       auto nodes = RandomTree(&rng, 6, kNf);
       std::vector<double> vals;
