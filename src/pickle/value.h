@@ -155,7 +155,9 @@ struct NdArray {
   std::shared_ptr<Dtype> dtype;
   std::vector<size_t> shape;
   ArrayBytes data;                // size() * dtype->itemsize bytes; empty for object arrays
-  std::vector<ValuePtr> objects;  // object arrays ('O'): size() elements in C order
+  // Object arrays ('O'): size() elements in C order. They link into the tree the array was
+  // read from (ValuePtr): valid while that tree lives, also in a copy of the NdArray.
+  std::vector<ValuePtr> objects;
 
   size_t size() const;  // product of shape (1 for a 0-d array)
   size_t ndim() const { return shape.size(); }
