@@ -325,6 +325,28 @@ TEST(HostileTest, GarbageBeyondTheArenaBudgetIsRefused) {
   EXPECT_TRUE((*ok)->is_none());
 }
 
+// Opcodes that copy a memoised value's contents (here _codecs.encode of one 64 KiB str,
+// repeated and dropped: 9 bytes per 64 KiB copy) count what they copy against the same
+// budget, so a small stream cannot make the load hold gigabytes.
+TEST(HostileTest, RepeatedCopiesOfAMemoisedValueAreBounded) {
+  const std::string big(64 << 10, 'a');
+  const std::string q0("q\x00", 2), q1("q\x01", 2), q2("q\x02", 2);
+  auto stream = [&](int copies) {
+    PickleBuilder b(2);
+    b.Raw("c_codecs\nencode\n").Raw(q0).Str(big).Raw(q1).Str("latin1").Raw(q2);
+    for (int i = 0; i < copies; ++i) b.Raw(std::string("h\x00h\x01h\x02\x86R0", 9));
+    return b.Op('N').Stop();
+  };
+  auto r = ReadPickle(stream(20'000));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted) << r.status().message();
+  EXPECT_NE(r.status().message().find("makes more values than a stream of"), std::string::npos)
+      << r.status().message();
+  // A few such copies are fine.
+  auto ok = ReadPickle(stream(10));
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+}
+
 // BINGET, BINPUT, LONG_BINPUT, BININT1, NONE and NEWTRUE/NEWFALSE have a fast path in the run
 // loop that handles only the valid case; every edge must still reach the checked path.
 TEST(HostileTest, FastPathOpcodesKeepTheirErrors) {

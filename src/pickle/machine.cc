@@ -314,8 +314,12 @@ class ValueArena {
     values_.push_back(v);
     return v;
   }
-  // True once the nodes take more than the budget.
-  bool over_budget() const { return reserved_ > budget_; }
+  // Heap bytes a node got by copying or converting other nodes' contents rather than stream
+  // bytes (a latin-1 encoding, a merged dict, an array's copied data): counted against the
+  // same budget, since a stream can repeat such an opcode on one memoised value.
+  void Charge(size_t bytes) { charged_ += bytes; }
+  // True once the nodes and what was charged take more than the budget.
+  bool over_budget() const { return reserved_ + charged_ > budget_; }
 
  private:
   struct alignas(std::max_align_t) Chunk {
@@ -399,6 +403,7 @@ class ValueArena {
   size_t left_ = 0;
   size_t next_chunk_ = kFirstChunk;
   size_t reserved_ = 0;  // bytes in chunks_
+  size_t charged_ = 0;   // see Charge()
 };
 
 namespace {
@@ -471,6 +476,10 @@ StatusOr<size_t> Machine::MarkStart(size_t at, const char* what) {
   size_t m = marks_.back();
   marks_.pop_back();
   return m;
+}
+
+void Machine::ChargeArray(const NdArray& a) {
+  ctx_->arena->Charge((a.data.is_view() ? 0 : a.data.size()) + a.objects.size() * sizeof(ValuePtr));
 }
 
 ValuePtr Machine::NewValue(Kind k) {
@@ -909,18 +918,19 @@ Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
                        (a.empty() ? std::string("nothing") : a[0]->Describe()), at);
       }
       ValuePtr v = NewContainer(Kind::kArray);
-      // Placeholder (dtype stays null until BUILD), from the arena like the node itself.
-      v->array = std::make_shared<NdArray>();
+      v->array = std::make_shared<NdArray>();  // a placeholder: dtype stays null until BUILD
       return Push(std::move(v), at);
     }
     case GlobalRole::kScalar: {
       INFERD_ASSIGN_OR_RETURN(auto arr, MakeScalar(*args, dtypes_, at));
+      ChargeArray(*arr);
       ValuePtr v = NewContainer(Kind::kArray);
       v->array = std::move(arr);
       return Push(std::move(v), at);
     }
     case GlobalRole::kFrombuffer: {
       INFERD_ASSIGN_OR_RETURN(auto arr, MakeFromBuffer(*args, dtypes_, at));
+      ChargeArray(*arr);
       ValuePtr v = NewContainer(Kind::kArray);
       v->array = std::move(arr);
       return Push(std::move(v), at);
@@ -938,6 +948,7 @@ Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
       }
       ValuePtr v = NewValue(Kind::kBytes);
       INFERD_ASSIGN_OR_RETURN(v->s, Latin1FromUtf8(a[0]->s, at));
+      ctx_->arena->Charge(v->s.size());
       return Push(std::move(v), at);
     }
     case GlobalRole::kBytes: case GlobalRole::kBytearray: {
@@ -950,6 +961,7 @@ Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
       } else {
         return Bad(fn->s + " with unsupported arguments " + args->Describe(), at);
       }
+      ctx_->arena->Charge(v->s.size());
       return Push(std::move(v), at);
     }
     case GlobalRole::kSlice: {
@@ -970,6 +982,7 @@ Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
       ValuePtr v = NewContainer(Kind::kSet);
       if (a.size() == 1 && (a[0]->kind == Kind::kList || a[0]->kind == Kind::kTuple || a[0]->kind == Kind::kSet)) {
         v->items = a[0]->items;
+        ctx_->arena->Charge(v->items.size() * sizeof(ValuePtr));
       } else if (!a.empty()) {
         return Bad(fn->s + " with unsupported arguments " + args->Describe(), at);
       }
@@ -984,6 +997,7 @@ Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
           }
           v->entries.emplace_back(p->items[0], p->items[1]);
         }
+        ctx_->arena->Charge(v->entries.size() * sizeof(v->entries[0]));
       } else if (!a.empty()) {
         return Bad("OrderedDict with unsupported arguments " + args->Describe(), at);
       }
@@ -1039,6 +1053,7 @@ Status Machine::Build(const ValuePtr& target, const ValuePtr& state, size_t at) 
         if (t.state && t.state->kind == Kind::kDict) {
           merged->entries.insert(merged->entries.begin(), t.state->entries.begin(), t.state->entries.end());
         }
+        ctx_->arena->Charge(merged->entries.size() * sizeof(merged->entries[0]));
         t.state = std::move(merged);
         return Status::Ok();
       }
@@ -1046,6 +1061,7 @@ Status Machine::Build(const ValuePtr& target, const ValuePtr& state, size_t at) 
         ValuePtr merged = NewContainer(Kind::kDict);
         merged->entries = t.state->entries;
         merged->entries.insert(merged->entries.end(), state->entries.begin(), state->entries.end());
+        ctx_->arena->Charge(merged->entries.size() * sizeof(merged->entries[0]));
         t.state = std::move(merged);
         return Status::Ok();
       }
@@ -1054,7 +1070,9 @@ Status Machine::Build(const ValuePtr& target, const ValuePtr& state, size_t at) 
     }
     case Kind::kArray:
       if (!t.array || t.array->dtype) return Bad("BUILD on a finished ndarray", at);
-      return BuildReconstructed(t.array.get(), *state, dtypes_, at);
+      INFERD_RETURN_IF_ERROR(BuildReconstructed(t.array.get(), *state, dtypes_, at));
+      ChargeArray(*t.array);
+      return Status::Ok();
     case Kind::kDtype:
       return dtypes_.Build(t.dtype, *state, at);
     case Kind::kDict: case Kind::kBytes: case Kind::kSet:

@@ -89,6 +89,8 @@ class Machine {
   ValuePtr NewValue(Kind k);      // a node from ctx_->arena
   ValuePtr NewContainer(Kind k);  // NewValue + registered in ctx_->containers
   ValuePtr NewInt(int64_t i);     // shared node for 0..255
+  // Counts an array's own (not viewed) data and object links against the arena's budget.
+  void ChargeArray(const NdArray& a);
   // memo[index] = top of stack for the common valid case (index in or just past the dense
   // memo, under the limit, stack non-empty above the MARK); false leaves it to MemoPut's
   // checked path, which also produces the errors.
