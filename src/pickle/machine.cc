@@ -408,7 +408,8 @@ class ValueArena {
 
 namespace {
 
-// The arena's budget for a stream of `n` bytes: 64 MiB, plus 8 node bytes per stream byte.
+// The arena's budget for a stream of `n` bytes: 64 MiB, plus 8 bytes per stream byte, for
+// the nodes and what opcodes copy out of other values (ValueArena::Charge).
 // Model files take less: a 100-tree gradient boosting model ~6 bytes per byte (~1 MB of
 // nodes for 174 kB: its trees are nested protocol-2 pickles, node-heavy), a 500-tree
 // forest ~0.02 (2 MB for 96 MB: its arrays are views). Garbage made as fast as a stream can
