@@ -2,8 +2,10 @@
 
 #include "http/server.h"
 
+#include <linux/filter.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <charconv>
@@ -34,6 +36,30 @@ constexpr size_t kReadChunk = 16 * 1024;
 // How long a closing connection keeps draining client bytes after the response, so a client
 // still sending (e.g. a body over the limit) reads our answer instead of a reset.
 constexpr int64_t kLingerSeconds = 2;
+// At shutdown a keep-alive connection waiting for a request is closed only once it has been
+// idle this long, counted from the later of the shutdown start and its last answer (see
+// HttpServer::Shutdown); docs/operations.md documents the value.
+constexpr auto kShutdownIdleGrace = std::chrono::seconds(1);
+// The sweep's period while shutting down, so the grace ends within this of its due time.
+constexpr auto kShutdownTick = std::chrono::milliseconds(100);
+// At shutdown the listener first stops taking new handshakes, and is closed this much later:
+// time for handshakes already under way (one round trip) to complete and be accepted.
+constexpr auto kListenerCloseDelay = std::chrono::milliseconds(100);
+
+// Makes a listening socket drop new SYNs (a classic BPF socket filter; the TCP header starts
+// at offset 0). Handshakes under way still complete; a client whose SYN was dropped retries
+// and finds the port closed. Closing a listener instead resets the connections the kernel
+// has completed but the server not yet accepted, whose clients may have sent a request.
+bool StopNewHandshakes(int fd) {
+  static sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 13),            // TCP flags
+      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x02, 0, 1),  // SYN?
+      BPF_STMT(BPF_RET | BPF_K, 0),                      //   drop
+      BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),            // else keep
+  };
+  sock_fprog prog{static_cast<unsigned short>(sizeof code / sizeof code[0]), code};
+  return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) == 0;
+}
 
 class ServerImpl;
 class Connection;
@@ -43,6 +69,7 @@ class Connection;
 class Worker {
  public:
   Worker(ServerImpl* server, size_t index) : server_(server), index_(index) {}
+  ~Worker() { destroying_ = true; }
 
   Status Listen(const tcp::endpoint& endpoint);
   uint16_t local_port() const { return acceptor_.local_endpoint().port(); }
@@ -57,6 +84,9 @@ class Worker {
   void StartTick();
   void OnTick();
   void Drain();
+  void CloseListener();
+  // Shutting down and nothing left: the sweep stops, so run() returns.
+  bool Finished() const { return draining_ && conns_.empty() && !acceptor_.is_open(); }
   void UpdateClock();
 
   ServerImpl* const server_;
@@ -64,11 +94,15 @@ class Worker {
   // Declared before ioc_: destroying ioc_ destroys pending handlers, which destroys their
   // connections, which unregister here.
   std::list<Connection*> conns_;
+  // Set by ~Worker: the connections ioc_ destroys then must not touch the members below.
+  bool destroying_ = false;
   net::io_context ioc_{1};  // concurrency hint 1: one thread, no internal locking
   tcp::acceptor acceptor_{ioc_};
   net::steady_timer tick_{ioc_};
   net::steady_timer accept_retry_{ioc_};
   bool draining_ = false;
+  Clock::time_point drain_start_;  // when Drain() ran; meaningful once draining_
+  Clock::time_point now_;  // steady clock at the last tick
   int64_t now_sec_ = 0;  // coarse steady clock, seconds
   std::string date_;     // Date header value, refreshed every tick
   uint64_t next_id_ = 0;  // generated request ids: <process prefix>-<worker>-<counter>
@@ -119,7 +153,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     w_->server_->connections_.fetch_sub(1, std::memory_order_relaxed);
     metrics().ConnectionClosed();
     w_->conns_.erase(self_it_);
-    if (w_->draining_ && w_->conns_.empty()) w_->tick_.cancel();
+    if (!w_->destroying_ && w_->Finished()) w_->tick_.cancel();
   }
 
   void Start(bool over_limit) {
@@ -139,12 +173,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
     StartRequest();
   }
 
-  // Called by the worker once a second and on shutdown.
-  void OnTick(bool shutting_down) {
+  // Called by the worker once a second, and every kShutdownTick once it is draining.
+  void OnTick() {
     int64_t now = w_->now_sec_;
     if (state_ == State::kReading) {
-      if (!request_started_ && shutting_down) return Close();
-      if (request_started_ && !timed_out_ && now - request_start_sec_ >= options().read_timeout.count()) {
+      if (!request_started_) {
+        // Waiting for a request. At shutdown this connection stays open for the grace, so a
+        // client that got a keep-alive answer can still send its next request and have it
+        // answered (with "Connection: close").
+        bool idle = now - last_activity_ >= options().idle_timeout.count() ||
+                    (w_->draining_ && w_->now_ >= std::max(w_->drain_start_, answered_at_) + kShutdownIdleGrace);
+        if (idle) CloseIdle();
+        return;
+      }
+      if (!timed_out_ && now - request_start_sec_ >= options().read_timeout.count()) {
         // Answered 408 from OnRead once the cancelled read completes.
         timed_out_ = true;
         boost::system::error_code ignored;
@@ -162,7 +204,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   // kQueued: fully read, posted to the loop, not yet handled (no socket operation pending).
-  enum class State { kReading, kQueued, kWriting, kLingering, kClosed };
+  // kClosingIdle: was kReading with no request started; its read is being cancelled (CloseIdle).
+  enum class State { kReading, kQueued, kWriting, kClosingIdle, kLingering, kClosed };
 
   const HttpServerOptions& options() const { return w_->server_->options_; }
 
@@ -191,7 +234,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (parser_->is_done()) return OnRequest();
       if (used == 0) break;
     }
-    if (w_->draining_ && !request_started_) return Close();
     if (parser_->is_header_done() && !sent_continue_) {
       sent_continue_ = true;
       auto expect = parser_->get()[bhttp::field::expect];
@@ -218,10 +260,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void OnRead(boost::system::error_code ec, size_t n) {
-    if (ec && timed_out_ && state_ != State::kClosed) {
-      return FailRequest(bhttp::error::partial_message);  // answered 408 below
+    if (ec) {
+      if (state_ == State::kClosed) return;
+      if (timed_out_) return FailRequest(bhttp::error::partial_message);  // answered 408 below
+      if (state_ == State::kClosingIdle && ec == net::error::operation_aborted) return OnIdleReadCancelled();
+      return Close();  // EOF or reset
     }
-    if (ec) return Close();  // EOF, reset, or closed by the idle sweep / shutdown
+    // Data, also if the read completed before CloseIdle could cancel it: served as usual.
     buffer_.commit(n);
     last_activity_ = w_->now_sec_;
     ParseBuffered();
@@ -366,7 +411,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void OnWrite(boost::system::error_code ec) {
-    auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_).count();
+    Clock::time_point done = Clock::now();
+    auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(done - started_).count();
     metrics().RequestFinished(route_, response_.status, static_cast<uint64_t>(nanos));
     w_->server_->inflight_.fetch_sub(1, std::memory_order_relaxed);
     if (options().log_requests) {
@@ -375,8 +421,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     if (ec) return Close();
     last_activity_ = w_->now_sec_;
-    if (!keep_alive_ || w_->draining_) return Linger();
+    if (!keep_alive_) return Linger();
+    // A keep-alive answer, even one serialised just before the shutdown started: the client
+    // may send its next request, which is read and answered (with "Connection: close").
+    if (w_->draining_) answered_at_ = done;
     StartRequest();
+  }
+
+  // Closes a connection that is waiting for a request, without losing one that has arrived:
+  // the pending read is cancelled first; if it completes with data instead, that request is
+  // served as usual (OnRead).
+  void CloseIdle() {
+    state_ = State::kClosingIdle;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+  }
+
+  void OnIdleReadCancelled() {
+    boost::system::error_code ec;
+    if (socket_.available(ec) > 0 && !ec) return DoRead();  // a request arrived meanwhile
+    // Nothing unread: send FIN and discard what still comes (a request crossing the FIN is
+    // HTTP/1.1's keep-alive race; the client sees a clean close, not a reset).
+    Linger();
   }
 
   // Half-closes and discards input until the client closes or kLingerSeconds pass.
@@ -422,6 +488,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int64_t last_activity_ = 0;
   int64_t linger_deadline_ = 0;
   int64_t request_start_sec_ = 0;  // coarse time the current request's first byte arrived
+  Clock::time_point answered_at_;  // last keep-alive answer written while draining
   Clock::time_point started_;
   std::string request_id_;
   std::string method_, path_;  // only with log_requests
@@ -450,7 +517,8 @@ Status Worker::Listen(const tcp::endpoint& endpoint) {
 }
 
 void Worker::UpdateClock() {
-  now_sec_ = std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
+  now_ = Clock::now();
+  now_sec_ = std::chrono::duration_cast<std::chrono::seconds>(now_.time_since_epoch()).count();
   date_ = HttpDate(static_cast<long>(std::time(nullptr)));
 }
 
@@ -469,7 +537,15 @@ void Worker::Run() {
 
 void Worker::DoAccept() {
   acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
-    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec == net::error::operation_aborted) return;
+    if (!acceptor_.is_open()) {
+      // Accepted just before CloseListener(): the client may have sent a request.
+      if (!ec) {
+        StartConnection(std::move(socket));
+        StartTick();  // the sweep may have stopped, having seen no connection
+      }
+      return;
+    }
     if (ec) {
       // E.g. EMFILE: back off briefly instead of spinning.
       LogWarn("accept failed").Str("error", ec.message());
@@ -504,7 +580,11 @@ void Worker::StartConnection(tcp::socket socket) {
 }
 
 void Worker::StartTick() {
-  tick_.expires_after(std::chrono::seconds(1));
+  if (draining_) {
+    tick_.expires_after(kShutdownTick);
+  } else {
+    tick_.expires_after(std::chrono::seconds(1));
+  }
   tick_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     OnTick();
@@ -513,10 +593,11 @@ void Worker::StartTick() {
 
 void Worker::OnTick() {
   UpdateClock();
+  if (draining_ && acceptor_.is_open() && now_ >= drain_start_ + kListenerCloseDelay) CloseListener();
   // OnTick may close sockets but never destroys a connection synchronously (closing only
   // completes pending operations later), so iterating the list here is safe.
-  for (Connection* c : conns_) c->OnTick(draining_);
-  if (draining_ && conns_.empty()) return;  // let run() return
+  for (Connection* c : conns_) c->OnTick();
+  if (Finished()) return;  // let run() return
   StartTick();
 }
 
@@ -527,11 +608,31 @@ void Worker::PostShutdown() {
 void Worker::Drain() {
   if (draining_) return;
   draining_ = true;
+  UpdateClock();
+  drain_start_ = now_;
+  // The listener closes kListenerCloseDelay later (OnTick); at once if the filter is refused.
+  if (!StopNewHandshakes(acceptor_.native_handle())) CloseListener();
+  // Idle connections close after kShutdownIdleGrace (OnTick); the others once answered.
+  if (Finished()) {
+    tick_.cancel();
+  } else {
+    StartTick();  // replaces the pending once-a-second wait
+  }
+}
+
+void Worker::CloseListener() {
+  // Take what the kernel has completed first: closing resets the connections still in the
+  // backlog. (Bounded, so a flood of new connections cannot hold the shutdown.)
+  for (int i = 0; i < 4096; ++i) {
+    tcp::socket more(ioc_);
+    boost::system::error_code ec;
+    acceptor_.accept(more, ec);
+    if (ec) break;
+    StartConnection(std::move(more));
+  }
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   accept_retry_.cancel();
-  for (Connection* c : conns_) c->OnTick(/*shutting_down=*/true);
-  if (conns_.empty()) tick_.cancel();
 }
 
 Status ServerImpl::Init() {

@@ -2,7 +2,8 @@
 // docs/http-performance.md: one io_context + acceptor per thread (SO_REUSEPORT, so the kernel
 // spreads connections and threads share nothing), responses serialised once into bytes and
 // written with a single async_write, a request parser emplaced per request with header and
-// body limits, TCP_NODELAY, and a coarse once-a-second idle sweep instead of per-read timers.
+// body limits, TCP_NODELAY, and a coarse once-a-second idle sweep instead of per-read timers
+// (every 100 ms during a shutdown).
 //
 // Handlers run on the connection's thread; they must be fast and thread-safe. A request that
 // has been fully read is not handled inline but posted to the end of its loop's queue, after
@@ -79,8 +80,15 @@ class HttpServer {
   virtual uint16_t port() const = 0;
   // Starts the threads. Call once.
   virtual void Start() = 0;
-  // Stops accepting, closes idle keep-alive connections, and closes busy ones once their
-  // current response is written (answering it with "Connection: close"). Thread-safe, idempotent.
+  // Begins the shutdown without losing a request that a client has sent. The listeners stop
+  // taking new handshakes at once (SYNs are dropped; handshakes under way complete and are
+  // accepted) and are closed 100 ms later. From now on every request is answered with
+  // "Connection: close"; a request started, queued or being answered is finished, and a client
+  // that got a keep-alive answer may still send one more request, which is read and answered.
+  // A connection waiting for a request is closed once it has been idle for 1 s, counted from
+  // the later of the shutdown start and its last answer, never while request bytes are
+  // unread; such closes send FIN first and discard late client bytes for a while, so the
+  // client sees a clean close rather than a reset. Thread-safe, idempotent.
   virtual void Shutdown() = 0;
   // Blocks until every connection is finished and the threads have exited, or until
   // `deadline`, after which remaining connections are dropped. Returns true if nothing was

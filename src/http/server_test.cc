@@ -4,8 +4,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/asio.hpp>
 #include <gtest/gtest.h>
@@ -46,6 +48,13 @@ class Client {
     char c;
     socket_.read_some(net::buffer(&c, 1), ec);
     return ec == net::error::eof || ec == net::error::connection_reset;
+  }
+  // True if the server closed the connection cleanly (FIN, not a reset) and sent nothing more.
+  bool ReadsEof() {
+    boost::system::error_code ec;
+    char c;
+    socket_.read_some(net::buffer(&c, 1), ec);
+    return ec == net::error::eof;
   }
 
  private:
@@ -240,7 +249,7 @@ TEST_F(ServerTest, ShutdownFinishesInFlightRequestAndClosesIdle) {
   EXPECT_EQ(StatusOf(idle.ReadResponse()), 200);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   server_->Shutdown();
-  EXPECT_TRUE(idle.ClosedByPeer());  // idle keep-alive connection closed at once
+  EXPECT_TRUE(idle.ClosedByPeer());  // idle keep-alive connection closed after the grace
   // No new connections once shut down.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_THROW(Client refused(server_->port()), boost::system::system_error);
@@ -252,6 +261,114 @@ TEST_F(ServerTest, ShutdownFinishesInFlightRequestAndClosesIdle) {
   EXPECT_TRUE(busy.ClosedByPeer());
   EXPECT_TRUE(server_->Wait(std::chrono::steady_clock::now() + std::chrono::seconds(5)));
   server_.reset();
+}
+
+// A handler that holds its event loop until released: what the loop does next is then fixed
+// by its queue (a Shutdown() made meanwhile runs before any read that completes meanwhile).
+class Blocker {
+ public:
+  void Install(Router* router) {
+    router->Add(Verb::post, "/block", [this](const Request&, Response* resp) {
+      entered_ = true;
+      auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (!released_ && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      resp->body = "blocked";
+    });
+  }
+  void WaitEntered() {
+    while (!entered_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  void Release() { released_ = true; }
+
+ private:
+  std::atomic<bool> entered_{false}, released_{false};
+};
+
+TEST_F(ServerTest, ShutdownAnswersTheNextRequestOnAnIdleKeepAliveConnection) {
+  Blocker blocker;
+  blocker.Install(&router_);
+  StartServer(Opts(1));
+  Client c(server_->port());
+  c.Send(Post("/echo", "before"));
+  std::string r = c.ReadResponse();
+  EXPECT_EQ(r.find("Connection: close"), std::string::npos) << r;
+  Client other(server_->port());
+  other.Send(Post("/block", ""));
+  blocker.WaitEntered();
+  server_->Shutdown();
+  // Read after the shutdown started: the client may still use the connection it was told
+  // to keep, and is answered.
+  c.Send(Post("/echo", "after"));
+  blocker.Release();
+  EXPECT_EQ(StatusOf(other.ReadResponse()), 200);
+  r = c.ReadResponse();
+  EXPECT_EQ(BodyOf(r), "/echo:after") << r;
+  EXPECT_NE(r.find("Connection: close\r\n"), std::string::npos) << r;
+  EXPECT_TRUE(c.ReadsEof());
+}
+
+TEST_F(ServerTest, ShutdownClosesAnIdleConnectionCleanlyAfterTheGrace) {
+  StartServer(Opts(1));
+  {
+    Client idle(server_->port());
+    idle.Send(Post("/echo", "x"));
+    EXPECT_EQ(StatusOf(idle.ReadResponse()), 200);
+    auto t0 = std::chrono::steady_clock::now();
+    server_->Shutdown();
+    EXPECT_TRUE(idle.ReadsEof());  // FIN, not a reset
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::seconds(1));
+  }
+  EXPECT_TRUE(server_->Wait(std::chrono::steady_clock::now() + std::chrono::seconds(5)));
+  server_.reset();
+}
+
+// A keep-alive answer serialised just before the shutdown starts: the request the client
+// pipelined behind it is answered, with "Connection: close".
+TEST_F(ServerTest, ShutdownAnswersTheRequestAfterAKeepAliveAnswerInFlight) {
+  Blocker blocker;
+  blocker.Install(&router_);
+  StartServer(Opts(1));
+  Client c(server_->port());
+  c.Send(Post("/block", "") + Post("/echo", "next"));
+  blocker.WaitEntered();
+  // The answer is serialised when the handler returns; the shutdown runs before its write
+  // completes.
+  server_->Shutdown();
+  blocker.Release();
+  std::string r = c.ReadResponse();
+  EXPECT_EQ(BodyOf(r), "blocked") << r;
+  EXPECT_EQ(r.find("Connection: close"), std::string::npos) << r;
+  r = c.ReadResponse();
+  EXPECT_EQ(BodyOf(r), "/echo:next") << r;
+  EXPECT_NE(r.find("Connection: close\r\n"), std::string::npos) << r;
+  EXPECT_TRUE(c.ReadsEof());
+}
+
+// Connections the kernel completed before the shutdown, not yet accepted by the server, are
+// served (closing the listener would reset them).
+TEST_F(ServerTest, ShutdownServesConnectionsNotYetAccepted) {
+  Blocker blocker;
+  blocker.Install(&router_);
+  StartServer(Opts(1));
+  Client busy(server_->port());
+  busy.Send(Post("/block", ""));
+  blocker.WaitEntered();
+  // The loop is held: these connections wait in the listener's backlog, requests sent.
+  std::vector<std::unique_ptr<Client>> waiting;
+  for (int i = 0; i < 4; ++i) {
+    waiting.push_back(std::make_unique<Client>(server_->port()));
+    waiting.back()->Send(Post("/echo", std::to_string(i)));
+  }
+  server_->Shutdown();
+  blocker.Release();
+  EXPECT_EQ(StatusOf(busy.ReadResponse()), 200);
+  for (int i = 0; i < 4; ++i) {
+    std::string r = waiting[i]->ReadResponse();
+    EXPECT_EQ(BodyOf(r), "/echo:" + std::to_string(i)) << r;
+    EXPECT_NE(r.find("Connection: close\r\n"), std::string::npos) << r;
+  }
 }
 
 TEST_F(ServerTest, WaitDropsConnectionsAtDeadline) {
