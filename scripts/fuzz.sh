@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan+UBSan, -DINFERD_FUZZ=ON) in a separate build
-# directory and runs each for a bounded time. Exit status 0 only if no target found a crash,
-# leak, timeout (hang) or out-of-memory.
+# directory and runs each for a bounded time. Exit status 0 only if every target ran clean: a
+# finding (crash, sanitizer report, failed check, hang, out-of-memory, leak) fails the run, and so
+# does a harness that cannot do its job (e.g. cannot start its server), reported apart as
+# "harness error, not a finding" (the target exits HARNESS_ERROR_EXIT after a "HARNESS ERROR:" line).
 #
 #   scripts/fuzz.sh                    # build, then 20 s per target (the test command uses this)
 #   scripts/fuzz.sh --seconds 600      # the documented long run (10 min per target)
@@ -11,7 +13,7 @@
 # Environment: INFERD_FUZZ_BUILD_DIR (default <repo>/build-fuzz), JOBS (ninja -j, default 2).
 # Inputs found to be new coverage are kept in <build>/fuzz-work/<target>/corpus (the repository
 # seed corpora are only read); crashes are written to <build>/fuzz-work/<target>/crash-*.
-# A summary line per target (executions, coverage, result) is printed and written to
+# A summary line per target (executions, coverage, slowest input, peak RSS, result) is printed and written to
 # <build>/fuzz-work/summary.txt.
 set -euo pipefail
 
@@ -28,7 +30,7 @@ while [[ $# -gt 0 ]]; do
     --seconds) SECONDS_PER_TARGET="$2"; shift 2 ;;
     --build-only) BUILD_ONLY=1; shift ;;
     --targets) TARGETS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -55,6 +57,38 @@ spec() {
   esac
 }
 
+# What a harness exits with when it cannot run (src/http/fuzz/http_server_fuzz.cc: kHarnessErrorExit);
+# libFuzzer's own statuses are 77 (crash, leak, OOM, sanitizer report) and 70 (timeout).
+HARNESS_ERROR_EXIT=3
+
+# Prints what ended a failed run, from its exit status and log.
+describe_failure() {
+  local rc=$1 log=$2 what
+  first() { grep -m1 -oE "$1" "$log" || true; }
+  if [[ $rc -eq $HARNESS_ERROR_EXIT ]] && grep -q '^HARNESS ERROR:' "$log"; then
+    echo "harness error, not a finding: $(first '^HARNESS ERROR: .*' | cut -c16-)"
+    return
+  fi
+  if grep -q 'ERROR: libFuzzer: timeout' "$log"; then what="hang (an input ran over -timeout)"
+  elif grep -q 'ERROR: libFuzzer: out-of-memory' "$log"; then what="$(first 'out-of-memory .*')"
+  elif grep -q 'ERROR: LeakSanitizer' "$log"; then what="leak"
+  elif grep -q 'ERROR: AddressSanitizer' "$log"; then what="$(first 'AddressSanitizer: [a-zA-Z-]+')"
+  elif grep -q 'runtime error: ' "$log"; then what="UBSan $(first 'runtime error: .*' | cut -c1-120)"
+  elif grep -q 'ERROR: libFuzzer: fuzz target exited' "$log"; then what="the target called exit()"
+  elif grep -q 'ERROR: libFuzzer: deadly signal' "$log"; then what="crash"
+  elif [[ $rc -gt 128 ]]; then what="killed by signal $((rc - 128)), no report in the log"
+  else what="no report in the log"
+  fi
+  if grep -q '^FINDING:' "$log"; then  # a harness check names what it found before it traps
+    [[ $what == crash ]] && what="check failed"
+    what="$what: $(first '^FINDING: .*' | cut -c10-)"
+  fi
+  echo "$what"
+}
+
+# The last value of libFuzzer's final statistic $1 in $log, or nothing if the run died before it.
+final_stat() { grep -o "stat::$1: *[0-9]*" "$log" | tail -1 | grep -o '[0-9]*$' || true; }
+
 WORK="$BUILD/fuzz-work"
 mkdir -p "$WORK"
 : > "$WORK/summary.txt"
@@ -79,18 +113,28 @@ for t in $TARGETS; do
       -artifact_prefix="$dir/" "$dir/corpus" "${seed_args[@]}" >"$log" 2>&1
   rc=$?
   set -e
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
-  if [[ $rc -eq 0 ]]; then result=ok; else result="FAILED (exit $rc, see $log)"; failed=1; fi
-  line="$t: ${SECONDS_PER_TARGET}s, ${execs:-?} executions, cov ${cov:-?}, $result"
+  # A run that died early lacks some numbers: they print as "?" (never a script error).
+  execs=$(final_stat number_of_executed_units)
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || true)
+  slowest=$(final_stat slowest_unit_time_sec)
+  rss=$(final_stat peak_rss_mb)
+  if [[ $rc -eq 0 ]]; then
+    result=ok
+  else
+    failed=1
+    why=$(describe_failure "$rc" "$log")
+    result="FAILED ($why; exit $rc, see $log)"
+  fi
+  line="$t: ${SECONDS_PER_TARGET}s, ${execs:-?} executions, cov ${cov:-?}, slowest input ${slowest:-?}s, peak RSS ${rss:-?} MB, $result"
   echo "$line" | tee -a "$WORK/summary.txt"
   if [[ $rc -eq 0 ]]; then
     junit_cases+="<testcase classname=\"fuzz\" name=\"$t\"/>"
   else
-    junit_cases+="<testcase classname=\"fuzz\" name=\"$t\"><failure message=\"exit $rc\"/></testcase>"
+    msg=$(printf '%s' "$why" | sed 's/&/\&amp;/g; s/"/\&quot;/g; s/</\&lt;/g; s/>/\&gt;/g')
+    junit_cases+="<testcase classname=\"fuzz\" name=\"$t\"><failure message=\"$msg (exit $rc)\"/></testcase>"
   fi
   if [[ $rc -ne 0 ]]; then
-    grep -E 'ERROR|SUMMARY|==[0-9]+==|Test unit written' "$log" | head -20 >&2 || true
+    grep -E '^(FINDING|HARNESS ERROR):|ERROR|SUMMARY|==[0-9]+==|Test unit written' "$log" | head -20 >&2 || true
   fi
 done
 echo "<testsuite name=\"fuzz\">$junit_cases</testsuite>" > "$JUNIT"
