@@ -9,6 +9,7 @@
 
 #include "sklearn/numeric.h"
 #include "sklearn/state.h"
+#include "sklearn/xgboost/xgboost_document.h"
 
 namespace inferd::sklearn {
 namespace {
@@ -19,15 +20,6 @@ std::string LastError() {
   const size_t nl = m.find('\n');
   if (nl != std::string::npos) m.resize(nl);
   return m;
-}
-
-// The string value following `key` (e.g. "\"objective\":{\"name\":\"") in compact JSON.
-std::string After(const std::string& json, std::string_view key) {
-  const size_t p = json.find(key);
-  if (p == std::string::npos) return "";
-  const size_t b = p + key.size();
-  const size_t e = json.find('"', b);
-  return e == std::string::npos ? "" : json.substr(b, e - b);
 }
 
 }  // namespace
@@ -48,47 +40,45 @@ StatusOr<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(std::string_view blob
     return Status::Unimplemented("not an xgboost JSON/UBJSON model (legacy binary models are not supported; re-save "
                                  "with save_model('model.json'))");
   }
+  // Every count, index and link is checked here; libxgboost then reads only the checked
+  // model document (for a snapshot, its "Model" part, without the training "Config").
+  INFERD_ASSIGN_OR_RETURN(XgbDocument doc, ReadXgbDocument(blob, format == XgbFormat::kSnapshot
+                                                                        ? XgbDocumentForm::kSnapshot
+                                                                        : XgbDocumentForm::kModelFile));
+  if (doc.booster == "gblinear") {
+    return Status::Unimplemented("xgboost gblinear boosters are not supported (gbtree and dart are)");
+  }
+  if (format == XgbFormat::kModelFile) {
+    // Files saved by the sklearn wrapper record its type in the "scikit_learn" attribute.
+    const std::string* meta = doc.attribute("scikit_learn");
+    if (meta != nullptr && meta->find("\"regressor\"") != std::string::npos) options.force_regressor = true;
+  }
+  long best = options.best_iteration;
+  if (best < 0) {
+    if (const std::string* attr = doc.attribute("best_iteration")) best = std::strtol(attr->c_str(), nullptr, 10);
+  }
+  if (best >= 0 && best >= doc.rounds()) {
+    return Status::InvalidArgument("xgboost best_iteration is " + std::to_string(best) + " but the model has " +
+                                   std::to_string(doc.rounds()) + " boosting rounds");
+  }
+
   std::unique_ptr<XGBoostModel> m(new XGBoostModel());
   BoosterHandle h = nullptr;
   if (XGBoosterCreate(nullptr, 0, &h) != 0) return Status::Internal("xgboost: " + LastError());
   m->handle_ = h;
-  const int rc = format == XgbFormat::kSnapshot
-                     ? XGBoosterUnserializeFromBuffer(h, blob.data(), static_cast<bst_ulong>(blob.size()))
-                     : XGBoosterLoadModelFromBuffer(h, blob.data(), static_cast<bst_ulong>(blob.size()));
-  if (rc != 0) return Status::InvalidArgument("xgboost could not load the booster: " + LastError());
-
+  if (XGBoosterLoadModelFromBuffer(h, doc.model_bytes.data(), static_cast<bst_ulong>(doc.model_bytes.size())) != 0) {
+    return Status::InvalidArgument("xgboost could not load the booster: " + LastError());
+  }
   bst_ulong nf = 0;
   if (XGBoosterGetNumFeature(h, &nf) != 0) return Status::InvalidArgument("xgboost: " + LastError());
-  if (nf == 0 || nf > kMaxDim) return Status::InvalidArgument("xgboost model has " + std::to_string(nf) + " features");
+  if (static_cast<int64_t>(nf) != doc.num_feature) {
+    return Status::Internal("xgboost reports " + std::to_string(nf) + " features, the model file " +
+                            std::to_string(doc.num_feature));
+  }
   m->n_features_ = static_cast<size_t>(nf);
+  const std::string& objective = doc.objective;
+  m->serialise_ = doc.booster != "gbtree";
 
-  bst_ulong len = 0;
-  const char* cfg = nullptr;
-  if (XGBoosterSaveJsonConfig(h, &len, &cfg) != 0) return Status::InvalidArgument("xgboost: " + LastError());
-  const std::string config(cfg, len);
-  const std::string objective = After(config, "\"objective\":{\"name\":\"");
-  m->serialise_ = config.find("\"name\":\"dart\"") != std::string::npos ||
-                  config.find("\"name\":\"gblinear\"") != std::string::npos;
-
-  if (format == XgbFormat::kModelFile) {
-    // Files saved by the sklearn wrapper record its type in the "scikit_learn" attribute.
-    const char* meta = nullptr;
-    int found = 0;
-    if (XGBoosterGetAttr(h, "scikit_learn", &meta, &found) == 0 && found && meta != nullptr &&
-        std::string_view(meta).find("\"regressor\"") != std::string_view::npos) {
-      options.force_regressor = true;
-    }
-  }
-  long best = options.best_iteration;
-  if (best < 0) {
-    const char* attr = nullptr;
-    int found = 0;
-    if (XGBoosterGetAttr(h, "best_iteration", &attr, &found) == 0 && found && attr != nullptr) {
-      char* end = nullptr;
-      const long v = std::strtol(attr, &end, 10);
-      if (end != attr && v >= 0) best = v;
-    }
-  }
   const long iteration_end = best >= 0 ? best + 1 : 0;
   std::string missing = "NaN";
   if (!std::isnan(options.missing)) {

@@ -1,0 +1,683 @@
+#include "sklearn/xgboost/xgboost_document.h"
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "sklearn/xgboost/xgboost_value.h"
+
+namespace inferd::sklearn {
+namespace {
+
+using Type = XgbValue::Type;
+
+Status Err(std::string_view where, const std::string& what) {
+  return Status::InvalidArgument("xgboost " + std::string(where) + ": " + what);
+}
+
+// A short quoted rendering of text from the file for messages.
+std::string Quoted(std::string_view s) {
+  constexpr size_t kMax = 64;
+  std::string out = "\"";
+  out.append(s.substr(0, kMax));
+  if (s.size() > kMax) out += "...";
+  out += '"';
+  return out;
+}
+
+std::string Range(int64_t lo, int64_t hi) { return "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]"; }
+
+// float32 as xgboost stores it; values beyond float32's range become infinite (a plain
+// conversion of those is undefined behaviour).
+float ToFloat(double d) {
+  if (std::isnan(d)) return static_cast<float>(d);
+  if (d > FLT_MAX) return HUGE_VALF;
+  if (d < -FLT_MAX) return -HUGE_VALF;
+  return static_cast<float>(d);
+}
+
+// ---- typed access to the value tree ----
+
+StatusOr<const XgbValue*> Member(const XgbValue& obj, std::string_view key, std::string_view where) {
+  const XgbValue* v = obj.Find(key);
+  if (v == nullptr) return Err(where, "missing " + Quoted(key));
+  return v;
+}
+
+StatusOr<const XgbValue*> ObjectMember(const XgbValue& obj, std::string_view key, std::string_view where) {
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* v, Member(obj, key, where));
+  if (v->type != Type::kObject) return Err(where, Quoted(key) + " must be an object, found " + XgbTypeName(*v));
+  return v;
+}
+
+StatusOr<std::string> StringMember(const XgbValue& obj, std::string_view key, std::string_view where) {
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* v, Member(obj, key, where));
+  if (v->type != Type::kString) return Err(where, Quoted(key) + " must be a string, found " + XgbTypeName(*v));
+  return v->string;
+}
+
+// xgboost writes its parameters as strings of decimal digits ("60"); nothing else is taken
+// (no sign but '-', no spaces, no exponent), and at most 18 digits (fits int64).
+bool ParseDecimal(std::string_view s, int64_t* out) {
+  const bool neg = !s.empty() && s[0] == '-';
+  if (neg) s.remove_prefix(1);
+  if (s.empty() || s.size() > 18) return false;
+  int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *out = neg ? -v : v;
+  return true;
+}
+
+// An integer parameter (a string) in [lo, hi]; `fallback` when the key is absent, or an
+// error if there is none.
+StatusOr<int64_t> IntParam(const XgbValue& obj, std::string_view key, std::string_view where, int64_t lo, int64_t hi,
+                           std::optional<int64_t> fallback = std::nullopt) {
+  const XgbValue* v = obj.Find(key);
+  if (v == nullptr) {
+    if (fallback) return *fallback;
+    return Err(where, "missing " + Quoted(key));
+  }
+  if (v->type != Type::kString) {
+    return Err(where, Quoted(key) + " must be a string holding an integer, found " + XgbTypeName(*v));
+  }
+  int64_t n;
+  if (!ParseDecimal(v->string, &n)) return Err(where, Quoted(key) + " is " + Quoted(v->string) + ", not an integer");
+  if (n < lo || n > hi) return Err(where, Quoted(key) + " is " + std::to_string(n) + ", must be in " + Range(lo, hi));
+  return n;
+}
+
+// A real parameter (a string such as "5E-1"): digits, sign, '.', exponent only; finite.
+StatusOr<double> RealParam(const XgbValue& obj, std::string_view key, std::string_view where) {
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* v, Member(obj, key, where));
+  if (v->type != Type::kString) {
+    return Err(where, Quoted(key) + " must be a string holding a number, found " + XgbTypeName(*v));
+  }
+  const std::string& s = v->string;
+  const bool chars_ok = !s.empty() && s.size() <= 64 &&
+                        s.find_first_not_of("0123456789+-.eE") == std::string::npos;
+  char* end = nullptr;
+  const double d = chars_ok ? std::strtod(s.c_str(), &end) : 0.0;
+  if (!chars_ok || end != s.c_str() + s.size()) return Err(where, Quoted(key) + " is " + Quoted(s) + ", not a number");
+  if (!std::isfinite(d) || !std::isfinite(ToFloat(d))) {
+    return Err(where, Quoted(key) + " is " + Quoted(s) + ", not a finite float32 number");
+  }
+  return d;
+}
+
+// Names the first element of a generic array that is not of the wanted kind.
+Status BadElement(const XgbValue& a, std::string_view key, std::string_view where, const char* wanted,
+                  bool (*ok)(const XgbValue&)) {
+  for (size_t i = 0; i < a.items.size(); ++i) {
+    if (!ok(a.items[i])) {
+      return Err(where, Quoted(key) + "[" + std::to_string(i) + "] is " + XgbTypeName(a.items[i]) + ", must be " +
+                            wanted);
+    }
+  }
+  return Err(where, Quoted(key) + " must hold " + wanted);
+}
+
+// An array of integers. A missing key gives an error unless `optional` (then `out` is empty).
+Status ReadInts(const XgbValue& obj, std::string_view key, std::string_view where, std::vector<int64_t>* out,
+                bool optional = false) {
+  const XgbValue* v = obj.Find(key);
+  if (v == nullptr) {
+    if (optional) return Status::Ok();
+    return Err(where, "missing " + Quoted(key));
+  }
+  switch (v->type) {
+    case Type::kIntArray:
+      *out = v->ints;
+      return Status::Ok();
+    case Type::kRealArray:
+      for (size_t i = 0; i < v->reals.size(); ++i) {
+        const double d = v->reals[i];
+        if (!(d == std::floor(d)) || std::fabs(d) > 9.0e15) {
+          return Err(where, Quoted(key) + "[" + std::to_string(i) + "] is not an integer");
+        }
+      }
+      return Err(where, Quoted(key) + " must hold integers, found numbers with a fraction or exponent");
+    case Type::kArray:
+      return BadElement(*v, key, where, "an integer", [](const XgbValue& x) { return x.type == Type::kInt; });
+    default:
+      return Err(where, Quoted(key) + " must be an array, found " + XgbTypeName(*v));
+  }
+}
+
+// An array of numbers, as float32.
+Status ReadFloats(const XgbValue& obj, std::string_view key, std::string_view where, std::vector<float>* out,
+                  bool optional = false) {
+  const XgbValue* v = obj.Find(key);
+  if (v == nullptr) {
+    if (optional) return Status::Ok();
+    return Err(where, "missing " + Quoted(key));
+  }
+  switch (v->type) {
+    case Type::kIntArray:
+      out->resize(v->ints.size());
+      for (size_t i = 0; i < v->ints.size(); ++i) (*out)[i] = ToFloat(static_cast<double>(v->ints[i]));
+      return Status::Ok();
+    case Type::kRealArray:
+      out->resize(v->reals.size());
+      for (size_t i = 0; i < v->reals.size(); ++i) (*out)[i] = ToFloat(v->reals[i]);
+      return Status::Ok();
+    case Type::kArray:
+      return BadElement(*v, key, where, "a number", [](const XgbValue& x) { return x.is_number(); });
+    default:
+      return Err(where, Quoted(key) + " must be an array, found " + XgbTypeName(*v));
+  }
+}
+
+// An array of flags: integers 0/1, or booleans (older JSON files).
+Status ReadFlags(const XgbValue& obj, std::string_view key, std::string_view where, std::vector<uint8_t>* out,
+                 bool optional, int64_t max_value) {
+  const XgbValue* v = obj.Find(key);
+  if (v == nullptr) {
+    if (optional) return Status::Ok();
+    return Err(where, "missing " + Quoted(key));
+  }
+  auto bad = [&](size_t i, const std::string& found) {
+    return Err(where, Quoted(key) + "[" + std::to_string(i) + "] is " + found + ", must be in " + Range(0, max_value));
+  };
+  if (v->type == Type::kIntArray) {
+    out->resize(v->ints.size());
+    for (size_t i = 0; i < v->ints.size(); ++i) {
+      if (v->ints[i] < 0 || v->ints[i] > max_value) return bad(i, std::to_string(v->ints[i]));
+      (*out)[i] = static_cast<uint8_t>(v->ints[i]);
+    }
+    return Status::Ok();
+  }
+  if (v->type == Type::kArray) {
+    out->resize(v->items.size());
+    for (size_t i = 0; i < v->items.size(); ++i) {
+      const XgbValue& x = v->items[i];
+      if (x.type == Type::kBool) {
+        (*out)[i] = x.boolean ? 1 : 0;
+      } else if (x.type == Type::kInt && x.integer >= 0 && x.integer <= max_value) {
+        (*out)[i] = static_cast<uint8_t>(x.integer);
+      } else {
+        return bad(i, x.type == Type::kInt ? std::to_string(x.integer) : XgbTypeName(x));
+      }
+    }
+    return Status::Ok();
+  }
+  if (v->type == Type::kRealArray) return Err(where, Quoted(key) + " must hold integers, found other numbers");
+  return Err(where, Quoted(key) + " must be an array, found " + XgbTypeName(*v));
+}
+
+// An array of strings (feature names / types); absent: empty.
+Status ReadStrings(const XgbValue& obj, std::string_view key, std::string_view where, std::vector<std::string>* out) {
+  const XgbValue* v = obj.Find(key);
+  if (v == nullptr) return Status::Ok();
+  if (v->is_array() && v->size() == 0) return Status::Ok();
+  if (v->type != Type::kArray) {
+    return Err(where, Quoted(key) + " must be an array of strings, found " +
+                          (v->is_array() ? std::string("numbers") : std::string(XgbTypeName(*v))));
+  }
+  out->reserve(v->items.size());
+  for (size_t i = 0; i < v->items.size(); ++i) {
+    if (v->items[i].type != Type::kString) {
+      return Err(where, Quoted(key) + "[" + std::to_string(i) + "] is " + XgbTypeName(v->items[i]) + ", must be a string");
+    }
+    out->push_back(v->items[i].string);
+  }
+  return Status::Ok();
+}
+
+// ---- the schema ----
+
+Status ReadTree(const XgbValue& t, size_t index, XgbTree* tree) {
+  const std::string where = "tree " + std::to_string(index);
+  if (t.type != Type::kObject) return Err(where, "must be an object, found " + std::string(XgbTypeName(t)));
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* param, ObjectMember(t, "tree_param", where));
+  const std::string pwhere = where + " tree_param";
+  INFERD_ASSIGN_OR_RETURN(tree->num_nodes, IntParam(*param, "num_nodes", pwhere, 1, kMaxXgbTreeNodes));
+  INFERD_ASSIGN_OR_RETURN(tree->num_deleted, IntParam(*param, "num_deleted", pwhere, 0, kMaxXgbTreeNodes, 0));
+  // Each tree repeats the model's feature count; predictions use the learner's.
+  INFERD_RETURN_IF_ERROR(IntParam(*param, "num_feature", pwhere, 0, kMaxXgbFeatures, 0).status());
+  // xgboost 1.7 predicts scalar leaves only ("size_leaf_vector is enforced to 0").
+  INFERD_RETURN_IF_ERROR(IntParam(*param, "size_leaf_vector", pwhere, 0, 0, 0).status());
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* id, Member(t, "id", where));
+  if (id->type != Type::kInt) return Err(where, "\"id\" must be an integer, found " + std::string(XgbTypeName(*id)));
+  if (id->integer != static_cast<int64_t>(index)) {
+    return Err(where, "\"id\" is " + std::to_string(id->integer) + ", trees must be stored in order");
+  }
+  INFERD_RETURN_IF_ERROR(ReadInts(t, "left_children", where, &tree->left_children));
+  INFERD_RETURN_IF_ERROR(ReadInts(t, "right_children", where, &tree->right_children));
+  INFERD_RETURN_IF_ERROR(ReadInts(t, "parents", where, &tree->parents));
+  INFERD_RETURN_IF_ERROR(ReadInts(t, "split_indices", where, &tree->split_indices));
+  INFERD_RETURN_IF_ERROR(ReadFloats(t, "split_conditions", where, &tree->split_conditions));
+  INFERD_RETURN_IF_ERROR(ReadFlags(t, "default_left", where, &tree->default_left, false, 1));
+  INFERD_RETURN_IF_ERROR(ReadFloats(t, "base_weights", where, &tree->base_weights));
+  INFERD_RETURN_IF_ERROR(ReadFloats(t, "loss_changes", where, &tree->loss_changes));
+  INFERD_RETURN_IF_ERROR(ReadFloats(t, "sum_hessian", where, &tree->sum_hessian));
+  // Categorical splits (xgboost >= 1.5): split_type, then the four category arrays with it.
+  const bool has_split_type = t.Find("split_type") != nullptr;
+  INFERD_RETURN_IF_ERROR(ReadFlags(t, "split_type", where, &tree->split_type, true, 1));
+  for (const char* key : {"categories", "categories_nodes", "categories_segments", "categories_sizes"}) {
+    if (has_split_type && t.Find(key) == nullptr) return Err(where, "has \"split_type\" but no " + Quoted(key));
+  }
+  INFERD_RETURN_IF_ERROR(ReadInts(t, "categories", where, &tree->categories, true));
+  INFERD_RETURN_IF_ERROR(ReadInts(t, "categories_nodes", where, &tree->categories_nodes, true));
+  INFERD_RETURN_IF_ERROR(ReadInts(t, "categories_segments", where, &tree->categories_segments, true));
+  INFERD_RETURN_IF_ERROR(ReadInts(t, "categories_sizes", where, &tree->categories_sizes, true));
+  if (!has_split_type && !tree->categories_nodes.empty()) {
+    return Err(where, "has categorical splits but no \"split_type\"");
+  }
+  return Status::Ok();
+}
+
+// gbtree's {"gbtree_model_param", "trees", "tree_info"} (also inside dart).
+Status ReadTreeModel(const XgbValue& gb, std::string_view gb_where, XgbDocument* doc) {
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* model, ObjectMember(gb, "model", gb_where));
+  const std::string where = std::string(gb_where) + ".model";
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* param, ObjectMember(*model, "gbtree_model_param", where));
+  const std::string pwhere = "gbtree_model_param";
+  INFERD_ASSIGN_OR_RETURN(doc->num_trees, IntParam(*param, "num_trees", pwhere, 0, kMaxXgbTreeNodes));
+  INFERD_ASSIGN_OR_RETURN(doc->num_parallel_tree,
+                          IntParam(*param, "num_parallel_tree", pwhere, 1, kMaxXgbParallelTrees, 1));
+  INFERD_RETURN_IF_ERROR(IntParam(*param, "size_leaf_vector", pwhere, 0, 0, 0).status());
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* trees, Member(*model, "trees", where));
+  if (!trees->is_array()) return Err(where, "\"trees\" must be an array, found " + std::string(XgbTypeName(*trees)));
+  if (trees->type != Type::kArray && trees->size() > 0) return Err(where, "\"trees\" must hold objects, found numbers");
+  doc->trees.resize(trees->type == Type::kArray ? trees->items.size() : 0);
+  for (size_t i = 0; i < doc->trees.size(); ++i) INFERD_RETURN_IF_ERROR(ReadTree(trees->items[i], i, &doc->trees[i]));
+  INFERD_RETURN_IF_ERROR(ReadInts(*model, "tree_info", where, &doc->tree_info));
+  INFERD_RETURN_IF_ERROR(ReadInts(*model, "iteration_indptr", where, &doc->iteration_indptr, true));
+  return Status::Ok();
+}
+
+Status ReadLearner(const XgbValue& learner, XgbDocument* doc) {
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* lmp, ObjectMember(learner, "learner_model_param", "learner"));
+  const char* where = "learner_model_param";
+  INFERD_ASSIGN_OR_RETURN(double base_score, RealParam(*lmp, "base_score", where));
+  doc->base_score = ToFloat(base_score);
+  INFERD_ASSIGN_OR_RETURN(doc->num_feature, IntParam(*lmp, "num_feature", where, 1, kMaxXgbFeatures));
+  INFERD_ASSIGN_OR_RETURN(doc->num_class, IntParam(*lmp, "num_class", where, 0, kMaxXgbOutputs));
+  INFERD_ASSIGN_OR_RETURN(doc->num_target, IntParam(*lmp, "num_target", where, 1, kMaxXgbOutputs, 1));
+  INFERD_RETURN_IF_ERROR(IntParam(*lmp, "boost_from_average", where, 0, 1, 1).status());
+
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* objective, ObjectMember(learner, "objective", "learner"));
+  INFERD_ASSIGN_OR_RETURN(doc->objective, StringMember(*objective, "name", "objective"));
+  if (const XgbValue* softmax = objective->Find("softmax_multiclass_param")) {
+    if (softmax->type != Type::kObject) {
+      return Err("objective", "\"softmax_multiclass_param\" must be an object, found " + std::string(XgbTypeName(*softmax)));
+    }
+    INFERD_ASSIGN_OR_RETURN(int64_t k, IntParam(*softmax, "num_class", "objective softmax_multiclass_param", 0,
+                                                kMaxXgbOutputs));
+    doc->objective_num_class = k;
+  }
+
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* gb, ObjectMember(learner, "gradient_booster", "learner"));
+  INFERD_ASSIGN_OR_RETURN(doc->booster, StringMember(*gb, "name", "gradient_booster"));
+  if (doc->booster == "gbtree") {
+    INFERD_RETURN_IF_ERROR(ReadTreeModel(*gb, "gradient_booster", doc));
+  } else if (doc->booster == "dart") {
+    INFERD_ASSIGN_OR_RETURN(const XgbValue* inner, ObjectMember(*gb, "gbtree", "gradient_booster"));
+    INFERD_ASSIGN_OR_RETURN(std::string inner_name, StringMember(*inner, "name", "gradient_booster.gbtree"));
+    if (inner_name != "gbtree") return Err("gradient_booster.gbtree", "\"name\" is " + Quoted(inner_name) + ", must be \"gbtree\"");
+    INFERD_RETURN_IF_ERROR(ReadTreeModel(*inner, "gradient_booster.gbtree", doc));
+    INFERD_RETURN_IF_ERROR(ReadFloats(*gb, "weight_drop", "gradient_booster", &doc->weight_drop));
+  } else if (doc->booster == "gblinear") {
+    INFERD_ASSIGN_OR_RETURN(const XgbValue* model, ObjectMember(*gb, "model", "gradient_booster"));
+    INFERD_RETURN_IF_ERROR(ReadFloats(*model, "weights", "gradient_booster.model", &doc->linear_weights));
+    if (const XgbValue* rounds = model->Find("boosted_rounds")) {
+      if (rounds->type != Type::kInt || rounds->integer < 0 || rounds->integer > kMaxXgbTreeNodes) {
+        return Err("gradient_booster.model", "\"boosted_rounds\" must be an integer in " + Range(0, kMaxXgbTreeNodes));
+      }
+    }
+  } else {
+    return Err("gradient_booster", "unknown booster " + Quoted(doc->booster) + " (gbtree, dart and gblinear are known)");
+  }
+
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* attributes, ObjectMember(learner, "attributes", "learner"));
+  for (const auto& [key, value] : attributes->members) {
+    if (value.type != Type::kString) {
+      return Err("attributes", Quoted(key) + " must be a string, found " + XgbTypeName(value));
+    }
+    doc->attributes.emplace_back(key, value.string);
+  }
+  INFERD_RETURN_IF_ERROR(ReadStrings(learner, "feature_names", "learner", &doc->feature_names));
+  INFERD_RETURN_IF_ERROR(ReadStrings(learner, "feature_types", "learner", &doc->feature_types));
+  return Status::Ok();
+}
+
+Status ReadModel(const XgbValue& model, XgbDocument* doc) {
+  if (model.type != Type::kObject) return Err("model", "must be an object, found " + std::string(XgbTypeName(model)));
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* version, Member(model, "version", "model"));
+  if (version->type != Type::kIntArray || version->ints.size() != 3) {
+    return Err("model", "\"version\" must be an array of 3 integers");
+  }
+  for (size_t i = 0; i < 3; ++i) {
+    if (version->ints[i] < 0 || version->ints[i] > 0x7fffffff) return Err("model", "\"version\" has a negative or huge part");
+    doc->version[i] = version->ints[i];
+  }
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* learner, ObjectMember(model, "learner", "model"));
+  return ReadLearner(*learner, doc);
+}
+
+// ---- validation ----
+
+std::string NodeWhere(size_t tree, int64_t node) {
+  return "tree " + std::to_string(tree) + " node " + std::to_string(node);
+}
+
+Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t* category_words) {
+  const std::string where = "tree " + std::to_string(index);
+  const int64_t n = t.num_nodes;
+  if (n < 1 || n > kMaxXgbTreeNodes) return Err(where, "num_nodes " + std::to_string(n) + " is not in " + Range(1, kMaxXgbTreeNodes));
+  const auto same_length = [&](const char* name, size_t size) -> Status {
+    if (static_cast<int64_t>(size) != n) {
+      return Err(where, Quoted(name) + " has " + std::to_string(size) + " entries, num_nodes is " + std::to_string(n));
+    }
+    return Status::Ok();
+  };
+  INFERD_RETURN_IF_ERROR(same_length("left_children", t.left_children.size()));
+  INFERD_RETURN_IF_ERROR(same_length("right_children", t.right_children.size()));
+  INFERD_RETURN_IF_ERROR(same_length("parents", t.parents.size()));
+  INFERD_RETURN_IF_ERROR(same_length("split_indices", t.split_indices.size()));
+  INFERD_RETURN_IF_ERROR(same_length("split_conditions", t.split_conditions.size()));
+  INFERD_RETURN_IF_ERROR(same_length("default_left", t.default_left.size()));
+  INFERD_RETURN_IF_ERROR(same_length("base_weights", t.base_weights.size()));
+  INFERD_RETURN_IF_ERROR(same_length("loss_changes", t.loss_changes.size()));
+  INFERD_RETURN_IF_ERROR(same_length("sum_hessian", t.sum_hessian.size()));
+  if (!t.split_type.empty()) INFERD_RETURN_IF_ERROR(same_length("split_type", t.split_type.size()));
+  const auto range_error = [&](int64_t node, const char* what, int64_t v) {
+    return Err(NodeWhere(index, node), std::string(what) + " " + std::to_string(v) + " is out of range (tree has " +
+                                           std::to_string(n) + " nodes)");
+  };
+
+  // Each node on its own.
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t l = t.left_children[i];
+    const int64_t r = t.right_children[i];
+    if ((l == -1) != (r == -1)) {
+      return Err(NodeWhere(index, i), "has one child (left " + std::to_string(l) + ", right " + std::to_string(r) +
+                                          "): children must be both -1 or both nodes");
+    }
+    if (l != -1) {
+      if (l == 0) return Err(NodeWhere(index, i), "left child 0 is the root (a cycle)");
+      if (r == 0) return Err(NodeWhere(index, i), "right child 0 is the root (a cycle)");
+      if (l < 0 || l >= n) return range_error(i, "left child", l);
+      if (r < 0 || r >= n) return range_error(i, "right child", r);
+      if (l == r) return Err(NodeWhere(index, i), "both children are node " + std::to_string(l));
+    }
+    const int64_t p = t.parents[i];
+    if (i == 0) {
+      if (p != kXgbRootParent && p != -1) {
+        return Err(NodeWhere(index, 0), "the root's parent is " + std::to_string(p) + ", must be " +
+                                            std::to_string(kXgbRootParent) + " (none)");
+      }
+    } else if (p < 0 || p >= n) {
+      return range_error(i, "parent", p);
+    }
+    const int64_t f = t.split_indices[i];
+    if (f < 0 || f > kXgbDeletedSplitIndex) {
+      return Err(NodeWhere(index, i), "split on feature " + std::to_string(f) + " is out of range (the model has " +
+                                          std::to_string(num_feature) + " features)");
+    }
+    if (!std::isfinite(t.split_conditions[i])) {
+      return Err(NodeWhere(index, i), std::string(l == -1 ? "leaf value" : "threshold") +
+                                          " (split_conditions) is not a finite float32 number");
+    }
+  }
+
+  // From the root: every node reached at most once, from its recorded parent.
+  std::vector<uint8_t> reached(static_cast<size_t>(n), 0);
+  std::vector<std::pair<int64_t, int64_t>> stack;  // (node, depth)
+  reached[0] = 1;
+  stack.emplace_back(0, 0);
+  int64_t n_reached = 1;
+  while (!stack.empty()) {
+    const auto [node, depth] = stack.back();
+    stack.pop_back();
+    const bool deleted = t.split_indices[node] == kXgbDeletedSplitIndex && t.default_left[node] == 1;
+    if (deleted) return Err(NodeWhere(index, node), "is marked deleted but is reached from the root");
+    if (t.left_children[node] == -1) {
+      if (!t.split_type.empty() && t.split_type[node] != 0) {
+        return Err(NodeWhere(index, node), "is a leaf with a categorical split_type");
+      }
+      continue;
+    }
+    const int64_t f = t.split_indices[node];
+    if (f >= num_feature) {
+      return Err(NodeWhere(index, node), "split on feature " + std::to_string(f) + " is out of range (the model has " +
+                                             std::to_string(num_feature) + " features)");
+    }
+    if (depth + 1 > kMaxXgbTreeDepth) {
+      return Err(where, "is deeper than " + std::to_string(kMaxXgbTreeDepth) + " levels");
+    }
+    for (int side = 0; side < 2; ++side) {
+      const int64_t c = side == 0 ? t.left_children[node] : t.right_children[node];
+      const char* what = side == 0 ? "left child" : "right child";
+      if (reached[c]) {
+        return Err(NodeWhere(index, node), std::string(what) + " " + std::to_string(c) +
+                                               " is reached twice from the root (a cycle or a shared node)");
+      }
+      if (t.parents[c] != node) {
+        return Err(NodeWhere(index, c), "parent is " + std::to_string(t.parents[c]) + " but the node is a child of " +
+                                            std::to_string(node));
+      }
+      reached[c] = 1;
+      ++n_reached;
+      stack.emplace_back(c, depth + 1);
+    }
+  }
+  // The rest must be nodes xgboost deleted when it pruned the tree (leaves, kept in the arrays).
+  int64_t deleted = 0;
+  for (int64_t i = 1; i < n; ++i) {
+    const bool marked = t.split_indices[i] == kXgbDeletedSplitIndex && t.default_left[i] == 1;
+    if (reached[i]) continue;
+    if (!marked || t.left_children[i] != -1) {
+      return Err(NodeWhere(index, i), "is not reached from the root and not marked deleted");
+    }
+    ++deleted;
+  }
+  if (deleted != n - n_reached || deleted != t.num_deleted) {
+    return Err(where, "num_deleted is " + std::to_string(t.num_deleted) + " but " + std::to_string(deleted) +
+                          " nodes are marked deleted");
+  }
+
+  // Categorical splits.
+  const size_t n_cat = t.categories_nodes.size();
+  if (t.categories_segments.size() != n_cat || t.categories_sizes.size() != n_cat) {
+    return Err(where, "categories_nodes, categories_segments and categories_sizes have " + std::to_string(n_cat) +
+                          ", " + std::to_string(t.categories_segments.size()) + " and " +
+                          std::to_string(t.categories_sizes.size()) + " entries");
+  }
+  const auto n_categories = static_cast<int64_t>(t.categories.size());
+  for (size_t k = 0; k < t.categories.size(); ++k) {
+    if (t.categories[k] < 0 || t.categories[k] >= kMaxXgbCategory) {
+      return Err(where, "category " + std::to_string(t.categories[k]) + " (categories[" + std::to_string(k) +
+                            "]) is not in " + Range(0, kMaxXgbCategory - 1));
+    }
+  }
+  size_t k = 0;  // next categories_nodes entry
+  for (int64_t i = 0; i < n; ++i) {
+    const bool categorical = !t.split_type.empty() && t.split_type[i] == 1;
+    const bool listed = k < n_cat && t.categories_nodes[k] == i;
+    if (k < n_cat && (t.categories_nodes[k] < i || t.categories_nodes[k] >= n)) {
+      return Err(where, "categories_nodes[" + std::to_string(k) + "] is " + std::to_string(t.categories_nodes[k]) +
+                            ": entries must be increasing node ids below " + std::to_string(n));
+    }
+    if (categorical && !reached[i]) return Err(NodeWhere(index, i), "has a categorical split_type but is not in the tree");
+    if (categorical != listed) {
+      return Err(NodeWhere(index, i), categorical ? "has a categorical split but no categories (categories_nodes)"
+                                                  : "is in categories_nodes but its split is not categorical");
+    }
+    if (!listed) continue;
+    const int64_t begin = t.categories_segments[k];
+    const int64_t size = t.categories_sizes[k];
+    if (begin < 0 || size < 1 || begin > n_categories || size > n_categories - begin) {
+      return Err(NodeWhere(index, i), "categories " + std::to_string(begin) + " + " + std::to_string(size) +
+                                          " are outside the " + std::to_string(n_categories) + " categories");
+    }
+    int64_t max_category = 0;
+    for (int64_t j = begin; j < begin + size; ++j) max_category = std::max(max_category, t.categories[j]);
+    *category_words += max_category / 32 + 1;
+    if (*category_words > kMaxXgbCategoryWords) {
+      return Err(where, "the categorical splits need more than " + std::to_string(kMaxXgbCategoryWords) +
+                            " words of category bitsets");
+    }
+    ++k;
+  }
+  if (k != n_cat) {
+    return Err(where, "categories_nodes[" + std::to_string(k) + "] is " + std::to_string(t.categories_nodes[k]) +
+                          ": entries must be increasing node ids below " + std::to_string(n));
+  }
+  return Status::Ok();
+}
+
+constexpr std::string_view kObjectives[] = {
+    "binary:hinge",      "binary:logistic",    "binary:logitraw",      "count:poisson",
+    "multi:softmax",     "multi:softprob",     "rank:map",             "rank:ndcg",
+    "rank:pairwise",     "reg:absoluteerror",  "reg:gamma",            "reg:linear",
+    "reg:logistic",      "reg:pseudohubererror", "reg:squarederror",   "reg:squaredlogerror",
+    "reg:tweedie",       "survival:aft",       "survival:cox",
+};
+
+}  // namespace
+
+bool IsKnownXgbObjective(std::string_view name) {
+  return std::find(std::begin(kObjectives), std::end(kObjectives), name) != std::end(kObjectives);
+}
+
+int64_t XgbDocument::output_groups() const { return std::max<int64_t>({num_class, num_target, 1}); }
+
+int64_t XgbDocument::rounds() const {
+  const int64_t per_round = output_groups() * num_parallel_tree;
+  return per_round > 0 ? static_cast<int64_t>(trees.size()) / per_round : 0;
+}
+
+const std::string* XgbDocument::attribute(std::string_view key) const {
+  for (const auto& [k, v] : attributes) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
+Status ValidateXgbDocument(const XgbDocument& doc) {
+  if (doc.num_feature < 1 || doc.num_feature > kMaxXgbFeatures) {
+    return Err("learner_model_param", "num_feature " + std::to_string(doc.num_feature) + " is not in " +
+                                          Range(1, kMaxXgbFeatures));
+  }
+  if (doc.num_class < 0 || doc.num_class > kMaxXgbOutputs || doc.num_target < 1 || doc.num_target > kMaxXgbOutputs) {
+    return Err("learner_model_param", "num_class " + std::to_string(doc.num_class) + " / num_target " +
+                                          std::to_string(doc.num_target) + " out of range");
+  }
+  if (doc.num_class > 1 && doc.num_target > 1) {
+    return Err("learner_model_param", "num_class and num_target are both above 1");
+  }
+  if (!std::isfinite(doc.base_score)) return Err("learner_model_param", "base_score is not finite");
+  if (!IsKnownXgbObjective(doc.objective)) return Err("objective", "unknown objective " + Quoted(doc.objective));
+  const bool multi = doc.objective.rfind("multi:", 0) == 0;
+  if (multi) {
+    if (doc.num_class < 1) return Err("objective", doc.objective + " needs num_class >= 1, the model has " + std::to_string(doc.num_class));
+    if (doc.objective_num_class && *doc.objective_num_class != doc.num_class) {
+      return Err("objective", "softmax_multiclass_param.num_class is " + std::to_string(*doc.objective_num_class) +
+                                  " but learner_model_param.num_class is " + std::to_string(doc.num_class));
+    }
+  }
+  const int64_t groups = doc.output_groups();
+
+  if (doc.booster == "gblinear") {
+    const int64_t want = (doc.num_feature + 1) * groups;
+    if (static_cast<int64_t>(doc.linear_weights.size()) != want) {
+      return Err("gblinear", "has " + std::to_string(doc.linear_weights.size()) + " weights, (num_feature + 1) * " +
+                                 std::to_string(groups) + " groups is " + std::to_string(want));
+    }
+    for (size_t i = 0; i < doc.linear_weights.size(); ++i) {
+      if (!std::isfinite(doc.linear_weights[i])) return Err("gblinear", "weight " + std::to_string(i) + " is not finite");
+    }
+  } else if (doc.booster == "gbtree" || doc.booster == "dart") {
+    const auto n_trees = static_cast<int64_t>(doc.trees.size());
+    if (doc.num_trees != n_trees) {
+      return Err("gbtree_model_param", "num_trees is " + std::to_string(doc.num_trees) + " but the model has " +
+                                           std::to_string(n_trees) + " trees");
+    }
+    if (static_cast<int64_t>(doc.tree_info.size()) != n_trees) {
+      return Err("model", "tree_info has " + std::to_string(doc.tree_info.size()) + " entries for " +
+                              std::to_string(n_trees) + " trees");
+    }
+    for (size_t i = 0; i < doc.tree_info.size(); ++i) {
+      if (doc.tree_info[i] < 0 || doc.tree_info[i] >= groups) {
+        return Err("model", "tree_info[" + std::to_string(i) + "] is " + std::to_string(doc.tree_info[i]) +
+                                ", the model has " + std::to_string(groups) + " output group" + (groups == 1 ? "" : "s"));
+      }
+    }
+    if (doc.num_parallel_tree < 1 || doc.num_parallel_tree > kMaxXgbParallelTrees) {
+      return Err("gbtree_model_param", "num_parallel_tree " + std::to_string(doc.num_parallel_tree) + " is not in " +
+                                           Range(1, kMaxXgbParallelTrees));
+    }
+    if (!doc.iteration_indptr.empty()) {
+      const auto& p = doc.iteration_indptr;
+      if (p.front() != 0 || p.back() != n_trees) {
+        return Err("model", "iteration_indptr must run from 0 to the number of trees (" + std::to_string(n_trees) + ")");
+      }
+      for (size_t i = 1; i < p.size(); ++i) {
+        if (p[i] < p[i - 1]) return Err("model", "iteration_indptr decreases at entry " + std::to_string(i));
+      }
+    }
+    if (doc.booster == "dart") {
+      if (static_cast<int64_t>(doc.weight_drop.size()) != n_trees) {
+        return Err("dart", "weight_drop has " + std::to_string(doc.weight_drop.size()) + " entries for " +
+                               std::to_string(n_trees) + " trees");
+      }
+      for (size_t i = 0; i < doc.weight_drop.size(); ++i) {
+        if (!std::isfinite(doc.weight_drop[i])) return Err("dart", "weight_drop[" + std::to_string(i) + "] is not finite");
+      }
+    }
+    int64_t category_words = 0;
+    for (size_t i = 0; i < doc.trees.size(); ++i) {
+      INFERD_RETURN_IF_ERROR(ValidateTree(doc.trees[i], i, doc.num_feature, &category_words));
+    }
+  } else {
+    return Err("gradient_booster", "unknown booster " + Quoted(doc.booster));
+  }
+
+  for (const auto* names : {&doc.feature_names, &doc.feature_types}) {
+    if (!names->empty() && static_cast<int64_t>(names->size()) != doc.num_feature) {
+      return Err("learner", std::string(names == &doc.feature_names ? "feature_names" : "feature_types") + " has " +
+                                std::to_string(names->size()) + " entries for " + std::to_string(doc.num_feature) +
+                                " features");
+    }
+  }
+  if (const std::string* best = doc.attribute("best_iteration")) {
+    int64_t b;
+    if (!ParseDecimal(*best, &b) || b < 0) return Err("attributes", "best_iteration is " + Quoted(*best) + ", not a round number");
+    if (doc.booster != "gblinear" && b >= doc.rounds()) {
+      return Err("attributes", "best_iteration is " + std::to_string(b) + " but the model has " +
+                                   std::to_string(doc.rounds()) + " boosting rounds");
+    }
+  }
+  return Status::Ok();
+}
+
+StatusOr<XgbDocument> ReadXgbDocument(std::string_view bytes, XgbDocumentForm form) {
+  if (bytes.empty() || bytes[0] != '{') return Err("model", "not a JSON or UBJSON document (it must start with '{')");
+  // After '{', JSON has a quote, whitespace or '}'; UBJSON has a key length's integer marker.
+  const char second = bytes.size() > 1 ? bytes[1] : '\0';
+  const bool ubjson = second == 'i' || second == 'U' || second == 'I' || second == 'l' || second == 'L';
+  INFERD_ASSIGN_OR_RETURN(XgbValue root, ubjson ? ParseXgbUbjson(bytes) : ParseXgbJson(bytes));
+  const XgbValue* model = &root;
+  if (form == XgbDocumentForm::kSnapshot) {
+    if (root.type != Type::kObject) return Err("snapshot", "must be an object");
+    INFERD_RETURN_IF_ERROR(ObjectMember(root, "Config", "snapshot").status());
+    INFERD_ASSIGN_OR_RETURN(model, ObjectMember(root, "Model", "snapshot"));
+  }
+  XgbDocument doc;
+  INFERD_RETURN_IF_ERROR(ReadModel(*model, &doc));
+  INFERD_RETURN_IF_ERROR(ValidateXgbDocument(doc));
+  if (ubjson) {
+    doc.model_bytes.assign(bytes.substr(model->begin, model->end - model->begin));
+  } else {
+    INFERD_ASSIGN_OR_RETURN(doc.model_bytes, WriteXgbJson(*model));
+  }
+  return doc;
+}
+
+}  // namespace inferd::sklearn

@@ -1,0 +1,444 @@
+// The XGBoost document reader and validator on small hand-written models, in JSON and in
+// UBJSON (the same document written by a UBJSON encoder below, typed arrays as xgboost writes
+// them), as model files and as snapshots: real shapes load, each hostile edit is refused with
+// a line naming the tree, node and value.
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "sklearn/xgboost/xgboost_document.h"
+#include "sklearn/xgboost/xgboost_value.h"
+
+namespace inferd::sklearn {
+namespace {
+
+using Fields = std::map<std::string, std::string>;
+
+// Tree 0: node 0 splits feature 0 at 0.5 into node 1 (splits feature 1 at 1.5 into leaves 3
+// and 4) and leaf 2. `edits` replace fields of tree 0 (raw JSON text).
+std::string Tree0(const Fields& edits) {
+  Fields f = {
+      {"base_weights", "[0.5,0.25,1.0,2.0,3.0]"},
+      {"categories", "[]"},
+      {"categories_nodes", "[]"},
+      {"categories_segments", "[]"},
+      {"categories_sizes", "[]"},
+      {"default_left", "[1,0,0,0,0]"},
+      {"id", "0"},
+      {"left_children", "[1,3,-1,-1,-1]"},
+      {"loss_changes", "[1.5,0.5,0.0,0.0,0.0]"},
+      {"parents", "[2147483647,0,0,1,1]"},
+      {"right_children", "[2,4,-1,-1,-1]"},
+      {"split_conditions", "[0.5,1.5,0.1,0.2,0.3]"},
+      {"split_indices", "[0,1,0,0,0]"},
+      {"split_type", "[0,0,0,0,0]"},
+      {"sum_hessian", "[4.0,3.0,1.0,2.0,1.0]"},
+      {"tree_param", R"({"num_deleted":"0","num_feature":"2","num_nodes":"5","size_leaf_vector":"0"})"},
+  };
+  for (const auto& [k, v] : edits) {
+    if (v.empty()) {
+      f.erase(k);
+    } else {
+      f[k] = v;
+    }
+  }
+  std::string out = "{";
+  for (const auto& [k, v] : f) out += "\"" + k + "\":" + v + ",";
+  out.back() = '}';
+  return out;
+}
+
+const char* kTree1 =
+    R"({"base_weights":[0.5,0.25,1.0],"categories":[],"categories_nodes":[],"categories_segments":[],)"
+    R"("categories_sizes":[],"default_left":[0,0,0],"id":1,"left_children":[1,-1,-1],"loss_changes":[1.5,0.0,0.0],)"
+    R"("parents":[2147483647,0,0],"right_children":[2,-1,-1],"split_conditions":[-0.5,0.75,-0.25],)"
+    R"("split_indices":[1,0,0],"split_type":[0,0,0],"sum_hessian":[2.0,1.0,1.0],)"
+    R"("tree_param":{"num_deleted":"0","num_feature":"2","num_nodes":"3","size_leaf_vector":"0"}})";
+
+struct ModelEdits {
+  Fields tree0;
+  std::string num_trees = "2";
+  std::string tree_info = "[0,0]";
+  std::string num_feature = "2";
+  std::string num_class = "0";
+  std::string objective = R"({"name":"binary:logistic","reg_loss_param":{"scale_pos_weight":"1"}})";
+  std::string attributes = "{}";
+  std::string trees;  // replaces the trees array when set
+
+  ModelEdits& Tree0(Fields f) { tree0 = std::move(f); return *this; }
+  ModelEdits& NumTrees(std::string v) { num_trees = std::move(v); return *this; }
+  ModelEdits& TreeInfo(std::string v) { tree_info = std::move(v); return *this; }
+  ModelEdits& NumFeature(std::string v) { num_feature = std::move(v); return *this; }
+  ModelEdits& NumClass(std::string v) { num_class = std::move(v); return *this; }
+  ModelEdits& Objective(std::string v) { objective = std::move(v); return *this; }
+  ModelEdits& Attributes(std::string v) { attributes = std::move(v); return *this; }
+  ModelEdits& Trees(std::string v) { trees = std::move(v); return *this; }
+};
+
+std::string ModelJson(const ModelEdits& e = {}) {
+  const std::string trees = e.trees.empty() ? "[" + Tree0(e.tree0) + "," + kTree1 + "]" : e.trees;
+  return R"({"learner":{"attributes":)" + e.attributes +
+         R"(,"feature_names":[],"feature_types":[],"gradient_booster":{"model":{"gbtree_model_param":{"num_parallel_tree":"1","num_trees":")" +
+         e.num_trees + R"(","size_leaf_vector":"0"},"tree_info":)" + e.tree_info + R"(,"trees":)" + trees +
+         R"(},"name":"gbtree"},"learner_model_param":{"base_score":"5E-1","boost_from_average":"1","num_class":")" +
+         e.num_class + R"(","num_feature":")" + e.num_feature + R"(","num_target":"1"},"objective":)" + e.objective +
+         R"(},"version":[1,7,4]})";
+}
+
+// ---- a UBJSON encoder over XgbValue, writing what xgboost writes ----
+void Be(uint64_t v, size_t n, std::string* out) {
+  for (size_t i = n; i-- > 0;) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void UbjLength(size_t n, std::string* out) {
+  out->push_back('L');
+  Be(n, 8, out);
+}
+void Ubj(const XgbValue& v, std::string* out) {
+  using T = XgbValue::Type;
+  switch (v.type) {
+    case T::kNull: out->push_back('Z'); break;
+    case T::kBool: out->push_back(v.boolean ? 'T' : 'F'); break;
+    case T::kInt: out->push_back('L'); Be(static_cast<uint64_t>(v.integer), 8, out); break;
+    case T::kReal: {
+      const float f = static_cast<float>(v.real);
+      uint32_t bits;
+      std::memcpy(&bits, &f, 4);
+      out->push_back('d');
+      Be(bits, 4, out);
+      break;
+    }
+    case T::kString: out->push_back('S'); UbjLength(v.string.size(), out); out->append(v.string); break;
+    case T::kObject:
+      out->push_back('{');
+      for (const auto& [k, x] : v.members) {
+        UbjLength(k.size(), out);
+        out->append(k);
+        Ubj(x, out);
+      }
+      out->push_back('}');
+      break;
+    case T::kIntArray:
+      out->append("[$l#");
+      UbjLength(v.ints.size(), out);
+      for (int64_t x : v.ints) Be(static_cast<uint32_t>(static_cast<int32_t>(x)), 4, out);
+      break;
+    case T::kRealArray:
+      out->append("[$d#");
+      UbjLength(v.reals.size(), out);
+      for (double x : v.reals) {
+        const float f = static_cast<float>(x);
+        uint32_t bits;
+        std::memcpy(&bits, &f, 4);
+        Be(bits, 4, out);
+      }
+      break;
+    case T::kArray:
+      out->append("[#");
+      UbjLength(v.items.size(), out);
+      for (const auto& x : v.items) Ubj(x, out);
+      break;
+  }
+}
+std::string ToUbjson(const std::string& json) {
+  StatusOr<XgbValue> v = ParseXgbJson(json);
+  EXPECT_TRUE(v.ok()) << v.status().message();
+  std::string out;
+  if (v.ok()) Ubj(*v, &out);
+  return out;
+}
+
+std::string Snapshot(const std::string& model_json) {
+  return R"({"Config":{"learner":{"generic_param":{"nthread":"0"}},"version":[1,7,4]},"Model":)" + model_json + "}";
+}
+
+// Reads `json` in all four ways and returns the JSON model-file result; all must agree.
+Status ReadAllWays(const std::string& json) {
+  const StatusOr<XgbDocument> a = ReadXgbDocument(json, XgbDocumentForm::kModelFile);
+  const StatusOr<XgbDocument> b = ReadXgbDocument(ToUbjson(json), XgbDocumentForm::kModelFile);
+  const StatusOr<XgbDocument> c = ReadXgbDocument(Snapshot(json), XgbDocumentForm::kSnapshot);
+  const StatusOr<XgbDocument> d = ReadXgbDocument(ToUbjson(Snapshot(json)), XgbDocumentForm::kSnapshot);
+  EXPECT_EQ(a.status().message(), b.status().message());
+  EXPECT_EQ(a.status().message(), c.status().message());
+  EXPECT_EQ(a.status().message(), d.status().message());
+  return a.status();
+}
+
+void ExpectRefused(const ModelEdits& e, const std::string& message) {
+  const Status s = ReadAllWays(ModelJson(e));
+  ASSERT_FALSE(s.ok()) << "accepted, expected: " << message;
+  EXPECT_EQ(s.message(), message);
+}
+
+TEST(XgbDocument, ReadsAValidModelInEveryForm) {
+  const std::string json = ModelJson();
+  ASSERT_TRUE(ReadAllWays(json).ok()) << ReadAllWays(json).message();
+  StatusOr<XgbDocument> d = ReadXgbDocument(json, XgbDocumentForm::kModelFile);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->num_feature, 2);
+  EXPECT_EQ(d->objective, "binary:logistic");
+  EXPECT_EQ(d->booster, "gbtree");
+  EXPECT_FLOAT_EQ(d->base_score, 0.5f);
+  ASSERT_EQ(d->trees.size(), 2u);
+  EXPECT_EQ(d->trees[0].left_children, (std::vector<int64_t>{1, 3, -1, -1, -1}));
+  EXPECT_EQ(d->trees[0].split_conditions[1], 1.5f);
+  EXPECT_EQ(d->trees[0].default_left[0], 1);
+  EXPECT_EQ(d->rounds(), 2);
+  EXPECT_EQ(d->output_groups(), 1);
+  // The JSON form hands libxgboost the model written again; the UBJSON one its own bytes.
+  EXPECT_EQ(d->model_bytes, json);
+  const std::string ubj = ToUbjson(json);
+  StatusOr<XgbDocument> u = ReadXgbDocument(ubj, XgbDocumentForm::kModelFile);
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ(u->model_bytes, ubj);
+  StatusOr<XgbDocument> s = ReadXgbDocument(ToUbjson(Snapshot(json)), XgbDocumentForm::kSnapshot);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->model_bytes, ubj);  // only the "Model" part
+  StatusOr<XgbDocument> sj = ReadXgbDocument(Snapshot(json), XgbDocumentForm::kSnapshot);
+  ASSERT_TRUE(sj.ok());
+  EXPECT_EQ(sj->model_bytes, json);
+}
+
+TEST(XgbDocument, IssueTableEdits) {
+  ExpectRefused(ModelEdits().Tree0({{"left_children", "[1000000000,3,-1,-1,-1]"}}),
+                "xgboost tree 0 node 0: left child 1000000000 is out of range (tree has 5 nodes)");
+  ExpectRefused(ModelEdits().Tree0({{"split_indices", "[1000000,1,0,0,0]"}}),
+                "xgboost tree 0 node 0: split on feature 1000000 is out of range (the model has 2 features)");
+  ExpectRefused(ModelEdits().Tree0({{"split_indices", "[-1,1,0,0,0]"}}),
+                "xgboost tree 0 node 0: split on feature -1 is out of range (the model has 2 features)");
+  ExpectRefused(ModelEdits().NumTrees("99999999"), "xgboost gbtree_model_param: num_trees is 99999999 but the model has 2 trees");
+  ExpectRefused(ModelEdits().TreeInfo("[]"), "xgboost model: tree_info has 0 entries for 2 trees");
+  ExpectRefused(ModelEdits().Tree0({{"left_children", "[0,3,-1,-1,-1]"}}), "xgboost tree 0 node 0: left child 0 is the root (a cycle)");
+}
+
+TEST(XgbDocument, StructureEdits) {
+  // Node 1's left child is node 1's parent's other child: node 2 reached twice.
+  ExpectRefused(ModelEdits().Tree0({{"left_children", "[1,2,-1,-1,-1]"}}),
+                "xgboost tree 0 node 1: left child 2 is reached twice from the root (a cycle or a shared node)");
+  ExpectRefused(ModelEdits().Tree0({{"left_children", "[1,1,-1,-1,-1]"}, {"right_children", "[2,4,-1,-1,-1]"}}),
+                "xgboost tree 0 node 1: left child 1 is reached twice from the root (a cycle or a shared node)");
+  ExpectRefused(ModelEdits().Tree0({{"left_children", "[1,3,-1,-1,-1]"}, {"right_children", "[1,4,-1,-1,-1]"}}),
+                "xgboost tree 0 node 0: both children are node 1");
+  ExpectRefused(ModelEdits().Tree0({{"left_children", "[1,-1,-1,-1,-1]"}}),
+                "xgboost tree 0 node 1: has one child (left -1, right 4): children must be both -1 or both nodes");
+  ExpectRefused(ModelEdits().Tree0({{"parents", "[2147483647,0,1,1,1]"}}),
+                "xgboost tree 0 node 2: parent is 1 but the node is a child of 0");
+  ExpectRefused(ModelEdits().Tree0({{"parents", "[5,0,0,1,1]"}}),
+                "xgboost tree 0 node 0: the root's parent is 5, must be 2147483647 (none)");
+  ExpectRefused(ModelEdits().Tree0({{"parents", "[2147483647,0,0,1,99]"}}),
+                "xgboost tree 0 node 4: parent 99 is out of range (tree has 5 nodes)");
+  // Leaves 3 and 4 cut off: unreachable, not marked deleted.
+  ExpectRefused(ModelEdits().Tree0({{"left_children", "[1,-1,-1,-1,-1]"}, {"right_children", "[2,-1,-1,-1,-1]"}}),
+                "xgboost tree 0 node 3: is not reached from the root and not marked deleted");
+  ExpectRefused(ModelEdits().Tree0({{"right_children", "[2,4,-1,-1,-1]"}, {"split_indices", "[0,2,0,0,0]"}}),
+                "xgboost tree 0 node 1: split on feature 2 is out of range (the model has 2 features)");
+}
+
+TEST(XgbDocument, PrunedTreesWithDeletedNodesAreAccepted) {
+  // As xgboost's pruner leaves them: node 1 became a leaf, nodes 3 and 4 are marked deleted
+  // (split index 2^31-1, default_left 1) and counted in num_deleted.
+  Fields pruned = {{"left_children", "[1,-1,-1,-1,-1]"},
+                   {"right_children", "[2,-1,-1,-1,-1]"},
+                   {"split_indices", "[0,0,0,2147483647,2147483647]"},
+                   {"default_left", "[1,0,0,1,1]"},
+                   {"tree_param", R"({"num_deleted":"2","num_feature":"2","num_nodes":"5","size_leaf_vector":"0"})"}};
+  ASSERT_TRUE(ReadAllWays(ModelJson(ModelEdits().Tree0(pruned))).ok()) << ReadAllWays(ModelJson(ModelEdits().Tree0(pruned))).message();
+  pruned["tree_param"] = R"({"num_deleted":"1","num_feature":"2","num_nodes":"5","size_leaf_vector":"0"})";
+  ExpectRefused(ModelEdits().Tree0(pruned), "xgboost tree 0: num_deleted is 1 but 2 nodes are marked deleted");
+  ExpectRefused(ModelEdits().Tree0({{"split_indices", "[0,1,0,2147483647,0]"}, {"default_left", "[1,0,0,1,0]"}}),
+                "xgboost tree 0 node 3: is marked deleted but is reached from the root");
+}
+
+TEST(XgbDocument, CountsAndLengths) {
+  ExpectRefused(ModelEdits().Tree0({{"right_children", "[2,4,-1,-1]"}}),
+                "xgboost tree 0: \"right_children\" has 4 entries, num_nodes is 5");
+  ExpectRefused(ModelEdits().Tree0({{"tree_param", R"({"num_deleted":"0","num_feature":"2","num_nodes":"99999999","size_leaf_vector":"0"})"}}),
+                "xgboost tree 0: \"left_children\" has 5 entries, num_nodes is 99999999");
+  ExpectRefused(ModelEdits().Tree0({{"split_type", "[0,0,0,0]"}}), "xgboost tree 0: \"split_type\" has 4 entries, num_nodes is 5");
+  ExpectRefused(ModelEdits().TreeInfo("[0,1]"), "xgboost model: tree_info[1] is 1, the model has 1 output group");
+  ExpectRefused(ModelEdits().TreeInfo("[0,-1]"), "xgboost model: tree_info[1] is -1, the model has 1 output group");
+  ExpectRefused(ModelEdits().NumTrees("3"), "xgboost gbtree_model_param: num_trees is 3 but the model has 2 trees");
+  ExpectRefused(ModelEdits().NumFeature("0"), "xgboost learner_model_param: \"num_feature\" is 0, must be in [1, 1048576]");
+  ExpectRefused(ModelEdits().NumFeature("99999999"),
+                "xgboost learner_model_param: \"num_feature\" is 99999999, must be in [1, 1048576]");
+  ExpectRefused(ModelEdits().NumClass("99999999"), "xgboost learner_model_param: \"num_class\" is 99999999, must be in [0, 65536]");
+  ExpectRefused(ModelEdits().Attributes(R"({"best_iteration":"2"})"),
+                "xgboost attributes: best_iteration is 2 but the model has 2 boosting rounds");
+  ExpectRefused(ModelEdits().Tree0({{"id", "1"}}), "xgboost tree 0: \"id\" is 1, trees must be stored in order");
+  ExpectRefused(ModelEdits().Trees("[" + Tree0({}) + "]"), "xgboost gbtree_model_param: num_trees is 2 but the model has 1 trees");
+}
+
+TEST(XgbDocument, TypesAndParameters) {
+  ExpectRefused(ModelEdits().Tree0({{"left_children", "\"x\""}}), "xgboost tree 0: \"left_children\" must be an array, found a string");
+  ExpectRefused(ModelEdits().Tree0({{"left_children", "[1,\"3\",-1,-1,-1]"}}),
+                "xgboost tree 0: \"left_children\"[1] is a string, must be an integer");
+  ExpectRefused(ModelEdits().Tree0({{"left_children", "[1,3.5,-1,-1,-1]"}}), "xgboost tree 0: \"left_children\"[1] is not an integer");
+  ExpectRefused(ModelEdits().Tree0({{"split_conditions", "[0.5,null,0.1,0.2,0.3]"}}),
+                "xgboost tree 0: \"split_conditions\"[1] is null, must be a number");
+  ExpectRefused(ModelEdits().Tree0({{"default_left", "[1,0,2,0,0]"}}), "xgboost tree 0: \"default_left\"[2] is 2, must be in [0, 1]");
+  ExpectRefused(ModelEdits().Tree0({{"split_conditions", "[0.5,1e39,0.1,0.2,0.3]"}}),
+                "xgboost tree 0 node 1: threshold (split_conditions) is not a finite float32 number");
+  ExpectRefused(ModelEdits().Tree0({{"tree_param", ""}}), "xgboost tree 0: missing \"tree_param\"");
+  ExpectRefused(ModelEdits().NumTrees("abc"), "xgboost gbtree_model_param: \"num_trees\" is \"abc\", not an integer");
+  ExpectRefused(ModelEdits().NumTrees(" 2"), "xgboost gbtree_model_param: \"num_trees\" is \" 2\", not an integer");
+  ExpectRefused(ModelEdits().Objective(R"({"name":"foo"})"), "xgboost objective: unknown objective \"foo\"");
+  ExpectRefused(ModelEdits().NumClass("3").Objective(R"({"name":"multi:softprob","softmax_multiclass_param":{"num_class":"0"}})"),
+                "xgboost objective: softmax_multiclass_param.num_class is 0 but learner_model_param.num_class is 3");
+  ExpectRefused(ModelEdits().Attributes(R"({"best_iteration":3})"), "xgboost attributes: \"best_iteration\" must be a string, found an integer");
+  // Older JSON files write default_left as booleans.
+  EXPECT_TRUE(ReadAllWays(ModelJson(ModelEdits().Tree0({{"default_left", "[true,false,false,false,false]"}}))).ok());
+}
+
+TEST(XgbDocument, CategoricalSplits) {
+  // Node 1 splits feature 1 on categories {1, 3}.
+  const Fields cat = {{"split_type", "[0,1,0,0,0]"},
+                      {"categories", "[1,3]"},
+                      {"categories_nodes", "[1]"},
+                      {"categories_segments", "[0]"},
+                      {"categories_sizes", "[2]"}};
+  ASSERT_TRUE(ReadAllWays(ModelJson(ModelEdits().Tree0(cat))).ok());
+  auto with = [&](const std::string& k, const std::string& v) {
+    Fields f = cat;
+    f[k] = v;
+    return ModelEdits().Tree0(f);
+  };
+  ExpectRefused(with("categories", "[1,-3]"), "xgboost tree 0: category -3 (categories[1]) is not in [0, 16777215]");
+  ExpectRefused(with("categories", "[1,16777216]"), "xgboost tree 0: category 16777216 (categories[1]) is not in [0, 16777215]");
+  ExpectRefused(with("categories_sizes", "[3]"), "xgboost tree 0 node 1: categories 0 + 3 are outside the 2 categories");
+  ExpectRefused(with("categories_sizes", "[0]"), "xgboost tree 0 node 1: categories 0 + 0 are outside the 2 categories");
+  ExpectRefused(with("categories_segments", "[-1]"), "xgboost tree 0 node 1: categories -1 + 2 are outside the 2 categories");
+  ExpectRefused(with("categories_nodes", "[2]"), "xgboost tree 0 node 1: has a categorical split but no categories (categories_nodes)");
+  ExpectRefused(with("categories_nodes", "[7]"), "xgboost tree 0: categories_nodes[0] is 7: entries must be increasing node ids below 5");
+  ExpectRefused(with("categories_segments", "[0,0]"),
+                "xgboost tree 0: categories_nodes, categories_segments and categories_sizes have 1, 2 and 1 entries");
+  ExpectRefused(with("split_type", "[0,1,1,0,0]"), "xgboost tree 0 node 2: is a leaf with a categorical split_type");
+  Fields no_type = cat;
+  no_type.erase("split_type");
+  no_type["split_type"] = "";
+  ExpectRefused(ModelEdits().Tree0(no_type), "xgboost tree 0: has categorical splits but no \"split_type\"");
+}
+
+TEST(XgbDocument, DepthIsBounded) {
+  // A chain: node 2k splits into node 2k+1 (a leaf) and node 2k+2.
+  auto chain = [](int64_t depth) {
+    XgbDocument d;
+    d.num_feature = 1;
+    d.objective = "reg:squarederror";
+    d.booster = "gbtree";
+    d.num_trees = 1;
+    d.tree_info = {0};
+    XgbTree t;
+    t.num_nodes = 2 * depth + 1;
+    for (int64_t i = 0; i < t.num_nodes; ++i) {
+      const bool internal = i % 2 == 0 && i < 2 * depth;
+      t.left_children.push_back(internal ? i + 1 : -1);
+      t.right_children.push_back(internal ? i + 2 : -1);
+      t.parents.push_back(i == 0 ? kXgbRootParent : (i % 2 == 1 ? i - 1 : i - 2));
+      t.split_indices.push_back(0);
+      t.split_conditions.push_back(0.5f);
+      t.default_left.push_back(0);
+    }
+    t.base_weights = t.loss_changes = t.sum_hessian = t.split_conditions;
+    d.trees.push_back(t);
+    return d;
+  };
+  EXPECT_TRUE(ValidateXgbDocument(chain(kMaxXgbTreeDepth)).ok()) << ValidateXgbDocument(chain(kMaxXgbTreeDepth)).message();
+  EXPECT_EQ(ValidateXgbDocument(chain(kMaxXgbTreeDepth + 1)).message(), "xgboost tree 0: is deeper than 1024 levels");
+}
+
+TEST(XgbDocument, DartAndGblinear) {
+  std::string dart = ModelJson();
+  const std::string gb = R"("gradient_booster":{)";
+  const size_t at = dart.find(gb);
+  ASSERT_NE(at, std::string::npos);
+  // {"model":...,"name":"gbtree"} -> {"gbtree":{"model":...,"name":"gbtree"},"name":"dart","weight_drop":[...]}
+  const size_t end = dart.find(R"(,"learner_model_param")");
+  const std::string inner = dart.substr(at + gb.size() - 1, end - (at + gb.size() - 1));
+  auto with_drop = [&](const std::string& drop) {
+    return dart.substr(0, at) + R"("gradient_booster":{"gbtree":)" + inner + R"(,"name":"dart","weight_drop":)" + drop +
+           "}" + dart.substr(end);
+  };
+  EXPECT_TRUE(ReadAllWays(with_drop("[1.0,0.5]")).ok()) << ReadAllWays(with_drop("[1.0,0.5]")).message();
+  EXPECT_EQ(ReadAllWays(with_drop("[1.0]")).message(), "xgboost dart: weight_drop has 1 entries for 2 trees");
+
+  const std::string linear_head = dart.substr(0, at) + R"("gradient_booster":{"model":{"boosted_rounds":3,"weights":)";
+  const std::string linear_tail = R"(},"name":"gblinear"})" + dart.substr(end);
+  EXPECT_TRUE(ReadAllWays(linear_head + "[0.5,0.25,1.0]" + linear_tail).ok());
+  EXPECT_EQ(ReadAllWays(linear_head + "[0.5,0.25]" + linear_tail).message(),
+            "xgboost gblinear: has 2 weights, (num_feature + 1) * 1 groups is 3");
+}
+
+TEST(XgbDocument, SnapshotNeedsConfigAndModel) {
+  EXPECT_EQ(ReadXgbDocument(ModelJson(), XgbDocumentForm::kSnapshot).status().message(),
+            "xgboost snapshot: missing \"Config\"");
+  EXPECT_EQ(ReadXgbDocument(R"({"Config":{},"Model":[]})", XgbDocumentForm::kSnapshot).status().message(),
+            "xgboost snapshot: \"Model\" must be an object, found an array");
+}
+
+TEST(XgbValue, JsonLimits) {
+  EXPECT_EQ(ReadXgbDocument(R"({"a":1,"a":2})", XgbDocumentForm::kModelFile).status().message(),
+            "malformed JSON: duplicate key \"a\"");
+  std::string deep = "{\"a\":" + std::string(40, '[') + std::string(40, ']') + "}";
+  EXPECT_EQ(ParseXgbJson(deep).status().message(), "malformed JSON: nested deeper than 32 levels");
+  EXPECT_FALSE(ParseXgbJson("[123456789012345678901234567890]").ok());
+  EXPECT_FALSE(ParseXgbJson("[NaN]").ok());
+  EXPECT_FALSE(ParseXgbJson(R"({"a":1} x)").ok());
+  // The model document is handed on rewritten: numbers keep their kind.
+  StatusOr<XgbValue> v = ParseXgbJson(R"({"f":[7.5E1,1E0,0.078947365],"i":[1,-2],"s":"a\"\u0001"})");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*WriteXgbJson(*v), R"({"f":[75.0,1.0,0.078947365],"i":[1,-2],"s":"a\"\u0001"})");
+}
+
+std::string Bytes(std::initializer_list<int> b) {
+  std::string s;
+  for (int c : b) s.push_back(static_cast<char>(c));
+  return s;
+}
+
+TEST(XgbValue, UbjsonLimits) {
+  // {"a": [$l#L 2^40 ...}: the count is checked against what is left.
+  std::string lie = "{i\x01" "a[$l#L" + Bytes({0, 0, 1, 0, 0, 0, 0, 0}) + "}";
+  EXPECT_EQ(ParseXgbUbjson(lie).status().message(),
+            "malformed UBJSON at byte 8: array count 1099511627776 needs more than the 1 bytes left");
+  std::string str = "{i\x01" "aSL" + Bytes({0x40, 0, 0, 0, 0, 0, 0, 0}) + "}";
+  EXPECT_EQ(ParseXgbUbjson(str).status().message(),
+            "malformed UBJSON at byte 5: string length 4611686018427387904 is longer than the 1 bytes left");
+  EXPECT_EQ(ParseXgbUbjson("{i\x01" "aSi\xff" "}").status().message(),
+            "malformed UBJSON at byte 5: string length is negative (-1)");
+  EXPECT_EQ(ParseXgbUbjson("{i\x01" "aZi\x01" "aZ}").status().message(),
+            "malformed UBJSON at byte 0: duplicate key \"a\" in an object");
+  EXPECT_EQ(ParseXgbUbjson("{i\x01" "aH}").status().message(), "malformed UBJSON at byte 4: unsupported marker 'H'");
+  EXPECT_EQ(ParseXgbUbjson("{i\x01" "a[$S#i\x01" "x}").status().message(),
+            "malformed UBJSON at byte 6: typed arrays of marker 'S' are not supported");
+  EXPECT_EQ(ParseXgbUbjson("{}x").status().message(), "malformed UBJSON at byte 2: 1 bytes after the document");
+  EXPECT_EQ(ParseXgbUbjson("{i\x01" "a[#L").status().message(), "malformed UBJSON at byte 7: unexpected end of data in a number");
+  EXPECT_EQ(ParseXgbUbjson("{i\x01" "a" + std::string(40, '[')).status().message(),
+            "malformed UBJSON at byte 35: nested deeper than 32 levels");
+  // A counted array of nulls is bounded by the bytes left, and its values by the memory budget.
+  StatusOr<XgbValue> nulls = ParseXgbUbjson("[#i\x03ZZZ");
+  ASSERT_TRUE(nulls.ok());
+  EXPECT_EQ(nulls->items.size(), 3u);
+  StatusOr<XgbValue> typed = ParseXgbUbjson(Bytes({'[', '$', 'd', '#', 'i', 1, 0x3f, 0x80, 0, 0}));
+  ASSERT_TRUE(typed.ok());
+  EXPECT_EQ(typed->reals, std::vector<double>{1.0});
+}
+
+TEST(XgbDocument, UbjsonNaNThresholdIsRefused) {
+  StatusOr<XgbValue> v = ParseXgbJson(ModelJson());
+  ASSERT_TRUE(v.ok());
+  std::string ubj;
+  Ubj(*v, &ubj);
+  // The first split_conditions value is 0.5f (0x3f000000): make it a NaN.
+  const std::string half = Bytes({0x3f, 0, 0, 0});
+  const size_t p = ubj.find("split_conditions");
+  ASSERT_NE(p, std::string::npos);
+  const size_t q = ubj.find(half, p);
+  ubj.replace(q, 4, Bytes({0x7f, 0xc0, 0, 0}));
+  EXPECT_EQ(ReadXgbDocument(ubj, XgbDocumentForm::kModelFile).status().message(),
+            "xgboost tree 0 node 0: threshold (split_conditions) is not a finite float32 number");
+}
+
+}  // namespace
+}  // namespace inferd::sklearn
