@@ -7,8 +7,10 @@ Run: INFERD_BUILD_DIR=build /usr/bin/python3 -m pytest tests/integration/test_pr
 import http.client
 import json
 import os
+import pathlib
 import shutil
 import signal
+import sys
 import threading
 import time
 
@@ -177,3 +179,100 @@ def test_repository_with_a_broken_model_does_not_start(models, tmp_path):
         [__import__("prod_util").BIN, "serve", "--model-repository", str(repo), "--port", "0"],
         capture_output=True, text=True, timeout=30)
     assert s_proc.returncode == 2 and "lin/1/model.pkl" in s_proc.stderr
+
+
+# The edits of a valid XGBoost file that crashed (SIGSEGV) or hung the server when libxgboost
+# read them unchecked, as JSON, UBJSON and pickled XGBClassifier (tests/reliability/xgboost_hostile.py).
+CRASHING_XGBOOST = [
+    ("binary.json.left_child_huge", "left child 1000000000"),
+    ("binary.json.split_index_huge", "feature 1000000"),
+    ("binary.json.split_index_negative", "feature -1"),
+    ("binary.json.num_trees_huge", "num_trees is 99999999"),
+    ("binary.json.tree_info_empty", "tree_info has 0 entries"),
+    ("binary.json.own_child", "left child 0 is the root"),
+    ("binary.ubj.left_child_huge", "left child 1000000000"),
+    ("binary.ubj.child_cycle", "left child 0 is the root"),
+    ("XGBClassifier.pkl.split_index_huge", "feature 1000000"),
+    ("XGBClassifier.pkl.tree_info_empty", "tree_info has 0 entries"),
+]
+
+
+def test_xgboost_crashing_files_as_version_2_under_load_keep_version_1(tmp_path):
+    """Serving a valid XGBoost model from a repository under continuous load, each crashing
+    file dropped in as version 2 is refused and counted; the process stays up and every request
+    is answered 200 by version 1."""
+    pytest.importorskip("xgboost")
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "reliability"))
+    import xgboost_hostile
+    bases = xgboost_hostile.real_models(groups=["binary", "pickled"])
+    files = {name: data for name, data, _ in xgboost_hostile.hostile_cases(bases=bases)}
+    valid = next(b for b in bases if b.name == "binary.json").raw
+    repo = tmp_path / "repo"
+    (repo / "xgb" / "1").mkdir(parents=True)
+    (repo / "xgb" / "1" / "model.pkl").write_bytes(valid)
+    (repo / "xgb" / "2").mkdir()
+    row = [0.25 * i - 0.5 for i in range(xgboost_hostile.NF)]
+    s = Server("--model-repository", repo, "--poll-seconds", "1", "--threads", "2")
+    stop = threading.Event()
+    lock = threading.Lock()
+    seen = {"bad": [], "answers": set(), "n": 0}
+    expected = s.json("POST", "/predict", {"features": row})
+
+    def client():
+        c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
+        while not stop.is_set():
+            try:
+                c.request("POST", "/predict", json.dumps({"features": row}), {"Content-Type": "application/json"})
+                r = c.getresponse()
+                body = r.read()
+            except OSError as e:  # the server died
+                with lock:
+                    seen["bad"].append(("connection", repr(e)))
+                return
+            with lock:
+                seen["n"] += 1
+                if r.status != 200:
+                    seen["bad"].append((r.status, body))
+                else:
+                    seen["answers"].add(body)
+        c.close()
+
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        assert expected[0] == 200, expected
+        for i, (name, message) in enumerate(CRASHING_XGBOOST):
+            before = len(s.log_lines)
+            put_bytes(files[name], repo / "xgb" / "2" / "model.pkl", tmp_path / f"staged{i}")
+
+            def refused():
+                return any(r["msg"] == "model load failed" and r["version"] == "2" and message in r["error"]
+                           for r in s.logs()[before:])
+            assert wait_for(refused, timeout=15), (name, s.logs()[before:][-3:], s.proc.poll())
+            assert s.proc.poll() is None, f"the server died on {name}"
+        with lock:
+            n_before = seen["n"]
+        assert wait_for(lambda: seen["n"] > n_before + 20)  # still answering after the last one
+        m = s.metrics()
+        assert m['inferd_model_load_failures_total{model="xgb"}'] >= len(CRASHING_XGBOOST)
+        assert s.json("GET", "/v2/models/xgb")[1]["versions"] == ["1"]
+        assert s.json("GET", "/readyz")[0] == 200
+    except BaseException:
+        s.kill()
+        raise
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=10)
+    assert seen["bad"] == [] and seen["n"] > 200, (seen["bad"][:3], seen["n"])
+    assert len(seen["answers"]) == 1 and json.loads(next(iter(seen["answers"]))) == expected[1], seen["answers"]
+    assert s.stop() == 0
+    failed = [r for r in s.logs() if r["msg"] == "model load failed"]
+    assert all(r["version"] == "2" and "xgboost" in r["error"] and "\n" not in r["error"] for r in failed)
+
+
+def put_bytes(data, dst, staging):
+    """Writes `data` beside `dst` and renames it over `dst`, as a deploy would."""
+    staging.write_bytes(data)
+    os.replace(staging, dst)

@@ -289,11 +289,24 @@ def generate(marker, full=False, seed=7):
     """full: truncation at every offset of each real file and 150 bit flips per file (the
     documented long run, ~4000 files). Otherwise every offset of the plain pickle, every 8th
     of the joblib files and 40 flips per file (~1300 files; the reader-level
-    src/pickle/hostile_test.cc truncates at every offset too)."""
+    src/pickle/hostile_test.cc truncates at every offset too). Both add edited XGBoost files."""
     files = forbidden_globals(marker) + abused_allowed_globals() + memo_stack_abuse() + compression_abuse()
     real = real_models()
     for name, data in real.items():
         every = 1 if full or name.endswith(".pkl") else 8
         files += truncations(name, data)[::every]
         files += bit_flips(name, data, 150 if full else 40, seed)
+    files += xgboost_mutants(full)
     return files, real
+
+
+def xgboost_mutants(full):
+    """XGBoost files (JSON, UBJSON, pickled XGBClassifier/XGBRegressor) of 4 features edited one
+    field at a time (xgboost_hostile.py): every 100th mutant (every 10th with `full`). Skipped
+    without python3-xgboost."""
+    try:
+        import xgboost  # noqa: F401
+    except ImportError:
+        return []
+    import xgboost_hostile
+    return [("xgb:" + name, data, False) for name, data in xgboost_hostile.sampled_mutants(10 if full else 100, 4)]

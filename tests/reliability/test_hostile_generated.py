@@ -147,6 +147,8 @@ def test_every_generated_file_is_refused_cleanly_or_loads_consistently(inferd_bi
             lines = err.strip().splitlines()
             if out != "" or len(lines) != 1 or path not in lines[0]:
                 bad.append(f"refusal is not one line naming the file: {err!r}")
+        elif rc == 1 and name.startswith("xgb:") and len(err.strip().splitlines()) == 1 and "rows have" in err:
+            pass  # an edited XGBoost file that loads but declares another num_feature: the rows do not fit
         elif rc == 0 and not must_refuse:
             try:
                 preds = json.loads(out)["predictions"]

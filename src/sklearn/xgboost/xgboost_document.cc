@@ -230,7 +230,64 @@ Status ReadStrings(const XgbValue& obj, std::string_view key, std::string_view w
 
 // ---- the schema ----
 
-Status ReadTree(const XgbValue& t, size_t index, XgbTree* tree) {
+// xgboost reads a UBJSON tree's arrays either all as typed arrays of fixed element types (what
+// it writes) or all as untyped arrays; a mix is refused here rather than by its reader.
+Status CheckUbjsonArrayTypes(const XgbValue& t, std::string_view where) {
+  struct Expected {
+    const char* key;
+    const char* markers;  // element markers xgboost takes for it
+  };
+  static constexpr Expected kArrays[] = {
+      {"left_children", "l"}, {"right_children", "l"}, {"parents", "l"}, {"split_indices", "lL"},
+      {"split_conditions", "d"}, {"default_left", "U"}, {"base_weights", "d"}, {"loss_changes", "d"},
+      {"sum_hessian", "d"}, {"split_type", "U"}, {"categories", "l"}, {"categories_nodes", "l"},
+      {"categories_segments", "L"}, {"categories_sizes", "L"},
+  };
+  const XgbValue* first = t.Find("loss_changes");
+  const bool typed = first != nullptr && first->typed != 0;
+  for (const Expected& e : kArrays) {
+    const XgbValue* a = t.Find(e.key);
+    if (a == nullptr) continue;
+    if (!typed && a->typed != 0) {
+      return Err(where, Quoted(e.key) + " is a typed UBJSON array but \"loss_changes\" is not; xgboost writes all or none");
+    }
+    if (typed && (a->typed == 0 || std::strchr(e.markers, a->typed) == nullptr)) {
+      return Err(where, Quoted(e.key) + " must be a typed UBJSON array of '" + e.markers[0] + "' as xgboost writes it");
+    }
+  }
+  return Status::Ok();
+}
+
+// xgboost reads these arrays as untyped ones only.
+Status CheckUntyped(const XgbValue& obj, std::string_view key, std::string_view where) {
+  const XgbValue* a = obj.Find(key);
+  if (a != nullptr && a->typed != 0) {
+    return Err(where, Quoted(key) + " must be an untyped UBJSON array as xgboost writes it");
+  }
+  return Status::Ok();
+}
+
+// The parameter object each objective's reader requires (xgboost 1.7; nullptr: none).
+const char* ObjectiveParamKey(std::string_view objective) {
+  if (objective == "reg:squarederror" || objective == "reg:squaredlogerror" || objective == "reg:logistic" ||
+      objective == "reg:linear" || objective == "binary:logistic" || objective == "binary:logitraw") {
+    return "reg_loss_param";
+  }
+  if (objective == "reg:pseudohubererror") return "pseudo_huber_param";
+  if (objective == "count:poisson") return "poisson_regression_param";
+  if (objective == "reg:tweedie") return "tweedie_regression_param";
+  if (objective == "survival:aft") return "aft_loss_param";
+  if (objective.rfind("multi:", 0) == 0) return "softmax_multiclass_param";
+  if (objective.rfind("rank:", 0) == 0) return "lambda_rank_param";
+  return nullptr;
+}
+
+// Objectives whose base_score is a probability (xgboost takes its logit, refusing 0 and 1).
+bool BaseScoreIsProbability(std::string_view objective) {
+  return objective == "reg:logistic" || objective == "binary:logistic" || objective == "binary:logitraw";
+}
+
+Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
   const std::string where = "tree " + std::to_string(index);
   if (t.type != Type::kObject) return Err(where, "must be an object, found " + std::string(XgbTypeName(t)));
   INFERD_ASSIGN_OR_RETURN(const XgbValue* param, ObjectMember(t, "tree_param", where));
@@ -268,11 +325,16 @@ Status ReadTree(const XgbValue& t, size_t index, XgbTree* tree) {
   if (!has_split_type && !tree->categories_nodes.empty()) {
     return Err(where, "has categorical splits but no \"split_type\"");
   }
+  if (has_split_type && tree->split_type.empty()) {  // other lengths: ValidateXgbDocument
+    return Err(where, "\"split_type\" has " + std::to_string(tree->split_type.size()) + " entries, num_nodes is " +
+                          std::to_string(tree->num_nodes));
+  }
+  if (ubjson) INFERD_RETURN_IF_ERROR(CheckUbjsonArrayTypes(t, where));
   return Status::Ok();
 }
 
 // gbtree's {"gbtree_model_param", "trees", "tree_info"} (also inside dart).
-Status ReadTreeModel(const XgbValue& gb, std::string_view gb_where, XgbDocument* doc) {
+Status ReadTreeModel(const XgbValue& gb, std::string_view gb_where, bool ubjson, XgbDocument* doc) {
   INFERD_ASSIGN_OR_RETURN(const XgbValue* model, ObjectMember(gb, "model", gb_where));
   const std::string where = std::string(gb_where) + ".model";
   INFERD_ASSIGN_OR_RETURN(const XgbValue* param, ObjectMember(*model, "gbtree_model_param", where));
@@ -285,13 +347,14 @@ Status ReadTreeModel(const XgbValue& gb, std::string_view gb_where, XgbDocument*
   if (!trees->is_array()) return Err(where, "\"trees\" must be an array, found " + std::string(XgbTypeName(*trees)));
   if (trees->type != Type::kArray && trees->size() > 0) return Err(where, "\"trees\" must hold objects, found numbers");
   doc->trees.resize(trees->type == Type::kArray ? trees->items.size() : 0);
-  for (size_t i = 0; i < doc->trees.size(); ++i) INFERD_RETURN_IF_ERROR(ReadTree(trees->items[i], i, &doc->trees[i]));
+  for (size_t i = 0; i < doc->trees.size(); ++i) INFERD_RETURN_IF_ERROR(ReadTree(trees->items[i], i, ubjson, &doc->trees[i]));
   INFERD_RETURN_IF_ERROR(ReadInts(*model, "tree_info", where, &doc->tree_info));
+  INFERD_RETURN_IF_ERROR(CheckUntyped(*model, "tree_info", where));
   INFERD_RETURN_IF_ERROR(ReadInts(*model, "iteration_indptr", where, &doc->iteration_indptr, true));
   return Status::Ok();
 }
 
-Status ReadLearner(const XgbValue& learner, XgbDocument* doc) {
+Status ReadLearner(const XgbValue& learner, bool ubjson, XgbDocument* doc) {
   INFERD_ASSIGN_OR_RETURN(const XgbValue* lmp, ObjectMember(learner, "learner_model_param", "learner"));
   const char* where = "learner_model_param";
   INFERD_ASSIGN_OR_RETURN(double base_score, RealParam(*lmp, "base_score", where));
@@ -303,6 +366,17 @@ Status ReadLearner(const XgbValue& learner, XgbDocument* doc) {
 
   INFERD_ASSIGN_OR_RETURN(const XgbValue* objective, ObjectMember(learner, "objective", "learner"));
   INFERD_ASSIGN_OR_RETURN(doc->objective, StringMember(*objective, "name", "objective"));
+  if (const char* key = ObjectiveParamKey(doc->objective)) {
+    const XgbValue* params = objective->Find(key);
+    if (params == nullptr || params->type != Type::kObject) {
+      return Err("objective", Quoted(doc->objective) + " needs the object " + Quoted(key));
+    }
+    for (const auto& [name, value] : params->members) {
+      if (value.type != Type::kString) {
+        return Err("objective", std::string(key) + "." + name + " must be a string, found " + XgbTypeName(value));
+      }
+    }
+  }
   if (const XgbValue* softmax = objective->Find("softmax_multiclass_param")) {
     if (softmax->type != Type::kObject) {
       return Err("objective", "\"softmax_multiclass_param\" must be an object, found " + std::string(XgbTypeName(*softmax)));
@@ -315,13 +389,14 @@ Status ReadLearner(const XgbValue& learner, XgbDocument* doc) {
   INFERD_ASSIGN_OR_RETURN(const XgbValue* gb, ObjectMember(learner, "gradient_booster", "learner"));
   INFERD_ASSIGN_OR_RETURN(doc->booster, StringMember(*gb, "name", "gradient_booster"));
   if (doc->booster == "gbtree") {
-    INFERD_RETURN_IF_ERROR(ReadTreeModel(*gb, "gradient_booster", doc));
+    INFERD_RETURN_IF_ERROR(ReadTreeModel(*gb, "gradient_booster", ubjson, doc));
   } else if (doc->booster == "dart") {
     INFERD_ASSIGN_OR_RETURN(const XgbValue* inner, ObjectMember(*gb, "gbtree", "gradient_booster"));
     INFERD_ASSIGN_OR_RETURN(std::string inner_name, StringMember(*inner, "name", "gradient_booster.gbtree"));
     if (inner_name != "gbtree") return Err("gradient_booster.gbtree", "\"name\" is " + Quoted(inner_name) + ", must be \"gbtree\"");
-    INFERD_RETURN_IF_ERROR(ReadTreeModel(*inner, "gradient_booster.gbtree", doc));
+    INFERD_RETURN_IF_ERROR(ReadTreeModel(*inner, "gradient_booster.gbtree", ubjson, doc));
     INFERD_RETURN_IF_ERROR(ReadFloats(*gb, "weight_drop", "gradient_booster", &doc->weight_drop));
+    INFERD_RETURN_IF_ERROR(CheckUntyped(*gb, "weight_drop", "gradient_booster"));
   } else if (doc->booster == "gblinear") {
     INFERD_ASSIGN_OR_RETURN(const XgbValue* model, ObjectMember(*gb, "model", "gradient_booster"));
     INFERD_RETURN_IF_ERROR(ReadFloats(*model, "weights", "gradient_booster.model", &doc->linear_weights));
@@ -346,10 +421,10 @@ Status ReadLearner(const XgbValue& learner, XgbDocument* doc) {
   return Status::Ok();
 }
 
-Status ReadModel(const XgbValue& model, XgbDocument* doc) {
+Status ReadModel(const XgbValue& model, bool ubjson, XgbDocument* doc) {
   if (model.type != Type::kObject) return Err("model", "must be an object, found " + std::string(XgbTypeName(model)));
   INFERD_ASSIGN_OR_RETURN(const XgbValue* version, Member(model, "version", "model"));
-  if (version->type != Type::kIntArray || version->ints.size() != 3) {
+  if (version->type != Type::kIntArray || version->ints.size() != 3 || version->typed != 0) {
     return Err("model", "\"version\" must be an array of 3 integers");
   }
   for (size_t i = 0; i < 3; ++i) {
@@ -357,7 +432,7 @@ Status ReadModel(const XgbValue& model, XgbDocument* doc) {
     doc->version[i] = version->ints[i];
   }
   INFERD_ASSIGN_OR_RETURN(const XgbValue* learner, ObjectMember(model, "learner", "model"));
-  return ReadLearner(*learner, doc);
+  return ReadLearner(*learner, ubjson, doc);
 }
 
 // ---- validation ----
@@ -574,6 +649,10 @@ Status ValidateXgbDocument(const XgbDocument& doc) {
   }
   if (!std::isfinite(doc.base_score)) return Err("learner_model_param", "base_score is not finite");
   if (!IsKnownXgbObjective(doc.objective)) return Err("objective", "unknown objective " + Quoted(doc.objective));
+  if (BaseScoreIsProbability(doc.objective) && !(doc.base_score > 0.0f && doc.base_score < 1.0f)) {
+    return Err("learner_model_param", "base_score is " + std::to_string(doc.base_score) + ", " + doc.objective +
+                                          " needs a probability in (0, 1)");
+  }
   const bool multi = doc.objective.rfind("multi:", 0) == 0;
   if (multi) {
     if (doc.num_class < 1) return Err("objective", doc.objective + " needs num_class >= 1, the model has " + std::to_string(doc.num_class));
@@ -670,7 +749,7 @@ StatusOr<XgbDocument> ReadXgbDocument(std::string_view bytes, XgbDocumentForm fo
     INFERD_ASSIGN_OR_RETURN(model, ObjectMember(root, "Model", "snapshot"));
   }
   XgbDocument doc;
-  INFERD_RETURN_IF_ERROR(ReadModel(*model, &doc));
+  INFERD_RETURN_IF_ERROR(ReadModel(*model, ubjson, &doc));
   INFERD_RETURN_IF_ERROR(ValidateXgbDocument(doc));
   if (ubjson) {
     doc.model_bytes.assign(bytes.substr(model->begin, model->end - model->begin));

@@ -96,8 +96,27 @@ void UbjLength(size_t n, std::string* out) {
   out->push_back('L');
   Be(n, 8, out);
 }
-void Ubj(const XgbValue& v, std::string* out) {
+// Element marker of a typed array as xgboost writes it, by key; 0: an untyped counted array.
+char TypedMarker(std::string_view key) {
+  if (key == "tree_info" || key == "version" || key == "weight_drop") return 0;
+  if (key == "default_left" || key == "split_type") return 'U';
+  if (key == "categories_segments" || key == "categories_sizes") return 'L';
+  return 'l';
+}
+void Ubj(const XgbValue& v, std::string* out, std::string_view key = "") {
   using T = XgbValue::Type;
+  if ((v.type == T::kIntArray || v.type == T::kRealArray) && TypedMarker(key) == 0) {
+    out->append("[#");
+    UbjLength(v.size(), out);
+    for (size_t i = 0; i < v.size(); ++i) {
+      XgbValue x;
+      x.type = v.type == T::kIntArray ? T::kInt : T::kReal;
+      x.integer = v.type == T::kIntArray ? v.ints[i] : 0;
+      x.real = v.type == T::kRealArray ? v.reals[i] : 0;
+      Ubj(x, out);
+    }
+    return;
+  }
   switch (v.type) {
     case T::kNull: out->push_back('Z'); break;
     case T::kBool: out->push_back(v.boolean ? 'T' : 'F'); break;
@@ -116,15 +135,20 @@ void Ubj(const XgbValue& v, std::string* out) {
       for (const auto& [k, x] : v.members) {
         UbjLength(k.size(), out);
         out->append(k);
-        Ubj(x, out);
+        Ubj(x, out, k);
       }
       out->push_back('}');
       break;
-    case T::kIntArray:
-      out->append("[$l#");
+    case T::kIntArray: {
+      const char m = TypedMarker(key);
+      out->append("[$");
+      out->push_back(m);
+      out->push_back('#');
       UbjLength(v.ints.size(), out);
-      for (int64_t x : v.ints) Be(static_cast<uint32_t>(static_cast<int32_t>(x)), 4, out);
+      const size_t size = m == 'U' ? 1 : m == 'L' ? 8 : 4;
+      for (int64_t x : v.ints) Be(static_cast<uint64_t>(x), size, out);
       break;
+    }
     case T::kRealArray:
       out->append("[$d#");
       UbjLength(v.reals.size(), out);
@@ -287,8 +311,16 @@ TEST(XgbDocument, TypesAndParameters) {
   ExpectRefused(ModelEdits().NumClass("3").Objective(R"({"name":"multi:softprob","softmax_multiclass_param":{"num_class":"0"}})"),
                 "xgboost objective: softmax_multiclass_param.num_class is 0 but learner_model_param.num_class is 3");
   ExpectRefused(ModelEdits().Attributes(R"({"best_iteration":3})"), "xgboost attributes: \"best_iteration\" must be a string, found an integer");
-  // Older JSON files write default_left as booleans.
-  EXPECT_TRUE(ReadAllWays(ModelJson(ModelEdits().Tree0({{"default_left", "[true,false,false,false,false]"}}))).ok());
+  // Older JSON files write default_left as booleans; in UBJSON xgboost reads only typed flags.
+  const std::string bools = ModelJson(ModelEdits().Tree0({{"default_left", "[true,false,false,false,false]"}}));
+  EXPECT_TRUE(ReadXgbDocument(bools, XgbDocumentForm::kModelFile).ok());
+  EXPECT_EQ(ReadXgbDocument(ToUbjson(bools), XgbDocumentForm::kModelFile).status().message(),
+            "xgboost tree 0: \"default_left\" must be a typed UBJSON array of 'U' as xgboost writes it");
+  ExpectRefused(ModelEdits().Tree0({{"split_type", "[]"}}), "xgboost tree 0: \"split_type\" has 0 entries, num_nodes is 5");
+  ExpectRefused(ModelEdits().Objective(R"({"name":"reg:tweedie"})"),
+                "xgboost objective: \"reg:tweedie\" needs the object \"tweedie_regression_param\"");
+  ExpectRefused(ModelEdits().Objective(R"({"name":"binary:logistic","reg_loss_param":{"scale_pos_weight":1}})"),
+                "xgboost objective: reg_loss_param.scale_pos_weight must be a string, found an integer");
 }
 
 TEST(XgbDocument, CategoricalSplits) {

@@ -375,8 +375,10 @@ class UbjsonParser {
       const size_t at = p_;
       char t = 0;
       INFERD_RETURN_IF_ERROR(Next(&t));
-      const size_t size = NumberSize(t);
+      // The element types xgboost writes (and its reader takes): float32, int32, int64, uint8.
+      const size_t size = t == 'd' || t == 'l' || t == 'L' || t == 'U' ? NumberSize(t) : 0;
       if (size == 0) return Error(at, "typed arrays of marker " + Marker(t) + " are not supported");
+      out->typed = t;
       char hash = 0;
       INFERD_RETURN_IF_ERROR(Next(&hash));
       if (hash != '#') return Error(p_ - 1, "a typed array needs a count ('#')");

@@ -49,6 +49,8 @@ struct XgbValue {
   std::vector<std::pair<std::string, XgbValue>> members;
   std::vector<int64_t> ints;
   std::vector<double> reals;
+  // The element marker of a UBJSON typed array ([$T#N), 0 for any other value.
+  char typed = 0;
   // Byte span of this value in the parsed input: [begin, end). Set by the UBJSON parser only.
   size_t begin = 0;
   size_t end = 0;
