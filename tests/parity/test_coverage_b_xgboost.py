@@ -100,3 +100,52 @@ def test_xgboost_corrupt_blob_is_refused(tmp_path, run_inferd):
     rc, out, err = run_inferd(path, write_rows(tmp_path, X[:3]))
     assert rc == 2
     assert len(err.strip().splitlines()) == 1 and path in err
+
+
+class _BoosterPredict:
+    """predict(rows) of a raw Booster trained on categorical data, as check_regressor calls it."""
+
+    def __init__(self, booster, feature_types):
+        self.booster, self.feature_types = booster, feature_types
+
+    def predict(self, rows):
+        return self.booster.predict(xgb.DMatrix(rows, feature_types=self.feature_types, enable_categorical=True))
+
+
+@pytest.mark.parametrize("ext", ["json", "ubj"])
+@pytest.mark.parametrize("split", ["partition", "onehot"])
+def test_xgboost_categorical_splits(ext, split, tmp_path, run_inferd, record_error):
+    """Categorical splits (the JSON file writes NaN as their threshold) read by inferd's checker
+    and predicted like xgboost, with unseen categories and missing values."""
+    rng = np.random.default_rng(23)
+    X, y = data(23, None)
+    X[:, 0] = rng.integers(0, 12, size=len(X))
+    X[rng.random(len(X)) < 0.05, 0] = np.nan
+    y = y + np.isin(X[:, 0], [1, 3, 5, 7]) * 2.0
+    ft = ["c"] + ["q"] * (NF - 1)
+    params = {"tree_method": "hist", "max_depth": 4, "max_cat_to_onehot": 1 if split == "partition" else 32}
+    booster = xgb.train(params, xgb.DMatrix(X, label=y, feature_types=ft, enable_categorical=True), num_boost_round=20)
+    path = str(tmp_path / f"model.{ext}")
+    booster.save_model(path)
+    rows = rows_for(X, 23)
+    rows[:, 0] = rng.integers(0, 14, size=len(rows))  # 12 and 13 were never seen
+    rows[rng.random(len(rows)) < 0.07, 0] = np.nan
+    check_regressor(run_inferd, record_error, "xgboost", _BoosterPredict(booster, ft), path, write_rows(tmp_path, rows), rows)
+
+
+@pytest.mark.parametrize("ext", ["json", "ubj"])
+def test_xgboost_pruned_trees_with_deleted_nodes(ext, tmp_path, run_inferd, record_error):
+    """Trees pruned by xgboost keep deleted nodes outside the tree; inferd's checker accepts them."""
+    X, y = data(29, 2)
+    y = np.where(np.random.default_rng(29).random(len(y)) < 0.2, 1 - y, y)  # noise: deep trees to prune
+    model = xgb.XGBClassifier(n_estimators=20, max_depth=6, tree_method="exact", gamma=1, min_child_weight=0,
+                              random_state=0).fit(X, y)
+    path = str(tmp_path / f"model.{ext}")
+    model.save_model(path)
+    import json as _json
+    trees = _json.loads(model.get_booster().save_raw("json"))["learner"]["gradient_booster"]["model"]["trees"]
+    assert sum(int(t["tree_param"]["num_deleted"]) for t in trees) > 0
+    loaded = xgb.XGBClassifier()
+    loaded.load_model(path)
+    rows = rows_for(X, 29)
+    check_classifier(run_inferd, record_error, "xgboost", loaded, path, write_rows(tmp_path, rows), rows, decision=False)

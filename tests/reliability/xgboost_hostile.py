@@ -889,12 +889,16 @@ def main():
                 with open(rows[b.n_features], "w") as f:
                     f.write(_rows(b.n_features))
         jobs = []
+        bad = []
         for base in bases:
             path = os.path.join(d, "orig-" + base.name)
             with open(path, "wb") as f:
                 f.write(base.raw)
             r = run_one(args.bin, path, rows[base.n_features], args.timeout)
             print(f"original {base.name}: {r[0]} {r[2].strip()[:200]}", flush=True)
+            # Every real file must load; inferd refuses gblinear boosters by design.
+            if r[0] != "loaded" and not (base.name.startswith("gblinear") and "not supported" in r[2]):
+                bad.append((base.name, "original", r[0], r[1], r[2].strip()[-300:]))
         i = 0
         for base, name, data in mutants(bases):
             if args.only and args.only not in f"{base.name}:{name}":
@@ -908,7 +912,6 @@ def main():
                 f.write(data)
             jobs.append((base.name, name, path, rows[base.n_features]))
         counts = collections.Counter()
-        bad = []
         messages = []
         loaded = []
         t0 = time.monotonic()

@@ -17,15 +17,17 @@ Status Err(std::string_view where, const std::string& what) {
   return Status::InvalidArgument("xgboost " + std::string(where) + ": " + what);
 }
 
-// A short quoted rendering of text from the file for messages.
-std::string Quoted(std::string_view s) {
+// Text from the file cut short for a message; control characters become '?' so that the
+// message stays one line.
+std::string Printable(std::string_view s) {
   constexpr size_t kMax = 64;
-  std::string out = "\"";
-  out.append(s.substr(0, kMax));
+  std::string out;
+  for (char c : s.substr(0, kMax)) out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
   if (s.size() > kMax) out += "...";
-  out += '"';
   return out;
 }
+
+std::string Quoted(std::string_view s) { return "\"" + Printable(s) + "\""; }
 
 std::string Range(int64_t lo, int64_t hi) { return "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]"; }
 
@@ -172,9 +174,10 @@ Status ReadFloats(const XgbValue& obj, std::string_view key, std::string_view wh
   }
 }
 
-// An array of flags: integers 0/1, or booleans (older JSON files).
+// An array of small integers in [0, max_value]; `booleans`: true/false are taken too (older
+// JSON files write default_left so; xgboost reads split_type as integers only).
 Status ReadFlags(const XgbValue& obj, std::string_view key, std::string_view where, std::vector<uint8_t>* out,
-                 bool optional, int64_t max_value) {
+                 bool optional, int64_t max_value, bool booleans) {
   const XgbValue* v = obj.Find(key);
   if (v == nullptr) {
     if (optional) return Status::Ok();
@@ -195,7 +198,7 @@ Status ReadFlags(const XgbValue& obj, std::string_view key, std::string_view whe
     out->resize(v->items.size());
     for (size_t i = 0; i < v->items.size(); ++i) {
       const XgbValue& x = v->items[i];
-      if (x.type == Type::kBool) {
+      if (x.type == Type::kBool && booleans) {
         (*out)[i] = x.boolean ? 1 : 0;
       } else if (x.type == Type::kInt && x.integer >= 0 && x.integer <= max_value) {
         (*out)[i] = static_cast<uint8_t>(x.integer);
@@ -270,7 +273,7 @@ Status CheckUntyped(const XgbValue& obj, std::string_view key, std::string_view 
 // The parameter object each objective's reader requires (xgboost 1.7; nullptr: none).
 const char* ObjectiveParamKey(std::string_view objective) {
   if (objective == "reg:squarederror" || objective == "reg:squaredlogerror" || objective == "reg:logistic" ||
-      objective == "reg:linear" || objective == "binary:logistic" || objective == "binary:logitraw") {
+      objective == "binary:logistic" || objective == "binary:logitraw") {
     return "reg_loss_param";
   }
   if (objective == "reg:pseudohubererror") return "pseudo_huber_param";
@@ -308,13 +311,13 @@ Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
   INFERD_RETURN_IF_ERROR(ReadInts(t, "parents", where, &tree->parents));
   INFERD_RETURN_IF_ERROR(ReadInts(t, "split_indices", where, &tree->split_indices));
   INFERD_RETURN_IF_ERROR(ReadFloats(t, "split_conditions", where, &tree->split_conditions));
-  INFERD_RETURN_IF_ERROR(ReadFlags(t, "default_left", where, &tree->default_left, false, 1));
+  INFERD_RETURN_IF_ERROR(ReadFlags(t, "default_left", where, &tree->default_left, false, 1, true));
   INFERD_RETURN_IF_ERROR(ReadFloats(t, "base_weights", where, &tree->base_weights));
   INFERD_RETURN_IF_ERROR(ReadFloats(t, "loss_changes", where, &tree->loss_changes));
   INFERD_RETURN_IF_ERROR(ReadFloats(t, "sum_hessian", where, &tree->sum_hessian));
   // Categorical splits (xgboost >= 1.5): split_type, then the four category arrays with it.
   const bool has_split_type = t.Find("split_type") != nullptr;
-  INFERD_RETURN_IF_ERROR(ReadFlags(t, "split_type", where, &tree->split_type, true, 1));
+  INFERD_RETURN_IF_ERROR(ReadFlags(t, "split_type", where, &tree->split_type, true, 1, false));
   for (const char* key : {"categories", "categories_nodes", "categories_segments", "categories_sizes"}) {
     if (has_split_type && t.Find(key) == nullptr) return Err(where, "has \"split_type\" but no " + Quoted(key));
   }
@@ -373,7 +376,7 @@ Status ReadLearner(const XgbValue& learner, bool ubjson, XgbDocument* doc) {
     }
     for (const auto& [name, value] : params->members) {
       if (value.type != Type::kString) {
-        return Err("objective", std::string(key) + "." + name + " must be a string, found " + XgbTypeName(value));
+        return Err("objective", std::string(key) + "." + Printable(name) + " must be a string, found " + XgbTypeName(value));
       }
     }
   }
@@ -495,7 +498,9 @@ Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t
       return Err(NodeWhere(index, i), "split on feature " + std::to_string(f) + " is out of range (the model has " +
                                           std::to_string(num_feature) + " features)");
     }
-    if (!std::isfinite(t.split_conditions[i])) {
+    // A categorical split has no threshold (xgboost writes NaN there); every other value counts.
+    const bool categorical_split = l != -1 && !t.split_type.empty() && t.split_type[i] == 1;
+    if (!std::isfinite(t.split_conditions[i]) && !categorical_split) {
       return Err(NodeWhere(index, i), std::string(l == -1 ? "leaf value" : "threshold") +
                                           " (split_conditions) is not a finite float32 number");
     }
@@ -607,12 +612,13 @@ Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t
   return Status::Ok();
 }
 
+// What xgboost 1.7 writes as an objective's name ("reg:linear" is saved as reg:squarederror).
 constexpr std::string_view kObjectives[] = {
-    "binary:hinge",      "binary:logistic",    "binary:logitraw",      "count:poisson",
-    "multi:softmax",     "multi:softprob",     "rank:map",             "rank:ndcg",
-    "rank:pairwise",     "reg:absoluteerror",  "reg:gamma",            "reg:linear",
-    "reg:logistic",      "reg:pseudohubererror", "reg:squarederror",   "reg:squaredlogerror",
-    "reg:tweedie",       "survival:aft",       "survival:cox",
+    "binary:hinge",       "binary:logistic",      "binary:logitraw",   "count:poisson",
+    "multi:softmax",      "multi:softprob",       "rank:map",          "rank:ndcg",
+    "rank:pairwise",      "reg:absoluteerror",    "reg:gamma",         "reg:logistic",
+    "reg:pseudohubererror", "reg:squarederror",   "reg:squaredlogerror", "reg:tweedie",
+    "survival:aft",       "survival:cox",
 };
 
 }  // namespace

@@ -132,7 +132,7 @@ StatusOr<XgbDocument> ReadXgbDocument(std::string_view bytes, XgbDocumentForm fo
 // The semantic checks above, on a document from any source (ReadXgbDocument runs them).
 Status ValidateXgbDocument(const XgbDocument& doc);
 
-// The objectives xgboost 1.7 registers.
+// The objective names xgboost 1.7 writes.
 bool IsKnownXgbObjective(std::string_view name);
 
 }  // namespace inferd::sklearn

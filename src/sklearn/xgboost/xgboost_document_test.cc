@@ -4,7 +4,10 @@
 // a line naming the tree, node and value.
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -132,7 +135,7 @@ void Ubj(const XgbValue& v, std::string* out, std::string_view key = "") {
     case T::kString: out->push_back('S'); UbjLength(v.string.size(), out); out->append(v.string); break;
     case T::kObject:
       out->push_back('{');
-      for (const auto& [k, x] : v.members) {
+      for (const auto& [k, x] : v.members) {  // key, value
         UbjLength(k.size(), out);
         out->append(k);
         Ubj(x, out, k);
@@ -331,6 +334,13 @@ TEST(XgbDocument, CategoricalSplits) {
                       {"categories_segments", "[0]"},
                       {"categories_sizes", "[2]"}};
   ASSERT_TRUE(ReadAllWays(ModelJson(ModelEdits().Tree0(cat))).ok());
+  // xgboost writes NaN as a categorical split's threshold; a numerical split needs a number.
+  Fields nan_threshold = cat;
+  nan_threshold["split_conditions"] = "[0.5,NaN,0.1,0.2,0.3]";
+  EXPECT_TRUE(ReadAllWays(ModelJson(ModelEdits().Tree0(nan_threshold))).ok());
+  nan_threshold["split_conditions"] = "[NaN,NaN,0.1,0.2,0.3]";
+  ExpectRefused(ModelEdits().Tree0(nan_threshold),
+                "xgboost tree 0 node 0: threshold (split_conditions) is not a finite float32 number");
   auto with = [&](const std::string& k, const std::string& v) {
     Fields f = cat;
     f[k] = v;
@@ -415,7 +425,19 @@ TEST(XgbValue, JsonLimits) {
   std::string deep = "{\"a\":" + std::string(40, '[') + std::string(40, ']') + "}";
   EXPECT_EQ(ParseXgbJson(deep).status().message(), "malformed JSON: nested deeper than 32 levels");
   EXPECT_FALSE(ParseXgbJson("[123456789012345678901234567890]").ok());
-  EXPECT_FALSE(ParseXgbJson("[NaN]").ok());
+  // xgboost's words for non-finite numbers, outside strings only.
+  StatusOr<XgbValue> words = ParseXgbJson(R"({"a":[NaN,Infinity,-Infinity,1.5],"NaN":"NaN"})");
+  ASSERT_TRUE(words.ok()) << words.status().message();
+  const XgbValue& a = words->members[0].value;
+  ASSERT_EQ(a.type, XgbValue::Type::kRealArray);
+  EXPECT_TRUE(std::isnan(a.reals[0]));
+  EXPECT_EQ(a.reals[1], HUGE_VAL);
+  EXPECT_EQ(a.reals[2], -HUGE_VAL);
+  EXPECT_EQ(words->members[1].key, "NaN");
+  EXPECT_EQ(words->members[1].value.string, "NaN");
+  EXPECT_EQ(*WriteXgbJson(*words), R"({"a":[NaN,Infinity,-Infinity,1.5],"NaN":"NaN"})");
+  EXPECT_FALSE(ParseXgbJson("[NaNa]").ok());
+  EXPECT_FALSE(ParseXgbJson("[Nope]").ok());
   EXPECT_FALSE(ParseXgbJson(R"({"a":1} x)").ok());
   // The model document is handed on rewritten: numbers keep their kind.
   StatusOr<XgbValue> v = ParseXgbJson(R"({"f":[7.5E1,1E0,0.078947365],"i":[1,-2],"s":"a\"\u0001"})");
@@ -470,6 +492,52 @@ TEST(XgbDocument, UbjsonNaNThresholdIsRefused) {
   ubj.replace(q, 4, Bytes({0x7f, 0xc0, 0, 0}));
   EXPECT_EQ(ReadXgbDocument(ubj, XgbDocumentForm::kModelFile).status().message(),
             "xgboost tree 0 node 0: threshold (split_conditions) is not a finite float32 number");
+}
+
+TEST(XgbDocument, RealFilesFromXgboostAreAccepted) {
+  // src/sklearn/xgboost/fuzz/make_corpus.py: binary, multi-class, dart, gblinear, categorical
+  // and pruned models as JSON and UBJSON files, and a pickled booster's snapshots; beside them,
+  // crash-* inputs the fuzzer found.
+  size_t n = 0;
+  bool saw_deleted = false;
+  bool saw_categorical = false;
+  for (const auto& entry : std::filesystem::directory_iterator(INFERD_XGBOOST_CORPUS_DIR)) {
+    std::ifstream f(entry.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("crash-", 0) == 0) {  // inputs the fuzzer found: refused, on one line
+      for (auto form : {XgbDocumentForm::kModelFile, XgbDocumentForm::kSnapshot}) {
+        StatusOr<XgbDocument> d = ReadXgbDocument(ss.str(), form);
+        if (!d.ok()) EXPECT_EQ(d.status().message().find('\n'), std::string::npos) << name;
+      }
+      continue;
+    }
+    const auto form = name.find("snapshot") != std::string::npos ? XgbDocumentForm::kSnapshot : XgbDocumentForm::kModelFile;
+    StatusOr<XgbDocument> d = ReadXgbDocument(ss.str(), form);
+    ASSERT_TRUE(d.ok()) << name << ": " << d.status().message();
+    for (const auto& t : d->trees) {
+      saw_deleted |= t.num_deleted > 0;
+      saw_categorical |= !t.categories_nodes.empty();
+    }
+    ++n;
+  }
+  EXPECT_EQ(n, 14u);
+  EXPECT_TRUE(saw_deleted);
+  EXPECT_TRUE(saw_categorical);
+}
+
+TEST(XgbDocument, MessagesStayOneLine) {
+  ExpectRefused(ModelEdits().Attributes("{\"a\\nb\":1}"), "xgboost attributes: \"a?b\" must be a string, found an integer");
+  ExpectRefused(ModelEdits().Objective(R"({"name":"x\ny"})"), "xgboost objective: unknown objective \"x?y\"");
+}
+
+TEST(XgbDocument, LogisticBaseScoreIsAProbability) {
+  std::string json = ModelJson();
+  const std::string half = R"("base_score":"5E-1")";
+  json.replace(json.find(half), half.size(), R"("base_score":"1")");
+  EXPECT_EQ(ReadAllWays(json).message(),
+            "xgboost learner_model_param: base_score is 1.000000, binary:logistic needs a probability in (0, 1)");
 }
 
 }  // namespace

@@ -2,9 +2,12 @@
 // .json / .ubj model file) served through Debian's libxgboost C API, so predictions are
 // exactly xgboost's (float32 arithmetic, `x < split`, default directions for missing).
 //
-// Loading: the pickled Booster `handle` is xgboost's memory snapshot ({"Config","Model"},
-// UBJSON >= 1.6, JSON 1.4-1.5) -> XGBoosterUnserializeFromBuffer; native model files ->
-// XGBoosterLoadModelFromBuffer. Pre-1.4 binary snapshots ("CONFIG-offset:") and legacy
+// Loading: the bytes (the pickled Booster `handle`, xgboost's memory snapshot
+// {"Config","Model"}, UBJSON >= 1.6, JSON 1.4-1.5; or a native model file) are read and
+// validated by ReadXgbDocument (xgboost_document.h) first; libxgboost then loads only the
+// checked model document with XGBoosterLoadModelFromBuffer (a snapshot's Config, training
+// settings only, is not passed on). gblinear boosters are refused (libxgboost 1.7 has no
+// inplace prediction for them). Pre-1.4 binary snapshots ("CONFIG-offset:") and legacy
 // binary models are refused with a message asking to re-save the model.
 //
 // Outputs (as xgboost's sklearn wrapper 1.7):
@@ -18,8 +21,8 @@
 // inside libxgboost, and inplace prediction of tree boosters (gbtree) is exercised from
 // concurrent threads by xgboost's own test suite (tests/python/test_predict.py,
 // run_threaded_predict). The model runs one prediction at load, so libxgboost's lazy
-// configuration happens before the model is shared. Other boosters (dart, gblinear) are
-// serialised with a mutex, because dart's prediction path is not documented as safe.
+// configuration happens before the model is shared. dart boosters are serialised with a
+// mutex, because dart's prediction path is not documented as safe.
 // The booster is never modified after load.
 #ifndef INFERD_SKLEARN_XGBOOST_XGBOOST_MODEL_H_
 #define INFERD_SKLEARN_XGBOOST_XGBOOST_MODEL_H_
@@ -75,7 +78,7 @@ class XGBoostModel final : public Model {
   size_t n_features_ = 0;
   std::vector<Label> classes_;
   bool binary_ = false;
-  bool serialise_ = false;  // not gbtree: predictions under mu_
+  bool serialise_ = false;  // dart: predictions under mu_
   mutable std::mutex mu_;
   std::string description_;
 };

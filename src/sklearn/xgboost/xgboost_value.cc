@@ -6,6 +6,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <optional>
 
 namespace inferd::sklearn {
 namespace {
@@ -37,30 +39,32 @@ class Budget {
 
 constexpr size_t kValueCost = sizeof(XgbValue) + sizeof(std::string);
 
+// Text from the file, quoted and cut short for a message; control characters become '?' so
+// that the message stays one line.
 std::string Quoted(std::string_view s) {
   constexpr size_t kMax = 64;
   std::string out = "\"";
-  out.append(s.substr(0, kMax));
+  for (char c : s.substr(0, kMax)) out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
   if (s.size() > kMax) out += "...";
   out += '"';
   return out;
 }
 
 // The first key that occurs twice in `members`, or nullptr.
-const std::string* RepeatedKey(const std::vector<std::pair<std::string, XgbValue>>& members) {
+const std::string* RepeatedKey(const std::vector<XgbMember>& members) {
   const size_t n = members.size();
   if (n < 2) return nullptr;
   if (n <= 16) {
     for (size_t i = 1; i < n; ++i) {
       for (size_t j = 0; j < i; ++j) {
-        if (members[i].first == members[j].first) return &members[i].first;
+        if (members[i].key == members[j].key) return &members[i].key;
       }
     }
     return nullptr;
   }
   std::vector<const std::string*> keys;
   keys.reserve(n);
-  for (const auto& m : members) keys.push_back(&m.first);
+  for (const auto& m : members) keys.push_back(&m.key);
   std::sort(keys.begin(), keys.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
   for (size_t i = 1; i < n; ++i) {
     if (*keys[i] == *keys[i - 1]) return keys[i];
@@ -111,6 +115,76 @@ void AppendNumber(XgbValue* a, bool is_int, int64_t i, double d) {
 
 // ---- JSON (simdjson DOM) ----
 
+// xgboost writes NaN and infinities as the bare words NaN, Infinity and -Infinity (a
+// categorical split's threshold is NaN), which JSON has no syntax for. Outside strings they
+// are rewritten as strings of these markers (a NUL first, which no xgboost key or value has)
+// before simdjson parses the text, and the converter turns the markers back into numbers.
+constexpr std::string_view kNaNMarker = "\\u0000NaN";
+constexpr std::string_view kInfMarker = "\\u0000Infinity";
+constexpr std::string_view kNegInfMarker = "\\u0000-Infinity";
+
+// `json` with every bare NaN / -NaN / Infinity / -Infinity replaced by a quoted marker;
+// std::nullopt if there is none (the common case: no copy).
+std::optional<std::string> QuoteNonFiniteWords(std::string_view json) {
+  std::optional<std::string> out;
+  size_t copied = 0;  // json[0, copied) is in *out
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != 'N' && c != 'I' && c != '-') continue;
+    const std::string_view rest = json.substr(i);
+    std::string_view word;
+    std::string_view marker;
+    for (const auto& [w, m] : {std::pair{std::string_view("NaN"), kNaNMarker},
+                               std::pair{std::string_view("-NaN"), kNaNMarker},
+                               std::pair{std::string_view("Infinity"), kInfMarker},
+                               std::pair{std::string_view("-Infinity"), kNegInfMarker}}) {
+      if (rest.substr(0, w.size()) == w) {
+        word = w;
+        marker = m;
+        break;
+      }
+    }
+    if (word.empty()) continue;
+    if (!out) out.emplace().reserve(json.size() + 64);
+    out->append(json.substr(copied, i - copied));
+    out->push_back('"');
+    out->append(marker);
+    out->push_back('"');
+    i += word.size() - 1;
+    copied = i + 1;
+  }
+  if (out) out->append(json.substr(copied));
+  return out;
+}
+
+// The number a marker string stands for.
+bool MarkerNumber(std::string_view s, double* d) {
+  if (s.empty() || s[0] != '\0') return false;
+  if (s.substr(1) == "NaN") {
+    *d = std::numeric_limits<double>::quiet_NaN();
+  } else if (s.substr(1) == "Infinity") {
+    *d = std::numeric_limits<double>::infinity();
+  } else if (s.substr(1) == "-Infinity") {
+    *d = -std::numeric_limits<double>::infinity();
+  } else {
+    return false;
+  }
+  return true;
+}
+
 class JsonConverter {
  public:
   explicit JsonConverter(size_t input_bytes) : budget_(input_bytes) {}
@@ -130,8 +204,8 @@ class JsonConverter {
         out->type = Type::kObject;
         for (dom::key_value_pair kv : o) {
           if (!budget_.Charge(kValueCost + kv.key.size())) return TooBig();
-          out->members.emplace_back(std::string(kv.key), XgbValue());
-          INFERD_RETURN_IF_ERROR(Convert(kv.value, depth + 1, &out->members.back().second));
+          out->members.push_back(XgbMember{std::string(kv.key), XgbValue()});
+          INFERD_RETURN_IF_ERROR(Convert(kv.value, depth + 1, &out->members.back().value));
         }
         if (const std::string* k = RepeatedKey(out->members)) return Malformed("duplicate key " + Quoted(*k));
         return Status::Ok();
@@ -147,6 +221,10 @@ class JsonConverter {
       case dom::element_type::STRING: {
         std::string_view s;
         if (e.get_string().get(s) != simdjson::SUCCESS) return Malformed("bad string");
+        if (MarkerNumber(s, &out->real)) {
+          out->type = Type::kReal;
+          return Status::Ok();
+        }
         if (!budget_.Charge(s.size())) return TooBig();
         out->type = Type::kString;
         out->string.assign(s);
@@ -168,6 +246,14 @@ class JsonConverter {
     for (dom::element e : a) {
       if (out->type != Type::kArray) {
         const dom::element_type t = e.type();
+        std::string_view text;
+        double marked = 0;
+        if (t == dom::element_type::STRING && e.get_string().get(text) == simdjson::SUCCESS &&
+            MarkerNumber(text, &marked)) {
+          if (!budget_.Charge(sizeof(int64_t))) return TooBig();
+          AppendNumber(out, false, 0, marked);
+          continue;
+        }
         if (t == dom::element_type::INT64 || t == dom::element_type::DOUBLE) {
           if (!budget_.Charge(sizeof(int64_t))) return TooBig();
           int64_t i = 0;
@@ -356,10 +442,10 @@ class UbjsonParser {
       std::string key;
       INFERD_RETURN_IF_ERROR(Chars("key length", &key));
       if (!budget_.Charge(kValueCost)) return TooBig();
-      out->members.emplace_back(std::move(key), XgbValue());
+      out->members.push_back(XgbMember{std::move(key), XgbValue()});
       char m = 0;
       INFERD_RETURN_IF_ERROR(Next(&m));
-      INFERD_RETURN_IF_ERROR(Value(m, depth + 1, &out->members.back().second));
+      INFERD_RETURN_IF_ERROR(Value(m, depth + 1, &out->members.back().value));
     }
     if (const std::string* k = RepeatedKey(out->members)) {
       return Error(out->begin, "duplicate key " + Quoted(*k) + " in an object");
@@ -470,7 +556,14 @@ void WriteString(std::string_view s, std::string* out) {
 }
 
 bool WriteReal(double d, std::string* out) {
-  if (!std::isfinite(d)) return false;
+  if (std::isnan(d)) {
+    out->append("NaN");  // xgboost's words, which its reader takes
+    return true;
+  }
+  if (std::isinf(d)) {
+    out->append(d > 0 ? "Infinity" : "-Infinity");
+    return true;
+  }
   char buf[64];
   const auto r = std::to_chars(buf, buf + sizeof buf, d);  // shortest text that reads back as d
   const std::string_view text(buf, static_cast<size_t>(r.ptr - buf));
@@ -490,9 +583,9 @@ bool WriteValue(const XgbValue& v, std::string* out) {
       out->push_back('{');
       for (size_t i = 0; i < v.members.size(); ++i) {
         if (i > 0) out->push_back(',');
-        WriteString(v.members[i].first, out);
+        WriteString(v.members[i].key, out);
         out->push_back(':');
-        if (!WriteValue(v.members[i].second, out)) return false;
+        if (!WriteValue(v.members[i].value, out)) return false;
       }
       out->push_back('}');
       return true;
@@ -527,7 +620,7 @@ StatusOr<std::string> WriteXgbJson(const XgbValue& v) {
 const XgbValue* XgbValue::Find(std::string_view key) const {
   if (type != Type::kObject) return nullptr;
   for (const auto& m : members) {
-    if (m.first == key) return &m.second;
+    if (m.key == key) return &m.value;
   }
   return nullptr;
 }
@@ -560,8 +653,13 @@ StatusOr<XgbValue> ParseXgbJson(std::string_view bytes) {
   if (parser.allocate(bytes.size(), kMaxXgbNesting) != simdjson::SUCCESS) {
     return Status::ResourceExhausted("JSON document too large to parse");
   }
+  const std::optional<std::string> quoted = QuoteNonFiniteWords(bytes);
+  const std::string_view text = quoted ? std::string_view(*quoted) : bytes;
+  if (quoted && parser.allocate(text.size(), kMaxXgbNesting) != simdjson::SUCCESS) {
+    return Status::ResourceExhausted("JSON document too large to parse");
+  }
   dom::element root;
-  const simdjson::error_code e = parser.parse(bytes.data(), bytes.size()).get(root);
+  const simdjson::error_code e = parser.parse(text.data(), text.size()).get(root);
   if (e != simdjson::SUCCESS) {
     if (e == simdjson::DEPTH_ERROR) {
       return Status::InvalidArgument("malformed JSON: nested deeper than " + std::to_string(kMaxXgbNesting) + " levels");

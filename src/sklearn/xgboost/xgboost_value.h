@@ -28,6 +28,8 @@ namespace inferd::sklearn {
 // without a limit, so a deeper document is refused before they see it).
 inline constexpr size_t kMaxXgbNesting = 32;
 
+struct XgbMember;
+
 struct XgbValue {
   enum class Type : uint8_t {
     kNull,
@@ -46,7 +48,7 @@ struct XgbValue {
   double real = 0;
   std::string string;
   std::vector<XgbValue> items;
-  std::vector<std::pair<std::string, XgbValue>> members;
+  std::vector<XgbMember> members;
   std::vector<int64_t> ints;
   std::vector<double> reals;
   // The element marker of a UBJSON typed array ([$T#N), 0 for any other value.
@@ -63,19 +65,26 @@ struct XgbValue {
   size_t size() const;
 };
 
+// One key and value of an object.
+struct XgbMember {
+  std::string key;
+  XgbValue value;
+};
+
 // "an integer", "a string", ... for error messages.
 const char* XgbTypeName(const XgbValue& v);
 
-// Parses a complete JSON document. Errors: one line, "malformed JSON: ...".
+// Parses a complete JSON document; the bare words NaN, Infinity and -Infinity that xgboost
+// writes for non-finite numbers are read as those numbers. Errors: one line, "malformed JSON: ...".
 StatusOr<XgbValue> ParseXgbJson(std::string_view bytes);
 // Parses a complete UBJSON document (objects, arrays counted or not, typed numeric arrays
 // `[$T#N`, markers i U I l L d D S T F Z; trailing bytes are refused). Errors: one line,
 // "malformed UBJSON at byte N: ...".
 StatusOr<XgbValue> ParseXgbUbjson(std::string_view bytes);
 
-// Compact JSON text for `v` (no whitespace; integers as integers, other numbers always with a
-// fraction or exponent so that a reader keeps the two apart). Fails on a NaN or infinite
-// number, which JSON cannot hold.
+// Compact JSON text for `v` as xgboost writes it: no whitespace; integers as integers, other
+// numbers always with a fraction or exponent so that a reader keeps the two apart; NaN and
+// infinities as the words NaN, Infinity, -Infinity.
 StatusOr<std::string> WriteXgbJson(const XgbValue& v);
 
 }  // namespace inferd::sklearn

@@ -5,6 +5,8 @@
 // allocation beyond the reader's budget.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <string>
 #include <string_view>
 
 #include "sklearn/xgboost/xgboost_document.h"
@@ -13,21 +15,27 @@ namespace {
 
 using inferd::sklearn::XgbDocument;
 
+// fuzz.sh reports the line after "FINDING:" as what a failed check found.
+[[noreturn]] void Finding(const char* what) {
+  std::fprintf(stderr, "FINDING: %s\n", what);
+  __builtin_trap();
+}
+
 // Walks every tree from the root with the first feature at 0: uses each checked index.
 void Walk(const XgbDocument& d) {
   for (const auto& t : d.trees) {
     int64_t node = 0;
     for (int64_t steps = 0; t.left_children[static_cast<size_t>(node)] != -1; ++steps) {
-      if (steps > inferd::sklearn::kMaxXgbTreeDepth) __builtin_trap();
+      if (steps > inferd::sklearn::kMaxXgbTreeDepth) Finding("a walk from the root is deeper than the bound");
       const auto i = static_cast<size_t>(node);
       const int64_t f = t.split_indices[i];
-      if (f < 0 || f >= d.num_feature) __builtin_trap();
+      if (f < 0 || f >= d.num_feature) Finding("an accepted split feature is out of range");
       node = 0.0f < t.split_conditions[i] ? t.left_children[i] : t.right_children[i];
-      if (node <= 0 || node >= t.num_nodes) __builtin_trap();
+      if (node <= 0 || node >= t.num_nodes) Finding("an accepted child index is out of range");
     }
   }
   for (int64_t g : d.tree_info) {
-    if (g < 0 || g >= d.output_groups()) __builtin_trap();
+    if (g < 0 || g >= d.output_groups()) Finding("an accepted tree_info entry is out of range");
   }
 }
 
@@ -38,11 +46,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (auto form : {inferd::sklearn::XgbDocumentForm::kModelFile, inferd::sklearn::XgbDocumentForm::kSnapshot}) {
     auto doc = inferd::sklearn::ReadXgbDocument(bytes, form);
     if (!doc.ok()) {
-      if (doc.status().message().empty() || doc.status().message().find('\n') != std::string::npos) __builtin_trap();
+      const std::string& m = doc.status().message();
+      if (m.empty() || m.find('\n') != std::string::npos) Finding("an error is not one line");
       continue;
     }
-    if (!inferd::sklearn::ValidateXgbDocument(*doc).ok()) __builtin_trap();
-    if (doc->model_bytes.empty()) __builtin_trap();
+    if (!inferd::sklearn::ValidateXgbDocument(*doc).ok()) Finding("an accepted document fails validation");
+    if (doc->model_bytes.empty()) Finding("an accepted document has no model bytes");
     Walk(*doc);
   }
   return 0;
