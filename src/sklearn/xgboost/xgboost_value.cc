@@ -17,9 +17,10 @@ namespace dom = simdjson::dom;
 using Type = XgbValue::Type;
 
 // Memory the value tree may take: a fixed allowance plus a multiple of the input, charged
-// per value and per array element as they are made. Real documents need about 8 bytes per
-// input byte (UBJSON's one-byte flags become int64s); an input made of empty values (a
-// UBJSON array of 'Z', one byte each, or JSON "[[],[],...]") would need far more.
+// per value and per array element as they are made. A number takes at most 8 bytes per input
+// byte (a UBJSON one-byte flag becomes an int64), and real documents hold few other values; an
+// input made of empty values (a UBJSON array of 'Z', one byte each, or JSON "[[],[],...]")
+// would otherwise cost a whole XgbValue per byte or two.
 constexpr size_t kBaseBudget = size_t{64} << 20;
 constexpr size_t kBudgetPerInputByte = 16;
 
@@ -304,6 +305,39 @@ uint64_t BigEndian(const unsigned char* p, size_t n) {
   return v;
 }
 
+uint32_t BigEndian32(const unsigned char* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+}
+
+// The `n` elements of a typed array with marker t (d, l, L or U) at p, which holds at least
+// n * NumberSize(t) bytes, into `out`'s compact numbers.
+void DecodeTyped(char t, size_t n, const unsigned char* p, XgbValue* out) {
+  out->typed = t;
+  switch (t) {
+    case 'd':
+      out->type = Type::kRealArray;
+      out->reals.resize(n);
+      for (size_t k = 0; k < n; ++k, p += 4) {
+        const uint32_t bits = BigEndian32(p);
+        float f;
+        std::memcpy(&f, &bits, sizeof f);
+        out->reals[k] = f;
+      }
+      return;
+    case 'l':
+      out->ints.resize(n);
+      for (size_t k = 0; k < n; ++k, p += 4) out->ints[k] = static_cast<int32_t>(BigEndian32(p));
+      return;
+    case 'L':
+      out->ints.resize(n);
+      for (size_t k = 0; k < n; ++k, p += 8) out->ints[k] = static_cast<int64_t>(BigEndian(p, 8));
+      return;
+    default:  // 'U'
+      out->ints.assign(p, p + n);
+      return;
+  }
+}
+
 class UbjsonParser {
  public:
   explicit UbjsonParser(std::string_view bytes) : b_(bytes), budget_(bytes.size()) {}
@@ -464,7 +498,6 @@ class UbjsonParser {
       // The element types xgboost writes (and its reader takes): float32, int32, int64, uint8.
       const size_t size = t == 'd' || t == 'l' || t == 'L' || t == 'U' ? NumberSize(t) : 0;
       if (size == 0) return Error(at, "typed arrays of marker " + Marker(t) + " are not supported");
-      out->typed = t;
       char hash = 0;
       INFERD_RETURN_IF_ERROR(Next(&hash));
       if (hash != '#') return Error(p_ - 1, "a typed array needs a count ('#')");
@@ -476,23 +509,8 @@ class UbjsonParser {
                                    std::to_string(Remaining()) + " bytes left");
       }
       if (!budget_.Charge(static_cast<size_t>(n) * sizeof(int64_t))) return TooBig();
-      if (IsIntMarker(t)) {
-        out->ints.reserve(static_cast<size_t>(n));
-      } else {
-        out->type = Type::kRealArray;
-        out->reals.reserve(static_cast<size_t>(n));
-      }
-      for (int64_t k = 0; k < n; ++k) {
-        bool is_int;
-        int64_t i = 0;
-        double d = 0;
-        INFERD_RETURN_IF_ERROR(Number(t, &is_int, &i, &d));
-        if (is_int) {
-          out->ints.push_back(i);
-        } else {
-          out->reals.push_back(d);
-        }
-      }
+      DecodeTyped(t, static_cast<size_t>(n), reinterpret_cast<const unsigned char*>(b_.data() + p_), out);
+      p_ += static_cast<size_t>(n) * size;
       return Status::Ok();
     }
     int64_t count = -1;  // -1: ends with ']'
