@@ -151,13 +151,20 @@ Status ModelRepository::SyncLocked(const std::string& name, bool* changed) {
       next[c.version] = it->second;  // unchanged
       continue;
     }
+    auto failed = failed_[name].find(c.version);
+    if (failed != failed_[name].end() && failed->second == c.id) {
+      if (it != have.end()) next[c.version] = it->second;  // the same broken file: not again
+      continue;
+    }
     auto t0 = std::chrono::steady_clock::now();
     StatusOr<std::shared_ptr<const Model>> m = LoadAndWarm(c.path);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!m.ok()) {
+      // kept_previous: the model still serves what it served before (this or another version).
       if (!initial_) LogError("model load failed").Str("model", name).Str("version", c.version).Str("path", c.path)
-          .Str("error", m.status().message()).Bool("kept_previous", it != have.end());
+          .Str("error", m.status().message()).Bool("kept_previous", !have.empty());
       if (metrics_ != nullptr) metrics_->CountModelLoadFailure(name);
+      failed_[name][c.version] = c.id;
       if (first_error.ok()) first_error = m.status();
       // Keep serving what we had for this version (if anything), and do not retry the same
       // broken file on every poll: remember its id against the old model.
@@ -177,6 +184,7 @@ Status ModelRepository::SyncLocked(const std::string& name, bool* changed) {
         .Double("load_seconds", secs);
     if (metrics_ != nullptr) metrics_->CountModelLoad(name, secs);
     next[c.version] = Loaded{std::move(served), c.id};
+    failed_[name].erase(c.version);
     *changed = true;
   }
   if (next.size() != have.size()) *changed = true;
@@ -259,6 +267,7 @@ Status ModelRepository::LoadModel(const std::string& name) {
     return Status::NotFound("no model named '" + name + "' in the repository");
   }
   unloaded_.erase(name);
+  failed_.erase(name);  // an explicit load tries every file again
   bool changed = false;
   Status st = SyncLocked(name, &changed);
   if (loaded_.count(name) == 0) return st.ok() ? Status::NotFound("model '" + name + "' has no loadable version") : st;

@@ -100,6 +100,9 @@ class ModelRepository : public http::ModelControl {
   std::mutex mu_;  // serialises loads; guards everything below
   std::map<std::string, std::map<std::string, Loaded>> loaded_;  // name -> version -> loaded
   std::set<std::string> unloaded_;  // unloaded through the API
+  // Files that failed to load (name -> version -> id): not loaded again until they change or
+  // LoadModel asks, so a broken file is logged and counted once, not at every poll.
+  std::map<std::string, std::map<std::string, FileId>> failed_;
   bool initial_ = true;  // during LoadAll the caller reports errors (no log line)
 
   std::mutex poll_mu_;
