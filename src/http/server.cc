@@ -80,6 +80,9 @@ class Worker {
  private:
   friend class Connection;
   void DoAccept();
+  // Accepts up to `max` connections the kernel has already completed (the acceptor is
+  // non-blocking).
+  void AcceptBacklog(int max);
   void StartConnection(tcp::socket socket);
   void StartTick();
   void OnTick();
@@ -556,18 +559,22 @@ void Worker::DoAccept() {
       return;
     }
     StartConnection(std::move(socket));
-    // Take every connection already waiting in the backlog now (non-blocking accepts), so a
-    // burst of new connections is read in one round and counted as queued/in flight together,
-    // instead of trickling in one accept per loop round behind the running requests.
-    for (int i = 0; i < 64; ++i) {
-      tcp::socket more(ioc_);
-      boost::system::error_code aec;
-      acceptor_.accept(more, aec);
-      if (aec) break;
-      StartConnection(std::move(more));
-    }
+    // Take the connections already waiting in the backlog now, so a burst of new connections
+    // is read in one round and counted as queued/in flight together, instead of trickling in
+    // one accept per loop round behind the running requests.
+    AcceptBacklog(64);
     DoAccept();
   });
+}
+
+void Worker::AcceptBacklog(int max) {
+  for (int i = 0; i < max; ++i) {
+    tcp::socket more(ioc_);
+    boost::system::error_code ec;
+    acceptor_.accept(more, ec);  // non-blocking: stops at the first empty backlog
+    if (ec) return;
+    StartConnection(std::move(more));
+  }
 }
 
 void Worker::StartConnection(tcp::socket socket) {
@@ -623,13 +630,7 @@ void Worker::Drain() {
 void Worker::CloseListener() {
   // Take what the kernel has completed first: closing resets the connections still in the
   // backlog. (Bounded, so a flood of new connections cannot hold the shutdown.)
-  for (int i = 0; i < 4096; ++i) {
-    tcp::socket more(ioc_);
-    boost::system::error_code ec;
-    acceptor_.accept(more, ec);
-    if (ec) break;
-    StartConnection(std::move(more));
-  }
+  AcceptBacklog(4096);
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   accept_retry_.cancel();

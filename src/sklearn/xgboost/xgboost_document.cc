@@ -48,6 +48,13 @@ StatusOr<const XgbValue*> Member(const XgbValue& obj, std::string_view key, std:
   return v;
 }
 
+// Member, or nullptr when the key is absent and `optional`.
+StatusOr<const XgbValue*> MemberIf(const XgbValue& obj, std::string_view key, std::string_view where,
+                                   bool optional) {
+  if (optional && obj.Find(key) == nullptr) return static_cast<const XgbValue*>(nullptr);
+  return Member(obj, key, where);
+}
+
 StatusOr<const XgbValue*> ObjectMember(const XgbValue& obj, std::string_view key, std::string_view where) {
   INFERD_ASSIGN_OR_RETURN(const XgbValue* v, Member(obj, key, where));
   if (v->type != Type::kObject) return Err(where, Quoted(key) + " must be an object, found " + XgbTypeName(*v));
@@ -126,11 +133,8 @@ Status BadElement(const XgbValue& a, std::string_view key, std::string_view wher
 // An array of integers. A missing key gives an error unless `optional` (then `out` is empty).
 Status ReadInts(const XgbValue& obj, std::string_view key, std::string_view where, std::vector<int64_t>* out,
                 bool optional = false) {
-  const XgbValue* v = obj.Find(key);
-  if (v == nullptr) {
-    if (optional) return Status::Ok();
-    return Err(where, "missing " + Quoted(key));
-  }
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* v, MemberIf(obj, key, where, optional));
+  if (v == nullptr) return Status::Ok();
   switch (v->type) {
     case Type::kIntArray:
       *out = v->ints;
@@ -153,11 +157,8 @@ Status ReadInts(const XgbValue& obj, std::string_view key, std::string_view wher
 // An array of numbers, as float32.
 Status ReadFloats(const XgbValue& obj, std::string_view key, std::string_view where, std::vector<float>* out,
                   bool optional = false) {
-  const XgbValue* v = obj.Find(key);
-  if (v == nullptr) {
-    if (optional) return Status::Ok();
-    return Err(where, "missing " + Quoted(key));
-  }
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* v, MemberIf(obj, key, where, optional));
+  if (v == nullptr) return Status::Ok();
   switch (v->type) {
     case Type::kIntArray:
       out->resize(v->ints.size());
@@ -178,11 +179,8 @@ Status ReadFloats(const XgbValue& obj, std::string_view key, std::string_view wh
 // JSON files write default_left so; xgboost reads split_type as integers only).
 Status ReadFlags(const XgbValue& obj, std::string_view key, std::string_view where, std::vector<uint8_t>* out,
                  bool optional, int64_t max_value, bool booleans) {
-  const XgbValue* v = obj.Find(key);
-  if (v == nullptr) {
-    if (optional) return Status::Ok();
-    return Err(where, "missing " + Quoted(key));
-  }
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* v, MemberIf(obj, key, where, optional));
+  if (v == nullptr) return Status::Ok();
   auto bad = [&](size_t i, const std::string& found) {
     return Err(where, Quoted(key) + "[" + std::to_string(i) + "] is " + found + ", must be in " + Range(0, max_value));
   };
