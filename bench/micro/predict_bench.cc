@@ -174,19 +174,19 @@ int main(int argc, char** argv) {
           ->Iterations(1)
           ->Repetitions(reps)
           ->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); })
-          ->ComputeStatistics("max", [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); });
+          ->ComputeStatistics("max",
+                              [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); });
     };
     single_loads(benchmark::RegisterBenchmark(("Load/" + c->name).c_str(), BM_Load, c.get()));
-    for (auto [phase, label] : {std::pair{Phase::kParse, "parse"}, std::pair{Phase::kBuild, "build"},
-                                std::pair{Phase::kDrop, "drop"}}) {
-      single_loads(benchmark::RegisterBenchmark(("LoadPhase/" + c->name + "/" + label).c_str(), BM_LoadPhase, c.get(),
-                                                phase)
-                       ->UseManualTime());
+    for (auto [phase, label] :
+         {std::pair{Phase::kParse, "parse"}, std::pair{Phase::kBuild, "build"}, std::pair{Phase::kDrop, "drop"}}) {
+      single_loads(
+          benchmark::RegisterBenchmark(("LoadPhase/" + c->name + "/" + label).c_str(), BM_LoadPhase, c.get(), phase)
+              ->UseManualTime());
     }
     for (size_t n : {size_t{1}, size_t{100}, size_t{1000}}) {
       if (n > c->n_rows) break;
-      benchmark::RegisterBenchmark(("Predict/" + c->name + "/" + std::to_string(n)).c_str(), BM_Predict,
-                                   c.get(), n)
+      benchmark::RegisterBenchmark(("Predict/" + c->name + "/" + std::to_string(n)).c_str(), BM_Predict, c.get(), n)
           ->Unit(benchmark::kMicrosecond);
     }
   }

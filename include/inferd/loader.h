@@ -26,8 +26,7 @@ struct LoadOptions {
 // On failure the message is one line naming the file and the reason, e.g.
 // "model.pkl: forbidden global 'posix.system' at byte 42"; no partial model is returned.
 // Thread safety: may be called concurrently; the returned model is immutable and shareable.
-StatusOr<std::shared_ptr<const Model>> LoadModelFile(const std::string& path,
-                                                     const LoadOptions& options = {});
+StatusOr<std::shared_ptr<const Model>> LoadModelFile(const std::string& path, const LoadOptions& options = {});
 
 // Same, from bytes already in memory; `name` is used as the message prefix.
 StatusOr<std::shared_ptr<const Model>> LoadModelBytes(std::string_view bytes, std::string_view name,

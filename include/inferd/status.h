@@ -14,13 +14,13 @@ namespace inferd {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,    // bad input from a client or a malformed file -> HTTP 400
-  kNotFound,           // -> 404
-  kUnimplemented,      // unsupported estimator / feature -> 501
-  kFailedPrecondition, // e.g. proba on a model without predict_proba -> 400
-  kResourceExhausted,  // a size limit was hit -> 413 / refused file
-  kUnavailable,        // overloaded or draining -> 503
-  kInternal,           // a bug; should never happen
+  kInvalidArgument,     // bad input from a client or a malformed file -> HTTP 400
+  kNotFound,            // -> 404
+  kUnimplemented,       // unsupported estimator / feature -> 501
+  kFailedPrecondition,  // e.g. proba on a model without predict_proba -> 400
+  kResourceExhausted,   // a size limit was hit -> 413 / refused file
+  kUnavailable,         // overloaded or draining -> 503
+  kInternal,            // a bug; should never happen
 };
 
 class [[nodiscard]] Status {
@@ -62,9 +62,18 @@ class [[nodiscard]] StatusOr {
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
   // REQUIRES: ok().
-  T& value() & { assert(ok()); return *value_; }
-  const T& value() const& { assert(ok()); return *value_; }
-  T&& value() && { assert(ok()); return std::move(*value_); }
+  T& value() & {
+    assert(ok());
+    return *value_;
+  }
+  const T& value() const& {
+    assert(ok());
+    return *value_;
+  }
+  T&& value() && {
+    assert(ok());
+    return std::move(*value_);
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
@@ -78,19 +87,18 @@ class [[nodiscard]] StatusOr {
 }  // namespace inferd
 
 // Returns early from the enclosing function if `expr` is not OK.
-#define INFERD_RETURN_IF_ERROR(expr)              \
-  do {                                            \
-    ::inferd::Status _inferd_s = (expr);          \
-    if (!_inferd_s.ok()) return _inferd_s;        \
+#define INFERD_RETURN_IF_ERROR(expr)       \
+  do {                                     \
+    ::inferd::Status _inferd_s = (expr);   \
+    if (!_inferd_s.ok()) return _inferd_s; \
   } while (0)
 
 #define INFERD_CONCAT_INNER_(a, b) a##b
 #define INFERD_CONCAT_(a, b) INFERD_CONCAT_INNER_(a, b)
 // `INFERD_ASSIGN_OR_RETURN(auto x, F());` declares x from a StatusOr or returns its error.
-#define INFERD_ASSIGN_OR_RETURN(lhs, expr)                                  \
-  auto INFERD_CONCAT_(_inferd_or_, __LINE__) = (expr);                      \
-  if (!INFERD_CONCAT_(_inferd_or_, __LINE__).ok())                          \
-    return INFERD_CONCAT_(_inferd_or_, __LINE__).status();                  \
+#define INFERD_ASSIGN_OR_RETURN(lhs, expr)                                                                \
+  auto INFERD_CONCAT_(_inferd_or_, __LINE__) = (expr);                                                    \
+  if (!INFERD_CONCAT_(_inferd_or_, __LINE__).ok()) return INFERD_CONCAT_(_inferd_or_, __LINE__).status(); \
   lhs = std::move(INFERD_CONCAT_(_inferd_or_, __LINE__)).value()
 
 #endif  // INFERD_STATUS_H_

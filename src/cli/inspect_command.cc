@@ -73,7 +73,8 @@ int RunInspect(const InspectOptions& o) {
 
 void AddInspectCommand(CLI::App& app) {
   auto opts = std::make_shared<InspectOptions>();
-  CLI::App* cmd = app.add_subcommand("inspect", "Load a model file and describe it as JSON (exit 2 if it cannot be loaded)");
+  CLI::App* cmd =
+      app.add_subcommand("inspect", "Load a model file and describe it as JSON (exit 2 if it cannot be loaded)");
   cmd->add_option("model", opts->model, "Path of the model file")->required();
   cmd->add_flag("--tree", opts->tree, "Dump the safe value tree read from the pickle instead (debugging)");
   cmd->add_option("--depth", opts->depth, "Maximum depth of the --tree dump")->capture_default_str();

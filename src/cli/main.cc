@@ -21,10 +21,10 @@
 #endif
 
 int main(int argc, char** argv) {
-  CLI::App app{
-      "inferd " INFERD_VERSION " - serve a scikit-learn model.pkl over HTTP, safely and fast.\n"
-      "The model file is read without Python and nothing in it is executed.\n"
-      "Every option can also be set from the environment variable named in its help (INFERD_*)."};
+  CLI::App app{"inferd " INFERD_VERSION
+               " - serve a scikit-learn model.pkl over HTTP, safely and fast.\n"
+               "The model file is read without Python and nothing in it is executed.\n"
+               "Every option can also be set from the environment variable named in its help (INFERD_*)."};
   app.require_subcommand(1);
   app.set_version_flag("--version", INFERD_VERSION);
 #ifdef INFERD_HAVE_SERVE

@@ -50,7 +50,8 @@ int RunPredict(const PredictOptions& o) {
     for (size_t i = 0; i < rows->values.size(); ++i) {
       if (std::isnan(rows->values[i])) {
         return Fail(1, o.input + ": row " + std::to_string(i / rows->n_cols) + " column " +
-                           std::to_string(i % rows->n_cols) + " is missing (NaN) and this model does not accept missing values");
+                           std::to_string(i % rows->n_cols) +
+                           " is missing (NaN) and this model does not accept missing values");
       }
     }
   }
@@ -77,8 +78,10 @@ int RunPredict(const PredictOptions& o) {
       if (!s.ok()) return Fail(1, s.message());
       for (size_t r = 0; r < n; ++r) {
         if (r) out.append(", ");
-        if (k == 1) AppendPythonFloat(v[r], &out);
-        else AppendRow(&v[r * k], k, &out);
+        if (k == 1)
+          AppendPythonFloat(v[r], &out);
+        else
+          AppendRow(&v[r * k], k, &out);
       }
     } else {
       return Fail(1, "this model is a transformer: use --output transform");
@@ -123,8 +126,10 @@ int RunPredict(const PredictOptions& o) {
     out.append("{\"decision_function\": [");
     for (size_t r = 0; r < n; ++r) {
       if (r) out.append(", ");
-      if (k == 1) AppendPythonFloat(v[r], &out);  // sklearn returns a 1-D array here
-      else AppendRow(&v[r * k], k, &out);
+      if (k == 1)
+        AppendPythonFloat(v[r], &out);  // sklearn returns a 1-D array here
+      else
+        AppendRow(&v[r * k], k, &out);
     }
     out.append("]}");
   } else {
@@ -143,18 +148,20 @@ void AddPredictCommand(CLI::App& app) {
       "predict",
       "Predict offline for a file of rows and print JSON to stdout (a CI check before deploying a model).\n"
       "Exit status: 0 ok, 1 bad rows or output kind, 2 the model cannot be loaded.");
-  cmd->add_option("--model,-m", opts->model, "Path of the model file (joblib.dump or pickle.dump of a scikit-learn estimator)")
+  cmd->add_option("--model,-m", opts->model,
+                  "Path of the model file (joblib.dump or pickle.dump of a scikit-learn estimator)")
       ->required()
       ->envname("INFERD_MODEL");
   cmd->add_option("--input,-i", opts->input,
                   "Rows to predict: a JSON array of rows ([[...], ...] or {\"instances\": [...]}) or CSV "
                   "(an optional header line is skipped)")
       ->required();
-  cmd->add_option("--output,-o", opts->output,
-                  "predict -> {\"predictions\": [...]}; proba -> {\"probabilities\": [[...]], \"classes\": [...]} "
-                  "(columns in the order of classes, as sklearn's predict_proba); transform -> {\"transform\": [[...]]} "
-                  "for a pipeline ending in a transformer; decision_function -> {\"decision_function\": [...]} "
-                  "shaped as sklearn returns it")
+  cmd->add_option(
+         "--output,-o", opts->output,
+         "predict -> {\"predictions\": [...]}; proba -> {\"probabilities\": [[...]], \"classes\": [...]} "
+         "(columns in the order of classes, as sklearn's predict_proba); transform -> {\"transform\": [[...]]} "
+         "for a pipeline ending in a transformer; decision_function -> {\"decision_function\": [...]} "
+         "shaped as sklearn returns it")
       ->check(CLI::IsMember({"predict", "proba", "decision_function", "transform"}))
       ->capture_default_str();
   cmd->callback([opts]() { std::exit(RunPredict(*opts)); });

@@ -78,16 +78,25 @@ int RunProbe(const std::string& url, double timeout_seconds, const ProbeOptions&
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(1 << 20);
   beast::error_code result = net::error::timed_out;
-  auto timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      std::chrono::duration<double>(timeout_seconds));
+  auto timeout =
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(timeout_seconds));
   stream.expires_after(timeout);
 
   resolver.async_resolve(u.host, u.port, [&](beast::error_code ec, tcp::resolver::results_type results) {
-    if (ec) { result = ec; return; }
+    if (ec) {
+      result = ec;
+      return;
+    }
     stream.async_connect(results, [&](beast::error_code ec, const tcp::endpoint&) {
-      if (ec) { result = ec; return; }
+      if (ec) {
+        result = ec;
+        return;
+      }
       bhttp::async_write(stream, req, [&](beast::error_code ec, size_t) {
-        if (ec) { result = ec; return; }
+        if (ec) {
+          result = ec;
+          return;
+        }
         bhttp::async_read(stream, buffer, parser, [&](beast::error_code ec, size_t) { result = ec; });
       });
     });
@@ -103,7 +112,8 @@ int RunProbe(const std::string& url, double timeout_seconds, const ProbeOptions&
     return 1;
   }
   if (!options.expect_substring.empty() && parser.get().body().find(options.expect_substring) == std::string::npos) {
-    std::fprintf(stderr, "probe: %s: the answer does not contain '%s'\n", url.c_str(), options.expect_substring.c_str());
+    std::fprintf(stderr, "probe: %s: the answer does not contain '%s'\n", url.c_str(),
+                 options.expect_substring.c_str());
     return 1;
   }
   return 0;
@@ -114,11 +124,16 @@ void AddProbeCommand(CLI::App& app) {
   auto timeout = std::make_shared<double>(2.0);
   auto opts = std::make_shared<ProbeOptions>();
   auto body = std::make_shared<std::string>();
-  CLI::App* cmd = app.add_subcommand("probe", "GET (or POST) a URL and exit 0 on a 2xx answer, else 1 (container health check, helm test).");
-  auto* post_opt = cmd->add_option("--post-json", *body, "POST this JSON body (Content-Type: application/json) instead of a GET");
-  cmd->add_option("--expect-substring", opts->expect_substring, "Also exit 1 unless the answer's body contains this text");
+  CLI::App* cmd = app.add_subcommand(
+      "probe", "GET (or POST) a URL and exit 0 on a 2xx answer, else 1 (container health check, helm test).");
+  auto* post_opt =
+      cmd->add_option("--post-json", *body, "POST this JSON body (Content-Type: application/json) instead of a GET");
+  cmd->add_option("--expect-substring", opts->expect_substring,
+                  "Also exit 1 unless the answer's body contains this text");
   cmd->add_option("url", *url, "URL to check, e.g. http://127.0.0.1:8080/healthz")->required();
-  cmd->add_option("--timeout", *timeout, "Overall time limit in seconds")->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("--timeout", *timeout, "Overall time limit in seconds")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->callback([url, timeout, opts, body, post_opt]() {
     if (post_opt->count() > 0) opts->post_json = *body;
     std::exit(RunProbe(*url, *timeout, *opts));

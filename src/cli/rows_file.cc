@@ -3,9 +3,9 @@
 #include <simdjson.h>
 
 #include <cerrno>
-#include <cstring>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -19,9 +19,8 @@ Status AddRow(const std::vector<double>& row, size_t index, const std::string& n
   if (index == 0) {
     rows->n_cols = row.size();
   } else if (row.size() != rows->n_cols) {
-    return Status::InvalidArgument(name + ": row " + std::to_string(index) + " has " +
-                                   std::to_string(row.size()) + " values, row 0 has " +
-                                   std::to_string(rows->n_cols));
+    return Status::InvalidArgument(name + ": row " + std::to_string(index) + " has " + std::to_string(row.size()) +
+                                   " values, row 0 has " + std::to_string(rows->n_cols));
   }
   rows->values.insert(rows->values.end(), row.begin(), row.end());
   rows->n_rows++;
@@ -51,8 +50,7 @@ StatusOr<Rows> ParseJsonRows(const std::string& text, const std::string& name) {
   for (simdjson::dom::element e : arr) {
     row.clear();
     simdjson::dom::array cells;
-    if (e.get(cells))
-      return Status::InvalidArgument(name + ": row " + std::to_string(r) + " is not an array");
+    if (e.get(cells)) return Status::InvalidArgument(name + ": row " + std::to_string(r) + " is not an array");
     size_t c = 0;
     for (simdjson::dom::element v : cells) {
       if (v.is_null()) {
@@ -60,13 +58,13 @@ StatusOr<Rows> ParseJsonRows(const std::string& text, const std::string& name) {
       } else if (v.is_number()) {
         double d = 0;
         if (v.get(d)) {
-          return Status::InvalidArgument(name + ": row " + std::to_string(r) + " column " +
-                                         std::to_string(c) + " is out of range");
+          return Status::InvalidArgument(name + ": row " + std::to_string(r) + " column " + std::to_string(c) +
+                                         " is out of range");
         }
         row.push_back(d);
       } else {
-        return Status::InvalidArgument(name + ": row " + std::to_string(r) + " column " +
-                                       std::to_string(c) + " is not a number");
+        return Status::InvalidArgument(name + ": row " + std::to_string(r) + " column " + std::to_string(c) +
+                                       " is not a number");
       }
       ++c;
     }

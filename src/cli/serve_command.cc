@@ -155,9 +155,8 @@ int RunServe(const ServeOptions& o) {
   repo.StopPolling();
   if (o.drain_seconds > 0) SleepUnlessSignalled(stop_signals, o.drain_seconds);
   app->Shutdown();
-  auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                      std::chrono::duration<double>(o.shutdown_timeout_seconds));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                         std::chrono::duration<double>(o.shutdown_timeout_seconds));
   bool clean = app->Wait(deadline);
   if (clean) {
     LogInfo("stopped");
@@ -169,39 +168,53 @@ int RunServe(const ServeOptions& o) {
 
 void AddServeCommand(CLI::App& app) {
   auto opts = std::make_shared<ServeOptions>();
-  CLI::App* cmd = app.add_subcommand("serve", "Serve a model.pkl over HTTP (POST /predict, /healthz, /readyz, /metrics).");
-  auto* model_opt = cmd->add_option("--model", opts->model, "Path of the model file (joblib.dump or pickle.dump of a scikit-learn estimator)")
-      ->envname("INFERD_MODEL");
+  CLI::App* cmd =
+      app.add_subcommand("serve", "Serve a model.pkl over HTTP (POST /predict, /healthz, /readyz, /metrics).");
+  auto* model_opt = cmd->add_option("--model", opts->model,
+                                    "Path of the model file (joblib.dump or pickle.dump of a scikit-learn estimator)")
+                        ->envname("INFERD_MODEL");
   cmd->add_option("--name", opts->name, "Name of the --model model (default: the file's stem, e.g. iris for iris.pkl)")
       ->envname("INFERD_MODEL_NAME");
   auto* repo_opt = cmd->add_option("--model-repository", opts->model_repository,
-                  "Serve every model in DIR: DIR/<name>/<version>/model.pkl")
-      ->envname("INFERD_MODEL_REPOSITORY");
+                                   "Serve every model in DIR: DIR/<name>/<version>/model.pkl")
+                       ->envname("INFERD_MODEL_REPOSITORY");
   model_opt->excludes(repo_opt);
   repo_opt->excludes(model_opt);
   cmd->add_option("--version-policy", opts->version_policy,
                   "Versions served from the repository: latest, latest:N or specific:V1,V2")
-      ->envname("INFERD_VERSION_POLICY")->capture_default_str();
-  cmd->add_option("--default-model", opts->default_model, "Model answered on /predict and /transform (default: the first by name)")
+      ->envname("INFERD_VERSION_POLICY")
+      ->capture_default_str();
+  cmd->add_option("--default-model", opts->default_model,
+                  "Model answered on /predict and /transform (default: the first by name)")
       ->envname("INFERD_DEFAULT_MODEL");
   cmd->add_option("--poll-seconds", opts->poll_seconds,
-                  "Check model files for changes (mtime, size, inode) this often and hot-reload them; 0 = off (SIGHUP still reloads)")
-      ->envname("INFERD_POLL_SECONDS")->capture_default_str()->check(CLI::NonNegativeNumber);
+                  "Check model files for changes (mtime, size, inode) this often and hot-reload them; 0 = off (SIGHUP "
+                  "still reloads)")
+      ->envname("INFERD_POLL_SECONDS")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--enable-model-control", opts->enable_model_control,
                 "Serve POST /v2/repository/models/{name}/load|unload")
       ->envname("INFERD_ENABLE_MODEL_CONTROL");
-  cmd->add_option("--max-inflight", opts->max_inflight,
-                  "Requests read and not yet answered, server-wide; beyond it answer 503 + Retry-After at once (0 = unlimited)")
-      ->envname("INFERD_MAX_INFLIGHT")->capture_default_str();
+  cmd->add_option(
+         "--max-inflight", opts->max_inflight,
+         "Requests read and not yet answered, server-wide; beyond it answer 503 + Retry-After at once (0 = unlimited)")
+      ->envname("INFERD_MAX_INFLIGHT")
+      ->capture_default_str();
   cmd->add_option("--request-timeout-ms", opts->request_timeout_ms,
-                  "Deadline per request from when it is fully read; still queued at its deadline -> 504 (0 = none; clients may shorten it with X-Request-Timeout-Ms)")
-      ->envname("INFERD_REQUEST_TIMEOUT_MS")->capture_default_str();
+                  "Deadline per request from when it is fully read; still queued at its deadline -> 504 (0 = none; "
+                  "clients may shorten it with X-Request-Timeout-Ms)")
+      ->envname("INFERD_REQUEST_TIMEOUT_MS")
+      ->capture_default_str();
   cmd->add_option("--read-timeout-seconds", opts->read_timeout_seconds,
                   "A started request must be fully received (headers and body) within this, else 408 and close")
-      ->envname("INFERD_READ_TIMEOUT_SECONDS")->capture_default_str()->check(CLI::PositiveNumber);
+      ->envname("INFERD_READ_TIMEOUT_SECONDS")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--max-connections", opts->max_connections,
                   "Open connections, server-wide; more get one 503 and are closed (0 = unlimited)")
-      ->envname("INFERD_MAX_CONNECTIONS")->capture_default_str();
+      ->envname("INFERD_MAX_CONNECTIONS")
+      ->capture_default_str();
   cmd->add_option("--host", opts->host, "Address to listen on")->envname("INFERD_HOST")->capture_default_str();
   cmd->add_option("--port", opts->port, "TCP port to listen on; 0 picks a free port (logged as \"listening\")")
       ->envname("INFERD_PORT")
@@ -213,7 +226,8 @@ void AddServeCommand(CLI::App& app) {
       ->envname("INFERD_MAX_BODY_BYTES")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--max-batch-rows", opts->max_batch_rows, "Most rows accepted in one {\"instances\": [...]} request; more get 413")
+  cmd->add_option("--max-batch-rows", opts->max_batch_rows,
+                  "Most rows accepted in one {\"instances\": [...]} request; more get 413")
       ->envname("INFERD_MAX_BATCH_ROWS")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -28,7 +28,10 @@ void AppendPythonFloat(double v, std::string* out) {
   *r.ptr = '\0';
   const char* p = sci;
   bool neg = false;
-  if (*p == '-') { neg = true; ++p; }
+  if (*p == '-') {
+    neg = true;
+    ++p;
+  }
   std::string digits;
   const char* e = std::strchr(p, 'e');
   for (const char* q = p; q < e; ++q)

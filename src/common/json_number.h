@@ -19,7 +19,11 @@ void AppendInt(int64_t v, std::string* out);
 // ensure_ascii=False ... we keep UTF-8 as is and escape only ", \ and control characters.
 void AppendJsonString(const std::string& s, std::string* out);
 
-inline std::string PythonFloat(double v) { std::string s; AppendPythonFloat(v, &s); return s; }
+inline std::string PythonFloat(double v) {
+  std::string s;
+  AppendPythonFloat(v, &s);
+  return s;
+}
 
 }  // namespace inferd
 

@@ -29,13 +29,12 @@ int HttpStatusFor(StatusCode code) {
   return 500;
 }
 
-void SerializeResponse(const Response& r, bool keep_alive, bool http10, std::string_view date,
-                       std::string* out) {
+void SerializeResponse(const Response& r, bool keep_alive, bool http10, std::string_view date, std::string* out) {
   *out += "HTTP/1.1 ";
   *out += std::to_string(r.status);
   *out += ' ';
-  boost::beast::string_view reason = boost::beast::http::obsolete_reason(
-      static_cast<boost::beast::http::status>(r.status));
+  boost::beast::string_view reason =
+      boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(r.status));
   out->append(reason.data(), reason.size());
   *out += "\r\nServer: inferd\r\nDate: ";
   *out += date;

@@ -62,8 +62,7 @@ int HttpStatusFor(StatusCode code);
 // Appends the status line and headers (Server, Date, Content-Type, Content-Length, Connection
 // when needed, extra headers) and the body: the complete bytes of `r` on the wire.
 // `http10` selects an explicit "Connection: keep-alive" for HTTP/1.0 clients that asked for it.
-void SerializeResponse(const Response& r, bool keep_alive, bool http10, std::string_view date,
-                       std::string* out);
+void SerializeResponse(const Response& r, bool keep_alive, bool http10, std::string_view date, std::string* out);
 
 // Formats `now` as an IMF-fixdate for the Date header ("Sun, 06 Nov 1994 08:49:37 GMT").
 std::string HttpDate(long unix_seconds);

@@ -102,7 +102,8 @@ size_t Router::Dispatch(Request* request, Response* response) const {
   }
   if (found != nullptr) {
     auto m = boost::beast::http::to_string(request->method);
-    response->Error(405, "method " + std::string(m.data(), m.size()) + " is not allowed on " + std::string(request->path));
+    response->Error(405,
+                    "method " + std::string(m.data(), m.size()) + " is not allowed on " + std::string(request->path));
     response->extra_headers += found->allow_header;
     return found_index;
   }

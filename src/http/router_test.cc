@@ -17,7 +17,8 @@ Request Req(Verb m, std::string_view path, std::string_view body = "") {
 class RouterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    router_.Add(Verb::post, "/predict", [](const Request& r, Response* resp) { resp->body = "p:" + std::string(r.body); });
+    router_.Add(Verb::post, "/predict",
+                [](const Request& r, Response* resp) { resp->body = "p:" + std::string(r.body); });
     router_.Add(Verb::get, "/healthz", [](const Request&, Response* resp) { resp->body = "h"; });
     router_.Add(Verb::get, "/both", [](const Request&, Response* resp) { resp->body = "g"; });
     router_.Add(Verb::put, "/both", [](const Request&, Response* resp) { resp->status = 201; });
@@ -93,10 +94,13 @@ TEST(MessageTest, HttpDateAndStatusMapping) {
 
 TEST(RouterPatternTest, CapturesSegmentsAndSuffixes) {
   Router router;
-  router.Add(Verb::get, "/v2/models/{name}", [](const Request& r, Response* resp) { resp->body = "m:" + std::string(r.params[0]); });
-  router.Add(Verb::get, "/v2/models/{name}/versions/{version}",
-             [](const Request& r, Response* resp) { resp->body = std::string(r.params[0]) + "@" + std::string(r.params[1]); });
-  router.Add(Verb::post, "/v1/models/{name}:predict", [](const Request& r, Response* resp) { resp->body = "p:" + std::string(r.params[0]); });
+  router.Add(Verb::get, "/v2/models/{name}",
+             [](const Request& r, Response* resp) { resp->body = "m:" + std::string(r.params[0]); });
+  router.Add(Verb::get, "/v2/models/{name}/versions/{version}", [](const Request& r, Response* resp) {
+    resp->body = std::string(r.params[0]) + "@" + std::string(r.params[1]);
+  });
+  router.Add(Verb::post, "/v1/models/{name}:predict",
+             [](const Request& r, Response* resp) { resp->body = "p:" + std::string(r.params[0]); });
   Response resp;
   Request req = Req(Verb::get, "/v2/models/iris");
   EXPECT_EQ(router.Dispatch(&req, &resp), 0u);

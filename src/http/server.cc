@@ -7,13 +7,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <charconv>
+#include <condition_variable>
 #include <ctime>
 #include <list>
-#include <random>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -105,10 +105,10 @@ class Worker {
   net::steady_timer accept_retry_{ioc_};
   bool draining_ = false;
   Clock::time_point drain_start_;  // when Drain() ran; meaningful once draining_
-  Clock::time_point now_;  // steady clock at the last tick
-  int64_t now_sec_ = 0;  // coarse steady clock, seconds
-  std::string date_;     // Date header value, refreshed every tick
-  uint64_t next_id_ = 0;  // generated request ids: <process prefix>-<worker>-<counter>
+  Clock::time_point now_;          // steady clock at the last tick
+  int64_t now_sec_ = 0;            // coarse steady clock, seconds
+  std::string date_;               // Date header value, refreshed every tick
+  uint64_t next_id_ = 0;           // generated request ids: <process prefix>-<worker>-<counter>
 };
 
 class ServerImpl final : public HttpServer {
@@ -256,10 +256,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void DoRead() {
     state_ = State::kReading;
-    socket_.async_read_some(buffer_.prepare(kReadChunk),
-                            [self = shared_from_this()](boost::system::error_code ec, size_t n) {
-                              self->OnRead(ec, n);
-                            });
+    socket_.async_read_some(
+        buffer_.prepare(kReadChunk),
+        [self = shared_from_this()](boost::system::error_code ec, size_t n) { self->OnRead(ec, n); });
   }
 
   void OnRead(boost::system::error_code ec, size_t n) {
@@ -288,14 +287,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     AssignRequestId(given);
     response_.Reset();
     if (timed_out_) {
-      response_.Error(408, "the request was not received within " +
-                               std::to_string(options().read_timeout.count()) + " seconds");
+      response_.Error(
+          408, "the request was not received within " + std::to_string(options().read_timeout.count()) + " seconds");
     } else if (ec == bhttp::error::body_limit) {
-      response_.Error(413, "request body is larger than the limit of " +
-                               std::to_string(options().max_body_bytes) + " bytes");
+      response_.Error(
+          413, "request body is larger than the limit of " + std::to_string(options().max_body_bytes) + " bytes");
     } else if (ec == bhttp::error::header_limit) {
-      response_.Error(431, "request header is larger than the limit of " +
-                               std::to_string(options().max_header_bytes) + " bytes");
+      response_.Error(
+          431, "request header is larger than the limit of " + std::to_string(options().max_header_bytes) + " bytes");
     } else {
       response_.Error(400, "malformed HTTP request: " + ec.message());
     }
@@ -342,8 +341,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     size_t max_inflight = options().max_inflight;
     if (max_inflight != 0 && inflight > static_cast<int64_t>(max_inflight)) {
       // Shed at once: no model work, no queueing; the client retries elsewhere or later.
-      response_.Error(503, "server is at its --max-inflight limit of " + std::to_string(max_inflight) +
-                               " requests; retry later");
+      response_.Error(
+          503, "server is at its --max-inflight limit of " + std::to_string(max_inflight) + " requests; retry later");
       AppendRetryAfter();
       metrics().Shed();
       route_ = w_->server_->router_->n_routes();
@@ -366,7 +365,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (state_ != State::kQueued) return;  // cannot happen: nothing closes a queued connection
     auto& req = parser_->get();
     Clock::time_point now = Clock::now();
-    metrics().RequestDequeued(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - started_).count()));
+    metrics().RequestDequeued(
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - started_).count()));
     Request r;
     r.method = req.method();
     r.target = std::string_view(req.target().data(), req.target().size());
@@ -386,9 +386,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     if (has_deadline) r.deadline = started_ + timeout;
     if (now >= r.deadline) {
-      response_.Error(504, "the request's deadline passed before it could run (waited " +
-                               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count()) +
-                               " ms)");
+      response_.Error(
+          504, "the request's deadline passed before it could run (waited " +
+                   std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count()) +
+                   " ms)");
       metrics().DeadlineExceeded();
       route_ = w_->server_->router_->n_routes();
     } else {
@@ -419,8 +420,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     metrics().RequestFinished(route_, response_.status, static_cast<uint64_t>(nanos));
     w_->server_->inflight_.fetch_sub(1, std::memory_order_relaxed);
     if (options().log_requests) {
-      LogInfo("request").Str("method", method_).Str("path", path_).Int("status", response_.status)
-          .Double("duration_seconds", static_cast<double>(nanos) / 1e9).Str("request_id", request_id_);
+      LogInfo("request")
+          .Str("method", method_)
+          .Str("path", path_)
+          .Int("status", response_.status)
+          .Double("duration_seconds", static_cast<double>(nanos) / 1e9)
+          .Str("request_id", request_id_);
     }
     if (ec) return Close();
     last_activity_ = w_->now_sec_;
@@ -581,8 +586,8 @@ void Worker::StartConnection(tcp::socket socket) {
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   size_t max_conns = server_->options_.max_connections;
-  bool over = max_conns != 0 &&
-              server_->connections_.load(std::memory_order_relaxed) >= static_cast<int64_t>(max_conns);
+  bool over =
+      max_conns != 0 && server_->connections_.load(std::memory_order_relaxed) >= static_cast<int64_t>(max_conns);
   std::make_shared<Connection>(this, std::move(socket))->Start(over);
 }
 

@@ -72,8 +72,8 @@ class HttpServer {
  public:
   // `router` and `metrics` must outlive the server; metrics needs >= options.threads shards
   // and router.MetricLabels().size() routes.
-  static StatusOr<std::unique_ptr<HttpServer>> Create(const HttpServerOptions& options,
-                                                      const Router* router, ServerMetrics* metrics);
+  static StatusOr<std::unique_ptr<HttpServer>> Create(const HttpServerOptions& options, const Router* router,
+                                                      ServerMetrics* metrics);
   virtual ~HttpServer() = default;
 
   // The bound port (the chosen one when options.port was 0).

@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio.hpp>
 #include <gtest/gtest.h>
+#include <boost/asio.hpp>
 
 namespace inferd::http {
 namespace {

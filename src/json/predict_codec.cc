@@ -23,9 +23,7 @@ struct Where {
   bool batch = false;
   size_t row = 0;
 
-  std::string Row() const {
-    return batch ? "instances[" + std::to_string(row) + "]" : std::string("features");
-  }
+  std::string Row() const { return batch ? "instances[" + std::to_string(row) + "]" : std::string("features"); }
   std::string Cell(size_t col) const { return Row() + "[" + std::to_string(col) + "]"; }
 };
 
@@ -224,13 +222,13 @@ Status DecodePredictRequest(std::string_view body, const DecodeOptions& options,
   }
   // ondemand parses lazily; a document that continues after the object leaves the iterator
   // short of the end (current_location() fails only at the end).
-  if (doc.current_location().error() == simdjson::SUCCESS) return Status::InvalidArgument("malformed JSON: unexpected content after the request object");
+  if (doc.current_location().error() == simdjson::SUCCESS)
+    return Status::InvalidArgument("malformed JSON: unexpected content after the request object");
   if (have_features && have_instances) {
     return Status::InvalidArgument("request has both \"features\" and \"instances\"; send one of them");
   }
   if (!have_features && !have_instances) {
-    return Status::InvalidArgument(
-        "request must have \"features\" (one row) or \"instances\" (a batch of rows)");
+    return Status::InvalidArgument("request must have \"features\" (one row) or \"instances\" (a batch of rows)");
   }
   return Status::Ok();
 }

@@ -42,14 +42,18 @@ struct PredictRequest {
   bool proba = false;
 
   // Keeps capacity so a thread_local request can be reused without allocating.
-  void Clear() { x.clear(); n_rows = 0; batch = false; proba = false; }
+  void Clear() {
+    x.clear();
+    n_rows = 0;
+    batch = false;
+    proba = false;
+  }
 };
 
 // Decodes `body` into *out (cleared first). Errors are InvalidArgument with a message for the
 // client (e.g. "features[3] is not a number (got string)", "expected 4 features, got 3") or
 // ResourceExhausted for a batch over max_rows.
-Status DecodePredictRequest(std::string_view body, const DecodeOptions& options,
-                            PredictRequest* out);
+Status DecodePredictRequest(std::string_view body, const DecodeOptions& options, PredictRequest* out);
 
 // The model's answers for n_rows rows, in the layout of the Model methods that produced them.
 struct PredictResult {

@@ -40,9 +40,8 @@ TEST(DecodeTest, OneRowIntsAndFloats) {
 
 TEST(DecodeTest, BatchWithProbaAndUnknownKeysIgnored) {
   PredictRequest r;
-  ASSERT_TRUE(DecodePredictRequest(R"( {"id":{"a":[1,"x"]},"instances":[[1,2],[3,4],[5,6]],"proba":true} )",
-                                   Opts(2), &r)
-                  .ok());
+  ASSERT_TRUE(
+      DecodePredictRequest(R"( {"id":{"a":[1,"x"]},"instances":[[1,2],[3,4],[5,6]],"proba":true} )", Opts(2), &r).ok());
   EXPECT_TRUE(r.batch);
   EXPECT_TRUE(r.proba);
   EXPECT_EQ(r.n_rows, 3u);
@@ -78,8 +77,7 @@ TEST(DecodeTest, NonNumbersNamePosition) {
   EXPECT_EQ(Err(R"({"features":[1,null,3,4]})"), "features[1] is not a number (got null)");
   EXPECT_EQ(Err(R"({"features":[1,2,[3],4]})"), "features[2] is not a number (got array)");
   EXPECT_EQ(Err(R"({"features":[1,2,{},4]})"), "features[2] is not a number (got object)");
-  EXPECT_EQ(Err(R"({"instances":[[1,2,3,4],[1,2,3,4],[1,2,"x",4]]})"),
-            "instances[2][2] is not a number (got string)");
+  EXPECT_EQ(Err(R"({"instances":[[1,2,3,4],[1,2,3,4],[1,2,"x",4]]})"), "instances[2][2] is not a number (got string)");
 }
 
 TEST(DecodeTest, NanAndInfinityRejected) {
@@ -122,12 +120,32 @@ TEST(DecodeTest, BatchSizeBounded) {
 
 TEST(DecodeTest, MalformedJsonIsInvalidArgumentNeverCrash) {
   const char* bodies[] = {
-      "",       " ",         "{",          "}",      "{\"features\":[1,2,3,4]",   "{\"features\":[1,2,3,4]}}",
-      "{\"features\":[1,2,3,4]} x",     "{\"features\" [1,2,3,4]}", "{\"features\":[1,2,3,4,]}",
-      "{\"features\":[1 2 3 4]}",       "{features:[1,2,3,4]}",     "{\"features\":[1,2,3,4]",
-      "\"features\"", "nul", "not json", "nulll", "true x", "tru", "12a", "{\"features\":[1,2,3,\"4]}", "{\"features\":[1,2,3,4],}",
-      "{\"features\":[01,2,3,4]}", "{\"features\":[1,2,3,4],\"x\":[}", "\xff\xfe",
-      "{\"features\":[1,2,3,-]}", "{\"features\":[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]}",
+      "",
+      " ",
+      "{",
+      "}",
+      "{\"features\":[1,2,3,4]",
+      "{\"features\":[1,2,3,4]}}",
+      "{\"features\":[1,2,3,4]} x",
+      "{\"features\" [1,2,3,4]}",
+      "{\"features\":[1,2,3,4,]}",
+      "{\"features\":[1 2 3 4]}",
+      "{features:[1,2,3,4]}",
+      "{\"features\":[1,2,3,4]",
+      "\"features\"",
+      "nul",
+      "not json",
+      "nulll",
+      "true x",
+      "tru",
+      "12a",
+      "{\"features\":[1,2,3,\"4]}",
+      "{\"features\":[1,2,3,4],}",
+      "{\"features\":[01,2,3,4]}",
+      "{\"features\":[1,2,3,4],\"x\":[}",
+      "\xff\xfe",
+      "{\"features\":[1,2,3,-]}",
+      "{\"features\":[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]}",
   };
   for (const char* b : bodies) {
     PredictRequest r;

@@ -37,13 +37,20 @@ const char* TypeName(dom::element_type t) {
 enum class DType { kFloat, kFloat32, kInt, kUInt, kBool, kBytes };
 
 bool ParseDType(std::string_view s, DType* out) {
-  if (s == "FP64" || s == "FP16") *out = DType::kFloat;
-  else if (s == "FP32") *out = DType::kFloat32;
-  else if (s == "INT8" || s == "INT16" || s == "INT32" || s == "INT64") *out = DType::kInt;
-  else if (s == "UINT8" || s == "UINT16" || s == "UINT32" || s == "UINT64") *out = DType::kUInt;
-  else if (s == "BOOL") *out = DType::kBool;
-  else if (s == "BYTES") *out = DType::kBytes;
-  else return false;
+  if (s == "FP64" || s == "FP16")
+    *out = DType::kFloat;
+  else if (s == "FP32")
+    *out = DType::kFloat32;
+  else if (s == "INT8" || s == "INT16" || s == "INT32" || s == "INT64")
+    *out = DType::kInt;
+  else if (s == "UINT8" || s == "UINT16" || s == "UINT32" || s == "UINT64")
+    *out = DType::kUInt;
+  else if (s == "BOOL")
+    *out = DType::kBool;
+  else if (s == "BYTES")
+    *out = DType::kBytes;
+  else
+    return false;
   return true;
 }
 
@@ -51,19 +58,22 @@ bool ParseDType(std::string_view s, DType* out) {
 Status DecodeElement(dom::element e, DType dt, bool allow_missing, const std::string& where, double* out) {
   dom::element_type t = e.type();
   if (t == dom::element_type::NULL_VALUE) {
-    if (!allow_missing) return Status::InvalidArgument(where + " is null, which this model does not accept (no missing values)");
+    if (!allow_missing)
+      return Status::InvalidArgument(where + " is null, which this model does not accept (no missing values)");
     *out = std::numeric_limits<double>::quiet_NaN();
     return Status::Ok();
   }
   switch (dt) {
     case DType::kBool:
-      if (t != dom::element_type::BOOL) return Status::InvalidArgument(where + " must be a boolean for datatype BOOL (got " + TypeName(t) + ")");
+      if (t != dom::element_type::BOOL)
+        return Status::InvalidArgument(where + " must be a boolean for datatype BOOL (got " + TypeName(t) + ")");
       *out = e.get_bool().value_unsafe() ? 1.0 : 0.0;
       return Status::Ok();
     case DType::kInt:
     case DType::kUInt:
       if (t == dom::element_type::INT64) {
-        if (dt == DType::kUInt && e.get_int64().value_unsafe() < 0) return Status::InvalidArgument(where + " is negative for an unsigned datatype");
+        if (dt == DType::kUInt && e.get_int64().value_unsafe() < 0)
+          return Status::InvalidArgument(where + " is negative for an unsigned datatype");
         *out = static_cast<double>(e.get_int64().value_unsafe());
         return Status::Ok();
       }
@@ -71,8 +81,9 @@ Status DecodeElement(dom::element e, DType dt, bool allow_missing, const std::st
         *out = static_cast<double>(e.get_uint64().value_unsafe());
         return Status::Ok();
       }
-      return Status::InvalidArgument(where + " must be an integer for an integer datatype (got " +
-                                     (t == dom::element_type::DOUBLE ? std::string("a float") : std::string(TypeName(t))) + ")");
+      return Status::InvalidArgument(
+          where + " must be an integer for an integer datatype (got " +
+          (t == dom::element_type::DOUBLE ? std::string("a float") : std::string(TypeName(t))) + ")");
     case DType::kFloat:
     case DType::kFloat32: {
       double d;
@@ -83,8 +94,7 @@ Status DecodeElement(dom::element e, DType dt, bool allow_missing, const std::st
       *out = dt == DType::kFloat32 ? static_cast<double>(static_cast<float>(d)) : d;
       return Status::Ok();
     }
-    case DType::kBytes:
-      break;
+    case DType::kBytes: break;
   }
   return Status::InvalidArgument("BYTES inputs are not supported: the model takes numbers");
 }
@@ -94,9 +104,11 @@ Status Flatten(dom::element e, DType dt, bool allow_missing, const std::string& 
                std::vector<double>* out) {
   if (e.type() != dom::element_type::ARRAY) {
     if (depth == 0) return Status::InvalidArgument("input '" + name + "': data must be an array");
-    if (out->size() >= limit) return Status::InvalidArgument("input '" + name + "': data has more elements than its shape");
+    if (out->size() >= limit)
+      return Status::InvalidArgument("input '" + name + "': data has more elements than its shape");
     double d;
-    INFERD_RETURN_IF_ERROR(DecodeElement(e, dt, allow_missing, "input '" + name + "' data[" + std::to_string(out->size()) + "]", &d));
+    INFERD_RETURN_IF_ERROR(
+        DecodeElement(e, dt, allow_missing, "input '" + name + "' data[" + std::to_string(out->size()) + "]", &d));
     out->push_back(d);
     return Status::Ok();
   }
@@ -116,31 +128,41 @@ struct Input {
 
 Status DecodeV2Input(dom::element in, size_t index, const DecodeOptions& options, Input* out) {
   dom::object obj;
-  if (in.get_object().get(obj) != simdjson::SUCCESS) return Status::InvalidArgument("inputs[" + std::to_string(index) + "] must be an object");
+  if (in.get_object().get(obj) != simdjson::SUCCESS)
+    return Status::InvalidArgument("inputs[" + std::to_string(index) + "] must be an object");
   std::string_view name, datatype;
-  if (obj["name"].get_string().get(name) != simdjson::SUCCESS) return Status::InvalidArgument("inputs[" + std::to_string(index) + "] needs a string \"name\"");
+  if (obj["name"].get_string().get(name) != simdjson::SUCCESS)
+    return Status::InvalidArgument("inputs[" + std::to_string(index) + "] needs a string \"name\"");
   out->name = std::string(name);
-  if (obj["datatype"].get_string().get(datatype) != simdjson::SUCCESS) return Status::InvalidArgument("input '" + out->name + "' needs a string \"datatype\"");
+  if (obj["datatype"].get_string().get(datatype) != simdjson::SUCCESS)
+    return Status::InvalidArgument("input '" + out->name + "' needs a string \"datatype\"");
   DType dt;
-  if (!ParseDType(datatype, &dt)) return Status::InvalidArgument("input '" + out->name + "': unknown datatype '" + std::string(datatype) + "'");
+  if (!ParseDType(datatype, &dt))
+    return Status::InvalidArgument("input '" + out->name + "': unknown datatype '" + std::string(datatype) + "'");
   dom::array shape;
-  if (obj["shape"].get_array().get(shape) != simdjson::SUCCESS) return Status::InvalidArgument("input '" + out->name + "' needs a \"shape\" array");
+  if (obj["shape"].get_array().get(shape) != simdjson::SUCCESS)
+    return Status::InvalidArgument("input '" + out->name + "' needs a \"shape\" array");
   size_t count = 1;
   for (dom::element d : shape) {
     int64_t v;
-    if (d.get_int64().get(v) != simdjson::SUCCESS || v < 0) return Status::InvalidArgument("input '" + out->name + "': shape must be non-negative integers");
-    if (out->shape.size() >= kMaxRank) return Status::InvalidArgument("input '" + out->name + "': shape has too many dimensions");
+    if (d.get_int64().get(v) != simdjson::SUCCESS || v < 0)
+      return Status::InvalidArgument("input '" + out->name + "': shape must be non-negative integers");
+    if (out->shape.size() >= kMaxRank)
+      return Status::InvalidArgument("input '" + out->name + "': shape has too many dimensions");
     out->shape.push_back(static_cast<size_t>(v));
-    if (v != 0 && count > (size_t{1} << 40) / static_cast<size_t>(v)) return Status::ResourceExhausted("input '" + out->name + "': shape is too large");
+    if (v != 0 && count > (size_t{1} << 40) / static_cast<size_t>(v))
+      return Status::ResourceExhausted("input '" + out->name + "': shape is too large");
     count *= static_cast<size_t>(v);
   }
-  if (out->shape.empty()) return Status::InvalidArgument("input '" + out->name + "': shape must have at least one dimension");
+  if (out->shape.empty())
+    return Status::InvalidArgument("input '" + out->name + "': shape must have at least one dimension");
   if (out->shape[0] > options.max_rows) {
     return Status::ResourceExhausted("input '" + out->name + "' has more than " + std::to_string(options.max_rows) +
                                      " rows (the server's --max-batch-rows)");
   }
   dom::element data;
-  if (obj["data"].get(data) != simdjson::SUCCESS) return Status::InvalidArgument("input '" + out->name + "' needs \"data\"");
+  if (obj["data"].get(data) != simdjson::SUCCESS)
+    return Status::InvalidArgument("input '" + out->name + "' needs \"data\"");
   out->data.clear();
   INFERD_RETURN_IF_ERROR(Flatten(data, dt, options.allow_missing, out->name, 0, count, &out->data));
   if (out->data.size() != count) {
@@ -159,7 +181,8 @@ std::string ShapeString(const std::vector<size_t>& s) {
 // Rows (a JSON array of arrays of numbers) -> out->x.
 Status DecodeRowsElement(dom::element rows, const char* field, const DecodeOptions& options, PredictRequest* out) {
   dom::array arr;
-  if (rows.get_array().get(arr) != simdjson::SUCCESS) return Status::InvalidArgument(std::string(field) + " must be an array of rows");
+  if (rows.get_array().get(arr) != simdjson::SUCCESS)
+    return Status::InvalidArgument(std::string(field) + " must be an array of rows");
   size_t r = 0;
   for (dom::element row : arr) {
     if (r >= options.max_rows) {
@@ -168,18 +191,21 @@ Status DecodeRowsElement(dom::element rows, const char* field, const DecodeOptio
     }
     std::string where = std::string(field) + "[" + std::to_string(r) + "]";
     dom::array cells;
-    if (row.get_array().get(cells) != simdjson::SUCCESS) return Status::InvalidArgument(where + " must be an array of numbers (got " + TypeName(row.type()) + ")");
+    if (row.get_array().get(cells) != simdjson::SUCCESS)
+      return Status::InvalidArgument(where + " must be an array of numbers (got " + TypeName(row.type()) + ")");
     size_t c = 0;
     for (dom::element cell : cells) {
       if (c < options.n_features) {
         double d;
-        INFERD_RETURN_IF_ERROR(DecodeElement(cell, DType::kFloat, options.allow_missing, where + "[" + std::to_string(c) + "]", &d));
+        INFERD_RETURN_IF_ERROR(
+            DecodeElement(cell, DType::kFloat, options.allow_missing, where + "[" + std::to_string(c) + "]", &d));
         out->x.push_back(d);
       }
       ++c;
     }
     if (c != options.n_features) {
-      return Status::InvalidArgument(where + ": expected " + std::to_string(options.n_features) + " features, got " + std::to_string(c));
+      return Status::InvalidArgument(where + ": expected " + std::to_string(options.n_features) + " features, got " +
+                                     std::to_string(c));
     }
     ++r;
   }
@@ -191,7 +217,8 @@ Status DecodeRowsElement(dom::element rows, const char* field, const DecodeOptio
 Status ParseBody(std::string_view body, dom::element* doc) {
   if (auto e = t_dom.parse(body.data(), body.size(), true).get(*doc)) return Malformed(e);
   if (doc->type() != dom::element_type::OBJECT) {
-    return Status::InvalidArgument(std::string("request body must be a JSON object (got ") + TypeName(doc->type()) + ")");
+    return Status::InvalidArgument(std::string("request body must be a JSON object (got ") + TypeName(doc->type()) +
+                                   ")");
   }
   return Status::Ok();
 }
@@ -207,11 +234,16 @@ void AppendValue(const Model& model, const OutputTensor& t, size_t i, std::strin
 }  // namespace
 
 bool ParseOutputKind(std::string_view name, OutputKind* out) {
-  if (name == "predict") *out = OutputKind::kPredict;
-  else if (name == "predict_proba") *out = OutputKind::kPredictProba;
-  else if (name == "decision_function") *out = OutputKind::kDecisionFunction;
-  else if (name == "transform") *out = OutputKind::kTransform;
-  else return false;
+  if (name == "predict")
+    *out = OutputKind::kPredict;
+  else if (name == "predict_proba")
+    *out = OutputKind::kPredictProba;
+  else if (name == "decision_function")
+    *out = OutputKind::kDecisionFunction;
+  else if (name == "transform")
+    *out = OutputKind::kTransform;
+  else
+    return false;
   return true;
 }
 
@@ -263,13 +295,17 @@ Status DecodeV2InferRequest(std::string_view body, const DecodeOptions& options,
   } else {
     // One input per column, each [N] or [N,1].
     if (ins.size() != nf) {
-      return Status::InvalidArgument("expected 1 input of shape [N," + std::to_string(nf) + "] or " + std::to_string(nf) +
-                                     " inputs (one per feature), got " + std::to_string(ins.size()) + " inputs");
+      return Status::InvalidArgument("expected 1 input of shape [N," + std::to_string(nf) + "] or " +
+                                     std::to_string(nf) + " inputs (one per feature), got " +
+                                     std::to_string(ins.size()) + " inputs");
     }
     size_t n = ins[0].shape[0];
     for (const Input& in : ins) {
       bool ok = (in.shape.size() == 1 || (in.shape.size() == 2 && in.shape[1] == 1)) && in.shape[0] == n;
-      if (!ok) return Status::InvalidArgument("input '" + in.name + "' has shape " + ShapeString(in.shape) + "; per-feature inputs must all be [" + std::to_string(n) + "] or [" + std::to_string(n) + ",1]");
+      if (!ok)
+        return Status::InvalidArgument("input '" + in.name + "' has shape " + ShapeString(in.shape) +
+                                       "; per-feature inputs must all be [" + std::to_string(n) + "] or [" +
+                                       std::to_string(n) + ",1]");
     }
     out->n_rows = n;
     out->x.resize(n * nf);
@@ -282,10 +318,12 @@ Status DecodeV2InferRequest(std::string_view body, const DecodeOptions& options,
   if (obj["outputs"].get_array().get(outputs) == simdjson::SUCCESS) {
     for (dom::element o : outputs) {
       std::string_view name;
-      if (o["name"].get_string().get(name) != simdjson::SUCCESS) return Status::InvalidArgument("each requested output needs a string \"name\"");
+      if (o["name"].get_string().get(name) != simdjson::SUCCESS)
+        return Status::InvalidArgument("each requested output needs a string \"name\"");
       OutputKind k;
       if (!ParseOutputKind(name, &k)) {
-        return Status::InvalidArgument("unknown output '" + std::string(name) + "' (predict, predict_proba, decision_function, transform)");
+        return Status::InvalidArgument("unknown output '" + std::string(name) +
+                                       "' (predict, predict_proba, decision_function, transform)");
       }
       for (OutputKind seen : out->outputs) {
         if (seen == k) return Status::InvalidArgument("output '" + std::string(name) + "' requested twice");
@@ -305,12 +343,15 @@ Status DecodeV1PredictRequest(std::string_view body, const DecodeOptions& option
   dom::element instances, inputs;
   bool have_instances = obj["instances"].get(instances) == simdjson::SUCCESS;
   bool have_inputs = obj["inputs"].get(inputs) == simdjson::SUCCESS;
-  if (have_instances && have_inputs) return Status::InvalidArgument("request has both \"instances\" and \"inputs\"; send one of them");
+  if (have_instances && have_inputs)
+    return Status::InvalidArgument("request has both \"instances\" and \"inputs\"; send one of them");
   if (have_instances) return DecodeRowsElement(instances, "instances", options, out);
   if (!have_inputs) return Status::InvalidArgument("request must have \"instances\" (rows) or \"inputs\" (columnar)");
   if (inputs.type() == dom::element_type::OBJECT) {
     dom::object named = inputs.get_object().value_unsafe();
-    if (named.size() != 1) return Status::InvalidArgument("\"inputs\" names " + std::to_string(named.size()) + " tensors; the model has one input");
+    if (named.size() != 1)
+      return Status::InvalidArgument("\"inputs\" names " + std::to_string(named.size()) +
+                                     " tensors; the model has one input");
     for (auto field : named) return DecodeRowsElement(field.value, "inputs", options, out);
   }
   return DecodeRowsElement(inputs, "inputs", options, out);

@@ -35,10 +35,10 @@ bool ParseOutputKind(std::string_view name, OutputKind* out);
 const char* OutputKindName(OutputKind k);
 
 struct V2InferRequest {
-  std::string id;                    // echoed in the response when present
-  std::vector<double> x;             // row-major n_rows * n_features
+  std::string id;         // echoed in the response when present
+  std::vector<double> x;  // row-major n_rows * n_features
   size_t n_rows = 0;
-  std::vector<OutputKind> outputs;   // empty: the model's default output
+  std::vector<OutputKind> outputs;  // empty: the model's default output
 };
 
 // Decodes a V2 infer request body. Errors are InvalidArgument (400) with a client message,
@@ -52,8 +52,8 @@ Status DecodeV1PredictRequest(std::string_view body, const DecodeOptions& option
 struct OutputTensor {
   OutputKind kind = OutputKind::kPredict;
   size_t n_rows = 0;
-  size_t width = 1;            // values per row
-  bool two_d = false;          // shape [n_rows, width] rather than [n_rows]
+  size_t width = 1;                  // values per row
+  bool two_d = false;                // shape [n_rows, width] rather than [n_rows]
   const int32_t* classes = nullptr;  // kPredict on a classifier: class indices
   const double* values = nullptr;    // everything else: n_rows * width values
 };

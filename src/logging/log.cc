@@ -32,9 +32,7 @@ void AppendEscaped(std::string_view s, std::string* out) { AppendJsonString(std:
 
 void SetLogFd(int fd) { g_fd.store(fd, std::memory_order_relaxed); }
 void SetMinLogLevel(LogLevel level) { g_min_level.store(static_cast<int>(level), std::memory_order_relaxed); }
-bool LogEnabled(LogLevel level) {
-  return static_cast<int>(level) >= g_min_level.load(std::memory_order_relaxed);
-}
+bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= g_min_level.load(std::memory_order_relaxed); }
 
 std::string LogTimestamp() {
   auto now = std::chrono::system_clock::now();

@@ -25,9 +25,8 @@ std::string Capture(void (*emit)()) {
 }
 
 TEST(LogTest, OneJsonObjectPerLineWithFieldsInOrder) {
-  std::string out = Capture([] {
-    LogInfo("listening").Str("host", "0.0.0.0").Int("port", 8080).Bool("ready", true).Double("s", 0.5);
-  });
+  std::string out = Capture(
+      [] { LogInfo("listening").Str("host", "0.0.0.0").Int("port", 8080).Bool("ready", true).Double("s", 0.5); });
   ASSERT_FALSE(out.empty());
   EXPECT_EQ(out.back(), '\n');
   EXPECT_EQ(out.find('\n'), out.size() - 1);

@@ -68,8 +68,10 @@ void ModelStats::Render(const std::string& model, int which, std::string* out) c
   for (size_t b = 0; b < kBucketSlots; ++b) {
     for (const Shard& s : shards_) cum += load(which == 1 ? s.req_buckets[b] : s.inf_buckets[b]);
     *out += std::string(name) + "_bucket{model=\"" + model + "\",le=\"";
-    if (b < ServerMetrics::kBuckets.size()) AppendPythonFloat(ServerMetrics::kBuckets[b], out);
-    else *out += "+Inf";
+    if (b < ServerMetrics::kBuckets.size())
+      AppendPythonFloat(ServerMetrics::kBuckets[b], out);
+    else
+      *out += "+Inf";
     *out += "\"} " + std::to_string(cum) + "\n";
   }
   *out += std::string(name) + "_sum{model=\"" + model + "\"} ";

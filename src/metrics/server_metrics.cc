@@ -29,9 +29,7 @@ std::string MetricsCodeLabel(size_t slot) {
 namespace {
 
 // Bucket bounds in nanoseconds, so the hot path compares integers.
-constexpr uint64_t BucketNanos(size_t i) {
-  return static_cast<uint64_t>(ServerMetrics::kBuckets[i] * 1e9 + 0.5);
-}
+constexpr uint64_t BucketNanos(size_t i) { return static_cast<uint64_t>(ServerMetrics::kBuckets[i] * 1e9 + 0.5); }
 
 void AppendSeconds(double v, std::string* out) { AppendPythonFloat(v, out); }
 
@@ -142,10 +140,14 @@ std::string EscapeLabelValue(const std::string& v) {
   std::string out;
   out.reserve(v.size());
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -195,8 +197,10 @@ void ServerMetrics::Render(std::string* out) const {
     for (size_t b = 0; b < nbs; ++b) {
       cum += buckets[r * nbs + b];
       *out += "inferd_request_duration_seconds_bucket{route=\"" + route + "\",le=\"";
-      if (b < kBuckets.size()) AppendSeconds(kBuckets[b], out);
-      else *out += "+Inf";
+      if (b < kBuckets.size())
+        AppendSeconds(kBuckets[b], out);
+      else
+        *out += "+Inf";
       *out += "\"} " + std::to_string(cum) + "\n";
     }
     *out += "inferd_request_duration_seconds_sum{route=\"" + route + "\"} ";
@@ -217,8 +221,10 @@ void ServerMetrics::Render(std::string* out) const {
     for (size_t b = 0; b < nbs; ++b) {
       cum += wait[b];
       *out += "inferd_queue_wait_seconds_bucket{le=\"";
-      if (b < kBuckets.size()) AppendSeconds(kBuckets[b], out);
-      else *out += "+Inf";
+      if (b < kBuckets.size())
+        AppendSeconds(kBuckets[b], out);
+      else
+        *out += "+Inf";
       *out += "\"} " + std::to_string(cum) + "\n";
     }
     *out += "inferd_queue_wait_seconds_sum ";
@@ -228,7 +234,9 @@ void ServerMetrics::Render(std::string* out) const {
   *out += "# HELP inferd_requests_shed_total Requests refused with 503 by --max-inflight or --max-connections.\n";
   *out += "# TYPE inferd_requests_shed_total counter\n";
   *out += "inferd_requests_shed_total " + std::to_string(shed) + "\n";
-  *out += "# HELP inferd_request_deadline_exceeded_total Requests answered 504 because their deadline passed while queued.\n";
+  *out +=
+      "# HELP inferd_request_deadline_exceeded_total Requests answered 504 because their deadline passed while "
+      "queued.\n";
   *out += "# TYPE inferd_request_deadline_exceeded_total counter\n";
   *out += "inferd_request_deadline_exceeded_total " + std::to_string(deadline) + "\n";
   *out += "# HELP inferd_connections Open client connections.\n";
@@ -250,12 +258,16 @@ void ServerMetrics::Render(std::string* out) const {
   *out += "# HELP inferd_model_loads_total Successful model loads (start-up and reloads), by model.\n";
   *out += "# TYPE inferd_model_loads_total counter\n";
   for (const auto& e : loads_) {
-    *out += "inferd_model_loads_total{model=\"" + EscapeLabelValue(e.first) + "\"} " + std::to_string(e.second.first) + "\n";
+    *out += "inferd_model_loads_total{model=\"" + EscapeLabelValue(e.first) + "\"} " + std::to_string(e.second.first) +
+            "\n";
   }
-  *out += "# HELP inferd_model_load_failures_total Model loads or reloads that failed (the previous version kept serving).\n";
+  *out +=
+      "# HELP inferd_model_load_failures_total Model loads or reloads that failed (the previous version kept "
+      "serving).\n";
   *out += "# TYPE inferd_model_load_failures_total counter\n";
   for (const auto& e : loads_) {
-    *out += "inferd_model_load_failures_total{model=\"" + EscapeLabelValue(e.first) + "\"} " + std::to_string(e.second.second) + "\n";
+    *out += "inferd_model_load_failures_total{model=\"" + EscapeLabelValue(e.first) + "\"} " +
+            std::to_string(e.second.second) + "\n";
   }
   *out += "# HELP inferd_model_versions_loaded Model versions being served, by model.\n";
   *out += "# TYPE inferd_model_versions_loaded gauge\n";
@@ -264,12 +276,16 @@ void ServerMetrics::Render(std::string* out) const {
     for (const auto& m : served_) {
       bool found = false;
       for (auto& p : per) {
-        if (p.first == m.name) { ++p.second; found = true; }
+        if (p.first == m.name) {
+          ++p.second;
+          found = true;
+        }
       }
       if (!found) per.push_back({m.name, 1});
     }
     for (const auto& p : per) {
-      *out += "inferd_model_versions_loaded{model=\"" + EscapeLabelValue(p.first) + "\"} " + std::to_string(p.second) + "\n";
+      *out += "inferd_model_versions_loaded{model=\"" + EscapeLabelValue(p.first) + "\"} " + std::to_string(p.second) +
+              "\n";
     }
   }
   *out += "# HELP inferd_model_load_seconds Time taken to load and validate the served model.\n";
@@ -284,8 +300,8 @@ void ServerMetrics::Render(std::string* out) const {
     *out += "# HELP inferd_model_info The served model versions; the value is always 1.\n";
     *out += "# TYPE inferd_model_info gauge\n";
     for (const auto& m : served_) {
-      *out += "inferd_model_info{name=\"" + EscapeLabelValue(m.name) + "\",estimator=\"" + EscapeLabelValue(m.estimator) +
-              "\",version=\"" + EscapeLabelValue(m.version) + "\"} 1\n";
+      *out += "inferd_model_info{name=\"" + EscapeLabelValue(m.name) + "\",estimator=\"" +
+              EscapeLabelValue(m.estimator) + "\",version=\"" + EscapeLabelValue(m.version) + "\"} 1\n";
     }
   }
 }

@@ -44,9 +44,8 @@ class ServerMetrics {
   // Status codes counted individually; anything else is counted as "other" by class (e.g. "5xx").
   static constexpr std::array<int, 10> kCodes = {200, 400, 404, 405, 408, 413, 431, 500, 501, 503};
   // Histogram upper bounds in seconds (+Inf is implicit).
-  static constexpr std::array<double, 16> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                                      0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
-                                                      1,      2.5,     5,      10};
+  static constexpr std::array<double, 16> kBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 
   class alignas(64) Shard {
    public:
@@ -119,10 +118,10 @@ class ServerMetrics {
   const double start_time_seconds_;  // process start (Unix seconds)
 
   mutable std::mutex info_mu_;
-  std::string version_;    // guarded by info_mu_
-  std::vector<ModelVersionInfo> served_;  // guarded by info_mu_
+  std::string version_;                                                       // guarded by info_mu_
+  std::vector<ModelVersionInfo> served_;                                      // guarded by info_mu_
   std::vector<std::pair<std::string, std::pair<uint64_t, uint64_t>>> loads_;  // model -> (ok, failed); guarded
-  double load_seconds_ = 0;  // guarded by info_mu_
+  double load_seconds_ = 0;                                                   // guarded by info_mu_
 };
 
 // The status-code slot for a code (ServerMetrics::kCodes index, else 1xx..5xx after them) and

@@ -51,7 +51,8 @@ TEST(ServerMetricsTest, InfoMetricsEscaped) {
   std::string t;
   m.Render(&t);
   EXPECT_TRUE(Contains(t, "inferd_build_info{version=\"0.1.0\"} 1\n"));
-  EXPECT_TRUE(Contains(t, "inferd_model_info{name=\"iris\",estimator=\"Pipeline(\\\"a\\\"\\\\b)\",version=\"1\"} 1\n")) << t;
+  EXPECT_TRUE(Contains(t, "inferd_model_info{name=\"iris\",estimator=\"Pipeline(\\\"a\\\"\\\\b)\",version=\"1\"} 1\n"))
+      << t;
   EXPECT_TRUE(Contains(t, "inferd_model_load_seconds 0.25\n"));
 }
 

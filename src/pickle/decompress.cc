@@ -34,8 +34,7 @@ std::string Hex(std::string_view b, size_t n) {
 // Growable output buffer that refuses to exceed `limit` bytes.
 class Output {
  public:
-  Output(std::string* s, size_t limit, size_t hint, const char* codec)
-      : s_(s), limit_(limit), codec_(codec) {
+  Output(std::string* s, size_t limit, size_t hint, const char* codec) : s_(s), limit_(limit), codec_(codec) {
     s_->clear();
     s_->resize(std::min(limit_ + 1, std::max<size_t>(hint, 64 << 10)));
   }
@@ -72,8 +71,8 @@ Status Corrupt(const char* codec, const std::string& detail, size_t in_pos) {
 }
 Status Truncated(const char* codec, size_t in_size, size_t produced) {
   return Status::InvalidArgument(std::string("truncated ") + codec + " data: the " + std::to_string(in_size) +
-                                 "-byte file ends inside the compressed stream (after " +
-                                 std::to_string(produced) + " decompressed bytes)");
+                                 "-byte file ends inside the compressed stream (after " + std::to_string(produced) +
+                                 " decompressed bytes)");
 }
 Status Trailing(const char* codec, size_t n, size_t at) {
   return Status::InvalidArgument(std::to_string(n) + " unexpected bytes after the end of the " + codec +
@@ -84,7 +83,10 @@ Status InflateZlib(std::string_view in, bool gzip, Output& out, size_t* produced
   const char* codec = gzip ? "gzip" : "zlib";
   z_stream zs{};
   if (inflateInit2(&zs, gzip ? 31 : 15) != Z_OK) return Status::Internal("inflateInit2 failed");
-  struct Closer { z_stream* z; ~Closer() { inflateEnd(z); } } closer{&zs};
+  struct Closer {
+    z_stream* z;
+    ~Closer() { inflateEnd(z); }
+  } closer{&zs};
   size_t in_pos = 0, produced = 0;
   for (;;) {
     if (produced == out.capacity()) INFERD_RETURN_IF_ERROR(out.Grow());
@@ -122,7 +124,10 @@ Status DecompressBz2(std::string_view in, Output& out, size_t* produced_out) {
   for (;;) {  // one iteration per concatenated bz2 stream
     bz_stream bs{};
     if (BZ2_bzDecompressInit(&bs, 0, 0) != BZ_OK) return Status::Internal("BZ2_bzDecompressInit failed");
-    struct Closer { bz_stream* b; ~Closer() { BZ2_bzDecompressEnd(b); } } closer{&bs};
+    struct Closer {
+      bz_stream* b;
+      ~Closer() { BZ2_bzDecompressEnd(b); }
+    } closer{&bs};
     for (;;) {
       if (produced == out.capacity()) INFERD_RETURN_IF_ERROR(out.Grow());
       size_t in_n = std::min(kChunk, in.size() - in_pos);
@@ -148,10 +153,13 @@ Status DecompressBz2(std::string_view in, Output& out, size_t* produced_out) {
 Status DecompressLzma(std::string_view in, bool alone, Output& out, size_t* produced_out) {
   const char* codec = alone ? "lzma" : "xz";
   lzma_stream ls = LZMA_STREAM_INIT;
-  lzma_ret init = alone ? lzma_alone_decoder(&ls, kLzmaMemLimit)
-                        : lzma_stream_decoder(&ls, kLzmaMemLimit, LZMA_CONCATENATED);
+  lzma_ret init =
+      alone ? lzma_alone_decoder(&ls, kLzmaMemLimit) : lzma_stream_decoder(&ls, kLzmaMemLimit, LZMA_CONCATENATED);
   if (init != LZMA_OK) return Status::Internal("lzma decoder init failed");
-  struct Closer { lzma_stream* l; ~Closer() { lzma_end(l); } } closer{&ls};
+  struct Closer {
+    lzma_stream* l;
+    ~Closer() { lzma_end(l); }
+  } closer{&ls};
   size_t produced = 0;
   ls.next_in = reinterpret_cast<const uint8_t*>(in.data());
   ls.avail_in = in.size();
@@ -186,7 +194,10 @@ Status DecompressLz4(std::string_view in, Output& out, size_t* produced_out) {
   if (LZ4F_isError(LZ4F_createDecompressionContext(&ctx, LZ4F_VERSION))) {
     return Status::Internal("LZ4F_createDecompressionContext failed");
   }
-  struct Closer { LZ4F_dctx* c; ~Closer() { LZ4F_freeDecompressionContext(c); } } closer{ctx};
+  struct Closer {
+    LZ4F_dctx* c;
+    ~Closer() { LZ4F_freeDecompressionContext(c); }
+  } closer{ctx};
   size_t in_pos = 0, produced = 0;
   size_t hint = 1;
   while (in_pos < in.size()) {
@@ -254,8 +265,7 @@ size_t DecompressedLimit(size_t compressed_size, const ReadLimits& limits) {
   return std::min(limits.max_decompressed_bytes, by_ratio);
 }
 
-Status Decompress(std::string_view bytes, const ReadLimits& limits, std::string* storage,
-                  std::string_view* stream) {
+Status Decompress(std::string_view bytes, const ReadLimits& limits, std::string* storage, std::string_view* stream) {
   Container c = DetectContainer(bytes);
   if (c == Container::kRawPickle) {
     *stream = bytes;

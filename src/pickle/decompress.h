@@ -27,8 +27,7 @@ size_t DecompressedLimit(size_t compressed_size, const ReadLimits& limits);
 // Otherwise decompresses into *storage and points *stream at it. Errors: unknown format,
 // legacy `ZF`, corrupt or truncated compressed data, output larger than DecompressedLimit
 // (ResourceExhausted).
-Status Decompress(std::string_view bytes, const ReadLimits& limits, std::string* storage,
-                  std::string_view* stream);
+Status Decompress(std::string_view bytes, const ReadLimits& limits, std::string* storage, std::string_view* stream);
 
 }  // namespace inferd::pickle
 

@@ -24,8 +24,8 @@ TEST(DecompressTest, DetectsEveryJoblibContainerByMagic) {
 
 TEST(DecompressTest, AllContainersYieldTheSameStream) {
   const std::string raw = ReadFixture("values.joblib");
-  for (const char* name : {"values_z3.joblib", "values.joblib.gz", "values.joblib.bz2", "values.joblib.xz",
-                           "values.joblib.lzma"}) {
+  for (const char* name :
+       {"values_z3.joblib", "values.joblib.gz", "values.joblib.bz2", "values.joblib.xz", "values.joblib.lzma"}) {
     std::string storage;
     std::string_view stream;
     std::string in = ReadFixture(name);

@@ -70,7 +70,10 @@ void Dump(const Value& v, size_t depth, size_t max_depth, const std::string& lab
     case Kind::kNone: *out += "None\n"; return;
     case Kind::kBool: *out += v.b ? "True\n" : "False\n"; return;
     case Kind::kInt: *out += std::to_string(v.i) + "\n"; return;
-    case Kind::kFloat: AppendPythonFloat(v.f, out); *out += "\n"; return;
+    case Kind::kFloat:
+      AppendPythonFloat(v.f, out);
+      *out += "\n";
+      return;
     case Kind::kStr: *out += Quote(v.s) + "\n"; return;
     case Kind::kBytes: *out += "bytes(" + std::to_string(v.s.size()) + ")\n"; return;
     case Kind::kGlobal: *out += "<global " + v.s + ">\n"; return;
@@ -79,7 +82,8 @@ void Dump(const Value& v, size_t depth, size_t max_depth, const std::string& lab
       *out += v.Describe() + (v.array ? Preview(*v.array) : std::string()) + "\n";
       if (v.array && v.array->dtype && v.array->dtype->kind == 'O' && depth < max_depth) {
         for (size_t i = 0; i < v.array->objects.size() && i < kPreview; ++i) {
-          if (v.array->objects[i]) Dump(*v.array->objects[i], depth + 1, max_depth, "[" + std::to_string(i) + "] ", out);
+          if (v.array->objects[i])
+            Dump(*v.array->objects[i], depth + 1, max_depth, "[" + std::to_string(i) + "] ", out);
         }
       }
       return;

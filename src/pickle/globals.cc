@@ -7,8 +7,8 @@ namespace inferd::pickle {
 namespace {
 
 bool InModule(std::string_view module, std::string_view root) {
-  return module == root || (module.size() > root.size() && module.substr(0, root.size()) == root &&
-                            module[root.size()] == '.');
+  return module == root ||
+         (module.size() > root.size() && module.substr(0, root.size()) == root && module[root.size()] == '.');
 }
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
@@ -16,19 +16,19 @@ bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.s
 // Modules whose every member is refused, even though nothing would be executed: a file that
 // mentions them is hostile or at least not a model.
 constexpr std::array<std::string_view, 20> kDeniedModules = {
-    "os",      "posix",  "nt",      "subprocess", "sys",     "importlib", "pickle",
-    "_pickle", "shutil", "socket",  "runpy",      "code",    "ctypes",    "_ctypes",
+    "os",      "posix",  "nt",       "subprocess",      "sys",        "importlib",       "pickle",
+    "_pickle", "shutil", "socket",   "runpy",           "code",       "ctypes",          "_ctypes",
     "marshal", "pty",    "commands", "multiprocessing", "webbrowser", "_posixsubprocess"};
 
 constexpr std::array<std::string_view, 16> kDeniedBuiltins = {
-    "eval",    "exec", "getattr", "setattr", "delattr", "__import__", "open",  "compile",
-    "globals", "locals", "vars",  "input",   "breakpoint", "exit",    "quit",  "help"};
+    "eval",    "exec",   "getattr", "setattr", "delattr",    "__import__", "open", "compile",
+    "globals", "locals", "vars",    "input",   "breakpoint", "exit",       "quit", "help"};
 
 constexpr std::array<std::string_view, 30> kNumpyScalarTypes = {
-    "float64", "float32", "float16", "longdouble", "int64",  "int32",     "int16",      "int8",
-    "uint64",  "uint32",  "uint16",  "uint8",      "intp",   "uintp",     "intc",       "uintc",
-    "longlong", "ulonglong", "bool_", "bool",      "object_", "str_",     "bytes_",     "unicode_",
-    "void",    "complex64", "complex128", "datetime64", "timedelta64", "int_"};
+    "float64",  "float32",   "float16",    "longdouble", "int64",       "int32", "int16",  "int8",
+    "uint64",   "uint32",    "uint16",     "uint8",      "intp",        "uintp", "intc",   "uintc",
+    "longlong", "ulonglong", "bool_",      "bool",       "object_",     "str_",  "bytes_", "unicode_",
+    "void",     "complex64", "complex128", "datetime64", "timedelta64", "int_"};
 
 constexpr std::array<std::string_view, 11> kOpaque = {
     "numpy.random._pickle.__randomstate_ctor",
@@ -138,8 +138,7 @@ StatusOr<GlobalRole> ClassifyGlobal(std::string_view module, std::string_view na
   if (Contains(kOpaque, full)) return GlobalRole::kOpaque;
 
   // 3. Model classes by prefix.
-  if (StartsWith(module, "sklearn.") || module == "sklearn" || StartsWith(module, "xgboost.") ||
-      module == "xgboost") {
+  if (StartsWith(module, "sklearn.") || module == "sklearn" || StartsWith(module, "xgboost.") || module == "xgboost") {
     return GlobalRole::kModelClass;
   }
   return Status::InvalidArgument("unknown global '" + full + "'" + at);

@@ -34,10 +34,14 @@ struct Dangerous {
   const char* name;
 };
 const Dangerous kDangerous[] = {
-    {"os", "system"},        {"posix", "system"},       {"nt", "system"},        {"builtins", "eval"},
-    {"builtins", "exec"},    {"builtins", "getattr"},   {"builtins", "__import__"}, {"__builtin__", "eval"},
-    {"subprocess", "Popen"}, {"importlib", "import_module"}, {"os.path", "join"}, {"builtins", "open"},
-    {"sys", "modules"},      {"socket", "socket"},      {"shutil", "rmtree"},    {"runpy", "run_path"},
+    {"os", "system"},           {"posix", "system"},
+    {"nt", "system"},           {"builtins", "eval"},
+    {"builtins", "exec"},       {"builtins", "getattr"},
+    {"builtins", "__import__"}, {"__builtin__", "eval"},
+    {"subprocess", "Popen"},    {"importlib", "import_module"},
+    {"os.path", "join"},        {"builtins", "open"},
+    {"sys", "modules"},         {"socket", "socket"},
+    {"shutil", "rmtree"},       {"runpy", "run_path"},
 };
 
 TEST(HostileTest, ForbiddenGlobalsViaGlobal) {
@@ -54,8 +58,8 @@ TEST(HostileTest, ForbiddenGlobalsViaStackGlobal) {
     p.Str(d.module).Str(d.name);
     size_t at = p.size();
     p.Op('\x93').Op('(').Str("echo pwned").Op('t').Op('R');
-    ExpectError(p.Stop(), std::string("forbidden global '") + d.module + "." + d.name + "' at byte " +
-                              std::to_string(at));
+    ExpectError(p.Stop(),
+                std::string("forbidden global '") + d.module + "." + d.name + "' at byte " + std::to_string(at));
   }
 }
 
@@ -122,7 +126,7 @@ bool ReferenceDecodeUtf8(const std::string& s, std::vector<uint32_t>* out) {
 // reference accepts, and _codecs.encode(s, 'latin1') must give the reference bytes or
 // refuse code points above U+00FF.
 TEST(HostileTest, Utf8AndLatin1AgreeWithReference) {
-  const uint8_t alphabet[] = {'a', 0x00, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xDF,
+  const uint8_t alphabet[] = {'a',  0x00, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xC3, 0xC4, 0xDF,
                               0xE0, 0xE2, 0xED, 0xEF, 0xF0, 0xF4, 0xF5, 0xFF, 0x82, 0xAC, 0xA0};
   uint64_t rng = 0x9E3779B97F4A7C15ull;
   auto next = [&rng]() {
@@ -225,7 +229,10 @@ std::string AlignedWrapper(int align, const std::string& tail) {
   p.Global("joblib.numpy_pickle", "NumpyArrayWrapper").Op(')').Op('\x81').Op('}').Op('(');
   p.Str("shape").Op('(').Int(2).Op('t').Str("order").Str("C").Str("dtype").Dtype("f8");
   p.Str("numpy_array_alignment_bytes");
-  if (align < 0) p.Op('N'); else p.Int(align);
+  if (align < 0)
+    p.Op('N');
+  else
+    p.Int(align);
   p.Op('u').Op('b');
   return p.str() + tail;
 }
@@ -233,11 +240,13 @@ std::string AlignedWrapper(int align, const std::string& tail) {
 TEST(HostileTest, AlignmentPadding) {
   const std::string data(16, '\0');
   for (int pad : {0, 1, 7, 16}) {
-    auto v = ReadPickle(AlignedWrapper(16, std::string(1, static_cast<char>(pad)) + std::string(pad, '\xff') + data + "."));
+    auto v =
+        ReadPickle(AlignedWrapper(16, std::string(1, static_cast<char>(pad)) + std::string(pad, '\xff') + data + "."));
     ASSERT_TRUE(v.ok()) << pad << ": " << v.status().message();
     EXPECT_EQ((*v)->array->size(), 2u);
   }
-  ExpectError(AlignedWrapper(16, std::string(1, 17) + std::string(17, '\xff') + data + "."), "alignment padding of 17 bytes");
+  ExpectError(AlignedWrapper(16, std::string(1, 17) + std::string(17, '\xff') + data + "."),
+              "alignment padding of 17 bytes");
   // None: no padding byte at all.
   auto v = ReadPickle(AlignedWrapper(-1, data + "."));
   ASSERT_TRUE(v.ok()) << v.status().message();
@@ -247,7 +256,15 @@ TEST(HostileTest, AlignmentPadding) {
 
 TEST(HostileTest, ReconstructSizeMismatch) {
   PickleBuilder p(3);
-  p.Global("numpy.core.multiarray", "_reconstruct").Op('(').Global("numpy", "ndarray").Op('(').Int(0).Op('t').Bytes("b").Op('t').Op('R');
+  p.Global("numpy.core.multiarray", "_reconstruct")
+      .Op('(')
+      .Global("numpy", "ndarray")
+      .Op('(')
+      .Int(0)
+      .Op('t')
+      .Bytes("b")
+      .Op('t')
+      .Op('R');
   p.Op('(').Int(1).Op('(').Long1(int64_t{1} << 50).Op('t').Dtype("f8").Op('\x89').Bytes("12345678").Op('t').Op('b');
   ExpectError(p.Stop(), "ndarray data has 8 bytes");
 }
@@ -291,7 +308,8 @@ TEST(HostileTest, CyclesRefused) {
 }
 
 TEST(HostileTest, MemoErrors) {
-  ExpectError(PickleBuilder(2).Op('h').Raw("\x05").Stop(), "memo index 5 is not defined (memo holds 0 entries) at byte 2");
+  ExpectError(PickleBuilder(2).Op('h').Raw("\x05").Stop(),
+              "memo index 5 is not defined (memo holds 0 entries) at byte 2");
   ExpectError(PickleBuilder(2).Op('j').U32(0xffffffffu).Stop(), "memo index 4294967295 is not defined");
   ExpectError(PickleBuilder(2).Op('q').Raw("\x01").Stop(), "memo store with an empty stack");
   // Sparse LONG_BINPUT works without allocating 4G slots.
@@ -315,8 +333,7 @@ TEST(HostileTest, GarbageBeyondTheArenaBudgetIsRefused) {
   auto r = ReadPickle(PickleBuilder(2).Raw(body).Op('N').Stop());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted) << r.status().message();
-  EXPECT_NE(r.status().message().find("makes more values than a stream of"), std::string::npos)
-      << r.status().message();
+  EXPECT_NE(r.status().message().find("makes more values than a stream of"), std::string::npos) << r.status().message();
   // The same stream, shorter, is a valid pickle (its result is None).
   std::string small_body;
   for (int i = 0; i < 100'000; ++i) small_body += ")0";
@@ -340,8 +357,7 @@ TEST(HostileTest, RepeatedCopiesOfAMemoisedValueAreBounded) {
   auto r = ReadPickle(stream(20'000));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted) << r.status().message();
-  EXPECT_NE(r.status().message().find("makes more values than a stream of"), std::string::npos)
-      << r.status().message();
+  EXPECT_NE(r.status().message().find("makes more values than a stream of"), std::string::npos) << r.status().message();
   // A few such copies are fine.
   auto ok = ReadPickle(stream(10));
   ASSERT_TRUE(ok.ok()) << ok.status().message();
@@ -362,8 +378,8 @@ TEST(HostileTest, FastPathOpcodesKeepTheirErrors) {
   // The stack limit holds for each fast-path push.
   ReadLimits small;
   small.max_stack = 100;
-  for (const std::string& push : {std::string("K\x01"), std::string("N"), std::string("\x88"), std::string("\x89"),
-                                  std::string("h\x00", 2)}) {
+  for (const std::string& push :
+       {std::string("K\x01"), std::string("N"), std::string("\x88"), std::string("\x89"), std::string("h\x00", 2)}) {
     PickleBuilder p(2);
     p.Op('N').Op('q').Raw(std::string(1, '\0')).Op('0');  // memo 0 = None, stack empty again
     for (int i = 0; i < 101; ++i) p.Raw(push);
@@ -422,20 +438,36 @@ TEST(HostileTest, DtypeAbuse) {
   // Field that does not fit in the record.
   PickleBuilder f(2);
   f.Global("numpy", "dtype").Op('(').Str("V16").Op('\x89').Op('\x88').Op('t').Op('R').Op('q').Raw(std::string(1, '\0'));
-  f.Op('(').Int(3).Str("|").Op('N').Op('(').Str("a").Op('t').Op('}').Str("a").Op('(').Dtype("f8").Int(12).Op('t').Op('s');
+  f.Op('(').Int(3).Str("|").Op('N').Op('(').Str("a").Op('t').Op('}').Str("a").Op('(').Dtype("f8").Int(12).Op('t').Op(
+      's');
   f.Int(16).Int(1).Int(16).Op('t').Op('b');
   ExpectError(f.Stop(), "field 'a' (<f8 at offset 12) does not fit in the 16-byte record");
   // Self-referencing structured dtype (would be a cycle).
   PickleBuilder c(2);
   c.Global("numpy", "dtype").Op('(').Str("V8").Op('\x89').Op('\x88').Op('t').Op('R').Op('q').Raw(std::string(1, '\0'));
-  c.Op('(').Int(3).Str("|").Op('N').Op('(').Str("a").Op('t').Op('}').Str("a").Op('(').Op('h').Raw(std::string(1, '\0')).Int(0).Op('t').Op('s');
+  c.Op('(')
+      .Int(3)
+      .Str("|")
+      .Op('N')
+      .Op('(')
+      .Str("a")
+      .Op('t')
+      .Op('}')
+      .Str("a")
+      .Op('(')
+      .Op('h')
+      .Raw(std::string(1, '\0'))
+      .Int(0)
+      .Op('t')
+      .Op('s');
   c.Int(8).Int(1).Int(16).Op('t').Op('b');
   ExpectError(c.Stop(), "unfinished dtype");
   // BUILD twice on one dtype.
   PickleBuilder twice(2);
   twice.Dtype("f8").Op('(').Int(3).Str(">").Op('N').Op('N').Op('N').Int(-1).Int(-1).Int(0).Op('t').Op('b');
   ExpectError(twice.Stop(), "BUILD applied twice to the same dtype");
-  ExpectError(PickleBuilder(2).Global("numpy", "dtype").Op('(').Str("Q99").Op('t').Op('R').Stop(), "unsupported numpy dtype 'Q99'");
+  ExpectError(PickleBuilder(2).Global("numpy", "dtype").Op('(').Str("Q99").Op('t').Op('R').Stop(),
+              "unsupported numpy dtype 'Q99'");
 }
 
 TEST(HostileTest, WrapperInNestedPickleRefused) {
@@ -496,14 +528,17 @@ TEST(HostileTest, CompressionBombs) {
   big[1] = '\x02';
   std::string out(1 << 20, '\0');
   unsigned out_len = static_cast<unsigned>(out.size());
-  ASSERT_EQ(BZ2_bzBuffToBuffCompress(out.data(), &out_len, big.data(), static_cast<unsigned>(big.size()), 9, 0, 0), BZ_OK);
+  ASSERT_EQ(BZ2_bzBuffToBuffCompress(out.data(), &out_len, big.data(), static_cast<unsigned>(big.size()), 9, 0, 0),
+            BZ_OK);
   out.resize(out_len);
   ExpectError(out, "bz2 data decompresses to more than");
 
   // zlib: explicit absolute cap.
   uLongf zlen = compressBound(big.size());
   std::string z(zlen, '\0');
-  ASSERT_EQ(compress2(reinterpret_cast<Bytef*>(z.data()), &zlen, reinterpret_cast<const Bytef*>(big.data()), big.size(), 9), Z_OK);
+  ASSERT_EQ(
+      compress2(reinterpret_cast<Bytef*>(z.data()), &zlen, reinterpret_cast<const Bytef*>(big.data()), big.size(), 9),
+      Z_OK);
   z.resize(zlen);
   ReadLimits limits;
   limits.max_decompressed_bytes = 8 << 20;

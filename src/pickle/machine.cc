@@ -31,6 +31,7 @@ namespace inferd::pickle {
 namespace {
 
 // Opcodes (CPython Lib/pickletools.py names).
+// clang-format off
 enum Op : uint8_t {
   MARK = '(', STOP = '.', POP = '0', POP_MARK = '1', DUP = '2', FLOAT = 'F', INT = 'I', BININT = 'J',
   BININT1 = 'K', LONG = 'L', BININT2 = 'M', NONE = 'N', PERSID = 'P', BINPERSID = 'Q', REDUCE = 'R',
@@ -44,6 +45,7 @@ enum Op : uint8_t {
   ADDITEMS = 0x90, FROZENSET = 0x91, NEWOBJ_EX = 0x92, STACK_GLOBAL = 0x93, MEMOIZE = 0x94, FRAME = 0x95,
   BYTEARRAY8 = 0x96, NEXT_BUFFER = 0x97, READONLY_BUFFER = 0x98,
 };
+// clang-format on
 
 const char* OpName(uint8_t op) {
   switch (op) {
@@ -101,7 +103,7 @@ bool IsLatin1RangeUtf8(const uint8_t* p, size_t n) {
     V16 cur, prev;
     std::memcpy(&cur, p + j, 16);
     std::memcpy(&prev, p + j - 1, 16);
-    const V16 cont = (V16)((cur & 0xC0) == 0x80);   // lanes are 0x00 or 0xFF
+    const V16 cont = (V16)((cur & 0xC0) == 0x80);  // lanes are 0x00 or 0xFF
     const V16 lead_before = (V16)((prev & 0xFE) == 0xC2);
     const V16 high = (V16)((cur & 0xC0) == 0xC0);
     const V16 lead = (V16)((cur & 0xFE) == 0xC2);
@@ -130,13 +132,23 @@ bool ValidUtf8(const uint8_t* p, size_t n) {
     }
     if (i >= n) break;
     uint8_t c = p[i];
-    if (c < 0x80) { ++i; continue; }
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
     size_t len;
     uint32_t cp;
-    if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
-    else return false;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else
+      return false;
     if (i + len > n) return false;
     for (size_t k = 1; k < len; ++k) {
       if ((p[i + k] & 0xC0) != 0x80) return false;
@@ -152,11 +164,14 @@ bool ValidUtf8(const uint8_t* p, size_t n) {
 
 bool IsContainerKind(Kind k) {
   switch (k) {
-    case Kind::kTuple: case Kind::kList: case Kind::kSet: case Kind::kDict: case Kind::kObject:
-    case Kind::kArray: case Kind::kSlice:
-      return true;
-    default:
-      return false;
+    case Kind::kTuple:
+    case Kind::kList:
+    case Kind::kSet:
+    case Kind::kDict:
+    case Kind::kObject:
+    case Kind::kArray:
+    case Kind::kSlice: return true;
+    default: return false;
   }
 }
 
@@ -457,7 +472,8 @@ Status Machine::Truncated(size_t n, const char* what, size_t at) const {
 
 Status Machine::ArenaExhausted(size_t at) const {
   return Status::ResourceExhausted("the pickle makes more values than a stream of " + std::to_string(size_) +
-                                   " bytes may (" + std::to_string(ArenaBudget(size_) >> 20) + " MiB of nodes)" + At(at));
+                                   " bytes may (" + std::to_string(ArenaBudget(size_) >> 20) + " MiB of nodes)" +
+                                   At(at));
 }
 
 Status Machine::StackFull(size_t at) const {
@@ -563,7 +579,8 @@ StatusOr<ValuePtr> Machine::MemoGet(size_t index, size_t at) const {
   auto it = sparse_memo_.find(index);
   if (it != sparse_memo_.end()) return it->second;
   return Bad("memo index " + std::to_string(index) + " is not defined (memo holds " + std::to_string(memo_count_) +
-                 " entries)", at);
+                 " entries)",
+             at);
 }
 
 Status Machine::PushGlobal(std::string_view module, std::string_view name, size_t at) {
@@ -599,7 +616,8 @@ StatusOr<ValuePtr> Machine::Run() {
   if (size_ - pos_ < 2 || data_[pos_] != PROTO) {
     if (pos_ < size_ && data_[pos_] != PROTO) {
       return Bad("not a pickle protocol 2-5 stream (first opcode " + HexByte(data_[pos_]) +
-                     "; protocol 0/1 pickles are not supported)", pos_);
+                     "; protocol 0/1 pickles are not supported)",
+                 pos_);
     }
     return Bad("truncated file: no pickle header", pos_);
   }
@@ -624,7 +642,8 @@ StatusOr<ValuePtr> Machine::Run() {
           }
         }
         break;
-      case BINPUT: case LONG_BINPUT: {
+      case BINPUT:
+      case LONG_BINPUT: {
         const size_t len = op == BINPUT ? 1 : 4;
         if (size_ - pos_ >= len && TryMemoPut(op == BINPUT ? data_[pos_] : LoadLE<uint32_t>(data_ + pos_))) {
           pos_ += len;
@@ -638,14 +657,15 @@ StatusOr<ValuePtr> Machine::Run() {
           continue;
         }
         break;
-      case NONE: case NEWFALSE: case NEWTRUE:
+      case NONE:
+      case NEWFALSE:
+      case NEWTRUE:
         if (room) {
           stack_.push_back(op == NONE ? none_ : op == NEWFALSE ? false_ : true_);
           continue;
         }
         break;
-      default:
-        break;
+      default: break;
     }
     if (op == STOP) {
       INFERD_ASSIGN_OR_RETURN(ValuePtr result, Pop(at, "STOP"));
@@ -653,7 +673,8 @@ StatusOr<ValuePtr> Machine::Run() {
     }
     INFERD_RETURN_IF_ERROR(Step(op, at));
     // Only Step makes nodes (the fast paths above share theirs).
-    if (ctx_->arena->over_budget()) [[unlikely]] return ArenaExhausted(at);
+    if (ctx_->arena->over_budget()) [[unlikely]]
+      return ArenaExhausted(at);
   }
   return Status::InvalidArgument("truncated file: the pickle ends at byte " + std::to_string(size_) +
                                  " without a STOP opcode");
@@ -675,7 +696,9 @@ Status Machine::Step(uint8_t op, size_t at) {
     case NONE: return Push(none_, at);
     case NEWTRUE: return Push(true_, at);
     case NEWFALSE: return Push(false_, at);
-    case BININT: case BININT1: case BININT2: {
+    case BININT:
+    case BININT1:
+    case BININT2: {
       int64_t i;
       if (op == BININT) {
         INFERD_RETURN_IF_ERROR(Need(4, "BININT", at));
@@ -691,7 +714,8 @@ Status Machine::Step(uint8_t op, size_t at) {
       }
       return Push(NewInt(i), at);
     }
-    case LONG1: case LONG4: {
+    case LONG1:
+    case LONG4: {
       uint64_t n;
       if (op == LONG1) {
         INFERD_RETURN_IF_ERROR(Need(1, "LONG1", at));
@@ -715,7 +739,8 @@ Status Machine::Step(uint8_t op, size_t at) {
       pos_ += 8;
       // Shared like small ints (MachineContext::floats): an ensemble repeats the same few
       // values (0.0, 1.0, a tolerance) in every estimator, and no node is ever freed early.
-      MachineContext::SharedFloat& slot = ctx_->floats[(bits ^ (bits >> 29) ^ (bits >> 47)) % MachineContext::kFloatSlots];
+      MachineContext::SharedFloat& slot =
+          ctx_->floats[(bits ^ (bits >> 29) ^ (bits >> 47)) % MachineContext::kFloatSlots];
       if (!slot.value || slot.bits != bits) {
         slot.value = NewValue(Kind::kFloat);
         std::memcpy(&slot.value->f, &bits, 8);
@@ -723,12 +748,19 @@ Status Machine::Step(uint8_t op, size_t at) {
       }
       return Push(slot.value, at);
     }
-    case SHORT_BINUNICODE: case BINUNICODE: case BINUNICODE8: {
+    case SHORT_BINUNICODE:
+    case BINUNICODE:
+    case BINUNICODE8: {
       size_t lb = op == SHORT_BINUNICODE ? 1 : op == BINUNICODE ? 4 : 8;
       INFERD_ASSIGN_OR_RETURN(ValuePtr v, ReadString(lb, true, OpName(op), at));
       return Push(std::move(v), at);
     }
-    case SHORT_BINBYTES: case BINBYTES: case BINBYTES8: case BYTEARRAY8: case SHORT_BINSTRING: case BINSTRING: {
+    case SHORT_BINBYTES:
+    case BINBYTES:
+    case BINBYTES8:
+    case BYTEARRAY8:
+    case SHORT_BINSTRING:
+    case BINSTRING: {
       size_t lb = (op == SHORT_BINBYTES || op == SHORT_BINSTRING) ? 1 : (op == BINBYTES || op == BINSTRING) ? 4 : 8;
       INFERD_ASSIGN_OR_RETURN(ValuePtr v, ReadString(lb, false, OpName(op), at));
       return Push(std::move(v), at);
@@ -743,8 +775,7 @@ Status Machine::Step(uint8_t op, size_t at) {
       }
       marks_.push_back(stack_.size());
       return Status::Ok();
-    case POP:
-      return Pop(at, "POP").status();
+    case POP: return Pop(at, "POP").status();
     case POP_MARK: {
       INFERD_ASSIGN_OR_RETURN(size_t m, MarkStart(at, "POP_MARK"));
       stack_.resize(m);
@@ -760,7 +791,9 @@ Status Machine::Step(uint8_t op, size_t at) {
     case EMPTY_LIST: return Push(NewContainer(Kind::kList), at);
     case EMPTY_DICT: return Push(NewContainer(Kind::kDict), at);
     case EMPTY_SET: return Push(NewContainer(Kind::kSet), at);
-    case TUPLE1: case TUPLE2: case TUPLE3: {
+    case TUPLE1:
+    case TUPLE2:
+    case TUPLE3: {
       size_t n = op - TUPLE1 + 1;
       size_t floor = marks_.empty() ? 0 : marks_.back();
       if (stack_.size() < floor + n) return Bad("stack underflow in TUPLE" + std::to_string(n), at);
@@ -770,7 +803,8 @@ Status Machine::Step(uint8_t op, size_t at) {
       stack_.resize(stack_.size() - n);
       return Push(std::move(t), at);
     }
-    case TUPLE: case FROZENSET: {
+    case TUPLE:
+    case FROZENSET: {
       INFERD_ASSIGN_OR_RETURN(size_t m, MarkStart(at, op == TUPLE ? "TUPLE" : "FROZENSET"));
       ValuePtr t = NewContainer(op == TUPLE ? Kind::kTuple : Kind::kSet);
       t->items.assign(std::make_move_iterator(stack_.begin() + static_cast<ptrdiff_t>(m)),
@@ -787,7 +821,8 @@ Status Machine::Step(uint8_t op, size_t at) {
       list.items.push_back(std::move(v));
       return Status::Ok();
     }
-    case APPENDS: case ADDITEMS: {
+    case APPENDS:
+    case ADDITEMS: {
       const char* name = op == APPENDS ? "APPENDS" : "ADDITEMS";
       INFERD_ASSIGN_OR_RETURN(size_t m, MarkStart(at, name));
       size_t floor = marks_.empty() ? 0 : marks_.back();
@@ -818,7 +853,8 @@ Status Machine::Step(uint8_t op, size_t at) {
       Value& d = *stack_[m - 1];
       if (d.kind != Kind::kDict && d.kind != Kind::kObject) return Bad("SETITEMS on " + d.Describe(), at);
       d.entries.reserve(d.entries.size() + (stack_.size() - m) / 2);
-      for (size_t k = m; k < stack_.size(); k += 2) d.entries.emplace_back(std::move(stack_[k]), std::move(stack_[k + 1]));
+      for (size_t k = m; k < stack_.size(); k += 2)
+        d.entries.emplace_back(std::move(stack_[k]), std::move(stack_[k + 1]));
       stack_.resize(m);
       return Status::Ok();
     }
@@ -833,7 +869,8 @@ Status Machine::Step(uint8_t op, size_t at) {
       pos_ += 4;
       return MemoPut(idx, at);
     }
-    case BINGET: case LONG_BINGET: {
+    case BINGET:
+    case LONG_BINGET: {
       size_t idx;
       if (op == BINGET) {
         INFERD_RETURN_IF_ERROR(Need(1, "BINGET", at));
@@ -893,18 +930,28 @@ Status Machine::Step(uint8_t op, size_t at) {
       if (stack_.size() <= floor) return Bad("stack underflow in BUILD", at);
       return Build(stack_.back(), state, at);
     }
-    case NEXT_BUFFER: case READONLY_BUFFER:
-      return Status::Unimplemented("out-of-band pickle buffers (NEXT_BUFFER/READONLY_BUFFER) are not supported" + At(at));
-    case PERSID: case BINPERSID:
-      return Bad("persistent IDs (PERSID/BINPERSID) are not supported", at);
-    case EXT1: case EXT2: case EXT4:
-      return Bad("extension registry opcodes (EXT1/EXT2/EXT4) are not supported", at);
-    case INST: case OBJ:
-      return Bad("protocol 0/1 object opcodes (INST/OBJ) are not supported", at);
-    case INT: case LONG: case FLOAT: case STRING: case UNICODE: case GET: case PUT: case DICT: case LIST:
+    case NEXT_BUFFER:
+    case READONLY_BUFFER:
+      return Status::Unimplemented("out-of-band pickle buffers (NEXT_BUFFER/READONLY_BUFFER) are not supported" +
+                                   At(at));
+    case PERSID:
+    case BINPERSID: return Bad("persistent IDs (PERSID/BINPERSID) are not supported", at);
+    case EXT1:
+    case EXT2:
+    case EXT4: return Bad("extension registry opcodes (EXT1/EXT2/EXT4) are not supported", at);
+    case INST:
+    case OBJ: return Bad("protocol 0/1 object opcodes (INST/OBJ) are not supported", at);
+    case INT:
+    case LONG:
+    case FLOAT:
+    case STRING:
+    case UNICODE:
+    case GET:
+    case PUT:
+    case DICT:
+    case LIST:
       return Bad("protocol 0/1 text opcode '" + std::string(1, static_cast<char>(op)) + "' is not supported", at);
-    default:
-      return Bad("bad opcode " + HexByte(op), at);
+    default: return Bad("bad opcode " + HexByte(op), at);
   }
 }
 
@@ -916,7 +963,8 @@ Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
     case GlobalRole::kReconstruct: {
       if (a.empty() || a[0]->kind != Kind::kGlobal || RoleOf(*a[0]) != GlobalRole::kArrayType) {
         return Bad("_reconstruct expects numpy.ndarray as its first argument, found " +
-                       (a.empty() ? std::string("nothing") : a[0]->Describe()), at);
+                       (a.empty() ? std::string("nothing") : a[0]->Describe()),
+                   at);
       }
       ValuePtr v = NewContainer(Kind::kArray);
       v->array = std::make_shared<NdArray>();  // a placeholder: dtype stays null until BUILD
@@ -945,14 +993,16 @@ Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
     case GlobalRole::kCodecsEncode: {
       if (a.size() != 2 || a[0]->kind != Kind::kStr || !IsLatin1Name(*a[1])) {
         return Bad("_codecs.encode is only accepted as encode(str, 'latin1'), found " + args->Describe() +
-                       (a.size() == 2 ? " with encoding " + a[1]->Describe() : ""), at);
+                       (a.size() == 2 ? " with encoding " + a[1]->Describe() : ""),
+                   at);
       }
       ValuePtr v = NewValue(Kind::kBytes);
       INFERD_ASSIGN_OR_RETURN(v->s, Latin1FromUtf8(a[0]->s, at));
       ctx_->arena->Charge(v->s.size());
       return Push(std::move(v), at);
     }
-    case GlobalRole::kBytes: case GlobalRole::kBytearray: {
+    case GlobalRole::kBytes:
+    case GlobalRole::kBytearray: {
       ValuePtr v = NewValue(Kind::kBytes);
       if (a.empty()) {
       } else if (a.size() == 1 && a[0]->kind == Kind::kBytes) {
@@ -968,7 +1018,8 @@ Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
     case GlobalRole::kSlice: {
       if (a.empty() || a.size() > 3) return Bad("slice expects 1 to 3 arguments", at);
       for (const ValuePtr& x : a) {
-        if (x->kind != Kind::kNone && x->kind != Kind::kInt) return Bad("slice bound must be None or int, found " + x->Describe(), at);
+        if (x->kind != Kind::kNone && x->kind != Kind::kInt)
+          return Bad("slice bound must be None or int, found " + x->Describe(), at);
       }
       ValuePtr v = NewContainer(Kind::kSlice);
       if (a.size() == 1) {
@@ -979,7 +1030,8 @@ Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
       }
       return Push(std::move(v), at);
     }
-    case GlobalRole::kSet: case GlobalRole::kFrozenset: {
+    case GlobalRole::kSet:
+    case GlobalRole::kFrozenset: {
       ValuePtr v = NewContainer(Kind::kSet);
       if (a.size() == 1 && (a[0]->kind == Kind::kList || a[0]->kind == Kind::kTuple || a[0]->kind == Kind::kSet)) {
         v->items = a[0]->items;
@@ -1004,9 +1056,10 @@ Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
       }
       return Push(std::move(v), at);
     }
-    case GlobalRole::kArrayType:
-      return Bad("calling " + fn->s + " directly is not supported", at);
-    case GlobalRole::kNumpyArrayWrapper: case GlobalRole::kScalarType: case GlobalRole::kOpaque:
+    case GlobalRole::kArrayType: return Bad("calling " + fn->s + " directly is not supported", at);
+    case GlobalRole::kNumpyArrayWrapper:
+    case GlobalRole::kScalarType:
+    case GlobalRole::kOpaque:
     case GlobalRole::kModelClass: {
       ValuePtr v = NewContainer(Kind::kObject);
       v->cls = fn->s;
@@ -1021,18 +1074,21 @@ Status Machine::NewObj(const ValuePtr& cls, const ValuePtr& args, size_t at) {
   if (cls->kind != Kind::kGlobal) return Bad("NEWOBJ on a non-class (" + cls->Describe() + ")", at);
   if (args->kind != Kind::kTuple) return Bad("NEWOBJ arguments must be a tuple, found " + args->Describe(), at);
   switch (RoleOf(*cls)) {
-    case GlobalRole::kSet: case GlobalRole::kFrozenset: case GlobalRole::kOrderedDict: case GlobalRole::kBytes:
-    case GlobalRole::kBytearray:
-      return Reduce(cls, args, at);
-    case GlobalRole::kNumpyArrayWrapper: case GlobalRole::kOpaque: case GlobalRole::kModelClass:
+    case GlobalRole::kSet:
+    case GlobalRole::kFrozenset:
+    case GlobalRole::kOrderedDict:
+    case GlobalRole::kBytes:
+    case GlobalRole::kBytearray: return Reduce(cls, args, at);
+    case GlobalRole::kNumpyArrayWrapper:
+    case GlobalRole::kOpaque:
+    case GlobalRole::kModelClass:
     case GlobalRole::kScalarType: {
       ValuePtr v = NewContainer(Kind::kObject);
       v->cls = cls->s;
       v->args = args;
       return Push(std::move(v), at);
     }
-    default:
-      return Bad("NEWOBJ on " + cls->s + " is not supported", at);
+    default: return Bad("NEWOBJ on " + cls->s + " is not supported", at);
   }
 }
 
@@ -1050,7 +1106,8 @@ Status Machine::Build(const ValuePtr& target, const ValuePtr& state, size_t at) 
           (state->items[0]->kind == Kind::kDict || state->items[0]->is_none()) &&
           state->items[1]->kind == Kind::kDict) {
         ValuePtr merged = NewContainer(Kind::kDict);
-        for (const ValuePtr& part : state->items) merged->entries.insert(merged->entries.end(), part->entries.begin(), part->entries.end());
+        for (const ValuePtr& part : state->items)
+          merged->entries.insert(merged->entries.end(), part->entries.begin(), part->entries.end());
         if (t.state && t.state->kind == Kind::kDict) {
           merged->entries.insert(merged->entries.begin(), t.state->entries.begin(), t.state->entries.end());
         }
@@ -1074,14 +1131,14 @@ Status Machine::Build(const ValuePtr& target, const ValuePtr& state, size_t at) 
       INFERD_RETURN_IF_ERROR(BuildReconstructed(t.array.get(), *state, dtypes_, at));
       ChargeArray(*t.array);
       return Status::Ok();
-    case Kind::kDtype:
-      return dtypes_.Build(t.dtype, *state, at);
-    case Kind::kDict: case Kind::kBytes: case Kind::kSet:
+    case Kind::kDtype: return dtypes_.Build(t.dtype, *state, at);
+    case Kind::kDict:
+    case Kind::kBytes:
+    case Kind::kSet:
       // OrderedDict / bytearray / set carry an instance __dict__ that is None or empty.
       if (state->is_none() || (state->kind == Kind::kDict && state->entries.empty())) return Status::Ok();
       return Bad("BUILD with state " + state->Describe() + " on " + t.Describe(), at);
-    default:
-      return Bad("BUILD on " + t.Describe(), at);
+    default: return Bad("BUILD on " + t.Describe(), at);
   }
 }
 

@@ -73,11 +73,13 @@ class Machine {
   Status Step(uint8_t op, size_t at);
   // Need and Push run for nearly every opcode: the checks are inline, the messages not.
   Status Need(size_t n, const char* what, size_t at) const {
-    if (n > size_ - pos_) [[unlikely]] return Truncated(n, what, at);
+    if (n > size_ - pos_) [[unlikely]]
+      return Truncated(n, what, at);
     return Status::Ok();
   }
   Status Push(ValuePtr v, size_t at) {
-    if (stack_.size() + marks_.size() >= max_stack_) [[unlikely]] return StackFull(at);
+    if (stack_.size() + marks_.size() >= max_stack_) [[unlikely]]
+      return StackFull(at);
     stack_.push_back(std::move(v));
     return Status::Ok();
   }

@@ -55,8 +55,8 @@ void OnSigbus(int sig, siginfo_t* info, void* context) {
       const uintptr_t b = s.begin.load(std::memory_order_acquire);
       if (b == 0 || addr < b || addr >= s.end.load(std::memory_order_acquire)) continue;
       const uintptr_t page = addr & ~(g_page_size - 1);
-      void* p = mmap(reinterpret_cast<void*>(page), g_page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-                     -1, 0);
+      void* p =
+          mmap(reinterpret_cast<void*>(page), g_page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
       if (p != MAP_FAILED) {
         s.truncated.store(true, std::memory_order_release);
         return;  // the access is retried and reads zeros

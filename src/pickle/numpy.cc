@@ -59,7 +59,11 @@ size_t SwapUnit(const Dtype& d) {
   switch (d.kind) {
     case 'U': return 4;
     case 'c': return d.itemsize / 2;
-    case 'f': case 'i': case 'u': case 'm': case 'M': return d.itemsize;
+    case 'f':
+    case 'i':
+    case 'u':
+    case 'm':
+    case 'M': return d.itemsize;
     default: return 1;  // b, S, V, O: byte order does not apply
   }
 }
@@ -137,14 +141,43 @@ StatusOr<std::shared_ptr<Dtype>> DtypeTable::Create(const Value& args, size_t at
   };
   bool ok = false;
   switch (d->kind) {
-    case 'f': ok = one_of({2, 4, 8}); d->byteorder = '<'; break;
-    case 'i': case 'u': ok = one_of({1, 2, 4, 8}); d->byteorder = size == 1 ? '|' : '<'; break;
-    case 'b': ok = one_of({1}); d->byteorder = '|'; break;
-    case 'c': ok = one_of({8, 16}); d->byteorder = '<'; break;
-    case 'm': case 'M': ok = one_of({8}); d->byteorder = '<'; break;
-    case 'O': ok = one_of({4, 8}) || !has_size; size = 8; d->byteorder = '|'; break;
-    case 'U': ok = size <= kMaxItemsize / 4; size *= 4; d->byteorder = '<'; break;
-    case 'S': case 'V': ok = size <= kMaxItemsize; d->byteorder = '|'; break;
+    case 'f':
+      ok = one_of({2, 4, 8});
+      d->byteorder = '<';
+      break;
+    case 'i':
+    case 'u':
+      ok = one_of({1, 2, 4, 8});
+      d->byteorder = size == 1 ? '|' : '<';
+      break;
+    case 'b':
+      ok = one_of({1});
+      d->byteorder = '|';
+      break;
+    case 'c':
+      ok = one_of({8, 16});
+      d->byteorder = '<';
+      break;
+    case 'm':
+    case 'M':
+      ok = one_of({8});
+      d->byteorder = '<';
+      break;
+    case 'O':
+      ok = one_of({4, 8}) || !has_size;
+      size = 8;
+      d->byteorder = '|';
+      break;
+    case 'U':
+      ok = size <= kMaxItemsize / 4;
+      size *= 4;
+      d->byteorder = '<';
+      break;
+    case 'S':
+    case 'V':
+      ok = size <= kMaxItemsize;
+      d->byteorder = '|';
+      break;
     default: ok = false;
   }
   if (!ok) return Status::Unimplemented("unsupported numpy dtype '" + name + "'" + At(at));
@@ -180,7 +213,8 @@ Status DtypeTable::Build(const std::shared_ptr<Dtype>& d, const Value& state, si
   const auto& s = state.items;
   INFERD_ASSIGN_OR_RETURN(int64_t version, IntItem(*s[0], "dtype state version", at));
   if (version != 3 && version != 4) return Bad("unsupported dtype state version " + std::to_string(version), at);
-  if (s[1]->kind != Kind::kStr || s[1]->s.size() != 1 || std::string_view("<>|=").find(s[1]->s[0]) == std::string_view::npos) {
+  if (s[1]->kind != Kind::kStr || s[1]->s.size() != 1 ||
+      std::string_view("<>|=").find(s[1]->s[0]) == std::string_view::npos) {
     return Bad("bad dtype byte order " + s[1]->Describe(), at);
   }
   Info info = it->second;
@@ -193,9 +227,11 @@ Status DtypeTable::Build(const std::shared_ptr<Dtype>& d, const Value& state, si
   if (elsize >= 0 && (d->kind == 'U' || d->kind == 'S' || d->kind == 'V')) itemsize = static_cast<size_t>(elsize);
   if (elsize >= 0 && static_cast<size_t>(elsize) != itemsize) {
     return Bad("dtype elsize " + std::to_string(elsize) + " does not match '" + std::string(1, d->kind) +
-                   std::to_string(d->itemsize) + "'", at);
+                   std::to_string(d->itemsize) + "'",
+               at);
   }
-  if (d->kind == 'U' && itemsize % 4 != 0) return Bad("'U' dtype elsize " + std::to_string(itemsize) + " is not a multiple of 4", at);
+  if (d->kind == 'U' && itemsize % 4 != 0)
+    return Bad("'U' dtype elsize " + std::to_string(itemsize) + " is not a multiple of 4", at);
 
   std::shared_ptr<Dtype> sub_base;
   std::vector<size_t> sub_shape;
@@ -214,7 +250,8 @@ Status DtypeTable::Build(const std::shared_ptr<Dtype>& d, const Value& state, si
     INFERD_ASSIGN_OR_RETURN(size_t bytes, ArrayByteSize(sub_shape, sub_base->itemsize, at, &n));
     if (bytes != itemsize) {
       return Bad("subarray " + sub_base->ToString() + " x " + std::to_string(n) + " = " + std::to_string(bytes) +
-                     " bytes does not match elsize " + std::to_string(itemsize), at);
+                     " bytes does not match elsize " + std::to_string(itemsize),
+                 at);
     }
     info.depth = std::max(info.depth, bi->depth + 1);
     info.has_object = info.has_object || bi->has_object;
@@ -230,7 +267,8 @@ Status DtypeTable::Build(const std::shared_ptr<Dtype>& d, const Value& state, si
     }
     if (names.items.size() != fdict.entries.size()) {
       return Bad("structured dtype has " + std::to_string(names.items.size()) + " names but " +
-                     std::to_string(fdict.entries.size()) + " fields", at);
+                     std::to_string(fdict.entries.size()) + " fields",
+                 at);
     }
     fields.reserve(names.items.size());
     for (const ValuePtr& n : names.items) {
@@ -246,7 +284,8 @@ Status DtypeTable::Build(const std::shared_ptr<Dtype>& d, const Value& state, si
       INFERD_ASSIGN_OR_RETURN(int64_t off, IntItem(*spec->items[1], "field offset", at));
       if (off < 0 || static_cast<uint64_t>(off) > itemsize || f.dtype->itemsize > itemsize - static_cast<size_t>(off)) {
         return Bad("field '" + f.name + "' (" + f.dtype->ToString() + " at offset " + std::to_string(off) +
-                       ") does not fit in the " + std::to_string(itemsize) + "-byte record", at);
+                       ") does not fit in the " + std::to_string(itemsize) + "-byte record",
+                   at);
       }
       f.offset = static_cast<size_t>(off);
       info.depth = std::max(info.depth, fi->depth + 1);
@@ -306,7 +345,8 @@ Status FillArrayData(NdArray* out, bool fortran, const uint8_t* src, size_t nbyt
   INFERD_ASSIGN_OR_RETURN(size_t want, ArrayByteSize(out->shape, isz, at, &n));
   if (want != nbytes) {
     return Bad("array data has " + std::to_string(nbytes) + " bytes, expected " + std::to_string(want) + " for " +
-                   std::to_string(n) + " elements of " + out->dtype->ToString(), at);
+                   std::to_string(n) + " elements of " + out->dtype->ToString(),
+               at);
   }
   const size_t nd = out->shape.size();
   uint8_t* dst;
@@ -377,8 +417,8 @@ void FortranToCObjects(NdArray* out) {
 Status BuildReconstructed(NdArray* arr, const Value& state, const DtypeTable& dtypes, size_t at) {
   if (arr->dtype) return Bad("BUILD applied twice to the same ndarray", at);
   if (state.kind != Kind::kTuple || (state.items.size() != 5 && state.items.size() != 4)) {
-    return Bad("unsupported ndarray state " + state.Describe() + " (expected (version, shape, dtype, is_fortran, data))",
-               at);
+    return Bad(
+        "unsupported ndarray state " + state.Describe() + " (expected (version, shape, dtype, is_fortran, data))", at);
   }
   const size_t b = state.items.size() == 5 ? 1 : 0;
   if (b == 1) {
@@ -400,8 +440,8 @@ Status BuildReconstructed(NdArray* arr, const Value& state, const DtypeTable& dt
     if (dtype->kind != 'O') return Status::Unimplemented("structured dtype with object fields" + At(at));
     if (raw.kind != Kind::kList) return Bad("object ndarray data must be a list, found " + raw.Describe(), at);
     if (raw.items.size() != n) {
-      return Bad("object ndarray has " + std::to_string(raw.items.size()) + " elements, shape needs " + std::to_string(n),
-                 at);
+      return Bad(
+          "object ndarray has " + std::to_string(raw.items.size()) + " elements, shape needs " + std::to_string(n), at);
     }
     arr->dtype = dtype;
     arr->objects.assign(raw.items.begin(), raw.items.end());
@@ -411,7 +451,8 @@ Status BuildReconstructed(NdArray* arr, const Value& state, const DtypeTable& dt
   if (raw.kind != Kind::kBytes) return Bad("ndarray data must be bytes, found " + raw.Describe(), at);
   if (raw.s.size() != nbytes) {
     return Bad("ndarray data has " + std::to_string(raw.s.size()) + " bytes, shape and dtype " + dtype->ToString() +
-                   " need " + std::to_string(nbytes), at);
+                   " need " + std::to_string(nbytes),
+               at);
   }
   arr->dtype = dtype;
   // Copied (no keeper): the bytes value lives in the tree's arena, and an array that viewed

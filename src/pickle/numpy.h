@@ -46,8 +46,7 @@ class DtypeTable {
 // Shape tuple -> dims (each a non-negative int; at most 32 dims).
 StatusOr<std::vector<size_t>> ParseShape(const Value& v, size_t at);
 // prod(shape) * itemsize with overflow checks; *elements gets prod(shape).
-StatusOr<size_t> ArrayByteSize(const std::vector<size_t>& shape, size_t itemsize, size_t at,
-                               size_t* elements);
+StatusOr<size_t> ArrayByteSize(const std::vector<size_t>& shape, size_t itemsize, size_t at, size_t* elements);
 
 // Copies `nbytes` element bytes laid out in C order (fortran=false) or Fortran order into
 // out->data as C order, then converts to native byte order. If `keeper` is set it keeps

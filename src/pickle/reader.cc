@@ -1,11 +1,11 @@
 #include "pickle/reader.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include <memory>
 #include <new>
@@ -56,8 +56,7 @@ class FileBuffer {
 
 // `keeper`, if set, keeps `bytes` alive and unchanged while it lives: arrays then view
 // their data in the input instead of copying it (NdArray::data).
-StatusOr<TreePtr> ReadPickleKept(std::string_view bytes, std::shared_ptr<const void> keeper,
-                                  const ReadLimits& limits) {
+StatusOr<TreePtr> ReadPickleKept(std::string_view bytes, std::shared_ptr<const void> keeper, const ReadLimits& limits) {
   auto storage = std::make_shared<std::string>();
   std::string_view stream;
   INFERD_RETURN_IF_ERROR(Decompress(bytes, limits, storage.get(), &stream));
@@ -93,12 +92,15 @@ StatusOr<TreePtr> ReadPickle(std::string_view bytes, const ReadLimits& limits) {
 }
 
 StatusOr<TreePtr> ReadPickleFile(const std::string& path, const ReadLimits& limits,
-                                  std::shared_ptr<const MappedFile>* mapping) {
+                                 std::shared_ptr<const MappedFile>* mapping) {
   if (mapping != nullptr) mapping->reset();
   FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return Status::NotFound(std::string("cannot open: ") + std::strerror(errno));
-  struct Closer { FILE* f; ~Closer() { std::fclose(f); } } closer{f};
-  struct stat st{};
+  struct Closer {
+    FILE* f;
+    ~Closer() { std::fclose(f); }
+  } closer{f};
+  struct stat st {};
   if (fstat(fileno(f), &st) != 0) return Status::NotFound(std::string("cannot stat: ") + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return Status::InvalidArgument("not a regular file");
   const size_t size = static_cast<size_t>(st.st_size);

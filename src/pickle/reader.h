@@ -39,7 +39,7 @@ struct ReadLimits {
   size_t max_expansion_ratio = 1000;  // decompressed <= ratio * compressed (+1 MiB slack)
   size_t max_stack = 1 << 20;
   size_t max_memo = 1 << 22;
-  size_t max_depth = 256;             // container / nested-pickle nesting
+  size_t max_depth = 256;  // container / nested-pickle nesting
   size_t max_nested_pickles = 1 << 16;
 };
 
@@ -57,7 +57,7 @@ StatusOr<TreePtr> ReadPickle(std::string_view bytes, const ReadLimits& limits = 
 // `(*mapping)->truncated()` once it is done with them, and discard the result if the file
 // shrank meanwhile. (ReadPickleFile checks it itself before returning.)
 StatusOr<TreePtr> ReadPickleFile(const std::string& path, const ReadLimits& limits = {},
-                                  std::shared_ptr<const MappedFile>* mapping = nullptr);
+                                 std::shared_ptr<const MappedFile>* mapping = nullptr);
 // The message of the error for a file that shrank while mapped (for callers that check
 // the mapping themselves).
 extern const char* const kShrankMessage;

@@ -20,9 +20,7 @@ using simdjson::dom::element;
 using testing::ReadFixture;
 using testing::TestdataPath;
 
-std::string S(simdjson::simdjson_result<std::string_view> r) {
-  return std::string(r.value());
-}
+std::string S(simdjson::simdjson_result<std::string_view> r) { return std::string(r.value()); }
 
 std::string HexOf(const std::string& s) {
   static const char* d = "0123456789abcdef";

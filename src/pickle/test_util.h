@@ -26,8 +26,14 @@ class PickleBuilder {
     b_.push_back('\x80');
     b_.push_back(static_cast<char>(proto));
   }
-  PickleBuilder& Op(char c) { b_.push_back(c); return *this; }
-  PickleBuilder& Raw(const std::string& s) { b_ += s; return *this; }
+  PickleBuilder& Op(char c) {
+    b_.push_back(c);
+    return *this;
+  }
+  PickleBuilder& Raw(const std::string& s) {
+    b_ += s;
+    return *this;
+  }
   PickleBuilder& U32(uint32_t v) {
     for (int k = 0; k < 4; ++k) b_.push_back(static_cast<char>((v >> (8 * k)) & 0xff));
     return *this;

@@ -130,8 +130,7 @@ void AppendUtf8(uint32_t cp, std::string* out) {
 }
 
 Status WrongDtype(const char* what, const Dtype& d) {
-  return Status::InvalidArgument(std::string("cannot convert an array of dtype ") + d.ToString() + " to " +
-                                 what);
+  return Status::InvalidArgument(std::string("cannot convert an array of dtype ") + d.ToString() + " to " + what);
 }
 
 }  // namespace
@@ -256,8 +255,8 @@ StatusOr<std::vector<std::string>> NdArray::ToStrings() const {
       for (size_t c = 0; c < len; ++c) {
         uint32_t cp = Load<uint32_t>(p + c * 4);
         if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-          return Status::InvalidArgument("invalid code point " + std::to_string(cp) + " in a " +
-                                         dtype->ToString() + " array");
+          return Status::InvalidArgument("invalid code point " + std::to_string(cp) + " in a " + dtype->ToString() +
+                                         " array");
         }
         AppendUtf8(cp, &s);
       }
@@ -470,8 +469,8 @@ StatusOr<const Value*> RequireAttr(const Value& obj, std::string_view name) {
 StatusOr<const NdArray*> RequireArray(const Value& obj, std::string_view name) {
   INFERD_ASSIGN_OR_RETURN(const Value* v, RequireAttr(obj, name));
   if (v->kind != Kind::kArray || !v->array || !v->array->dtype) {
-    return Status::InvalidArgument(ShortClass(obj.cls) + ": attribute '" + std::string(name) + "' is " +
-                                   v->Describe() + ", expected an ndarray");
+    return Status::InvalidArgument(ShortClass(obj.cls) + ": attribute '" + std::string(name) + "' is " + v->Describe() +
+                                   ", expected an ndarray");
   }
   return v->array.get();
 }

@@ -154,7 +154,7 @@ struct NdArray {
   NdArray() {}  // NOLINT(modernize-use-equals-default): see Value()
   std::shared_ptr<Dtype> dtype;
   std::vector<size_t> shape;
-  ArrayBytes data;                // size() * dtype->itemsize bytes; empty for object arrays
+  ArrayBytes data;  // size() * dtype->itemsize bytes; empty for object arrays
   // Object arrays ('O'): size() elements in C order. They link into the tree the array was
   // read from (ValuePtr): valid while that tree lives, also in a copy of the NdArray.
   std::vector<ValuePtr> objects;
@@ -183,7 +183,7 @@ struct NdArray {
 enum class Kind {
   kNone,
   kBool,
-  kInt,     // fits in int64 (larger LONG1 values are refused by the reader)
+  kInt,  // fits in int64 (larger LONG1 values are refused by the reader)
   kFloat,
   kStr,     // UTF-8 text in `s`
   kBytes,   // raw bytes in `s` (also bytearray)
@@ -210,8 +210,8 @@ struct Value {
   bool b = false;
   int64_t i = 0;
   double f = 0.0;
-  std::string s;                                     // kStr, kBytes, kGlobal
-  ValueList items;                                   // kTuple, kList, kSet, kSlice
+  std::string s;                                       // kStr, kBytes, kGlobal
+  ValueList items;                                     // kTuple, kList, kSet, kSlice
   std::vector<std::pair<ValuePtr, ValuePtr>> entries;  // kDict
 
   // kObject: `cls` is "module.name" of the class, e.g.

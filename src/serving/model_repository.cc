@@ -45,7 +45,8 @@ StatusOr<std::shared_ptr<const Model>> LoadAndWarm(const std::string& path) {
   // Warm-up: touch every code path a request will take, so the first request after a swap
   // does not pay for page faults, and a model that cannot compute never gets traffic.
   std::vector<double> row(model->n_features(), 0.0);
-  std::vector<double> out(std::max<size_t>({model->n_outputs(), model->classes().size(), model->decision_function_width(), 1}));
+  std::vector<double> out(
+      std::max<size_t>({model->n_outputs(), model->classes().size(), model->decision_function_width(), 1}));
   int32_t cls = 0;
   Status st;
   switch (model->kind()) {
@@ -89,7 +90,8 @@ Status ModelRepository::Init() {
       if (comma > start) specific_.insert(rest.substr(start, comma - start));
       start = comma + 1;
     }
-    if (specific_.empty()) return Status::InvalidArgument("--version-policy specific: needs versions, e.g. specific:1,3");
+    if (specific_.empty())
+      return Status::InvalidArgument("--version-policy specific: needs versions, e.g. specific:1,3");
   } else {
     return Status::InvalidArgument("--version-policy must be latest, latest:N or specific:V1,V2 (got '" + p + "')");
   }
@@ -130,7 +132,8 @@ std::vector<ModelRepository::Candidate> ModelRepository::Candidates(const std::s
   }
   std::string dir = options_.repository_dir + "/" + name;
   for (const std::string& v : ListDirs(dir)) add(v, dir + "/" + v + "/model.pkl");
-  std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) { return VersionLess(a.version, b.version); });
+  std::sort(out.begin(), out.end(),
+            [](const Candidate& a, const Candidate& b) { return VersionLess(a.version, b.version); });
   if (policy_ == Policy::kSpecific) {
     std::erase_if(out, [&](const Candidate& c) { return specific_.count(c.version) == 0; });
   } else if (out.size() > latest_n_) {
@@ -161,8 +164,13 @@ Status ModelRepository::SyncLocked(const std::string& name, bool* changed) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!m.ok()) {
       // kept_previous: the model still serves what it served before (this or another version).
-      if (!initial_) LogError("model load failed").Str("model", name).Str("version", c.version).Str("path", c.path)
-          .Str("error", m.status().message()).Bool("kept_previous", !have.empty());
+      if (!initial_)
+        LogError("model load failed")
+            .Str("model", name)
+            .Str("version", c.version)
+            .Str("path", c.path)
+            .Str("error", m.status().message())
+            .Bool("kept_previous", !have.empty());
       if (metrics_ != nullptr) metrics_->CountModelLoadFailure(name);
       failed_[name][c.version] = c.id;
       if (first_error.ok()) first_error = m.status();
@@ -178,7 +186,9 @@ Status ModelRepository::SyncLocked(const std::string& name, bool* changed) {
     served->path = c.path;
     served->load_seconds = secs;
     LogInfo(it == have.end() ? "model version loaded" : "model reloaded")
-        .Str("model", name).Str("version", c.version).Str("path", c.path)
+        .Str("model", name)
+        .Str("version", c.version)
+        .Str("path", c.path)
         .Str("estimator", served->model->Describe())
         .Int("n_features", static_cast<int64_t>(served->model->n_features()))
         .Double("load_seconds", secs);
@@ -216,11 +226,13 @@ void ModelRepository::PublishMetricsLocked() {
 Status ModelRepository::LoadAll() {
   std::lock_guard<std::mutex> l(mu_);
   std::vector<std::string> names = Names();
-  if (names.empty()) return Status::NotFound(options_.repository_dir + ": no models (expected <dir>/<name>/<version>/model.pkl)");
+  if (names.empty())
+    return Status::NotFound(options_.repository_dir + ": no models (expected <dir>/<name>/<version>/model.pkl)");
   for (const std::string& name : names) {
     if (Candidates(name).empty()) {
       return Status::NotFound(options_.model_file.empty()
-                                  ? options_.repository_dir + "/" + name + ": no version directory with a model.pkl matches the version policy"
+                                  ? options_.repository_dir + "/" + name +
+                                        ": no version directory with a model.pkl matches the version policy"
                                   : options_.model_file + ": no such file");
     }
     bool changed;

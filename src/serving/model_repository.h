@@ -35,9 +35,9 @@
 namespace inferd {
 
 struct RepositoryOptions {
-  std::string model_file;       // one model, or
-  std::string name;             // its name (default: the file's stem)
-  std::string repository_dir;   // a repository
+  std::string model_file;      // one model, or
+  std::string name;            // its name (default: the file's stem)
+  std::string repository_dir;  // a repository
   // "latest", "latest:N", or "specific:V1,V2,...".
   std::string version_policy = "latest";
   // Seconds between change checks; 0 disables polling.
@@ -97,9 +97,9 @@ class ModelRepository : public http::ModelControl {
   size_t latest_n_ = 1;
   std::set<std::string> specific_;
 
-  std::mutex mu_;  // serialises loads; guards everything below
+  std::mutex mu_;                                                // serialises loads; guards everything below
   std::map<std::string, std::map<std::string, Loaded>> loaded_;  // name -> version -> loaded
-  std::set<std::string> unloaded_;  // unloaded through the API
+  std::set<std::string> unloaded_;                               // unloaded through the API
   // Files that failed to load (name -> version -> id): not loaded again until they change or
   // LoadModel asks, so a broken file is logged and counted once, not at every poll.
   std::map<std::string, std::map<std::string, FileId>> failed_;

@@ -23,9 +23,8 @@ void ServingApp::BuildRoutes() {
               [this](const http::Request& req, http::Response* resp) { predict_.Handle(req, resp); });
   router_.Add(http::Verb::post, "/transform",
               [this](const http::Request& req, http::Response* resp) { transform_.Handle(req, resp); });
-  router_.Add(http::Verb::get, "/healthz", [](const http::Request&, http::Response* resp) {
-    resp->body = "{\"status\":\"alive\"}\n";
-  });
+  router_.Add(http::Verb::get, "/healthz",
+              [](const http::Request&, http::Response* resp) { resp->body = "{\"status\":\"alive\"}\n"; });
   router_.Add(http::Verb::get, "/readyz", [this](const http::Request&, http::Response* resp) {
     if (draining_.load(std::memory_order_acquire)) return resp->Error(503, "draining");
     if (!models_->AllExpectedLoaded()) return resp->Error(503, "not every configured model is loaded");

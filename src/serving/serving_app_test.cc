@@ -2,10 +2,10 @@
 
 #include "serving/serving_app.h"
 
+#include <gtest/gtest.h>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <gtest/gtest.h>
 
 #include "serving/testing/fake_model.h"
 
@@ -56,7 +56,8 @@ TEST(ServingAppTest, RoutesReadinessAndMetrics) {
   EXPECT_EQ(m.first, 200);
   EXPECT_NE(m.second.find("inferd_requests_total{route=\"/predict\",code=\"200\"} 1\n"), std::string::npos) << m.second;
   EXPECT_NE(m.second.find("inferd_build_info{version=\"1.2.3\"} 1\n"), std::string::npos);
-  EXPECT_NE(m.second.find("inferd_model_info{name=\"fake\",estimator=\"FakeClassifier\",version=\"1\"} 1\n"), std::string::npos);
+  EXPECT_NE(m.second.find("inferd_model_info{name=\"fake\",estimator=\"FakeClassifier\",version=\"1\"} 1\n"),
+            std::string::npos);
   EXPECT_NE(m.second.find("inferd_model_load_seconds 0.5\n"), std::string::npos);
 
   app->SetDraining();

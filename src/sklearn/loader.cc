@@ -42,8 +42,8 @@ StatusOr<std::shared_ptr<const Model>> LoadModelFile(const std::string& path, co
   struct stat st;
   if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
       static_cast<uint64_t>(st.st_size) > options.max_file_bytes) {
-    return Status::ResourceExhausted(path + ": file is " + std::to_string(st.st_size) +
-                                     " bytes, over the limit of " + std::to_string(options.max_file_bytes));
+    return Status::ResourceExhausted(path + ": file is " + std::to_string(st.st_size) + " bytes, over the limit of " +
+                                     std::to_string(options.max_file_bytes));
   }
   // Native xgboost model files (.json / .ubj) start with '{', which no pickle does.
   if (auto xgb = sklearn::TryLoadNativeXGBoostFile(path, options.max_file_bytes)) {

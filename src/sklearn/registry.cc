@@ -4,12 +4,10 @@
 #include <span>
 #include <unordered_map>
 
+#include "sklearn/compose/compose_adapters.h"
 #include "sklearn/ensemble/forest_adapters.h"
 #include "sklearn/ensemble/gradient_boosting_adapter.h"
-#include "sklearn/compose/compose_adapters.h"
 #include "sklearn/hist_gradient_boosting/hgb_adapter.h"
-#include "sklearn/preprocessing/transformer_adapters.h"
-#include "sklearn/xgboost/xgboost_adapter.h"
 #include "sklearn/linear/linear_adapters.h"
 #include "sklearn/linear/sgd_svm_adapters.h"
 #include "sklearn/naive_bayes/gaussian_nb_adapter.h"
@@ -17,8 +15,10 @@
 #include "sklearn/neural_network/mlp_adapters.h"
 #include "sklearn/pipeline/pipeline_adapter.h"
 #include "sklearn/preprocessing/scaler_adapters.h"
+#include "sklearn/preprocessing/transformer_adapters.h"
 #include "sklearn/svm/svm_adapters.h"
 #include "sklearn/tree/tree_adapters.h"
+#include "sklearn/xgboost/xgboost_adapter.h"
 
 namespace inferd::sklearn {
 namespace {
@@ -38,8 +38,8 @@ const Table& GetTable() {
       for (const AdapterEntry& e : family) t->emplace(e.class_name, e.adapter);
     }
     // coverA families (SGD / LinearSVC / LinearSVR, libsvm, neighbours, naive Bayes, MLP).
-    for (std::span<const AdapterEntry> family : {SgdSvmAdapters(), SvmAdapters(), NeighborsAdapters(),
-                                                 NaiveBayesAdapters(), NeuralNetworkAdapters()}) {
+    for (std::span<const AdapterEntry> family :
+         {SgdSvmAdapters(), SvmAdapters(), NeighborsAdapters(), NaiveBayesAdapters(), NeuralNetworkAdapters()}) {
       for (const AdapterEntry& e : family) t->emplace(e.class_name, e.adapter);
     }
     return t;

@@ -118,7 +118,8 @@ StatusOr<Label> ObjectLabel(const Value& e) {
     case Kind::kArray:
       if (e.array != nullptr && e.array->ndim() == 0 && e.array->dtype != nullptr) {
         switch (e.array->dtype->kind) {
-          case 'i': case 'u': {
+          case 'i':
+          case 'u': {
             INFERD_ASSIGN_OR_RETURN(std::vector<int64_t> v, e.array->ToInt64s());
             if (v.size() == 1) return Label::Int(v[0]);
             break;
@@ -133,7 +134,8 @@ StatusOr<Label> ObjectLabel(const Value& e) {
             if (v.size() == 1) return Label::Float(v[0]);
             break;
           }
-          case 'U': case 'S': {
+          case 'U':
+          case 'S': {
             INFERD_ASSIGN_OR_RETURN(std::vector<std::string> v, e.array->ToStrings());
             if (v.size() == 1) return Label::String(std::move(v[0]));
             break;
@@ -162,42 +164,64 @@ StatusOr<std::vector<Label>> GetClasses(const Value& obj) {
   out.reserve(a.size());
   Status bad;
   switch (a.dtype->kind) {
-    case 'i': case 'u': {
+    case 'i':
+    case 'u': {
       StatusOr<std::vector<int64_t>> x = a.ToInt64s();
-      if (!x.ok()) { bad = x.status(); break; }
+      if (!x.ok()) {
+        bad = x.status();
+        break;
+      }
       for (int64_t i : *x) out.push_back(Label::Int(i));
       break;
     }
     case 'b': {
       StatusOr<std::vector<int64_t>> x = a.ToInt64s();
-      if (!x.ok()) { bad = x.status(); break; }
+      if (!x.ok()) {
+        bad = x.status();
+        break;
+      }
       for (int64_t i : *x) out.push_back(Label::Bool(i != 0));
       break;
     }
     case 'f': {
       StatusOr<std::vector<double>> x = a.ToDoubles();
-      if (!x.ok()) { bad = x.status(); break; }
+      if (!x.ok()) {
+        bad = x.status();
+        break;
+      }
       for (double d : *x) out.push_back(Label::Float(d));
       break;
     }
-    case 'U': case 'S': {
+    case 'U':
+    case 'S': {
       StatusOr<std::vector<std::string>> x = a.ToStrings();
-      if (!x.ok()) { bad = x.status(); break; }
+      if (!x.ok()) {
+        bad = x.status();
+        break;
+      }
       for (std::string& s : *x) out.push_back(Label::String(std::move(s)));
       break;
     }
     case 'O': {
-      if (a.objects.size() != a.size()) { bad = Status::InvalidArgument("object array size mismatch"); break; }
+      if (a.objects.size() != a.size()) {
+        bad = Status::InvalidArgument("object array size mismatch");
+        break;
+      }
       for (const auto& e : a.objects) {
-        if (e == nullptr) { bad = Status::InvalidArgument("null element"); break; }
+        if (e == nullptr) {
+          bad = Status::InvalidArgument("null element");
+          break;
+        }
         StatusOr<Label> l = ObjectLabel(*e);
-        if (!l.ok()) { bad = l.status(); break; }
+        if (!l.ok()) {
+          bad = l.status();
+          break;
+        }
         out.push_back(std::move(l).value());
       }
       break;
     }
-    default:
-      bad = Status::InvalidArgument("unsupported dtype " + a.dtype->ToString());
+    default: bad = Status::InvalidArgument("unsupported dtype " + a.dtype->ToString());
   }
   if (!bad.ok()) return StateError(obj, "'classes_': " + bad.message());
   if (out.size() != a.size()) return StateError(obj, "'classes_': element count does not match its shape");

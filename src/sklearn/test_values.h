@@ -30,12 +30,36 @@ inline ValuePtr Make(Kind k) {
   return ValuePtr(&v);
 }
 inline ValuePtr None() { return Make(Kind::kNone); }
-inline ValuePtr Str(std::string s) { auto v = Make(Kind::kStr); v->s = std::move(s); return v; }
-inline ValuePtr Int(int64_t i) { auto v = Make(Kind::kInt); v->i = i; return v; }
-inline ValuePtr Float(double f) { auto v = Make(Kind::kFloat); v->f = f; return v; }
-inline ValuePtr Bool(bool b) { auto v = Make(Kind::kBool); v->b = b; return v; }
-inline ValuePtr List(std::vector<ValuePtr> items) { auto v = Make(Kind::kList); v->items.assign(items.begin(), items.end()); return v; }
-inline ValuePtr Tuple(std::vector<ValuePtr> items) { auto v = Make(Kind::kTuple); v->items.assign(items.begin(), items.end()); return v; }
+inline ValuePtr Str(std::string s) {
+  auto v = Make(Kind::kStr);
+  v->s = std::move(s);
+  return v;
+}
+inline ValuePtr Int(int64_t i) {
+  auto v = Make(Kind::kInt);
+  v->i = i;
+  return v;
+}
+inline ValuePtr Float(double f) {
+  auto v = Make(Kind::kFloat);
+  v->f = f;
+  return v;
+}
+inline ValuePtr Bool(bool b) {
+  auto v = Make(Kind::kBool);
+  v->b = b;
+  return v;
+}
+inline ValuePtr List(std::vector<ValuePtr> items) {
+  auto v = Make(Kind::kList);
+  v->items.assign(items.begin(), items.end());
+  return v;
+}
+inline ValuePtr Tuple(std::vector<ValuePtr> items) {
+  auto v = Make(Kind::kTuple);
+  v->items.assign(items.begin(), items.end());
+  return v;
+}
 
 inline std::shared_ptr<Dtype> MakeDtype(char kind, size_t itemsize) {
   auto d = std::make_shared<Dtype>();
@@ -55,8 +79,12 @@ ValuePtr NumArray(char kind, std::vector<size_t> shape, const std::vector<T>& va
   if (!vals.empty()) std::memcpy(v->array->data.data(), vals.data(), v->array->data.size());
   return v;
 }
-inline ValuePtr F64(std::vector<size_t> shape, const std::vector<double>& vals) { return NumArray('f', std::move(shape), vals); }
-inline ValuePtr I64(std::vector<size_t> shape, const std::vector<int64_t>& vals) { return NumArray('i', std::move(shape), vals); }
+inline ValuePtr F64(std::vector<size_t> shape, const std::vector<double>& vals) {
+  return NumArray('f', std::move(shape), vals);
+}
+inline ValuePtr I64(std::vector<size_t> shape, const std::vector<int64_t>& vals) {
+  return NumArray('i', std::move(shape), vals);
+}
 inline ValuePtr F64Scalar(double d) { return F64({}, {d}); }
 inline ValuePtr BoolArray(const std::vector<uint8_t>& vals) { return NumArray('b', {vals.size()}, vals); }
 
@@ -70,7 +98,8 @@ inline ValuePtr UArray(const std::vector<std::string>& vals) {
   v->array->shape = {vals.size()};
   v->array->data.assign(vals.size() * 4 * maxlen, 0);
   for (size_t i = 0; i < vals.size(); ++i) {
-    for (size_t j = 0; j < vals[i].size(); ++j) v->array->data[i * 4 * maxlen + 4 * j] = static_cast<uint8_t>(vals[i][j]);
+    for (size_t j = 0; j < vals[i].size(); ++j)
+      v->array->data[i * 4 * maxlen + 4 * j] = static_cast<uint8_t>(vals[i][j]);
   }
   return v;
 }
@@ -101,14 +130,20 @@ inline ValuePtr Obj(std::string cls, std::vector<std::pair<std::string, ValuePtr
 
 inline void SetAttr(const ValuePtr& obj, const std::string& key, ValuePtr val) {
   for (auto& [k, v] : obj->state->entries) {
-    if (k->s == key) { v = std::move(val); return; }
+    if (k->s == key) {
+      v = std::move(val);
+      return;
+    }
   }
   obj->state->entries.emplace_back(Str(key), std::move(val));
 }
 inline void EraseAttr(const ValuePtr& obj, const std::string& key) {
   auto& e = obj->state->entries;
   for (auto it = e.begin(); it != e.end(); ++it) {
-    if (it->first->s == key) { e.erase(it); return; }
+    if (it->first->s == key) {
+      e.erase(it);
+      return;
+    }
   }
 }
 
@@ -125,8 +160,13 @@ inline ValuePtr TreeValue(size_t n_features, size_t n_outputs, size_t n_classes,
   rec->byteorder = '|';
   auto i8 = MakeDtype('i', 8), f8 = MakeDtype('f', 8), u1 = MakeDtype('u', 1);
   const std::vector<std::pair<std::string, std::pair<std::shared_ptr<Dtype>, size_t>>> fields = {
-      {"left_child", {i8, 0}}, {"right_child", {i8, 8}}, {"feature", {i8, 16}}, {"threshold", {f8, 24}},
-      {"impurity", {f8, 32}}, {"n_node_samples", {i8, 40}}, {"weighted_n_node_samples", {f8, 48}}};
+      {"left_child", {i8, 0}},
+      {"right_child", {i8, 8}},
+      {"feature", {i8, 16}},
+      {"threshold", {f8, 24}},
+      {"impurity", {f8, 32}},
+      {"n_node_samples", {i8, 40}},
+      {"weighted_n_node_samples", {f8, 48}}};
   for (const auto& [name, dt] : fields) rec->fields.push_back({name, dt.first, dt.second});
   if (layout == 64) rec->fields.push_back({"missing_go_to_left", u1, 56});
   auto nodes_v = Make(Kind::kArray);

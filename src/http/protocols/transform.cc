@@ -31,8 +31,9 @@ void TransformHandler::Handle(const Request& request, Response* response) const 
   Status st = DecodePredictRequest(request.body, decode, &s.request);
   OutputTensor t;
   if (st.ok()) {
-    st = scope.TimeInference(
-        [&] { return ComputeOutput(model, OutputKind::kTransform, s.request.x.data(), s.request.n_rows, &s.compute, &t); });
+    st = scope.TimeInference([&] {
+      return ComputeOutput(model, OutputKind::kTransform, s.request.x.data(), s.request.n_rows, &s.compute, &t);
+    });
   }
   if (!st.ok()) return response->Error(HttpStatusFor(st.code()), st.message());
   EncodeTransform(t.values, t.n_rows, t.width, s.request.batch, &response->body);

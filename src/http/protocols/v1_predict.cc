@@ -35,8 +35,9 @@ void Predict(const ModelManager* models, size_t max_rows, const Request& r, bool
   Status st = DecodeV1PredictRequest(r.body, decode, &s.request);
   OutputTensor t;
   if (st.ok()) {
-    st = scope.TimeInference(
-        [&] { return ComputeOutput(model, DefaultOutput(model), s.request.x.data(), s.request.n_rows, &s.compute, &t); });
+    st = scope.TimeInference([&] {
+      return ComputeOutput(model, DefaultOutput(model), s.request.x.data(), s.request.n_rows, &s.compute, &t);
+    });
   }
   if (!st.ok()) return resp->Error(HttpStatusFor(st.code()), st.message());
   EncodeV1Predictions(model, t, &resp->body);
@@ -68,9 +69,11 @@ void Status_(const ModelManager* models, const Request& r, bool versioned, Respo
 void RegisterV1Routes(const ModelManager* models, size_t max_rows, Router* router) {
   for (bool versioned : {false, true}) {
     std::string base = versioned ? "/v1/models/{name}/versions/{version}" : "/v1/models/{name}";
-    router->Add(Verb::get, base, [models, versioned](const Request& r, Response* resp) { Status_(models, r, versioned, resp); });
-    router->Add(Verb::post, base + ":predict",
-                [models, max_rows, versioned](const Request& r, Response* resp) { Predict(models, max_rows, r, versioned, resp); });
+    router->Add(Verb::get, base,
+                [models, versioned](const Request& r, Response* resp) { Status_(models, r, versioned, resp); });
+    router->Add(Verb::post, base + ":predict", [models, max_rows, versioned](const Request& r, Response* resp) {
+      Predict(models, max_rows, r, versioned, resp);
+    });
   }
 }
 

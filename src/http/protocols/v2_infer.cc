@@ -74,7 +74,8 @@ void Infer(const ModelManager* models, const V2Options& o, const Request& r, boo
   s.outputs.resize(s.request.outputs.size());
   for (size_t i = 0; i < s.request.outputs.size(); ++i) {
     st = scope.TimeInference([&] {
-      return ComputeOutput(model, s.request.outputs[i], s.request.x.data(), s.request.n_rows, &s.compute, &s.outputs[i]);
+      return ComputeOutput(model, s.request.outputs[i], s.request.x.data(), s.request.n_rows, &s.compute,
+                           &s.outputs[i]);
     });
     if (!st.ok()) return Fail(st, resp);
   }
@@ -109,8 +110,8 @@ void AppendV2ModelMetadata(const ServedModel& served, const std::vector<std::str
     if (i) *out += ',';
     *out += Quote(versions[i]);
   }
-  *out += "],\"platform\":\"sklearn\",\"parameters\":{\"estimator\":" + Quote(m.Describe()) + ",\"version\":" +
-          Quote(served.version) + "},\"inputs\":[";
+  *out += "],\"platform\":\"sklearn\",\"parameters\":{\"estimator\":" + Quote(m.Describe()) +
+          ",\"version\":" + Quote(served.version) + "},\"inputs\":[";
   AppendTensorMeta("input-0", "FP64", static_cast<int64_t>(m.n_features()), true, out);
   *out += "],\"outputs\":[";
   bool first = true;
@@ -155,8 +156,8 @@ void AppendV2ModelMetadata(const ServedModel& served, const std::vector<std::str
 void RegisterV2Routes(const ModelManager* models, V2Options options, Router* router) {
   auto o = std::make_shared<const V2Options>(std::move(options));
   router->Add(Verb::get, "/v2", [o](const Request&, Response* resp) {
-    resp->body = "{\"name\":\"inferd\",\"version\":" + Quote(o->server_version) +
-                 ",\"extensions\":[" + std::string(o->control ? "\"model_repository\"" : "") + "]}\n";
+    resp->body = "{\"name\":\"inferd\",\"version\":" + Quote(o->server_version) + ",\"extensions\":[" +
+                 std::string(o->control ? "\"model_repository\"" : "") + "]}\n";
   });
   router->Add(Verb::get, "/v2/health/live", [](const Request&, Response* resp) { resp->body = "{\"live\":true}\n"; });
   router->Add(Verb::get, "/v2/health/ready", [o](const Request&, Response* resp) {
@@ -166,7 +167,8 @@ void RegisterV2Routes(const ModelManager* models, V2Options options, Router* rou
   });
   for (bool versioned : {false, true}) {
     std::string base = versioned ? "/v2/models/{name}/versions/{version}" : "/v2/models/{name}";
-    router->Add(Verb::get, base, [models, versioned](const Request& r, Response* resp) { Metadata(models, r, versioned, resp); });
+    router->Add(Verb::get, base,
+                [models, versioned](const Request& r, Response* resp) { Metadata(models, r, versioned, resp); });
     router->Add(Verb::get, base + "/ready",
                 [models, versioned](const Request& r, Response* resp) { ModelReady(models, r, versioned, resp); });
     router->Add(Verb::post, base + "/infer",

@@ -54,8 +54,9 @@ TEST(WebUiTest, ServesThePageWithTheBootInlinedAndACsp) {
   EXPECT_NE(r.extra_headers.find("Content-Security-Policy: default-src 'none';"), std::string::npos);
   EXPECT_NE(r.body.find(R"({"server_version":"9.9","default_model":"iris","models":["iris"]})"), std::string::npos);
   EXPECT_EQ(r.body.find("<!--INFERD_BOOT-->"), std::string::npos);
-  EXPECT_EQ(r.body.size(), WebUiTemplate().size() - std::string_view("<!--INFERD_BOOT-->").size() +
-                               std::string_view(R"({"server_version":"9.9","default_model":"iris","models":["iris"]})").size());
+  EXPECT_EQ(r.body.size(),
+            WebUiTemplate().size() - std::string_view("<!--INFERD_BOOT-->").size() +
+                std::string_view(R"({"server_version":"9.9","default_model":"iris","models":["iris"]})").size());
 }
 
 TEST(WebUiTest, TemplateIsSelfContained) {

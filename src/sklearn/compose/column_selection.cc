@@ -15,7 +15,8 @@ using pickle::Value;
 StatusOr<size_t> CheckIndex(int64_t i, size_t n) {
   const int64_t nn = static_cast<int64_t>(n);
   if (i < 0) i += nn;
-  if (i < 0 || i >= nn) return Status::InvalidArgument("column index out of range for " + std::to_string(n) + " features");
+  if (i < 0 || i >= nn)
+    return Status::InvalidArgument("column index out of range for " + std::to_string(n) + " features");
   return static_cast<size_t>(i);
 }
 
@@ -135,8 +136,8 @@ StatusOr<std::vector<size_t>> ResolveSelector(const Value& ct, const Value& c, s
         }
         return out;
       }
-      if (k == 'U' || k == 'S' || (k == 'O' && !c.array->objects.empty() && c.array->objects[0] &&
-                                   c.array->objects[0]->kind == Kind::kStr)) {
+      if (k == 'U' || k == 'S' ||
+          (k == 'O' && !c.array->objects.empty() && c.array->objects[0] && c.array->objects[0]->kind == Kind::kStr)) {
         INFERD_ASSIGN_OR_RETURN(std::vector<std::string> want, c.array->ToStrings());
         INFERD_ASSIGN_OR_RETURN(std::vector<std::string> names, FeatureNames(ct));
         std::vector<size_t> out;

@@ -34,7 +34,8 @@ class IdentityModel final : public TransformerModel {
 
 StatusOr<ModelPtr> BuildFunctionTransformer(const Value& obj) {
   if (!IsIdentityFunctionTransformer(obj)) {
-    return Status::Unimplemented("FunctionTransformer: only func=None (identity) is supported; a function would be code");
+    return Status::Unimplemented(
+        "FunctionTransformer: only func=None (identity) is supported; a function would be code");
   }
   INFERD_ASSIGN_OR_RETURN(int64_t n, GetInt(obj, "n_features_in_"));
   if (n <= 0 || static_cast<uint64_t>(n) > kMaxDim) return StateError(obj, "bad n_features_in_");
@@ -54,8 +55,8 @@ StatusOr<ModelPtr> BuildColumnTransformer(const Value& obj) {
   std::vector<ColumnPart> parts;
   for (size_t i = 0; i < tr->items.size(); ++i) {
     const Value* e = tr->items[i].get();
-    if (e == nullptr || (e->kind != Kind::kTuple && e->kind != Kind::kList) || e->items.size() != 3 ||
-        !e->items[0] || !e->items[1] || e->items[0]->kind != Kind::kStr) {
+    if (e == nullptr || (e->kind != Kind::kTuple && e->kind != Kind::kList) || e->items.size() != 3 || !e->items[0] ||
+        !e->items[1] || e->items[0]->kind != Kind::kStr) {
       return StateError(obj, "transformers_[" + std::to_string(i) + "] is not a (name, transformer, columns) triple");
     }
     ColumnPart part;

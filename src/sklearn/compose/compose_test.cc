@@ -15,8 +15,9 @@ const char* kCT = "sklearn.compose._column_transformer.ColumnTransformer";
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 ValuePtr Scaler(size_t n, double scale) {
-  return Obj("sklearn.preprocessing._data.StandardScaler",
-             {{"with_mean", Bool(false)}, {"with_std", Bool(true)}, {"scale_", F64({n}, std::vector<double>(n, scale))}});
+  return Obj(
+      "sklearn.preprocessing._data.StandardScaler",
+      {{"with_mean", Bool(false)}, {"with_std", Bool(true)}, {"scale_", F64({n}, std::vector<double>(n, scale))}});
 }
 ValuePtr Entry(const std::string& name, ValuePtr t, ValuePtr cols) { return Tuple({Str(name), t, cols}); }
 ValuePtr Slice(ValuePtr a, ValuePtr b, ValuePtr c) {
@@ -26,13 +27,13 @@ ValuePtr Slice(ValuePtr a, ValuePtr b, ValuePtr c) {
 }
 
 TEST(ColumnTransformer, SelectorsRemainderWeightsAndDrop) {
-  auto ct = Obj(kCT, {{"n_features_in_", Int(5)},
-                      {"transformers_", List({Entry("a", Scaler(2, 2.0), List({Int(4), Int(-5)})),
-                                              Entry("b", Str("drop"), List({Int(1)})),
-                                              Entry("c", Scaler(1, 4.0), BoolArray({0, 0, 1, 0, 0})),
-                                              Entry("empty", Str("unfitted"), List({})),
-                                              Entry("remainder", Str("passthrough"), Slice(Int(3), None(), None()))})},
-                      {"transformer_weights", Dict({{"c", Float(10.0)}})}});
+  auto ct = Obj(
+      kCT, {{"n_features_in_", Int(5)},
+            {"transformers_",
+             List({Entry("a", Scaler(2, 2.0), List({Int(4), Int(-5)})), Entry("b", Str("drop"), List({Int(1)})),
+                   Entry("c", Scaler(1, 4.0), BoolArray({0, 0, 1, 0, 0})), Entry("empty", Str("unfitted"), List({})),
+                   Entry("remainder", Str("passthrough"), Slice(Int(3), None(), None()))})},
+            {"transformer_weights", Dict({{"c", Float(10.0)}})}});
   auto m = BuildEstimator(*ct);
   ASSERT_TRUE(m.ok()) << m.status().message();
   EXPECT_EQ((*m)->kind(), ModelKind::kTransformer);
@@ -73,7 +74,8 @@ TEST(ColumnTransformer, HostileSelectionsAreRefused) {
     EXPECT_FALSE(BuildEstimator(*ct).ok()) << cols->Describe();
   }
   // Width mismatch between the selection and the transformer.
-  auto ct = Obj(kCT, {{"n_features_in_", Int(3)}, {"transformers_", List({Entry("s", Scaler(2, 2.0), List({Int(0)}))})}});
+  auto ct =
+      Obj(kCT, {{"n_features_in_", Int(3)}, {"transformers_", List({Entry("s", Scaler(2, 2.0), List({Int(0)}))})}});
   EXPECT_FALSE(BuildEstimator(*ct).ok());
   // A FunctionTransformer with a function is code.
   auto ft = Obj("sklearn.preprocessing._function_transformer.FunctionTransformer",
@@ -82,27 +84,31 @@ TEST(ColumnTransformer, HostileSelectionsAreRefused) {
 }
 
 TEST(ColumnTransformer, MissingValuesPolicyThroughPipelines) {
-  auto imputer = Obj("sklearn.impute._base.SimpleImputer",
-                     {{"n_features_in_", Int(1)}, {"statistics_", F64({1}, {5})}, {"missing_values", Float(kNaN)},
-                      {"strategy", Str("mean")}});
-  auto logit = Obj("sklearn.linear_model._logistic.LogisticRegression",
-                   {{"classes_", I64({2}, {0, 1})}, {"coef_", F64({1, 2}, {1, 1})}, {"intercept_", F64({1}, {0})},
-                    {"multi_class", Str("auto")}, {"solver", Str("lbfgs")}});
+  auto imputer = Obj("sklearn.impute._base.SimpleImputer", {{"n_features_in_", Int(1)},
+                                                            {"statistics_", F64({1}, {5})},
+                                                            {"missing_values", Float(kNaN)},
+                                                            {"strategy", Str("mean")}});
+  auto logit = Obj("sklearn.linear_model._logistic.LogisticRegression", {{"classes_", I64({2}, {0, 1})},
+                                                                         {"coef_", F64({1, 2}, {1, 1})},
+                                                                         {"intercept_", F64({1}, {0})},
+                                                                         {"multi_class", Str("auto")},
+                                                                         {"solver", Str("lbfgs")}});
   auto pipe = [](std::vector<ValuePtr> steps) {
     std::vector<ValuePtr> items;
     for (size_t i = 0; i < steps.size(); ++i) items.push_back(Tuple({Str("s" + std::to_string(i)), steps[i]}));
     return Obj("sklearn.pipeline.Pipeline", {{"steps", List(items)}});
   };
   // Column 0 imputed, column 1 passed through: NaN in column 1 would reach the classifier.
-  auto ct_pass = Obj(kCT, {{"n_features_in_", Int(2)},
-                           {"transformers_", List({Entry("i", imputer, List({Int(0)})),
-                                                   Entry("remainder", Str("passthrough"), List({Int(1)}))})}});
+  auto ct_pass =
+      Obj(kCT, {{"n_features_in_", Int(2)},
+                {"transformers_",
+                 List({Entry("i", imputer, List({Int(0)})), Entry("remainder", Str("passthrough"), List({Int(1)}))})}});
   auto m1 = BuildEstimator(*pipe({ct_pass, logit}));
   ASSERT_TRUE(m1.ok()) << m1.status().message();
   EXPECT_FALSE((*m1)->accepts_missing());
-  auto ct_all = Obj(kCT, {{"n_features_in_", Int(2)},
-                          {"transformers_", List({Entry("i", imputer, List({Int(0)})),
-                                                  Entry("j", imputer, List({Int(1)}))})}});
+  auto ct_all =
+      Obj(kCT, {{"n_features_in_", Int(2)},
+                {"transformers_", List({Entry("i", imputer, List({Int(0)})), Entry("j", imputer, List({Int(1)}))})}});
   auto m2 = BuildEstimator(*pipe({ct_all, Scaler(2, 1.0), logit}));
   ASSERT_TRUE(m2.ok()) << m2.status().message();
   EXPECT_TRUE((*m2)->accepts_missing());

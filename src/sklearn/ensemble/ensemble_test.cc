@@ -69,12 +69,13 @@ TEST(Forest, RandomForestRoutesNaNFrom14) {
 
 TEST(Forest, ClassifierAveragesNormalisedTreeProbabilities) {
   const char* dtc = "sklearn.tree._classes.DecisionTreeClassifier";
-  auto rf = Obj("sklearn.ensemble._forest.RandomForestClassifier",
-                {{"classes_", I64({2}, {10, 20})},
-                 {"n_features_in_", Int(2)},
-                 {"estimators_", List({TreeEst(dtc, Stump(2, 0, 0.5, {3, 1}, {0, 4})),
-                                       TreeEst(dtc, Stump(2, 1, 0.5, {1, 1}, {1, 9}))})},
-                 {"_sklearn_version", Str("1.2.1")}});
+  auto rf =
+      Obj("sklearn.ensemble._forest.RandomForestClassifier",
+          {{"classes_", I64({2}, {10, 20})},
+           {"n_features_in_", Int(2)},
+           {"estimators_",
+            List({TreeEst(dtc, Stump(2, 0, 0.5, {3, 1}, {0, 4})), TreeEst(dtc, Stump(2, 1, 0.5, {1, 1}, {1, 9}))})},
+           {"_sklearn_version", Str("1.2.1")}});
   auto m = BuildEstimator(*rf);
   ASSERT_TRUE(m.ok()) << m.status().message();
   const double x[2] = {0.0, 1.0};  // tree0 left (0.75, 0.25), tree1 right (0.1, 0.9)
@@ -90,8 +91,9 @@ TEST(Forest, ClassifierAveragesNormalisedTreeProbabilities) {
 
 TEST(Forest, RegressorMeanAndMemberErrors) {
   const char* dtr = "sklearn.tree._classes.ExtraTreeRegressor";
-  auto et = Obj("sklearn.ensemble._forest.ExtraTreesRegressor",
-                {{"estimators_", List({TreeEst(dtr, Stump(1, 0, 0.5, {1}, {2})), TreeEst(dtr, Stump(1, 0, 1.5, {4}, {8}))})}});
+  auto et = Obj(
+      "sklearn.ensemble._forest.ExtraTreesRegressor",
+      {{"estimators_", List({TreeEst(dtr, Stump(1, 0, 0.5, {1}, {2})), TreeEst(dtr, Stump(1, 0, 1.5, {4}, {8}))})}});
   auto m = BuildEstimator(*et);
   ASSERT_TRUE(m.ok()) << m.status().message();
   const double x[1] = {1.0};
@@ -99,11 +101,13 @@ TEST(Forest, RegressorMeanAndMemberErrors) {
   ASSERT_TRUE((*m)->PredictValue(x, 1, &y).ok());
   EXPECT_EQ(y, 3.0);
 
-  auto bad = Obj("sklearn.ensemble._forest.ExtraTreesRegressor",
-                 {{"estimators_", List({TreeEst(dtr, Stump(1, 0, 0.5, {1}, {2})), TreeEst(dtr, Stump(2, 1, 0.5, {1}, {2}))})}});
+  auto bad = Obj(
+      "sklearn.ensemble._forest.ExtraTreesRegressor",
+      {{"estimators_", List({TreeEst(dtr, Stump(1, 0, 0.5, {1}, {2})), TreeEst(dtr, Stump(2, 1, 0.5, {1}, {2}))})}});
   auto r = BuildEstimator(*bad);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("ExtraTreesRegressor: estimators_[1]: "), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("ExtraTreesRegressor: estimators_[1]: "), std::string::npos)
+      << r.status().message();
   auto wrong_kind = Obj("sklearn.ensemble._forest.RandomForestRegressor", {{"estimators_", List({Str("tree")})}});
   EXPECT_FALSE(BuildEstimator(*wrong_kind).ok());
   auto empty = Obj("sklearn.ensemble._forest.RandomForestRegressor", {{"estimators_", List({})}});
@@ -134,16 +138,20 @@ TEST(GradientBoosting, RegressorDummyInitAndZero) {
   ASSERT_TRUE(z.ok());
   ASSERT_TRUE((*z)->PredictValue(x, 1, &y).ok());
   EXPECT_EQ(y, 0.5 * -1 + 0.5 * 4);
-  auto bad_init = Gb("sklearn.ensemble._gb.GradientBoostingRegressor", {{"init_", Obj("sklearn.svm._classes.SVR", {})}}, trees, 1);
+  auto bad_init =
+      Gb("sklearn.ensemble._gb.GradientBoostingRegressor", {{"init_", Obj("sklearn.svm._classes.SVR", {})}}, trees, 1);
   EXPECT_EQ(BuildEstimator(*bad_init).status().code(), StatusCode::kUnimplemented);
 }
 
 TEST(GradientBoosting, BinaryPriorInitAndExponential) {
   std::vector<ValuePtr> trees = {TreeEst(kDtr, Stump(1, 0, 0.0, {1}, {-2}))};
-  auto prior = Obj("sklearn.dummy.DummyClassifier", {{"class_prior_", F64({2}, {0.3, 0.7})}, {"strategy", Str("prior")}});
+  auto prior =
+      Obj("sklearn.dummy.DummyClassifier", {{"class_prior_", F64({2}, {0.3, 0.7})}, {"strategy", Str("prior")}});
   for (const char* loss : {"log_loss", "exponential"}) {
-    auto m = BuildEstimator(*Gb(kGbc, {{"init_", prior}, {"classes_", UArray({"n", "y"})}, {"loss", Str(loss)},
-                                       {"_sklearn_version", Str("1.2.1")}}, trees, 1));
+    auto m = BuildEstimator(*Gb(
+        kGbc,
+        {{"init_", prior}, {"classes_", UArray({"n", "y"})}, {"loss", Str(loss)}, {"_sklearn_version", Str("1.2.1")}},
+        trees, 1));
     ASSERT_TRUE(m.ok()) << m.status().message();
     const double x[1] = {1.0};
     const bool expo = std::string(loss) == "exponential";
@@ -177,8 +185,10 @@ TEST(GradientBoosting, MulticlassInitDiffersByVersionButProbabilitiesAgree) {
   auto prior = Obj("sklearn.dummy.DummyClassifier", {{"class_prior_", F64({3}, priors)}});
   double p_old[3], p_new[3];
   for (const char* v : {"1.2.1", "1.4.2"}) {
-    auto m = BuildEstimator(*Gb(kGbc, {{"init_", prior}, {"classes_", I64({3}, {0, 1, 2})}, {"loss", Str("log_loss")},
-                                       {"_sklearn_version", Str(v)}}, trees, 3));
+    auto m = BuildEstimator(*Gb(
+        kGbc,
+        {{"init_", prior}, {"classes_", I64({3}, {0, 1, 2})}, {"loss", Str("log_loss")}, {"_sklearn_version", Str(v)}},
+        trees, 3));
     ASSERT_TRUE(m.ok()) << m.status().message();
     const double x[2] = {0.0, 1.0};
     ASSERT_TRUE((*m)->PredictProba(x, 1, std::string(v) == "1.2.1" ? p_old : p_new).ok());

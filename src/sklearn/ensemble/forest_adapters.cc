@@ -38,8 +38,8 @@ StatusOr<std::vector<const Value*>> MemberTrees(const Value& obj, bool classifie
 
 Status InMember(const Value& obj, size_t i, Status s) {
   if (s.ok()) return s;
-  return Status(s.code(), std::string(ShortClassName(obj.cls)) + ": estimators_[" + std::to_string(i) +
-                              "]: " + s.message());
+  return Status(s.code(),
+                std::string(ShortClassName(obj.cls)) + ": estimators_[" + std::to_string(i) + "]: " + s.message());
 }
 
 // sklearn >= 1.4 RandomForest* accept NaN in predict when their first member tree does
@@ -60,8 +60,8 @@ StatusOr<ModelPtr> BuildForestClassifier(const Value& obj) {
   FlatForest forest(classes.size() + 1, ForestAcceptsMissing(obj, *trees[0]));
   INFERD_RETURN_IF_ERROR(AddClassifierTrees(
       trees, nf, classes.size(), [&](size_t i, const Status& s) { return InMember(obj, i, s); }, &forest));
-  return ModelPtr(std::make_unique<TreeEnsembleClassifier>(std::string(ShortClassName(obj.cls)), std::move(classes),
-                                                           nf, std::move(forest), /*single_tree=*/false));
+  return ModelPtr(std::make_unique<TreeEnsembleClassifier>(std::string(ShortClassName(obj.cls)), std::move(classes), nf,
+                                                           std::move(forest), /*single_tree=*/false));
 }
 
 StatusOr<ModelPtr> BuildForestRegressor(const Value& obj) {

@@ -57,9 +57,8 @@ void GradientBoostingModel::RawRows(const double* x, size_t n_rows, double* raw)
       for (size_t k = 0; k < kk; ++k) out[r * kk + k] = init_raw_[k];
     }
     if (kk == 1) {  // regressors and binary classifiers: no division per (tree, row)
-      forest_.ForEachLeafBatch(xf, nb, n_features_, [&](size_t, size_t r, const double* leaf) {
-        out[r] += learning_rate_ * leaf[0];
-      });
+      forest_.ForEachLeafBatch(xf, nb, n_features_,
+                               [&](size_t, size_t r, const double* leaf) { out[r] += learning_rate_ * leaf[0]; });
     } else {
       forest_.ForEachLeafBatch(xf, nb, n_features_, [&](size_t t, size_t r, const double* leaf) {
         out[r * kk + t % kk] += learning_rate_ * leaf[0];
@@ -92,14 +91,15 @@ void GradientBoostingModel::ProbaFromRaw(const double* raw, double* p) const {
       const double lse = std::log(NumpySum(p, k)) + m;
       for (size_t c = 0; c < k; ++c) {
         double v = std::exp(raw[c] - lse);
-        if (std::isnan(v)) v = 0.0;
-        else if (std::isinf(v)) v = v > 0 ? std::numeric_limits<double>::max() : -std::numeric_limits<double>::max();
+        if (std::isnan(v))
+          v = 0.0;
+        else if (std::isinf(v))
+          v = v > 0 ? std::numeric_limits<double>::max() : -std::numeric_limits<double>::max();
         p[c] = v;
       }
       return;
     }
-    case GbLoss::kRegression:
-      return;
+    case GbLoss::kRegression: return;
   }
 }
 

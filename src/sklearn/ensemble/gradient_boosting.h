@@ -41,9 +41,7 @@ class GradientBoostingModel final : public Model {
   const std::vector<Label>& classes() const override { return classes_; }
   bool has_proba() const override { return loss_ != GbLoss::kRegression; }
   // Classifiers: the raw scores (init + stages), one column when binary (sklearn ravels).
-  size_t decision_function_width() const override {
-    return loss_ == GbLoss::kRegression ? 0 : init_raw_.size();
-  }
+  size_t decision_function_width() const override { return loss_ == GbLoss::kRegression ? 0 : init_raw_.size(); }
   std::string Describe() const override;
   Status PredictClass(const double* x, size_t n_rows, int32_t* out) const override;
   Status PredictValue(const double* x, size_t n_rows, double* out) const override;

@@ -73,8 +73,8 @@ StatusOr<ModelPtr> BuildGradientBoosting(const Value& obj, bool classifier) {
   if (est->kind != Kind::kArray || est->array == nullptr || est->array->dtype == nullptr ||
       est->array->dtype->kind != 'O' || est->array->ndim() != 2 || est->array->shape[1] != kk ||
       est->array->shape[0] == 0 || est->array->objects.size() != est->array->size()) {
-    return StateError(obj, "'estimators_' must be a non-empty object array of shape (n_stages, " +
-                               std::to_string(kk) + "), found " + est->Describe());
+    return StateError(obj, "'estimators_' must be a non-empty object array of shape (n_stages, " + std::to_string(kk) +
+                               "), found " + est->Describe());
   }
   const auto& trees = est->array->objects;
   for (size_t i = 0; i < trees.size(); ++i) {

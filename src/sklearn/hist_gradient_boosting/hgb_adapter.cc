@@ -42,7 +42,9 @@ Status ReadBinMapper(const Value& obj, size_t nf, std::vector<bool>* is_cat, std
     StatusOr<DenseArray> cats = ToDense(*bm, *th->items[f], "bin_thresholds_");
     if (!cats.ok()) return StateError(obj, "_bin_mapper: " + cats.status().message());
     for (double c : cats->data) {
-      if (!(c >= 0 && c < 256)) return StateError(obj, "categorical feature " + std::to_string(f) + " has category " + std::to_string(c) + " outside 0..255");
+      if (!(c >= 0 && c < 256))
+        return StateError(
+            obj, "categorical feature " + std::to_string(f) + " has category " + std::to_string(c) + " outside 0..255");
       const unsigned v = static_cast<unsigned>(c);
       (*known)[f][v >> 5] |= 1u << (v & 31);
     }
@@ -107,8 +109,8 @@ StatusOr<ModelPtr> BuildHgb(const Value& obj, bool classifier) {
   INFERD_ASSIGN_OR_RETURN(int64_t k64, GetInt(obj, "n_trees_per_iteration_"));
   const size_t expected_k = classes.size() > 2 ? classes.size() : 1;
   if (k64 <= 0 || static_cast<uint64_t>(k64) != expected_k) {
-    return StateError(obj, "n_trees_per_iteration_ is " + std::to_string(k64) + ", expected " +
-                               std::to_string(expected_k));
+    return StateError(obj,
+                      "n_trees_per_iteration_ is " + std::to_string(k64) + ", expected " + std::to_string(expected_k));
   }
   const size_t k = expected_k;
   INFERD_ASSIGN_OR_RETURN(const Value* nfv, Require(obj, "n_features_in_"));
@@ -139,13 +141,15 @@ StatusOr<ModelPtr> BuildHgb(const Value& obj, bool classifier) {
     }
     INFERD_ASSIGN_OR_RETURN(std::optional<std::string> loss_name, GetOptionalString(obj, "loss"));
     if (!link_cls.empty()) {
-      if (EndsWith(link_cls, ".LogLink")) link = HgbLink::kExp;
+      if (EndsWith(link_cls, ".LogLink"))
+        link = HgbLink::kExp;
       else if (!EndsWith(link_cls, ".IdentityLink")) {
         return Status::Unimplemented(name + ": unsupported link '" + link_cls + "'");
       }
     } else {
       const std::string l = loss_name.value_or("squared_error");
-      if (l == "poisson" || l == "gamma") link = HgbLink::kExp;
+      if (l == "poisson" || l == "gamma")
+        link = HgbLink::kExp;
       else if (l != "squared_error" && l != "absolute_error" && l != "quantile" && l != "least_squares" &&
                l != "least_absolute_deviation") {
         return Status::Unimplemented(name + ": unsupported loss '" + l + "'");
@@ -164,20 +168,20 @@ StatusOr<ModelPtr> BuildHgb(const Value& obj, bool classifier) {
   for (size_t it = 0; it < preds->items.size(); ++it) {
     const Value* per = preds->items[it].get();
     if (per == nullptr || per->kind != Kind::kList || per->items.size() != k) {
-      return StateError(obj, "_predictors[" + std::to_string(it) + "] must be a list of " + std::to_string(k) +
-                                 " predictors");
+      return StateError(
+          obj, "_predictors[" + std::to_string(it) + "] must be a list of " + std::to_string(k) + " predictors");
     }
     for (size_t c = 0; c < k; ++c) {
       if (per->items[c] == nullptr) return StateError(obj, "_predictors: null predictor");
       Status s = forest.AddPredictor(*per->items[c]);
       if (!s.ok()) {
-        return Status(s.code(), name + ": _predictors[" + std::to_string(it) + "][" + std::to_string(c) + "]: " +
-                                    s.message());
+        return Status(s.code(),
+                      name + ": _predictors[" + std::to_string(it) + "][" + std::to_string(c) + "]: " + s.message());
       }
     }
   }
-  return ModelPtr(std::make_unique<HistGradientBoostingModel>(name, link, std::move(classes), nf,
-                                                              std::move(baseline), std::move(forest), std::move(pre),
+  return ModelPtr(std::make_unique<HistGradientBoostingModel>(name, link, std::move(classes), nf, std::move(baseline),
+                                                              std::move(forest), std::move(pre),
                                                               version.AtLeast(1, 5)));
 }
 
@@ -190,8 +194,7 @@ std::span<const AdapterEntry> HistGradientBoostingAdapters() {
   static constexpr AdapterEntry kEntries[] = {
       {"sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
        &BuildHgbClassifier},
-      {"sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingRegressor",
-       &BuildHgbRegressor},
+      {"sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingRegressor", &BuildHgbRegressor},
   };
   return kEntries;
 }

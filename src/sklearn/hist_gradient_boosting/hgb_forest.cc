@@ -47,8 +47,8 @@ Status HgbForest::AddPredictor(const Value& predictor) {
     return Status::InvalidArgument("expected a TreePredictor, found " + predictor.Describe());
   }
   const Value* nodes_v = predictor.state->Get("nodes");
-  if (nodes_v == nullptr || nodes_v->kind != Kind::kArray || nodes_v->array == nullptr ||
-      nodes_v->array->ndim() != 1 || nodes_v->array->size() == 0 || nodes_v->array->size() > kMaxDim) {
+  if (nodes_v == nullptr || nodes_v->kind != Kind::kArray || nodes_v->array == nullptr || nodes_v->array->ndim() != 1 ||
+      nodes_v->array->size() == 0 || nodes_v->array->size() > kMaxDim) {
     return Status::InvalidArgument("'nodes' must be a non-empty 1-D structured array, found " +
                                    (nodes_v ? nodes_v->Describe() : std::string("nothing")));
   }
@@ -108,8 +108,8 @@ Status HgbForest::AddPredictor(const Value& predictor) {
     const int64_t l = left[i], r = right[i], f = feature[i];
     if (l <= static_cast<int64_t>(i) || r <= static_cast<int64_t>(i) || l >= static_cast<int64_t>(n) ||
         r >= static_cast<int64_t>(n)) {
-      return Status::InvalidArgument(where + " has invalid children (" + std::to_string(l) + ", " +
-                                     std::to_string(r) + ")");
+      return Status::InvalidArgument(where + " has invalid children (" + std::to_string(l) + ", " + std::to_string(r) +
+                                     ")");
     }
     if (f < 0 || static_cast<uint64_t>(f) >= n_features_) {
       return Status::InvalidArgument(where + " splits on feature " + std::to_string(f) + " of " +
@@ -149,9 +149,12 @@ double HgbForest::Predict(size_t t, const double* row) const {
         go_left = node->missing_left;
       } else {
         const uint8_t c = CategoryOf(v);
-        if (InSet(raw_bitsets_[node->bitset], c)) go_left = true;
-        else if (InSet(known_[node->feature], c)) go_left = false;
-        else go_left = node->missing_left;
+        if (InSet(raw_bitsets_[node->bitset], c))
+          go_left = true;
+        else if (InSet(known_[node->feature], c))
+          go_left = false;
+        else
+          go_left = node->missing_left;
       }
     } else {
       go_left = v <= node->threshold;

@@ -25,8 +25,8 @@ void HgbPreprocessor::Apply(const double* row, double* out) const {
 }
 
 HistGradientBoostingModel::HistGradientBoostingModel(std::string name, HgbLink link, std::vector<Label> classes,
-                                                     size_t n_features, std::vector<double> baseline,
-                                                     HgbForest forest, HgbPreprocessor pre, bool raw_predict_rule)
+                                                     size_t n_features, std::vector<double> baseline, HgbForest forest,
+                                                     HgbPreprocessor pre, bool raw_predict_rule)
     : name_(std::move(name)),
       link_(link),
       classes_(std::move(classes)),
@@ -37,10 +37,10 @@ HistGradientBoostingModel::HistGradientBoostingModel(std::string name, HgbLink l
       raw_predict_rule_(raw_predict_rule) {}
 
 std::string HistGradientBoostingModel::Describe() const {
-  const char* link = link_ == HgbLink::kIdentity    ? "identity"
-                     : link_ == HgbLink::kExp       ? "log-link"
-                     : link_ == HgbLink::kBinomial  ? "binomial"
-                                                    : "multinomial";
+  const char* link = link_ == HgbLink::kIdentity   ? "identity"
+                     : link_ == HgbLink::kExp      ? "log-link"
+                     : link_ == HgbLink::kBinomial ? "binomial"
+                                                   : "multinomial";
   std::string s = name_ + "[" + link + ", " + std::to_string(forest_.n_trees() / baseline_.size()) + " iterations";
   if (pre_.active()) s += ", " + std::to_string(pre_.cat_cols.size()) + " encoded categorical";
   return s + "]";
@@ -101,8 +101,7 @@ Status HistGradientBoostingModel::PredictClass(const double* x, size_t n_rows, i
   for (size_t r = 0; r < n_rows; ++r) {
     Raw(x + r * n_features_, raw.data());
     if (raw_predict_rule_) {
-      out[r] = link_ == HgbLink::kBinomial ? (raw[0] > 0 ? 1 : 0)
-                                           : static_cast<int32_t>(ArgMax(raw.data(), k));
+      out[r] = link_ == HgbLink::kBinomial ? (raw[0] > 0 ? 1 : 0) : static_cast<int32_t>(ArgMax(raw.data(), k));
     } else {
       ProbaFromRaw(raw.data(), p.data());
       out[r] = static_cast<int32_t>(ArgMax(p.data(), k));

@@ -44,12 +44,9 @@ class HistGradientBoostingModel final : public Model {
   // classes.size() == baseline.size() > 2; regressors: baseline.size() == 1, no classes.
   // `raw_predict_rule`: the file is from sklearn >= 1.5 (predict from raw, not proba).
   HistGradientBoostingModel(std::string name, HgbLink link, std::vector<Label> classes, size_t n_features,
-                            std::vector<double> baseline, HgbForest forest, HgbPreprocessor pre,
-                            bool raw_predict_rule);
+                            std::vector<double> baseline, HgbForest forest, HgbPreprocessor pre, bool raw_predict_rule);
 
-  ModelKind kind() const override {
-    return classes_.empty() ? ModelKind::kRegressor : ModelKind::kClassifier;
-  }
+  ModelKind kind() const override { return classes_.empty() ? ModelKind::kRegressor : ModelKind::kClassifier; }
   size_t n_features() const override { return n_features_; }
   size_t n_outputs() const override { return classes_.empty() ? 1 : classes_.size(); }
   const std::vector<Label>& classes() const override { return classes_; }

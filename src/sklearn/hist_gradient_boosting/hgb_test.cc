@@ -52,8 +52,12 @@ ValuePtr Predictor(const std::vector<PNode>& nodes, bool layout14, std::vector<u
     uint8_t* p = arr->array->data.data() + i * size;
     const PNode& n = nodes[i];
     std::memcpy(p, &n.value, 8);
-    if (layout14) std::memcpy(p + 12, &n.feature, 8);
-    else { uint32_t f = static_cast<uint32_t>(n.feature); std::memcpy(p + 12, &f, 4); }
+    if (layout14)
+      std::memcpy(p + 12, &n.feature, 8);
+    else {
+      uint32_t f = static_cast<uint32_t>(n.feature);
+      std::memcpy(p + 12, &f, 4);
+    }
     std::memcpy(p + 16 + shift, &n.threshold, 8);
     p[24 + shift] = n.missing_left;
     std::memcpy(p + 25 + shift, &n.left, 4);
@@ -75,15 +79,16 @@ std::vector<PNode> Stump(double threshold = 0.5, uint8_t missing_left = 0) {
   return {{0, 0, threshold, missing_left, 1, 2, 0, 0, 0}, {-1, 0, 0, 0, 0, 0, 1, 0, 0}, {1, 0, 0, 0, 0, 0, 1, 0, 0}};
 }
 
-ValuePtr Hgb(const char* cls, std::vector<ValuePtr> per_iteration, std::vector<std::pair<std::string, ValuePtr>> extra) {
+ValuePtr Hgb(const char* cls, std::vector<ValuePtr> per_iteration,
+             std::vector<std::pair<std::string, ValuePtr>> extra) {
   std::vector<ValuePtr> preds;
   for (auto& p : per_iteration) preds.push_back(List({p}));
   std::vector<std::pair<std::string, ValuePtr>> st = {
       {"n_features_in_", Int(2)},
       {"n_trees_per_iteration_", Int(1)},
       {"_baseline_prediction", F64({1, 1}, {0.25})},
-      {"_bin_mapper", Obj("sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
-                          {{"is_categorical_", None()}})},
+      {"_bin_mapper",
+       Obj("sklearn.ensemble._hist_gradient_boosting.binning._BinMapper", {{"is_categorical_", None()}})},
       {"_predictors", List(preds)},
       {"_sklearn_version", Str("1.2.1")}};
   for (auto& e : extra) st.push_back(std::move(e));
@@ -129,9 +134,9 @@ TEST(Hgb, CategoricalBitsetsKnownAndUnknown) {
   std::vector<uint32_t> bits(8, 0);
   bits[0] = 1u << 1;
   bits[1] = 1u << 8;  // 40
-  auto bm = Obj("sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
-                {{"is_categorical_", BoolArray({0, 1})},
-                 {"bin_thresholds_", List({F64({1}, {0.5}), F64({4}, {0, 1, 2, 40})})}});
+  auto bm = Obj(
+      "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+      {{"is_categorical_", BoolArray({0, 1})}, {"bin_thresholds_", List({F64({1}, {0.5}), F64({4}, {0, 1, 2, 40})})}});
   auto m = BuildEstimator(*Hgb(kReg, {Predictor(nodes, true, bits)}, {{"_bin_mapper", bm}}));
   ASSERT_TRUE(m.ok()) << m.status().message();
   // 1 and 40 left; 2 and 0 known -> right; 5, -1, NaN unknown/missing -> left (missing_left);

@@ -77,9 +77,8 @@ StatusOr<ModelPtr> BuildLogisticRegression(const Value& obj) {
   if (k < 2) return StateError(obj, "needs at least 2 classes, 'classes_' has " + std::to_string(k));
   const size_t want_rows = k == 2 ? 1 : k;
   if (ci.n_rows != want_rows || ci.one_dim) {
-    return StateError(obj, "'coef_' has " + std::to_string(ci.n_rows) + (ci.one_dim ? " (1-D)" : "") +
-                               " rows but " + std::to_string(k) + " classes need " + std::to_string(want_rows) +
-                               " (2-D)");
+    return StateError(obj, "'coef_' has " + std::to_string(ci.n_rows) + (ci.one_dim ? " (1-D)" : "") + " rows but " +
+                               std::to_string(k) + " classes need " + std::to_string(want_rows) + " (2-D)");
   }
   INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, ci.n_features));
   INFERD_ASSIGN_OR_RETURN(std::optional<std::string> mc, GetOptionalString(obj, "multi_class"));

@@ -21,7 +21,7 @@ std::span<const AdapterEntry> LinearAdapters();
 struct CoefIntercept {
   size_t n_rows = 0;  // targets (regression) or decision columns (classification)
   size_t n_features = 0;
-  bool one_dim = false;  // coef_ was 1-D
+  bool one_dim = false;           // coef_ was 1-D
   std::vector<double> coef;       // n_rows x n_features, row-major
   std::vector<double> intercept;  // n_rows
 };

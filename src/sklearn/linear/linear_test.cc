@@ -16,7 +16,9 @@ constexpr const char* kLR = "sklearn.linear_model._base.LinearRegression";
 constexpr const char* kLogit = "sklearn.linear_model._logistic.LogisticRegression";
 
 TEST(LinearRegressor, OneTargetNumpyScalarIntercept) {
-  auto obj = Obj(kLR, {{"coef_", F64({3}, {1, 2, 3})}, {"intercept_", F64Scalar(0.5)}, {"n_features_in_", Int(3)},
+  auto obj = Obj(kLR, {{"coef_", F64({3}, {1, 2, 3})},
+                       {"intercept_", F64Scalar(0.5)},
+                       {"n_features_in_", Int(3)},
                        {"_sklearn_version", Str("1.2.1")}});
   auto m = BuildEstimator(*obj);
   ASSERT_TRUE(m.ok()) << m.status().message();
@@ -32,9 +34,9 @@ TEST(LinearRegressor, OneTargetNumpyScalarIntercept) {
 
 TEST(LinearRegressor, ManyTargetsWithArrayOrPythonFloatIntercept) {
   for (bool array_intercept : {true, false}) {
-    auto obj = Obj("sklearn.linear_model._ridge.Ridge",
-                   {{"coef_", F64({2, 2}, {1, 0, 0, 2})},
-                    {"intercept_", array_intercept ? F64({2}, {10, 20}) : Float(0.0)}});
+    auto obj =
+        Obj("sklearn.linear_model._ridge.Ridge",
+            {{"coef_", F64({2, 2}, {1, 0, 0, 2})}, {"intercept_", array_intercept ? F64({2}, {10, 20}) : Float(0.0)}});
     auto m = BuildEstimator(*obj);
     ASSERT_TRUE(m.ok()) << m.status().message();
     EXPECT_EQ((*m)->n_outputs(), 2u);
@@ -68,12 +70,11 @@ TEST(LinearRegressor, RejectsBadState) {
 
 ValuePtr Logit(ValuePtr classes, std::vector<size_t> coef_shape, std::vector<double> coef, std::vector<double> icpt,
                const char* multi_class, const char* solver = "lbfgs") {
-  std::vector<std::pair<std::string, ValuePtr>> st = {
-      {"classes_", std::move(classes)},
-      {"coef_", F64(std::move(coef_shape), coef)},
-      {"intercept_", F64({icpt.size()}, icpt)},
-      {"solver", Str(solver)},
-      {"_sklearn_version", Str("1.2.1")}};
+  std::vector<std::pair<std::string, ValuePtr>> st = {{"classes_", std::move(classes)},
+                                                      {"coef_", F64(std::move(coef_shape), coef)},
+                                                      {"intercept_", F64({icpt.size()}, icpt)},
+                                                      {"solver", Str(solver)},
+                                                      {"_sklearn_version", Str("1.2.1")}};
   if (multi_class) st.emplace_back("multi_class", Str(multi_class));
   return Obj(kLogit, std::move(st));
 }

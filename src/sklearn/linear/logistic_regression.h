@@ -21,8 +21,8 @@ class LogisticRegressionModel final : public Model {
  public:
   // REQUIRES: classes.size() >= 2; n_rows_coef == 1 if classes.size() == 2 else
   // classes.size(); coef.size() == n_rows_coef * n_features; intercept.size() == n_rows_coef.
-  LogisticRegressionModel(std::vector<Label> classes, size_t n_features, size_t n_rows_coef,
-                          std::vector<double> coef, std::vector<double> intercept, ProbaRule rule);
+  LogisticRegressionModel(std::vector<Label> classes, size_t n_features, size_t n_rows_coef, std::vector<double> coef,
+                          std::vector<double> intercept, ProbaRule rule);
 
   ModelKind kind() const override { return ModelKind::kClassifier; }
   size_t n_features() const override { return decision_.n_features(); }

@@ -18,14 +18,13 @@ StatusOr<ModelPtr> BuildLinearClassifier(const Value& obj, LinearProba proba) {
   INFERD_ASSIGN_OR_RETURN(CoefIntercept ci, ReadCoefIntercept(obj));
   const size_t want_rows = k == 2 ? 1 : k;
   if (ci.n_rows != want_rows || ci.one_dim) {
-    return StateError(obj, "'coef_' has " + std::to_string(ci.n_rows) + (ci.one_dim ? " (1-D)" : "") +
-                               " rows but " + std::to_string(k) + " classes need " + std::to_string(want_rows) +
-                               " (2-D)");
+    return StateError(obj, "'coef_' has " + std::to_string(ci.n_rows) + (ci.one_dim ? " (1-D)" : "") + " rows but " +
+                               std::to_string(k) + " classes need " + std::to_string(want_rows) + " (2-D)");
   }
   INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, ci.n_features));
-  return ModelPtr(std::make_unique<LinearClassifierModel>(std::string(ShortClassName(obj.cls)), std::move(classes),
-                                                          nf, ci.n_rows, std::move(ci.coef),
-                                                          std::move(ci.intercept), proba));
+  return ModelPtr(std::make_unique<LinearClassifierModel>(std::string(ShortClassName(obj.cls)), std::move(classes), nf,
+                                                          ci.n_rows, std::move(ci.coef), std::move(ci.intercept),
+                                                          proba));
 }
 
 StatusOr<ModelPtr> BuildSgdClassifier(const Value& obj) {

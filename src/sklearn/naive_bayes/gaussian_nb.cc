@@ -22,9 +22,7 @@ GaussianNbModel::GaussianNbModel(std::vector<Label> classes, size_t n_features, 
   }
 }
 
-std::string GaussianNbModel::Describe() const {
-  return "GaussianNB[" + std::to_string(classes_.size()) + " classes]";
-}
+std::string GaussianNbModel::Describe() const { return "GaussianNB[" + std::to_string(classes_.size()) + " classes]"; }
 
 void GaussianNbModel::Jll(const double* row, double* jll) const {
   thread_local std::vector<double> tmp;

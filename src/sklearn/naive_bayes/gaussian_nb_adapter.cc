@@ -17,8 +17,8 @@ StatusOr<ModelPtr> BuildGaussianNb(const Value& obj) {
   const size_t k = classes.size();
   INFERD_ASSIGN_OR_RETURN(DenseArray theta, GetDoubles(obj, "theta_"));
   if (theta.shape.size() != 2 || theta.shape[0] != k || theta.shape[1] == 0 || theta.shape[1] > kMaxDim) {
-    return StateError(obj, "'theta_' has shape " + ShapeString(theta.shape) + ", expected (" + std::to_string(k) +
-                               ", n_features)");
+    return StateError(
+        obj, "'theta_' has shape " + ShapeString(theta.shape) + ", expected (" + std::to_string(k) + ", n_features)");
   }
   const char* var_name = obj.Attr("var_") != nullptr ? "var_" : "sigma_";
   INFERD_ASSIGN_OR_RETURN(DenseArray var, GetDoubles(obj, var_name));
@@ -31,12 +31,12 @@ StatusOr<ModelPtr> BuildGaussianNb(const Value& obj) {
   }
   INFERD_ASSIGN_OR_RETURN(DenseArray prior, GetDoubles(obj, "class_prior_"));
   if (prior.shape.size() != 1 || prior.shape[0] != k) {
-    return StateError(obj, "'class_prior_' has shape " + ShapeString(prior.shape) + ", expected (" +
-                               std::to_string(k) + ",)");
+    return StateError(
+        obj, "'class_prior_' has shape " + ShapeString(prior.shape) + ", expected (" + std::to_string(k) + ",)");
   }
   INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, theta.shape[1]));
-  return ModelPtr(std::make_unique<GaussianNbModel>(std::move(classes), nf, std::move(theta.data),
-                                                    std::move(var.data), std::move(prior.data)));
+  return ModelPtr(std::make_unique<GaussianNbModel>(std::move(classes), nf, std::move(theta.data), std::move(var.data),
+                                                    std::move(prior.data)));
 }
 
 }  // namespace

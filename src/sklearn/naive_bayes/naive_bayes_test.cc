@@ -30,7 +30,8 @@ TEST(GaussianNB, JointLogLikelihoodAndProba) {
   for (int c = 0; c < 2; ++c) {
     jll[c] = std::log(pr[c]);
     for (int j = 0; j < 2; ++j) {
-      jll[c] += -0.5 * std::log(2 * std::numbers::pi * va[c][j]) - 0.5 * (x[j] - th[c][j]) * (x[j] - th[c][j]) / va[c][j];
+      jll[c] +=
+          -0.5 * std::log(2 * std::numbers::pi * va[c][j]) - 0.5 * (x[j] - th[c][j]) * (x[j] - th[c][j]) / va[c][j];
     }
   }
   double p[2];

@@ -79,9 +79,12 @@ StatusOr<KnnCommon> ReadCommon(const Value& obj) {
   }
   INFERD_ASSIGN_OR_RETURN(const Value* wv, Require(obj, "weights"));
   bool distance = false;
-  if (wv->is_none() || (wv->kind == Kind::kStr && wv->s == "uniform")) distance = false;
-  else if (wv->kind == Kind::kStr && wv->s == "distance") distance = true;
-  else return Unsupported(obj, "weights must be 'uniform' or 'distance', found " + wv->Describe());
+  if (wv->is_none() || (wv->kind == Kind::kStr && wv->s == "uniform"))
+    distance = false;
+  else if (wv->kind == Kind::kStr && wv->s == "distance")
+    distance = true;
+  else
+    return Unsupported(obj, "weights must be 'uniform' or 'distance', found " + wv->Describe());
   const size_t n = fx.shape[0];
   return KnnCommon{KnnIndex(metric, p, nf, n, std::move(fx.data)), static_cast<size_t>(k), distance};
 }
@@ -106,25 +109,27 @@ StatusOr<ModelPtr> BuildClassifier(const Value& obj) {
   for (size_t i = 0; i < y.size(); ++i) {
     const int64_t v = (*yi)[i];
     if (v < 0 || static_cast<uint64_t>(v) >= classes.size()) {
-      return StateError(obj, "'_y' holds class index " + std::to_string(v) + " outside [0, " +
-                                 std::to_string(classes.size()) + ")");
+      return StateError(
+          obj, "'_y' holds class index " + std::to_string(v) + " outside [0, " + std::to_string(classes.size()) + ")");
     }
     y[i] = static_cast<uint32_t>(v);
   }
-  return ModelPtr(std::make_unique<KNeighborsClassifierModel>(std::move(c.index), std::move(classes), std::move(y),
-                                                              c.k, c.distance_weights));
+  return ModelPtr(std::make_unique<KNeighborsClassifierModel>(std::move(c.index), std::move(classes), std::move(y), c.k,
+                                                              c.distance_weights));
 }
 
 StatusOr<ModelPtr> BuildRegressor(const Value& obj) {
   INFERD_ASSIGN_OR_RETURN(KnnCommon c, ReadCommon(obj));
   INFERD_ASSIGN_OR_RETURN(DenseArray y, GetDoubles(obj, "_y"));
   size_t n_targets = 0;
-  if (y.shape.size() == 1 && y.shape[0] == c.index.n_samples()) n_targets = 1;
-  else if (y.shape.size() == 2 && y.shape[0] == c.index.n_samples() && y.shape[1] > 0) n_targets = y.shape[1];
+  if (y.shape.size() == 1 && y.shape[0] == c.index.n_samples())
+    n_targets = 1;
+  else if (y.shape.size() == 2 && y.shape[0] == c.index.n_samples() && y.shape[1] > 0)
+    n_targets = y.shape[1];
   else {
     return StateError(obj, "'_y' has shape " + ShapeString(y.shape) + ", expected (" +
-                               std::to_string(c.index.n_samples()) + ",) or (" +
-                               std::to_string(c.index.n_samples()) + ", n_targets)");
+                               std::to_string(c.index.n_samples()) + ",) or (" + std::to_string(c.index.n_samples()) +
+                               ", n_targets)");
   }
   return ModelPtr(std::make_unique<KNeighborsRegressorModel>(std::move(c.index), std::move(y.data), n_targets, c.k,
                                                              c.distance_weights));

@@ -20,8 +20,7 @@ StatusOr<Activation> ParseActivation(const Value& obj, std::string_view attr) {
   if (*name == "tanh") return Activation::kTanh;
   if (*name == "relu") return Activation::kRelu;
   if (*name == "softmax") return Activation::kSoftmax;
-  return Status::Unimplemented(std::string(ShortClassName(obj.cls)) + ": activation '" + *name +
-                               "' is not supported");
+  return Status::Unimplemented(std::string(ShortClassName(obj.cls)) + ": activation '" + *name + "' is not supported");
 }
 
 // A list (or tuple) attribute of arrays.
@@ -56,8 +55,8 @@ StatusOr<std::vector<DenseLayer>> ReadLayers(const Value& obj) {
                                  std::to_string(layers.back().n_out) + " outputs");
     }
     if (b.shape.size() != 1 || b.shape[0] != w.shape[1]) {
-      return StateError(obj, "'" + bn + "' has shape " + ShapeString(b.shape) + ", expected (" +
-                                 std::to_string(w.shape[1]) + ",)");
+      return StateError(
+          obj, "'" + bn + "' has shape " + ShapeString(b.shape) + ", expected (" + std::to_string(w.shape[1]) + ",)");
     }
     layers.push_back(DenseLayer{w.shape[0], w.shape[1], std::move(w.data), std::move(b.data)});
   }

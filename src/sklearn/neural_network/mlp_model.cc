@@ -108,8 +108,7 @@ Status MlpModel::PredictClass(const double* x, size_t n_rows, int32_t* out) cons
   for (size_t r = 0; r < n_rows; ++r) {
     const double* y = Forward(x + r * n_features());
     // LabelBinarizer.inverse_transform: threshold 0.5 (strict) for one column, else argmax.
-    out[r] = layers_.back().n_out == 1 ? (y[0] > 0.5 ? 1 : 0)
-                                       : static_cast<int32_t>(ArgMax(y, layers_.back().n_out));
+    out[r] = layers_.back().n_out == 1 ? (y[0] > 0.5 ? 1 : 0) : static_cast<int32_t>(ArgMax(y, layers_.back().n_out));
   }
   return Status::Ok();
 }

@@ -11,13 +11,16 @@ namespace {
 using namespace testing;  // NOLINT
 
 ValuePtr Scaler() {
-  return Obj("sklearn.preprocessing._data.StandardScaler",
-             {{"with_mean", Bool(true)}, {"with_std", Bool(true)}, {"mean_", F64({2}, {1, 1})}, {"scale_", F64({2}, {2, 4})}});
+  return Obj(
+      "sklearn.preprocessing._data.StandardScaler",
+      {{"with_mean", Bool(true)}, {"with_std", Bool(true)}, {"mean_", F64({2}, {1, 1})}, {"scale_", F64({2}, {2, 4})}});
 }
 ValuePtr Logit() {
-  return Obj("sklearn.linear_model._logistic.LogisticRegression",
-             {{"classes_", I64({2}, {0, 1})}, {"coef_", F64({1, 2}, {1, 1})}, {"intercept_", F64({1}, {0})},
-              {"multi_class", Str("auto")}, {"solver", Str("lbfgs")}});
+  return Obj("sklearn.linear_model._logistic.LogisticRegression", {{"classes_", I64({2}, {0, 1})},
+                                                                   {"coef_", F64({1, 2}, {1, 1})},
+                                                                   {"intercept_", F64({1}, {0})},
+                                                                   {"multi_class", Str("auto")},
+                                                                   {"solver", Str("lbfgs")}});
 }
 ValuePtr Pipe(std::vector<ValuePtr> steps) {
   std::vector<ValuePtr> items;

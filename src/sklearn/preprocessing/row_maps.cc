@@ -98,8 +98,8 @@ PolynomialFeaturesModel::PolynomialFeaturesModel(size_t n_in, size_t min_degree,
       max_degree_(max_degree),
       interaction_only_(interaction_only),
       include_bias_(include_bias) {
-  n_full_ = Expand(nullptr, n_in, max_degree, interaction_only, include_bias, nullptr,
-                   std::numeric_limits<size_t>::max());
+  n_full_ =
+      Expand(nullptr, n_in, max_degree, interaction_only, include_bias, nullptr, std::numeric_limits<size_t>::max());
 }
 
 std::string PolynomialFeaturesModel::Describe() const {

@@ -21,8 +21,8 @@ StatusOr<std::optional<std::vector<double>>> PerFeature(const Value& obj, std::s
   }
   INFERD_ASSIGN_OR_RETURN(DenseArray a, ToDense(obj, *v, name));
   if (a.shape.size() != 1 || a.shape[0] == 0 || a.shape[0] > kMaxDim) {
-    return StateError(obj, "'" + std::string(name) + "' must be a non-empty 1-D array, found shape " +
-                               ShapeString(a.shape));
+    return StateError(obj,
+                      "'" + std::string(name) + "' must be a non-empty 1-D array, found shape " + ShapeString(a.shape));
   }
   return std::optional<std::vector<double>>(std::move(a.data));
 }

@@ -195,8 +195,8 @@ StatusOr<ModelPtr> BuildSimpleImputer(const Value& obj) {
     }
   }
   if (kept.empty() && indicator.empty()) return StateError(obj, "every column is dropped");
-  return ModelPtr(std::make_unique<SimpleImputerModel>(nf, *missing, std::move(stats), std::move(kept),
-                                                       std::move(indicator)));
+  return ModelPtr(
+      std::make_unique<SimpleImputerModel>(nf, *missing, std::move(stats), std::move(kept), std::move(indicator)));
 }
 
 StatusOr<ModelPtr> BuildPca(const Value& obj) {
@@ -218,18 +218,22 @@ StatusOr<ModelPtr> BuildPca(const Value& obj) {
       if (new_formula && s < std::numeric_limits<double>::epsilon()) s = std::numeric_limits<double>::epsilon();
     }
   }
-  return ModelPtr(std::make_unique<PcaModel>(nf, k, std::move(mean), std::move(comp.data), std::move(scale),
-                                             new_formula));
+  return ModelPtr(
+      std::make_unique<PcaModel>(nf, k, std::move(mean), std::move(comp.data), std::move(scale), new_formula));
 }
 
 StatusOr<ModelPtr> BuildNormalizer(const Value& obj) {
   INFERD_ASSIGN_OR_RETURN(size_t nf, NFeaturesIn(obj));
   INFERD_ASSIGN_OR_RETURN(std::string norm, StringOr(obj, "norm", "l2"));
   NormalizerModel::Norm n;
-  if (norm == "l2") n = NormalizerModel::Norm::kL2;
-  else if (norm == "l1") n = NormalizerModel::Norm::kL1;
-  else if (norm == "max") n = NormalizerModel::Norm::kMax;
-  else return Status::Unimplemented("Normalizer: unsupported norm '" + norm + "'");
+  if (norm == "l2")
+    n = NormalizerModel::Norm::kL2;
+  else if (norm == "l1")
+    n = NormalizerModel::Norm::kL1;
+  else if (norm == "max")
+    n = NormalizerModel::Norm::kMax;
+  else
+    return Status::Unimplemented("Normalizer: unsupported norm '" + norm + "'");
   return ModelPtr(std::make_unique<NormalizerModel>(nf, n));
 }
 

@@ -44,11 +44,10 @@ TEST(OneHot, DropUnknownAndNaNCategory) {
 }
 
 TEST(Ordinal, UnknownAndMissingValues) {
-  auto enc = Obj("sklearn.preprocessing._encoders.OrdinalEncoder",
-                 {{"categories_", List({F64({3}, {1, 2, kNaN})})},
-                  {"handle_unknown", Str("use_encoded_value")},
-                  {"unknown_value", Int(-1)},
-                  {"encoded_missing_value", Int(-7)}});
+  auto enc = Obj("sklearn.preprocessing._encoders.OrdinalEncoder", {{"categories_", List({F64({3}, {1, 2, kNaN})})},
+                                                                    {"handle_unknown", Str("use_encoded_value")},
+                                                                    {"unknown_value", Int(-1)},
+                                                                    {"encoded_missing_value", Int(-7)}});
   auto y = TransformRows(enc, {2, kNaN, 4}, 3);
   ASSERT_TRUE(y.ok()) << y.status().message();
   EXPECT_EQ(*y, (std::vector<double>{1, -7, -1}));
@@ -78,12 +77,11 @@ TEST(Imputer, DropsEmptyColumnsAddsIndicator) {
 }
 
 TEST(Pca, WhitenAndVersionFormulas) {
-  auto pca = Obj("sklearn.decomposition._pca.PCA",
-                 {{"components_", F64({1, 2}, {0.6, 0.8})},
-                  {"mean_", F64({2}, {1, 1})},
-                  {"explained_variance_", F64({1}, {4})},
-                  {"whiten", Bool(true)},
-                  {"_sklearn_version", Str("1.2.1")}});
+  auto pca = Obj("sklearn.decomposition._pca.PCA", {{"components_", F64({1, 2}, {0.6, 0.8})},
+                                                    {"mean_", F64({2}, {1, 1})},
+                                                    {"explained_variance_", F64({1}, {4})},
+                                                    {"whiten", Bool(true)},
+                                                    {"_sklearn_version", Str("1.2.1")}});
   auto y = TransformRows(pca, {2, 3});
   ASSERT_TRUE(y.ok());
   EXPECT_DOUBLE_EQ((*y)[0], (0.6 * 1 + 0.8 * 2) / 2);
@@ -100,9 +98,12 @@ TEST(RowMaps, NormalizerAndPolynomial) {
   auto y = TransformRows(norm, {3, 4, 0, 0}, 2);
   ASSERT_TRUE(y.ok());
   EXPECT_EQ(*y, (std::vector<double>{0.6, 0.8, 0, 0}));
-  auto poly = Obj("sklearn.preprocessing._polynomial.PolynomialFeatures",
-                  {{"n_features_in_", Int(2)}, {"_min_degree", Int(0)}, {"_max_degree", Int(2)},
-                   {"interaction_only", Bool(false)}, {"include_bias", Bool(true)}, {"n_output_features_", Int(6)}});
+  auto poly = Obj("sklearn.preprocessing._polynomial.PolynomialFeatures", {{"n_features_in_", Int(2)},
+                                                                           {"_min_degree", Int(0)},
+                                                                           {"_max_degree", Int(2)},
+                                                                           {"interaction_only", Bool(false)},
+                                                                           {"include_bias", Bool(true)},
+                                                                           {"n_output_features_", Int(6)}});
   y = TransformRows(poly, {2, 3});
   ASSERT_TRUE(y.ok());
   EXPECT_EQ(*y, (std::vector<double>{1, 2, 3, 4, 6, 9}));

@@ -16,7 +16,7 @@ void MulticlassProbability(size_t k, const double* r, double* p, double* scratch
   // Q[t][t] = sum_{j != t} r[j][t]^2, Q[t][j] = -r[j][t] * r[t][j]; minimise p'Qp with
   // sum(p) = 1 by coordinate updates, renormalising after each one. The operation order
   // below is libsvm's, so the iteration count and the result match it bit for bit.
-  double* q = scratch;       // k x k
+  double* q = scratch;           // k x k
   double* qp = scratch + k * k;  // k
   const int max_iter = static_cast<int>(std::max<size_t>(100, k));
   const double eps = 0.005 / static_cast<double>(k);

@@ -29,8 +29,8 @@ size_t SvcModel::decision_function_width() const {
 
 std::string SvcModel::Describe() const {
   return name_ + "[" + LibsvmKernel::Name(kernel_.params().type) + ", " + std::to_string(p_.classes.size()) +
-         " classes, " + std::to_string(kernel_.n_sv()) + " support vectors" +
-         (has_proba() ? ", probability" : "") + "]";
+         " classes, " + std::to_string(kernel_.n_sv()) + " support vectors" + (has_proba() ? ", probability" : "") +
+         "]";
 }
 
 void SvcModel::PairwiseDecisions(const double* row, double* dec) const {
@@ -65,8 +65,10 @@ void SvcModel::OvrDecision(const double* dec, double* out) const {
       const double c = -dec[p];
       conf[i] -= c;
       conf[j] += c;
-      if (dec[p] < 0) votes[j] += 1;
-      else votes[i] += 1;
+      if (dec[p] < 0)
+        votes[j] += 1;
+      else
+        votes[i] += 1;
     }
   }
   for (size_t c = 0; c < k; ++c) out[c] = votes[c] + conf[c] / (3 * (std::fabs(conf[c]) + 1));
@@ -109,8 +111,10 @@ Status SvcModel::PredictClass(const double* x, size_t n_rows, int32_t* out) cons
     size_t p = 0;
     for (size_t i = 0; i < k; ++i) {
       for (size_t j = i + 1; j < k; ++j, ++p) {
-        if (dec[p] > 0) ++votes[i];
-        else ++votes[j];
+        if (dec[p] > 0)
+          ++votes[i];
+        else
+          ++votes[j];
       }
     }
     size_t best = 0;

@@ -20,13 +20,13 @@
 namespace inferd::sklearn {
 
 struct SvcParams {
-  std::vector<Label> classes;      // K >= 2
-  std::vector<size_t> n_support;   // K entries, sum == kernel.n_sv()
-  std::vector<double> dual_coef;   // (K-1) x n_sv, row-major (libsvm sign, `_dual_coef_`)
-  std::vector<double> intercept;   // K(K-1)/2 (`_intercept_`)
-  std::vector<double> prob_a;      // K(K-1)/2, or empty when probability=False
-  std::vector<double> prob_b;      // same length as prob_a
-  bool ovo_shape = false;          // decision_function_shape == 'ovo'
+  std::vector<Label> classes;     // K >= 2
+  std::vector<size_t> n_support;  // K entries, sum == kernel.n_sv()
+  std::vector<double> dual_coef;  // (K-1) x n_sv, row-major (libsvm sign, `_dual_coef_`)
+  std::vector<double> intercept;  // K(K-1)/2 (`_intercept_`)
+  std::vector<double> prob_a;     // K(K-1)/2, or empty when probability=False
+  std::vector<double> prob_b;     // same length as prob_a
+  bool ovo_shape = false;         // decision_function_shape == 'ovo'
   bool break_ties = false;
 };
 

@@ -22,16 +22,23 @@ StatusOr<LibsvmKernel> ReadKernel(const Value& obj) {
                                  kv->Describe());
   }
   KernelParams kp;
-  if (kv->s == "linear") kp.type = KernelType::kLinear;
-  else if (kv->s == "poly") kp.type = KernelType::kPoly;
-  else if (kv->s == "rbf") kp.type = KernelType::kRbf;
-  else if (kv->s == "sigmoid") kp.type = KernelType::kSigmoid;
-  else return Status::Unimplemented(std::string(ShortClassName(obj.cls)) + ": kernel '" + kv->s + "' is not supported");
+  if (kv->s == "linear")
+    kp.type = KernelType::kLinear;
+  else if (kv->s == "poly")
+    kp.type = KernelType::kPoly;
+  else if (kv->s == "rbf")
+    kp.type = KernelType::kRbf;
+  else if (kv->s == "sigmoid")
+    kp.type = KernelType::kSigmoid;
+  else
+    return Status::Unimplemented(std::string(ShortClassName(obj.cls)) + ": kernel '" + kv->s + "' is not supported");
 
   if (const Value* sparse = obj.Attr("_sparse"); sparse != nullptr) {
     StatusOr<bool> b = sparse->AsBool();
     if (!b.ok()) return StateError(obj, "'_sparse': " + b.status().message());
-    if (*b) return Status::Unimplemented(std::string(ShortClassName(obj.cls)) + ": models fitted on sparse input are not supported");
+    if (*b)
+      return Status::Unimplemented(std::string(ShortClassName(obj.cls)) +
+                                   ": models fitted on sparse input are not supported");
   }
   INFERD_ASSIGN_OR_RETURN(kp.gamma, GetDouble(obj, "_gamma"));
   INFERD_ASSIGN_OR_RETURN(kp.coef0, GetDouble(obj, "coef0"));
@@ -53,8 +60,8 @@ StatusOr<LibsvmKernel> ReadKernel(const Value& obj) {
 StatusOr<std::vector<double>> ExactShape(const Value& obj, std::string_view name, const std::vector<size_t>& shape) {
   INFERD_ASSIGN_OR_RETURN(DenseArray a, GetDoubles(obj, name));
   if (a.shape != shape) {
-    return StateError(obj, "'" + std::string(name) + "' has shape " + ShapeString(a.shape) + ", expected " +
-                               ShapeString(shape));
+    return StateError(
+        obj, "'" + std::string(name) + "' has shape " + ShapeString(a.shape) + ", expected " + ShapeString(shape));
   }
   return std::move(a.data);
 }
@@ -71,23 +78,23 @@ StatusOr<ModelPtr> BuildSvc(const Value& obj) {
   // sklearn < 0.23 stored the per-class counts as the public `n_support_`.
   INFERD_ASSIGN_OR_RETURN(const Value* ns, Require(obj, obj.Attr("_n_support") ? "_n_support" : "n_support_"));
   if (ns->kind != Kind::kArray || ns->array == nullptr || ns->array->ndim() != 1 || ns->array->size() != k) {
-    return StateError(obj, "'_n_support' must be a 1-D array of " + std::to_string(k) + " counts, found " +
-                               ns->Describe());
+    return StateError(obj,
+                      "'_n_support' must be a 1-D array of " + std::to_string(k) + " counts, found " + ns->Describe());
   }
   StatusOr<std::vector<int64_t>> counts = ns->array->ToInt64s();
   if (!counts.ok()) return StateError(obj, "'_n_support': " + counts.status().message());
   size_t total = 0;
   for (int64_t c : *counts) {
     if (c < 0 || static_cast<uint64_t>(c) > n_sv - total) {
-      return StateError(obj, "'_n_support' counts must be non-negative and sum to the " + std::to_string(n_sv) +
-                                 " support vectors");
+      return StateError(
+          obj, "'_n_support' counts must be non-negative and sum to the " + std::to_string(n_sv) + " support vectors");
     }
     total += static_cast<size_t>(c);
     p.n_support.push_back(static_cast<size_t>(c));
   }
   if (total != n_sv) {
-    return StateError(obj, "'_n_support' sums to " + std::to_string(total) + " but there are " +
-                               std::to_string(n_sv) + " support vectors");
+    return StateError(obj, "'_n_support' sums to " + std::to_string(total) + " but there are " + std::to_string(n_sv) +
+                               " support vectors");
   }
   INFERD_ASSIGN_OR_RETURN(p.dual_coef, ExactShape(obj, "_dual_coef_", {k - 1, n_sv}));
   INFERD_ASSIGN_OR_RETURN(p.intercept, ExactShape(obj, "_intercept_", {n_pairs}));
@@ -120,8 +127,8 @@ StatusOr<ModelPtr> BuildSvr(const Value& obj) {
   INFERD_ASSIGN_OR_RETURN(LibsvmKernel kernel, ReadKernel(obj));
   INFERD_ASSIGN_OR_RETURN(std::vector<double> dual, ExactShape(obj, "_dual_coef_", {1, kernel.n_sv()}));
   INFERD_ASSIGN_OR_RETURN(std::vector<double> icpt, ExactShape(obj, "_intercept_", {1}));
-  return ModelPtr(std::make_unique<SvrModel>(std::string(ShortClassName(obj.cls)), std::move(kernel), std::move(dual),
-                                             icpt[0]));
+  return ModelPtr(
+      std::make_unique<SvrModel>(std::string(ShortClassName(obj.cls)), std::move(kernel), std::move(dual), icpt[0]));
 }
 
 }  // namespace

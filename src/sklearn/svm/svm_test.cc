@@ -16,8 +16,10 @@ constexpr const char* kSVC = "sklearn.svm._classes.SVC";
 // 3 classes, 1 feature, one support vector per class at -1, 0, 1; linear kernel.
 ValuePtr ThreeClassSvc(const char* shape = "ovr", bool probability = false) {
   std::vector<std::pair<std::string, ValuePtr>> st = {
-      {"kernel", Str("linear")},       {"_gamma", Float(0.5)},
-      {"coef0", Float(0.0)},           {"degree", Int(3)},
+      {"kernel", Str("linear")},
+      {"_gamma", Float(0.5)},
+      {"coef0", Float(0.0)},
+      {"degree", Int(3)},
       {"classes_", I64({3}, {10, 20, 30})},
       {"support_vectors_", F64({3, 1}, {-1, 0, 1})},
       {"_n_support", NumArray<int32_t>('i', {3}, {1, 1, 1})},
@@ -77,7 +79,10 @@ TEST(Svc, PairwiseDecisionsVotesAndShapes) {
 }
 
 TEST(Svc, BinaryDecisionIsNegatedAndWidthOne) {
-  auto obj = Obj(kSVC, {{"kernel", Str("rbf")}, {"_gamma", Float(0.5)}, {"coef0", Float(0.0)}, {"degree", Int(3)},
+  auto obj = Obj(kSVC, {{"kernel", Str("rbf")},
+                        {"_gamma", Float(0.5)},
+                        {"coef0", Float(0.0)},
+                        {"degree", Int(3)},
                         {"classes_", UArray({"no", "yes"})},
                         {"support_vectors_", F64({2, 2}, {0, 0, 1, 1})},
                         {"_n_support", NumArray<int32_t>('i', {2}, {1, 1})},
@@ -209,12 +214,14 @@ TEST(Svc, OldAttributeNames) {
 
 TEST(Svr, PolyAndSigmoidKernels) {
   for (const char* kernel : {"poly", "sigmoid"}) {
-    auto obj = Obj("sklearn.svm._classes.SVR",
-                   {{"kernel", Str(kernel)}, {"_gamma", Float(0.3)}, {"coef0", Float(0.5)}, {"degree", Int(3)},
-                    {"support_vectors_", F64({2, 2}, {1, 2, -1, 0.5})},
-                    {"_n_support", NumArray<int32_t>('i', {2}, {2, 2})},
-                    {"_dual_coef_", F64({1, 2}, {1.5, -0.5})},
-                    {"_intercept_", F64({1}, {2.0})}});
+    auto obj = Obj("sklearn.svm._classes.SVR", {{"kernel", Str(kernel)},
+                                                {"_gamma", Float(0.3)},
+                                                {"coef0", Float(0.5)},
+                                                {"degree", Int(3)},
+                                                {"support_vectors_", F64({2, 2}, {1, 2, -1, 0.5})},
+                                                {"_n_support", NumArray<int32_t>('i', {2}, {2, 2})},
+                                                {"_dual_coef_", F64({1, 2}, {1.5, -0.5})},
+                                                {"_intercept_", F64({1}, {2.0})}});
     auto m = BuildEstimator(*obj);
     ASSERT_TRUE(m.ok()) << m.status().message();
     EXPECT_EQ((*m)->kind(), ModelKind::kRegressor);
@@ -228,11 +235,13 @@ TEST(Svr, PolyAndSigmoidKernels) {
     ASSERT_TRUE((*m)->PredictValue(x, 1, &y).ok());
     EXPECT_NEAR(y, want, 1e-14) << kernel;
   }
-  auto bad = Obj("sklearn.svm._classes.NuSVR",
-                 {{"kernel", Str("rbf")}, {"_gamma", Float(0.3)}, {"coef0", Float(0.0)}, {"degree", Int(3)},
-                  {"support_vectors_", F64({2, 2}, {1, 2, -1, 0.5})},
-                  {"_dual_coef_", F64({1, 3}, {1.5, -0.5, 1})},
-                  {"_intercept_", F64({1}, {2.0})}});
+  auto bad = Obj("sklearn.svm._classes.NuSVR", {{"kernel", Str("rbf")},
+                                                {"_gamma", Float(0.3)},
+                                                {"coef0", Float(0.0)},
+                                                {"degree", Int(3)},
+                                                {"support_vectors_", F64({2, 2}, {1, 2, -1, 0.5})},
+                                                {"_dual_coef_", F64({1, 3}, {1.5, -0.5, 1})},
+                                                {"_intercept_", F64({1}, {2.0})}});
   EXPECT_FALSE(BuildEstimator(*bad).ok());
 }
 

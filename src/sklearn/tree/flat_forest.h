@@ -265,8 +265,8 @@ Status FlatForest::AddTree(const ParsedTree& tree, Fill&& fill) {
 }
 
 template <typename Parse, typename Fill>
-Status FlatForest::AddTrees(const std::vector<size_t>& node_counts, size_t payload_budget, Parse&& parse,
-                            Fill&& fill, size_t max_threads) {
+Status FlatForest::AddTrees(const std::vector<size_t>& node_counts, size_t payload_budget, Parse&& parse, Fill&& fill,
+                            size_t max_threads) {
   const size_t n = node_counts.size();
   constexpr size_t kLimit = static_cast<size_t>(std::numeric_limits<int32_t>::max());
   // Plan: tree i's nodes go to [base[i], base[i] + count) and its leaves' payloads to
@@ -353,7 +353,7 @@ Status FlatForest::AddTrees(const std::vector<size_t>& node_counts, size_t paylo
       roots_.clear();
       depth_.clear();
       if (!errors[i].ok()) return errors[i];  // the lowest-numbered failing tree, as the loop reports
-      return one_by_one();                     // a plan did not fit: the loop decides (same result or error)
+      return one_by_one();                    // a plan did not fit: the loop decides (same result or error)
     }
     all_directions_ = all_directions_ && directions[i] != 0;
   }

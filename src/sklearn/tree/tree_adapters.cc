@@ -43,8 +43,8 @@ StatusOr<ModelPtr> BuildTreeClassifier(const Value& obj) {
   INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, nf_tree));
   FlatForest forest(classes.size() + 1, TreeAcceptsMissing(obj, 1, 3));
   INFERD_RETURN_IF_ERROR(AddClassifierTree(obj, nf, classes.size(), &forest));
-  return ModelPtr(std::make_unique<TreeEnsembleClassifier>(std::string(ShortClassName(obj.cls)), std::move(classes),
-                                                           nf, std::move(forest), /*single_tree=*/true));
+  return ModelPtr(std::make_unique<TreeEnsembleClassifier>(std::string(ShortClassName(obj.cls)), std::move(classes), nf,
+                                                           std::move(forest), /*single_tree=*/true));
 }
 
 StatusOr<ModelPtr> BuildTreeRegressor(const Value& obj) {
@@ -119,10 +119,11 @@ namespace {
 StatusOr<ParsedTree> ParseClassifierTree(const Value& est, size_t n_features, size_t n_classes) {
   INFERD_ASSIGN_OR_RETURN(ParsedTree t, ParseTreeOf(est));
   if (t.n_features != n_features) {
-    return StateError(est, "tree_ has " + std::to_string(t.n_features) + " features, expected " +
-                               std::to_string(n_features));
+    return StateError(
+        est, "tree_ has " + std::to_string(t.n_features) + " features, expected " + std::to_string(n_features));
   }
-  if (t.n_outputs != 1) return Status::Unimplemented(std::string(ShortClassName(est.cls)) + ": multi-output classifiers are not supported");
+  if (t.n_outputs != 1)
+    return Status::Unimplemented(std::string(ShortClassName(est.cls)) + ": multi-output classifiers are not supported");
   if (t.max_n_classes != n_classes) {
     return StateError(est, "tree_ values have " + std::to_string(t.max_n_classes) + " classes, expected " +
                                std::to_string(n_classes));
@@ -155,12 +156,12 @@ void ClassifierLeaf(const ParsedTree& t, size_t node, size_t n_classes, bool nor
 StatusOr<ParsedTree> ParseRegressorTree(const Value& est, size_t n_features, size_t n_outputs) {
   INFERD_ASSIGN_OR_RETURN(ParsedTree t, ParseTreeOf(est));
   if (t.n_features != n_features) {
-    return StateError(est, "tree_ has " + std::to_string(t.n_features) + " features, expected " +
-                               std::to_string(n_features));
+    return StateError(
+        est, "tree_ has " + std::to_string(t.n_features) + " features, expected " + std::to_string(n_features));
   }
   if (t.n_outputs != n_outputs) {
-    return StateError(est, "tree_ has " + std::to_string(t.n_outputs) + " outputs, expected " +
-                               std::to_string(n_outputs));
+    return StateError(est,
+                      "tree_ has " + std::to_string(t.n_outputs) + " outputs, expected " + std::to_string(n_outputs));
   }
   return t;
 }
@@ -217,8 +218,8 @@ namespace {
 // tree's ParsedTree (errors are wrapped with the member's index); `leaf(i, t, node, out)` writes
 // tree i's payload for one leaf.
 template <typename Parse, typename Leaf>
-Status AddPlannedTrees(const std::vector<const Value*>& trees, const MemberError& wrap, FlatForest* forest,
-                       Parse parse, Leaf leaf) {
+Status AddPlannedTrees(const std::vector<const Value*>& trees, const MemberError& wrap, FlatForest* forest, Parse parse,
+                       Leaf leaf) {
   const Plan plan = PlanFor(trees, forest->payload_width());
   return forest->AddTrees(
       plan.node_counts, plan.payload_budget,

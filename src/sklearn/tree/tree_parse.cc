@@ -58,7 +58,8 @@ Status CheckNodes(const ParsedTree& t) {
     const bool split = (l > i) & (r > i) & (l < n) & (r < n) & (f < nf);
     bad |= !(leaf | split);
   }
-  if (!bad) [[likely]] return Status::Ok();
+  if (!bad) [[likely]]
+    return Status::Ok();
   for (int64_t i = 0; i < n; ++i) {
     const size_t u = static_cast<size_t>(i);
     const int64_t l = t.Left<kWide>(u), r = t.Right<kWide>(u);
@@ -69,8 +70,8 @@ Status CheckNodes(const ParsedTree& t) {
                                      ", " + std::to_string(r) + ")");
     }
     if (f < 0 || static_cast<uint64_t>(f) >= nf) {
-      return Status::InvalidArgument("node " + std::to_string(i) + " splits on feature " + std::to_string(f) +
-                                     " of " + std::to_string(nf));
+      return Status::InvalidArgument("node " + std::to_string(i) + " splits on feature " + std::to_string(f) + " of " +
+                                     std::to_string(nf));
     }
   }
   return Status::Ok();
@@ -123,8 +124,9 @@ StatusOr<ParsedTree> ParseTree(const Value& tree) {
   INFERD_RETURN_IF_ERROR(FindNodeField(nodes, "threshold", 'f', {8, 4}, &t.threshold_.offset, &t.threshold_.size));
   if (nodes.dtype->FindField("missing_go_to_left") != nullptr) {
     Status s = FindNodeField(nodes, "missing_go_to_left", 'u', {1}, &t.missing_.offset, &t.missing_.size);
-    if (!s.ok()) INFERD_RETURN_IF_ERROR(FindNodeField(nodes, "missing_go_to_left", 'b', {1}, &t.missing_.offset,
-                                                      &t.missing_.size));
+    if (!s.ok())
+      INFERD_RETURN_IF_ERROR(
+          FindNodeField(nodes, "missing_go_to_left", 'b', {1}, &t.missing_.offset, &t.missing_.size));
     t.has_missing_direction = true;
   }
   t.nodes_ = nodes.data.data();
@@ -134,8 +136,8 @@ StatusOr<ParsedTree> ParseTree(const Value& tree) {
       values_v->array->shape[0] != t.node_count || values_v->array->shape[1] != t.n_outputs ||
       values_v->array->shape[2] == 0 || values_v->array->shape[2] > kMaxDim) {
     return Status::InvalidArgument("'values' must have shape (node_count, n_outputs, n_classes) = (" +
-                                   std::to_string(t.node_count) + ", " + std::to_string(t.n_outputs) +
-                                   ", k), found " + values_v->Describe());
+                                   std::to_string(t.node_count) + ", " + std::to_string(t.n_outputs) + ", k), found " +
+                                   values_v->Describe());
   }
   t.max_n_classes = values_v->array->shape[2];
   const NdArray& values = *values_v->array;

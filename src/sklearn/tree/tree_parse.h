@@ -50,11 +50,17 @@ class ParsedTree {
   // skip the per-field width test. REQUIRES for kWide = true: wide().
   bool wide() const { return left_.size == 8 && right_.size == 8 && feature_.size == 8 && threshold_.size == 8; }
   template <bool kWide>
-  int64_t Left(size_t node) const { return Int<kWide>(node, left_); }
+  int64_t Left(size_t node) const {
+    return Int<kWide>(node, left_);
+  }
   template <bool kWide>
-  int64_t Right(size_t node) const { return Int<kWide>(node, right_); }
+  int64_t Right(size_t node) const {
+    return Int<kWide>(node, right_);
+  }
   template <bool kWide>
-  int64_t Feature(size_t node) const { return Int<kWide>(node, feature_); }
+  int64_t Feature(size_t node) const {
+    return Int<kWide>(node, feature_);
+  }
   template <bool kWide>
   double Threshold(size_t node) const {
     const uint8_t* p = nodes_ + node * stride_ + threshold_.offset;
@@ -93,8 +99,8 @@ class ParsedTree {
   const uint8_t* nodes_ = nullptr;  // borrowed: the `nodes` array's records
   size_t stride_ = 0;
   Field left_, right_, feature_, threshold_, missing_;
-  const double* values_ = nullptr;     // borrowed `values` data, or owned_values_
-  std::vector<double> owned_values_;   // when `values` is not native float64
+  const double* values_ = nullptr;    // borrowed `values` data, or owned_values_
+  std::vector<double> owned_values_;  // when `values` is not native float64
 };
 
 // `tree` is a sklearn.tree._tree.Tree record. Errors name the reason.

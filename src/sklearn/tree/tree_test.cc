@@ -93,8 +93,8 @@ TEST(DecisionTree, RoutesNaNByRecordedDirectionFrom13) {
 TEST(DecisionTree, RefusesNaNWhereSklearnDoes) {
   const std::vector<double> vals = {8, 8, 3, 3, 3, 1, 0, 2, 5, 5};
   auto accepts = [&](size_t layout, const char* version, const char* splitter, const char* criterion) {
-    auto m = BuildEstimator(*WithAttrs(Classifier(layout, version, vals),
-                                       {{"splitter", Str(splitter)}, {"criterion", Str(criterion)}}));
+    auto m = BuildEstimator(
+        *WithAttrs(Classifier(layout, version, vals), {{"splitter", Str(splitter)}, {"criterion", Str(criterion)}}));
     EXPECT_TRUE(m.ok()) << m.status().message();
     return m.ok() && (*m)->accepts_missing();
   };
@@ -104,9 +104,9 @@ TEST(DecisionTree, RefusesNaNWhereSklearnDoes) {
   EXPECT_FALSE(accepts(64, "1.2.1", "best", "gini"));    // (even if the layout were new)
   EXPECT_FALSE(accepts(56, "1.3.2", "best", "gini"));    // no recorded directions
   EXPECT_FALSE(accepts(64, "1.3.2", "random", "gini"));  // random splitter: no NaN support
-  auto mono = BuildEstimator(*WithAttrs(Classifier(64, "1.4.0", vals), {{"splitter", Str("best")},
-                                                                         {"criterion", Str("gini")},
-                                                                         {"monotonic_cst", I64({2}, {1, 0})}}));
+  auto mono = BuildEstimator(
+      *WithAttrs(Classifier(64, "1.4.0", vals),
+                 {{"splitter", Str("best")}, {"criterion", Str("gini")}, {"monotonic_cst", I64({2}, {1, 0})}}));
   ASSERT_TRUE(mono.ok());
   EXPECT_FALSE((*mono)->accepts_missing());
   auto reg = [&](const char* criterion) {
@@ -169,7 +169,9 @@ TEST(DecisionTree, RejectsMalformedTrees) {
   half_leaf[2].left = 3;
   EXPECT_FALSE(BuildEstimator(*with_nodes(half_leaf)).ok());
   // 3 classes in classes_ but values have 2.
-  EXPECT_FALSE(BuildEstimator(*Obj(kDTC, {{"classes_", I64({3}, {0, 1, 2})}, {"tree_", TreeValue(2, 1, 2, Nodes(), vals)}})).ok());
+  EXPECT_FALSE(
+      BuildEstimator(*Obj(kDTC, {{"classes_", I64({3}, {0, 1, 2})}, {"tree_", TreeValue(2, 1, 2, Nodes(), vals)}}))
+          .ok());
   auto missing = BuildEstimator(*Obj(kDTC, {{"classes_", I64({2}, {0, 1})}}));
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().message(), "DecisionTreeClassifier: missing attribute 'tree_'");
@@ -214,9 +216,21 @@ TEST(DecisionTree, NodeCheckFindsEveryBadNodeAnywhere) {
   for (int64_t i = 0; i < n; ++i) {
     const bool leaf = good[i].left < 0;
     std::vector<std::pair<const char*, std::function<void(TreeNode*)>>> faults = {
-        {"left child at or before the node", [&](TreeNode* t) { t->left = leaf ? 0 : i; t->right = leaf ? 0 : t->right; }},
-        {"right child past the end", [&](TreeNode* t) { t->right = n; t->left = leaf ? n - 1 : t->left; }},
-        {"half a leaf", [](TreeNode* t) { t->left = -1; t->right = t->right < 0 ? 5 : t->right; }},
+        {"left child at or before the node",
+         [&](TreeNode* t) {
+           t->left = leaf ? 0 : i;
+           t->right = leaf ? 0 : t->right;
+         }},
+        {"right child past the end",
+         [&](TreeNode* t) {
+           t->right = n;
+           t->left = leaf ? n - 1 : t->left;
+         }},
+        {"half a leaf",
+         [](TreeNode* t) {
+           t->left = -1;
+           t->right = t->right < 0 ? 5 : t->right;
+         }},
     };
     if (!leaf) {
       faults.push_back({"negative feature", [](TreeNode* t) { t->feature = -1; }});
@@ -248,9 +262,12 @@ TEST(TreeEnsemble, BatchPredictionsEqualRowByRow) {
                                        {"tree_", TreeValue(kNf, 1, 3, nodes, vals)},
                                        {"_sklearn_version", Str("1.2.1")}}));
     }
-    return Obj("sklearn.ensemble._forest.RandomForestClassifier",
-               {{"classes_", I64({3}, {0, 1, 2})}, {"n_classes_", Int(3)}, {"n_outputs_", Int(1)},
-                {"n_features_in_", Int(kNf)}, {"estimators_", list}, {"_sklearn_version", Str("1.2.1")}});
+    return Obj("sklearn.ensemble._forest.RandomForestClassifier", {{"classes_", I64({3}, {0, 1, 2})},
+                                                                   {"n_classes_", Int(3)},
+                                                                   {"n_outputs_", Int(1)},
+                                                                   {"n_features_in_", Int(kNf)},
+                                                                   {"estimators_", list},
+                                                                   {"_sklearn_version", Str("1.2.1")}});
   };
   for (size_t n_trees : {1, 13}) {
     auto m = BuildEstimator(*forest_of(n_trees));
@@ -280,15 +297,15 @@ TEST(TreeEnsemble, BatchPredictionsEqualRowByRow) {
 TEST(DecisionTree, SharedChildUsesLongestPath) {
   // 0: x0 <= 0 ? 1 : 2 ; 1: x1 <= 0 ? 2 : 5 ; 2: x2 <= 0 ? 3 : 4 ; 3, 4, 5 leaves.
   // Node 2 is reached at depth 1 (from 0) and depth 2 (from 1).
-  std::vector<TreeNode> nodes = {{1, 2, 0, 0.0}, {2, 5, 1, 0.0}, {3, 4, 2, 0.0},
+  std::vector<TreeNode> nodes = {{1, 2, 0, 0.0},     {2, 5, 1, 0.0},     {3, 4, 2, 0.0},
                                  {-1, -1, -2, -2.0}, {-1, -1, -2, -2.0}, {-1, -1, -2, -2.0}};
   auto obj = Obj(kDTR, {{"n_features_in_", Int(3)},
                         {"tree_", TreeValue(3, 1, 1, nodes, {0, 0, 0, 30, 40, 50})},
                         {"_sklearn_version", Str("1.2.1")}});
   auto m = BuildEstimator(*obj);
   ASSERT_TRUE(m.ok()) << m.status().message();
-  const double x[3 * 9] = {-1, -1, -1,  -1, -1, 1,  -1, 1, 0,  1, 0, -1,  1, 0, 1,
-                           -1, -1, -1,  -1, -1, 1,  -1, 1, 0,  1, 0, -1};
+  const double x[3 * 9] = {-1, -1, -1, -1, -1, 1,  -1, 1,  0, 1, 0, -1, 1, 0,
+                           1,  -1, -1, -1, -1, -1, 1,  -1, 1, 0, 1, 0,  -1};
   const double want[9] = {30, 40, 50, 30, 40, 30, 40, 50, 30};
   double y[9];
   ASSERT_TRUE((*m)->PredictValue(x, 9, y).ok());  // batch path (>= 8 rows)
@@ -312,8 +329,9 @@ TEST(FlatForest, RoundDownMatchesDoubleComparison) {
   EXPECT_EQ(FlatForest::RoundDown(1e300), 3.4028234663852886e38f);
   // Signs, zero, subnormals and the extremes against the libm definition.
   const float inf = std::numeric_limits<float>::infinity();
-  for (double t : {0.0, -0.0, 1e-50, -1e-50, 1e-45, -1e-45, 1.5e-45, -1.5e-45, 1e-39, -1e-39, 0.1, -0.1, 1.0 / 3,
-                   -1.0 / 3, 3.4028235e38, -3.4028235e38, 3.5e38, -3.5e38, -1e300, -double(INFINITY)}) {
+  for (double t :
+       {0.0, -0.0, 1e-50,   -1e-50,   1e-45,        -1e-45,        1.5e-45, -1.5e-45, 1e-39,  -1e-39,
+        0.1, -0.1, 1.0 / 3, -1.0 / 3, 3.4028235e38, -3.4028235e38, 3.5e38,  -3.5e38,  -1e300, -double(INFINITY)}) {
     float want = static_cast<float>(t);
     if (static_cast<double>(want) > t) want = std::nextafter(want, -inf);
     const float got = FlatForest::RoundDown(t);
@@ -400,7 +418,9 @@ class ParallelBuild : public ::testing::Test {
 TEST_F(ParallelBuild, MatchesOneByOne) {
   ASSERT_GT(total_, 200000u);  // above FlatForest::kParallelMinNodes: really parallel
   FlatForest par(2);
-  ASSERT_TRUE(par.AddTrees(counts_, budget_, [&](size_t i) { return Parse(i); }, &Fill, 3).ok());
+  ASSERT_TRUE(par.AddTrees(
+                     counts_, budget_, [&](size_t i) { return Parse(i); }, &Fill, 3)
+                  .ok());
   FlatForest ref = Reference();
   ASSERT_EQ(par.n_trees(), ref.n_trees());
   EXPECT_EQ(AllLeaves(par, rows_, kNf), AllLeaves(ref, rows_, kNf));
@@ -410,7 +430,9 @@ TEST_F(ParallelBuild, WrongPlanFallsBackToTheSameForest) {
   std::vector<size_t> wrong = counts_;
   wrong[100] += 2;  // a stated count that does not match the tree
   FlatForest par(2);
-  ASSERT_TRUE(par.AddTrees(wrong, budget_, [&](size_t i) { return Parse(i); }, &Fill, 2).ok());
+  ASSERT_TRUE(par.AddTrees(
+                     wrong, budget_, [&](size_t i) { return Parse(i); }, &Fill, 2)
+                  .ok());
   EXPECT_EQ(AllLeaves(par, rows_, kNf), AllLeaves(Reference(), rows_, kNf));
 }
 
@@ -429,14 +451,18 @@ TEST_F(ParallelBuild, NotFullBinaryTreeFallsBack) {
   values_[5] = TreeValue(kNf, 1, 2, nodes, vals);
   counts_[5] += 1;
   FlatForest par(2);
-  ASSERT_TRUE(par.AddTrees(counts_, budget_, [&](size_t i) { return Parse(i); }, &Fill, 2).ok());
+  ASSERT_TRUE(par.AddTrees(
+                     counts_, budget_, [&](size_t i) { return Parse(i); }, &Fill, 2)
+                  .ok());
   EXPECT_EQ(AllLeaves(par, rows_, kNf), AllLeaves(Reference(), rows_, kNf));
 }
 
 TEST_F(ParallelBuild, NothingAllocatedAheadBeyondTheBudget) {
   // A budget below the planned payload: no plan, no reservation, built one by one.
   FlatForest par(2);
-  ASSERT_TRUE(par.AddTrees(counts_, 1000, [&](size_t i) { return Parse(i); }, &Fill, 2).ok());
+  ASSERT_TRUE(par.AddTrees(
+                     counts_, 1000, [&](size_t i) { return Parse(i); }, &Fill, 2)
+                  .ok());
   EXPECT_EQ(AllLeaves(par, rows_, kNf), AllLeaves(Reference(), rows_, kNf));
 }
 
@@ -451,8 +477,9 @@ TEST(ForestPlan, HugeClassCountIsRefusedWithoutAllocatingAhead) {
   for (int i = 0; i < 300; ++i) {
     trees.push_back(Obj(kDTC, {{"tree_", RandomTreeValue(rng, 4, 1001)}, {"_sklearn_version", Str("1.2.1")}}));
   }
-  auto rf = Obj("sklearn.ensemble._forest.RandomForestClassifier",
-                {{"classes_", I64({classes.size()}, classes)}, {"n_features_in_", Int(4)}, {"estimators_", List(trees)}});
+  auto rf =
+      Obj("sklearn.ensemble._forest.RandomForestClassifier",
+          {{"classes_", I64({classes.size()}, classes)}, {"n_features_in_", Int(4)}, {"estimators_", List(trees)}});
   auto m = BuildEstimator(*rf);
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.status().message().find("estimators_[0]"), std::string::npos) << m.status().message();

@@ -22,8 +22,7 @@ using pickle::Value;
 StatusOr<ModelPtr> BuildXgb(const Value& obj, bool classifier) {
   const std::string name(ShortClassName(obj.cls));
   INFERD_ASSIGN_OR_RETURN(const Value* booster, Require(obj, "_Booster"));
-  if (!booster->is_object("xgboost.core.Booster") || booster->state == nullptr ||
-      booster->state->kind != Kind::kDict) {
+  if (!booster->is_object("xgboost.core.Booster") || booster->state == nullptr || booster->state->kind != Kind::kDict) {
     return StateError(obj, "'_Booster' is not an xgboost.core.Booster, found " + booster->Describe());
   }
   const Value* handle = booster->state->Get("handle");
@@ -110,8 +109,8 @@ std::optional<StatusOr<ModelPtr>> TryLoadNativeXGBoostFile(const std::string& pa
     bytes.append(buf, n);
     if (bytes.size() > max_bytes) {
       std::fclose(f);
-      return StatusOr<ModelPtr>(Status::ResourceExhausted("file is over the limit of " + std::to_string(max_bytes) +
-                                                          " bytes"));
+      return StatusOr<ModelPtr>(
+          Status::ResourceExhausted("file is over the limit of " + std::to_string(max_bytes) + " bytes"));
     }
   }
   const bool failed = std::ferror(f) != 0;

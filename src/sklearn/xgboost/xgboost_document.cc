@@ -49,8 +49,7 @@ StatusOr<const XgbValue*> Member(const XgbValue& obj, std::string_view key, std:
 }
 
 // Member, or nullptr when the key is absent and `optional`.
-StatusOr<const XgbValue*> MemberIf(const XgbValue& obj, std::string_view key, std::string_view where,
-                                   bool optional) {
+StatusOr<const XgbValue*> MemberIf(const XgbValue& obj, std::string_view key, std::string_view where, bool optional) {
   if (optional && obj.Find(key) == nullptr) return static_cast<const XgbValue*>(nullptr);
   return Member(obj, key, where);
 }
@@ -107,8 +106,7 @@ StatusOr<double> RealParam(const XgbValue& obj, std::string_view key, std::strin
     return Err(where, Quoted(key) + " must be a string holding a number, found " + XgbTypeName(*v));
   }
   const std::string& s = v->string;
-  const bool chars_ok = !s.empty() && s.size() <= 64 &&
-                        s.find_first_not_of("0123456789+-.eE") == std::string::npos;
+  const bool chars_ok = !s.empty() && s.size() <= 64 && s.find_first_not_of("0123456789+-.eE") == std::string::npos;
   char* end = nullptr;
   const double d = chars_ok ? std::strtod(s.c_str(), &end) : 0.0;
   if (!chars_ok || end != s.c_str() + s.size()) return Err(where, Quoted(key) + " is " + Quoted(s) + ", not a number");
@@ -123,8 +121,8 @@ Status BadElement(const XgbValue& a, std::string_view key, std::string_view wher
                   bool (*ok)(const XgbValue&)) {
   for (size_t i = 0; i < a.items.size(); ++i) {
     if (!ok(a.items[i])) {
-      return Err(where, Quoted(key) + "[" + std::to_string(i) + "] is " + XgbTypeName(a.items[i]) + ", must be " +
-                            wanted);
+      return Err(where,
+                 Quoted(key) + "[" + std::to_string(i) + "] is " + XgbTypeName(a.items[i]) + ", must be " + wanted);
     }
   }
   return Err(where, Quoted(key) + " must hold " + wanted);
@@ -136,9 +134,7 @@ Status ReadInts(const XgbValue& obj, std::string_view key, std::string_view wher
   INFERD_ASSIGN_OR_RETURN(const XgbValue* v, MemberIf(obj, key, where, optional));
   if (v == nullptr) return Status::Ok();
   switch (v->type) {
-    case Type::kIntArray:
-      *out = v->ints;
-      return Status::Ok();
+    case Type::kIntArray: *out = v->ints; return Status::Ok();
     case Type::kRealArray:
       for (size_t i = 0; i < v->reals.size(); ++i) {
         const double d = v->reals[i];
@@ -149,8 +145,7 @@ Status ReadInts(const XgbValue& obj, std::string_view key, std::string_view wher
       return Err(where, Quoted(key) + " must hold integers, found numbers with a fraction or exponent");
     case Type::kArray:
       return BadElement(*v, key, where, "an integer", [](const XgbValue& x) { return x.type == Type::kInt; });
-    default:
-      return Err(where, Quoted(key) + " must be an array, found " + XgbTypeName(*v));
+    default: return Err(where, Quoted(key) + " must be an array, found " + XgbTypeName(*v));
   }
 }
 
@@ -168,10 +163,8 @@ Status ReadFloats(const XgbValue& obj, std::string_view key, std::string_view wh
       out->resize(v->reals.size());
       for (size_t i = 0; i < v->reals.size(); ++i) (*out)[i] = ToFloat(v->reals[i]);
       return Status::Ok();
-    case Type::kArray:
-      return BadElement(*v, key, where, "a number", [](const XgbValue& x) { return x.is_number(); });
-    default:
-      return Err(where, Quoted(key) + " must be an array, found " + XgbTypeName(*v));
+    case Type::kArray: return BadElement(*v, key, where, "a number", [](const XgbValue& x) { return x.is_number(); });
+    default: return Err(where, Quoted(key) + " must be an array, found " + XgbTypeName(*v));
   }
 }
 
@@ -222,7 +215,8 @@ Status ReadStrings(const XgbValue& obj, std::string_view key, std::string_view w
   out->reserve(v->items.size());
   for (size_t i = 0; i < v->items.size(); ++i) {
     if (v->items[i].type != Type::kString) {
-      return Err(where, Quoted(key) + "[" + std::to_string(i) + "] is " + XgbTypeName(v->items[i]) + ", must be a string");
+      return Err(where,
+                 Quoted(key) + "[" + std::to_string(i) + "] is " + XgbTypeName(v->items[i]) + ", must be a string");
     }
     out->push_back(v->items[i].string);
   }
@@ -239,9 +233,9 @@ Status CheckUbjsonArrayTypes(const XgbValue& t, std::string_view where) {
     const char* markers;  // element markers xgboost takes for it
   };
   static constexpr Expected kArrays[] = {
-      {"left_children", "l"}, {"right_children", "l"}, {"parents", "l"}, {"split_indices", "lL"},
-      {"split_conditions", "d"}, {"default_left", "U"}, {"base_weights", "d"}, {"loss_changes", "d"},
-      {"sum_hessian", "d"}, {"split_type", "U"}, {"categories", "l"}, {"categories_nodes", "l"},
+      {"left_children", "l"},       {"right_children", "l"},   {"parents", "l"},      {"split_indices", "lL"},
+      {"split_conditions", "d"},    {"default_left", "U"},     {"base_weights", "d"}, {"loss_changes", "d"},
+      {"sum_hessian", "d"},         {"split_type", "U"},       {"categories", "l"},   {"categories_nodes", "l"},
       {"categories_segments", "L"}, {"categories_sizes", "L"},
   };
   const XgbValue* first = t.Find("loss_changes");
@@ -250,7 +244,8 @@ Status CheckUbjsonArrayTypes(const XgbValue& t, std::string_view where) {
     const XgbValue* a = t.Find(e.key);
     if (a == nullptr) continue;
     if (!typed && a->typed != 0) {
-      return Err(where, Quoted(e.key) + " is a typed UBJSON array but \"loss_changes\" is not; xgboost writes all or none");
+      return Err(where,
+                 Quoted(e.key) + " is a typed UBJSON array but \"loss_changes\" is not; xgboost writes all or none");
     }
     if (typed && (a->typed == 0 || std::strchr(e.markers, a->typed) == nullptr)) {
       return Err(where, Quoted(e.key) + " must be a typed UBJSON array of '" + e.markers[0] + "' as xgboost writes it");
@@ -348,7 +343,8 @@ Status ReadTreeModel(const XgbValue& gb, std::string_view gb_where, bool ubjson,
   if (!trees->is_array()) return Err(where, "\"trees\" must be an array, found " + std::string(XgbTypeName(*trees)));
   if (trees->type != Type::kArray && trees->size() > 0) return Err(where, "\"trees\" must hold objects, found numbers");
   doc->trees.resize(trees->type == Type::kArray ? trees->items.size() : 0);
-  for (size_t i = 0; i < doc->trees.size(); ++i) INFERD_RETURN_IF_ERROR(ReadTree(trees->items[i], i, ubjson, &doc->trees[i]));
+  for (size_t i = 0; i < doc->trees.size(); ++i)
+    INFERD_RETURN_IF_ERROR(ReadTree(trees->items[i], i, ubjson, &doc->trees[i]));
   INFERD_RETURN_IF_ERROR(ReadInts(*model, "tree_info", where, &doc->tree_info));
   INFERD_RETURN_IF_ERROR(CheckUntyped(*model, "tree_info", where));
   INFERD_RETURN_IF_ERROR(ReadInts(*model, "iteration_indptr", where, &doc->iteration_indptr, true));
@@ -374,16 +370,18 @@ Status ReadLearner(const XgbValue& learner, bool ubjson, XgbDocument* doc) {
     }
     for (const auto& [name, value] : params->members) {
       if (value.type != Type::kString) {
-        return Err("objective", std::string(key) + "." + Printable(name) + " must be a string, found " + XgbTypeName(value));
+        return Err("objective",
+                   std::string(key) + "." + Printable(name) + " must be a string, found " + XgbTypeName(value));
       }
     }
   }
   if (const XgbValue* softmax = objective->Find("softmax_multiclass_param")) {
     if (softmax->type != Type::kObject) {
-      return Err("objective", "\"softmax_multiclass_param\" must be an object, found " + std::string(XgbTypeName(*softmax)));
+      return Err("objective",
+                 "\"softmax_multiclass_param\" must be an object, found " + std::string(XgbTypeName(*softmax)));
     }
-    INFERD_ASSIGN_OR_RETURN(int64_t k, IntParam(*softmax, "num_class", "objective softmax_multiclass_param", 0,
-                                                kMaxXgbOutputs));
+    INFERD_ASSIGN_OR_RETURN(int64_t k,
+                            IntParam(*softmax, "num_class", "objective softmax_multiclass_param", 0, kMaxXgbOutputs));
     doc->objective_num_class = k;
   }
 
@@ -394,7 +392,8 @@ Status ReadLearner(const XgbValue& learner, bool ubjson, XgbDocument* doc) {
   } else if (doc->booster == "dart") {
     INFERD_ASSIGN_OR_RETURN(const XgbValue* inner, ObjectMember(*gb, "gbtree", "gradient_booster"));
     INFERD_ASSIGN_OR_RETURN(std::string inner_name, StringMember(*inner, "name", "gradient_booster.gbtree"));
-    if (inner_name != "gbtree") return Err("gradient_booster.gbtree", "\"name\" is " + Quoted(inner_name) + ", must be \"gbtree\"");
+    if (inner_name != "gbtree")
+      return Err("gradient_booster.gbtree", "\"name\" is " + Quoted(inner_name) + ", must be \"gbtree\"");
     INFERD_RETURN_IF_ERROR(ReadTreeModel(*inner, "gradient_booster.gbtree", ubjson, doc));
     INFERD_RETURN_IF_ERROR(ReadFloats(*gb, "weight_drop", "gradient_booster", &doc->weight_drop));
     INFERD_RETURN_IF_ERROR(CheckUntyped(*gb, "weight_drop", "gradient_booster"));
@@ -407,7 +406,8 @@ Status ReadLearner(const XgbValue& learner, bool ubjson, XgbDocument* doc) {
       }
     }
   } else {
-    return Err("gradient_booster", "unknown booster " + Quoted(doc->booster) + " (gbtree, dart and gblinear are known)");
+    return Err("gradient_booster",
+               "unknown booster " + Quoted(doc->booster) + " (gbtree, dart and gblinear are known)");
   }
 
   INFERD_ASSIGN_OR_RETURN(const XgbValue* attributes, ObjectMember(learner, "attributes", "learner"));
@@ -429,7 +429,8 @@ Status ReadModel(const XgbValue& model, bool ubjson, XgbDocument* doc) {
     return Err("model", "\"version\" must be an array of 3 integers");
   }
   for (size_t i = 0; i < 3; ++i) {
-    if (version->ints[i] < 0 || version->ints[i] > 0x7fffffff) return Err("model", "\"version\" has a negative or huge part");
+    if (version->ints[i] < 0 || version->ints[i] > 0x7fffffff)
+      return Err("model", "\"version\" has a negative or huge part");
     doc->version[i] = version->ints[i];
   }
   INFERD_ASSIGN_OR_RETURN(const XgbValue* learner, ObjectMember(model, "learner", "model"));
@@ -445,7 +446,8 @@ std::string NodeWhere(size_t tree, int64_t node) {
 Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t* category_words) {
   const std::string where = "tree " + std::to_string(index);
   const int64_t n = t.num_nodes;
-  if (n < 1 || n > kMaxXgbTreeNodes) return Err(where, "num_nodes " + std::to_string(n) + " is not in " + Range(1, kMaxXgbTreeNodes));
+  if (n < 1 || n > kMaxXgbTreeNodes)
+    return Err(where, "num_nodes " + std::to_string(n) + " is not in " + Range(1, kMaxXgbTreeNodes));
   const auto same_length = [&](const char* name, size_t size) -> Status {
     if (static_cast<int64_t>(size) != n) {
       return Err(where, Quoted(name) + " has " + std::to_string(size) + " entries, num_nodes is " + std::to_string(n));
@@ -537,8 +539,8 @@ Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t
                                                " is reached twice from the root (a cycle or a shared node)");
       }
       if (t.parents[c] != node) {
-        return Err(NodeWhere(index, c), "parent is " + std::to_string(t.parents[c]) + " but the node is a child of " +
-                                            std::to_string(node));
+        return Err(NodeWhere(index, c),
+                   "parent is " + std::to_string(t.parents[c]) + " but the node is a child of " + std::to_string(node));
       }
       reached[c] = 1;
       ++n_reached;
@@ -582,7 +584,8 @@ Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t
       return Err(where, "categories_nodes[" + std::to_string(k) + "] is " + std::to_string(t.categories_nodes[k]) +
                             ": entries must be increasing node ids below " + std::to_string(n));
     }
-    if (categorical && !reached[i]) return Err(NodeWhere(index, i), "has a categorical split_type but is not in the tree");
+    if (categorical && !reached[i])
+      return Err(NodeWhere(index, i), "has a categorical split_type but is not in the tree");
     if (categorical != listed) {
       return Err(NodeWhere(index, i), categorical ? "has a categorical split but no categories (categories_nodes)"
                                                   : "is in categories_nodes but its split is not categorical");
@@ -612,11 +615,24 @@ Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t
 
 // What xgboost 1.7 writes as an objective's name ("reg:linear" is saved as reg:squarederror).
 constexpr std::string_view kObjectives[] = {
-    "binary:hinge",       "binary:logistic",      "binary:logitraw",   "count:poisson",
-    "multi:softmax",      "multi:softprob",       "rank:map",          "rank:ndcg",
-    "rank:pairwise",      "reg:absoluteerror",    "reg:gamma",         "reg:logistic",
-    "reg:pseudohubererror", "reg:squarederror",   "reg:squaredlogerror", "reg:tweedie",
-    "survival:aft",       "survival:cox",
+    "binary:hinge",
+    "binary:logistic",
+    "binary:logitraw",
+    "count:poisson",
+    "multi:softmax",
+    "multi:softprob",
+    "rank:map",
+    "rank:ndcg",
+    "rank:pairwise",
+    "reg:absoluteerror",
+    "reg:gamma",
+    "reg:logistic",
+    "reg:pseudohubererror",
+    "reg:squarederror",
+    "reg:squaredlogerror",
+    "reg:tweedie",
+    "survival:aft",
+    "survival:cox",
 };
 
 }  // namespace
@@ -641,8 +657,8 @@ const std::string* XgbDocument::attribute(std::string_view key) const {
 
 Status ValidateXgbDocument(const XgbDocument& doc) {
   if (doc.num_feature < 1 || doc.num_feature > kMaxXgbFeatures) {
-    return Err("learner_model_param", "num_feature " + std::to_string(doc.num_feature) + " is not in " +
-                                          Range(1, kMaxXgbFeatures));
+    return Err("learner_model_param",
+               "num_feature " + std::to_string(doc.num_feature) + " is not in " + Range(1, kMaxXgbFeatures));
   }
   if (doc.num_class < 0 || doc.num_class > kMaxXgbOutputs || doc.num_target < 1 || doc.num_target > kMaxXgbOutputs) {
     return Err("learner_model_param", "num_class " + std::to_string(doc.num_class) + " / num_target " +
@@ -659,7 +675,8 @@ Status ValidateXgbDocument(const XgbDocument& doc) {
   }
   const bool multi = doc.objective.rfind("multi:", 0) == 0;
   if (multi) {
-    if (doc.num_class < 1) return Err("objective", doc.objective + " needs num_class >= 1, the model has " + std::to_string(doc.num_class));
+    if (doc.num_class < 1)
+      return Err("objective", doc.objective + " needs num_class >= 1, the model has " + std::to_string(doc.num_class));
     if (doc.objective_num_class && *doc.objective_num_class != doc.num_class) {
       return Err("objective", "softmax_multiclass_param.num_class is " + std::to_string(*doc.objective_num_class) +
                                   " but learner_model_param.num_class is " + std::to_string(doc.num_class));
@@ -674,7 +691,8 @@ Status ValidateXgbDocument(const XgbDocument& doc) {
                                  std::to_string(groups) + " groups is " + std::to_string(want));
     }
     for (size_t i = 0; i < doc.linear_weights.size(); ++i) {
-      if (!std::isfinite(doc.linear_weights[i])) return Err("gblinear", "weight " + std::to_string(i) + " is not finite");
+      if (!std::isfinite(doc.linear_weights[i]))
+        return Err("gblinear", "weight " + std::to_string(i) + " is not finite");
     }
   } else if (doc.booster == "gbtree" || doc.booster == "dart") {
     const auto n_trees = static_cast<int64_t>(doc.trees.size());
@@ -689,7 +707,8 @@ Status ValidateXgbDocument(const XgbDocument& doc) {
     for (size_t i = 0; i < doc.tree_info.size(); ++i) {
       if (doc.tree_info[i] < 0 || doc.tree_info[i] >= groups) {
         return Err("model", "tree_info[" + std::to_string(i) + "] is " + std::to_string(doc.tree_info[i]) +
-                                ", the model has " + std::to_string(groups) + " output group" + (groups == 1 ? "" : "s"));
+                                ", the model has " + std::to_string(groups) + " output group" +
+                                (groups == 1 ? "" : "s"));
       }
     }
     if (doc.num_parallel_tree < 1 || doc.num_parallel_tree > kMaxXgbParallelTrees) {
@@ -699,7 +718,8 @@ Status ValidateXgbDocument(const XgbDocument& doc) {
     if (!doc.iteration_indptr.empty()) {
       const auto& p = doc.iteration_indptr;
       if (p.front() != 0 || p.back() != n_trees) {
-        return Err("model", "iteration_indptr must run from 0 to the number of trees (" + std::to_string(n_trees) + ")");
+        return Err("model",
+                   "iteration_indptr must run from 0 to the number of trees (" + std::to_string(n_trees) + ")");
       }
       for (size_t i = 1; i < p.size(); ++i) {
         if (p[i] < p[i - 1]) return Err("model", "iteration_indptr decreases at entry " + std::to_string(i));
@@ -711,7 +731,8 @@ Status ValidateXgbDocument(const XgbDocument& doc) {
                                std::to_string(n_trees) + " trees");
       }
       for (size_t i = 0; i < doc.weight_drop.size(); ++i) {
-        if (!std::isfinite(doc.weight_drop[i])) return Err("dart", "weight_drop[" + std::to_string(i) + "] is not finite");
+        if (!std::isfinite(doc.weight_drop[i]))
+          return Err("dart", "weight_drop[" + std::to_string(i) + "] is not finite");
       }
     }
     int64_t category_words = 0;
@@ -731,7 +752,8 @@ Status ValidateXgbDocument(const XgbDocument& doc) {
   }
   if (const std::string* best = doc.attribute("best_iteration")) {
     int64_t b;
-    if (!ParseDecimal(*best, &b) || b < 0) return Err("attributes", "best_iteration is " + Quoted(*best) + ", not a round number");
+    if (!ParseDecimal(*best, &b) || b < 0)
+      return Err("attributes", "best_iteration is " + Quoted(*best) + ", not a round number");
     if (doc.booster != "gblinear" && b >= doc.rounds()) {
       return Err("attributes", "best_iteration is " + std::to_string(b) + " but the model has " +
                                    std::to_string(doc.rounds()) + " boosting rounds");

@@ -71,14 +71,38 @@ struct ModelEdits {
   std::string attributes = "{}";
   std::string trees;  // replaces the trees array when set
 
-  ModelEdits& Tree0(Fields f) { tree0 = std::move(f); return *this; }
-  ModelEdits& NumTrees(std::string v) { num_trees = std::move(v); return *this; }
-  ModelEdits& TreeInfo(std::string v) { tree_info = std::move(v); return *this; }
-  ModelEdits& NumFeature(std::string v) { num_feature = std::move(v); return *this; }
-  ModelEdits& NumClass(std::string v) { num_class = std::move(v); return *this; }
-  ModelEdits& Objective(std::string v) { objective = std::move(v); return *this; }
-  ModelEdits& Attributes(std::string v) { attributes = std::move(v); return *this; }
-  ModelEdits& Trees(std::string v) { trees = std::move(v); return *this; }
+  ModelEdits& Tree0(Fields f) {
+    tree0 = std::move(f);
+    return *this;
+  }
+  ModelEdits& NumTrees(std::string v) {
+    num_trees = std::move(v);
+    return *this;
+  }
+  ModelEdits& TreeInfo(std::string v) {
+    tree_info = std::move(v);
+    return *this;
+  }
+  ModelEdits& NumFeature(std::string v) {
+    num_feature = std::move(v);
+    return *this;
+  }
+  ModelEdits& NumClass(std::string v) {
+    num_class = std::move(v);
+    return *this;
+  }
+  ModelEdits& Objective(std::string v) {
+    objective = std::move(v);
+    return *this;
+  }
+  ModelEdits& Attributes(std::string v) {
+    attributes = std::move(v);
+    return *this;
+  }
+  ModelEdits& Trees(std::string v) {
+    trees = std::move(v);
+    return *this;
+  }
 };
 
 std::string ModelJson(const ModelEdits& e = {}) {
@@ -123,7 +147,10 @@ void Ubj(const XgbValue& v, std::string* out, std::string_view key = "") {
   switch (v.type) {
     case T::kNull: out->push_back('Z'); break;
     case T::kBool: out->push_back(v.boolean ? 'T' : 'F'); break;
-    case T::kInt: out->push_back('L'); Be(static_cast<uint64_t>(v.integer), 8, out); break;
+    case T::kInt:
+      out->push_back('L');
+      Be(static_cast<uint64_t>(v.integer), 8, out);
+      break;
     case T::kReal: {
       const float f = static_cast<float>(v.real);
       uint32_t bits;
@@ -132,7 +159,11 @@ void Ubj(const XgbValue& v, std::string* out, std::string_view key = "") {
       Be(bits, 4, out);
       break;
     }
-    case T::kString: out->push_back('S'); UbjLength(v.string.size(), out); out->append(v.string); break;
+    case T::kString:
+      out->push_back('S');
+      UbjLength(v.string.size(), out);
+      out->append(v.string);
+      break;
     case T::kObject:
       out->push_back('{');
       for (const auto& [k, x] : v.members) {  // key, value
@@ -235,9 +266,11 @@ TEST(XgbDocument, IssueTableEdits) {
                 "xgboost tree 0 node 0: split on feature 1000000 is out of range (the model has 2 features)");
   ExpectRefused(ModelEdits().Tree0({{"split_indices", "[-1,1,0,0,0]"}}),
                 "xgboost tree 0 node 0: split on feature -1 is out of range (the model has 2 features)");
-  ExpectRefused(ModelEdits().NumTrees("99999999"), "xgboost gbtree_model_param: num_trees is 99999999 but the model has 2 trees");
+  ExpectRefused(ModelEdits().NumTrees("99999999"),
+                "xgboost gbtree_model_param: num_trees is 99999999 but the model has 2 trees");
   ExpectRefused(ModelEdits().TreeInfo("[]"), "xgboost model: tree_info has 0 entries for 2 trees");
-  ExpectRefused(ModelEdits().Tree0({{"left_children", "[0,3,-1,-1,-1]"}}), "xgboost tree 0 node 0: left child 0 is the root (a cycle)");
+  ExpectRefused(ModelEdits().Tree0({{"left_children", "[0,3,-1,-1,-1]"}}),
+                "xgboost tree 0 node 0: left child 0 is the root (a cycle)");
 }
 
 TEST(XgbDocument, StructureEdits) {
@@ -271,7 +304,8 @@ TEST(XgbDocument, PrunedTreesWithDeletedNodesAreAccepted) {
                    {"split_indices", "[0,0,0,2147483647,2147483647]"},
                    {"default_left", "[1,0,0,1,1]"},
                    {"tree_param", R"({"num_deleted":"2","num_feature":"2","num_nodes":"5","size_leaf_vector":"0"})"}};
-  ASSERT_TRUE(ReadAllWays(ModelJson(ModelEdits().Tree0(pruned))).ok()) << ReadAllWays(ModelJson(ModelEdits().Tree0(pruned))).message();
+  ASSERT_TRUE(ReadAllWays(ModelJson(ModelEdits().Tree0(pruned))).ok())
+      << ReadAllWays(ModelJson(ModelEdits().Tree0(pruned))).message();
   pruned["tree_param"] = R"({"num_deleted":"1","num_feature":"2","num_nodes":"5","size_leaf_vector":"0"})";
   ExpectRefused(ModelEdits().Tree0(pruned), "xgboost tree 0: num_deleted is 1 but 2 nodes are marked deleted");
   ExpectRefused(ModelEdits().Tree0({{"split_indices", "[0,1,0,2147483647,0]"}, {"default_left", "[1,0,0,1,0]"}}),
@@ -281,45 +315,57 @@ TEST(XgbDocument, PrunedTreesWithDeletedNodesAreAccepted) {
 TEST(XgbDocument, CountsAndLengths) {
   ExpectRefused(ModelEdits().Tree0({{"right_children", "[2,4,-1,-1]"}}),
                 "xgboost tree 0: \"right_children\" has 4 entries, num_nodes is 5");
-  ExpectRefused(ModelEdits().Tree0({{"tree_param", R"({"num_deleted":"0","num_feature":"2","num_nodes":"99999999","size_leaf_vector":"0"})"}}),
-                "xgboost tree 0: \"left_children\" has 5 entries, num_nodes is 99999999");
-  ExpectRefused(ModelEdits().Tree0({{"split_type", "[0,0,0,0]"}}), "xgboost tree 0: \"split_type\" has 4 entries, num_nodes is 5");
+  ExpectRefused(
+      ModelEdits().Tree0(
+          {{"tree_param", R"({"num_deleted":"0","num_feature":"2","num_nodes":"99999999","size_leaf_vector":"0"})"}}),
+      "xgboost tree 0: \"left_children\" has 5 entries, num_nodes is 99999999");
+  ExpectRefused(ModelEdits().Tree0({{"split_type", "[0,0,0,0]"}}),
+                "xgboost tree 0: \"split_type\" has 4 entries, num_nodes is 5");
   ExpectRefused(ModelEdits().TreeInfo("[0,1]"), "xgboost model: tree_info[1] is 1, the model has 1 output group");
   ExpectRefused(ModelEdits().TreeInfo("[0,-1]"), "xgboost model: tree_info[1] is -1, the model has 1 output group");
   ExpectRefused(ModelEdits().NumTrees("3"), "xgboost gbtree_model_param: num_trees is 3 but the model has 2 trees");
-  ExpectRefused(ModelEdits().NumFeature("0"), "xgboost learner_model_param: \"num_feature\" is 0, must be in [1, 1048576]");
+  ExpectRefused(ModelEdits().NumFeature("0"),
+                "xgboost learner_model_param: \"num_feature\" is 0, must be in [1, 1048576]");
   ExpectRefused(ModelEdits().NumFeature("99999999"),
                 "xgboost learner_model_param: \"num_feature\" is 99999999, must be in [1, 1048576]");
-  ExpectRefused(ModelEdits().NumClass("99999999"), "xgboost learner_model_param: \"num_class\" is 99999999, must be in [0, 65536]");
+  ExpectRefused(ModelEdits().NumClass("99999999"),
+                "xgboost learner_model_param: \"num_class\" is 99999999, must be in [0, 65536]");
   ExpectRefused(ModelEdits().Attributes(R"({"best_iteration":"2"})"),
                 "xgboost attributes: best_iteration is 2 but the model has 2 boosting rounds");
   ExpectRefused(ModelEdits().Tree0({{"id", "1"}}), "xgboost tree 0: \"id\" is 1, trees must be stored in order");
-  ExpectRefused(ModelEdits().Trees("[" + Tree0({}) + "]"), "xgboost gbtree_model_param: num_trees is 2 but the model has 1 trees");
+  ExpectRefused(ModelEdits().Trees("[" + Tree0({}) + "]"),
+                "xgboost gbtree_model_param: num_trees is 2 but the model has 1 trees");
 }
 
 TEST(XgbDocument, TypesAndParameters) {
-  ExpectRefused(ModelEdits().Tree0({{"left_children", "\"x\""}}), "xgboost tree 0: \"left_children\" must be an array, found a string");
+  ExpectRefused(ModelEdits().Tree0({{"left_children", "\"x\""}}),
+                "xgboost tree 0: \"left_children\" must be an array, found a string");
   ExpectRefused(ModelEdits().Tree0({{"left_children", "[1,\"3\",-1,-1,-1]"}}),
                 "xgboost tree 0: \"left_children\"[1] is a string, must be an integer");
-  ExpectRefused(ModelEdits().Tree0({{"left_children", "[1,3.5,-1,-1,-1]"}}), "xgboost tree 0: \"left_children\"[1] is not an integer");
+  ExpectRefused(ModelEdits().Tree0({{"left_children", "[1,3.5,-1,-1,-1]"}}),
+                "xgboost tree 0: \"left_children\"[1] is not an integer");
   ExpectRefused(ModelEdits().Tree0({{"split_conditions", "[0.5,null,0.1,0.2,0.3]"}}),
                 "xgboost tree 0: \"split_conditions\"[1] is null, must be a number");
-  ExpectRefused(ModelEdits().Tree0({{"default_left", "[1,0,2,0,0]"}}), "xgboost tree 0: \"default_left\"[2] is 2, must be in [0, 1]");
+  ExpectRefused(ModelEdits().Tree0({{"default_left", "[1,0,2,0,0]"}}),
+                "xgboost tree 0: \"default_left\"[2] is 2, must be in [0, 1]");
   ExpectRefused(ModelEdits().Tree0({{"split_conditions", "[0.5,1e39,0.1,0.2,0.3]"}}),
                 "xgboost tree 0 node 1: threshold (split_conditions) is not a finite float32 number");
   ExpectRefused(ModelEdits().Tree0({{"tree_param", ""}}), "xgboost tree 0: missing \"tree_param\"");
   ExpectRefused(ModelEdits().NumTrees("abc"), "xgboost gbtree_model_param: \"num_trees\" is \"abc\", not an integer");
   ExpectRefused(ModelEdits().NumTrees(" 2"), "xgboost gbtree_model_param: \"num_trees\" is \" 2\", not an integer");
   ExpectRefused(ModelEdits().Objective(R"({"name":"foo"})"), "xgboost objective: unknown objective \"foo\"");
-  ExpectRefused(ModelEdits().NumClass("3").Objective(R"({"name":"multi:softprob","softmax_multiclass_param":{"num_class":"0"}})"),
-                "xgboost objective: softmax_multiclass_param.num_class is 0 but learner_model_param.num_class is 3");
-  ExpectRefused(ModelEdits().Attributes(R"({"best_iteration":3})"), "xgboost attributes: \"best_iteration\" must be a string, found an integer");
+  ExpectRefused(
+      ModelEdits().NumClass("3").Objective(R"({"name":"multi:softprob","softmax_multiclass_param":{"num_class":"0"}})"),
+      "xgboost objective: softmax_multiclass_param.num_class is 0 but learner_model_param.num_class is 3");
+  ExpectRefused(ModelEdits().Attributes(R"({"best_iteration":3})"),
+                "xgboost attributes: \"best_iteration\" must be a string, found an integer");
   // Older JSON files write default_left as booleans; in UBJSON xgboost reads only typed flags.
   const std::string bools = ModelJson(ModelEdits().Tree0({{"default_left", "[true,false,false,false,false]"}}));
   EXPECT_TRUE(ReadXgbDocument(bools, XgbDocumentForm::kModelFile).ok());
   EXPECT_EQ(ReadXgbDocument(ToUbjson(bools), XgbDocumentForm::kModelFile).status().message(),
             "xgboost tree 0: \"default_left\" must be a typed UBJSON array of 'U' as xgboost writes it");
-  ExpectRefused(ModelEdits().Tree0({{"split_type", "[]"}}), "xgboost tree 0: \"split_type\" has 0 entries, num_nodes is 5");
+  ExpectRefused(ModelEdits().Tree0({{"split_type", "[]"}}),
+                "xgboost tree 0: \"split_type\" has 0 entries, num_nodes is 5");
   ExpectRefused(ModelEdits().Objective(R"({"name":"reg:tweedie"})"),
                 "xgboost objective: \"reg:tweedie\" needs the object \"tweedie_regression_param\"");
   ExpectRefused(ModelEdits().Objective(R"({"name":"binary:logistic","reg_loss_param":{"scale_pos_weight":1}})"),
@@ -347,12 +393,18 @@ TEST(XgbDocument, CategoricalSplits) {
     return ModelEdits().Tree0(f);
   };
   ExpectRefused(with("categories", "[1,-3]"), "xgboost tree 0: category -3 (categories[1]) is not in [0, 16777215]");
-  ExpectRefused(with("categories", "[1,16777216]"), "xgboost tree 0: category 16777216 (categories[1]) is not in [0, 16777215]");
-  ExpectRefused(with("categories_sizes", "[3]"), "xgboost tree 0 node 1: categories 0 + 3 are outside the 2 categories");
-  ExpectRefused(with("categories_sizes", "[0]"), "xgboost tree 0 node 1: categories 0 + 0 are outside the 2 categories");
-  ExpectRefused(with("categories_segments", "[-1]"), "xgboost tree 0 node 1: categories -1 + 2 are outside the 2 categories");
-  ExpectRefused(with("categories_nodes", "[2]"), "xgboost tree 0 node 1: has a categorical split but no categories (categories_nodes)");
-  ExpectRefused(with("categories_nodes", "[7]"), "xgboost tree 0: categories_nodes[0] is 7: entries must be increasing node ids below 5");
+  ExpectRefused(with("categories", "[1,16777216]"),
+                "xgboost tree 0: category 16777216 (categories[1]) is not in [0, 16777215]");
+  ExpectRefused(with("categories_sizes", "[3]"),
+                "xgboost tree 0 node 1: categories 0 + 3 are outside the 2 categories");
+  ExpectRefused(with("categories_sizes", "[0]"),
+                "xgboost tree 0 node 1: categories 0 + 0 are outside the 2 categories");
+  ExpectRefused(with("categories_segments", "[-1]"),
+                "xgboost tree 0 node 1: categories -1 + 2 are outside the 2 categories");
+  ExpectRefused(with("categories_nodes", "[2]"),
+                "xgboost tree 0 node 1: has a categorical split but no categories (categories_nodes)");
+  ExpectRefused(with("categories_nodes", "[7]"),
+                "xgboost tree 0: categories_nodes[0] is 7: entries must be increasing node ids below 5");
   ExpectRefused(with("categories_segments", "[0,0]"),
                 "xgboost tree 0: categories_nodes, categories_segments and categories_sizes have 1, 2 and 1 entries");
   ExpectRefused(with("split_type", "[0,1,1,0,0]"), "xgboost tree 0 node 2: is a leaf with a categorical split_type");
@@ -386,7 +438,8 @@ TEST(XgbDocument, DepthIsBounded) {
     d.trees.push_back(t);
     return d;
   };
-  EXPECT_TRUE(ValidateXgbDocument(chain(kMaxXgbTreeDepth)).ok()) << ValidateXgbDocument(chain(kMaxXgbTreeDepth)).message();
+  EXPECT_TRUE(ValidateXgbDocument(chain(kMaxXgbTreeDepth)).ok())
+      << ValidateXgbDocument(chain(kMaxXgbTreeDepth)).message();
   EXPECT_EQ(ValidateXgbDocument(chain(kMaxXgbTreeDepth + 1)).message(), "xgboost tree 0: is deeper than 1024 levels");
 }
 
@@ -453,22 +506,52 @@ std::string Bytes(std::initializer_list<int> b) {
 
 TEST(XgbValue, UbjsonLimits) {
   // {"a": [$l#L 2^40 ...}: the count is checked against what is left.
-  std::string lie = "{i\x01" "a[$l#L" + Bytes({0, 0, 1, 0, 0, 0, 0, 0}) + "}";
+  std::string lie =
+      "{i\x01"
+      "a[$l#L" +
+      Bytes({0, 0, 1, 0, 0, 0, 0, 0}) + "}";
   EXPECT_EQ(ParseXgbUbjson(lie).status().message(),
             "malformed UBJSON at byte 8: array count 1099511627776 needs more than the 1 bytes left");
-  std::string str = "{i\x01" "aSL" + Bytes({0x40, 0, 0, 0, 0, 0, 0, 0}) + "}";
+  std::string str =
+      "{i\x01"
+      "aSL" +
+      Bytes({0x40, 0, 0, 0, 0, 0, 0, 0}) + "}";
   EXPECT_EQ(ParseXgbUbjson(str).status().message(),
             "malformed UBJSON at byte 5: string length 4611686018427387904 is longer than the 1 bytes left");
-  EXPECT_EQ(ParseXgbUbjson("{i\x01" "aSi\xff" "}").status().message(),
+  EXPECT_EQ(ParseXgbUbjson("{i\x01"
+                           "aSi\xff"
+                           "}")
+                .status()
+                .message(),
             "malformed UBJSON at byte 5: string length is negative (-1)");
-  EXPECT_EQ(ParseXgbUbjson("{i\x01" "aZi\x01" "aZ}").status().message(),
+  EXPECT_EQ(ParseXgbUbjson("{i\x01"
+                           "aZi\x01"
+                           "aZ}")
+                .status()
+                .message(),
             "malformed UBJSON at byte 0: duplicate key \"a\" in an object");
-  EXPECT_EQ(ParseXgbUbjson("{i\x01" "aH}").status().message(), "malformed UBJSON at byte 4: unsupported marker 'H'");
-  EXPECT_EQ(ParseXgbUbjson("{i\x01" "a[$S#i\x01" "x}").status().message(),
+  EXPECT_EQ(ParseXgbUbjson("{i\x01"
+                           "aH}")
+                .status()
+                .message(),
+            "malformed UBJSON at byte 4: unsupported marker 'H'");
+  EXPECT_EQ(ParseXgbUbjson("{i\x01"
+                           "a[$S#i\x01"
+                           "x}")
+                .status()
+                .message(),
             "malformed UBJSON at byte 6: typed arrays of marker 'S' are not supported");
   EXPECT_EQ(ParseXgbUbjson("{}x").status().message(), "malformed UBJSON at byte 2: 1 bytes after the document");
-  EXPECT_EQ(ParseXgbUbjson("{i\x01" "a[#L").status().message(), "malformed UBJSON at byte 7: unexpected end of data in a number");
-  EXPECT_EQ(ParseXgbUbjson("{i\x01" "a" + std::string(40, '[')).status().message(),
+  EXPECT_EQ(ParseXgbUbjson("{i\x01"
+                           "a[#L")
+                .status()
+                .message(),
+            "malformed UBJSON at byte 7: unexpected end of data in a number");
+  EXPECT_EQ(ParseXgbUbjson("{i\x01"
+                           "a" +
+                           std::string(40, '['))
+                .status()
+                .message(),
             "malformed UBJSON at byte 35: nested deeper than 32 levels");
   // A counted array of nulls is bounded by the bytes left, and its values by the memory budget.
   StatusOr<XgbValue> nulls = ParseXgbUbjson("[#i\x03ZZZ");
@@ -513,7 +596,8 @@ TEST(XgbDocument, RealFilesFromXgboostAreAccepted) {
       }
       continue;
     }
-    const auto form = name.find("snapshot") != std::string::npos ? XgbDocumentForm::kSnapshot : XgbDocumentForm::kModelFile;
+    const auto form =
+        name.find("snapshot") != std::string::npos ? XgbDocumentForm::kSnapshot : XgbDocumentForm::kModelFile;
     StatusOr<XgbDocument> d = ReadXgbDocument(ss.str(), form);
     ASSERT_TRUE(d.ok()) << name << ": " << d.status().message();
     for (const auto& t : d->trees) {
@@ -528,7 +612,8 @@ TEST(XgbDocument, RealFilesFromXgboostAreAccepted) {
 }
 
 TEST(XgbDocument, MessagesStayOneLine) {
-  ExpectRefused(ModelEdits().Attributes("{\"a\\nb\":1}"), "xgboost attributes: \"a?b\" must be a string, found an integer");
+  ExpectRefused(ModelEdits().Attributes("{\"a\\nb\":1}"),
+                "xgboost attributes: \"a?b\" must be a string, found an integer");
   ExpectRefused(ModelEdits().Objective(R"({"name":"x\ny"})"), "xgboost objective: unknown objective \"x?y\"");
 }
 

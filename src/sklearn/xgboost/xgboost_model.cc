@@ -37,14 +37,15 @@ StatusOr<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(std::string_view blob
         "xgboost < 1.4 binary snapshot (CONFIG-offset): load it with that xgboost and re-save it with xgboost >= 1.6");
   }
   if (!LooksLikeXGBoostModel(blob) || blob.size() < 2) {
-    return Status::Unimplemented("not an xgboost JSON/UBJSON model (legacy binary models are not supported; re-save "
-                                 "with save_model('model.json'))");
+    return Status::Unimplemented(
+        "not an xgboost JSON/UBJSON model (legacy binary models are not supported; re-save "
+        "with save_model('model.json'))");
   }
   // Every count, index and link is checked here; libxgboost then reads only the checked
   // model document (for a snapshot, its "Model" part, without the training "Config").
-  INFERD_ASSIGN_OR_RETURN(XgbDocument doc, ReadXgbDocument(blob, format == XgbFormat::kSnapshot
-                                                                        ? XgbDocumentForm::kSnapshot
-                                                                        : XgbDocumentForm::kModelFile));
+  INFERD_ASSIGN_OR_RETURN(
+      XgbDocument doc,
+      ReadXgbDocument(blob, format == XgbFormat::kSnapshot ? XgbDocumentForm::kSnapshot : XgbDocumentForm::kModelFile));
   if (doc.booster == "gblinear") {
     return Status::Unimplemented("xgboost gblinear boosters are not supported (gbtree and dart are)");
   }
@@ -86,8 +87,9 @@ StatusOr<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(std::string_view blob
     std::snprintf(buf, sizeof buf, "%.17g", options.missing);
     missing = buf;
   }
-  m->config_ = "{\"type\":0,\"training\":false,\"iteration_begin\":0,\"iteration_end\":" +
-               std::to_string(iteration_end) + ",\"strict_shape\":true,\"cache_id\":0,\"missing\":" + missing + "}";
+  m->config_ =
+      "{\"type\":0,\"training\":false,\"iteration_begin\":0,\"iteration_end\":" + std::to_string(iteration_end) +
+      ",\"strict_shape\":true,\"cache_id\":0,\"missing\":" + missing + "}";
 
   // One prediction now: configures the learner before it is shared, and gives the width.
   std::vector<double> zeros(m->n_features_, 0.0);
@@ -103,7 +105,8 @@ StatusOr<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(std::string_view blob
     }
     m->binary_ = objective == "binary:logistic";
     const size_t k = m->binary_ ? 2 : width;
-    if ((m->binary_ && width != 1) || k < 2) return Status::InvalidArgument("xgboost classifier output has width " + std::to_string(width));
+    if ((m->binary_ && width != 1) || k < 2)
+      return Status::InvalidArgument("xgboost classifier output has width " + std::to_string(width));
     if (options.classes.empty()) {
       for (size_t c = 0; c < k; ++c) options.classes.push_back(Label::Int(static_cast<int64_t>(c)));
     }
@@ -115,15 +118,14 @@ StatusOr<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(std::string_view blob
   } else if (width != 1) {
     return Status::Unimplemented("xgboost models with " + std::to_string(width) + " outputs per row are not supported");
   }
-  m->description_ = options.name + "[" + (objective.empty() ? "?" : objective) + ", " +
-                    std::to_string(m->n_features_) + " features" + (m->serialise_ ? ", serialised" : "") + "]";
+  m->description_ = options.name + "[" + (objective.empty() ? "?" : objective) + ", " + std::to_string(m->n_features_) +
+                    " features" + (m->serialise_ ? ", serialised" : "") + "]";
   return m;
 }
 
 Status XGBoostModel::Raw(const double* x, size_t n_rows, const float** values, size_t* width) const {
   char iface[256];
-  std::snprintf(iface, sizeof iface,
-                "{\"data\":[%llu,true],\"shape\":[%llu,%llu],\"typestr\":\"<f8\",\"version\":3}",
+  std::snprintf(iface, sizeof iface, "{\"data\":[%llu,true],\"shape\":[%llu,%llu],\"typestr\":\"<f8\",\"version\":3}",
                 static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(x)),
                 static_cast<unsigned long long>(n_rows), static_cast<unsigned long long>(n_features_));
   const bst_ulong* shape = nullptr;

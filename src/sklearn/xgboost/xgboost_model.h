@@ -40,11 +40,11 @@ namespace inferd::sklearn {
 
 struct XgbOptions {
   // From the sklearn wrapper (pickles) or defaults (native files).
-  double missing;                      // value treated as missing besides NaN (NaN: none)
-  std::vector<Label> classes;          // classifier labels; empty: decided from the objective
-  bool force_regressor = false;        // the wrapper is an XGBRegressor
-  long best_iteration = -1;            // -1: unknown (then the booster attribute is used)
-  std::string name = "XGBoost";        // for Describe()
+  double missing;                // value treated as missing besides NaN (NaN: none)
+  std::vector<Label> classes;    // classifier labels; empty: decided from the objective
+  bool force_regressor = false;  // the wrapper is an XGBRegressor
+  long best_iteration = -1;      // -1: unknown (then the booster attribute is used)
+  std::string name = "XGBoost";  // for Describe()
 };
 
 enum class XgbFormat { kSnapshot, kModelFile };

@@ -148,10 +148,10 @@ std::optional<std::string> QuoteNonFiniteWords(std::string_view json) {
     const std::string_view rest = json.substr(i);
     std::string_view word;
     std::string_view marker;
-    for (const auto& [w, m] : {std::pair{std::string_view("NaN"), kNaNMarker},
-                               std::pair{std::string_view("-NaN"), kNaNMarker},
-                               std::pair{std::string_view("Infinity"), kInfMarker},
-                               std::pair{std::string_view("-Infinity"), kNegInfMarker}}) {
+    for (const auto& [w, m] :
+         {std::pair{std::string_view("NaN"), kNaNMarker}, std::pair{std::string_view("-NaN"), kNaNMarker},
+          std::pair{std::string_view("Infinity"), kInfMarker},
+          std::pair{std::string_view("-Infinity"), kNegInfMarker}}) {
       if (rest.substr(0, w.size()) == w) {
         word = w;
         marker = m;
@@ -214,8 +214,7 @@ class JsonConverter {
       case dom::element_type::INT64:
         out->type = Type::kInt;
         return e.get_int64().get(out->integer) == simdjson::SUCCESS ? Status::Ok() : Malformed("bad integer");
-      case dom::element_type::UINT64:
-        return Malformed("integer out of range");
+      case dom::element_type::UINT64: return Malformed("integer out of range");
       case dom::element_type::DOUBLE:
         out->type = Type::kReal;
         return e.get_double().get(out->real) == simdjson::SUCCESS ? Status::Ok() : Malformed("bad number");
@@ -234,9 +233,7 @@ class JsonConverter {
       case dom::element_type::BOOL:
         out->type = Type::kBool;
         return e.get_bool().get(out->boolean) == simdjson::SUCCESS ? Status::Ok() : Malformed("bad boolean");
-      case dom::element_type::NULL_VALUE:
-        out->type = Type::kNull;
-        return Status::Ok();
+      case dom::element_type::NULL_VALUE: out->type = Type::kNull; return Status::Ok();
     }
     return Malformed("unknown value");
   }
@@ -277,9 +274,7 @@ class JsonConverter {
   }
 
   static Status Malformed(const std::string& what) { return Status::InvalidArgument("malformed JSON: " + what); }
-  static Status TooBig() {
-    return Status::ResourceExhausted("JSON document holds too many values for its size");
-  }
+  static Status TooBig() { return Status::ResourceExhausted("JSON document holds too many values for its size"); }
 
   Budget budget_;
 };
@@ -289,10 +284,13 @@ class JsonConverter {
 // Size in bytes of a number with this marker, 0 if the marker is not a number.
 size_t NumberSize(char m) {
   switch (m) {
-    case 'i': case 'U': return 1;
+    case 'i':
+    case 'U': return 1;
     case 'I': return 2;
-    case 'l': case 'd': return 4;
-    case 'L': case 'D': return 8;
+    case 'l':
+    case 'd': return 4;
+    case 'L':
+    case 'D': return 8;
     default: return 0;
   }
 }
@@ -435,23 +433,18 @@ class UbjsonParser {
     out->begin = at;
     if (!budget_.Charge(kValueCost)) return TooBig();
     switch (m) {
-      case '{':
-        INFERD_RETURN_IF_ERROR(Object(depth, out));
-        break;
-      case '[':
-        INFERD_RETURN_IF_ERROR(Array(depth, out));
-        break;
+      case '{': INFERD_RETURN_IF_ERROR(Object(depth, out)); break;
+      case '[': INFERD_RETURN_IF_ERROR(Array(depth, out)); break;
       case 'S':
         out->type = Type::kString;
         INFERD_RETURN_IF_ERROR(Chars("string length", &out->string));
         break;
-      case 'T': case 'F':
+      case 'T':
+      case 'F':
         out->type = Type::kBool;
         out->boolean = m == 'T';
         break;
-      case 'Z':
-        out->type = Type::kNull;
-        break;
+      case 'Z': out->type = Type::kNull; break;
       default: {
         if (NumberSize(m) == 0) return Error(at, "unsupported marker " + Marker(m));
         bool is_int;
@@ -464,7 +457,8 @@ class UbjsonParser {
   }
 
   Status Object(size_t depth, XgbValue* out) {
-    if (depth > kMaxXgbNesting) return Error(p_ - 1, "nested deeper than " + std::to_string(kMaxXgbNesting) + " levels");
+    if (depth > kMaxXgbNesting)
+      return Error(p_ - 1, "nested deeper than " + std::to_string(kMaxXgbNesting) + " levels");
     if (Peek() == '$' || Peek() == '#') return Error(p_, "typed or counted objects are not supported");
     out->type = Type::kObject;
     while (true) {
@@ -488,7 +482,8 @@ class UbjsonParser {
   }
 
   Status Array(size_t depth, XgbValue* out) {
-    if (depth > kMaxXgbNesting) return Error(p_ - 1, "nested deeper than " + std::to_string(kMaxXgbNesting) + " levels");
+    if (depth > kMaxXgbNesting)
+      return Error(p_ - 1, "nested deeper than " + std::to_string(kMaxXgbNesting) + " levels");
     out->type = Type::kIntArray;
     if (Peek() == '$') {  // [$T#N: N numbers of type T, no markers
       ++p_;
@@ -608,7 +603,9 @@ bool WriteValue(const XgbValue& v, std::string* out) {
       out->push_back('}');
       return true;
     }
-    case Type::kArray: case Type::kIntArray: case Type::kRealArray: {
+    case Type::kArray:
+    case Type::kIntArray:
+    case Type::kRealArray: {
       out->push_back('[');
       for (size_t i = 0; i < v.size(); ++i) {
         if (i > 0) out->push_back(',');
@@ -660,7 +657,9 @@ const char* XgbTypeName(const XgbValue& v) {
     case Type::kReal: return "a number";
     case Type::kString: return "a string";
     case Type::kObject: return "an object";
-    case Type::kArray: case Type::kIntArray: case Type::kRealArray: return "an array";
+    case Type::kArray:
+    case Type::kIntArray:
+    case Type::kRealArray: return "an array";
   }
   return "a value";
 }
@@ -680,7 +679,8 @@ StatusOr<XgbValue> ParseXgbJson(std::string_view bytes) {
   const simdjson::error_code e = parser.parse(text.data(), text.size()).get(root);
   if (e != simdjson::SUCCESS) {
     if (e == simdjson::DEPTH_ERROR) {
-      return Status::InvalidArgument("malformed JSON: nested deeper than " + std::to_string(kMaxXgbNesting) + " levels");
+      return Status::InvalidArgument("malformed JSON: nested deeper than " + std::to_string(kMaxXgbNesting) +
+                                     " levels");
     }
     return Status::InvalidArgument(std::string("malformed JSON: ") + simdjson::error_message(e));
   }
