@@ -53,12 +53,12 @@ spec() {
     xgboost_document_fuzz) echo "src/sklearn/xgboost/fuzz/corpus|src/sklearn/xgboost/fuzz/xgboost_document.dict|65536" ;;
     predict_codec_fuzz) echo "src/json/fuzz/corpus_predict|src/json/fuzz/json.dict|4096" ;;
     tensor_codec_fuzz)  echo "src/json/fuzz/corpus_tensor|src/json/fuzz/json.dict|4096" ;;
-    http_server_fuzz)   echo "src/http/fuzz/corpus|src/http/fuzz/http.dict|8192" ;;
+    http_server_fuzz)   echo "src/app/fuzz/corpus|src/app/fuzz/http.dict|8192" ;;
     *) echo "unknown target $1" >&2; exit 2 ;;
   esac
 }
 
-# What a harness exits with when it cannot run (src/http/fuzz/http_server_fuzz.cc: kHarnessErrorExit);
+# What a harness exits with when it cannot run (src/app/fuzz/http_server_fuzz.cc: kHarnessErrorExit);
 # libFuzzer's own statuses are 77 (crash, leak, OOM, sanitizer report) and 70 (timeout).
 HARNESS_ERROR_EXIT=3
 

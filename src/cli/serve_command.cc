@@ -9,10 +9,10 @@
 #include <ctime>
 #include <thread>
 
+#include "app/server_app.h"
 #include "inferd/loader.h"
 #include "logging/log.h"
 #include "serving/model_repository.h"
-#include "serving/serving_app.h"
 
 #ifndef INFERD_VERSION
 #define INFERD_VERSION "dev"
@@ -109,7 +109,7 @@ int RunServe(const ServeOptions& o) {
         .Double("load_seconds", served.load_seconds);
   }
 
-  ServingAppOptions app_options;
+  ServerAppOptions app_options;
   app_options.version = INFERD_VERSION;
   app_options.http.host = o.host;
   app_options.http.port = o.port;
@@ -122,15 +122,15 @@ int RunServe(const ServeOptions& o) {
   app_options.http.max_connections = o.max_connections;
   app_options.http.request_timeout = std::chrono::milliseconds(o.request_timeout_ms);
   app_options.http.log_requests = o.log_requests;
-  app_options.predict.max_batch_rows = o.max_batch_rows > 0 ? o.max_batch_rows : 1;
+  app_options.inference.max_batch_rows = o.max_batch_rows > 0 ? o.max_batch_rows : 1;
   if (o.enable_model_control) app_options.control = &repo;
 
-  auto app_or = ServingApp::Create(app_options, models);
+  auto app_or = ServerApp::Create(app_options, models);
   if (!app_or.ok()) {
     std::fprintf(stderr, "%s\n", app_or.status().message().c_str());
     return 2;
   }
-  std::unique_ptr<ServingApp> app = std::move(app_or).value();
+  std::unique_ptr<ServerApp> app = std::move(app_or).value();
   repo.SetMetrics(&app->metrics());
   app->Start();
   repo.StartPolling();

@@ -4,8 +4,6 @@
 
 #include <limits>
 
-#include "inferd/model.h"
-
 namespace inferd {
 namespace {
 
@@ -32,15 +30,6 @@ TEST(JsonString, Escapes) {
   std::string out;
   AppendJsonString("a\"b\\c\n\x01", &out);
   EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\u0001\"");
-}
-
-TEST(Label, RendersJsonForms) {
-  EXPECT_EQ(Label::Int(-3).json, "-3");
-  EXPECT_EQ(Label::Int(-3).json_key, "\"-3\"");
-  EXPECT_EQ(Label::Float(2.0).json, "2.0");
-  EXPECT_EQ(Label::Bool(true).json, "true");
-  EXPECT_EQ(Label::String("setosa").json, "\"setosa\"");
-  EXPECT_EQ(Label::String("setosa").json_key, "\"setosa\"");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <boost/beast/http/status.hpp>
 
 #include "json/predict_codec.h"
+#include "logging/log.h"
 
 namespace inferd::http {
 
@@ -13,6 +14,12 @@ void Response::Error(int status_code, std::string_view message) {
   content_type = "application/json";
   body.clear();
   EncodeError(message, &body);
+}
+
+void ReplyError(const Status& status, Response* response) {
+  int code = HttpStatusFor(status.code());
+  if (code >= 500) LogError("request failed").Str("error", status.message()).Int("status", code);
+  response->Error(code, status.message());
 }
 
 int HttpStatusFor(StatusCode code) {

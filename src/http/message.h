@@ -56,6 +56,10 @@ struct Response {
   void Error(int status_code, std::string_view message);
 };
 
+// Answers `status` (not OK) as {"error": message} with HttpStatusFor's code; 5xx answers are
+// also logged (they are the server's fault, not the client's).
+void ReplyError(const Status& status, Response* response);
+
 // The HTTP status for a Status error code (InvalidArgument -> 400, ResourceExhausted -> 413 ...).
 int HttpStatusFor(StatusCode code);
 

@@ -83,7 +83,7 @@ Status DecodeNumber(od::value& v, const Where& where, size_t col, bool allow_mis
   return Status::InvalidArgument(where.Cell(col) + " is not a number (got " + TypeName(type) + ")");
 }
 
-Status DecodeRow(od::value& v, const Where& where, const DecodeOptions& options, std::vector<double>* x) {
+Status DecodeRow(od::value& v, const Where& where, const InputSpec& options, std::vector<double>* x) {
   od::json_type type;
   if (auto e = v.type().get(type)) return Malformed(e);
   if (type != od::json_type::array) {
@@ -111,7 +111,7 @@ Status DecodeRow(od::value& v, const Where& where, const DecodeOptions& options,
   return Status::Ok();
 }
 
-Status DecodeBatch(od::value& v, const DecodeOptions& options, PredictRequest* out) {
+Status DecodeBatch(od::value& v, const InputSpec& options, InferenceRequest* out) {
   od::json_type type;
   if (auto e = v.type().get(type)) return Malformed(e);
   if (type != od::json_type::array) {
@@ -135,22 +135,21 @@ Status DecodeBatch(od::value& v, const DecodeOptions& options, PredictRequest* o
   return Status::Ok();
 }
 
-void AppendLabelOrValue(const Model& model, const PredictResult& r, size_t row, std::string* out) {
-  if (r.classes != nullptr) {
-    *out += model.classes()[static_cast<size_t>(r.classes[row])].json;
+void AppendLabelOrValue(const Model& model, const OutputTensor& t, size_t row, std::string* out) {
+  if (t.classes != nullptr) {
+    *out += model.classes()[static_cast<size_t>(t.classes[row])].json;
     return;
   }
-  size_t n_out = model.n_outputs();
-  const double* v = r.values + row * n_out;
-  if (n_out == 1) {
+  const double* v = t.values + row * t.width;
+  if (!t.two_d) {
     AppendPythonFloat(v[0], out);
     return;
   }
   // Multi-target regressor: prediction.tolist()[row] is a list.
   *out += '[';
-  for (size_t t = 0; t < n_out; ++t) {
-    if (t) *out += ',';
-    AppendPythonFloat(v[t], out);
+  for (size_t k = 0; k < t.width; ++k) {
+    if (k) *out += ',';
+    AppendPythonFloat(v[k], out);
   }
   *out += ']';
 }
@@ -169,8 +168,8 @@ void AppendProbaObject(const Model& model, const double* p, std::string* out) {
 
 }  // namespace
 
-Status DecodePredictRequest(std::string_view body, const DecodeOptions& options, PredictRequest* out) {
-  out->Clear();
+Status DecodePredictRequest(std::string_view body, const InputSpec& options, InferenceRequest* out, bool* proba) {
+  *proba = false;
   t_padded.reserve(body.size() + simdjson::SIMDJSON_PADDING);
   t_padded.assign(body.data(), body.size());
 
@@ -204,10 +203,10 @@ Status DecodePredictRequest(std::string_view body, const DecodeOptions& options,
       out->x.reserve(options.n_features);
       INFERD_RETURN_IF_ERROR(DecodeRow(value, Where{}, options, &out->x));
       out->n_rows = 1;
+      out->single_row = true;
     } else if (key == "instances") {
       if (have_instances) return Status::InvalidArgument("duplicate key \"instances\"");
       have_instances = true;
-      out->batch = true;
       INFERD_RETURN_IF_ERROR(DecodeBatch(value, options, out));
     } else if (key == "proba") {
       if (have_proba) return Status::InvalidArgument("duplicate key \"proba\"");
@@ -216,7 +215,7 @@ Status DecodePredictRequest(std::string_view body, const DecodeOptions& options,
       if (value.get_bool().get(b) != simdjson::SUCCESS) {
         return Status::InvalidArgument("\"proba\" must be true or false");
       }
-      out->proba = b;
+      *proba = b;
     }
     // Other keys are ignored, as the reference app ignores them (the value is skipped).
   }
@@ -233,29 +232,32 @@ Status DecodePredictRequest(std::string_view body, const DecodeOptions& options,
   return Status::Ok();
 }
 
-void EncodeSinglePrediction(const Model& model, const PredictResult& r, std::string* out) {
-  *out += "{\"prediction\":";
-  AppendLabelOrValue(model, r, 0, out);
-  if (r.proba != nullptr) {
-    *out += ",\"probabilities\":";
-    AppendProbaObject(model, r.proba, out);
+void EncodePrediction(const InferenceResult& r, std::string* out) {
+  const Model& model = *r.served->model;
+  const OutputTensor& t = r.outputs[0];
+  const double* proba = r.outputs.size() > 1 ? r.outputs[1].values : nullptr;
+  if (r.request->single_row) {
+    *out += "{\"prediction\":";
+    AppendLabelOrValue(model, t, 0, out);
+    if (proba != nullptr) {
+      *out += ",\"probabilities\":";
+      AppendProbaObject(model, proba, out);
+    }
+    *out += "}\n";
+    return;
   }
-  *out += "}\n";
-}
-
-void EncodeBatchPrediction(const Model& model, const PredictResult& r, std::string* out) {
   *out += "{\"predictions\":[";
-  for (size_t i = 0; i < r.n_rows; ++i) {
+  for (size_t i = 0; i < t.n_rows; ++i) {
     if (i) *out += ',';
-    AppendLabelOrValue(model, r, i, out);
+    AppendLabelOrValue(model, t, i, out);
   }
   *out += ']';
-  if (r.proba != nullptr) {
+  if (proba != nullptr) {
     *out += ",\"probabilities\":[";
     size_t k = model.classes().size();
-    for (size_t i = 0; i < r.n_rows; ++i) {
+    for (size_t i = 0; i < t.n_rows; ++i) {
       if (i) *out += ',';
-      AppendProbaObject(model, r.proba + i * k, out);
+      AppendProbaObject(model, proba + i * k, out);
     }
     *out += ']';
   }

@@ -14,65 +14,26 @@
 #define INFERD_JSON_PREDICT_CODEC_H_
 
 #include <cstddef>
-#include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "inferd/model.h"
 #include "inferd/status.h"
+#include "serving/inference.h"
 
 namespace inferd {
 
-struct DecodeOptions {
-  // Every row must have exactly this many values.
-  size_t n_features = 0;
-  // Upper bound on rows in an "instances" batch (ResourceExhausted beyond it).
-  size_t max_rows = 10000;
-  // If true, `null` and NaN mean "missing" and decode to NaN (models with accepts_missing()).
-  bool allow_missing = false;
-};
-
-struct PredictRequest {
-  // Row-major, n_rows * n_features values.
-  std::vector<double> x;
-  size_t n_rows = 0;
-  // True for "instances" (answer with "predictions"), false for "features".
-  bool batch = false;
-  bool proba = false;
-
-  // Keeps capacity so a thread_local request can be reused without allocating.
-  void Clear() {
-    x.clear();
-    n_rows = 0;
-    batch = false;
-    proba = false;
-  }
-};
-
-// Decodes `body` into *out (cleared first). Errors are InvalidArgument with a message for the
+// Decodes `body` into *out (cleared by the caller): x, n_rows and single_row ("features").
+// *proba is set to the body's "proba" flag. Errors are InvalidArgument with a message for the
 // client (e.g. "features[3] is not a number (got string)", "expected 4 features, got 3") or
-// ResourceExhausted for a batch over max_rows.
-Status DecodePredictRequest(std::string_view body, const DecodeOptions& options, PredictRequest* out);
+// ResourceExhausted for a batch over spec.max_rows.
+Status DecodePredictRequest(std::string_view body, const InputSpec& spec, InferenceRequest* out, bool* proba);
 
-// The model's answers for n_rows rows, in the layout of the Model methods that produced them.
-struct PredictResult {
-  size_t n_rows = 0;
-  // Classifier: class indices (n_rows). Null for regressors.
-  const int32_t* classes = nullptr;
-  // Regressor: n_rows * model.n_outputs() values. Null for classifiers.
-  const double* values = nullptr;
-  // Optional: n_rows * model.classes().size() probabilities.
-  const double* proba = nullptr;
-};
-
-// Appends the response for a one-row request: {"prediction": <label|number|[numbers]>}, plus
-// "probabilities": {"<label>": p, ...} when result.proba is set.
-// REQUIRES: result.n_rows == 1, result matches model.kind().
-void EncodeSinglePrediction(const Model& model, const PredictResult& result, std::string* out);
-
-// Appends {"predictions": [...]} and, when result.proba is set, "probabilities": [{...}, ...].
-void EncodeBatchPrediction(const Model& model, const PredictResult& result, std::string* out);
+// Appends the answer to a /predict request. result.outputs[0] is the predict output and the
+// optional result.outputs[1] predict_proba. One unbatched row: {"prediction": <label|number|
+// [numbers]>} plus "probabilities": {"<label>": p, ...}; else {"predictions": [...]} plus
+// "probabilities": [{...}, ...].
+void EncodePrediction(const InferenceResult& result, std::string* out);
 
 // Appends {"error": "<message>"} followed by a newline.
 void EncodeError(std::string_view message, std::string* out);

@@ -10,58 +10,100 @@
 namespace inferd {
 namespace {
 
-DecodeOptions Opts(size_t n, size_t max_rows = 100, bool missing = false) {
-  DecodeOptions o;
+InputSpec Opts(size_t n, size_t max_rows = 100, bool missing = false) {
+  InputSpec o;
   o.n_features = n;
   o.max_rows = max_rows;
   o.allow_missing = missing;
   return o;
 }
 
+// A decoded /predict body: the request and its "proba" flag.
+struct Decoded {
+  InferenceRequest req;
+  bool proba = false;
+};
+
+// Decodes into a reused *d, as the request path does (it clears the request first).
+Status Decode(std::string_view body, const InputSpec& spec, Decoded* d) {
+  d->req.Clear();
+  return DecodePredictRequest(body, spec, &d->req, &d->proba);
+}
+
 // Decodes and returns the error message ("" when OK).
-std::string Err(std::string_view body, DecodeOptions o = Opts(4)) {
-  PredictRequest r;
-  Status s = DecodePredictRequest(body, o, &r);
+std::string Err(std::string_view body, InputSpec o = Opts(4)) {
+  Decoded r;
+  Status s = Decode(body, o, &r);
   return s.ok() ? "" : s.message();
 }
 
+// Encodes a /predict answer for n rows of `model`'s outputs (classes or values, optional proba).
+std::string Encode(const Model& model, size_t n, const int32_t* classes, const double* values, const double* proba,
+                   bool single_row) {
+  InferenceRequest req;
+  req.single_row = single_row;
+  ServedModel served;
+  served.model = std::shared_ptr<const Model>(&model, [](const Model*) {});
+  InferenceResult r;
+  r.served = &served;
+  r.request = &req;
+  OutputTensor t;
+  t.n_rows = n;
+  t.classes = classes;
+  t.values = values;
+  t.width = classes != nullptr ? 1 : model.n_outputs();
+  t.two_d = t.width != 1;
+  r.outputs.push_back(t);
+  if (proba != nullptr) {
+    OutputTensor pt;
+    pt.kind = OutputKind::kPredictProba;
+    pt.n_rows = n;
+    pt.width = model.classes().size();
+    pt.two_d = true;
+    pt.values = proba;
+    r.outputs.push_back(pt);
+  }
+  std::string out;
+  EncodePrediction(r, &out);
+  return out;
+}
+
 TEST(DecodeTest, OneRowIntsAndFloats) {
-  PredictRequest r;
-  ASSERT_TRUE(DecodePredictRequest(R"({"features":[5.1, 3, -1e-3, 0]})", Opts(4), &r).ok());
-  EXPECT_FALSE(r.batch);
+  Decoded r;
+  ASSERT_TRUE(Decode(R"({"features":[5.1, 3, -1e-3, 0]})", Opts(4), &r).ok());
+  EXPECT_TRUE(r.req.single_row);
   EXPECT_FALSE(r.proba);
-  EXPECT_EQ(r.n_rows, 1u);
-  ASSERT_EQ(r.x.size(), 4u);
-  EXPECT_EQ(r.x[0], 5.1);
-  EXPECT_EQ(r.x[1], 3.0);
-  EXPECT_EQ(r.x[2], -1e-3);
-  EXPECT_EQ(r.x[3], 0.0);
+  EXPECT_EQ(r.req.n_rows, 1u);
+  ASSERT_EQ(r.req.x.size(), 4u);
+  EXPECT_EQ(r.req.x[0], 5.1);
+  EXPECT_EQ(r.req.x[1], 3.0);
+  EXPECT_EQ(r.req.x[2], -1e-3);
+  EXPECT_EQ(r.req.x[3], 0.0);
 }
 
 TEST(DecodeTest, BatchWithProbaAndUnknownKeysIgnored) {
-  PredictRequest r;
-  ASSERT_TRUE(
-      DecodePredictRequest(R"( {"id":{"a":[1,"x"]},"instances":[[1,2],[3,4],[5,6]],"proba":true} )", Opts(2), &r).ok());
-  EXPECT_TRUE(r.batch);
+  Decoded r;
+  ASSERT_TRUE(Decode(R"( {"id":{"a":[1,"x"]},"instances":[[1,2],[3,4],[5,6]],"proba":true} )", Opts(2), &r).ok());
+  EXPECT_FALSE(r.req.single_row);
   EXPECT_TRUE(r.proba);
-  EXPECT_EQ(r.n_rows, 3u);
-  EXPECT_EQ(r.x, (std::vector<double>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(r.req.n_rows, 3u);
+  EXPECT_EQ(r.req.x, (std::vector<double>{1, 2, 3, 4, 5, 6}));
 }
 
 TEST(DecodeTest, ReuseClearsPreviousRequest) {
-  PredictRequest r;
-  ASSERT_TRUE(DecodePredictRequest(R"({"instances":[[1,2],[3,4]],"proba":true})", Opts(2), &r).ok());
-  ASSERT_TRUE(DecodePredictRequest(R"({"features":[7,8]})", Opts(2), &r).ok());
-  EXPECT_EQ(r.x, (std::vector<double>{7, 8}));
-  EXPECT_FALSE(r.batch);
+  Decoded r;
+  ASSERT_TRUE(Decode(R"({"instances":[[1,2],[3,4]],"proba":true})", Opts(2), &r).ok());
+  ASSERT_TRUE(Decode(R"({"features":[7,8]})", Opts(2), &r).ok());
+  EXPECT_EQ(r.req.x, (std::vector<double>{7, 8}));
+  EXPECT_TRUE(r.req.single_row);
   EXPECT_FALSE(r.proba);
 }
 
 TEST(DecodeTest, LargeIntegersAndExponents) {
-  PredictRequest r;
-  ASSERT_TRUE(DecodePredictRequest(R"({"features":[123456789012345678901234567890, 1E300, -0]})", Opts(3), &r).ok());
-  EXPECT_DOUBLE_EQ(r.x[0], 1.2345678901234568e29);
-  EXPECT_EQ(r.x[1], 1e300);
+  Decoded r;
+  ASSERT_TRUE(Decode(R"({"features":[123456789012345678901234567890, 1E300, -0]})", Opts(3), &r).ok());
+  EXPECT_DOUBLE_EQ(r.req.x[0], 1.2345678901234568e29);
+  EXPECT_EQ(r.req.x[1], 1e300);
 }
 
 TEST(DecodeTest, WrongCountNamesExpectedAndActual) {
@@ -88,11 +130,11 @@ TEST(DecodeTest, NanAndInfinityRejected) {
 }
 
 TEST(DecodeTest, MissingValuesAllowedOnlyWhenModelAcceptsThem) {
-  PredictRequest r;
-  ASSERT_TRUE(DecodePredictRequest(R"({"features":[1,null,NaN]})", Opts(3, 10, true), &r).ok());
-  EXPECT_EQ(r.x[0], 1.0);
-  EXPECT_TRUE(std::isnan(r.x[1]));
-  EXPECT_TRUE(std::isnan(r.x[2]));
+  Decoded r;
+  ASSERT_TRUE(Decode(R"({"features":[1,null,NaN]})", Opts(3, 10, true), &r).ok());
+  EXPECT_EQ(r.req.x[0], 1.0);
+  EXPECT_TRUE(std::isnan(r.req.x[1]));
+  EXPECT_TRUE(std::isnan(r.req.x[2]));
 }
 
 TEST(DecodeTest, ShapeErrors) {
@@ -111,11 +153,11 @@ TEST(DecodeTest, ShapeErrors) {
 }
 
 TEST(DecodeTest, BatchSizeBounded) {
-  PredictRequest r;
-  Status s = DecodePredictRequest(R"({"instances":[[1],[2],[3]]})", Opts(1, 2), &r);
+  Decoded r;
+  Status s = Decode(R"({"instances":[[1],[2],[3]]})", Opts(1, 2), &r);
   EXPECT_EQ(s.code(), StatusCode::kResourceExhausted);
   EXPECT_EQ(s.message(), "instances has more than 2 rows (the server's --max-batch-rows)");
-  EXPECT_TRUE(DecodePredictRequest(R"({"instances":[[1],[2]]})", Opts(1, 2), &r).ok());
+  EXPECT_TRUE(Decode(R"({"instances":[[1],[2]]})", Opts(1, 2), &r).ok());
 }
 
 TEST(DecodeTest, MalformedJsonIsInvalidArgumentNeverCrash) {
@@ -148,8 +190,8 @@ TEST(DecodeTest, MalformedJsonIsInvalidArgumentNeverCrash) {
       "{\"features\":[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]}",
   };
   for (const char* b : bodies) {
-    PredictRequest r;
-    Status s = DecodePredictRequest(b, Opts(4), &r);
+    Decoded r;
+    Status s = Decode(b, Opts(4), &r);
     EXPECT_FALSE(s.ok()) << "accepted: " << b;
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << b;
     EXPECT_FALSE(s.message().empty());
@@ -160,24 +202,24 @@ TEST(EncodeTest, SingleClassifierLabelTypes) {
   testing::FakeClassifier ints(2, {Label::Int(0), Label::Int(1), Label::Int(2)});
   int32_t c = 2;
   std::string out;
-  EncodeSinglePrediction(ints, PredictResult{1, &c, nullptr, nullptr}, &out);
+  out = Encode(ints, 1, &c, nullptr, nullptr, true);
   EXPECT_EQ(out, "{\"prediction\":2}\n");
 
   testing::FakeClassifier strs(2, {Label::String("setosa"), Label::String("versi\"color")});
   c = 1;
   out.clear();
-  EncodeSinglePrediction(strs, PredictResult{1, &c, nullptr, nullptr}, &out);
+  out = Encode(strs, 1, &c, nullptr, nullptr, true);
   EXPECT_EQ(out, "{\"prediction\":\"versi\\\"color\"}\n");
 
   testing::FakeClassifier bools(2, {Label::Bool(false), Label::Bool(true)});
   double p[2] = {0.25, 0.75};
   out.clear();
-  EncodeSinglePrediction(bools, PredictResult{1, &c, nullptr, p}, &out);
+  out = Encode(bools, 1, &c, nullptr, p, true);
   EXPECT_EQ(out, "{\"prediction\":true,\"probabilities\":{\"false\":0.25,\"true\":0.75}}\n");
 
   testing::FakeClassifier floats(2, {Label::Float(0.5), Label::Float(2.0)});
   out.clear();
-  EncodeSinglePrediction(floats, PredictResult{1, &c, nullptr, p}, &out);
+  out = Encode(floats, 1, &c, nullptr, p, true);
   EXPECT_EQ(out, "{\"prediction\":2.0,\"probabilities\":{\"0.5\":0.25,\"2.0\":0.75}}\n");
 }
 
@@ -185,15 +227,15 @@ TEST(EncodeTest, RegressorSingleAndMultiTarget) {
   testing::FakeRegressor one(3, 1), two(3, 2);
   double v1[] = {1.0 / 3.0};
   std::string out;
-  EncodeSinglePrediction(one, PredictResult{1, nullptr, v1, nullptr}, &out);
+  out = Encode(one, 1, nullptr, v1, nullptr, true);
   EXPECT_EQ(out, "{\"prediction\":0.3333333333333333}\n");
   double v2[] = {3.0, 1e-5};
   out.clear();
-  EncodeSinglePrediction(two, PredictResult{1, nullptr, v2, nullptr}, &out);
+  out = Encode(two, 1, nullptr, v2, nullptr, true);
   EXPECT_EQ(out, "{\"prediction\":[3.0,1e-05]}\n");
   double v4[] = {1, 2, 3, 4};
   out.clear();
-  EncodeBatchPrediction(two, PredictResult{2, nullptr, v4, nullptr}, &out);
+  out = Encode(two, 2, nullptr, v4, nullptr, false);
   EXPECT_EQ(out, "{\"predictions\":[[1.0,2.0],[3.0,4.0]]}\n");
 }
 
@@ -202,10 +244,10 @@ TEST(EncodeTest, BatchClassifierWithProba) {
   int32_t c[] = {1, 0};
   double p[] = {0.1, 0.9, 0.6, 0.4};
   std::string out;
-  EncodeBatchPrediction(m, PredictResult{2, c, nullptr, nullptr}, &out);
+  out = Encode(m, 2, c, nullptr, nullptr, false);
   EXPECT_EQ(out, "{\"predictions\":[7,3]}\n");
   out.clear();
-  EncodeBatchPrediction(m, PredictResult{2, c, nullptr, p}, &out);
+  out = Encode(m, 2, c, nullptr, p, false);
   EXPECT_EQ(out, "{\"predictions\":[7,3],\"probabilities\":[{\"3\":0.1,\"7\":0.9},{\"3\":0.6,\"7\":0.4}]}\n");
 }
 

@@ -126,7 +126,7 @@ struct Input {
   std::vector<double> data;
 };
 
-Status DecodeV2Input(dom::element in, size_t index, const DecodeOptions& options, Input* out) {
+Status DecodeV2Input(dom::element in, size_t index, const InputSpec& options, Input* out) {
   dom::object obj;
   if (in.get_object().get(obj) != simdjson::SUCCESS)
     return Status::InvalidArgument("inputs[" + std::to_string(index) + "] must be an object");
@@ -179,7 +179,7 @@ std::string ShapeString(const std::vector<size_t>& s) {
 }
 
 // Rows (a JSON array of arrays of numbers) -> out->x.
-Status DecodeRowsElement(dom::element rows, const char* field, const DecodeOptions& options, PredictRequest* out) {
+Status DecodeRowsElement(dom::element rows, const char* field, const InputSpec& options, InferenceRequest* out) {
   dom::array arr;
   if (rows.get_array().get(arr) != simdjson::SUCCESS)
     return Status::InvalidArgument(std::string(field) + " must be an array of rows");
@@ -233,35 +233,7 @@ void AppendValue(const Model& model, const OutputTensor& t, size_t i, std::strin
 
 }  // namespace
 
-bool ParseOutputKind(std::string_view name, OutputKind* out) {
-  if (name == "predict")
-    *out = OutputKind::kPredict;
-  else if (name == "predict_proba")
-    *out = OutputKind::kPredictProba;
-  else if (name == "decision_function")
-    *out = OutputKind::kDecisionFunction;
-  else if (name == "transform")
-    *out = OutputKind::kTransform;
-  else
-    return false;
-  return true;
-}
-
-const char* OutputKindName(OutputKind k) {
-  switch (k) {
-    case OutputKind::kPredict: return "predict";
-    case OutputKind::kPredictProba: return "predict_proba";
-    case OutputKind::kDecisionFunction: return "decision_function";
-    case OutputKind::kTransform: return "transform";
-  }
-  return "predict";
-}
-
-Status DecodeV2InferRequest(std::string_view body, const DecodeOptions& options, V2InferRequest* out) {
-  out->id.clear();
-  out->x.clear();
-  out->n_rows = 0;
-  out->outputs.clear();
+Status DecodeV2InferRequest(std::string_view body, const InputSpec& options, InferenceRequest* out) {
   dom::element doc;
   INFERD_RETURN_IF_ERROR(ParseBody(body, &doc));
   dom::object obj = doc.get_object().value_unsafe();
@@ -334,9 +306,7 @@ Status DecodeV2InferRequest(std::string_view body, const DecodeOptions& options,
   return Status::Ok();
 }
 
-Status DecodeV1PredictRequest(std::string_view body, const DecodeOptions& options, PredictRequest* out) {
-  out->Clear();
-  out->batch = true;
+Status DecodeV1PredictRequest(std::string_view body, const InputSpec& options, InferenceRequest* out) {
   dom::element doc;
   INFERD_RETURN_IF_ERROR(ParseBody(body, &doc));
   dom::object obj = doc.get_object().value_unsafe();
@@ -369,15 +339,16 @@ const char* V2Datatype(const Model& model, const OutputTensor& t) {
   return "BYTES";
 }
 
-void EncodeV2InferResponse(const Model& model, std::string_view model_name, std::string_view version,
-                           std::string_view id, const std::vector<OutputTensor>& outputs, std::string* out) {
+void EncodeV2InferResponse(const InferenceResult& result, std::string* out) {
+  const Model& model = *result.served->model;
+  const std::vector<OutputTensor>& outputs = result.outputs;
   *out += "{\"model_name\":";
-  AppendJsonString(std::string(model_name), out);
+  AppendJsonString(result.served->name, out);
   *out += ",\"model_version\":";
-  AppendJsonString(std::string(version), out);
-  if (!id.empty()) {
+  AppendJsonString(result.served->version, out);
+  if (!result.request->id.empty()) {
     *out += ",\"id\":";
-    AppendJsonString(std::string(id), out);
+    AppendJsonString(result.request->id, out);
   }
   *out += ",\"outputs\":[";
   for (size_t k = 0; k < outputs.size(); ++k) {
@@ -404,7 +375,9 @@ void EncodeV2InferResponse(const Model& model, std::string_view model_name, std:
   *out += "]}\n";
 }
 
-void EncodeV1Predictions(const Model& model, const OutputTensor& t, std::string* out) {
+void EncodeV1Predictions(const InferenceResult& result, std::string* out) {
+  const Model& model = *result.served->model;
+  const OutputTensor& t = result.outputs[0];
   *out += "{\"predictions\":[";
   for (size_t r = 0; r < t.n_rows; ++r) {
     if (r) *out += ',';
@@ -422,7 +395,11 @@ void EncodeV1Predictions(const Model& model, const OutputTensor& t, std::string*
   *out += "]}\n";
 }
 
-void EncodeTransform(const double* values, size_t n_rows, size_t width, bool batch, std::string* out) {
+void EncodeTransform(const InferenceResult& result, std::string* out) {
+  const OutputTensor& t = result.outputs[0];
+  const double* values = t.values;
+  const size_t n_rows = t.n_rows, width = t.width;
+  const bool batch = !result.request->single_row;
   *out += "{\"transform\":";
   if (batch) *out += '[';
   for (size_t r = 0; r < n_rows; ++r) {

@@ -69,8 +69,9 @@ TEST(ModelMetricsTest, ConcurrentThreadsSumExactly) {
 }
 
 TEST(ModelMetricsTest, ServerMetricsRendersProcessAndModelFamilies) {
-  ServerMetrics m({"/predict", "other"}, 1);
-  m.model_stats()->For("iris")->RecordRequest(Protocol::kReference, 200, 1000, 500);
+  ModelStatsRegistry models;
+  ServerMetrics m({"/predict", "other"}, 1, &models);
+  models.For("iris")->RecordRequest(Protocol::kReference, 200, 1000, 500);
   std::string t;
   m.Render(&t);
   EXPECT_TRUE(Contains(t, "inferd_model_requests_total{model=\"iris\",protocol=\"reference\",code=\"200\"} 1\n"));

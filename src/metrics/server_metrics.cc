@@ -96,8 +96,9 @@ double ProcessStartTimeSeconds(double fallback) {
   return btime + static_cast<double>(start_ticks) / static_cast<double>(hz);
 }
 
-ServerMetrics::ServerMetrics(std::vector<std::string> routes, size_t n_shards)
+ServerMetrics::ServerMetrics(std::vector<std::string> routes, size_t n_shards, const ModelStatsRegistry* model_stats)
     : routes_(std::move(routes)),
+      model_stats_(model_stats),
       start_time_seconds_(ProcessStartTimeSeconds(
           std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count())) {
   if (n_shards == 0) n_shards = 1;
@@ -243,7 +244,7 @@ void ServerMetrics::Render(std::string* out) const {
   *out += "# TYPE inferd_connections gauge\n";
   *out += "inferd_connections " + std::to_string(conns < 0 ? 0 : conns) + "\n";
 
-  model_stats_.Render(out);
+  if (model_stats_ != nullptr) model_stats_->Render(out);
 
   *out += "# HELP process_resident_memory_bytes Resident memory size in bytes.\n";
   *out += "# TYPE process_resident_memory_bytes gauge\n";

@@ -85,7 +85,9 @@ class ServerMetrics {
 
   // `routes` are the label values for route (e.g. "/predict"); the last one should be the
   // catch-all for unmatched paths. One shard per server thread.
-  ServerMetrics(std::vector<std::string> routes, size_t n_shards);
+  // `model_stats` (may be null; must outlive this object) holds the per-model families, rendered
+  // with the rest.
+  ServerMetrics(std::vector<std::string> routes, size_t n_shards, const ModelStatsRegistry* model_stats = nullptr);
   ServerMetrics(const ServerMetrics&) = delete;
   ServerMetrics& operator=(const ServerMetrics&) = delete;
 
@@ -105,16 +107,13 @@ class ServerMetrics {
   void CountModelLoad(const std::string& model, double seconds);
   void CountModelLoadFailure(const std::string& model);
 
-  // Per-model request/inference metrics (rendered by Render()); lives as long as this object.
-  ModelStatsRegistry* model_stats() { return &model_stats_; }
-
   // Appends the exposition text to *out.
   void Render(std::string* out) const;
 
  private:
   const std::vector<std::string> routes_;
   std::vector<std::unique_ptr<Shard>> shards_;
-  ModelStatsRegistry model_stats_;
+  const ModelStatsRegistry* const model_stats_;
   const double start_time_seconds_;  // process start (Unix seconds)
 
   mutable std::mutex info_mu_;

@@ -34,16 +34,19 @@ struct ServedModel {
   std::string version = "1";           // the repository's version directory, or "1"
   std::string path;                    // file it was loaded from
   double load_seconds = 0;
-  // This model's metrics and the registry they came from, cached by ModelManager::StatsFor
-  // (the owner check keeps a stale pointer from being used if the manager is re-wired to a
-  // new registry, e.g. a second ServingApp in a test).
-  mutable std::atomic<ModelStats*> stats{nullptr};
-  mutable std::atomic<const ModelStatsRegistry*> stats_owner{nullptr};
 };
 
-// Every served model: name -> versions in ascending order (back() is the latest).
+// Every served model: name -> versions in ascending order (back() is the latest), and the
+// request metrics of every name (kept across reloads; owned by the ModelManager).
 struct Catalog {
   std::map<std::string, std::vector<std::shared_ptr<const ServedModel>>, std::less<>> models;
+  std::map<std::string, ModelStats*, std::less<>> stats;
+};
+
+// One model version as a request uses it: the handle keeps the version alive.
+struct ModelHandle {
+  std::shared_ptr<const ServedModel> served;  // null: no such model or version
+  ModelStats* stats = nullptr;                // this name's metrics; set whenever served is
 };
 
 class ModelManager {
@@ -51,7 +54,7 @@ class ModelManager {
   ModelManager() : catalog_(std::make_shared<const Catalog>()) {}
 
   // The default model's latest version, or null if none is loaded.
-  std::shared_ptr<const ServedModel> Get() const { return current_.load(std::memory_order_acquire); }
+  std::shared_ptr<const ServedModel> Get() const;
   // `version` empty: the latest. Null if there is no such model or version.
   std::shared_ptr<const ServedModel> Get(std::string_view name, std::string_view version) const;
   std::shared_ptr<const Catalog> catalog() const { return catalog_.load(std::memory_order_acquire); }
@@ -62,22 +65,12 @@ class ModelManager {
   // sorted (numerically when they are numbers).
   void SetVersions(const std::string& name, std::vector<std::shared_ptr<const ServedModel>> versions);
 
-  // Where StatsFor() finds per-model metrics (null: none). The registry must outlive every
-  // request that uses this manager; ServingApp sets it after creating its ServerMetrics and
-  // clears it before destroying them.
-  void SetStatsRegistry(ModelStatsRegistry* registry) { registry_.store(registry, std::memory_order_release); }
-  // The metrics for `m`'s name, or null if no registry is set. Hot path: one atomic load once
-  // `m` has been resolved (the registry's mutex is taken once per model version).
-  ModelStats* StatsFor(const ServedModel& m) const {
-    ModelStatsRegistry* r = registry_.load(std::memory_order_acquire);
-    if (r == nullptr) return nullptr;
-    if (m.stats_owner.load(std::memory_order_acquire) == r) return m.stats.load(std::memory_order_relaxed);
-    // Racing resolvers for the same registry all store the same pointer.
-    ModelStats* s = r->For(m.name);
-    m.stats.store(s, std::memory_order_relaxed);
-    m.stats_owner.store(r, std::memory_order_release);
-    return s;
-  }
+  // `name` empty: the default model. Hot path: one atomic load (and a map lookup for a name).
+  ModelHandle Find(std::string_view name, std::string_view version) const;
+
+  // Per-model request metrics, one ModelStats per name (rendered by the server's /metrics).
+  ModelStatsRegistry& stats() { return stats_; }
+  const ModelStatsRegistry& stats() const { return stats_; }
 
   // The model /predict serves. Defaults to the first model ever set.
   void SetDefaultName(std::string name);
@@ -88,14 +81,19 @@ class ModelManager {
   bool AllExpectedLoaded() const;
 
  private:
-  void PublishLocked(std::shared_ptr<const Catalog> next);
+  void PublishLocked(std::shared_ptr<Catalog> next);
 
   mutable std::mutex mu_;  // serialises writers; guards default_name_, expected_
   std::string default_name_;
   std::vector<std::string> expected_;
-  std::atomic<std::shared_ptr<const ServedModel>> current_;
+  ModelStatsRegistry stats_;
+  // The default model's latest version with its metrics: what /predict resolves in one load.
+  struct DefaultModel {
+    std::shared_ptr<const ServedModel> served;
+    ModelStats* stats = nullptr;
+  };
+  std::atomic<std::shared_ptr<const DefaultModel>> default_;
   std::atomic<std::shared_ptr<const Catalog>> catalog_;
-  std::atomic<ModelStatsRegistry*> registry_{nullptr};
 };
 
 // The model name for a file path: its stem ("/models/iris.pkl" -> "iris").

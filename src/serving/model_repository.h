@@ -28,8 +28,8 @@
 #include <thread>
 #include <vector>
 
-#include "http/protocols/v2_infer.h"
 #include "metrics/server_metrics.h"
+#include "serving/model_control.h"
 #include "serving/model_manager.h"
 
 namespace inferd {
@@ -44,7 +44,7 @@ struct RepositoryOptions {
   double poll_seconds = 0;
 };
 
-class ModelRepository : public http::ModelControl {
+class ModelRepository : public ModelControl {
  public:
   // `models` and `metrics` (may be null until SetMetrics) must outlive the repository.
   ModelRepository(RepositoryOptions options, ModelManager* models);
@@ -61,7 +61,7 @@ class ModelRepository : public http::ModelControl {
   void StartPolling();
   void StopPolling();
 
-  // http::ModelControl: (re)load one model from the repository / stop serving it (polling
+  // ModelControl: (re)load one model from the repository / stop serving it (polling
   // leaves an unloaded model alone until it is loaded again).
   Status LoadModel(const std::string& name) override;
   Status UnloadModel(const std::string& name) override;

@@ -7,8 +7,9 @@
 #include <simdjson.h>
 
 #include "http/protocols/openapi.h"
-#include "http/protocols/v1_predict.h"
-#include "http/protocols/v2_infer.h"
+#include "http/protocols/reference_protocol.h"
+#include "http/protocols/v1_protocol.h"
+#include "http/protocols/v2_protocol.h"
 #include "serving/testing/fake_model.h"
 
 namespace inferd::http {
@@ -79,8 +80,10 @@ TEST(OpenApiTest, DocumentParsesAndCoversTheProtocolRoutes) {
   EXPECT_EQ(std::string_view(doc["openapi"].get_string().value()).substr(0, 4), "3.0.");
   ModelManager models;
   Router router;
-  RegisterV2Routes(&models, V2Options{}, &router);
-  RegisterV1Routes(&models, 10, &router);
+  InferenceService service(&models, InferenceOptions{10});
+  RegisterReferenceRoutes(&service, &router);
+  RegisterV2Routes(&service, V2Options{}, &router);
+  RegisterV1Routes(&service, &router);
   RegisterOpenApiRoute(&router);
   RegisterWebUiRoute(&models, "dev", &router);
   ASSERT_GT(router.Describe().size(), 15u);

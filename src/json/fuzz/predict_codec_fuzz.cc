@@ -13,18 +13,19 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  inferd::DecodeOptions o;
+  inferd::InputSpec o;
   o.n_features = 1 + (data[0] & 0x0f);
   o.allow_missing = (data[0] & 0x10) != 0;
   o.max_rows = (data[0] & 0x20) ? 3 : 10000;
   // A std::string copy: the decoder must not rely on padding or a terminator beyond size.
   std::string body(reinterpret_cast<const char*>(data + 1), size - 1);
-  inferd::PredictRequest req;
-  inferd::Status st = inferd::DecodePredictRequest(body, o, &req);
+  inferd::InferenceRequest req;
+  bool proba = false;
+  inferd::Status st = inferd::DecodePredictRequest(body, o, &req, &proba);
   if (st.ok()) {
     if (req.n_rows > o.max_rows) __builtin_trap();
     if (req.x.size() != req.n_rows * o.n_features) __builtin_trap();
-    if (!req.batch && req.n_rows != 1) __builtin_trap();
+    if (req.single_row && req.n_rows != 1) __builtin_trap();
     for (double v : req.x) {
       if (std::isinf(v)) __builtin_trap();
       if (std::isnan(v) && !o.allow_missing) __builtin_trap();

@@ -13,7 +13,7 @@
 
 namespace {
 
-void CheckMatrix(const std::vector<double>& x, size_t n_rows, const inferd::DecodeOptions& o) {
+void CheckMatrix(const std::vector<double>& x, size_t n_rows, const inferd::InputSpec& o) {
   if (n_rows > o.max_rows) __builtin_trap();
   if (x.size() != n_rows * o.n_features) __builtin_trap();
   for (double v : x) {
@@ -26,13 +26,13 @@ void CheckMatrix(const std::vector<double>& x, size_t n_rows, const inferd::Deco
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  inferd::DecodeOptions o;
+  inferd::InputSpec o;
   o.n_features = 1 + (data[0] & 0x07);
   o.allow_missing = (data[0] & 0x10) != 0;
   o.max_rows = (data[0] & 0x20) ? 3 : 10000;
   std::string body(reinterpret_cast<const char*>(data + 1), size - 1);
   if (data[0] & 0x08) {
-    inferd::PredictRequest req;
+    inferd::InferenceRequest req;
     inferd::Status st = inferd::DecodeV1PredictRequest(body, o, &req);
     if (st.ok()) {
       CheckMatrix(req.x, req.n_rows, o);
@@ -40,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       __builtin_trap();
     }
   } else {
-    inferd::V2InferRequest req;
+    inferd::InferenceRequest req;
     inferd::Status st = inferd::DecodeV2InferRequest(body, o, &req);
     if (st.ok()) {
       CheckMatrix(req.x, req.n_rows, o);

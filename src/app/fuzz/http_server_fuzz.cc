@@ -1,4 +1,4 @@
-// libFuzzer target: raw bytes on a real connection to the assembled server (ServingApp: Beast
+// libFuzzer target: raw bytes on a real connection to the assembled server (ServerApp: Beast
 // parser, the Connection state machine, router, /predict + V1 + V2 handlers, a real
 // LogisticRegression loaded from src/pickle/testdata).
 //
@@ -30,8 +30,8 @@
 #include <string>
 #include <thread>
 
+#include "app/server_app.h"
 #include "inferd/loader.h"
-#include "serving/serving_app.h"
 
 namespace {
 
@@ -56,7 +56,7 @@ using Clock = std::chrono::steady_clock;
 uint16_t g_port = 0;
 
 void StartServerOnce() {
-  static std::unique_ptr<inferd::ServingApp> app = [] {
+  static std::unique_ptr<inferd::ServerApp> app = [] {
     auto model = inferd::LoadModelFile(INFERD_FUZZ_MODEL);
     if (!model.ok()) {
       std::fprintf(stderr, "HARNESS ERROR: cannot load %s: %s\n", INFERD_FUZZ_MODEL, model.status().message().c_str());
@@ -65,7 +65,7 @@ void StartServerOnce() {
     auto served = std::make_shared<inferd::ServedModel>();
     served->model = *model;
     served->name = "logreg";
-    inferd::ServingAppOptions o;
+    inferd::ServerAppOptions o;
     o.http.host = "127.0.0.1";
     o.http.port = 0;
     o.http.threads = 1;
@@ -73,8 +73,8 @@ void StartServerOnce() {
     o.http.max_header_bytes = 4 * 1024;
     o.http.read_timeout = std::chrono::seconds(2);
     o.http.idle_timeout = std::chrono::seconds(2);
-    o.predict.max_batch_rows = 100;
-    auto a = inferd::ServingApp::Create(o, served);
+    o.inference.max_batch_rows = 100;
+    auto a = inferd::ServerApp::Create(o, served);
     if (!a.ok()) {
       std::fprintf(stderr, "HARNESS ERROR: cannot start server: %s\n", a.status().message().c_str());
       std::_Exit(kHarnessErrorExit);

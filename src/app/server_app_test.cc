@@ -1,6 +1,6 @@
 #include <utility>  // Boost 1.74 asio with g++ 12 in C++20 needs this first.
 
-#include "serving/serving_app.h"
+#include "app/server_app.h"
 
 #include <gtest/gtest.h>
 #include <boost/asio.hpp>
@@ -32,8 +32,8 @@ std::pair<int, std::string> Fetch(uint16_t port, bhttp::verb method, const std::
   return {resp.result_int(), resp.body()};
 }
 
-TEST(ServingAppTest, RoutesReadinessAndMetrics) {
-  ServingAppOptions o;
+TEST(ServerAppTest, RoutesReadinessAndMetrics) {
+  ServerAppOptions o;
   o.http.host = "127.0.0.1";
   o.http.port = 0;
   o.http.threads = 2;
@@ -42,7 +42,7 @@ TEST(ServingAppTest, RoutesReadinessAndMetrics) {
   served->model = std::make_shared<testing::FakeClassifier>(2, std::vector<Label>{Label::Int(0), Label::Int(1)});
   served->name = "fake";
   served->load_seconds = 0.5;
-  auto app_or = ServingApp::Create(o, served);
+  auto app_or = ServerApp::Create(o, served);
   ASSERT_TRUE(app_or.ok()) << app_or.status().message();
   auto app = std::move(app_or).value();
   app->Start();

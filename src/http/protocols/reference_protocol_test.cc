@@ -1,4 +1,4 @@
-#include "http/protocols/reference_predict.h"
+#include "http/protocols/reference_protocol.h"
 
 #include <gtest/gtest.h>
 
@@ -15,17 +15,26 @@ class ReferencePredictTest : public ::testing::Test {
     s->name = "fake";
     models_.Swap(s);
   }
-  Response Call(std::string_view body) {
+  Response Call(std::string_view body, std::string_view path = "/predict") {
     Request r;
     r.method = Verb::post;
-    r.path = r.target = "/predict";
+    r.path = r.target = path;
     r.body = body;
     Response resp;
-    handler_.Handle(r, &resp);
+    router_.Dispatch(&r, &resp);
     return resp;
   }
+  // The per-model metrics text for the served model.
+  std::string Metrics() const {
+    std::string out;
+    models_.stats().Render(&out);
+    return out;
+  }
+  void SetUp() override { RegisterReferenceRoutes(&service_, &router_); }
+
   ModelManager models_;
-  ReferencePredictHandler handler_{&models_, ReferencePredictOptions{3}};
+  InferenceService service_{&models_, InferenceOptions{3}};
+  Router router_;
 };
 
 TEST_F(ReferencePredictTest, NoModelIs503) {
@@ -73,6 +82,27 @@ TEST_F(ReferencePredictTest, ErrorsMapToStatusCodes) {
   r = Call(R"({"features":[1,2],"proba":true})");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.body, "{\"error\":\"the model (FakeRegressor) has no predict_proba\"}\n");
+  r = Call(R"({"features":[1,2]})", "/transform");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body,
+            "{\"error\":\"the model (FakeRegressor) has no transform (it is not a transformer; use predict)\"}\n");
+}
+
+TEST_F(ReferencePredictTest, RequestsAreCountedPerModelWithTheirStatus) {
+  Serve(std::make_shared<testing::FakeRegressor>(2, 1));
+  EXPECT_EQ(Call(R"({"features":[1,2]})").status, 200);
+  EXPECT_EQ(Call(R"({"features":[1]})").status, 400);
+  EXPECT_EQ(Call(R"({"features":[1,2]})", "/transform").status, 400);
+  std::string m = Metrics();
+  EXPECT_NE(m.find("inferd_model_requests_total{model=\"fake\",protocol=\"reference\",code=\"200\"} 1\n"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("inferd_model_requests_total{model=\"fake\",protocol=\"reference\",code=\"400\"} 1\n"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("inferd_model_requests_total{model=\"fake\",protocol=\"transform\",code=\"400\"} 1\n"),
+            std::string::npos)
+      << m;
 }
 
 }  // namespace

@@ -1,27 +1,22 @@
-#include "http/protocols/v2_infer.h"
+#include "http/protocols/v2_protocol.h"
 
 #include <memory>
 
 #include "common/json_number.h"
-#include "http/protocols/model_compute.h"
+#include "http/protocols/http_codec.h"
 #include "json/tensor_codec.h"
-#include "logging/log.h"
 
 namespace inferd::http {
 namespace {
 
-struct Scratch {
-  V2InferRequest request;
-  ComputeScratch compute;
-  std::vector<OutputTensor> outputs;
+class V2InferCodec final : public HttpCodec {
+ public:
+  using HttpCodec::HttpCodec;
+  Status Decode(const InputSpec& spec, InferenceRequest* r) override {
+    return DecodeV2InferRequest(request_.body, spec, r);
+  }
+  void Encode(const InferenceResult& result) override { EncodeV2InferResponse(result, &response_->body); }
 };
-thread_local Scratch t_scratch;
-
-void Fail(const Status& s, Response* response) {
-  int code = HttpStatusFor(s.code());
-  if (code >= 500) LogError("v2 infer failed").Str("error", s.message()).Int("status", code);
-  response->Error(code, s.message());
-}
 
 std::string Quote(std::string_view s) {
   std::string out;
@@ -29,19 +24,8 @@ std::string Quote(std::string_view s) {
   return out;
 }
 
-// Resolves {name}[/versions/{v}] or fills a 404.
-std::shared_ptr<const ServedModel> Find(const ModelManager* models, const Request& r, bool versioned, Response* resp) {
-  std::string_view name = r.params[0];
-  std::string_view version = versioned ? r.params[1] : std::string_view();
-  auto served = models->Get(name, version);
-  if (served == nullptr) {
-    if (versioned && models->Get(name, {}) != nullptr) {
-      resp->Error(404, "model '" + std::string(name) + "' has no version '" + std::string(version) + "'");
-    } else {
-      resp->Error(404, "no model named '" + std::string(name) + "'");
-    }
-  }
-  return served;
+ModelSelector Selector(const Request& r, bool versioned) {
+  return {r.params[0], versioned ? r.params[1] : std::string_view()};
 }
 
 void AppendTensorMeta(const char* name, const char* datatype, int64_t width, bool two_d, std::string* out) {
@@ -57,36 +41,12 @@ void AppendTensorMeta(const char* name, const char* datatype, int64_t width, boo
   *out += "]}";
 }
 
-void Infer(const ModelManager* models, const V2Options& o, const Request& r, bool versioned, Response* resp) {
-  auto served = Find(models, r, versioned, resp);
-  if (served == nullptr) return;
-  const Model& model = *served->model;
-  ModelRequestScope scope(models->StatsFor(*served), Protocol::kV2, &resp->status);
-  Scratch& s = t_scratch;
-  DecodeOptions decode;
-  decode.n_features = model.n_features();
-  decode.max_rows = o.max_batch_rows;
-  decode.allow_missing = model.accepts_missing();
-  Status st = DecodeV2InferRequest(r.body, decode, &s.request);
-  if (!st.ok()) return Fail(st, resp);
-  if (s.request.outputs.empty()) s.request.outputs.push_back(DefaultOutput(model));
-  // Each output kind has its own scratch buffer, so earlier tensors stay valid.
-  s.outputs.resize(s.request.outputs.size());
-  for (size_t i = 0; i < s.request.outputs.size(); ++i) {
-    st = scope.TimeInference([&] {
-      return ComputeOutput(model, s.request.outputs[i], s.request.x.data(), s.request.n_rows, &s.compute,
-                           &s.outputs[i]);
-    });
-    if (!st.ok()) return Fail(st, resp);
-  }
-  EncodeV2InferResponse(model, served->name, served->version, s.request.id, s.outputs, &resp->body);
-}
-
-void Metadata(const ModelManager* models, const Request& r, bool versioned, Response* resp) {
-  auto served = Find(models, r, versioned, resp);
-  if (served == nullptr) return;
+void Metadata(const InferenceService& service, const Request& r, bool versioned, Response* resp) {
+  StatusOr<ModelHandle> found = service.Find(Selector(r, versioned));
+  if (!found.ok()) return ReplyError(found.status(), resp);
+  const std::shared_ptr<const ServedModel>& served = found->served;
   std::vector<std::string> versions;
-  auto catalog = models->catalog();
+  auto catalog = service.models().catalog();
   auto it = catalog->models.find(served->name);
   if (it != catalog->models.end()) {
     for (const auto& v : it->second) versions.push_back(v->version);
@@ -95,10 +55,10 @@ void Metadata(const ModelManager* models, const Request& r, bool versioned, Resp
   resp->body += '\n';
 }
 
-void ModelReady(const ModelManager* models, const Request& r, bool versioned, Response* resp) {
-  auto served = Find(models, r, versioned, resp);
-  if (served == nullptr) return;
-  resp->body = "{\"name\":" + Quote(served->name) + ",\"ready\":true}\n";
+void ModelReady(const InferenceService& service, const Request& r, bool versioned, Response* resp) {
+  StatusOr<ModelHandle> found = service.Find(Selector(r, versioned));
+  if (!found.ok()) return ReplyError(found.status(), resp);
+  resp->body = "{\"name\":" + Quote(found->served->name) + ",\"ready\":true}\n";
 }
 
 }  // namespace
@@ -153,7 +113,7 @@ void AppendV2ModelMetadata(const ServedModel& served, const std::vector<std::str
   *out += "}";
 }
 
-void RegisterV2Routes(const ModelManager* models, V2Options options, Router* router) {
+void RegisterV2Routes(const InferenceService* service, V2Options options, Router* router) {
   auto o = std::make_shared<const V2Options>(std::move(options));
   router->Add(Verb::get, "/v2", [o](const Request&, Response* resp) {
     resp->body = "{\"name\":\"inferd\",\"version\":" + Quote(o->server_version) + ",\"extensions\":[" +
@@ -168,11 +128,13 @@ void RegisterV2Routes(const ModelManager* models, V2Options options, Router* rou
   for (bool versioned : {false, true}) {
     std::string base = versioned ? "/v2/models/{name}/versions/{version}" : "/v2/models/{name}";
     router->Add(Verb::get, base,
-                [models, versioned](const Request& r, Response* resp) { Metadata(models, r, versioned, resp); });
+                [service, versioned](const Request& r, Response* resp) { Metadata(*service, r, versioned, resp); });
     router->Add(Verb::get, base + "/ready",
-                [models, versioned](const Request& r, Response* resp) { ModelReady(models, r, versioned, resp); });
-    router->Add(Verb::post, base + "/infer",
-                [models, o, versioned](const Request& r, Response* resp) { Infer(models, *o, r, versioned, resp); });
+                [service, versioned](const Request& r, Response* resp) { ModelReady(*service, r, versioned, resp); });
+    router->Add(Verb::post, base + "/infer", [service, versioned](const Request& r, Response* resp) {
+      V2InferCodec codec(r, resp);
+      service->Infer(Protocol::kV2, Selector(r, versioned), codec);
+    });
   }
   for (bool load : {true, false}) {
     router->Add(Verb::post, load ? "/v2/repository/models/{name}/load" : "/v2/repository/models/{name}/unload",
@@ -182,7 +144,7 @@ void RegisterV2Routes(const ModelManager* models, V2Options options, Router* rou
                   }
                   std::string name(r.params[0]);
                   Status st = load ? o->control->LoadModel(name) : o->control->UnloadModel(name);
-                  if (!st.ok()) return resp->Error(HttpStatusFor(st.code()), st.message());
+                  if (!st.ok()) return ReplyError(st, resp);
                   resp->body = "{\"name\":" + Quote(name) + ",\"" + (load ? "loaded" : "unloaded") + "\":true}\n";
                 });
   }
