@@ -12,6 +12,8 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing (libFuzzer) and sanitizers
   clang-14 libclang-rt-14-dev
+  # formatting and static checks (scripts/lint.sh, tests/architecture/test_format.py)
+  clang-format clang-tidy
   # tests: Debian's Python stack (no PyPI), parity against real scikit-learn
   python3 python3-sklearn python3-numpy python3-joblib python3-pytest python3-requests python3-yaml
   shellcheck

@@ -13,7 +13,8 @@ RESULTS="$ROOT/$BUILD_DIR/test-results"
 for tools in scripts/deploy-tools.sh scripts/container-tools.sh bench/setup.sh; do
   if [ -x "$tools" ]; then "./$tools" || echo "test: $tools failed; the tests that need it will say so" >&2; fi
 done
-./scripts/build.sh || { echo "0 passed, 1 failed, 0 skipped (build failed)"; exit 1; }
+# The CI build: warnings are errors.
+./scripts/build.sh -DINFERD_WERROR=ON || { echo "0 passed, 1 failed, 0 skipped (build failed)"; exit 1; }
 
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"
 echo "== unit tests (ctest)"

@@ -592,7 +592,9 @@ TEST(XgbDocument, RealFilesFromXgboostAreAccepted) {
     if (name.rfind("crash-", 0) == 0) {  // inputs the fuzzer found: refused, on one line
       for (auto form : {XgbDocumentForm::kModelFile, XgbDocumentForm::kSnapshot}) {
         StatusOr<XgbDocument> d = ReadXgbDocument(ss.str(), form);
-        if (!d.ok()) EXPECT_EQ(d.status().message().find('\n'), std::string::npos) << name;
+        if (!d.ok()) {
+          EXPECT_EQ(d.status().message().find('\n'), std::string::npos) << name;
+        }
       }
       continue;
     }
