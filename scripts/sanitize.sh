@@ -20,7 +20,7 @@ JOBS="${JOBS:-2}"
 DO_ASAN=1 DO_INTEGRATION=0 DO_TSAN=0
 TARGETS=""
 # The server's concurrency tests: threads, event loops, atomics, model swaps.
-TSAN_TARGETS="server_test serving_app_test model_manager_test"
+TSAN_TARGETS="server_test server_app_test model_manager_test inference_test"
 
 while [[ $# -gt 0 ]]; do
   case "$1" in

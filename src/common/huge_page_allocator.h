@@ -2,14 +2,11 @@
 // loaded model (a forest's node and leaf tables). Blocks of at least 2 MiB are mapped
 // directly and advised for transparent huge pages; smaller ones come from operator new.
 // Value-initialisation without arguments (vector::resize) default-initialises instead: the
-// tables are written right after they grow, and zero-filling them first was a whole extra
-// pass over fresh memory.
+// tables are written right after they grow, so zero-filling them first is a wasted pass.
 //
-// Why: on the VMs inferd is measured on, faulting in fresh memory costs ~3-5 us per 4 KiB
-// page, so filling a 40 MB table page by page spent more time in the kernel than building
-// it (a 500-tree forest: ~10000 faults). With THP in `madvise` mode (Debian's default) the
-// same table takes ~20 faults. Without THP support the advice is ignored and this is
-// ordinary anonymous memory.
+// Why: page faults on fresh memory dominate building a big table; huge pages take ~500x fewer
+// (docs/benchmarks.md). Without THP support the advice is ignored and this is ordinary
+// anonymous memory.
 //
 // Thread safety: stateless; allocate/deallocate may be called from any thread.
 #ifndef INFERD_COMMON_HUGE_PAGE_ALLOCATOR_H_
