@@ -63,8 +63,6 @@ StatusOr<std::shared_ptr<const Model>> LoadAndWarm(const std::string& path) {
 ModelRepository::ModelRepository(RepositoryOptions options, ModelManager* models)
     : options_(std::move(options)), models_(models) {}
 
-ModelRepository::~ModelRepository() { StopPolling(); }
-
 Status ModelRepository::Init() {
   if (options_.model_file.empty() == options_.repository_dir.empty()) {
     return Status::InvalidArgument("give exactly one of --model and --model-repository");
@@ -306,29 +304,6 @@ Status ModelRepository::UnloadModel(const std::string& name) {
   PublishMetricsLocked();
   LogInfo("model unloaded").Str("model", name);
   return Status::Ok();
-}
-
-void ModelRepository::StartPolling() {
-  if (options_.poll_seconds <= 0 || poller_.joinable()) return;
-  poller_ = std::thread([this] {
-    auto interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::duration<double>(options_.poll_seconds));
-    std::unique_lock<std::mutex> l(poll_mu_);
-    while (!poll_cv_.wait_for(l, interval, [this] { return stop_; })) {
-      l.unlock();
-      Rescan();
-      l.lock();
-    }
-  });
-}
-
-void ModelRepository::StopPolling() {
-  {
-    std::lock_guard<std::mutex> l(poll_mu_);
-    stop_ = true;
-  }
-  poll_cv_.notify_all();
-  if (poller_.joinable()) poller_.join();
 }
 
 }  // namespace inferd

@@ -11,21 +11,19 @@
 // changed or new files are loaded and warmed (one prediction on a row of zeros) beside the
 // serving versions, then the model's version set is swapped atomically. Requests in flight
 // keep the handle they took. A file that fails to load or warm is logged and counted
-// (inferd_model_load_failures_total) and the previous version keeps serving. Rescan runs on a
-// polling thread (poll interval), on SIGHUP (the caller calls Rescan) and from the V2
-// repository API (LoadModel / UnloadModel).
+// (inferd_model_load_failures_total) and the previous version keeps serving. The application
+// calls Rescan on its reload loop (app/reload_loop.h) and on SIGHUP; the V2 repository API
+// calls LoadModel / UnloadModel.
 //
 // Thread safety: all methods are safe from any thread; loads are serialised by a mutex.
 #ifndef INFERD_SERVING_MODEL_REPOSITORY_H_
 #define INFERD_SERVING_MODEL_REPOSITORY_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "metrics/server_metrics.h"
@@ -40,15 +38,12 @@ struct RepositoryOptions {
   std::string repository_dir;  // a repository
   // "latest", "latest:N", or "specific:V1,V2,...".
   std::string version_policy = "latest";
-  // Seconds between change checks; 0 disables polling.
-  double poll_seconds = 0;
 };
 
 class ModelRepository : public ModelControl {
  public:
   // `models` and `metrics` (may be null until SetMetrics) must outlive the repository.
   ModelRepository(RepositoryOptions options, ModelManager* models);
-  ~ModelRepository() override;
 
   // Validates the options (policy syntax, paths).
   Status Init();
@@ -58,11 +53,9 @@ class ModelRepository : public ModelControl {
   // Reloads what changed on disk; failures keep the old versions. Returns the number of
   // models whose served versions changed.
   int Rescan();
-  void StartPolling();
-  void StopPolling();
 
-  // ModelControl: (re)load one model from the repository / stop serving it (polling
-  // leaves an unloaded model alone until it is loaded again).
+  // ModelControl: (re)load one model from the repository / stop serving it (Rescan leaves an
+  // unloaded model alone until it is loaded again).
   Status LoadModel(const std::string& name) override;
   Status UnloadModel(const std::string& name) override;
 
@@ -104,11 +97,6 @@ class ModelRepository : public ModelControl {
   // LoadModel asks, so a broken file is logged and counted once, not at every poll.
   std::map<std::string, std::map<std::string, FileId>> failed_;
   bool initial_ = true;  // during LoadAll the caller reports errors (no log line)
-
-  std::mutex poll_mu_;
-  std::condition_variable poll_cv_;
-  bool stop_ = false;  // guarded by poll_mu_
-  std::thread poller_;
 };
 
 // Loads the file and runs one prediction on a row of zeros for every output the model has.
