@@ -41,6 +41,8 @@ struct Label {
 };
 
 enum class ModelKind { kClassifier, kRegressor, kTransformer };
+// "classifier", "regressor", "transformer".
+const char* ModelKindName(ModelKind kind);
 
 class Model {
  public:

@@ -6,6 +6,15 @@
 
 namespace inferd {
 
+const char* ModelKindName(ModelKind kind) {
+  switch (kind) {
+    case ModelKind::kClassifier: return "classifier";
+    case ModelKind::kRegressor: return "regressor";
+    case ModelKind::kTransformer: return "transformer";
+  }
+  return "unknown";
+}
+
 Label Label::Int(int64_t v) {
   Label l;
   l.type = Type::kInt;

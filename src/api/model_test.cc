@@ -14,5 +14,11 @@ TEST(Label, RendersJsonForms) {
   EXPECT_EQ(Label::String("setosa").json_key, "\"setosa\"");
 }
 
+TEST(ModelKind, Names) {
+  EXPECT_STREQ(ModelKindName(ModelKind::kClassifier), "classifier");
+  EXPECT_STREQ(ModelKindName(ModelKind::kRegressor), "regressor");
+  EXPECT_STREQ(ModelKindName(ModelKind::kTransformer), "transformer");
+}
+
 }  // namespace
 }  // namespace inferd

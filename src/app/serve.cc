@@ -22,15 +22,6 @@
 namespace inferd {
 namespace {
 
-const char* KindName(ModelKind k) {
-  switch (k) {
-    case ModelKind::kClassifier: return "classifier";
-    case ModelKind::kRegressor: return "regressor";
-    case ModelKind::kTransformer: return "transformer";
-  }
-  return "unknown";
-}
-
 // Waits up to `seconds` for one of the signals in `set`; returns early if one arrives.
 void SleepUnlessSignalled(const sigset_t& set, double seconds) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
@@ -101,7 +92,7 @@ int Serve(const ServeConfig& o) {
         .Raw("versions", vlist)
         .Str("path", served.path)
         .Str("estimator", m.Describe())
-        .Str("kind", KindName(m.kind()))
+        .Str("kind", ModelKindName(m.kind()))
         .Int("n_features", static_cast<int64_t>(m.n_features()))
         .Int("n_outputs", static_cast<int64_t>(m.n_outputs()))
         .Raw("classes", classes)

@@ -21,15 +21,6 @@ struct InspectOptions {
   size_t depth = 6;
 };
 
-const char* KindName(ModelKind k) {
-  switch (k) {
-    case ModelKind::kClassifier: return "classifier";
-    case ModelKind::kRegressor: return "regressor";
-    case ModelKind::kTransformer: return "transformer";
-  }
-  return "?";
-}
-
 int RunInspect(const InspectOptions& o) {
 #ifdef INFERD_HAVE_DUMP
   if (o.tree) {
@@ -52,7 +43,7 @@ int RunInspect(const InspectOptions& o) {
   std::string out = "{\"model\": ";
   AppendJsonString(m.Describe(), &out);
   out += ", \"kind\": \"";
-  out += KindName(m.kind());
+  out += ModelKindName(m.kind());
   out += "\", \"n_features\": " + std::to_string(m.n_features());
   out += ", \"n_outputs\": " + std::to_string(m.n_outputs());
   out += std::string(", \"has_proba\": ") + (m.has_proba() ? "true" : "false");

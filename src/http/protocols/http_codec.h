@@ -24,6 +24,11 @@ class HttpCodec : public ProtocolCodec {
   Response* const response_;
 };
 
+// The model a "/.../models/{name}[/versions/{version}]..." route names (its path parameters).
+inline ModelSelector SelectorFromPath(const Request& request, bool versioned) {
+  return {request.params[0], versioned ? request.params[1] : std::string_view()};
+}
+
 }  // namespace inferd::http
 
 #endif  // INFERD_HTTP_PROTOCOLS_HTTP_CODEC_H_

@@ -16,12 +16,8 @@ class V1PredictCodec final : public HttpCodec {
   void Encode(const InferenceResult& result) override { EncodeV1Predictions(result, &response_->body); }
 };
 
-ModelSelector Selector(const Request& r, bool versioned) {
-  return {r.params[0], versioned ? r.params[1] : std::string_view()};
-}
-
 void ModelStatus(const InferenceService& service, const Request& r, bool versioned, Response* resp) {
-  StatusOr<ModelHandle> found = service.Find(Selector(r, versioned));
+  StatusOr<ModelHandle> found = service.Find(SelectorFromPath(r, versioned));
   if (!found.ok()) return ReplyError(found.status(), resp);
   std::vector<std::shared_ptr<const ServedModel>> versions;
   if (versioned) {
@@ -50,7 +46,7 @@ void RegisterV1Routes(const InferenceService* service, Router* router) {
                 [service, versioned](const Request& r, Response* resp) { ModelStatus(*service, r, versioned, resp); });
     router->Add(Verb::post, base + ":predict", [service, versioned](const Request& r, Response* resp) {
       V1PredictCodec codec(r, resp);
-      service->Infer(Protocol::kV1, Selector(r, versioned), codec);
+      service->Infer(Protocol::kV1, SelectorFromPath(r, versioned), codec);
     });
   }
 }

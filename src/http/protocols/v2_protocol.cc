@@ -24,10 +24,6 @@ std::string Quote(std::string_view s) {
   return out;
 }
 
-ModelSelector Selector(const Request& r, bool versioned) {
-  return {r.params[0], versioned ? r.params[1] : std::string_view()};
-}
-
 void AppendTensorMeta(const char* name, const char* datatype, int64_t width, bool two_d, std::string* out) {
   *out += "{\"name\":\"";
   *out += name;
@@ -42,7 +38,7 @@ void AppendTensorMeta(const char* name, const char* datatype, int64_t width, boo
 }
 
 void Metadata(const InferenceService& service, const Request& r, bool versioned, Response* resp) {
-  StatusOr<ModelHandle> found = service.Find(Selector(r, versioned));
+  StatusOr<ModelHandle> found = service.Find(SelectorFromPath(r, versioned));
   if (!found.ok()) return ReplyError(found.status(), resp);
   const std::shared_ptr<const ServedModel>& served = found->served;
   std::vector<std::string> versions;
@@ -56,7 +52,7 @@ void Metadata(const InferenceService& service, const Request& r, bool versioned,
 }
 
 void ModelReady(const InferenceService& service, const Request& r, bool versioned, Response* resp) {
-  StatusOr<ModelHandle> found = service.Find(Selector(r, versioned));
+  StatusOr<ModelHandle> found = service.Find(SelectorFromPath(r, versioned));
   if (!found.ok()) return ReplyError(found.status(), resp);
   resp->body = "{\"name\":" + Quote(found->served->name) + ",\"ready\":true}\n";
 }
@@ -133,7 +129,7 @@ void RegisterV2Routes(const InferenceService* service, V2Options options, Router
                 [service, versioned](const Request& r, Response* resp) { ModelReady(*service, r, versioned, resp); });
     router->Add(Verb::post, base + "/infer", [service, versioned](const Request& r, Response* resp) {
       V2InferCodec codec(r, resp);
-      service->Infer(Protocol::kV2, Selector(r, versioned), codec);
+      service->Infer(Protocol::kV2, SelectorFromPath(r, versioned), codec);
     });
   }
   for (bool load : {true, false}) {
