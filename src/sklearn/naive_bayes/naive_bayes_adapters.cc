@@ -1,4 +1,4 @@
-#include "sklearn/naive_bayes/gaussian_nb_adapter.h"
+#include "sklearn/naive_bayes/naive_bayes_adapters.h"
 
 #include <cmath>
 #include <memory>

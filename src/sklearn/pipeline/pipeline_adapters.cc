@@ -1,4 +1,4 @@
-#include "sklearn/pipeline/pipeline_adapter.h"
+#include "sklearn/pipeline/pipeline_adapters.h"
 
 #include <utility>
 

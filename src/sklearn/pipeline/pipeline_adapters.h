@@ -1,7 +1,7 @@
 // Adapter for sklearn.pipeline.Pipeline: `steps` is a list of (name, estimator |
 // 'passthrough' | None); each estimator is built through the registry (so pipelines nest).
-#ifndef INFERD_SKLEARN_PIPELINE_PIPELINE_ADAPTER_H_
-#define INFERD_SKLEARN_PIPELINE_PIPELINE_ADAPTER_H_
+#ifndef INFERD_SKLEARN_PIPELINE_PIPELINE_ADAPTERS_H_
+#define INFERD_SKLEARN_PIPELINE_PIPELINE_ADAPTERS_H_
 
 #include <span>
 
@@ -13,4 +13,4 @@ std::span<const AdapterEntry> PipelineAdapters();
 
 }  // namespace inferd::sklearn
 
-#endif  // INFERD_SKLEARN_PIPELINE_PIPELINE_ADAPTER_H_
+#endif  // INFERD_SKLEARN_PIPELINE_PIPELINE_ADAPTERS_H_

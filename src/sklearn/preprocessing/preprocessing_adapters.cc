@@ -1,4 +1,4 @@
-#include "sklearn/preprocessing/transformer_adapters.h"
+#include "sklearn/preprocessing/preprocessing_adapters.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,6 +11,7 @@
 #include "sklearn/preprocessing/imputer.h"
 #include "sklearn/preprocessing/pca.h"
 #include "sklearn/preprocessing/row_maps.h"
+#include "sklearn/preprocessing/scalers.h"
 #include "sklearn/state.h"
 
 namespace inferd::sklearn {
@@ -27,9 +28,11 @@ StatusOr<size_t> NFeaturesIn(const Value& obj) {
   return static_cast<size_t>(n);
 }
 
-StatusOr<bool> FlagOr(const Value& obj, std::string_view name, bool fallback) {
+// A bool attribute, `fallback` when absent. `none_is_absent`: None also means `fallback`
+// (optional flags); a scaler's flags must be bools.
+StatusOr<bool> FlagOr(const Value& obj, std::string_view name, bool fallback, bool none_is_absent = true) {
   const Value* v = obj.Attr(name);
-  if (v == nullptr || v->is_none()) return fallback;
+  if (v == nullptr || (none_is_absent && v->is_none())) return fallback;
   StatusOr<bool> b = v->AsBool();
   if (!b.ok()) return StateError(obj, "'" + std::string(name) + "': " + b.status().message());
   return *b;
@@ -48,6 +51,21 @@ StatusOr<std::vector<double>> Vector(const Value& obj, std::string_view name, si
                                std::to_string(n) + ",)");
   }
   return std::move(a.data);
+}
+
+// A 1-D per-feature array attribute, or nullopt if it is None/absent and not `required`.
+StatusOr<std::optional<std::vector<double>>> PerFeature(const Value& obj, std::string_view name, bool required) {
+  const Value* v = obj.Attr(name);
+  if (v == nullptr || v->is_none()) {
+    if (required) return StateError(obj, "missing attribute '" + std::string(name) + "'");
+    return std::optional<std::vector<double>>();
+  }
+  INFERD_ASSIGN_OR_RETURN(DenseArray a, ToDense(obj, *v, name));
+  if (a.shape.size() != 1 || a.shape[0] == 0 || a.shape[0] > kMaxDim) {
+    return StateError(obj,
+                      "'" + std::string(name) + "' must be a non-empty 1-D array, found shape " + ShapeString(a.shape));
+  }
+  return std::optional<std::vector<double>>(std::move(a.data));
 }
 
 // categories_: a list of sorted numeric 1-D arrays; NaN may only be last.
@@ -97,6 +115,47 @@ Status RefuseInfrequent(const Value& obj) {
                                  ": infrequent category grouping (min_frequency / max_categories) is not supported");
   }
   return Status::Ok();
+}
+
+StatusOr<ModelPtr> BuildStandardScaler(const Value& obj) {
+  INFERD_ASSIGN_OR_RETURN(bool with_std, FlagOr(obj, "with_std", true, /*none_is_absent=*/false));
+  INFERD_ASSIGN_OR_RETURN(bool with_mean, FlagOr(obj, "with_mean", true, /*none_is_absent=*/false));
+  INFERD_ASSIGN_OR_RETURN(std::optional<std::vector<double>> mean, PerFeature(obj, "mean_", with_mean));
+  INFERD_ASSIGN_OR_RETURN(std::optional<std::vector<double>> scale, PerFeature(obj, "scale_", with_std));
+  std::vector<double> m = with_mean ? std::move(*mean) : std::vector<double>();
+  std::vector<double> s = with_std ? std::move(*scale) : std::vector<double>();
+  if (!m.empty() && !s.empty() && m.size() != s.size()) {
+    return StateError(obj, "'mean_' and 'scale_' have different lengths");
+  }
+  size_t nf;
+  if (!m.empty() || !s.empty()) {
+    INFERD_ASSIGN_OR_RETURN(nf, CheckNFeatures(obj, m.empty() ? s.size() : m.size()));
+  } else {
+    INFERD_ASSIGN_OR_RETURN(nf, NFeaturesIn(obj));
+  }
+  return ModelPtr(std::make_unique<StandardScalerModel>(nf, std::move(m), std::move(s)));
+}
+
+StatusOr<ModelPtr> BuildMinMaxScaler(const Value& obj) {
+  INFERD_ASSIGN_OR_RETURN(std::optional<std::vector<double>> scale, PerFeature(obj, "scale_", true));
+  INFERD_ASSIGN_OR_RETURN(std::optional<std::vector<double>> min, PerFeature(obj, "min_", true));
+  if (scale->size() != min->size()) return StateError(obj, "'scale_' and 'min_' have different lengths");
+  INFERD_ASSIGN_OR_RETURN(bool clip, FlagOr(obj, "clip", false, /*none_is_absent=*/false));
+  double lo = 0.0, hi = 1.0;
+  if (clip) {
+    INFERD_ASSIGN_OR_RETURN(const Value* fr, Require(obj, "feature_range"));
+    if ((fr->kind != Kind::kTuple && fr->kind != Kind::kList) || fr->items.size() != 2 || !fr->items[0] ||
+        !fr->items[1]) {
+      return StateError(obj, "'feature_range' must be a pair, found " + fr->Describe());
+    }
+    StatusOr<double> a = fr->items[0]->AsDouble();
+    StatusOr<double> b = fr->items[1]->AsDouble();
+    if (!a.ok() || !b.ok()) return StateError(obj, "'feature_range' must hold two numbers");
+    lo = *a;
+    hi = *b;
+  }
+  INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, scale->size()));
+  return ModelPtr(std::make_unique<MinMaxScalerModel>(nf, std::move(*scale), std::move(*min), clip, lo, hi));
 }
 
 StatusOr<ModelPtr> BuildOneHotEncoder(const Value& obj) {
@@ -265,8 +324,10 @@ StatusOr<ModelPtr> BuildPolynomialFeatures(const Value& obj) {
 
 }  // namespace
 
-std::span<const AdapterEntry> TransformerAdapters() {
+std::span<const AdapterEntry> PreprocessingAdapters() {
   static constexpr AdapterEntry kEntries[] = {
+      {"sklearn.preprocessing._data.StandardScaler", &BuildStandardScaler},
+      {"sklearn.preprocessing._data.MinMaxScaler", &BuildMinMaxScaler},
       {"sklearn.preprocessing._encoders.OneHotEncoder", &BuildOneHotEncoder},
       {"sklearn.preprocessing._encoders.OrdinalEncoder", &BuildOrdinalEncoder},
       {"sklearn.impute._base.SimpleImputer", &BuildSimpleImputer},

@@ -1,4 +1,4 @@
-#include "sklearn/xgboost/xgboost_adapter.h"
+#include "sklearn/xgboost/xgboost_adapters.h"
 
 #include <cmath>
 #include <cstdio>

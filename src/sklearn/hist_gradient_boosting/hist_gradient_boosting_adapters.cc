@@ -1,4 +1,4 @@
-#include "sklearn/hist_gradient_boosting/hgb_adapter.h"
+#include "sklearn/hist_gradient_boosting/hist_gradient_boosting_adapters.h"
 
 #include <algorithm>
 #include <cmath>

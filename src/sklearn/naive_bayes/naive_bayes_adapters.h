@@ -1,7 +1,7 @@
 // Adapter for GaussianNB: `theta_` (K, F), `var_` (K, F; `sigma_` before sklearn 1.0),
 // `class_prior_` (K,), `classes_`.
-#ifndef INFERD_SKLEARN_NAIVE_BAYES_GAUSSIAN_NB_ADAPTER_H_
-#define INFERD_SKLEARN_NAIVE_BAYES_GAUSSIAN_NB_ADAPTER_H_
+#ifndef INFERD_SKLEARN_NAIVE_BAYES_NAIVE_BAYES_ADAPTERS_H_
+#define INFERD_SKLEARN_NAIVE_BAYES_NAIVE_BAYES_ADAPTERS_H_
 
 #include <span>
 
@@ -13,4 +13,4 @@ std::span<const AdapterEntry> NaiveBayesAdapters();
 
 }  // namespace inferd::sklearn
 
-#endif  // INFERD_SKLEARN_NAIVE_BAYES_GAUSSIAN_NB_ADAPTER_H_
+#endif  // INFERD_SKLEARN_NAIVE_BAYES_NAIVE_BAYES_ADAPTERS_H_

@@ -1,4 +1,4 @@
-#include "sklearn/neural_network/mlp_adapters.h"
+#include "sklearn/neural_network/neural_network_adapters.h"
 
 #include <memory>
 #include <utility>

@@ -1,8 +1,8 @@
 // Adapters for xgboost.sklearn.XGBClassifier / XGBRegressor / XGBRFClassifier /
 // XGBRFRegressor records in sklearn pickles, and the loader entry for native xgboost model
 // files (.json / .ubj). Without libxgboost at build time both refuse with a clear message.
-#ifndef INFERD_SKLEARN_XGBOOST_XGBOOST_ADAPTER_H_
-#define INFERD_SKLEARN_XGBOOST_XGBOOST_ADAPTER_H_
+#ifndef INFERD_SKLEARN_XGBOOST_XGBOOST_ADAPTERS_H_
+#define INFERD_SKLEARN_XGBOOST_XGBOOST_ADAPTERS_H_
 
 #include <optional>
 #include <span>
@@ -25,4 +25,4 @@ std::optional<StatusOr<ModelPtr>> TryLoadNativeXGBoostFile(const std::string& pa
 
 }  // namespace inferd::sklearn
 
-#endif  // INFERD_SKLEARN_XGBOOST_XGBOOST_ADAPTER_H_
+#endif  // INFERD_SKLEARN_XGBOOST_XGBOOST_ADAPTERS_H_

@@ -1,4 +1,4 @@
-#include "sklearn/neighbors/knn_adapters.h"
+#include "sklearn/neighbors/neighbors_adapters.h"
 
 #include <cmath>
 #include <limits>
