@@ -1,18 +1,19 @@
-"""Tampered coverage-A models (real sklearn objects whose fitted arrays were made
-inconsistent before pickling) must be refused by `inferd predict` with exactly one line
-on stderr naming the problem, never a crash or a wrong answer."""
+"""Files inferd must refuse, with exactly one line on stderr naming the problem, never a crash
+or a wrong answer: tampered models (real sklearn objects whose fitted arrays were made
+inconsistent before pickling), an unsupported estimator, a truncated file."""
 import json
 import pickle
 
+import joblib
 import numpy as np
 import pytest
-from sklearn.linear_model import SGDClassifier
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
-from sklearn.svm import SVC
+from sklearn.svm import SVC, OneClassSVM
 
-from coverage_a_util import clf_data
+from parity_util import clf_data
 
 
 def _svc_n_support(m):
@@ -95,3 +96,30 @@ def test_tampered_model_is_refused(case, tmp_path, run_inferd):
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert needle in lines[0], lines[0]
+
+
+def test_unsupported_estimator_is_refused(tmp_path, run_inferd):
+    X, y = clf_data(2, 0, n_samples=400, n_clusters_per_class=2)
+    path = tmp_path / "model.pkl"
+    joblib.dump(OneClassSVM().fit(X), str(path))
+    rows = tmp_path / "rows.json"
+    rows.write_text(json.dumps(X[:3].tolist()))
+    rc, out, err = run_inferd(str(path), str(rows))
+    assert rc != 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert f"{path}: unsupported estimator 'sklearn.svm._classes.OneClassSVM'" in lines[0]
+
+
+def test_truncated_file_is_refused(tmp_path, run_inferd):
+    X, y = clf_data(2, 0, n_samples=400, n_clusters_per_class=2)
+    good = tmp_path / "good.pkl"
+    with open(good, "wb") as f:
+        pickle.dump(LogisticRegression().fit(X, y), f, protocol=4)
+    bad = tmp_path / "bad.pkl"
+    bad.write_bytes(good.read_bytes()[:-40])
+    rows = tmp_path / "rows.json"
+    rows.write_text(json.dumps(X[:3].tolist()))
+    rc, out, err = run_inferd(str(bad), str(rows))
+    assert rc != 0
+    assert len(err.strip().splitlines()) == 1 and str(bad) in err

@@ -1,9 +1,9 @@
 """Parity of transformers and composites (trained now with Debian's sklearn) through
-`inferd predict --output transform|predict|proba`: SimpleImputer, OneHotEncoder,
-OrdinalEncoder, PCA, Normalizer, PolynomialFeatures, FunctionTransformer(identity),
-ColumnTransformer (by index, by name, slices, masks, remainder, weights) and Pipelines of
-them; NaN acceptance through pipelines; request-time errors for unknown categories."""
-import json
+`inferd predict --output transform|predict|proba`: StandardScaler, MinMaxScaler,
+SimpleImputer, OneHotEncoder, OrdinalEncoder, PCA, Normalizer, PolynomialFeatures,
+FunctionTransformer(identity), ColumnTransformer (by index, by name, slices, masks,
+remainder, weights) and Pipelines of them; NaN acceptance through pipelines; request-time
+errors for unknown categories."""
 import zlib
 
 import numpy as np
@@ -17,8 +17,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (FunctionTransformer, MinMaxScaler, Normalizer, OneHotEncoder, OrdinalEncoder,
                                    PolynomialFeatures, StandardScaler)
 
-from coverage_b_util import (N_ROWS, check_classifier, check_regressor, check_transformer, dump, model_path,
-                             write_rows)
+from parity_util import (N_ROWS, check_case, check_classifier, check_regressor, check_transformer, dump, model_path,
+                         write_rows)
 
 NF = 6
 CAT = [1, 4]  # integer-valued columns in every data set
@@ -55,6 +55,19 @@ def rows_for(X, seed, nan_frac=0.0, unseen=False):
 
 def ct(transformers, **kw):
     return ColumnTransformer(transformers, **kw)
+
+
+# (id, family, kind, estimator factory, n_classes or None, label kind or n_targets, container)
+SCALER_CASES = [
+    ("standard_scaler", "preprocessing", "transform", lambda: StandardScaler(), None, 1, "pickle4"),
+    ("minmax_clip", "preprocessing", "transform", lambda: MinMaxScaler(feature_range=(-1, 2), clip=True), None, 1,
+     "joblib"),
+]
+
+
+@pytest.mark.parametrize("case", SCALER_CASES, ids=[c[0] for c in SCALER_CASES])
+def test_scaler_parity(case, tmp_path, run_inferd, record_error):
+    check_case(case, tmp_path, run_inferd, record_error)
 
 
 # (id, factory, fit NaN fraction, request NaN fraction, unseen categories, container, y kind)

@@ -10,7 +10,7 @@ import pytest
 
 xgb = pytest.importorskip("xgboost")  # python3-xgboost is in scripts/setup.sh
 
-from coverage_b_util import (N_ROWS, check_classifier, check_regressor, dump, model_path,  # noqa: E402
+from parity_util import (N_ROWS, check_classifier, check_regressor, dump, model_path,  # noqa: E402
                              write_rows)
 
 NF = 5

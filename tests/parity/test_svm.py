@@ -6,7 +6,7 @@ import pytest
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR, NuSVC, NuSVR
 
-from coverage_a_util import check_parity, clf_data, labels, query_rows, reg_data, seed_of
+from parity_util import check_parity, clf_data, labels, query_rows, reg_data, seed_of
 
 # (id, factory, n_classes (None = regressor), label kind, container)
 CASES = [

@@ -9,7 +9,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from coverage_b_util import (N_ROWS, check_classifier, check_regressor, dump, model_path, write_rows)
+from parity_util import (N_ROWS, check_classifier, check_regressor, dump, model_path, write_rows)
 
 N_FEATURES = 6
 LABELS = {

@@ -7,7 +7,7 @@ import pickletools
 
 import pytest
 
-from coverage_b_util import max_rel_err, same_json_types
+from parity_util import max_rel_err, same_json_types
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "newer_versions")
 with open(os.path.join(HERE, "expected.json")) as f:

@@ -5,7 +5,7 @@ weighting rule). inferd searches brute force over `_fit_X` whatever structure wa
 import pytest
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
-from coverage_a_util import check_parity, clf_data, labels, query_rows, reg_data, seed_of
+from parity_util import check_parity, clf_data, labels, query_rows, reg_data, seed_of
 
 # (id, factory, n_classes (None = regressor), label kind or n_targets, container, n_train_rows)
 CASES = [
