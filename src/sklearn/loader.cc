@@ -9,7 +9,7 @@
 
 #include "pickle/reader.h"
 #include "sklearn/registry.h"
-#include "sklearn/xgboost/xgboost_adapter.h"
+#include "sklearn/xgboost/xgboost_adapters.h"
 
 namespace inferd {
 namespace {

@@ -5,20 +5,17 @@
 #include <unordered_map>
 
 #include "sklearn/compose/compose_adapters.h"
-#include "sklearn/ensemble/forest_adapters.h"
-#include "sklearn/ensemble/gradient_boosting_adapter.h"
-#include "sklearn/hist_gradient_boosting/hgb_adapter.h"
+#include "sklearn/ensemble/ensemble_adapters.h"
+#include "sklearn/hist_gradient_boosting/hist_gradient_boosting_adapters.h"
 #include "sklearn/linear/linear_adapters.h"
-#include "sklearn/linear/sgd_svm_adapters.h"
-#include "sklearn/naive_bayes/gaussian_nb_adapter.h"
-#include "sklearn/neighbors/knn_adapters.h"
-#include "sklearn/neural_network/mlp_adapters.h"
-#include "sklearn/pipeline/pipeline_adapter.h"
-#include "sklearn/preprocessing/scaler_adapters.h"
-#include "sklearn/preprocessing/transformer_adapters.h"
+#include "sklearn/naive_bayes/naive_bayes_adapters.h"
+#include "sklearn/neighbors/neighbors_adapters.h"
+#include "sklearn/neural_network/neural_network_adapters.h"
+#include "sklearn/pipeline/pipeline_adapters.h"
+#include "sklearn/preprocessing/preprocessing_adapters.h"
 #include "sklearn/svm/svm_adapters.h"
 #include "sklearn/tree/tree_adapters.h"
-#include "sklearn/xgboost/xgboost_adapter.h"
+#include "sklearn/xgboost/xgboost_adapters.h"
 
 namespace inferd::sklearn {
 namespace {
@@ -28,18 +25,11 @@ using Table = std::unordered_map<std::string_view, Adapter>;
 const Table& GetTable() {
   static const Table* table = [] {
     auto* t = new Table();
-    for (std::span<const AdapterEntry> family : {LinearAdapters(), TreeAdapters(), ForestAdapters(),
-                                                 GradientBoostingAdapters(), ScalerAdapters(), PipelineAdapters()}) {
-      for (const AdapterEntry& e : family) t->emplace(e.class_name, e.adapter);
-    }
-    // coverB families (HistGradientBoosting, transformers, ColumnTransformer, XGBoost).
+    // One entry point per family folder, in alphabetical order.
     for (std::span<const AdapterEntry> family :
-         {HistGradientBoostingAdapters(), TransformerAdapters(), ComposeAdapters(), XGBoostAdapters()}) {
-      for (const AdapterEntry& e : family) t->emplace(e.class_name, e.adapter);
-    }
-    // coverA families (SGD / LinearSVC / LinearSVR, libsvm, neighbours, naive Bayes, MLP).
-    for (std::span<const AdapterEntry> family :
-         {SgdSvmAdapters(), SvmAdapters(), NeighborsAdapters(), NaiveBayesAdapters(), NeuralNetworkAdapters()}) {
+         {ComposeAdapters(), EnsembleAdapters(), HistGradientBoostingAdapters(), LinearAdapters(), NaiveBayesAdapters(),
+          NeighborsAdapters(), NeuralNetworkAdapters(), PipelineAdapters(), PreprocessingAdapters(), SvmAdapters(),
+          TreeAdapters(), XGBoostAdapters()}) {
       for (const AdapterEntry& e : family) t->emplace(e.class_name, e.adapter);
     }
     return t;

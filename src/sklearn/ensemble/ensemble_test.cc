@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sklearn/ensemble/gradient_boosting_adapter.h"
+#include "sklearn/ensemble/ensemble_adapters.h"
 #include "sklearn/registry.h"
 #include "sklearn/test_values.h"
 

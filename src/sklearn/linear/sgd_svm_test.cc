@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sklearn/linear/sgd_svm_adapters.h"
+#include "sklearn/linear/linear_adapters.h"
 #include "sklearn/registry.h"
 #include "sklearn/test_values.h"
 

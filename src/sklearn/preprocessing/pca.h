@@ -2,7 +2,7 @@
 // formula of the sklearn version that wrote the file:
 //   <= 1.4: z = (x - mean_) @ components_.T;            whiten: z /= sqrt(explained_variance_)
 //   >= 1.5: z = x @ components_.T - mean_ @ components_.T; whiten: z /= max(sqrt(ev), eps)
-// The two agree to ~1e-16 |x|. NaN inputs are refused (sklearn validates finite input).
+// The two differ in rounding only. NaN inputs are refused (sklearn validates finite input).
 //
 // Thread safety: immutable after construction.
 #ifndef INFERD_SKLEARN_PREPROCESSING_PCA_H_

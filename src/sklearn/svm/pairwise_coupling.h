@@ -2,7 +2,7 @@
 // §5.3), as bundled in scikit-learn: Platt's sigmoid per class pair, clipped to
 // [1e-7, 1 - 1e-7], then the iterative coupling of Wu, Lin and Weng (2004, "method 2"),
 // which libsvm runs for every number of classes, including 2 (the closed form [r01, r10]
-// differs from sklearn by up to ~2e-3).
+// does not match sklearn).
 //
 // Thread safety: pure functions.
 #ifndef INFERD_SKLEARN_SVM_PAIRWISE_COUPLING_H_

@@ -37,9 +37,8 @@ Status FlatForest::AppendStructure(const ParsedTree& tree, std::vector<uint32_t>
       payload_.size() + tree.node_count * width_ > kLimit) {
     return Status::ResourceExhausted("the ensemble has too many nodes");
   }
-  // Grow geometrically: reserving exactly base + node_count on every call reallocated and
-  // copied the whole node array once per tree (quadratic in the number of trees: 2.5 s,
-  // mostly page faults and memcpy, for a 500-tree depth-20 forest).
+  // Grow geometrically: reserving exactly base + node_count per tree would copy the whole
+  // node array once per tree (quadratic in the number of trees).
   if (nodes_.capacity() < base + tree.node_count) {
     nodes_.reserve(std::max(base + tree.node_count, 2 * nodes_.capacity()));
   }

@@ -64,10 +64,11 @@ class FlatForest {
 
   // Appends trees 0..n-1 in order with the same result as n AddTree calls, building up to
   // `max_threads` of them at once (the caller's thread is one). `node_counts[i]` is tree
-  // i's node count as its file states it (TreeSizeHintOf; 0 = unknown), from which every
-  // tree's slots are planned before any is parsed. Nothing is parsed yet when the tables
-  // are sized, so `payload_budget` (doubles) bounds what may be allocated ahead: the caller
-  // derives it from bytes the file really has (each tree's `values`), as the counts are.
+  // i's node count as its file states it (forest_builder.cc's TreeSizeHintOf; 0 = unknown),
+  // from which every tree's slots are planned before any is parsed. Nothing is parsed yet
+  // when the tables are sized, so `payload_budget` (doubles) bounds what may be allocated
+  // ahead: the caller derives it from bytes the file really has (each tree's `values`), as
+  // the counts are.
   // `parse(i)` -> StatusOr<ParsedTree>;
   // `fill(i, tree, node, out)` writes a leaf's payload. Both are called concurrently for
   // different i. Returns the error of the lowest-numbered failing tree, as the loop would.
@@ -135,8 +136,7 @@ class FlatForest {
   static constexpr uint32_t kMissingLeft = 0x80000000u;
 
   // Index into Node::child: 0 = go left, 1 = go right. Used as an index rather than in a
-  // ?: so the compiler emits no branch: a mispredicted branch per tree level cost more
-  // than the whole walk once a batch was too big for the predictor to memorise.
+  // ?: so the compiler emits no branch (one would mispredict at every level of a walk).
   template <bool kMissing>
   static size_t Step(const Node& n, const float* x) {
     if constexpr (!kMissing) {

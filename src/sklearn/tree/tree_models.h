@@ -80,9 +80,9 @@ const float* RowToFloat32(const double* row, size_t n);
 const float* RowsToFloat32(const double* rows, size_t n);
 
 // Batches of at least kMinBatchRows rows are walked tree-major (FlatForest::
-// ForEachLeafBatch) in blocks of kTreeBlockRows rows: a block's float rows (256 x 20
-// features = 20 KiB) and its sums stay in L1/L2 while the trees stream through. Smaller
-// batches walk row by row (8 trees in lockstep), which is faster for a single row.
+// ForEachLeafBatch) in blocks of kTreeBlockRows rows, so that a block's float rows and its
+// sums stay in L1/L2 while the trees stream through. Smaller batches walk row by row (8
+// trees in lockstep): blocking pays off only over many rows.
 inline constexpr size_t kMinBatchRows = 8;
 inline constexpr size_t kTreeBlockRows = 256;
 

@@ -3,9 +3,9 @@
 // fields are read BY NAME from the structured `nodes` dtype, so the 56-byte (sklearn 1.2),
 // 64-byte (1.3+, missing_go_to_left) and 32-bit (intp = <i4) layouts all work.
 //
-// The parsed tree does not copy the node table: it reads the fields in place from the
-// `nodes` record bytes (a 500-tree forest has ~100 MB of them). It therefore borrows from
-// the estimator Value it was parsed from, which must outlive it.
+// The parsed tree does not copy the node table (the bulk of a big forest's file): it reads
+// the fields in place from the `nodes` record bytes. It therefore borrows from the
+// estimator Value it was parsed from, which must outlive it.
 //
 // Guarantees of a successfully parsed tree: every internal node has
 // 0 <= feature < n_features and both children in (node, node_count) — children always
@@ -46,7 +46,7 @@ class ParsedTree {
   double threshold(size_t node) const { return Threshold<false>(node); }
 
   // The layout of sklearn on 64-bit platforms (intp = int64, float64 thresholds). Hot
-  // loops over ~10^6 nodes are specialised on it: the accessors below with kWide = true
+  // loops over a forest's nodes are specialised on it: the accessors below with kWide = true
   // skip the per-field width test. REQUIRES for kWide = true: wide().
   bool wide() const { return left_.size == 8 && right_.size == 8 && feature_.size == 8 && threshold_.size == 8; }
   template <bool kWide>

@@ -1,7 +1,7 @@
 """Makes model files in the layouts of NEWER library versions from models trained with the
 local (Debian) scikit-learn 1.2.1 / numpy 1.24, exactly as
 /work/shared/docs/sklearn-model-files.md (§2.5, §3.1, §4.1, §4.3, §5.2) describes them, plus
-the predictions those versions make ("the math"), for test_coverage_b_newer_versions.py.
+the predictions those versions make ("the math"), for test_newer_versions.py.
 
 Run:  /usr/bin/python3 tests/parity/newer_versions/make_newer_versions.py
 It rewrites files/*.pkl and expected.json in this folder (deterministic: fixed seeds).

@@ -1,0 +1,132 @@
+#include "sklearn/xgboost/xgboost_adapters.h"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "sklearn/state.h"
+#ifdef INFERD_WITH_XGBOOST
+#include "sklearn/xgboost/xgboost_model.h"
+#endif
+
+namespace inferd::sklearn {
+namespace {
+
+using pickle::Kind;
+using pickle::Value;
+
+#ifdef INFERD_WITH_XGBOOST
+
+StatusOr<ModelPtr> BuildXgb(const Value& obj, bool classifier) {
+  const std::string name(ShortClassName(obj.cls));
+  INFERD_ASSIGN_OR_RETURN(const Value* booster, Require(obj, "_Booster"));
+  if (!booster->is_object("xgboost.core.Booster") || booster->state == nullptr || booster->state->kind != Kind::kDict) {
+    return StateError(obj, "'_Booster' is not an xgboost.core.Booster, found " + booster->Describe());
+  }
+  const Value* handle = booster->state->Get("handle");
+  if (handle == nullptr || handle->kind != Kind::kBytes) {
+    return StateError(obj, "_Booster.handle must be the serialised booster (bytearray), found " +
+                               (handle ? handle->Describe() : std::string("nothing")));
+  }
+  XgbOptions o;
+  o.name = name;
+  o.missing = std::numeric_limits<double>::quiet_NaN();
+  if (const Value* m = obj.Attr("missing"); m != nullptr && !m->is_none()) {
+    StatusOr<double> d = m->AsDouble();
+    if (!d.ok()) return StateError(obj, "'missing': " + d.status().message());
+    o.missing = *d;
+  }
+  if (const Value* b = booster->state->Get("best_iteration"); b != nullptr && !b->is_none()) {
+    StatusOr<int64_t> i = b->AsInt();
+    if (i.ok() && *i >= 0) o.best_iteration = static_cast<long>(*i);
+  }
+  if (classifier) {
+    if (obj.Attr("classes_") != nullptr) {
+      INFERD_ASSIGN_OR_RETURN(o.classes, GetClasses(obj));
+    } else {
+      INFERD_ASSIGN_OR_RETURN(int64_t k, GetInt(obj, "n_classes_"));
+      if (k < 2 || static_cast<uint64_t>(k) > kMaxDim) return StateError(obj, "bad n_classes_");
+      for (int64_t c = 0; c < k; ++c) o.classes.push_back(Label::Int(c));
+    }
+  } else {
+    o.force_regressor = true;
+  }
+  StatusOr<std::unique_ptr<XGBoostModel>> m = XGBoostModel::Load(handle->s, XgbFormat::kSnapshot, std::move(o));
+  if (!m.ok()) return Status(m.status().code(), name + ": " + m.status().message());
+  if (const Value* nf = obj.Attr("n_features_in_"); nf != nullptr) {
+    StatusOr<int64_t> n = nf->AsInt();
+    if (n.ok() && *n >= 0 && static_cast<uint64_t>(*n) != (*m)->n_features()) {
+      return StateError(obj, "n_features_in_ does not match the booster");
+    }
+  }
+  return ModelPtr(std::move(m).value());
+}
+
+StatusOr<ModelPtr> BuildXgbClassifier(const Value& obj) { return BuildXgb(obj, true); }
+StatusOr<ModelPtr> BuildXgbRegressor(const Value& obj) { return BuildXgb(obj, false); }
+
+#else
+
+StatusOr<ModelPtr> NoXgboost(const Value& obj) {
+  return Status::Unimplemented(std::string(ShortClassName(obj.cls)) + ": inferd was built without libxgboost");
+}
+StatusOr<ModelPtr> BuildXgbClassifier(const Value& obj) { return NoXgboost(obj); }
+StatusOr<ModelPtr> BuildXgbRegressor(const Value& obj) { return NoXgboost(obj); }
+
+#endif
+
+}  // namespace
+
+bool IsNativeXGBoostModel(std::string_view bytes) { return !bytes.empty() && bytes[0] == '{'; }
+
+StatusOr<ModelPtr> LoadNativeXGBoostModel(std::string_view bytes) {
+#ifdef INFERD_WITH_XGBOOST
+  XgbOptions o;
+  o.name = "XGBoost";
+  o.missing = std::numeric_limits<double>::quiet_NaN();
+  StatusOr<std::unique_ptr<XGBoostModel>> m = XGBoostModel::Load(bytes, XgbFormat::kModelFile, std::move(o));
+  if (!m.ok()) return m.status();
+  return ModelPtr(std::move(m).value());
+#else
+  (void)bytes;
+  return Status::Unimplemented("xgboost model file: inferd was built without libxgboost");
+#endif
+}
+
+std::optional<StatusOr<ModelPtr>> TryLoadNativeXGBoostFile(const std::string& path, size_t max_bytes) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return std::nullopt;  // the pickle reader reports the error
+  if (std::fgetc(f) != '{') {
+    std::fclose(f);
+    return std::nullopt;
+  }
+  std::string bytes = "{";
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
+    bytes.append(buf, n);
+    if (bytes.size() > max_bytes) {
+      std::fclose(f);
+      return StatusOr<ModelPtr>(
+          Status::ResourceExhausted("file is over the limit of " + std::to_string(max_bytes) + " bytes"));
+    }
+  }
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) return StatusOr<ModelPtr>(Status::InvalidArgument("read error"));
+  return LoadNativeXGBoostModel(bytes);
+}
+
+std::span<const AdapterEntry> XGBoostAdapters() {
+  static constexpr AdapterEntry kEntries[] = {
+      {"xgboost.sklearn.XGBClassifier", &BuildXgbClassifier},
+      {"xgboost.sklearn.XGBRegressor", &BuildXgbRegressor},
+      {"xgboost.sklearn.XGBRFClassifier", &BuildXgbClassifier},
+      {"xgboost.sklearn.XGBRFRegressor", &BuildXgbRegressor},
+  };
+  return kEntries;
+}
+
+}  // namespace inferd::sklearn

@@ -1,0 +1,296 @@
+// The XGBoost adapters and model through the public loader API, on tiny hand-written boosters
+// whose leaf values are known: predictions follow xgboost's arithmetic (base_score, `x < split`,
+// default directions, the logistic and softmax links in float32), the sklearn wrapper's
+// attributes (classes, n_features_in_, missing) are honoured, and refusals name the problem.
+// Built with libxgboost (INFERD_WITH_XGBOOST) the models load; without it every XGBoost file
+// is refused with "inferd was built without libxgboost".
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "inferd/loader.h"
+#include "inferd/model.h"
+
+namespace inferd {
+namespace {
+
+// A stump on feature 1 at 0.5: x1 < 0.5 (or missing: default_left) -> `left`, else `right`.
+// xgboost stores a leaf's value in split_conditions.
+std::string Stump(int id, double left, double right, int feature = 1) {
+  const std::string l = std::to_string(left), r = std::to_string(right), f = std::to_string(feature);
+  return R"({"base_weights":[0.0,)" + l + "," + r +
+         R"(],"categories":[],"categories_nodes":[],"categories_segments":[],"categories_sizes":[],)"
+         R"("default_left":[1,0,0],"id":)" +
+         std::to_string(id) +
+         R"(,"left_children":[1,-1,-1],"loss_changes":[1.0,0.0,0.0],)"
+         R"("parents":[2147483647,0,0],"right_children":[2,-1,-1],"split_conditions":[0.5,)" +
+         l + "," + r + R"(],"split_indices":[)" + f +
+         R"(,0,0],"split_type":[0,0,0],"sum_hessian":[2.0,1.0,1.0],)"
+         R"("tree_param":{"num_deleted":"0","num_feature":"2","num_nodes":"3","size_leaf_vector":"0"}})";
+}
+
+struct Booster {
+  std::vector<std::string> trees = {Stump(0, -1.0, 2.0)};
+  std::string tree_info = "[0]";
+  std::string objective = R"({"name":"binary:logistic","reg_loss_param":{"scale_pos_weight":"1"}})";
+  std::string base_score = "5E-1";
+  std::string num_class = "0";
+  std::string attributes = "{}";
+};
+
+// A native xgboost 1.7 JSON model file (what Booster.save_model("m.json") writes).
+std::string ModelJson(const Booster& b) {
+  std::string trees;
+  for (const std::string& t : b.trees) trees += (trees.empty() ? "" : ",") + t;
+  return R"({"learner":{"attributes":)" + b.attributes +
+         R"(,"feature_names":[],"feature_types":[],"gradient_booster":{"model":{"gbtree_model_param":)"
+         R"({"num_parallel_tree":"1","num_trees":")" +
+         std::to_string(b.trees.size()) + R"(","size_leaf_vector":"0"},"tree_info":)" + b.tree_info + R"(,"trees":[)" +
+         trees + R"(]},"name":"gbtree"},"learner_model_param":{"base_score":")" + b.base_score +
+         R"(","boost_from_average":"1","num_class":")" + b.num_class +
+         R"(","num_feature":"2","num_target":"1"},"objective":)" + b.objective + R"(},"version":[1,7,4]})";
+}
+
+// A pickled sklearn wrapper (protocol 4): `cls` with state {"_Booster": Booster{"handle":
+// <snapshot bytes>}} plus `extra` (already pickled key/value pairs), as XGBModel.__getstate__
+// leaves it.
+std::string U32(uint32_t v) {
+  std::string s;
+  for (int k = 0; k < 4; ++k) s.push_back(static_cast<char>((v >> (8 * k)) & 0xff));
+  return s;
+}
+std::string PStr(const std::string& s) { return "X" + U32(static_cast<uint32_t>(s.size())) + s; }
+std::string PInt(int32_t v) { return "J" + U32(static_cast<uint32_t>(v)); }
+std::string WrapperPickle(const std::string& cls, const std::string& model_json, const std::string& extra) {
+  const std::string snapshot =
+      R"({"Config":{"learner":{"generic_param":{"nthread":"0"}},"version":[1,7,4]},"Model":)" + model_json + "}";
+  std::string p = "\x80\x04";
+  p += "cxgboost.sklearn\n" + cls + "\n)\x81}(";
+  p += PStr("_Booster") + "cxgboost.core\nBooster\n)\x81}" + PStr("handle") + "B" +
+       U32(static_cast<uint32_t>(snapshot.size())) + snapshot + "sb";
+  p += extra + "ub.";
+  return p;
+}
+
+StatusOr<std::shared_ptr<const Model>> LoadJson(const Booster& b) { return LoadModelBytes(ModelJson(b), "m.json"); }
+
+#ifdef INFERD_WITH_XGBOOST
+
+std::string PFloat(double d) {  // BINFLOAT: big-endian float64
+  uint64_t bits;
+  std::memcpy(&bits, &d, sizeof bits);
+  std::string s = "G";
+  for (int k = 7; k >= 0; --k) s.push_back(static_cast<char>((bits >> (8 * k)) & 0xff));
+  return s;
+}
+float Sigmoid(float margin) { return 1.0f / (1.0f + std::exp(-margin)); }
+
+// Rows over features (x0, x1): left, exactly at the split (xgboost: `x < split` -> right),
+// missing (default_left -> left), right.
+const std::vector<double> kRows = {0.0, 0.0, 0.0, 0.5, 0.0, NAN, 0.0, 7.0};
+constexpr size_t kNRows = 4;
+
+TEST(XGBoostModelFile, BinaryLogisticStump) {
+  StatusOr<std::shared_ptr<const Model>> m = LoadJson(Booster{});
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  const Model& model = **m;
+  EXPECT_EQ(model.kind(), ModelKind::kClassifier);
+  EXPECT_EQ(model.n_features(), 2u);
+  ASSERT_EQ(model.classes().size(), 2u);
+  EXPECT_EQ(model.classes()[0].json, "0");  // int labels 0..K-1, as the wrapper's classes_
+  EXPECT_EQ(model.classes()[1].json, "1");
+  EXPECT_TRUE(model.has_proba());
+  EXPECT_TRUE(model.accepts_missing());
+
+  // base_score 0.5 is margin 0: p = sigmoid(leaf), proba = [1 - p, p] in float32.
+  const float left = Sigmoid(-1.0f), right = Sigmoid(2.0f);
+  const float want_p[kNRows] = {left, right, left, right};
+  std::vector<double> proba(kNRows * 2);
+  ASSERT_TRUE(model.PredictProba(kRows.data(), kNRows, proba.data()).ok());
+  for (size_t r = 0; r < kNRows; ++r) {
+    EXPECT_NEAR(proba[2 * r + 1], want_p[r], 1e-6) << "row " << r;
+    EXPECT_EQ(proba[2 * r], static_cast<double>(1.0f - static_cast<float>(proba[2 * r + 1]))) << "row " << r;
+  }
+  std::vector<int32_t> cls(kNRows);
+  ASSERT_TRUE(model.PredictClass(kRows.data(), kNRows, cls.data()).ok());
+  EXPECT_EQ(cls, (std::vector<int32_t>{0, 1, 0, 1}));
+}
+
+TEST(XGBoostModelFile, LogisticBaseScoreIsAProbability) {
+  // xgboost adds logit(base_score) to the margin: logit(0.75) = ln 3.
+  Booster b;
+  b.base_score = "7.5E-1";
+  StatusOr<std::shared_ptr<const Model>> m = LoadJson(b);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  std::vector<double> proba(kNRows * 2);
+  ASSERT_TRUE((*m)->PredictProba(kRows.data(), kNRows, proba.data()).ok());
+  const double ln3 = std::log(3.0);
+  EXPECT_NEAR(proba[1], 1.0 / (1.0 + std::exp(-(ln3 - 1.0))), 1e-6);
+  EXPECT_NEAR(proba[3], 1.0 / (1.0 + std::exp(-(ln3 + 2.0))), 1e-6);
+}
+
+TEST(XGBoostModelFile, RegressorAddsBaseScore) {
+  Booster b;
+  b.objective = R"({"name":"reg:squarederror","reg_loss_param":{"scale_pos_weight":"1"}})";
+  b.base_score = "1.5E0";
+  StatusOr<std::shared_ptr<const Model>> m = LoadJson(b);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  const Model& model = **m;
+  EXPECT_EQ(model.kind(), ModelKind::kRegressor);
+  EXPECT_EQ(model.n_features(), 2u);
+  EXPECT_TRUE(model.classes().empty());
+  EXPECT_FALSE(model.has_proba());
+  std::vector<double> y(kNRows);
+  ASSERT_TRUE(model.PredictValue(kRows.data(), kNRows, y.data()).ok());
+  EXPECT_EQ(y, (std::vector<double>{0.5, 3.5, 0.5, 3.5}));
+  std::vector<double> proba(kNRows * 2);
+  EXPECT_FALSE(model.PredictProba(kRows.data(), kNRows, proba.data()).ok());
+}
+
+TEST(XGBoostModelFile, SoftprobIsTheSoftmaxOfTheClassTrees) {
+  Booster b;
+  b.trees = {Stump(0, 1.0, 0.0), Stump(1, 0.0, 1.0), Stump(2, 0.5, 0.5)};
+  b.tree_info = "[0,1,2]";
+  b.num_class = "3";
+  b.objective = R"({"name":"multi:softprob","softmax_multiclass_param":{"num_class":"3"}})";
+  StatusOr<std::shared_ptr<const Model>> m = LoadJson(b);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  ASSERT_EQ((*m)->classes().size(), 3u);
+  const double rows[4] = {0.0, 0.0, 0.0, 1.0};
+  std::vector<double> proba(6);
+  ASSERT_TRUE((*m)->PredictProba(rows, 2, proba.data()).ok());
+  auto softmax = [](double a, double b, double c, int k) {
+    const double e[3] = {std::exp(a), std::exp(b), std::exp(c)};
+    return e[k] / (e[0] + e[1] + e[2]);
+  };
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_NEAR(proba[k], softmax(1.0, 0.0, 0.5, k), 1e-6) << "class " << k;
+    EXPECT_NEAR(proba[3 + k], softmax(0.0, 1.0, 0.5, k), 1e-6) << "class " << k;
+  }
+  int32_t cls[2];
+  ASSERT_TRUE((*m)->PredictClass(rows, 2, cls).ok());
+  EXPECT_EQ(cls[0], 0);
+  EXPECT_EQ(cls[1], 1);
+}
+
+TEST(XGBoostModelFile, BestIterationLimitsTheRounds) {
+  Booster b;
+  b.trees = {Stump(0, -1.0, 2.0), Stump(1, 10.0, 10.0)};
+  b.tree_info = "[0,0]";
+  b.attributes = R"({"best_iteration":"0"})";
+  StatusOr<std::shared_ptr<const Model>> m = LoadJson(b);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  std::vector<double> proba(kNRows * 2);
+  ASSERT_TRUE((*m)->PredictProba(kRows.data(), kNRows, proba.data()).ok());
+  EXPECT_NEAR(proba[1], Sigmoid(-1.0f), 1e-6);  // the second tree's +10 is not used
+
+  b.attributes = R"({"best_iteration":"5"})";
+  StatusOr<std::shared_ptr<const Model>> bad = LoadJson(b);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.status().message(),
+            "m.json: xgboost attributes: best_iteration is 5 but the model has 2 boosting rounds");
+}
+
+TEST(XGBoostModelFile, RefusalsNameTheProblem) {
+  Booster child;
+  child.trees = {Stump(0, -1.0, 2.0)};
+  child.trees[0].replace(child.trees[0].find(R"("left_children":[1,)"), 19, R"("left_children":[7,)");
+  StatusOr<std::shared_ptr<const Model>> m = LoadJson(child);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().message(), "m.json: xgboost tree 0 node 0: left child 7 is out of range (tree has 3 nodes)");
+
+  Booster feature;
+  feature.trees = {Stump(0, -1.0, 2.0, /*feature=*/2)};
+  m = LoadJson(feature);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().message(),
+            "m.json: xgboost tree 0 node 0: split on feature 2 is out of range (the model has 2 features)");
+
+  // gblinear: valid for the reader, but libxgboost 1.7 has no inplace prediction for it.
+  std::string linear = ModelJson(Booster{});
+  const size_t from = linear.find(R"("gradient_booster":)");
+  const size_t to = linear.find(R"(,"learner_model_param")");
+  linear.replace(from, to - from,
+                 R"("gradient_booster":{"model":{"boosted_rounds":1,"weights":[0.5,0.25,1.0]},)"
+                 R"("name":"gblinear"})");
+  m = LoadModelBytes(linear, "linear.json");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), StatusCode::kUnimplemented);
+  EXPECT_EQ(m.status().message(), "linear.json: xgboost gblinear boosters are not supported (gbtree and dart are)");
+
+  m = LoadModelBytes(R"({"learner":)", "cut.json");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().message().rfind("cut.json: ", 0), 0u) << m.status().message();
+}
+
+TEST(XGBoostPickle, ClassifierWrapperLabelsAndMissing) {
+  const std::string json = ModelJson(Booster{});
+  StatusOr<std::shared_ptr<const Model>> m = LoadModelBytes(
+      WrapperPickle("XGBClassifier", json, PStr("n_classes_") + PInt(2) + PStr("n_features_in_") + PInt(2)), "clf.pkl");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ((*m)->kind(), ModelKind::kClassifier);
+  EXPECT_EQ((*m)->n_features(), 2u);
+  ASSERT_EQ((*m)->classes().size(), 2u);
+  EXPECT_EQ((*m)->classes()[1].json, "1");
+  std::vector<int32_t> cls(kNRows);
+  ASSERT_TRUE((*m)->PredictClass(kRows.data(), kNRows, cls.data()).ok());
+  EXPECT_EQ(cls, (std::vector<int32_t>{0, 1, 0, 1}));
+
+  // missing=7.0: the last row's x1 is missing, so it takes the default (left) branch.
+  m = LoadModelBytes(WrapperPickle("XGBClassifier", json, PStr("n_classes_") + PInt(2) + PStr("missing") + PFloat(7.0)),
+                     "clf.pkl");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  ASSERT_TRUE((*m)->PredictClass(kRows.data(), kNRows, cls.data()).ok());
+  EXPECT_EQ(cls, (std::vector<int32_t>{0, 1, 0, 0}));
+}
+
+TEST(XGBoostPickle, RegressorWrapperAndRefusals) {
+  Booster b;
+  b.objective = R"({"name":"reg:squarederror","reg_loss_param":{"scale_pos_weight":"1"}})";
+  StatusOr<std::shared_ptr<const Model>> m =
+      LoadModelBytes(WrapperPickle("XGBRegressor", ModelJson(b), PStr("n_features_in_") + PInt(2)), "reg.pkl");
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ((*m)->kind(), ModelKind::kRegressor);
+  std::vector<double> y(kNRows);
+  ASSERT_TRUE((*m)->PredictValue(kRows.data(), kNRows, y.data()).ok());
+  EXPECT_EQ(y, (std::vector<double>{-0.5, 2.5, -0.5, 2.5}));
+
+  m = LoadModelBytes(WrapperPickle("XGBRegressor", ModelJson(b), PStr("n_features_in_") + PInt(3)), "reg.pkl");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().message(), "reg.pkl: XGBRegressor: n_features_in_ does not match the booster");
+
+  m = LoadModelBytes(WrapperPickle("XGBClassifier", ModelJson(b), PStr("n_classes_") + PInt(2)), "clf.pkl");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().message(),
+            "clf.pkl: XGBClassifier: xgboost classifier objective 'reg:squarederror' is not supported "
+            "(binary:logistic and multi:softprob are)");
+
+  m = LoadModelBytes(WrapperPickle("XGBClassifier", ModelJson(Booster{}), PStr("n_classes_") + PInt(3)), "clf.pkl");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().message(), "clf.pkl: XGBClassifier: xgboost model has 2 classes but classes_ has 3");
+}
+
+#else  // built without libxgboost
+
+TEST(XGBoostWithoutLibxgboost, ModelFilesAndWrappersAreRefused) {
+  StatusOr<std::shared_ptr<const Model>> m = LoadJson(Booster{});
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), StatusCode::kUnimplemented);
+  EXPECT_EQ(m.status().message(), "m.json: xgboost model file: inferd was built without libxgboost");
+
+  m = LoadModelBytes(WrapperPickle("XGBClassifier", ModelJson(Booster{}), PStr("n_classes_") + PInt(2)), "clf.pkl");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), StatusCode::kUnimplemented);
+  EXPECT_EQ(m.status().message(), "clf.pkl: XGBClassifier: inferd was built without libxgboost");
+}
+
+#endif
+
+}  // namespace
+}  // namespace inferd
