@@ -1,19 +1,22 @@
 #include "metrics/model_metrics.h"
 
-#include "common/json_number.h"
-#include "metrics/server_metrics.h"
+#include <atomic>
+#include <utility>
+#include <vector>
 
 namespace inferd {
 namespace {
 
-static_assert(ServerMetrics::kCodes.size() + 5 == 15, "ModelStats::kCodeSlots out of date");
-static_assert(ServerMetrics::kBuckets.size() + 1 == 17, "ModelStats::kBucketSlots out of date");
+using prom::Family;
+using prom::Labels;
+using prom::MetricType;
 
-size_t BucketFor(uint64_t nanos) {
-  size_t b = 0;
-  while (b < ServerMetrics::kBuckets.size() && static_cast<double>(nanos) > ServerMetrics::kBuckets[b] * 1e9) ++b;
-  return b;
-}
+constexpr Family kModelRequests{"inferd_model_requests_total", MetricType::kCounter,
+                                "Inference requests answered, by model, protocol and status code."};
+constexpr Family kModelRequestDuration{"inferd_model_request_duration_seconds", MetricType::kHistogram,
+                                       "Time in the inference handler (decode, model, encode), by model."};
+constexpr Family kInferenceDuration{"inferd_inference_duration_seconds", MetricType::kHistogram,
+                                    "Time inside the model's predict/transform calls only, by model."};
 
 // Each thread sticks to one shard; threads are spread round-robin as they first record.
 size_t ThreadShard() {
@@ -21,8 +24,6 @@ size_t ThreadShard() {
   thread_local const size_t shard = next.fetch_add(1, std::memory_order_relaxed) % ModelStats::kShards;
   return shard;
 }
-
-void Add(std::atomic<uint64_t>& a, uint64_t d) { a.fetch_add(d, std::memory_order_relaxed); }
 
 }  // namespace
 
@@ -38,45 +39,21 @@ const char* ProtocolLabel(Protocol p) {
 
 void ModelStats::RecordRequest(Protocol p, int code, uint64_t nanos, int64_t inference_nanos) {
   Shard& s = shards_[ThreadShard()];
-  Add(s.counts[static_cast<size_t>(p) * kCodeSlots + MetricsCodeSlot(code)], 1);
-  Add(s.req_buckets[BucketFor(nanos)], 1);
-  Add(s.req_sum_ns, nanos);
-  if (inference_nanos >= 0) {
-    Add(s.inf_buckets[BucketFor(static_cast<uint64_t>(inference_nanos))], 1);
-    Add(s.inf_sum_ns, static_cast<uint64_t>(inference_nanos));
-  }
+  s.requests[static_cast<size_t>(p)][prom::CodeSlot(code)].Add();
+  s.request_duration.Observe(nanos);
+  if (inference_nanos >= 0) s.inference_duration.Observe(static_cast<uint64_t>(inference_nanos));
 }
 
-void ModelStats::Render(const std::string& model, int which, std::string* out) const {
-  auto load = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
-  if (which == 0) {
+ModelStats::Totals ModelStats::Sum() const {
+  Totals t;
+  for (const Shard& s : shards_) {
     for (size_t p = 0; p < kNumProtocols; ++p) {
-      for (size_t c = 0; c < kCodeSlots; ++c) {
-        uint64_t v = 0;
-        for (const Shard& s : shards_) v += load(s.counts[p * kCodeSlots + c]);
-        if (v == 0) continue;
-        *out += "inferd_model_requests_total{model=\"" + model + "\",protocol=\"" +
-                ProtocolLabel(static_cast<Protocol>(p)) + "\",code=\"" + MetricsCodeLabel(c) + "\"} " +
-                std::to_string(v) + "\n";
-      }
+      for (size_t c = 0; c < prom::kCodeSlots; ++c) t.requests[p][c] += s.requests[p][c].Load();
     }
-    return;
+    t.request_duration.Add(s.request_duration);
+    t.inference_duration.Add(s.inference_duration);
   }
-  const char* name = which == 1 ? "inferd_model_request_duration_seconds" : "inferd_inference_duration_seconds";
-  uint64_t cum = 0, sum = 0;
-  for (const Shard& s : shards_) sum += load(which == 1 ? s.req_sum_ns : s.inf_sum_ns);
-  for (size_t b = 0; b < kBucketSlots; ++b) {
-    for (const Shard& s : shards_) cum += load(which == 1 ? s.req_buckets[b] : s.inf_buckets[b]);
-    *out += std::string(name) + "_bucket{model=\"" + model + "\",le=\"";
-    if (b < ServerMetrics::kBuckets.size())
-      AppendPythonFloat(ServerMetrics::kBuckets[b], out);
-    else
-      *out += "+Inf";
-    *out += "\"} " + std::to_string(cum) + "\n";
-  }
-  *out += std::string(name) + "_sum{model=\"" + model + "\"} ";
-  AppendPythonFloat(static_cast<double>(sum) / 1e9, out);
-  *out += "\n" + std::string(name) + "_count{model=\"" + model + "\"} " + std::to_string(cum) + "\n";
+  return t;
 }
 
 ModelStats* ModelStatsRegistry::For(const std::string& model) {
@@ -87,18 +64,26 @@ ModelStats* ModelStatsRegistry::For(const std::string& model) {
 }
 
 void ModelStatsRegistry::Render(std::string* out) const {
-  static const char* const kHeaders[3] = {
-      "# HELP inferd_model_requests_total Inference requests answered, by model, protocol and status code.\n"
-      "# TYPE inferd_model_requests_total counter\n",
-      "# HELP inferd_model_request_duration_seconds Time in the inference handler (decode, model, encode), by model.\n"
-      "# TYPE inferd_model_request_duration_seconds histogram\n",
-      "# HELP inferd_inference_duration_seconds Time inside the model's predict/transform calls only, by model.\n"
-      "# TYPE inferd_inference_duration_seconds histogram\n"};
-  std::lock_guard<std::mutex> l(mu_);
-  for (int which = 0; which < 3; ++which) {
-    *out += kHeaders[which];
-    for (const auto& [name, stats] : stats_) stats->Render(EscapeLabelValue(name), which, out);
+  std::vector<std::pair<Labels, ModelStats::Totals>> models;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (const auto& [name, stats] : stats_) models.emplace_back(Labels("model", name), stats->Sum());
   }
+  kModelRequests.Header(out);
+  for (const auto& [model, t] : models) {
+    for (size_t p = 0; p < kNumProtocols; ++p) {
+      for (size_t c = 0; c < prom::kCodeSlots; ++c) {
+        if (t.requests[p][c] == 0) continue;
+        Labels labels =
+            model.With("protocol", ProtocolLabel(static_cast<Protocol>(p))).With("code", prom::CodeLabel(c));
+        kModelRequests.Sample(labels, t.requests[p][c], out);
+      }
+    }
+  }
+  kModelRequestDuration.Header(out);
+  for (const auto& [model, t] : models) t.request_duration.Render(kModelRequestDuration, model, out);
+  kInferenceDuration.Header(out);
+  for (const auto& [model, t] : models) t.inference_duration.Render(kInferenceDuration, model, out);
 }
 
 ModelRequestScope::~ModelRequestScope() {

@@ -6,8 +6,8 @@
 //   inferd_inference_duration_seconds{model}           histogram (time inside the Model calls only)
 //
 // Hot path: a request resolves its ModelStats* once through its model handle (ServedModel
-// caches the pointer) and then only does relaxed fetch_adds on one of kShards cache-line
-// aligned shards chosen per thread, so server threads do not share cache lines.
+// caches the pointer) and then only does relaxed fetch_adds (prom::SharedWriter) on one of
+// kShards cache-line aligned shards chosen per thread, so server threads do not share cache lines.
 //
 // Thread safety: every method is safe from any thread. ModelStats objects are owned by their
 // ModelStatsRegistry, never freed before it, and keep counting across reloads of their model.
@@ -15,13 +15,15 @@
 #define INFERD_METRICS_MODEL_METRICS_H_
 
 #include <array>
-#include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+
+#include "metrics/prometheus.h"
 
 namespace inferd {
 
@@ -36,19 +38,19 @@ class ModelStats {
   // `nanos`: handler time; `inference_nanos`: time in Model calls, or -1 if none ran (e.g. the
   // request failed to decode).
   void RecordRequest(Protocol p, int code, uint64_t nanos, int64_t inference_nanos);
-  // Appends this model's samples (no HELP/TYPE lines) for family `which` (0 counts,
-  // 1 request duration, 2 inference duration).
-  void Render(const std::string& model_label, int which, std::string* out) const;
+
+  // The shards summed, for one scrape.
+  struct Totals {
+    std::array<std::array<uint64_t, prom::kCodeSlots>, kNumProtocols> requests{};  // [protocol][prom::CodeSlot]
+    prom::HistogramTotal request_duration, inference_duration;
+  };
+  Totals Sum() const;
 
  private:
-  static constexpr size_t kCodeSlots = 15;    // ServerMetrics::kCodes + 1xx..5xx
-  static constexpr size_t kBucketSlots = 17;  // ServerMetrics::kBuckets + +Inf
+  using W = prom::SharedWriter;  // any thread may land on any shard
   struct alignas(64) Shard {
-    std::atomic<uint64_t> counts[kNumProtocols * kCodeSlots] = {};
-    std::atomic<uint64_t> req_buckets[kBucketSlots] = {};
-    std::atomic<uint64_t> req_sum_ns{0};
-    std::atomic<uint64_t> inf_buckets[kBucketSlots] = {};
-    std::atomic<uint64_t> inf_sum_ns{0};
+    prom::Counter<W> requests[kNumProtocols][prom::kCodeSlots];
+    prom::Histogram<W> request_duration, inference_duration;
   };
   std::array<Shard, kShards> shards_;
 };
@@ -58,7 +60,7 @@ class ModelStatsRegistry {
  public:
   // Takes a mutex: call once per model version (ServedModel caches the result), not per request.
   ModelStats* For(const std::string& model);
-  // Appends the three families above, with HELP and TYPE lines.
+  // Appends the three families above, with HELP and TYPE lines, models in name order.
   void Render(std::string* out) const;
 
  private:

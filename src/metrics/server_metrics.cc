@@ -2,65 +2,68 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
-#include <cstdio>
-#include <cstring>
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
-#include "common/json_number.h"
-
 namespace inferd {
-
-size_t MetricsCodeSlot(int code) {
-  for (size_t i = 0; i < ServerMetrics::kCodes.size(); ++i) {
-    if (ServerMetrics::kCodes[i] == code) return i;
-  }
-  int cls = code / 100;
-  if (cls < 1 || cls > 5) cls = 5;
-  return ServerMetrics::kCodes.size() + static_cast<size_t>(cls - 1);
-}
-
-std::string MetricsCodeLabel(size_t slot) {
-  if (slot < ServerMetrics::kCodes.size()) return std::to_string(ServerMetrics::kCodes[slot]);
-  return std::to_string(slot - ServerMetrics::kCodes.size() + 1) + "xx";
-}
-
 namespace {
 
-// Bucket bounds in nanoseconds, so the hot path compares integers.
-constexpr uint64_t BucketNanos(size_t i) { return static_cast<uint64_t>(ServerMetrics::kBuckets[i] * 1e9 + 0.5); }
+using prom::Family;
+using prom::Labels;
+using prom::MetricType;
 
-void AppendSeconds(double v, std::string* out) { AppendPythonFloat(v, out); }
+constexpr Family kRequests{"inferd_requests_total", MetricType::kCounter,
+                           "HTTP requests answered, by route and status code."};
+constexpr Family kRequestDuration{"inferd_request_duration_seconds", MetricType::kHistogram,
+                                  "Time from a request fully read to its response written."};
+constexpr Family kInFlight{"inferd_requests_in_flight", MetricType::kGauge,
+                           "Requests being processed right now (read, not yet answered)."};
+constexpr Family kQueued{"inferd_requests_queued", MetricType::kGauge,
+                         "Requests read and waiting for their event loop (queue depth)."};
+constexpr Family kQueueWait{"inferd_queue_wait_seconds", MetricType::kHistogram,
+                            "Time from a request fully read to its handler starting."};
+constexpr Family kShed{"inferd_requests_shed_total", MetricType::kCounter,
+                       "Requests refused with 503 by --max-inflight or --max-connections."};
+constexpr Family kDeadlineExceeded{"inferd_request_deadline_exceeded_total", MetricType::kCounter,
+                                   "Requests answered 504 because their deadline passed while queued."};
+constexpr Family kConnections{"inferd_connections", MetricType::kGauge, "Open client connections."};
+constexpr Family kResidentMemory{"process_resident_memory_bytes", MetricType::kGauge, "Resident memory size in bytes."};
+constexpr Family kStartTime{"process_start_time_seconds", MetricType::kGauge,
+                            "Start time of the process since unix epoch in seconds."};
+constexpr Family kModelLoads{"inferd_model_loads_total", MetricType::kCounter,
+                             "Successful model loads (start-up and reloads), by model."};
+constexpr Family kModelLoadFailures{"inferd_model_load_failures_total", MetricType::kCounter,
+                                    "Model loads or reloads that failed (the previous version kept serving)."};
+constexpr Family kModelVersionsLoaded{"inferd_model_versions_loaded", MetricType::kGauge,
+                                      "Model versions being served, by model."};
+constexpr Family kModelLoadSeconds{"inferd_model_load_seconds", MetricType::kGauge,
+                                   "Time taken to load and validate the served model."};
+constexpr Family kBuildInfo{"inferd_build_info", MetricType::kGauge, "Build information; the value is always 1."};
+constexpr Family kModelInfo{"inferd_model_info", MetricType::kGauge,
+                            "The served model versions; the value is always 1."};
+
+// A scrape can land between another thread's counter and gauge updates; never show < 0.
+uint64_t NonNegative(int64_t v) { return v < 0 ? 0 : static_cast<uint64_t>(v); }
 
 }  // namespace
 
-ServerMetrics::Shard::Shard(size_t n_routes)
-    : n_routes_(n_routes),
-      counts_(new std::atomic<uint64_t>[n_routes * kCodeSlots]),
-      buckets_(new std::atomic<uint64_t>[n_routes * kBucketSlots]),
-      sum_ns_(new std::atomic<uint64_t>[n_routes]) {
-  for (size_t i = 0; i < n_routes * kCodeSlots; ++i) counts_[i].store(0, std::memory_order_relaxed);
-  for (size_t i = 0; i < n_routes * kBucketSlots; ++i) buckets_[i].store(0, std::memory_order_relaxed);
-  for (size_t i = 0; i < n_routes; ++i) sum_ns_[i].store(0, std::memory_order_relaxed);
-}
+ServerMetrics::Shard::Shard(size_t n_routes) : routes_(new Route[n_routes]) {}
 
-void ServerMetrics::Shard::RequestDequeued(uint64_t nanos) {
-  Bump(queued_, int64_t{-1});
-  size_t b = 0;
-  while (b < kBuckets.size() && nanos > BucketNanos(b)) ++b;
-  Bump(wait_buckets_[b], uint64_t{1});
-  Bump(wait_sum_ns_, nanos);
+void ServerMetrics::Shard::RequestDequeued(uint64_t wait_nanos) {
+  queued_.Add(-1);
+  queue_wait_.Observe(wait_nanos);
 }
 
 void ServerMetrics::Shard::RequestFinished(size_t route, int code, uint64_t nanos) {
-  Bump(in_flight_, int64_t{-1});
-  auto bump = [](std::atomic<uint64_t>& a, uint64_t d) { Bump(a, d); };
-  bump(counts_[route * kCodeSlots + MetricsCodeSlot(code)], 1);
-  size_t b = 0;
-  while (b < kBuckets.size() && nanos > BucketNanos(b)) ++b;
-  bump(buckets_[route * kBucketSlots + b], 1);
-  bump(sum_ns_[route], nanos);
+  in_flight_.Add(-1);
+  Route& r = routes_[route];
+  r.requests[prom::CodeSlot(code)].Add();
+  r.duration.Observe(nanos);
 }
 
 uint64_t ProcessResidentBytes() {
@@ -120,190 +123,105 @@ void ServerMetrics::SetServedModels(std::vector<ModelVersionInfo> models) {
   served_ = std::move(models);
 }
 
+ServerMetrics::ModelLoads& ServerMetrics::LoadsFor(const std::string& model) {
+  for (auto& e : loads_) {
+    if (e.model == model) return e;
+  }
+  return loads_.emplace_back(ModelLoads{model});
+}
+
 void ServerMetrics::CountModelLoad(const std::string& model, double seconds) {
   std::lock_guard<std::mutex> l(info_mu_);
   load_seconds_ = seconds;
-  for (auto& e : loads_) {
-    if (e.first == model) return void(++e.second.first);
-  }
-  loads_.push_back({model, {1, 0}});
+  ++LoadsFor(model).ok;
 }
 
 void ServerMetrics::CountModelLoadFailure(const std::string& model) {
   std::lock_guard<std::mutex> l(info_mu_);
-  for (auto& e : loads_) {
-    if (e.first == model) return void(++e.second.second);
-  }
-  loads_.push_back({model, {0, 1}});
-}
-
-std::string EscapeLabelValue(const std::string& v) {
-  std::string out;
-  out.reserve(v.size());
-  for (char c : v) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '"')
-      out += "\\\"";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
-  }
-  return out;
+  ++LoadsFor(model).failed;
 }
 
 void ServerMetrics::Render(std::string* out) const {
-  const size_t nr = routes_.size();
-  const size_t ncs = Shard::kCodeSlots, nbs = Shard::kBucketSlots;
-  std::vector<uint64_t> counts(nr * ncs, 0), buckets(nr * nbs, 0), sums(nr, 0);
-  int64_t in_flight = 0, queued = 0, conns = 0, shed = 0, deadline = 0;
-  std::vector<uint64_t> wait(nbs, 0);
-  uint64_t wait_sum = 0;
-  for (const auto& s : shards_) {
-    in_flight += s->in_flight_.load(std::memory_order_relaxed);
-    queued += s->queued_.load(std::memory_order_relaxed);
-    conns += s->connections_.load(std::memory_order_relaxed);
-    shed += s->shed_.load(std::memory_order_relaxed);
-    deadline += s->deadline_.load(std::memory_order_relaxed);
-    for (size_t i = 0; i < nbs; ++i) wait[i] += s->wait_buckets_[i].load(std::memory_order_relaxed);
-    wait_sum += s->wait_sum_ns_.load(std::memory_order_relaxed);
-    for (size_t i = 0; i < nr * ncs; ++i) counts[i] += s->counts_[i].load(std::memory_order_relaxed);
-    for (size_t i = 0; i < nr * nbs; ++i) buckets[i] += s->buckets_[i].load(std::memory_order_relaxed);
-    for (size_t i = 0; i < nr; ++i) sums[i] += s->sum_ns_[i].load(std::memory_order_relaxed);
-  }
-  // A scrape can land between another thread's counter and gauge updates; never show < 0.
-  if (in_flight < 0) in_flight = 0;
-  if (queued < 0) queued = 0;
-
-  *out += "# HELP inferd_requests_total HTTP requests answered, by route and status code.\n";
-  *out += "# TYPE inferd_requests_total counter\n";
-  for (size_t r = 0; r < nr; ++r) {
-    std::string route = EscapeLabelValue(routes_[r]);
-    for (size_t c = 0; c < ncs; ++c) {
-      uint64_t v = counts[r * ncs + c];
-      // Always expose the 200 series of every route so rate() has a baseline from the start.
-      if (v == 0 && !(c == 0 && r + 1 < nr)) continue;
-      *out += "inferd_requests_total{route=\"" + route + "\",code=\"" + MetricsCodeLabel(c) + "\"} ";
-      *out += std::to_string(v);
-      *out += '\n';
-    }
-  }
-
-  *out += "# HELP inferd_request_duration_seconds Time from a request fully read to its response written.\n";
-  *out += "# TYPE inferd_request_duration_seconds histogram\n";
-  for (size_t r = 0; r < nr; ++r) {
-    std::string route = EscapeLabelValue(routes_[r]);
-    uint64_t cum = 0;
-    for (size_t b = 0; b < nbs; ++b) {
-      cum += buckets[r * nbs + b];
-      *out += "inferd_request_duration_seconds_bucket{route=\"" + route + "\",le=\"";
-      if (b < kBuckets.size())
-        AppendSeconds(kBuckets[b], out);
-      else
-        *out += "+Inf";
-      *out += "\"} " + std::to_string(cum) + "\n";
-    }
-    *out += "inferd_request_duration_seconds_sum{route=\"" + route + "\"} ";
-    AppendSeconds(static_cast<double>(sums[r]) / 1e9, out);
-    *out += "\ninferd_request_duration_seconds_count{route=\"" + route + "\"} " + std::to_string(cum) + "\n";
-  }
-
-  *out += "# HELP inferd_requests_in_flight Requests being processed right now (read, not yet answered).\n";
-  *out += "# TYPE inferd_requests_in_flight gauge\n";
-  *out += "inferd_requests_in_flight " + std::to_string(in_flight) + "\n";
-  *out += "# HELP inferd_requests_queued Requests read and waiting for their event loop (queue depth).\n";
-  *out += "# TYPE inferd_requests_queued gauge\n";
-  *out += "inferd_requests_queued " + std::to_string(queued) + "\n";
-  *out += "# HELP inferd_queue_wait_seconds Time from a request fully read to its handler starting.\n";
-  *out += "# TYPE inferd_queue_wait_seconds histogram\n";
-  {
-    uint64_t cum = 0;
-    for (size_t b = 0; b < nbs; ++b) {
-      cum += wait[b];
-      *out += "inferd_queue_wait_seconds_bucket{le=\"";
-      if (b < kBuckets.size())
-        AppendSeconds(kBuckets[b], out);
-      else
-        *out += "+Inf";
-      *out += "\"} " + std::to_string(cum) + "\n";
-    }
-    *out += "inferd_queue_wait_seconds_sum ";
-    AppendSeconds(static_cast<double>(wait_sum) / 1e9, out);
-    *out += "\ninferd_queue_wait_seconds_count " + std::to_string(cum) + "\n";
-  }
-  *out += "# HELP inferd_requests_shed_total Requests refused with 503 by --max-inflight or --max-connections.\n";
-  *out += "# TYPE inferd_requests_shed_total counter\n";
-  *out += "inferd_requests_shed_total " + std::to_string(shed) + "\n";
-  *out +=
-      "# HELP inferd_request_deadline_exceeded_total Requests answered 504 because their deadline passed while "
-      "queued.\n";
-  *out += "# TYPE inferd_request_deadline_exceeded_total counter\n";
-  *out += "inferd_request_deadline_exceeded_total " + std::to_string(deadline) + "\n";
-  *out += "# HELP inferd_connections Open client connections.\n";
-  *out += "# TYPE inferd_connections gauge\n";
-  *out += "inferd_connections " + std::to_string(conns < 0 ? 0 : conns) + "\n";
-
+  RenderRequests(out);
   if (model_stats_ != nullptr) model_stats_->Render(out);
+  kResidentMemory.Header(out);
+  kResidentMemory.Sample({}, ProcessResidentBytes(), out);
+  kStartTime.Header(out);
+  kStartTime.FloatSample({}, start_time_seconds_, out);
+  RenderModelInfo(out);
+}
 
-  *out += "# HELP process_resident_memory_bytes Resident memory size in bytes.\n";
-  *out += "# TYPE process_resident_memory_bytes gauge\n";
-  *out += "process_resident_memory_bytes " + std::to_string(ProcessResidentBytes()) + "\n";
-  *out += "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n";
-  *out += "# TYPE process_start_time_seconds gauge\n";
-  *out += "process_start_time_seconds ";
-  AppendPythonFloat(start_time_seconds_, out);
-  *out += '\n';
+void ServerMetrics::RenderRequests(std::string* out) const {
+  const size_t nr = routes_.size();
+  std::vector<std::array<uint64_t, prom::kCodeSlots>> requests(nr);
+  std::vector<prom::HistogramTotal> durations(nr);
+  int64_t in_flight = 0, queued = 0, connections = 0;
+  uint64_t shed = 0, deadline = 0;
+  prom::HistogramTotal queue_wait;
+  for (const auto& s : shards_) {
+    in_flight += s->in_flight_.Load();
+    queued += s->queued_.Load();
+    connections += s->connections_.Load();
+    shed += s->shed_.Load();
+    deadline += s->deadline_.Load();
+    queue_wait.Add(s->queue_wait_);
+    for (size_t r = 0; r < nr; ++r) {
+      for (size_t c = 0; c < prom::kCodeSlots; ++c) requests[r][c] += s->routes_[r].requests[c].Load();
+      durations[r].Add(s->routes_[r].duration);
+    }
+  }
 
+  kRequests.Header(out);
+  for (size_t r = 0; r < nr; ++r) {
+    for (size_t c = 0; c < prom::kCodeSlots; ++c) {
+      // Always expose the 200 series of every route but the catch-all, so rate() has a baseline from the start.
+      bool baseline = c == prom::CodeSlot(200) && r + 1 < nr;
+      if (requests[r][c] == 0 && !baseline) continue;
+      kRequests.Sample(Labels("route", routes_[r]).With("code", prom::CodeLabel(c)), requests[r][c], out);
+    }
+  }
+  kRequestDuration.Header(out);
+  for (size_t r = 0; r < nr; ++r) durations[r].Render(kRequestDuration, Labels("route", routes_[r]), out);
+  kInFlight.Header(out);
+  kInFlight.Sample({}, NonNegative(in_flight), out);
+  kQueued.Header(out);
+  kQueued.Sample({}, NonNegative(queued), out);
+  kQueueWait.Header(out);
+  queue_wait.Render(kQueueWait, {}, out);
+  kShed.Header(out);
+  kShed.Sample({}, shed, out);
+  kDeadlineExceeded.Header(out);
+  kDeadlineExceeded.Sample({}, deadline, out);
+  kConnections.Header(out);
+  kConnections.Sample({}, NonNegative(connections), out);
+}
+
+void ServerMetrics::RenderModelInfo(std::string* out) const {
   std::lock_guard<std::mutex> l(info_mu_);
-  *out += "# HELP inferd_model_loads_total Successful model loads (start-up and reloads), by model.\n";
-  *out += "# TYPE inferd_model_loads_total counter\n";
-  for (const auto& e : loads_) {
-    *out += "inferd_model_loads_total{model=\"" + EscapeLabelValue(e.first) + "\"} " + std::to_string(e.second.first) +
-            "\n";
+  kModelLoads.Header(out);
+  for (const auto& e : loads_) kModelLoads.Sample(Labels("model", e.model), e.ok, out);
+  kModelLoadFailures.Header(out);
+  for (const auto& e : loads_) kModelLoadFailures.Sample(Labels("model", e.model), e.failed, out);
+
+  kModelVersionsLoaded.Header(out);
+  std::vector<std::pair<std::string, uint64_t>> versions;  // model -> versions, in first-served order
+  for (const auto& m : served_) {
+    auto it = std::find_if(versions.begin(), versions.end(), [&](const auto& v) { return v.first == m.name; });
+    if (it == versions.end())
+      versions.emplace_back(m.name, 1);
+    else
+      ++it->second;
   }
-  *out +=
-      "# HELP inferd_model_load_failures_total Model loads or reloads that failed (the previous version kept "
-      "serving).\n";
-  *out += "# TYPE inferd_model_load_failures_total counter\n";
-  for (const auto& e : loads_) {
-    *out += "inferd_model_load_failures_total{model=\"" + EscapeLabelValue(e.first) + "\"} " +
-            std::to_string(e.second.second) + "\n";
-  }
-  *out += "# HELP inferd_model_versions_loaded Model versions being served, by model.\n";
-  *out += "# TYPE inferd_model_versions_loaded gauge\n";
-  {
-    std::vector<std::pair<std::string, int>> per;
-    for (const auto& m : served_) {
-      bool found = false;
-      for (auto& p : per) {
-        if (p.first == m.name) {
-          ++p.second;
-          found = true;
-        }
-      }
-      if (!found) per.push_back({m.name, 1});
-    }
-    for (const auto& p : per) {
-      *out += "inferd_model_versions_loaded{model=\"" + EscapeLabelValue(p.first) + "\"} " + std::to_string(p.second) +
-              "\n";
-    }
-  }
-  *out += "# HELP inferd_model_load_seconds Time taken to load and validate the served model.\n";
-  *out += "# TYPE inferd_model_load_seconds gauge\n";
-  *out += "inferd_model_load_seconds ";
-  AppendSeconds(load_seconds_, out);
-  *out += '\n';
-  *out += "# HELP inferd_build_info Build information; the value is always 1.\n";
-  *out += "# TYPE inferd_build_info gauge\n";
-  *out += "inferd_build_info{version=\"" + EscapeLabelValue(version_) + "\"} 1\n";
-  if (!served_.empty()) {
-    *out += "# HELP inferd_model_info The served model versions; the value is always 1.\n";
-    *out += "# TYPE inferd_model_info gauge\n";
-    for (const auto& m : served_) {
-      *out += "inferd_model_info{name=\"" + EscapeLabelValue(m.name) + "\",estimator=\"" +
-              EscapeLabelValue(m.estimator) + "\",version=\"" + EscapeLabelValue(m.version) + "\"} 1\n";
-    }
+  for (const auto& [model, n] : versions) kModelVersionsLoaded.Sample(Labels("model", model), n, out);
+
+  kModelLoadSeconds.Header(out);
+  kModelLoadSeconds.FloatSample({}, load_seconds_, out);
+  kBuildInfo.Header(out);
+  kBuildInfo.Sample(Labels("version", version_), 1, out);
+  if (served_.empty()) return;
+  kModelInfo.Header(out);
+  for (const auto& m : served_) {
+    kModelInfo.Sample(Labels("name", m.name).With("estimator", m.estimator).With("version", m.version), 1, out);
   }
 }
 
