@@ -75,8 +75,8 @@ Status CompleteArrayWrapper(Value* wrapper, const Value& state, const DtypeTable
       return Bad("nested object-array shape differs from the NumpyArrayWrapper shape", *pos);
     }
     *pos = nested.end();
-    // Move (not share) the NdArray: the nested top-level Value becomes unreachable garbage
-    // and FinishGraph breaks such values, which would otherwise clear the shared objects.
+    // Move (not share) the NdArray: the nested top-level Value is unreachable garbage from
+    // here on, and the array gets one owner.
     wrapper->array = std::move(v.array);
   } else {
     const Value* align = state.Get("numpy_array_alignment_bytes");

@@ -1,31 +1,14 @@
 #include "pickle/machine.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <memory>
-#include <mutex>
-#include <new>
 #include <string>
 #include <unordered_map>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define INFERD_ARENA_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define INFERD_ARENA_ASAN 1
-#endif
-#endif
-#ifdef INFERD_ARENA_ASAN
-#include <sanitizer/asan_interface.h>
-#endif
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define INFERD_LATIN1_SSSE3 1
-#endif
-
 #include "pickle/globals.h"
 #include "pickle/joblib.h"
+#include "pickle/text_codec.h"
 
 namespace inferd::pickle {
 namespace {
@@ -77,363 +60,20 @@ T LoadLE(const uint8_t* p) {
   return v;
 }
 
-// True iff p[0..n) is UTF-8 that only encodes U+0000..U+00FF: every byte is ASCII, a lead
-// byte 0xC2/0xC3 immediately followed by a continuation byte (0x80..0xBF), or such a
-// continuation byte. This is the common shape of non-ASCII text in model files, and the
-// whole shape of the protocol-2 encoding of binary data (_codecs.encode(str, 'latin1')),
-// where ASCII and non-ASCII bytes alternate at random. Whether a byte is acceptable
-// depends only on it and its predecessor, so 16 bytes are checked at once without a
-// data-dependent branch; the branchy general validator below mispredicts about every
-// other byte on such data.
-bool IsLatin1RangeUtf8(const uint8_t* p, size_t n) {
-  if (n == 0) return true;
-  // 0xC0, 0xC1 and 0xC4..0xFF are overlong leads or leads of code points above U+00FF:
-  // bytes >= 0xC0 that are not 0xC2/0xC3. A byte must be a continuation exactly when its
-  // predecessor is a 0xC2/0xC3 lead.
-  auto is_lead = [](uint8_t c) -> uint8_t { return (c & 0xFEu) == 0xC2u; };
-  auto is_cont = [](uint8_t c) -> uint8_t { return (c & 0xC0u) == 0x80u; };
-  auto is_high = [](uint8_t c) -> uint8_t { return (c & 0xC0u) == 0xC0u; };
-  uint8_t bad = static_cast<uint8_t>(is_cont(p[0]) | (is_high(p[0]) ^ is_lead(p[0])) | is_lead(p[n - 1]));
-  size_t j = 1;
-  // 16 bytes at a time with GCC/Clang vector extensions (SSE2 on x86-64, NEON on arm64):
-  // each lane compares byte j with byte j - 1, exactly as the scalar tail does.
-  using V16 = uint8_t __attribute__((vector_size(16)));
-  V16 acc = {};
-  for (; j + 16 <= n; j += 16) {
-    V16 cur, prev;
-    std::memcpy(&cur, p + j, 16);
-    std::memcpy(&prev, p + j - 1, 16);
-    const V16 cont = (V16)((cur & 0xC0) == 0x80);  // lanes are 0x00 or 0xFF
-    const V16 lead_before = (V16)((prev & 0xFE) == 0xC2);
-    const V16 high = (V16)((cur & 0xC0) == 0xC0);
-    const V16 lead = (V16)((cur & 0xFE) == 0xC2);
-    acc |= (cont ^ lead_before) | (high ^ lead);
-  }
-  uint64_t halves[2];
-  std::memcpy(halves, &acc, 16);
-  if (halves[0] | halves[1]) return false;
-  for (; j < n; ++j) {
-    bad |= static_cast<uint8_t>((is_cont(p[j]) ^ is_lead(p[j - 1])) | (is_high(p[j]) ^ is_lead(p[j])));
-  }
-  return bad == 0;
-}
-
-// UTF-8 structure check; like Python's 'surrogatepass' decoding, encoded surrogates pass.
-bool ValidUtf8(const uint8_t* p, size_t n) {
-  if (IsLatin1RangeUtf8(p, n)) return true;  // fast, branch-free; the general loop decides the rest
-  size_t i = 0;
-  while (i < n) {
-    // Fast path over ASCII.
-    while (i + 8 <= n) {
-      uint64_t w;
-      std::memcpy(&w, p + i, 8);
-      if (w & 0x8080808080808080ull) break;
-      i += 8;
-    }
-    if (i >= n) break;
-    uint8_t c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      cp = c & 0x07;
-    } else
-      return false;
-    if (i + len > n) return false;
-    for (size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
-      return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
-bool IsContainerKind(Kind k) {
-  switch (k) {
-    case Kind::kTuple:
-    case Kind::kList:
-    case Kind::kSet:
-    case Kind::kDict:
-    case Kind::kObject:
-    case Kind::kArray:
-    case Kind::kSlice: return true;
-    default: return false;
-  }
-}
-
 GlobalRole RoleOf(const Value& g) { return static_cast<GlobalRole>(g.i); }
 
 bool IsWrapperRecord(const Value& v) {
   return v.kind == Kind::kObject && (v.cls == kNumpyArrayWrapper || v.cls == kVendoredNumpyArrayWrapper);
 }
 
-// The compaction step of Latin1FromUtf8 over p[j..n), writing from o[k]; returns the new
-// output length. Every input byte is stored at the output cursor, which advances past
-// every byte except a 0xC2/0xC3 lead, so a lead is overwritten by its continuation byte.
-// In valid UTF-8, U+0080..U+00BF is C2 80..BF (the continuation byte is the character) and
-// U+00C0..U+00FF is C3 80..BF (the continuation byte plus 0x40). Branch-free: the data is
-// random binary, so any branch on it mispredicts. REQUIRES k <= j; then k <= j holds at
-// every store, so writes stay inside an n-byte output whatever the input bytes are.
-size_t Latin1CompactScalar(const uint8_t* p, size_t j, size_t n, uint8_t* o, size_t k) {
-  uint8_t prev = j > 0 ? p[j - 1] : 0;
-  for (; j < n; ++j) {
-    const uint8_t c = p[j];
-    o[k] = static_cast<uint8_t>(c + (static_cast<unsigned>(prev == 0xC3u) << 6));
-    k += (c & 0xFEu) != 0xC2u;
-    prev = c;
-  }
-  return k;
-}
-
-#ifdef INFERD_LATIN1_SSSE3
-// For each 8-bit keep-mask m: the pshufb control moving the kept bytes of an 8-byte group
-// to its front, and how many there are.
-struct CompactTable {
-  uint8_t idx[256][8];
-  uint8_t count[256];
-  constexpr CompactTable() : idx(), count() {
-    for (int m = 0; m < 256; ++m) {
-      int w = 0;
-      for (int bit = 0; bit < 8; ++bit) {
-        if (m & (1 << bit)) idx[m][w++] = static_cast<uint8_t>(bit);
-      }
-      count[m] = static_cast<uint8_t>(w);
-      for (; w < 8; ++w) idx[m][w] = 0x80;  // pshufb writes zero; overwritten later or cut
-    }
-  }
-};
-constexpr CompactTable kCompact{};
-
-bool HasSsse3() {
-  static const bool has = __builtin_cpu_supports("ssse3");
-  return has;
-}
-
-// The same compaction 16 input bytes at a time (SSSE3 pshufb; checked at run time). Handles
-// p[0..j) for the largest j <= n reachable in whole blocks and returns the output length;
-// the caller finishes with Latin1CompactScalar. Each 8-byte store at o + k writes the
-// group's kept bytes plus zeros, and k <= (bytes consumed) keeps it within o[0..j + 16).
-__attribute__((target("ssse3"))) size_t Latin1CompactSsse3(const uint8_t* p, size_t n, uint8_t* o, size_t* j_out) {
-  size_t k = 0, j = 0;
-  if (n > 0) {  // the first byte has no predecessor to load
-    o[0] = p[0];
-    k = (p[0] & 0xFEu) != 0xC2u;
-    j = 1;
-  }
-  const __m128i c3 = _mm_set1_epi8(static_cast<char>(0xC3));
-  const __m128i fe = _mm_set1_epi8(static_cast<char>(0xFE));
-  const __m128i c2 = _mm_set1_epi8(static_cast<char>(0xC2));
-  const __m128i x40 = _mm_set1_epi8(0x40);
-  for (; j + 16 <= n; j += 16) {
-    const __m128i cur = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j));
-    const __m128i prev = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + j - 1));
-    const __m128i adj = _mm_add_epi8(cur, _mm_and_si128(_mm_cmpeq_epi8(prev, c3), x40));
-    const __m128i lead = _mm_cmpeq_epi8(_mm_and_si128(cur, fe), c2);
-    const unsigned keep = ~static_cast<unsigned>(_mm_movemask_epi8(lead)) & 0xFFFFu;
-    const unsigned lo = keep & 0xFFu, hi = keep >> 8;
-    uint64_t ctl;
-    std::memcpy(&ctl, kCompact.idx[lo], 8);
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(o + k),
-                     _mm_shuffle_epi8(adj, _mm_cvtsi64_si128(static_cast<long long>(ctl))));
-    k += kCompact.count[lo];
-    std::memcpy(&ctl, kCompact.idx[hi], 8);
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(o + k),
-                     _mm_shuffle_epi8(_mm_srli_si128(adj, 8), _mm_cvtsi64_si128(static_cast<long long>(ctl))));
-    k += kCompact.count[hi];
-  }
-  *j_out = j;
-  return k;
-}
-#endif
-
-// Latin-1 text (decoded from UTF-8) -> bytes; the protocol-2 encoding of bytes objects
-// (numpy array data in joblib's nested object-array pickles: the hot path of loading a
-// gradient boosting model).
-//
-// PRECONDITION for a correct result: `s` is valid UTF-8 (every kStr is; ReadString checks).
-// Then a code point above U+00FF shows as a byte >= 0xC4, and every other non-ASCII
-// character is a lead 0xC2/0xC3 followed by one continuation byte. Memory safety does not
-// depend on the precondition: writes stay inside the pre-sized output for any input.
-StatusOr<std::string> Latin1FromUtf8(const std::string& s, size_t at) {
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(s.data());
-  const size_t n = s.size();
-  uint8_t above = 0;  // an OR over all bytes (no early exit) so that the loop vectorises
-  for (size_t j = 0; j < n; ++j) above |= static_cast<uint8_t>(p[j] >= 0xC4u);
-  if (above) {
-    return Bad("latin-1 encoding of a character above U+00FF", at);
-  }
-  std::string out(n, '\0');
-  uint8_t* o = reinterpret_cast<uint8_t*>(out.data());
-  size_t j = 0, k = 0;
-#ifdef INFERD_LATIN1_SSSE3
-  if (HasSsse3()) k = Latin1CompactSsse3(p, n, o, &j);
-#endif
-  k = Latin1CompactScalar(p, j, n, o, k);
-  out.resize(k);
-  return out;
+// _codecs.encode(text, 'latin1') into *out; `at` is the REDUCE's offset for the message.
+Status EncodeLatin1(const std::string& text, std::string* out, size_t at) {
+  if (!Latin1FromUtf8(text, out)) return Bad("latin-1 encoding of a character above U+00FF", at);
+  return Status::Ok();
 }
 
 bool IsLatin1Name(const Value& v) {
   return v.kind == Kind::kStr && (v.s == "latin1" || v.s == "latin-1" || v.s == "iso-8859-1" || v.s == "iso8859-1");
-}
-
-}  // namespace
-
-// Why an arena that owns the nodes: loading a 100-tree gradient boosting model creates
-// ~3,600 Value nodes. As shared_ptr's, each carried a control block and a reference count
-// (a lock-prefixed add per copy once the process has threads), garbage had to be broken up
-// and dropped node by node, and the whole tree torn down recursively at the end: together
-// ~30 % of that load (docs/benchmarks.md). Here a node is a pointer bump, links are plain
-// pointers, and the arena destroys every node, in allocation order, when the last owner
-// (the MachineContext, a TreePtr) lets go: no recursion, so neither cycles nor depth matter.
-//
-// Memory: no node is freed before the arena dies, so garbage (popped scalars, REDUCE
-// temporaries) stays until then. Nearly every object of a Python-written pickle is memoised
-// and so stays alive anyway. A hostile stream could create garbage fast (a 10-byte
-// BINFLOAT + POP pair costs a ~250-byte node), so the machine refuses a load whose arena
-// passes its budget (over_budget()).
-//
-// Thread safety: NewValue() is called only by the loading thread; the arena dies on
-// whichever thread drops the last owner.
-class ValueArena {
- public:
-  explicit ValueArena(size_t budget) : budget_(budget) {}
-  ValueArena(const ValueArena&) = delete;
-  ValueArena& operator=(const ValueArena&) = delete;
-  ~ValueArena() {
-    for (Value* v : values_) v->~Value();
-    while (chunks_) {
-      Chunk* next = chunks_->next;
-      if (!ChunkCache::Give(chunks_)) ::operator delete(chunks_);
-      chunks_ = next;
-    }
-  }
-
-  // A default-constructed node of kind kNone, owned by the arena.
-  Value* NewValue() {
-    Value* v = new (Allocate(sizeof(Value), alignof(Value))) Value();
-    values_.push_back(v);
-    return v;
-  }
-  // Heap bytes a node got by copying or converting other nodes' contents rather than stream
-  // bytes (a latin-1 encoding, a merged dict, an array's copied data): counted against the
-  // same budget, since a stream can repeat such an opcode on one memoised value.
-  void Charge(size_t bytes) { charged_ += bytes; }
-  // True once the nodes and what was charged take more than the budget.
-  bool over_budget() const { return reserved_ + charged_ > budget_; }
-
- private:
-  struct alignas(std::max_align_t) Chunk {
-    Chunk* next;
-    size_t size;
-  };
-  static constexpr size_t kFirstChunk = size_t{16} << 10;
-  static constexpr size_t kMaxChunk = size_t{1} << 20;
-
-  void* Allocate(size_t bytes, size_t align) {
-    size_t pad = (align - reinterpret_cast<uintptr_t>(cur_) % align) % align;
-    if (cur_ == nullptr || pad + bytes > left_) {
-      const size_t size = std::max(next_chunk_, bytes + align);
-      next_chunk_ = std::min<size_t>(next_chunk_ * 2, kMaxChunk);
-      Chunk* c = ChunkCache::Take(size);
-      if (c == nullptr) c = static_cast<Chunk*>(::operator new(sizeof(Chunk) + size));
-      reserved_ += size;
-      c->next = chunks_;
-      c->size = size;
-      chunks_ = c;
-      cur_ = reinterpret_cast<unsigned char*>(c + 1);
-      left_ = size;
-      pad = (align - reinterpret_cast<uintptr_t>(cur_) % align) % align;
-    }
-    unsigned char* p = cur_ + pad;
-    cur_ = p + bytes;
-    left_ -= pad + bytes;
-    return p;
-  }
-
-  // Chunks of finished loads, kept for the next load. Why: a chunk of 128 KiB or more is
-  // mmap'd by malloc and returned to the kernel when freed, so every load page-faulted its
-  // whole node memory in again: ~250 faults (~0.6 ms, 40% of the load) for a 100-tree
-  // gradient boosting model, and the same again on every reload. The cache keeps at most
-  // one chunk of each size (16 KiB .. 1 MiB, so < 2 MiB in all); chunks of other sizes
-  // (one huge node) are freed as before. Under ASan a cached chunk is poisoned, so a use
-  // of a dead tree's node is still caught.
-  // Thread safety: Take/Give may be called from any thread (a tree may die anywhere).
-  class ChunkCache {
-   public:
-    static Chunk* Take(size_t size) {
-      const int k = SlotOf(size);
-      if (k < 0) return nullptr;
-      std::lock_guard<std::mutex> lock(mu_);
-      Chunk* c = std::exchange(slots_[k], nullptr);
-#ifdef INFERD_ARENA_ASAN
-      if (c != nullptr) ASAN_UNPOISON_MEMORY_REGION(c + 1, c->size);
-#endif
-      return c;
-    }
-    // True if the cache took `c` (then the caller must not free it).
-    static bool Give(Chunk* c) {
-      const int k = SlotOf(c->size);
-      if (k < 0) return false;
-      std::lock_guard<std::mutex> lock(mu_);
-      if (slots_[k] != nullptr) return false;
-      slots_[k] = c;
-#ifdef INFERD_ARENA_ASAN
-      ASAN_POISON_MEMORY_REGION(c + 1, c->size);
-#endif
-      return true;
-    }
-
-   private:
-    static int SlotOf(size_t size) {
-      for (int k = 0; k < kSlots; ++k) {
-        if (size == kFirstChunk << k) return k;
-      }
-      return -1;
-    }
-    static constexpr int kSlots = 7;  // 16 KiB << 6 == kMaxChunk
-    static_assert((kFirstChunk << (kSlots - 1)) == kMaxChunk);
-    static inline std::mutex mu_;
-    static inline Chunk* slots_[kSlots] = {};
-  };
-
-  const size_t budget_;
-  std::vector<Value*> values_;  // every node, in allocation order (destroyed by ~ValueArena)
-  Chunk* chunks_ = nullptr;
-  unsigned char* cur_ = nullptr;
-  size_t left_ = 0;
-  size_t next_chunk_ = kFirstChunk;
-  size_t reserved_ = 0;  // bytes in chunks_
-  size_t charged_ = 0;   // see Charge()
-};
-
-namespace {
-
-// The arena's budget for a stream of `n` bytes: 64 MiB, plus 8 bytes per stream byte, for
-// the nodes and what opcodes copy out of other values (ValueArena::Charge).
-// Model files take less: a 100-tree gradient boosting model ~6 bytes per byte (~1 MB of
-// nodes for 174 kB: its trees are nested protocol-2 pickles, node-heavy), a 500-tree
-// forest ~0.02 (2 MB for 96 MB: its arrays are views). Garbage made as fast as a stream can
-// make it (EMPTY_TUPLE, POP) takes ~125 bytes per byte; such a stream is refused once past
-// the budget. Repeated floats and small ints share their node and cost nothing.
-size_t ArenaBudget(size_t n) {
-  constexpr size_t kBase = size_t{64} << 20;
-  constexpr size_t kPerByte = 8;
-  return n > (SIZE_MAX - kBase) / kPerByte ? SIZE_MAX : kBase + kPerByte * n;
 }
 
 }  // namespace
@@ -453,8 +93,8 @@ Machine::Machine(MachineContext* ctx, size_t start, int nesting)
       dtypes_(ctx->limits.max_depth) {
   // Growth of these vectors is a burst of copies and, once they pass 1 KiB, a glibc
   // malloc_consolidate over every small chunk freed so far. Model files hold about one memo
-  // entry per 60 bytes and one container per 70 (100-tree gradient boosting: 3000 and 2500
-  // in 170 kB), so reserve that much, capped so a big file costs at most 1 MiB here.
+  // entry and one container per 64 stream bytes, so reserve that much, capped so a big file
+  // costs at most 1 MiB here.
   const size_t hint = std::min<size_t>((size_ - start) / 64, size_t{1} << 16);
   stack_.reserve(64);
   memo_.reserve(hint);
@@ -625,7 +265,7 @@ StatusOr<ValuePtr> Machine::Run() {
     const size_t at = pos_;
     const uint8_t op = data_[pos_++];
     // Fast paths for the opcodes that make up most of a model file (BINGET, BINPUT,
-    // LONG_BINPUT, BININT1, NONE, NEWFALSE/NEWTRUE: 67% of a 100-tree gradient boosting model's 15k opcodes).
+    // LONG_BINPUT, BININT1, NONE, NEWFALSE/NEWTRUE).
     // They cover only the common, valid case and leave anything else -- a truncated operand,
     // a full stack, a MARK boundary, an undefined or sparse memo index -- to Step(), which
     // repeats the checks and produces the error. Same results as Step(), minus the Status
@@ -997,7 +637,7 @@ Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
                    at);
       }
       ValuePtr v = NewValue(Kind::kBytes);
-      INFERD_ASSIGN_OR_RETURN(v->s, Latin1FromUtf8(a[0]->s, at));
+      INFERD_RETURN_IF_ERROR(EncodeLatin1(a[0]->s, &v->s, at));
       ctx_->arena->Charge(v->s.size());
       return Push(std::move(v), at);
     }
@@ -1008,7 +648,7 @@ Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
       } else if (a.size() == 1 && a[0]->kind == Kind::kBytes) {
         v->s = a[0]->s;
       } else if (a.size() == 2 && a[0]->kind == Kind::kStr && IsLatin1Name(*a[1])) {
-        INFERD_ASSIGN_OR_RETURN(v->s, Latin1FromUtf8(a[0]->s, at));
+        INFERD_RETURN_IF_ERROR(EncodeLatin1(a[0]->s, &v->s, at));
       } else {
         return Bad(fn->s + " with unsupported arguments " + args->Describe(), at);
       }
@@ -1140,90 +780,6 @@ Status Machine::Build(const ValuePtr& target, const ValuePtr& state, size_t at) 
       return Bad("BUILD with state " + state->Describe() + " on " + t.Describe(), at);
     default: return Bad("BUILD on " + t.Describe(), at);
   }
-}
-
-namespace {
-
-// Children of a value for graph traversal; returns nullptr past the end.
-struct ChildIter {
-  static size_t Count(const Value& v) {
-    return v.items.size() + 2 * v.entries.size() + 2 + (v.array ? v.array->objects.size() : 0);
-  }
-  static const Value* Get(const Value& v, size_t i) {
-    if (i < v.items.size()) return v.items[i].get();
-    i -= v.items.size();
-    if (i < 2 * v.entries.size()) return (i % 2 ? v.entries[i / 2].second : v.entries[i / 2].first).get();
-    i -= 2 * v.entries.size();
-    if (i == 0) return v.args.get();
-    if (i == 1) return v.state.get();
-    i -= 2;
-    return v.array->objects[i].get();
-  }
-};
-
-}  // namespace
-
-Status FinishGraph(const ValuePtr& root, size_t max_depth, MachineContext* ctx) {
-  // Per-container bookkeeping lives in a vector indexed by the container's position in
-  // ctx->containers; the position is stashed in the container's (otherwise unused) `i`
-  // field for the duration of the walk and reset to 0 before returning. (A hash map keyed
-  // by pointer cost ~13% of loading a 100-tree gradient boosting model.) A container not
-  // found in ctx->containers (none exist today) falls back to a map.
-  constexpr uint32_t kUnseen = 0xfffffffeu;
-  constexpr uint32_t kOnPath = 0xffffffffu;
-  const size_t n = ctx->containers.size();
-  std::vector<uint32_t> height(n, kUnseen);
-  std::unordered_map<const Value*, uint32_t> other;
-  for (size_t k = 0; k < n; ++k) ctx->containers[k]->i = static_cast<int64_t>(k + 1);
-  auto slot = [&](const Value* v) -> uint32_t& {
-    const int64_t id = v->i;
-    if (id >= 1 && static_cast<size_t>(id) <= n && ctx->containers[static_cast<size_t>(id - 1)].get() == v) {
-      return height[static_cast<size_t>(id - 1)];
-    }
-    return other.try_emplace(v, kUnseen).first->second;
-  };
-  struct Frame {
-    const Value* v;
-    size_t next;
-    size_t count;  // ChildIter::Count(*v), fixed during the walk
-    uint32_t h;
-  };
-  std::vector<Frame> path;
-  Status status;
-  if (root && IsContainerKind(root->kind)) {
-    path.push_back({root.get(), 0, ChildIter::Count(*root), 0});
-    slot(root.get()) = kOnPath;
-  }
-  while (!path.empty() && status.ok()) {
-    Frame& f = path.back();
-    if (f.next < f.count) {
-      const Value* c = ChildIter::Get(*f.v, f.next++);
-      if (!c || !IsContainerKind(c->kind)) continue;
-      uint32_t& hc = slot(c);
-      if (hc != kUnseen) {
-        if (hc == kOnPath) {
-          status = Status::InvalidArgument("the pickle contains a reference cycle (through " + c->Describe() + ")");
-        } else {
-          f.h = std::max(f.h, hc + 1);
-        }
-        continue;
-      }
-      if (path.size() >= max_depth) {
-        status = Status::ResourceExhausted("values nested deeper than " + std::to_string(max_depth) + " levels");
-        continue;
-      }
-      hc = kOnPath;
-      path.push_back({c, 0, ChildIter::Count(*c), 0});
-      continue;
-    }
-    const uint32_t h = f.h;
-    slot(f.v) = h;
-    path.pop_back();
-    if (!path.empty()) path.back().h = std::max(path.back().h, h + 1);
-  }
-  for (size_t k = 0; k < n; ++k) ctx->containers[k]->i = 0;
-  ctx->containers.clear();
-  return status;
 }
 
 }  // namespace inferd::pickle

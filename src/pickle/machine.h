@@ -1,4 +1,6 @@
-// The non-executing pickle virtual machine (sklearn-model-files.md §6.1, §6.3).
+// The non-executing pickle virtual machine (sklearn-model-files.md §6.1, §6.3): the opcode
+// interpreter only. Strings are checked by pickle/text_codec.h, nodes come from
+// pickle/arena.h, and the finished graph is checked by pickle/graph_check.h.
 //
 // Runs protocol 2..5 opcodes over an in-memory stream. GLOBALs become symbolic tokens
 // (policy in globals.h), REDUCE / NEWOBJ / BUILD on tokens build records, and only the
@@ -6,27 +8,27 @@
 // memoised placeholder IN PLACE (the pickler memoises an object before its BUILD, so a
 // later BINGET must see the completed object).
 //
-// Thread safety: a Machine and its MachineContext belong to one thread.
+// Ownership: the MachineContext owns (shares) the load's arena and borrows the stream; a
+// Machine borrows its context, which must outlive it. Values it returns live in the arena.
+// Thread safety: a Machine and its MachineContext belong to one thread; no global state
+// here (the arena's chunk cache is process-wide: see pickle/arena.h).
 #ifndef INFERD_PICKLE_MACHINE_H_
 #define INFERD_PICKLE_MACHINE_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "inferd/status.h"
+#include "pickle/arena.h"
 #include "pickle/numpy.h"
 #include "pickle/reader.h"
 #include "pickle/value.h"
 
 namespace inferd::pickle {
-
-// Bump allocator that owns the Value nodes of one load (defined in machine.cc). Nodes are
-// never freed one by one: the arena destroys them all, in allocation order, when it dies.
-// The MachineContext and the TreePtr handed out hold it (std::shared_ptr).
-class ValueArena;
 
 // State shared by the outer machine and the nested object-array pickles it starts.
 struct MachineContext {
@@ -41,7 +43,7 @@ struct MachineContext {
   std::shared_ptr<const void> stream_keeper;
   const ReadLimits& limits;
   size_t nested_pickles = 0;
-  std::shared_ptr<ValueArena> arena;
+  std::shared_ptr<ValueArena> arena;  // owns every node of the load (pickle/arena.h)
   // Shared immutable Int values 0..255, created on first use: BININT1 is the most frequent
   // opcode of tree ensembles. Scalars are never mutated after creation (BUILD, APPEND,
   // SETITEM(S) refuse them), so one node may stand for every occurrence.
@@ -53,8 +55,8 @@ struct MachineContext {
     uint64_t bits = 0;
     ValuePtr value;
   } floats[kFloatSlots];
-  // Every container-like Value created (tuple/list/set/dict/object/array/slice). Lets the
-  // reader check the finished graph for cycles and depth without recursion.
+  // Every container-like Value created (tuple/list/set/dict/object/array/slice), for the
+  // reader's graph check (CheckGraph in pickle/graph_check.h).
   std::vector<ValuePtr> containers;
 };
 
@@ -119,10 +121,6 @@ class Machine {
   size_t memo_count_ = 0;
   ValuePtr none_, true_, false_;
 };
-
-// Checks the graph reachable from `root` is acyclic and at most `max_depth` deep. Clears
-// ctx->containers.
-Status FinishGraph(const ValuePtr& root, size_t max_depth, MachineContext* ctx);
 
 }  // namespace inferd::pickle
 

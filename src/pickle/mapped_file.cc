@@ -92,10 +92,10 @@ StatusOr<std::shared_ptr<MappedFile>> MappedFile::Open(int fd, size_t size) {
     }
   }
   if (slot == kMaxLive) return Status::Unavailable("too many files mapped at once");
-  // No MAP_POPULATE: it mapped every page on this thread before parsing began (~10 ms for
-  // a 100 MB forest), while the array pages are first read by the forest build, which runs
-  // on several threads and then faults them in itself (the kernel maps 16 cached pages per
-  // fault). MADV_WILLNEED starts reading a file that is not cached yet, without waiting.
+  // No MAP_POPULATE: it would map every page on this thread before parsing begins, while
+  // the array pages are first read by the forest build, which runs on several threads and
+  // faults them in itself (the kernel maps 16 cached pages per fault). MADV_WILLNEED starts
+  // reading a file that is not cached yet, without waiting.
   void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (p == MAP_FAILED) {
     const int err = errno;

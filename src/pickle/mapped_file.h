@@ -3,20 +3,27 @@
 //
 // Why map: a model file is read once and mostly consists of raw array bytes that the
 // loader only needs to look at. Mapping the page cache avoids copying the file into fresh
-// memory, which the kernel must zero first: for a 100 MB forest that copy was ~40% of the
-// load time.
+// memory, which the kernel must zero first.
 //
 // Why a guard: touching a mapped page that lies beyond the file's end raises SIGBUS, and an
 // operator who rewrites `model.pkl` in place (`cp new.pkl model.pkl` truncates first) while
-// inferd is loading it would otherwise kill the server. While a MappedFile lives, a
-// process-wide SIGBUS handler recognises faults inside its range, maps a zero page over the
-// faulting page (so the access completes and reads zeros) and records it: truncated()
-// then tells the loader to discard whatever it built from the bytes. Faults anywhere else
-// get the previous disposition (normally: the process dies, as without the handler).
+// inferd is loading it would otherwise kill the server.
+//
+// Process-wide state: the first Open() installs a SIGBUS handler (sigaction, SA_SIGINFO),
+// once per process (std::call_once), and never removes it. On a fault at an address inside
+// a live MappedFile, the handler maps a zero page over the faulting page (so the access
+// completes and reads zeros) and records it: truncated() then tells the loader to discard
+// whatever it built from the bytes. Every other SIGBUS (a fault elsewhere, a signal someone
+// sent) goes to the disposition installed before it (normally: the process dies, as
+// without the handler). A SIGBUS handler the program installs later replaces it. If the
+// handler cannot be installed, Open() fails with Unavailable and the caller reads the file
+// instead. The handler finds live mappings in a fixed table of kMaxLive slots of atomics
+// (async-signal-safe), shared by every thread.
 //
 // Thread safety: the object is immutable apart from the truncation flag (atomic); any
-// thread may read the bytes. Up to kMaxLive files can be mapped at once; Open() fails with
-// Unavailable beyond that and the caller reads the file instead.
+// thread may read the bytes, and any thread may Open() or destroy a MappedFile. Up to
+// kMaxLive files can be mapped at once; Open() fails with Unavailable beyond that and the
+// caller reads the file instead.
 #ifndef INFERD_PICKLE_MAPPED_FILE_H_
 #define INFERD_PICKLE_MAPPED_FILE_H_
 

@@ -19,7 +19,17 @@
 // available in the remaining input; prod(shape)*itemsize overflow-checked), dtype field
 // offsets within the record, decompressed size.
 //
-// Thread safety: the functions are reentrant; no global state.
+// Thread safety: the functions are reentrant, and any number of threads may read at once.
+// Reads share two pieces of process-wide state, both safe between threads:
+//  - ReadPickleFile maps big files (pickle/mapped_file.h). The first attempt installs, once
+//    per process and for good, a SIGBUS handler that turns a fault inside a live mapping
+//    (the file shrank while read) into zero bytes plus a "truncated" mark, which fails the
+//    read with kShrankMessage; every other SIGBUS goes to the disposition installed before.
+//    The live mappings are a fixed table of atomics (MappedFile::kMaxLive slots).
+//  - The value arena keeps freed node chunks for the next read (pickle/arena.h): at most
+//    one per chunk size, under 2 MiB in all, for the life of the process. A mutex guards
+//    the slots, and a chunk belongs to one read or to the cache, never both, so reads on
+//    different threads (and trees dying on any thread) never share live memory.
 #ifndef INFERD_PICKLE_READER_H_
 #define INFERD_PICKLE_READER_H_
 

@@ -51,7 +51,7 @@ using TreePtr = std::shared_ptr<Value>;
 
 // The items of a tuple/list/set. Most tuples of a model file hold 1 to 3 items (numpy
 // reconstruct and dtype arguments, shapes): they are stored inline, which saves a heap
-// allocation and a free per tuple (~1600 of them for a 100-tree gradient boosting model).
+// allocation and a free per tuple.
 // Reads and writes look like std::vector's.
 using ValueList = boost::container::small_vector<ValuePtr, 3>;
 
@@ -83,7 +83,7 @@ struct Dtype {
 // The element bytes of an NdArray: either bytes it owns, or a read-only view of bytes that
 // something else keeps alive (the loaded file or the decompressed stream: joblib splices
 // raw array data there, and viewing it in place saves copying — and page-faulting in —
-// every array of a 100 MB forest a second time).
+// every array a second time).
 //
 // Reads (data() const, size(), operator[] const) see either form. Writes go through the
 // non-const data()/operator[] or the assign/resize calls, which first turn a view into an
