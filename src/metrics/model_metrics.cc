@@ -86,10 +86,4 @@ void ModelStatsRegistry::Render(std::string* out) const {
   for (const auto& [model, t] : models) t.inference_duration.Render(kInferenceDuration, model, out);
 }
 
-ModelRequestScope::~ModelRequestScope() {
-  if (stats_ == nullptr) return;
-  auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_).count();
-  stats_->RecordRequest(protocol_, *status_, static_cast<uint64_t>(nanos < 0 ? 0 : nanos), inference_ns_);
-}
-
 }  // namespace inferd

@@ -5,8 +5,8 @@
 //   inferd_model_request_duration_seconds{model}       histogram (handler entry -> response built)
 //   inferd_inference_duration_seconds{model}           histogram (time inside the Model calls only)
 //
-// Hot path: a request resolves its ModelStats* once through its model handle (ServedModel
-// caches the pointer) and then only does relaxed fetch_adds (prom::SharedWriter) on one of
+// Hot path: a request gets its ModelStats* with its model handle (ModelManager::Find resolves
+// it once per catalog publish) and then only does relaxed fetch_adds (prom::SharedWriter) on one of
 // kShards cache-line aligned shards chosen per thread, so server threads do not share cache lines.
 //
 // Thread safety: every method is safe from any thread. ModelStats objects are owned by their
@@ -15,7 +15,6 @@
 #define INFERD_METRICS_MODEL_METRICS_H_
 
 #include <array>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -66,35 +65,6 @@ class ModelStatsRegistry {
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<ModelStats>> stats_;  // guarded by mu_
-};
-
-// Records one request on scope exit: the response status read from `*status` at that time,
-// the elapsed time, and the inference time accumulated with TimeInference().
-// `stats` may be null (no metrics wired, e.g. in unit tests): then it records nothing.
-class ModelRequestScope {
- public:
-  ModelRequestScope(ModelStats* stats, Protocol protocol, const int* status)
-      : stats_(stats), protocol_(protocol), status_(status), start_(std::chrono::steady_clock::now()) {}
-  ModelRequestScope(const ModelRequestScope&) = delete;
-  ModelRequestScope& operator=(const ModelRequestScope&) = delete;
-  ~ModelRequestScope();
-
-  // Runs fn() (a Model call) and adds its duration to the inference time; returns fn()'s result.
-  template <typename F>
-  auto TimeInference(F&& fn) {
-    auto t0 = std::chrono::steady_clock::now();
-    auto r = fn();
-    inference_ns_ = (inference_ns_ < 0 ? 0 : inference_ns_) +
-                    std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
-    return r;
-  }
-
- private:
-  ModelStats* const stats_;
-  const Protocol protocol_;
-  const int* const status_;
-  const std::chrono::steady_clock::time_point start_;
-  int64_t inference_ns_ = -1;
 };
 
 }  // namespace inferd

@@ -84,22 +84,6 @@ TEST(ModelMetricsTest, CountsByModelProtocolAndCode) {
   EXPECT_TRUE(Contains(t, "inferd_inference_duration_seconds_sum{model=\"iris\"} 0.00102\n")) << t;
 }
 
-TEST(ModelMetricsTest, ScopeRecordsFinalStatusAndInferenceTime) {
-  ModelStatsRegistry reg;
-  int status = 200;
-  {
-    ModelRequestScope scope(reg.For("m"), Protocol::kTransform, &status);
-    int r = scope.TimeInference([] { return 7; });
-    EXPECT_EQ(r, 7);
-    status = 503;  // read at scope exit, not at construction
-  }
-  { ModelRequestScope nothing(nullptr, Protocol::kV1, &status); }  // null stats: no-op
-  std::string t;
-  reg.Render(&t);
-  EXPECT_TRUE(Contains(t, "inferd_model_requests_total{model=\"m\",protocol=\"transform\",code=\"503\"} 1\n")) << t;
-  EXPECT_TRUE(Contains(t, "inferd_inference_duration_seconds_count{model=\"m\"} 1\n"));
-}
-
 TEST(ModelMetricsTest, ConcurrentThreadsSumExactly) {
   ModelStatsRegistry reg;
   ModelStats* s = reg.For("m");
