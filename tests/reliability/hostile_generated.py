@@ -235,7 +235,7 @@ def memo_stack_abuse():
         ("bad_opcode", b"\xff"), ("proto_99", b"\x80\x63" + i32(1)),
         # 3 M values made and dropped (30 MB): every node of a load lives until the load's
         # arena dies, so distinct values would pin ~650 MB; repeated floats share one node, and
-        # the arena has a budget per stream byte (machine.cc ArenaBudget).
+        # the arena has a budget per stream byte (pickle/arena.h ArenaBudget).
         ("churn_floats", (b"G" + struct.pack(">d", 0.5) + b"0") * 3000000 + i32(1)),
     ]
     out = [(n, proto(4) + b + STOP, True) for n, b in cases]
