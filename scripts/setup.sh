@@ -7,7 +7,7 @@ PKGS=(
   # build
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   # C++ libraries
-  libboost-dev libboost-system-dev libsimdjson-dev libfmt-dev libcli11-dev
+  libboost-dev libboost-system-dev libsimdjson-dev libfmt-dev libcli11-dev libyaml-cpp-dev
   zlib1g-dev libbz2-dev liblzma-dev liblz4-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing (libFuzzer) and sanitizers
@@ -15,7 +15,7 @@ PKGS=(
   # formatting and static checks (scripts/lint.sh, tests/architecture/test_format.py)
   clang-format clang-tidy
   # tests: Debian's Python stack (no PyPI), parity against real scikit-learn
-  python3 python3-sklearn python3-numpy python3-joblib python3-pytest python3-requests python3-yaml
+  python3 python3-sklearn python3-numpy python3-pandas python3-joblib python3-pytest python3-requests python3-yaml
   shellcheck
   # XGBoost models: the C API for inference, the Python package for parity tests
   libxgboost-dev python3-xgboost

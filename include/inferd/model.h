@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "inferd/input_schema.h"
 #include "inferd/status.h"
 
 namespace inferd {
@@ -66,6 +67,9 @@ class Model {
   // Number of columns of sklearn's decision_function for one row, or 0 if the model has no
   // decision_function. 1 means sklearn returns a 1-D array (binary classifiers).
   virtual size_t decision_function_width() const { return 0; }
+  // The input columns (names, number or string, known categories). Models loaded from a
+  // file always have one with n_features() columns; a model built in code may leave it empty.
+  virtual const InputSchema& input_schema() const;
   // One line for logs and metadata, e.g. "Pipeline(StandardScaler, LogisticRegression[multinomial])".
   virtual std::string Describe() const = 0;
 

@@ -6,6 +6,11 @@
 
 namespace inferd {
 
+const InputSchema& Model::input_schema() const {
+  static const InputSchema* const kEmpty = new InputSchema();
+  return *kEmpty;
+}
+
 const char* ModelKindName(ModelKind kind) {
   switch (kind) {
     case ModelKind::kClassifier: return "classifier";

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "pickle/reader.h"
+#include "sklearn/input_schema_builder.h"
 #include "sklearn/registry.h"
 #include "sklearn/xgboost/xgboost_adapters.h"
 
@@ -31,9 +32,16 @@ Status OneLine(const Status& s) {
   return Status(s.code(), std::move(m));
 }
 
+// Models read from a native XGBoost file: columns x0, x1, ..., all numbers.
+std::shared_ptr<const Model> WithPlainSchema(sklearn::ModelPtr m) {
+  InputSchema schema = sklearn::BuildInputSchema(pickle::Value(), *m);
+  return std::shared_ptr<const Model>(sklearn::WithInputSchema(std::move(m), std::move(schema)));
+}
+
 StatusOr<std::shared_ptr<const Model>> FromRoot(const pickle::Value& root) {
   INFERD_ASSIGN_OR_RETURN(sklearn::ModelPtr m, sklearn::BuildEstimator(root));
-  return std::shared_ptr<const Model>(std::move(m));
+  InputSchema schema = sklearn::BuildInputSchema(root, *m);
+  return std::shared_ptr<const Model>(sklearn::WithInputSchema(std::move(m), std::move(schema)));
 }
 
 }  // namespace
@@ -48,7 +56,7 @@ StatusOr<std::shared_ptr<const Model>> LoadModelFile(const std::string& path, co
   // Native xgboost model files (.json / .ubj) start with '{', which no pickle does.
   if (auto xgb = sklearn::TryLoadNativeXGBoostFile(path, options.max_file_bytes)) {
     if (!xgb->ok()) return OneLine(xgb->status().WithPrefix(path));
-    return std::shared_ptr<const Model>(std::move(*xgb).value());
+    return WithPlainSchema(std::move(*xgb).value());
   }
   std::shared_ptr<const pickle::MappedFile> mapping;
   StatusOr<pickle::TreePtr> root = pickle::ReadPickleFile(path, ToReadLimits(options), &mapping);
@@ -73,7 +81,7 @@ StatusOr<std::shared_ptr<const Model>> LoadModelBytes(std::string_view bytes, st
   if (sklearn::IsNativeXGBoostModel(bytes)) {
     StatusOr<sklearn::ModelPtr> xgb = sklearn::LoadNativeXGBoostModel(bytes);
     if (!xgb.ok()) return OneLine(xgb.status().WithPrefix(name));
-    return std::shared_ptr<const Model>(std::move(xgb).value());
+    return WithPlainSchema(std::move(xgb).value());
   }
   StatusOr<pickle::TreePtr> root = pickle::ReadPickle(bytes, ToReadLimits(options));
   if (!root.ok()) return OneLine(root.status().WithPrefix(name));

@@ -68,6 +68,34 @@ PipelineModel::PipelineModel(std::vector<std::unique_ptr<const Model>> transform
   }
 }
 
+void PipelineModel::DescribeInputs(std::span<ColumnFacts> facts) const {
+  // map[j]: the pipeline input column that the current step's input column j copies, or -1.
+  std::vector<long> map(n_features_);
+  for (size_t j = 0; j < map.size(); ++j) map[j] = static_cast<long>(j);
+  const size_t n_steps = transformers_.size() + (final_ != nullptr ? 1 : 0);
+  for (size_t s = 0; s < n_steps; ++s) {
+    const Model& step = s < transformers_.size() ? *transformers_[s] : *final_;
+    std::vector<ColumnFacts> step_facts = DescribeInputsOf(step);
+    for (size_t j = 0; j < step_facts.size() && j < map.size(); ++j) {
+      if (map[j] < 0) continue;
+      ColumnFacts& f = facts[static_cast<size_t>(map[j])];
+      if (s == 0) {
+        f = std::move(step_facts[j]);
+      } else if (step_facts[j].type == InputColumn::Type::kString) {
+        f.Merge(step_facts[j]);
+      }
+    }
+    const auto* through = dynamic_cast<const PassesColumnsThrough*>(&step);
+    if (through == nullptr) break;
+    const std::vector<long>& from = through->passed_through();
+    std::vector<long> next(from.size(), -1);
+    for (size_t j = 0; j < from.size(); ++j) {
+      if (from[j] >= 0 && static_cast<size_t>(from[j]) < map.size()) next[j] = map[static_cast<size_t>(from[j])];
+    }
+    map = std::move(next);
+  }
+}
+
 size_t PipelineModel::decision_function_width() const {
   return final_ != nullptr ? final_->decision_function_width() : 0;
 }

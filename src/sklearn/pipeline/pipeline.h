@@ -12,11 +12,12 @@
 #include <vector>
 
 #include "inferd/model.h"
+#include "sklearn/pipeline/column_facts.h"
 #include "sklearn/pipeline/missing_policy.h"
 
 namespace inferd::sklearn {
 
-class PipelineModel final : public Model, public RemovesMissing {
+class PipelineModel final : public Model, public RemovesMissing, public DescribesInputs {
  public:
   // REQUIRES: every element of `transformers` has kind kTransformer; widths chain
   // (transformers[i+1]->n_features() == transformers[i]->n_outputs(), and the final
@@ -34,6 +35,9 @@ class PipelineModel final : public Model, public RemovesMissing {
   bool removes_missing() const override { return removes_missing_; }
   size_t decision_function_width() const override;
   std::string Describe() const override;
+  // The first step's facts, plus what later steps know of the columns that steps passing
+  // columns through (imputers) hand on unchanged.
+  void DescribeInputs(std::span<ColumnFacts> facts) const override;
 
   Status PredictClass(const double* x, size_t n_rows, int32_t* out) const override;
   Status PredictValue(const double* x, size_t n_rows, double* out) const override;

@@ -1,0 +1,57 @@
+// What a model knows about the columns it is given: for each input column, whether it reads
+// strings, numbers or nothing, and the string categories it knows. The input schema of a
+// loaded model (inferd/input_schema.h) is built from these facts, walking from the model's
+// first step: a Pipeline asks its first step, and through steps that pass columns on
+// unchanged (SimpleImputer) the next one; a ColumnTransformer asks each part for its columns.
+//
+// A model that does not implement DescribesInputs reads every column as a number.
+//
+// Thread safety: pure queries on immutable models.
+#ifndef INFERD_SKLEARN_PIPELINE_COLUMN_FACTS_H_
+#define INFERD_SKLEARN_PIPELINE_COLUMN_FACTS_H_
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "inferd/input_schema.h"
+#include "inferd/model.h"
+
+namespace inferd::sklearn {
+
+struct ColumnFacts {
+  InputColumn::Type type = InputColumn::Type::kNumber;
+  // kString: the strings the model knows (any order, duplicates allowed).
+  std::vector<std::string> categories;
+  bool unknown_is_error = false;
+
+  // Adds what `later` (a later step reading the same column) knows: a string column stays
+  // one, categories are joined, and an unknown string is an error if either step refuses it.
+  void Merge(const ColumnFacts& later);
+};
+
+class DescribesInputs {
+ public:
+  virtual ~DescribesInputs() = default;
+  // REQUIRES: facts.size() == n_features(); each element starts as the default (a number).
+  // Fills what this model knows about each of its input columns.
+  virtual void DescribeInputs(std::span<ColumnFacts> facts) const = 0;
+};
+
+class PassesColumnsThrough {
+ public:
+  virtual ~PassesColumnsThrough() = default;
+  // For each output column, the input column it copies (values only replaced where missing),
+  // or -1 if it is computed (an indicator column).
+  virtual const std::vector<long>& passed_through() const = 0;
+};
+
+// The facts of `model`'s n_features() input columns (all numbers unless it DescribesInputs).
+std::vector<ColumnFacts> DescribeInputsOf(const Model& model);
+// Fills `facts` (size model.n_features()) from `model`, when it DescribesInputs.
+void DescribeInto(const Model& model, std::span<ColumnFacts> facts);
+
+}  // namespace inferd::sklearn
+
+#endif  // INFERD_SKLEARN_PIPELINE_COLUMN_FACTS_H_
