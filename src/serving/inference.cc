@@ -73,6 +73,8 @@ void InferenceService::Infer(Protocol protocol, const ModelSelector& selector, P
   spec.n_features = model.n_features();
   spec.max_rows = options_.max_batch_rows;
   spec.allow_missing = model.accepts_missing();
+  spec.schema = &model.input_schema();
+  spec.ignore_extra_columns = options_.ignore_extra_columns;
   Status st = codec.Decode(spec, &s.request);
   if (st.ok()) {
     if (s.request.outputs.empty()) s.request.outputs.push_back(DefaultOutput(model));

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "inferd/input_schema.h"
 #include "inferd/model.h"
 #include "inferd/status.h"
 #include "metrics/model_metrics.h"
@@ -44,6 +45,11 @@ struct InputSpec {
   size_t max_rows = 10000;
   // If true, null and NaN mean "missing" and decode to NaN (Model::accepts_missing()).
   bool allow_missing = false;
+  // The model's input columns (names, kinds, string categories); never null inside
+  // InferenceService::Infer (json/table_cells.h reads it).
+  const InputSchema* schema = nullptr;
+  // Named input may carry columns the model does not have; they are ignored, not refused.
+  bool ignore_extra_columns = false;
 };
 
 // A decoded request. Decoders fill it; it keeps its capacity between requests on a thread.
@@ -109,6 +115,8 @@ struct ModelSelector {
 struct InferenceOptions {
   // Upper bound on rows per request (InputSpec::max_rows).
   size_t max_batch_rows = 10000;
+  // InputSpec::ignore_extra_columns (`inferd serve --ignore-extra-columns`).
+  bool ignore_extra_columns = false;
 };
 
 class InferenceService {

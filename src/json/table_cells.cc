@@ -1,0 +1,1 @@
+#include "json/table_cells.h"
