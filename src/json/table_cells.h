@@ -56,7 +56,11 @@ Status DecodeJsonNamedRow(simdjson::ondemand::object& obj, const InputSpec& spec
 // Maps the names of a client's columns, in the order it sends them, to model columns.
 class ColumnMapper {
  public:
+  // `spec` must outlive the mapper.
   explicit ColumnMapper(const InputSpec& spec);
+  ~ColumnMapper();
+  ColumnMapper(const ColumnMapper&) = delete;
+  ColumnMapper& operator=(const ColumnMapper&) = delete;
   // The model column of the client's next column `name`: its index, or -1 if it is not the
   // model's and spec.ignore_extra_columns (the caller skips its values). Errors: a name the
   // model does not have, or a name given twice.
@@ -66,7 +70,9 @@ class ColumnMapper {
 
  private:
   const InputSpec& spec_;
-  std::vector<uint8_t> seen_;
+  const bool borrowed_;
+  std::vector<uint8_t> own_;
+  std::vector<uint8_t>* seen_;
 };
 
 }  // namespace inferd
