@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include "common/json_number.h"
+#include "json/table_cells.h"
 
 namespace inferd {
 namespace {
@@ -83,12 +84,38 @@ Status DecodeNumber(od::value& v, const Where& where, size_t col, bool allow_mis
   return Status::InvalidArgument(where.Cell(col) + " is not a number (got " + TypeName(type) + ")");
 }
 
-Status DecodeRow(od::value& v, const Where& where, const InputSpec& options, std::vector<double>* x) {
+// How the rows of one request are written; a request uses one form.
+enum class RowForm { kUnknown, kPositional, kNamed };
+
+// One row: an array in the model's column order, or an object by column name.
+Status DecodeRow(od::value& v, const Where& where, const InputSpec& options, RowForm* form, std::vector<double>* x) {
   od::json_type type;
   if (auto e = v.type().get(type)) return Malformed(e);
-  if (type != od::json_type::array) {
-    return Status::InvalidArgument(where.Row() + " must be an array of numbers (got " + TypeName(type) + ")");
+  if (type == od::json_type::object) {
+    if (*form == RowForm::kPositional) {
+      return Status::InvalidArgument(where.Row() +
+                                     " is an object but earlier rows are arrays; send every row by column name "
+                                     "or every row as an array");
+    }
+    *form = RowForm::kNamed;
+    od::object obj;
+    if (auto e = v.get_object().get(obj)) return Malformed(e);
+    const size_t start = x->size();
+    x->resize(start + options.n_features);
+    Status s = DecodeJsonNamedRow(obj, options, x->data() + start);
+    if (!s.ok()) return s.WithPrefix(where.Row());
+    return Status::Ok();
   }
+  if (type != od::json_type::array) {
+    return Status::InvalidArgument(where.Row() + " must be an array of values or an object by column name (got " +
+                                   TypeName(type) + ")");
+  }
+  if (*form == RowForm::kNamed) {
+    return Status::InvalidArgument(where.Row() +
+                                   " is an array but earlier rows are objects; send every row by column name or "
+                                   "every row as an array");
+  }
+  *form = RowForm::kPositional;
   od::array arr;
   if (auto e = v.get_array().get(arr)) return Malformed(e);
   size_t count = 0;
@@ -98,7 +125,12 @@ Status DecodeRow(od::value& v, const Where& where, const InputSpec& options, std
     // Values past the expected width are only counted, so the error can say how many came.
     if (count < options.n_features) {
       double d;
-      INFERD_RETURN_IF_ERROR(DecodeNumber(elem, where, count, options.allow_missing, &d));
+      if (ColumnType(options, count) == InputColumn::Type::kNumber) {
+        INFERD_RETURN_IF_ERROR(DecodeNumber(elem, where, count, options.allow_missing, &d));
+      } else {
+        Status s = DecodeJsonCell(elem, options, count, &d);
+        if (!s.ok()) return s.WithPrefix(where.Cell(count));
+      }
       x->push_back(d);
     }
     ++count;
@@ -120,6 +152,7 @@ Status DecodeBatch(od::value& v, const InputSpec& options, InferenceRequest* out
   od::array arr;
   if (auto e = v.get_array().get(arr)) return Malformed(e);
   Where where{true, 0};
+  RowForm form = RowForm::kUnknown;
   for (auto row_r : arr) {
     od::value row;
     if (auto e = std::move(row_r).get(row)) return Malformed(e);
@@ -127,7 +160,7 @@ Status DecodeBatch(od::value& v, const InputSpec& options, InferenceRequest* out
       return Status::ResourceExhausted("instances has more than " + std::to_string(options.max_rows) +
                                        " rows (the server's --max-batch-rows)");
     }
-    INFERD_RETURN_IF_ERROR(DecodeRow(row, where, options, &out->x));
+    INFERD_RETURN_IF_ERROR(DecodeRow(row, where, options, &form, &out->x));
     ++where.row;
   }
   if (where.row == 0) return Status::InvalidArgument("instances is empty");
@@ -201,7 +234,8 @@ Status DecodePredictRequest(std::string_view body, const InputSpec& options, Inf
       if (have_features) return Status::InvalidArgument("duplicate key \"features\"");
       have_features = true;
       out->x.reserve(options.n_features);
-      INFERD_RETURN_IF_ERROR(DecodeRow(value, Where{}, options, &out->x));
+      RowForm form = RowForm::kUnknown;
+      INFERD_RETURN_IF_ERROR(DecodeRow(value, Where{}, options, &form, &out->x));
       out->n_rows = 1;
       out->single_row = true;
     } else if (key == "instances") {

@@ -1,7 +1,10 @@
 // The reference /predict protocol's JSON codec.
 //
-// Request:  {"features": [f1, ...]}                 one row
-//           {"instances": [[f1, ...], [...], ...]}  a batch of rows
+// Request:  {"features": [f1, ...]}                 one row, in the model's column order
+//           {"features": {"age": 22, "sex": "male"}} one row by column name
+//           {"instances": [[f1, ...], [...], ...]}  a batch of rows (arrays, or objects by
+//                                                   name; one form per request)
+//           Cells follow json/table_cells.h (strings in string columns, null as pandas).
 //           optional "proba": true|false            also return class probabilities
 // Response: see docs/api.md; bytes match Flask's jsonify (compact separators, trailing newline,
 //           Python repr floats, labels in their Python type).

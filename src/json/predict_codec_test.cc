@@ -138,8 +138,10 @@ TEST(DecodeTest, MissingValuesAllowedOnlyWhenModelAcceptsThem) {
 }
 
 TEST(DecodeTest, ShapeErrors) {
-  EXPECT_EQ(Err(R"({"features":"1,2,3,4"})"), "features must be an array of numbers (got string)");
-  EXPECT_EQ(Err(R"({"instances":[1,2,3,4]})"), "instances[0] must be an array of numbers (got number)");
+  EXPECT_EQ(Err(R"({"features":"1,2,3,4"})"),
+            "features must be an array of values or an object by column name (got string)");
+  EXPECT_EQ(Err(R"({"instances":[1,2,3,4]})"),
+            "instances[0] must be an array of values or an object by column name (got number)");
   EXPECT_EQ(Err(R"({"instances":{}})"), "instances must be an array of rows (got object)");
   EXPECT_EQ(Err(R"({"instances":[]})"), "instances is empty");
   EXPECT_EQ(Err(R"([1,2,3,4])"), "request body must be a JSON object (got array)");
@@ -255,6 +257,66 @@ TEST(EncodeTest, ErrorIsEscaped) {
   std::string out;
   EncodeError("features[3] is not a \"number\"", &out);
   EXPECT_EQ(out, "{\"error\":\"features[3] is not a \\\"number\\\"\"}\n");
+}
+
+}  // namespace
+}  // namespace inferd
+
+namespace inferd {
+namespace {
+
+// age (number), sex (string the model knows: female/male, unknown is an error), embarked
+// (string, unknown allowed).
+InputSchema TabularSchema() {
+  std::vector<InputColumn> cols(3);
+  cols[0].name = "age";
+  cols[1].name = "sex";
+  cols[1].type = InputColumn::Type::kString;
+  cols[1].categories = {"female", "male"};
+  cols[1].unknown_is_error = true;
+  cols[2].name = "embarked";
+  cols[2].type = InputColumn::Type::kString;
+  cols[2].categories = {"C", "S"};
+  return InputSchema(std::move(cols), true);
+}
+
+TEST(DecodeTabular, NamedAndPositionalRowsGiveTheSameMatrix) {
+  InputSchema schema = TabularSchema();
+  InputSpec spec = Opts(3, 100, true);
+  spec.schema = &schema;
+  Decoded a, b, c;
+  ASSERT_TRUE(Decode(R"({"features": {"embarked": null, "sex": "male", "age": 22}})", spec, &a).ok());
+  ASSERT_TRUE(Decode(R"({"features": [22, "male", null]})", spec, &b).ok());
+  ASSERT_TRUE(
+      Decode(
+          R"({"instances": [{"age": 22, "sex": "male", "embarked": null}, {"age": null, "sex": "female", "embarked": "Q"}]})",
+          spec, &c)
+          .ok());
+  const std::vector<double> want = {22, StringCode("male"), kNoneCode};
+  EXPECT_EQ(a.req.x, want);
+  EXPECT_TRUE(a.req.single_row);
+  EXPECT_EQ(b.req.x, want);
+  ASSERT_EQ(c.req.n_rows, 2u);
+  EXPECT_EQ(std::vector<double>(c.req.x.begin(), c.req.x.begin() + 3), want);
+  EXPECT_TRUE(std::isnan(c.req.x[3]));
+  EXPECT_EQ(c.req.x[4], StringCode("female"));
+  EXPECT_EQ(c.req.x[5], kUnknownStringCode);
+}
+
+TEST(DecodeTabular, ErrorsNameTheRowAndColumn) {
+  InputSchema schema = TabularSchema();
+  InputSpec spec = Opts(3, 100, true);
+  spec.schema = &schema;
+  EXPECT_EQ(Err(R"({"features": {"sex": "male", "embarked": "S"}})", spec), "features: missing column 'age'");
+  EXPECT_EQ(Err(R"({"instances": [{"age": 1, "sex": "male", "embarked": "S"}, [1, "male", "S"]]})", spec),
+            "instances[1] is an array but earlier rows are objects; send every row by column name or every row as an "
+            "array");
+  EXPECT_EQ(Err(R"({"features": [1, "robot", "S"]})", spec), "features[1]: column 'sex' has unknown category 'robot'");
+  EXPECT_EQ(Err(R"({"features": ["old", "male", "S"]})", spec), "features[0] is not a number (got string)");
+  EXPECT_EQ(Err(R"({"features": [1, 2, "S"]})", spec), "features[1]: column 'sex' expects a string (got number)");
+  EXPECT_EQ(Err(R"({"features": {"age": 1, "sex": "male", "embarked": "S", "cabin": "B"}})", spec)
+                .find("features: unknown column 'cabin'"),
+            0u);
 }
 
 }  // namespace

@@ -124,6 +124,28 @@ Status DecodeJsonCell(od::value& v, const InputSpec& spec, size_t col, double* o
   }
 }
 
+Status DecodeDomCell(simdjson::dom::element e, const InputSpec& spec, size_t col, double* out) {
+  namespace dom = simdjson::dom;
+  switch (e.type()) {
+    case dom::element_type::INT64:
+      return DecodeNumberCell(static_cast<double>(e.get_int64().value_unsafe()), spec, col, out);
+    case dom::element_type::UINT64:
+      return DecodeNumberCell(static_cast<double>(e.get_uint64().value_unsafe()), spec, col, out);
+    case dom::element_type::DOUBLE: return DecodeNumberCell(e.get_double().value_unsafe(), spec, col, out);
+    case dom::element_type::STRING: return DecodeStringCell(e.get_string().value_unsafe(), spec, col, out);
+    case dom::element_type::NULL_VALUE:
+      if (ColumnType(spec, col) == InputColumn::Type::kString) {
+        *out = kNoneCode;
+        return Status::Ok();
+      }
+      return Missing(spec, col, out);
+    case dom::element_type::BOOL: return WrongType(spec, col, "boolean");
+    case dom::element_type::ARRAY: return WrongType(spec, col, "array");
+    case dom::element_type::OBJECT: return WrongType(spec, col, "object");
+  }
+  return WrongType(spec, col, "unknown");
+}
+
 Status DecodeTextCell(std::string_view text, const InputSpec& spec, size_t col, double* out) {
   if (text.empty()) return Missing(spec, col, out);
   const InputColumn::Type type = ColumnType(spec, col);

@@ -41,6 +41,8 @@ InputColumn::Type ColumnType(const InputSpec& spec, size_t col);
 
 // One JSON value for column `col`.
 Status DecodeJsonCell(simdjson::ondemand::value& v, const InputSpec& spec, size_t col, double* out);
+// The same for a DOM element (the batch protocols parse with simdjson's DOM).
+Status DecodeDomCell(simdjson::dom::element e, const InputSpec& spec, size_t col, double* out);
 // One CSV cell (already unquoted) for column `col`.
 Status DecodeTextCell(std::string_view text, const InputSpec& spec, size_t col, double* out);
 // A string value (e.g. a V2 BYTES element) for column `col`: the string-column rule above;

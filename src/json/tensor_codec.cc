@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include "common/json_number.h"
+#include "json/table_cells.h"
 
 namespace inferd {
 namespace {
@@ -55,25 +56,27 @@ bool ParseDType(std::string_view s, DType* out) {
 }
 
 // One element of a tensor's data -> double, checked against the datatype.
-Status DecodeElement(dom::element e, DType dt, bool allow_missing, const std::string& where, double* out) {
+// `where()` names the element; it is called only to build an error.
+template <typename WhereFn>
+Status DecodeElement(dom::element e, DType dt, bool allow_missing, const WhereFn& where, double* out) {
   dom::element_type t = e.type();
   if (t == dom::element_type::NULL_VALUE) {
     if (!allow_missing)
-      return Status::InvalidArgument(where + " is null, which this model does not accept (no missing values)");
+      return Status::InvalidArgument(where() + " is null, which this model does not accept (no missing values)");
     *out = std::numeric_limits<double>::quiet_NaN();
     return Status::Ok();
   }
   switch (dt) {
     case DType::kBool:
       if (t != dom::element_type::BOOL)
-        return Status::InvalidArgument(where + " must be a boolean for datatype BOOL (got " + TypeName(t) + ")");
+        return Status::InvalidArgument(where() + " must be a boolean for datatype BOOL (got " + TypeName(t) + ")");
       *out = e.get_bool().value_unsafe() ? 1.0 : 0.0;
       return Status::Ok();
     case DType::kInt:
     case DType::kUInt:
       if (t == dom::element_type::INT64) {
         if (dt == DType::kUInt && e.get_int64().value_unsafe() < 0)
-          return Status::InvalidArgument(where + " is negative for an unsigned datatype");
+          return Status::InvalidArgument(where() + " is negative for an unsigned datatype");
         *out = static_cast<double>(e.get_int64().value_unsafe());
         return Status::Ok();
       }
@@ -82,15 +85,15 @@ Status DecodeElement(dom::element e, DType dt, bool allow_missing, const std::st
         return Status::Ok();
       }
       return Status::InvalidArgument(
-          where + " must be an integer for an integer datatype (got " +
+          where() + " must be an integer for an integer datatype (got " +
           (t == dom::element_type::DOUBLE ? std::string("a float") : std::string(TypeName(t))) + ")");
     case DType::kFloat:
     case DType::kFloat32: {
       double d;
       if (e.get_double().get(d) != simdjson::SUCCESS) {
-        return Status::InvalidArgument(where + " is not a number (got " + TypeName(t) + ")");
+        return Status::InvalidArgument(where() + " is not a number (got " + TypeName(t) + ")");
       }
-      if (!std::isfinite(d)) return Status::InvalidArgument(where + " is not a finite number");
+      if (!std::isfinite(d)) return Status::InvalidArgument(where() + " is not a finite number");
       *out = dt == DType::kFloat32 ? static_cast<double>(static_cast<float>(d)) : d;
       return Status::Ok();
     }
@@ -99,32 +102,69 @@ Status DecodeElement(dom::element e, DType dt, bool allow_missing, const std::st
   return Status::InvalidArgument("BYTES inputs are not supported: the model takes numbers");
 }
 
-// Appends the elements of `data` (flat or nested arrays) in row-major order.
-Status Flatten(dom::element e, DType dt, bool allow_missing, const std::string& name, size_t depth, size_t limit,
-               std::vector<double>* out) {
-  if (e.type() != dom::element_type::ARRAY) {
-    if (depth == 0) return Status::InvalidArgument("input '" + name + "': data must be an array");
-    if (out->size() >= limit)
-      return Status::InvalidArgument("input '" + name + "': data has more elements than its shape");
-    double d;
-    INFERD_RETURN_IF_ERROR(
-        DecodeElement(e, dt, allow_missing, "input '" + name + "' data[" + std::to_string(out->size()) + "]", &d));
-    out->push_back(d);
-    return Status::Ok();
+// One element (flat index `index`) of input `name` for model column `col`: numbers by the
+// datatype's rules (DecodeElement), BYTES strings and nulls in string columns by the table
+// rules (json/table_cells.h).
+Status DecodeCell(dom::element e, DType dt, const InputSpec& spec, size_t col, const std::string& name, size_t index,
+                  double* out) {
+  auto where = [&] { return "input '" + name + "' data[" + std::to_string(index) + "]"; };
+  const bool is_null = e.type() == dom::element_type::NULL_VALUE;
+  if (dt == DType::kBytes) {
+    if (e.type() != dom::element_type::STRING && !is_null) {
+      return Status::InvalidArgument(where() + " must be a string for datatype BYTES (got " + TypeName(e.type()) + ")");
+    }
+  } else if (ColumnType(spec, col) == InputColumn::Type::kString && !is_null) {
+    return Status::InvalidArgument("input '" + name + "': column '" + ColumnName(spec, col) +
+                                   "' takes strings (datatype BYTES)");
+  } else if (!is_null || ColumnType(spec, col) != InputColumn::Type::kString) {
+    return DecodeElement(e, dt, spec.allow_missing, where, out);
   }
-  if (depth > kMaxRank) return Status::InvalidArgument("input '" + name + "': data is nested too deeply");
-  dom::array arr = e.get_array().value_unsafe();  // a named value: iterating the temporary result would dangle
-  for (dom::element child : arr) {
-    INFERD_RETURN_IF_ERROR(Flatten(child, dt, allow_missing, name, depth + 1, limit, out));
-  }
+  Status st = DecodeDomCell(e, spec, col, out);
+  if (!st.ok()) return st.WithPrefix(where());
   return Status::Ok();
 }
 
 struct Input {
   std::string name;
+  DType dt = DType::kFloat;
   std::vector<size_t> shape;
-  std::vector<double> data;
+  size_t count = 1;
+  dom::element data;
 };
+
+// Visits the elements of `data` (flat or nested arrays) in row-major order: fn(element,
+// flat index). At most `limit` elements; the count is checked by the caller.
+template <typename Fn>
+Status ForEachElement(dom::element e, const std::string& name, size_t depth, size_t limit, size_t* n, Fn&& fn) {
+  if (e.type() != dom::element_type::ARRAY) {
+    if (depth == 0) return Status::InvalidArgument("input '" + name + "': data must be an array");
+    if (*n >= limit) return Status::InvalidArgument("input '" + name + "': data has more elements than its shape");
+    INFERD_RETURN_IF_ERROR(fn(e, *n));
+    ++*n;
+    return Status::Ok();
+  }
+  if (depth > kMaxRank) return Status::InvalidArgument("input '" + name + "': data is nested too deeply");
+  dom::array arr = e.get_array().value_unsafe();  // a named value: iterating the temporary result would dangle
+  for (dom::element child : arr) {
+    INFERD_RETURN_IF_ERROR(ForEachElement(child, name, depth + 1, limit, n, fn));
+  }
+  return Status::Ok();
+}
+
+// Decodes all of `in`'s elements; element i goes to out[i * stride] and is read as column
+// col_of(i).
+template <typename ColOf>
+Status DecodeInputData(const Input& in, const InputSpec& spec, ColOf&& col_of, double* out, size_t stride) {
+  size_t n = 0;
+  INFERD_RETURN_IF_ERROR(ForEachElement(in.data, in.name, 0, in.count, &n, [&](dom::element e, size_t i) {
+    return DecodeCell(e, in.dt, spec, col_of(i), in.name, i, &out[i * stride]);
+  }));
+  if (n != in.count) {
+    return Status::InvalidArgument("input '" + in.name + "': data has " + std::to_string(n) +
+                                   " elements but shape needs " + std::to_string(in.count));
+  }
+  return Status::Ok();
+}
 
 Status DecodeV2Input(dom::element in, size_t index, const InputSpec& options, Input* out) {
   dom::object obj;
@@ -136,8 +176,7 @@ Status DecodeV2Input(dom::element in, size_t index, const InputSpec& options, In
   out->name = std::string(name);
   if (obj["datatype"].get_string().get(datatype) != simdjson::SUCCESS)
     return Status::InvalidArgument("input '" + out->name + "' needs a string \"datatype\"");
-  DType dt;
-  if (!ParseDType(datatype, &dt))
+  if (!ParseDType(datatype, &out->dt))
     return Status::InvalidArgument("input '" + out->name + "': unknown datatype '" + std::string(datatype) + "'");
   dom::array shape;
   if (obj["shape"].get_array().get(shape) != simdjson::SUCCESS)
@@ -160,15 +199,9 @@ Status DecodeV2Input(dom::element in, size_t index, const InputSpec& options, In
     return Status::ResourceExhausted("input '" + out->name + "' has more than " + std::to_string(options.max_rows) +
                                      " rows (the server's --max-batch-rows)");
   }
-  dom::element data;
-  if (obj["data"].get(data) != simdjson::SUCCESS)
+  out->count = count;
+  if (obj["data"].get(out->data) != simdjson::SUCCESS)
     return Status::InvalidArgument("input '" + out->name + "' needs \"data\"");
-  out->data.clear();
-  INFERD_RETURN_IF_ERROR(Flatten(data, dt, options.allow_missing, out->name, 0, count, &out->data));
-  if (out->data.size() != count) {
-    return Status::InvalidArgument("input '" + out->name + "': data has " + std::to_string(out->data.size()) +
-                                   " elements but shape needs " + std::to_string(count));
-  }
   return Status::Ok();
 }
 
@@ -178,39 +211,116 @@ std::string ShapeString(const std::vector<size_t>& s) {
   return r + "]";
 }
 
-// Rows (a JSON array of arrays of numbers) -> out->x.
+// One row given by column name ({"age": 22, "sex": "male"}) into row[0, n_features).
+Status DecodeNamedRowElement(dom::object obj, const InputSpec& spec, double* row) {
+  ColumnMapper mapper(spec);
+  for (auto field : obj) {
+    INFERD_ASSIGN_OR_RETURN(long col, mapper.Add(field.key));
+    if (col < 0) continue;
+    INFERD_RETURN_IF_ERROR(DecodeDomCell(field.value, spec, static_cast<size_t>(col), &row[col]));
+  }
+  return mapper.CheckComplete();
+}
+
+// Rows (a JSON array of arrays in the model's column order, or of objects by column name;
+// one form per request) -> out->x.
 Status DecodeRowsElement(dom::element rows, const char* field, const InputSpec& options, InferenceRequest* out) {
   dom::array arr;
   if (rows.get_array().get(arr) != simdjson::SUCCESS)
     return Status::InvalidArgument(std::string(field) + " must be an array of rows");
   size_t r = 0;
+  dom::element_type form = dom::element_type::NULL_VALUE;
   for (dom::element row : arr) {
     if (r >= options.max_rows) {
       return Status::ResourceExhausted(std::string(field) + " has more than " + std::to_string(options.max_rows) +
                                        " rows (the server's --max-batch-rows)");
     }
-    std::string where = std::string(field) + "[" + std::to_string(r) + "]";
-    dom::array cells;
-    if (row.get_array().get(cells) != simdjson::SUCCESS)
-      return Status::InvalidArgument(where + " must be an array of numbers (got " + TypeName(row.type()) + ")");
+    auto where = [&] { return std::string(field) + "[" + std::to_string(r) + "]"; };
+    const dom::element_type type = row.type();
+    if (type != dom::element_type::ARRAY && type != dom::element_type::OBJECT) {
+      return Status::InvalidArgument(where() + " must be an array of values or an object by column name (got " +
+                                     TypeName(type) + ")");
+    }
+    if (form != dom::element_type::NULL_VALUE && type != form) {
+      return Status::InvalidArgument(where() + " is " + (type == dom::element_type::OBJECT ? "an object" : "an array") +
+                                     " but earlier rows are not; send every row by column name or every row as an "
+                                     "array");
+    }
+    form = type;
+    if (type == dom::element_type::OBJECT) {
+      const size_t start = out->x.size();
+      out->x.resize(start + options.n_features);
+      Status st = DecodeNamedRowElement(row.get_object().value_unsafe(), options, out->x.data() + start);
+      if (!st.ok()) return st.WithPrefix(where());
+      ++r;
+      continue;
+    }
+    dom::array cells = row.get_array().value_unsafe();
     size_t c = 0;
     for (dom::element cell : cells) {
       if (c < options.n_features) {
         double d;
-        INFERD_RETURN_IF_ERROR(
-            DecodeElement(cell, DType::kFloat, options.allow_missing, where + "[" + std::to_string(c) + "]", &d));
+        if (ColumnType(options, c) == InputColumn::Type::kNumber) {
+          INFERD_RETURN_IF_ERROR(DecodeElement(
+              cell, DType::kFloat, options.allow_missing, [&] { return where() + "[" + std::to_string(c) + "]"; }, &d));
+        } else {
+          Status st = DecodeDomCell(cell, options, c, &d);
+          if (!st.ok()) return st.WithPrefix(where() + "[" + std::to_string(c) + "]");
+        }
         out->x.push_back(d);
       }
       ++c;
     }
     if (c != options.n_features) {
-      return Status::InvalidArgument(where + ": expected " + std::to_string(options.n_features) + " features, got " +
+      return Status::InvalidArgument(where() + ": expected " + std::to_string(options.n_features) + " features, got " +
                                      std::to_string(c));
     }
     ++r;
   }
   if (r == 0) return Status::InvalidArgument(std::string(field) + " is empty");
   out->n_rows = r;
+  return Status::Ok();
+}
+
+// Columnar input {"age": [...], "sex": [...]}: one array of values per column, all of one
+// length.
+Status DecodeColumnsElement(dom::object columns, const char* field, const InputSpec& options, InferenceRequest* out) {
+  ColumnMapper mapper(options);
+  size_t n = 0;
+  bool first = true;
+  const size_t nf = options.n_features;
+  for (auto col_field : columns) {
+    INFERD_ASSIGN_OR_RETURN(long col, mapper.Add(col_field.key));
+    if (col < 0) continue;
+    dom::array values;
+    if (col_field.value.get_array().get(values) != simdjson::SUCCESS) {
+      return Status::InvalidArgument(std::string(field) + "['" + std::string(col_field.key) +
+                                     "'] must be an array of values");
+    }
+    if (first) {
+      n = values.size();
+      if (n == 0) return Status::InvalidArgument(std::string(field) + " has no rows");
+      if (n > options.max_rows) {
+        return Status::ResourceExhausted(std::string(field) + " has more than " + std::to_string(options.max_rows) +
+                                         " rows (the server's --max-batch-rows)");
+      }
+      out->x.resize(n * nf);
+      first = false;
+    } else if (values.size() != n) {
+      return Status::InvalidArgument(std::string(field) + "['" + std::string(col_field.key) + "'] has " +
+                                     std::to_string(values.size()) + " values but earlier columns have " +
+                                     std::to_string(n));
+    }
+    size_t r = 0;
+    for (dom::element v : values) {
+      Status st = DecodeDomCell(v, options, static_cast<size_t>(col), &out->x[r * nf + static_cast<size_t>(col)]);
+      if (!st.ok())
+        return st.WithPrefix(std::string(field) + "['" + std::string(col_field.key) + "'][" + std::to_string(r) + "]");
+      ++r;
+    }
+  }
+  INFERD_RETURN_IF_ERROR(mapper.CheckComplete());
+  out->n_rows = n;
   return Status::Ok();
 }
 
@@ -247,26 +357,38 @@ Status DecodeV2InferRequest(std::string_view body, const InputSpec& options, Inf
   if (obj["inputs"].get_array().get(inputs) != simdjson::SUCCESS) {
     return Status::InvalidArgument("request must have an \"inputs\" array of tensors");
   }
-  std::vector<Input> ins;
+  thread_local std::vector<Input> ins;
+  ins.clear();
   size_t index = 0;
   for (dom::element in : inputs) {
-    if (ins.size() >= options.n_features + 1) return Status::InvalidArgument("too many inputs");
+    if (ins.size() >= options.n_features + 1 && !options.ignore_extra_columns) {
+      return Status::InvalidArgument("too many inputs");
+    }
+    if (index >= 2 * options.n_features + 64) return Status::InvalidArgument("too many inputs");
     ins.emplace_back();
     INFERD_RETURN_IF_ERROR(DecodeV2Input(in, index++, options, &ins.back()));
   }
   if (ins.empty()) return Status::InvalidArgument("\"inputs\" is empty");
   const size_t nf = options.n_features;
-  if (ins.size() == 1) {
+  if (ins.size() == 1 && (ins[0].shape.size() == 2 || nf > 1)) {
+    // One [N, n_features] matrix: element i is column i % n_features.
     const Input& in = ins[0];
     if (in.shape.size() != 2 || in.shape[1] != nf) {
       return Status::InvalidArgument("input '" + in.name + "' has shape " + ShapeString(in.shape) + "; expected [N," +
                                      std::to_string(nf) + "] (N rows of " + std::to_string(nf) + " features)");
     }
     out->n_rows = in.shape[0];
-    out->x = std::move(ins[0].data);
+    out->x.resize(in.count);
+    INFERD_RETURN_IF_ERROR(DecodeInputData(
+        in, options, [nf](size_t i) { return i % nf; }, out->x.data(), 1));
   } else {
-    // One input per column, each [N] or [N,1].
-    if (ins.size() != nf) {
+    // One input per column, each [N] or [N,1]: matched by name when every name is a column of
+    // the model, else (a model without its own names) in request order.
+    bool by_name = true;
+    if (options.schema == nullptr || !options.schema->named()) {
+      for (const Input& in : ins) by_name = by_name && options.schema != nullptr && options.schema->Find(in.name) >= 0;
+    }
+    if (!by_name && ins.size() != nf) {
       return Status::InvalidArgument("expected 1 input of shape [N," + std::to_string(nf) + "] or " +
                                      std::to_string(nf) + " inputs (one per feature), got " +
                                      std::to_string(ins.size()) + " inputs");
@@ -281,9 +403,18 @@ Status DecodeV2InferRequest(std::string_view body, const InputSpec& options, Inf
     }
     out->n_rows = n;
     out->x.resize(n * nf);
-    for (size_t c = 0; c < nf; ++c) {
-      for (size_t r = 0; r < n; ++r) out->x[r * nf + c] = ins[c].data[r];
+    ColumnMapper mapper(options);
+    for (size_t k = 0; k < ins.size(); ++k) {
+      size_t col = k;
+      if (by_name) {
+        INFERD_ASSIGN_OR_RETURN(long c, mapper.Add(ins[k].name));
+        if (c < 0) continue;
+        col = static_cast<size_t>(c);
+      }
+      INFERD_RETURN_IF_ERROR(DecodeInputData(
+          ins[k], options, [col](size_t) { return col; }, out->x.data() + col, nf));
     }
+    if (by_name) INFERD_RETURN_IF_ERROR(mapper.CheckComplete().WithPrefix("inputs"));
   }
   if (out->n_rows == 0) return Status::InvalidArgument("the request has no rows");
   dom::array outputs;
@@ -319,10 +450,19 @@ Status DecodeV1PredictRequest(std::string_view body, const InputSpec& options, I
   if (!have_inputs) return Status::InvalidArgument("request must have \"instances\" (rows) or \"inputs\" (columnar)");
   if (inputs.type() == dom::element_type::OBJECT) {
     dom::object named = inputs.get_object().value_unsafe();
-    if (named.size() != 1)
-      return Status::InvalidArgument("\"inputs\" names " + std::to_string(named.size()) +
-                                     " tensors; the model has one input");
-    for (auto field : named) return DecodeRowsElement(field.value, "inputs", options, out);
+    // {"<the one input>": [[...], ...]}: the columnar form of a single-tensor model; else one
+    // entry per column.
+    if (named.size() == 1) {
+      for (auto field : named) {
+        dom::array rows;
+        dom::element first;
+        if (field.value.get_array().get(rows) == simdjson::SUCCESS && rows.at(0).get(first) == simdjson::SUCCESS &&
+            first.type() == dom::element_type::ARRAY) {
+          return DecodeRowsElement(field.value, "inputs", options, out);
+        }
+      }
+    }
+    return DecodeColumnsElement(named, "inputs", options, out);
   }
   return DecodeRowsElement(inputs, "inputs", options, out);
 }
