@@ -68,7 +68,28 @@ void AppendV2ModelMetadata(const ServedModel& served, const std::vector<std::str
   }
   *out += "],\"platform\":\"sklearn\",\"parameters\":{\"estimator\":" + Quote(m.Describe()) +
           ",\"version\":" + Quote(served.version) + "},\"inputs\":[";
-  AppendTensorMeta("input-0", "FP64", static_cast<int64_t>(m.n_features()), true, out);
+  const InputSchema& schema = m.input_schema();
+  if (schema.named() || schema.has_strings()) {
+    // A model fitted on a DataFrame takes one tensor per column, as MLServer's pandas codec
+    // sends them; string columns are BYTES.
+    for (size_t c = 0; c < schema.size(); ++c) {
+      const InputColumn& col = schema.columns()[c];
+      if (c) *out += ',';
+      *out += "{\"name\":" + Quote(col.name) + ",\"datatype\":\"" +
+              (col.type == InputColumn::Type::kString ? "BYTES" : "FP64") + "\",\"shape\":[-1]";
+      if (col.type == InputColumn::Type::kString && !col.categories.empty()) {
+        *out += ",\"parameters\":{\"categories\":[";
+        for (size_t k = 0; k < col.categories.size(); ++k) {
+          if (k) *out += ',';
+          *out += Quote(col.categories[k]);
+        }
+        *out += "]}";
+      }
+      *out += "}";
+    }
+  } else {
+    AppendTensorMeta("input-0", "FP64", static_cast<int64_t>(m.n_features()), true, out);
+  }
   *out += "],\"outputs\":[";
   bool first = true;
   auto sep = [&] {
