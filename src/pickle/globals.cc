@@ -154,6 +154,12 @@ StatusOr<GlobalRole> ClassifyGlobal(std::string_view module, std::string_view na
   if (StartsWith(module, "sklearn.") || module == "sklearn" || StartsWith(module, "xgboost.") || module == "xgboost") {
     return GlobalRole::kModelClass;
   }
+  if (module == "__main__") {
+    // A function or class of the training script (a FunctionTransformer's func, a callable
+    // column selector, a custom estimator): code, which is never loaded.
+    return Status::InvalidArgument("unknown global '" + full + "'" + at +
+                                   " (defined in the training script; inferd loads no code)");
+  }
   return Status::InvalidArgument("unknown global '" + full + "'" + at);
 }
 

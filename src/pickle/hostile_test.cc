@@ -76,6 +76,8 @@ TEST(HostileTest, StackGlobalFromMemoisedStrings) {
 TEST(HostileTest, UnknownAndMalformedGlobals) {
   ExpectError(PickleBuilder(2).Global("foo", "bar").Stop(), "unknown global 'foo.bar' at byte 2");
   ExpectError(PickleBuilder(2).Global("collections", "deque").Stop(), "unknown global 'collections.deque'");
+  ExpectError(PickleBuilder(2).Global("__main__", "pick").Stop(),
+              "unknown global '__main__.pick' at byte 2 (defined in the training script; inferd loads no code)");
   ExpectError(PickleBuilder(2).Global("copyreg", "_reconstructor").Stop(), "forbidden global 'copyreg._reconstructor'");
   ExpectError(PickleBuilder(2).Global("os system", "x").Stop(), "malformed global name");
   ExpectError(PickleBuilder(4).Int(1).Str("x").Op('\x93').Stop(), "STACK_GLOBAL needs two str");
