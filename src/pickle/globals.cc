@@ -139,6 +139,8 @@ StatusOr<GlobalRole> ClassifyGlobal(std::string_view module, std::string_view na
     if (name == "set") return GlobalRole::kSet;
     if (name == "frozenset") return GlobalRole::kFrozenset;
     if (Contains(kBuiltinTypes, name)) return GlobalRole::kTypeReference;
+    // Protocol 2 writes int and str under their Python 2 names.
+    if (module == "__builtin__" && (name == "long" || name == "unicode")) return GlobalRole::kTypeReference;
   }
   if (full == "collections.OrderedDict") return GlobalRole::kOrderedDict;
   if (full == "joblib.numpy_pickle.NumpyArrayWrapper" ||

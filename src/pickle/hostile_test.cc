@@ -89,9 +89,10 @@ TEST(HostileTest, UnknownAndMalformedGlobals) {
 TEST(HostileTest, TypeReferencesAreValuesNeverCalled) {
   // make_column_selector(dtype_include=object / np.number, ...) stores these types as values.
   const std::pair<const char*, const char*> kTypes[] = {
-      {"builtins", "object"}, {"builtins", "str"},    {"builtins", "int"}, {"builtins", "float"},
-      {"builtins", "bool"},   {"__builtin__", "str"}, {"numpy", "number"}, {"numpy", "integer"},
-      {"numpy", "floating"},  {"numpy", "object_"},   {"numpy", "bool_"},  {"numpy", "float64"},
+      {"builtins", "object"},  {"builtins", "str"},        {"builtins", "int"}, {"builtins", "float"},
+      {"builtins", "bool"},    {"__builtin__", "str"},     {"numpy", "number"}, {"numpy", "integer"},
+      {"numpy", "floating"},   {"numpy", "object_"},       {"numpy", "bool_"},  {"numpy", "float64"},
+      {"__builtin__", "long"}, {"__builtin__", "unicode"},
   };
   for (const auto& [module, name] : kTypes) {
     const std::string full = std::string(module) + "." + name;
@@ -121,6 +122,7 @@ TEST(HostileTest, TypeReferencesAreValuesNeverCalled) {
   // Other builtins stay unknown.
   ExpectError(PickleBuilder(2).Global("builtins", "type").Stop(), "unknown global 'builtins.type'");
   ExpectError(PickleBuilder(2).Global("builtins", "list").Stop(), "unknown global 'builtins.list'");
+  ExpectError(PickleBuilder(2).Global("builtins", "long").Stop(), "unknown global 'builtins.long'");
 }
 
 TEST(HostileTest, CodecsEncodeOnlyLatin1) {
