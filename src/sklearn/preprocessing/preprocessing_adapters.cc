@@ -7,7 +7,6 @@
 #include <string>
 #include <utility>
 
-#include "inferd/input_schema.h"
 #include "sklearn/preprocessing/encoders.h"
 #include "sklearn/preprocessing/fitted_cells.h"
 #include "sklearn/preprocessing/imputer.h"
@@ -290,7 +289,9 @@ StatusOr<ModelPtr> BuildSimpleImputer(const Value& obj) {
     stats[j].text = std::move(cells[j].text);
   }
   INFERD_ASSIGN_OR_RETURN(const Value* mv, Require(obj, "missing_values"));
-  StatusOr<Cell> missing = mv->kind == Kind::kBool ? Status::InvalidArgument("bool") : CellOf(*mv);
+  // A bool marker (missing_values=True) is not supported.
+  StatusOr<Cell> missing = Status::InvalidArgument("a bool");
+  if (mv->kind != Kind::kBool) missing = CellOf(*mv);
   if (!missing.ok()) {
     return Status::Unimplemented("SimpleImputer: missing_values " + mv->Describe() +
                                  " is not supported (only NaN, None, a number or a str)");
