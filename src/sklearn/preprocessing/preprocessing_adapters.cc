@@ -296,10 +296,12 @@ StatusOr<ModelPtr> BuildSimpleImputer(const Value& obj) {
     return Status::Unimplemented("SimpleImputer: missing_values " + mv->Describe() +
                                  " is not supported (only NaN, None, a number or a str)");
   }
-  using MissingKind = SimpleImputerModel::MissingKind;
-  const MissingKind missing_kind = missing->type == Cell::Type::kNan      ? MissingKind::kNan
-                                   : missing->type == Cell::Type::kNumber ? MissingKind::kNumber
-                                                                          : MissingKind::kString;
+  ImputerMissing marker;
+  marker.kind = missing->type == Cell::Type::kNan      ? ImputerMissing::Kind::kNan
+                : missing->type == Cell::Type::kNumber ? ImputerMissing::Kind::kNumber
+                                                       : ImputerMissing::Kind::kString;
+  marker.value = missing->value;
+  if (missing->type == Cell::Type::kString) marker.text = std::move(missing->text);
   INFERD_ASSIGN_OR_RETURN(std::string strategy, StringOr(obj, "strategy", "mean"));
   if (strategy != "mean" && strategy != "median" && strategy != "most_frequent" && strategy != "constant") {
     return Status::Unimplemented("SimpleImputer: unsupported strategy '" + strategy + "'");
@@ -324,8 +326,8 @@ StatusOr<ModelPtr> BuildSimpleImputer(const Value& obj) {
     }
   }
   if (kept.empty() && indicator.empty()) return StateError(obj, "every column is dropped");
-  return ModelPtr(std::make_unique<SimpleImputerModel>(nf, missing_kind, missing->value, std::move(stats),
-                                                       std::move(kept), std::move(indicator)));
+  return ModelPtr(std::make_unique<SimpleImputerModel>(nf, std::move(marker), std::move(stats), std::move(kept),
+                                                       std::move(indicator)));
 }
 
 StatusOr<ModelPtr> BuildPca(const Value& obj) {
