@@ -117,7 +117,7 @@ Status DecodeCell(dom::element e, DType dt, const InputSpec& spec, size_t col, c
     return Status::InvalidArgument("input '" + name + "': column '" + ColumnName(spec, col) +
                                    "' takes strings (datatype BYTES)");
   } else if (!is_null || ColumnType(spec, col) != InputColumn::Type::kString) {
-    return DecodeElement(e, dt, spec.allow_missing, where, out);
+    return DecodeElement(e, dt, MissingAllowed(spec, col), where, out);
   }
   Status st = DecodeDomCell(e, spec, col, out);
   if (!st.ok()) return st.WithPrefix(where());
@@ -262,7 +262,8 @@ Status DecodeRowsElement(dom::element rows, const char* field, const InputSpec& 
         double d;
         if (ColumnType(options, c) == InputColumn::Type::kNumber) {
           INFERD_RETURN_IF_ERROR(DecodeElement(
-              cell, DType::kFloat, options.allow_missing, [&] { return where() + "[" + std::to_string(c) + "]"; }, &d));
+              cell, DType::kFloat, MissingAllowed(options, c), [&] { return where() + "[" + std::to_string(c) + "]"; },
+              &d));
         } else {
           Status st = DecodeDomCell(cell, options, c, &d);
           if (!st.ok()) return st.WithPrefix(where() + "[" + std::to_string(c) + "]");
