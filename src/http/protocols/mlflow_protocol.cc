@@ -45,6 +45,7 @@ void RegisterMlflowRoutes(const InferenceService* service, MlflowOptions options
   auto ping = [service, opts](const Request&, Response* resp) {
     const bool ready = (!opts->ready || opts->ready()) && service->Find(ModelSelector{}).ok();
     resp->status = ready ? 200 : 503;
+    resp->content_type = "text/plain; charset=utf-8";
     resp->body = "\n";
   };
   router->Add(Verb::get, "/ping", ping);
