@@ -7,12 +7,13 @@ predict gives on the same DataFrame; errors are 400/415 with {"error": ...}.
 Run: INFERD_BUILD_DIR=build /usr/bin/python3 -m pytest tests/integration/test_mlflow_protocol.py
 """
 import json
+import shutil
 import subprocess
 import sys
 
 import pytest
 
-from prod_util import BIN, Server
+from prod_util import BIN, Server, wait_for
 
 pd = pytest.importorskip("pandas", reason="python3-pandas is not installed (scripts/setup.sh installs it)")
 np = pytest.importorskip("numpy")
@@ -296,3 +297,36 @@ def test_directory_without_mlmodel_refuses_to_load(tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode != 0
     assert str(tmp_path) in r.stderr and "MLmodel" in r.stderr, r.stderr
+
+
+def test_predict_and_inspect_commands_read_mlflow_directories(models, expected, tmp_path):
+    rows = tmp_path / "rows.json"
+    rows.write_text(json.dumps(expected["lin_test"].values.tolist()))
+    r = subprocess.run([BIN, "predict", "--model", str(models / "lin"), "--input", str(rows)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_allclose(json.loads(r.stdout)["predictions"], expected["lin_predict"], rtol=1e-12)
+    r = subprocess.run([BIN, "inspect", str(models / "titanic")], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    described = json.loads(r.stdout)
+    assert described["model"].startswith("Pipeline(ColumnTransformer(") and described["n_features"] == 4, described
+
+
+def test_repository_versions_may_be_mlflow_directories_and_reload(models, expected, tmp_path):
+    repo = tmp_path / "repo"
+    (repo / "lin").mkdir(parents=True)
+    shutil.copytree(models / "lin", repo / "lin" / "1")
+    s = Server("--model-repository", repo, "--poll-seconds", "0.2", "--threads", "1")
+    try:
+        df = expected["lin_test"]
+        status, answer = invoke(s, {"dataframe_split": df.to_dict(orient="split")})
+        assert status == 200, answer
+        np.testing.assert_allclose(answer["predictions"], expected["lin_predict"], rtol=1e-12)
+        # Rewriting MLmodel in place (new signature names) is a change: the model reloads.
+        mlmodel = repo / "lin" / "1" / "MLmodel"
+        mlmodel.write_text(mlmodel.read_text().replace('"f1"', '"g1"'))
+        renamed = {"dataframe_split": df.rename(columns={"f1": "g1"}).to_dict(orient="split")}
+        assert wait_for(lambda: invoke(s, renamed)[0] == 200), s.logs()[-3:]
+        np.testing.assert_allclose(invoke(s, renamed)[1]["predictions"], expected["lin_predict"], rtol=1e-12)
+    finally:
+        assert s.stop() == 0
