@@ -242,12 +242,21 @@ CASES = [
     ("m", "get", "/readyz", None, 200),  # a model unloaded through the API is no longer expected
     ("m", "post", "/v2/repository/models/iris/load", {}, 200),
     ("m", "post", "/predict", {"features": ROW}, 200),
+    ("m", "post", "/invocations", {"dataframe_split": {"columns": ["x0", "x1", "x2", "x3"], "data": [ROW, ROW2]}}, 200),
+    ("m", "post", "/invocations", {"instances": [ROW], "params": {"predict_method": "predict_proba"}}, 200),
+    ("s", "post", "/invocations", {"inputs": {"x0": [5.1], "x1": [3.5], "x2": [1.4], "x3": [0.2]}}, 200),
+    ("m", "post", "/invocations", {"instances": [ROW], "inputs": [ROW]}, 400),
+    ("s", "post", "/invocations", {"instances": [ROW] * 200}, 413),
+    ("m", "get", "/ping", None, 200),
+    ("m", "get", "/health", None, 200),
+    ("m", "get", "/version", None, 200),
 ]
 
 
 # Calls made by the other tests below (not in the table): (method, path, status).
 ELSEWHERE = [("get", "/readyz", 503), ("get", "/v2/health/ready", 400),  # test_readiness_while_draining
-             ("get", "/healthz", 431), ("post", "/predict", 408)]  # test_common_errors_...
+             ("get", "/healthz", 431), ("post", "/predict", 408),  # test_common_errors_...
+             ("post", "/invocations", 200), ("post", "/invocations", 415)]  # test_mlflow_content_types
 
 
 def case_id(c):
@@ -276,6 +285,13 @@ def test_every_operation_is_exercised_with_success_and_error():
             specific = {int(s) for s in op["responses"] if s.startswith("4") and s not in common}
             if specific:
                 assert statuses & specific, f"no error call of {method} {template} in CASES"
+
+
+def test_mlflow_content_types(servers):
+    m = servers["m"]
+    csv = "x0,x1,x2,x3\n" + ",".join(map(str, ROW)) + "\n"
+    assert call(m, "post", "/invocations", csv, headers={"Content-Type": "text/csv; charset=utf-8"})[0] == 200
+    assert call(m, "post", "/invocations", csv, headers={"Content-Type": "text/plain"})[0] == 415
 
 
 def test_common_errors_header_too_large_and_read_timeout(servers):
