@@ -205,7 +205,8 @@ def fill_columns(b, page, values):
             return 'ok';
         }})()""")
         assert done == "ok", (name, done)
-    box = cdp.evaluate(page, "(() => { const r = document.getElementById('column-predict-button').getBoundingClientRect();"
+    box = cdp.evaluate(page, "(() => { const b = document.getElementById('column-predict-button');"
+                             " b.scrollIntoView({block: 'center'}); const r = b.getBoundingClientRect();"
                              " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
     for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
         cdp.send("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1], "button": "left", "clickCount": 1}, page)

@@ -62,9 +62,24 @@ def models(tmp_path_factory):
     return d
 
 
+class Sk:
+    """The sklearn model; its frames are put in the fitted column order first (sklearn refuses
+    another order, inferd matches names)."""
+
+    def __init__(self, path):
+        import joblib
+        self.m = joblib.load(path)
+        self.feature_names_in_ = self.m.feature_names_in_
+
+    def predict(self, frame):
+        return self.m.predict(frame[list(self.feature_names_in_)])
+
+    def predict_proba(self, frame):
+        return self.m.predict_proba(frame[list(self.feature_names_in_)])
+
+
 def sk(path):
-    import joblib
-    return joblib.load(path)
+    return Sk(path)
 
 
 def predict(inferd_bin, model, rows, *extra, output="predict"):
