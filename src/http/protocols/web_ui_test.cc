@@ -62,10 +62,9 @@ TEST(WebUiTest, BootListsModelsAndEscapesMarkup) {
   models.SetVersions("</script><b>x", {Served("</script><b>x")});
   std::string boot;
   AppendWebUiBoot(models, "1.2.3", &boot);
-  EXPECT_EQ(boot,
-            R"({"server_version":"1.2.3","default_model":"iris","models":["\u003c/script>\u003cb>x","iris"],)"
-            R"("inputs":{"model":"iris","named":false,"accepts_missing":false,)"
-            R"("columns":[{"name":"x0","type":"number"},{"name":"x1","type":"number"}]}})");
+  EXPECT_EQ(boot, R"({"server_version":"1.2.3","default_model":"iris","models":["\u003c/script>\u003cb>x","iris"],)"
+                  R"("inputs":{"model":"iris","named":false,"accepts_missing":false,)"
+                  R"("columns":[{"name":"x0","type":"number"},{"name":"x1","type":"number"}]}})");
   simdjson::dom::parser parser;
   auto doc = parser.parse(boot);
   ASSERT_EQ(doc.error(), simdjson::SUCCESS);
@@ -98,13 +97,13 @@ TEST(WebUiTest, ServesThePageWithTheBootInlinedAndACsp) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
   EXPECT_NE(r.extra_headers.find("Content-Security-Policy: default-src 'none';"), std::string::npos);
-  constexpr std::string_view kBoot = R"({"server_version":"9.9","default_model":"iris","models":["iris"],"inputs":{"model":"iris","named":false,)"
-                                 R"("accepts_missing":false,"columns":[{"name":"x0","type":"number"},)"
-                                 R"({"name":"x1","type":"number"}]}})";
+  constexpr std::string_view kBoot =
+      R"({"server_version":"9.9","default_model":"iris","models":["iris"],"inputs":{"model":"iris","named":false,)"
+      R"("accepts_missing":false,"columns":[{"name":"x0","type":"number"},)"
+      R"({"name":"x1","type":"number"}]}})";
   EXPECT_NE(r.body.find(kBoot), std::string::npos);
   EXPECT_EQ(r.body.find("<!--INFERD_BOOT-->"), std::string::npos);
-  EXPECT_EQ(r.body.size(),
-            WebUiTemplate().size() - std::string_view("<!--INFERD_BOOT-->").size() + kBoot.size());
+  EXPECT_EQ(r.body.size(), WebUiTemplate().size() - std::string_view("<!--INFERD_BOOT-->").size() + kBoot.size());
 }
 
 TEST(WebUiTest, TemplateIsSelfContained) {
@@ -170,10 +169,11 @@ TEST(OpenApiTest, RowSchemasDescribeTheDefaultModelsColumns) {
   simdjson::dom::element doc = parser.parse(json).value();
   simdjson::dom::element base = base_parser.parse(base_json).value();
   simdjson::dom::element schemas = doc["components"]["schemas"].value();
-  EXPECT_EQ(Minified(schemas["ModelNamedRow"]["properties"].value()),
-            R"({"age":{"type":"number"},"sex":{"type":"string","enum":["female","male"]},)"
-            R"("cabin":{"type":"string","nullable":true,"example":"</script>","description":"Known categories: </script>, )"
-            R"(C85; others are accepted (the model's handle_unknown)."},"id":{"description":"Not read by the model (any value)."}})");
+  EXPECT_EQ(
+      Minified(schemas["ModelNamedRow"]["properties"].value()),
+      R"({"age":{"type":"number"},"sex":{"type":"string","enum":["female","male"]},)"
+      R"("cabin":{"type":"string","nullable":true,"example":"</script>","description":"Known categories: </script>, )"
+      R"(C85; others are accepted (the model's handle_unknown)."},"id":{"description":"Not read by the model (any value)."}})");
   EXPECT_EQ(Minified(schemas["ModelNamedRow"]["required"].value()), R"(["age","sex","cabin","id"])");
   EXPECT_FALSE(schemas["ModelNamedRow"]["additionalProperties"].get_bool().value());
   EXPECT_EQ(schemas["ModelRow"]["minItems"].get_int64().value(), 4);
