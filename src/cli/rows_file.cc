@@ -3,7 +3,6 @@
 #include <simdjson.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <sstream>
