@@ -36,19 +36,6 @@ void AppendRow(const double* v, size_t n, std::string* out) {
   out->push_back(']');
 }
 
-// Runs `run(first_row, n_rows)` on all n rows; when the model refuses the batch (a category
-// its encoder does not know, ...), finds the first row it refuses so the error can name it.
-template <typename Run>
-Status RunRows(size_t n, const std::string& input, Run run) {
-  Status s = run(size_t{0}, n);
-  if (s.ok() || n <= 1) return s.ok() ? s : Status::InvalidArgument(input + ": " + s.message());
-  for (size_t r = 0; r < n; ++r) {
-    Status one = run(r, size_t{1});
-    if (!one.ok()) return Status::InvalidArgument(input + ": row " + std::to_string(r) + ": " + one.message());
-  }
-  return Status::InvalidArgument(input + ": " + s.message());
-}
-
 int RunPredict(const PredictOptions& o) {
   StatusOr<std::shared_ptr<const Model>> loaded = LoadModelFile(o.model);
   if (!loaded.ok()) return Fail(2, loaded.status().message());
@@ -65,7 +52,6 @@ int RunPredict(const PredictOptions& o) {
   if (!rows.ok()) return Fail(1, rows.status().message());
   const size_t n = rows->n_rows;
   const double* x = rows->values.data();
-  const size_t nf = model.n_features();
   std::string out;
   out.reserve(n * 24 + 64);
 
@@ -73,7 +59,7 @@ int RunPredict(const PredictOptions& o) {
     out.append("{\"predictions\": [");
     if (model.kind() == ModelKind::kClassifier) {
       std::vector<int32_t> idx(n);
-      Status s = RunRows(n, o.input, [&](size_t r0, size_t m) { return model.PredictClass(x + r0 * nf, m, &idx[r0]); });
+      Status s = model.PredictClass(x, n, idx.data());
       if (!s.ok()) return Fail(1, s.message());
       const auto& classes = model.classes();
       for (size_t r = 0; r < n; ++r) {
@@ -83,8 +69,7 @@ int RunPredict(const PredictOptions& o) {
     } else if (model.kind() == ModelKind::kRegressor) {
       const size_t k = model.n_outputs();
       std::vector<double> v(n * k);
-      Status s =
-          RunRows(n, o.input, [&](size_t r0, size_t m) { return model.PredictValue(x + r0 * nf, m, &v[r0 * k]); });
+      Status s = model.PredictValue(x, n, v.data());
       if (!s.ok()) return Fail(1, s.message());
       for (size_t r = 0; r < n; ++r) {
         if (r) out.append(", ");
@@ -102,7 +87,7 @@ int RunPredict(const PredictOptions& o) {
     const auto& classes = model.classes();
     const size_t k = classes.size();
     std::vector<double> p(n * k);
-    Status s = RunRows(n, o.input, [&](size_t r0, size_t m) { return model.PredictProba(x + r0 * nf, m, &p[r0 * k]); });
+    Status s = model.PredictProba(x, n, p.data());
     if (!s.ok()) return Fail(1, s.message());
     out.append("{\"probabilities\": [");
     for (size_t r = 0; r < n; ++r) {
@@ -119,7 +104,7 @@ int RunPredict(const PredictOptions& o) {
     if (model.kind() != ModelKind::kTransformer) return Fail(1, "this model is not a transformer");
     const size_t k = model.n_outputs();
     std::vector<double> v(n * k);
-    Status s = RunRows(n, o.input, [&](size_t r0, size_t m) { return model.Transform(x + r0 * nf, m, &v[r0 * k]); });
+    Status s = model.Transform(x, n, v.data());
     if (!s.ok()) return Fail(1, s.message());
     out.append("{\"transform\": [");
     for (size_t r = 0; r < n; ++r) {
@@ -131,8 +116,7 @@ int RunPredict(const PredictOptions& o) {
     const size_t k = model.decision_function_width();
     if (k == 0) return Fail(1, "this model has no decision_function");
     std::vector<double> v(n * k);
-    Status s =
-        RunRows(n, o.input, [&](size_t r0, size_t m) { return model.DecisionFunction(x + r0 * nf, m, &v[r0 * k]); });
+    Status s = model.DecisionFunction(x, n, v.data());
     if (!s.ok()) return Fail(1, s.message());
     out.append("{\"decision_function\": [");
     for (size_t r = 0; r < n; ++r) {
