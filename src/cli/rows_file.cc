@@ -359,6 +359,11 @@ StatusOr<Rows> ParseCsvRows(const std::string& text, const std::string& name, co
 }  // namespace
 
 StatusOr<Rows> ParseRows(const std::string& text, const std::string& name, const InputSpec& spec) {
+  // A UTF-8 byte order mark (spreadsheet exports) is not part of the first column's name.
+  constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  if (std::string_view(text).substr(0, kBom.size()) == kBom) {
+    return ParseRows(text.substr(kBom.size()), name, spec);
+  }
   size_t p = text.find_first_not_of(" \t\r\n");
   if (p == std::string::npos) return Status::InvalidArgument(name + ": no rows");
   StatusOr<Rows> rows =

@@ -191,6 +191,14 @@ TEST_F(TabularRows, CsvHeaderErrors) {
   EXPECT_EQ(r.status().message(), "r.csv: line 2 (row 0): column 'age' expects a number (got string 'old')");
 }
 
+TEST_F(TabularRows, CsvByteOrderMarkIsNotPartOfTheHeader) {
+  auto r = Parse(
+      "\xEF\xBB\xBF"
+      "age,sex,embarked,fare\n22,male,S,7.25\n");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ExpectRow(*r, 0, 22, "male", "S", 7.25);
+}
+
 TEST_F(TabularRows, CsvExtraColumnsIgnoredWhenAsked) {
   spec_.ignore_extra_columns = true;
   auto r = Parse("cabin,age,sex,embarked,fare\nC85,22,male,S,7.25\n");

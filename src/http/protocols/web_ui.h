@@ -5,7 +5,7 @@
 // that posts the row by name to /predict, beside a free-form box for rows. The page reads
 // everything else through the public endpoints (/v2/models/{name}, /metrics, /readyz); the
 // handler only inlines a bootstrap object (server version, model names, the default model's
-// input columns).
+// input columns as they are when the page is served; a reload of the page follows a new model).
 //
 // Thread safety: the handler reads the model catalog snapshot; safe from any thread.
 #ifndef INFERD_HTTP_PROTOCOLS_WEB_UI_H_
