@@ -8,7 +8,8 @@
 //   [{"age": 22, "sex": "male"}, ...]             records: every model column by name
 //   {"columns": [...], "data": [[...], ...]}      pandas' orient="split" (other keys ignored)
 //   {"instances": [...]}, {"dataframe_records": [...]}, {"dataframe_split": {...}}
-// All rows of a file take one form (arrays or objects).
+// All rows of a file take one form (arrays or objects). A missing value is null (Python's
+// json.dumps writes NaN as a bare word, which is not JSON and is refused as invalid JSON).
 //
 // CSV (anything else): RFC 4180 (fields separated by ',', records by LF or CRLF, "quoted"
 // fields may hold commas, line breaks and "" for a quote); blank lines are skipped. An empty
