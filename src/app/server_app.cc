@@ -39,7 +39,7 @@ void ServerApp::BuildRoutes() {
     metrics_->Render(&resp->body);
   });
   // GET /openapi.json documents every route above (tests/integration/test_openapi.py checks it).
-  http::RegisterOpenApiRoute(&router_);
+  http::RegisterOpenApiRoute(models_.get(), options_.inference.ignore_extra_columns, &router_);
   http::RegisterWebUiRoute(models_.get(), options_.version, &router_);
 }
 

@@ -1,7 +1,8 @@
 """The OpenAPI document (docs/openapi.json, served at GET /openapi.json) against the real binary:
 
 - the document is well formed (every $ref resolves, operationIds unique, path parameters declared)
-  and the served bytes are the repository's;
+  and the served document is the repository's, with the request rows (ModelRow, ModelNamedRow)
+  describing the default model's columns;
 - the router's routes (the route labels /metrics exposes, plus a probe of every method on every
   path) are exactly the document's paths and operations, so a route added to the server without
   documenting it fails here;
@@ -359,8 +360,21 @@ def test_document_is_well_formed_and_served_verbatim(servers):
             for s in op["responses"].values():  # every response schema is a valid JSON Schema
                 for media in deref(s).get("content", {}).values():
                     jsonschema.Draft4Validator.check_schema(media["schema"])
+    # Served: the repository's document, with the rows of /predict and /transform (ModelRow,
+    # ModelNamedRow) describing the default model, iris (4 unnamed number columns).
     status, headers, raw = servers["m"].request("GET", "/openapi.json")
-    assert status == 200 and raw == DOC_FILE.read_bytes()
+    assert status == 200
+    served = json.loads(raw)
+    schemas = served["components"]["schemas"]
+    assert schemas["ModelRow"]["minItems"] == schemas["ModelRow"]["maxItems"] == 4
+    assert schemas["ModelNamedRow"]["properties"] == {f"x{i}": {"type": "number"} for i in range(4)}
+    assert schemas["ModelNamedRow"]["required"] == ["x0", "x1", "x2", "x3"]
+    for name in ("ModelRow", "ModelNamedRow"):
+        jsonschema.Draft4Validator.check_schema(deref(schemas[name]))
+    expected = copy.deepcopy(DOC)
+    for name in ("ModelRow", "ModelNamedRow"):
+        del schemas[name], expected["components"]["schemas"][name]
+    assert served == expected
 
 
 def test_router_routes_are_exactly_the_documented_operations(servers):
