@@ -14,6 +14,8 @@ import pathlib
 import random
 import subprocess
 import sys
+import threading
+import time
 import warnings
 
 import joblib
@@ -81,6 +83,38 @@ def cases(tmp_path_factory):
     return out
 
 
+class TabServer(Server):
+    """prod_util.Server (request / json / stop), started from the binary the parity fixtures
+    found; a server that does not start fails with its own message (a load error is a plain
+    text line, not JSON)."""
+
+    def __init__(self, binary, *args):  # noqa: super().__init__ parses every line as JSON
+        self.log_lines = []
+        self.proc = subprocess.Popen([binary, "serve", "--host", "127.0.0.1", "--port", "0", *map(str, args)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.port = None
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.proc.stderr.readline()
+            if not line:
+                break
+            self.log_lines.append(line)
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                continue
+            if msg.get("msg") == "listening":
+                self.port = msg["port"]
+                break
+        if self.port is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            raise AssertionError(f"inferd serve {' '.join(map(str, args))} did not start (exit "
+                                 f"{self.proc.returncode}): {''.join(self.log_lines)[-2000:]}")
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+
 @pytest.fixture(scope="module")
 def servers(inferd_bin):
     """servers(key, *args): one `inferd serve` per key, started on first use, stopped at the end."""
@@ -88,7 +122,7 @@ def servers(inferd_bin):
 
     def get(key, *args):
         if key not in running:
-            running[key] = Server(*args, "--threads", "2")
+            running[key] = TabServer(inferd_bin, *args, "--threads", "2")
         return running[key]
 
     yield get
