@@ -20,6 +20,8 @@ Request rows add unseen categories (embarked 'X', cabin_deck 'Z' / 'U'), unseen 
 missing values; their first rows are hand-made corner cases.
 
 Run directly to print a summary: /usr/bin/python3 tests/parity/tabular_models.py
+or to write the models, rows and expected outputs for debugging the server by hand:
+  /usr/bin/python3 tests/parity/tabular_models.py --dump /tmp/tab
 """
 import io
 import json
@@ -36,6 +38,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
 
 SEED = 14
 N_TRAIN = 2000
@@ -111,6 +114,7 @@ def make_frame(n, seed, request=False):
 
 # ---------------------------------------------------------------------------------------------
 # The models. Each spec: columns (the DataFrame it is fitted on, in order), target, and notes.
+# `unread`: columns the model has in feature_names_in_ but never reads (remainder='drop').
 # `error_columns`: string columns under handle_unknown='error' (request rows get only known values
 # there). `none_only`: string columns whose imputer has missing_values=None (NaN is an error in
 # scikit-learn there, so CSV rows with an empty cell in them are left out of the parity rows).
@@ -192,7 +196,7 @@ def _ridge_constant():
 
 SPECS = {
     "logreg_names_ohe": dict(
-        columns=ALL_COLUMNS, target="survived", factory=_logreg_names_ohe,
+        columns=ALL_COLUMNS, target="survived", factory=_logreg_names_ohe, unread=["parch", "ticket"],
         covers="ColumnTransformer by names, remainder='drop' (parch, ticket unread), SimpleImputer "
                "median / most_frequent (missing_values=NaN on strings: None stays a category), OneHotEncoder "
                "handle_unknown='ignore', StandardScaler, LogisticRegression, int labels"),
@@ -275,7 +279,9 @@ def fit(name, df=None, survived=None):
         y = df[t].to_numpy()
     keep = ~pd.isna(y)
     model = spec["factory"]()
-    with warnings.catch_warnings():
+    # one OpenMP thread: HistGradientBoosting on a shared 2-core machine is 30x faster so, and
+    # the fitted model is the same
+    with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore")
         model.fit(X[keep].reset_index(drop=True), y[keep])
     return model
@@ -365,10 +371,11 @@ def frame_from_csv(text):
 
 def expected(model, frame):
     """{"predict": list, "classes": list, "proba": 2-D array} as scikit-learn gives them."""
-    out = {"predict": model.predict(frame).tolist()}
-    if hasattr(model, "predict_proba") and hasattr(model, "classes_"):
-        out["classes"] = model.classes_.tolist()
-        out["proba"] = model.predict_proba(frame)
+    with threadpool_limits(1):
+        out = {"predict": model.predict(frame).tolist()}
+        if hasattr(model, "predict_proba") and hasattr(model, "classes_"):
+            out["classes"] = model.classes_.tolist()
+            out["proba"] = model.predict_proba(frame)
     return out
 
 
@@ -443,7 +450,38 @@ def write_mlflow_dir(name, model, directory, signature=True):
     return directory
 
 
+def write_debug_dir(directory):
+    """For working on the server by hand: <name>.pkl, <name>.mlflow/ (MLflow directory),
+    <name>.rows.json (records), <name>.rows.csv and <name>.expected.json (sklearn's predict /
+    predict_proba on each)."""
+    import os
+
+    os.makedirs(directory, exist_ok=True)
+    models = fit_all()
+    dump_all(models, directory)
+    reqs = request_frame()
+    for name, m in models.items():
+        write_mlflow_dir(name, m, os.path.join(directory, name + ".mlflow"))
+        recs = request_records(name, reqs)
+        c = csv_records(name, recs)
+        text = to_csv(c, columns_of(name))
+        with open(os.path.join(directory, name + ".rows.json"), "w") as f:
+            json.dump(recs, f)
+        with open(os.path.join(directory, name + ".rows.csv"), "w") as f:
+            f.write(text)
+        e, ec = expected(m, frame_from_json(recs)), expected(m, frame_from_csv(text))
+        with open(os.path.join(directory, name + ".expected.json"), "w") as f:
+            json.dump({"json": {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in e.items()},
+                       "csv": {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in ec.items()}}, f)
+
+
 if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) == 3 and sys.argv[1] == "--dump":
+        write_debug_dir(sys.argv[2])
+        print(f"wrote {len(NAMES)} models, their MLflow directories, rows and expected outputs to {sys.argv[2]}")
+        sys.exit(0)
     models = fit_all()
     reqs = request_frame()
     for name, m in models.items():
