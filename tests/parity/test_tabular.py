@@ -330,6 +330,23 @@ def test_v2_tensor_per_column(cases, serve, record_error, name):
         check_predictions(case, data, case.exp["predict"], record_error, "V2 predict")
 
 
+@pytest.mark.parametrize("name", ["hgb_numeric_df", "logreg_names_ohe"])
+def test_v2_bool_tensor_for_a_number_column(cases, serve, record_error, name):
+    """A 0/1 number column sent as BOOL (a pandas bool column): true/false are 1/0."""
+    case, s = cases[name], serve(name)
+    rows = [r for r in case.records if r["parch"] in (0, 1)][:300]
+    tensors = v2_inputs(case, rows)
+    for t in tensors:
+        if t["name"] == "parch":
+            t["datatype"] = "BOOL"
+            t["data"] = [bool(v[0] if isinstance(v, list) else v) for v in t["data"]]
+    ans = post_ok(s, f"/v2/models/{name}/infer", {"inputs": tensors}, "V2 BOOL")
+    frame = pd.DataFrame({t["name"]: [v[0] if isinstance(v, list) else v for v in t["data"]] for t in tensors})
+    assert frame["parch"].dtype == bool
+    want = tm.expected(case.model, frame[case.columns])
+    check_predictions(case, v2_output(ans, "predict")[1], want["predict"], record_error, "V2 BOOL")
+
+
 @pytest.mark.parametrize("name", tm.NAMES)
 def test_v2_metadata_lists_columns(cases, serve, name):
     case, s = cases[name], serve(name)
