@@ -91,6 +91,7 @@ Status DecodeNumberCell(double d, const InputSpec& spec, size_t col, double* out
 }
 
 Status DecodeStringCell(std::string_view s, const InputSpec& spec, size_t col, double* out) {
+  if (s == kNaNCell) return Missing(spec, col, out);
   switch (ColumnType(spec, col)) {
     case InputColumn::Type::kNumber: return WrongType(spec, col, "string " + Quoted(s));
     case InputColumn::Type::kAny: *out = kUnknownStringCode; return Status::Ok();

@@ -35,6 +35,10 @@
 
 namespace inferd {
 
+// A JSON string the batch decoders put where a body had the bare word NaN (Python's
+// json.dumps form of a float NaN, which simdjson's DOM refuses); read as NaN.
+inline constexpr std::string_view kNaNCell{"\0NaN", 4};
+
 // The name of input column `col` ("x3" without a schema).
 std::string ColumnName(const InputSpec& spec, size_t col);
 // True if a missing value (NaN) may be given in column `col`: spec.allow_missing, or the
