@@ -401,6 +401,7 @@ Status DecodeV2InferRequest(std::string_view body, const InputSpec& options, Inf
                                        "; per-feature inputs must all be [" + std::to_string(n) + "] or [" +
                                        std::to_string(n) + ",1]");
     }
+    if (n == 0) return Status::InvalidArgument("the request has no rows");
     out->n_rows = n;
     out->x.resize(n * nf);
     ColumnMapper mapper(options);

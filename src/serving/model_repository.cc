@@ -45,6 +45,14 @@ StatusOr<std::shared_ptr<const Model>> LoadAndWarm(const std::string& path) {
   // Warm-up: touch every code path a request will take, so the first request after a swap
   // does not pay for page faults, and a model that cannot compute never gets traffic.
   std::vector<double> row(model->n_features(), 0.0);
+  // String columns get a category the model knows (0.0 would be an unknown string's code).
+  const InputSchema& schema = model->input_schema();
+  for (size_t c = 0; c < schema.size() && c < row.size(); ++c) {
+    const InputColumn& col = schema.columns()[c];
+    if (col.type == InputColumn::Type::kString) {
+      row[c] = col.categories.empty() ? kNoneCode : StringCode(col.categories.front());
+    }
+  }
   std::vector<double> out(
       std::max<size_t>({model->n_outputs(), model->classes().size(), model->decision_function_width(), 1}));
   int32_t cls = 0;
@@ -56,7 +64,9 @@ StatusOr<std::shared_ptr<const Model>> LoadAndWarm(const std::string& path) {
   }
   if (st.ok() && model->has_proba()) st = model->PredictProba(row.data(), 1, out.data());
   if (st.ok() && model->decision_function_width() > 0) st = model->DecisionFunction(row.data(), 1, out.data());
-  if (!st.ok()) return st.WithPrefix(path + ": warm-up failed");
+  // InvalidArgument is the row's fault (an encoder refusing a category the warm-up row picked),
+  // not the model's: requests get that answer per row.
+  if (!st.ok() && st.code() != StatusCode::kInvalidArgument) return st.WithPrefix(path + ": warm-up failed");
   return model;
 }
 

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "json/fuzz/fuzz_schema.h"
 #include "json/tensor_codec.h"
 
 namespace {
@@ -16,9 +17,8 @@ namespace {
 void CheckMatrix(const std::vector<double>& x, size_t n_rows, const inferd::InputSpec& o) {
   if (n_rows > o.max_rows) __builtin_trap();
   if (x.size() != n_rows * o.n_features) __builtin_trap();
-  for (double v : x) {
-    if (std::isinf(v)) __builtin_trap();
-    if (std::isnan(v) && !o.allow_missing) __builtin_trap();
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!inferd::fuzz::CellOk(x[i], i % o.n_features, o)) __builtin_trap();
   }
 }
 
@@ -30,6 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   o.n_features = 1 + (data[0] & 0x07);
   o.allow_missing = (data[0] & 0x10) != 0;
   o.max_rows = (data[0] & 0x20) ? 3 : 10000;
+  if (data[0] & 0x40) o.schema = &inferd::fuzz::FuzzSchema(o.n_features);
+  o.ignore_extra_columns = (data[0] & 0x80) != 0;
   std::string body(reinterpret_cast<const char*>(data + 1), size - 1);
   if (data[0] & 0x08) {
     inferd::InferenceRequest req;

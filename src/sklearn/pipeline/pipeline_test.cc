@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "sklearn/input_schema_builder.h"
+#include "sklearn/pipeline/pipeline.h"
 #include "sklearn/registry.h"
 #include "sklearn/test_values.h"
 
@@ -70,6 +72,79 @@ TEST(Pipeline, Errors) {
   auto svc = BuildEstimator(*Pipe({Scaler(), Obj("sklearn.svm._classes.OneClassSVM", {})}));
   ASSERT_FALSE(svc.ok());
   EXPECT_EQ(svc.status().message(), "Pipeline: step 's1': unsupported estimator 'sklearn.svm._classes.OneClassSVM'");
+}
+
+}  // namespace
+}  // namespace inferd::sklearn
+
+namespace inferd::sklearn {
+namespace {
+
+using namespace testing;  // NOLINT
+
+// A transformer that knows its columns: `string_cols` read strings (category "k<col>"), the
+// others numbers; with `copies`, output column j copies input column copies[j].
+class FactsTransformer final : public Model, public DescribesInputs, public PassesColumnsThrough {
+ public:
+  FactsTransformer(size_t n_in, std::vector<size_t> string_cols, std::vector<long> copies, bool refuse_unknown)
+      : n_in_(n_in), strings_(std::move(string_cols)), copies_(std::move(copies)), refuse_(refuse_unknown) {}
+  ModelKind kind() const override { return ModelKind::kTransformer; }
+  size_t n_features() const override { return n_in_; }
+  size_t n_outputs() const override { return copies_.empty() ? n_in_ : copies_.size(); }
+  const std::vector<Label>& classes() const override { return none_; }
+  std::string Describe() const override { return "FactsTransformer"; }
+  Status Transform(const double*, size_t, double*) const override { return Status::Ok(); }
+  void DescribeInputs(std::span<ColumnFacts> facts) const override {
+    for (size_t c : strings_) {
+      facts[c].type = InputColumn::Type::kString;
+      facts[c].categories.push_back("k" + std::to_string(c) + (copies_.empty() ? "-late" : ""));
+      facts[c].unknown_is_error = refuse_;
+    }
+  }
+  const std::vector<long>& passed_through() const override { return copies_; }
+
+ private:
+  size_t n_in_;
+  std::vector<size_t> strings_;
+  std::vector<long> copies_;
+  bool refuse_;
+  std::vector<Label> none_;
+};
+
+TEST(PipelineFacts, FollowColumnsThroughStepsThatPassThem) {
+  // Step 1 (an imputer-like step) keeps columns 2 and 0 and adds an indicator; step 2 (an
+  // encoder-like step) reads its column 0 (input 2) as strings and refuses unknown ones.
+  std::vector<std::unique_ptr<const Model>> steps;
+  steps.push_back(std::make_unique<FactsTransformer>(3, std::vector<size_t>{2}, std::vector<long>{2, 0, -1}, false));
+  steps.push_back(std::make_unique<FactsTransformer>(3, std::vector<size_t>{0, 2}, std::vector<long>{}, true));
+  PipelineModel pipe(std::move(steps), nullptr);
+  std::vector<ColumnFacts> facts = DescribeInputsOf(pipe);
+  ASSERT_EQ(facts.size(), 3u);
+  EXPECT_EQ(facts[0].type, InputColumn::Type::kNumber);
+  EXPECT_EQ(facts[1].type, InputColumn::Type::kNumber);
+  EXPECT_EQ(facts[2].type, InputColumn::Type::kString);
+  EXPECT_EQ(facts[2].categories, (std::vector<std::string>{"k2", "k0-late"}));
+  EXPECT_TRUE(facts[2].unknown_is_error);
+}
+
+TEST(PipelineFacts, SchemaNamesComeFromTheFirstStep) {
+  auto scaler = Scaler();
+  scaler->state->entries.push_back({Str("feature_names_in_"), ObjArray({2}, {Str("age"), Str("fare")})});
+  auto root = Pipe({Str("passthrough"), scaler, Logit()});
+  auto m = BuildEstimator(*root);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  InputSchema schema = BuildInputSchema(*root, **m);
+  ASSERT_EQ(schema.size(), 2u);
+  EXPECT_TRUE(schema.named());
+  EXPECT_EQ(schema.columns()[0].name, "age");
+  EXPECT_EQ(schema.columns()[1].name, "fare");
+  EXPECT_FALSE(schema.has_strings());
+  InputSchema plain = BuildInputSchema(*Pipe({Scaler(), Logit()}), **m);
+  EXPECT_FALSE(plain.named());
+  EXPECT_EQ(plain.columns()[1].name, "x1");
+  ModelPtr wrapped = WithInputSchema(std::move(m).value(), std::move(schema));
+  EXPECT_EQ(wrapped->input_schema().Find("fare"), 1);
+  EXPECT_EQ(wrapped->Describe(), "Pipeline(StandardScaler, LogisticRegression[ovr, 2 classes])");
 }
 
 }  // namespace

@@ -1,0 +1,52 @@
+// The input schema the JSON fuzz targets decode against when the options byte asks for one:
+// columns "a", "b", ... alternating number and string (string columns know "x" and "y"; every
+// third one refuses unknown strings), and the check every decoded cell must pass.
+#ifndef INFERD_JSON_FUZZ_FUZZ_SCHEMA_H_
+#define INFERD_JSON_FUZZ_FUZZ_SCHEMA_H_
+
+#include <cmath>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "inferd/input_schema.h"
+#include "serving/inference.h"
+
+namespace inferd::fuzz {
+
+inline const InputSchema& FuzzSchema(size_t n) {
+  static std::vector<InputSchema>* schemas = [] {
+    auto* v = new std::vector<InputSchema>();
+    for (size_t k = 0; k <= 16; ++k) {
+      std::vector<InputColumn> cols(k);
+      for (size_t c = 0; c < k; ++c) {
+        cols[c].name = std::string(1, static_cast<char>('a' + c));
+        if (c % 2 == 1) {
+          cols[c].type = InputColumn::Type::kString;
+          cols[c].categories = {"x", "y"};
+          cols[c].unknown_is_error = c % 3 == 0;
+        }
+      }
+      v->emplace_back(std::move(cols), true);
+    }
+    return v;
+  }();
+  return (*schemas)[n];
+}
+
+// A decoded cell is a finite number or NaN (if allowed) in number columns, and a string code,
+// kNoneCode, kUnknownStringCode (unless refused) or NaN in string columns.
+inline bool CellOk(double v, size_t col, const InputSpec& o) {
+  if (std::isinf(v)) return false;
+  if (o.schema == nullptr || o.schema->columns()[col].type != InputColumn::Type::kString) {
+    return !std::isnan(v) || o.allow_missing;
+  }
+  if (std::isnan(v)) return o.allow_missing;
+  if (v == kNoneCode) return true;
+  if (v == kUnknownStringCode) return !o.schema->columns()[col].unknown_is_error;
+  return v == StringCode("x") || v == StringCode("y");
+}
+
+}  // namespace inferd::fuzz
+
+#endif  // INFERD_JSON_FUZZ_FUZZ_SCHEMA_H_
