@@ -158,7 +158,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("outdir")
     ap.add_argument("--small", action="store_true", help="small tree ensembles (smoke mode)")
-    ap.add_argument("--only", nargs="*", help="names of the models to make (default: all)")
+    ap.add_argument("--only", nargs="*", help="names of the models to make (default: all); the manifest keeps "
+                    "the others already made and still current")
     args = ap.parse_args()
     os.makedirs(args.outdir, exist_ok=True)
     manifest_path = os.path.join(args.outdir, "manifest.json")
@@ -169,8 +170,6 @@ def main():
     manifest = {"sklearn": sklearn.__version__, "numpy": np.__version__, "pandas": pd.__version__,
                 "small": args.small, "models": {}}
     for name, (desc, build) in specs(args.small).items():
-        if args.only and name not in args.only:
-            continue
         pkl = os.path.join(args.outdir, name + ".pkl")
         prev = old.get("models", {}).get(name)
         if prev:  # manifests written before records existed had only matrices
@@ -179,7 +178,11 @@ def main():
         if (prev and prev.get("description") == desc and old.get("sklearn") == sklearn.__version__
                 and old.get("pandas", pd.__version__) == pd.__version__ and os.path.exists(pkl)
                 and os.path.exists(os.path.join(args.outdir, prev["rows_file"]))):
+            # Still what this script would write: kept, also when --only leaves it out, so a
+            # later run that needs it does not train it again.
             manifest["models"][name] = prev
+            continue
+        if args.only and name not in args.only:
             continue
         t0 = time.time()
         model, X, y, X_rows = build()
