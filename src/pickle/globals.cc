@@ -30,6 +30,16 @@ constexpr std::array<std::string_view, 30> kNumpyScalarTypes = {
     "longlong", "ulonglong", "bool_",      "bool",       "object_",     "str_",  "bytes_", "unicode_",
     "void",     "complex64", "complex128", "datetime64", "timedelta64", "int_"};
 
+// numpy's abstract scalar classes (np.number, ...), named by make_column_selector's
+// dtype_include / dtype_exclude.
+constexpr std::array<std::string_view, 10> kNumpyAbstractTypes = {
+    "generic", "number",   "integer",         "signedinteger", "unsignedinteger",
+    "inexact", "floating", "complexfloating", "flexible",      "character"};
+
+// Python types named as values (make_column_selector(dtype_include=object), ...). The
+// callable builtins bytes/bytearray/slice/set/frozenset are interpreted separately.
+constexpr std::array<std::string_view, 6> kBuiltinTypes = {"object", "str", "int", "float", "bool", "complex"};
+
 constexpr std::array<std::string_view, 11> kOpaque = {
     "numpy.random._pickle.__randomstate_ctor",
     "numpy.random._pickle.__bit_generator_ctor",
@@ -128,13 +138,16 @@ StatusOr<GlobalRole> ClassifyGlobal(std::string_view module, std::string_view na
     if (name == "slice") return GlobalRole::kSlice;
     if (name == "set") return GlobalRole::kSet;
     if (name == "frozenset") return GlobalRole::kFrozenset;
+    if (Contains(kBuiltinTypes, name)) return GlobalRole::kTypeReference;
   }
   if (full == "collections.OrderedDict") return GlobalRole::kOrderedDict;
   if (full == "joblib.numpy_pickle.NumpyArrayWrapper" ||
       full == "sklearn.externals.joblib.numpy_pickle.NumpyArrayWrapper") {
     return GlobalRole::kNumpyArrayWrapper;
   }
-  if (module == "numpy" && Contains(kNumpyScalarTypes, name)) return GlobalRole::kScalarType;
+  if (module == "numpy" && (Contains(kNumpyScalarTypes, name) || Contains(kNumpyAbstractTypes, name))) {
+    return GlobalRole::kTypeReference;
+  }
   if (Contains(kOpaque, full)) return GlobalRole::kOpaque;
 
   // 3. Model classes by prefix.

@@ -28,7 +28,9 @@ enum class GlobalRole {
   kFrozenset,          // builtins.frozenset
   kOrderedDict,        // collections.OrderedDict -> a dict
   kNumpyArrayWrapper,  // joblib.numpy_pickle.NumpyArrayWrapper
-  kScalarType,         // numpy.float64, ... : a type-object value
+  kTypeReference,      // numpy.float64, numpy.number, builtins.object, ...: an inert type-object
+                       // value (OneHotEncoder.dtype, make_column_selector's dtype_include);
+                       // never called
   kOpaque,             // numpy.random pickling helpers, functools.partial: record only
   kModelClass,         // sklearn.* / xgboost.*: record only
 };

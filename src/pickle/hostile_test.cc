@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pickle/reader.h"
@@ -81,6 +82,43 @@ TEST(HostileTest, UnknownAndMalformedGlobals) {
   // Allowed names pass as tokens.
   EXPECT_TRUE(Load(PickleBuilder(2).Global("sklearn.tree._tree", "Tree").Stop()).ok());
   EXPECT_TRUE(Load(PickleBuilder(2).Global("numpy", "float64").Stop()).ok());
+}
+
+TEST(HostileTest, TypeReferencesAreValuesNeverCalled) {
+  // make_column_selector(dtype_include=object / np.number, ...) stores these types as values.
+  const std::pair<const char*, const char*> kTypes[] = {
+      {"builtins", "object"}, {"builtins", "str"},    {"builtins", "int"}, {"builtins", "float"},
+      {"builtins", "bool"},   {"__builtin__", "str"}, {"numpy", "number"}, {"numpy", "integer"},
+      {"numpy", "floating"},  {"numpy", "object_"},   {"numpy", "bool_"},  {"numpy", "float64"},
+  };
+  for (const auto& [module, name] : kTypes) {
+    const std::string full = std::string(module) + "." + name;
+    PickleBuilder value(4);
+    value.Op(']').Op('(').StackGlobal(module, name).Str("category").Op('e');  // [type, 'category']
+    auto v = ReadPickle(value.Stop());
+    ASSERT_TRUE(v.ok()) << full << ": " << v.status().message();
+    ASSERT_EQ((*v)->kind, Kind::kList);
+    EXPECT_EQ((*v)->items[0]->kind, Kind::kGlobal);
+    EXPECT_EQ((*v)->items[0]->s, full);
+
+    PickleBuilder call(2);
+    call.Global(module, name).Op('(').Str("x").Op('t');
+    const size_t reduce_at = call.size();
+    call.Op('R');
+    ExpectError(call.Stop(), "calling type '" + full +
+                                 "' is not supported (a type is only accepted as a value) at byte " +
+                                 std::to_string(reduce_at));
+    PickleBuilder newobj(2);
+    newobj.Global(module, name).Op(')');
+    const size_t newobj_at = newobj.size();
+    newobj.Op('\x81');
+    ExpectError(newobj.Stop(), "calling type '" + full +
+                                   "' is not supported (a type is only accepted as a value) at byte " +
+                                   std::to_string(newobj_at));
+  }
+  // Other builtins stay unknown.
+  ExpectError(PickleBuilder(2).Global("builtins", "type").Stop(), "unknown global 'builtins.type'");
+  ExpectError(PickleBuilder(2).Global("builtins", "list").Stop(), "unknown global 'builtins.list'");
 }
 
 TEST(HostileTest, CodecsEncodeOnlyLatin1) {

@@ -62,6 +62,12 @@ T LoadLE(const uint8_t* p) {
 
 GlobalRole RoleOf(const Value& g) { return static_cast<GlobalRole>(g.i); }
 
+// A type reference (builtins.object, numpy.float64, ...) is only ever a value: calling it
+// would construct something the file chose, so REDUCE / NEWOBJ on it is refused.
+Status RefuseTypeCall(const Value& type, size_t at) {
+  return Bad("calling type '" + type.s + "' is not supported (a type is only accepted as a value)", at);
+}
+
 bool IsWrapperRecord(const Value& v) {
   return v.kind == Kind::kObject && (v.cls == kNumpyArrayWrapper || v.cls == kVendoredNumpyArrayWrapper);
 }
@@ -697,8 +703,8 @@ Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
       return Push(std::move(v), at);
     }
     case GlobalRole::kArrayType: return Bad("calling " + fn->s + " directly is not supported", at);
+    case GlobalRole::kTypeReference: return RefuseTypeCall(*fn, at);
     case GlobalRole::kNumpyArrayWrapper:
-    case GlobalRole::kScalarType:
     case GlobalRole::kOpaque:
     case GlobalRole::kModelClass: {
       ValuePtr v = NewContainer(Kind::kObject);
@@ -719,10 +725,10 @@ Status Machine::NewObj(const ValuePtr& cls, const ValuePtr& args, size_t at) {
     case GlobalRole::kOrderedDict:
     case GlobalRole::kBytes:
     case GlobalRole::kBytearray: return Reduce(cls, args, at);
+    case GlobalRole::kTypeReference: return RefuseTypeCall(*cls, at);
     case GlobalRole::kNumpyArrayWrapper:
     case GlobalRole::kOpaque:
-    case GlobalRole::kModelClass:
-    case GlobalRole::kScalarType: {
+    case GlobalRole::kModelClass: {
       ValuePtr v = NewContainer(Kind::kObject);
       v->cls = cls->s;
       v->args = args;

@@ -26,7 +26,43 @@ bool ColumnPartsRemove(const std::vector<ColumnPart>& parts) {
 
 ColumnTransformerModel::ColumnTransformerModel(size_t n_features, std::vector<ColumnPart> parts)
     : TransformerModel(n_features, ColumnPartsWidth(parts), ColumnPartsAccept(parts), ColumnPartsRemove(parts)),
-      parts_(std::move(parts)) {}
+      parts_(std::move(parts)) {
+  for (const ColumnPart& p : parts_) {
+    const auto* through = p.model ? dynamic_cast<const PassesColumnsThrough*>(p.model.get()) : nullptr;
+    if (p.model == nullptr && !p.weighted) {
+      for (size_t c : p.columns) passed_through_.push_back(static_cast<long>(c));
+    } else if (through != nullptr && !p.weighted && through->passed_through().size() == p.width()) {
+      for (long j : through->passed_through()) {
+        passed_through_.push_back(j >= 0 && static_cast<size_t>(j) < p.columns.size()
+                                      ? static_cast<long>(p.columns[static_cast<size_t>(j)])
+                                      : -1);
+      }
+    } else {
+      passed_through_.resize(passed_through_.size() + p.width(), -1);
+    }
+  }
+}
+
+void ColumnTransformerModel::DescribeInputs(std::span<ColumnFacts> facts) const {
+  std::vector<bool> read(facts.size(), false);
+  for (const ColumnPart& p : parts_) {
+    std::vector<ColumnFacts> part_facts(p.columns.size());
+    if (p.model) DescribeInto(*p.model, part_facts);
+    for (size_t j = 0; j < p.columns.size(); ++j) {
+      const size_t c = p.columns[j];
+      if (c >= facts.size()) continue;
+      if (!read[c]) {
+        facts[c] = std::move(part_facts[j]);
+        read[c] = true;
+      } else {
+        facts[c].Merge(part_facts[j]);
+      }
+    }
+  }
+  for (size_t c = 0; c < facts.size(); ++c) {
+    if (!read[c]) facts[c] = ColumnFacts{InputColumn::Type::kAny, {}, false};
+  }
+}
 
 std::string ColumnTransformerModel::Describe() const {
   std::string s = "ColumnTransformer(";

@@ -8,14 +8,22 @@
 // Missing values: accepted iff every part accepts them; the output is NaN-free iff every
 // part removes them (a passthrough does not).
 //
+// Input columns (column_facts.h): each part's facts about its columns, merged when parts
+// share a column (a string column if any part reads strings; categories joined; an unknown
+// string is an error if any part refuses it); a passthrough reads numbers; a column no part
+// reads is kAny. Output columns copied from an input column (a passthrough, or a part that
+// passes columns through, unweighted) are reported as such.
+//
 // Thread safety: immutable after construction; scratch is per call.
 #ifndef INFERD_SKLEARN_COMPOSE_COLUMN_TRANSFORMER_H_
 #define INFERD_SKLEARN_COMPOSE_COLUMN_TRANSFORMER_H_
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "sklearn/pipeline/column_facts.h"
 #include "sklearn/preprocessing/transformer_base.h"
 
 namespace inferd::sklearn {
@@ -30,14 +38,17 @@ struct ColumnPart {
   size_t width() const { return model ? model->n_outputs() : columns.size(); }
 };
 
-class ColumnTransformerModel final : public TransformerModel {
+class ColumnTransformerModel final : public TransformerModel, public DescribesInputs, public PassesColumnsThrough {
  public:
   ColumnTransformerModel(size_t n_features, std::vector<ColumnPart> parts);
   std::string Describe() const override;
   Status Transform(const double* x, size_t n_rows, double* out) const override;
+  void DescribeInputs(std::span<ColumnFacts> facts) const override;
+  const std::vector<long>& passed_through() const override { return passed_through_; }
 
  private:
   const std::vector<ColumnPart> parts_;
+  std::vector<long> passed_through_;
 };
 
 // Width of the concatenated output, and the missing-value flags, of `parts`.

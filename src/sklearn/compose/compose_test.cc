@@ -1,8 +1,14 @@
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "inferd/input_schema.h"
+#include "sklearn/pipeline/column_facts.h"
 #include "sklearn/registry.h"
 #include "sklearn/test_values.h"
 
@@ -117,6 +123,176 @@ TEST(ColumnTransformer, MissingValuesPolicyThroughPipelines) {
   ASSERT_TRUE((*m2)->PredictClass(x, 1, &c).ok());
   EXPECT_EQ(c, 1);  // (5, 1) -> d = 6
   EXPECT_FALSE((*BuildEstimator(*pipe({Scaler(2, 1.0), logit})))->accepts_missing());
+}
+
+ValuePtr TypeRef(const std::string& name) {
+  auto g = Make(Kind::kGlobal);
+  g->s = name;
+  return g;
+}
+
+// What sklearn 1.2 pickles for make_column_selector(...): a record whose dtype_include /
+// dtype_exclude are type references. Only the unfitted `transformers` holds it.
+ValuePtr Selector(ValuePtr include, ValuePtr exclude = nullptr) {
+  return Obj("sklearn.compose._column_transformer.make_column_selector",
+             {{"pattern", None()}, {"dtype_include", include}, {"dtype_exclude", exclude ? exclude : None()}});
+}
+
+ValuePtr Imputer(std::vector<ValuePtr> stats, const std::string& strategy) {
+  const size_t n = stats.size();
+  return Obj("sklearn.impute._base.SimpleImputer", {{"n_features_in_", Int(static_cast<int64_t>(n))},
+                                                    {"statistics_", ObjArray({n}, std::move(stats))},
+                                                    {"missing_values", Float(kNaN)},
+                                                    {"strategy", Str(strategy)}});
+}
+
+ValuePtr OneHot(std::vector<ValuePtr> categories, const std::string& handle_unknown) {
+  return Obj("sklearn.preprocessing._encoders.OneHotEncoder", {{"categories_", List(std::move(categories))},
+                                                               {"handle_unknown", Str(handle_unknown)},
+                                                               {"drop_idx_", None()},
+                                                               {"_infrequent_enabled", Bool(false)}});
+}
+
+ValuePtr Pipe(std::vector<std::pair<std::string, ValuePtr>> steps) {
+  std::vector<ValuePtr> items;
+  for (auto& [name, est] : steps) items.push_back(Tuple({Str(name), est}));
+  return Obj("sklearn.pipeline.Pipeline", {{"steps", List(items)}});
+}
+
+// A Titanic-like model as sklearn 1.2 pickles it after
+//   ColumnTransformer([('num', SimpleImputer(), make_column_selector(dtype_include=np.number)),
+//                      ('cat', make_pipeline(SimpleImputer(strategy='most_frequent'),
+//                                            OneHotEncoder(handle_unknown='ignore')),
+//                      make_column_selector(dtype_include=object))]) + LogisticRegression
+// fitted on columns age, fare, sex, embarked, cabin_deck (cabin_deck selected by no part).
+ValuePtr TitanicLike(ValuePtr remainder) {
+  auto names = ObjArray({5}, {Str("age"), Str("fare"), Str("sex"), Str("embarked"), Str("cabin_deck")});
+  auto num = Imputer({Float(30.0), Float(14.5)}, "mean");
+  auto cat = Pipe({{"simpleimputer", Imputer({Str("male"), Str("S")}, "most_frequent")},
+                   {"onehotencoder", OneHot({ObjArray({2}, {Str("female"), Str("male")}),
+                                             ObjArray({4}, {Str("C"), Str("Q"), Str("S"), None()})},
+                                            "ignore")}});
+  auto ct = Obj(
+      kCT, {{"n_features_in_", Int(5)},
+            {"feature_names_in_", names},
+            {"transformers", List({Entry("num", num, Selector(TypeRef("numpy.number"))),
+                                   Entry("cat", cat, Selector(TypeRef("builtins.object")))})},
+            {"_transformer_to_input_indices",
+             Dict({{"num", List({Int(0), Int(1)})}, {"cat", List({Int(2), Int(3)})}, {"remainder", List({Int(4)})}})},
+            {"transformers_", List({Entry("num", num, List({Str("age"), Str("fare")})),
+                                    Entry("cat", cat, List({Str("sex"), Str("embarked")})),
+                                    Entry("remainder", remainder, List({Int(4)}))})}});
+  return ct;
+}
+
+TEST(ColumnTransformer, StringColumnsThroughSelectorsAndPipelines) {
+  auto ct = TitanicLike(Str("drop"));
+  auto m = BuildEstimator(*ct);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  ASSERT_EQ((*m)->n_outputs(), 8u);  // age, fare, sex: 2, embarked: 4
+  const double x[2 * 5] = {kNaN, 7.25, StringCode("female"), kNoneCode,      kUnknownStringCode, 22,
+                           kNaN, kNaN, kUnknownStringCode,   StringCode("C")};
+  double y[2 * 8];
+  ASSERT_TRUE((*m)->Transform(x, 2, y).ok());
+  EXPECT_EQ(std::vector<double>(y, y + 8), (std::vector<double>{30, 7.25, 1, 0, 0, 0, 0, 1}));
+  EXPECT_EQ(std::vector<double>(y + 8, y + 16), (std::vector<double>{22, 14.5, 0, 1, 0, 0, 0, 0}));
+
+  std::vector<ColumnFacts> facts = DescribeInputsOf(**m);
+  ASSERT_EQ(facts.size(), 5u);
+  EXPECT_EQ(facts[0].type, InputColumn::Type::kNumber);
+  EXPECT_EQ(facts[1].type, InputColumn::Type::kNumber);
+  EXPECT_EQ(facts[2].type, InputColumn::Type::kString);
+  EXPECT_EQ(facts[3].type, InputColumn::Type::kString);
+  EXPECT_EQ(facts[4].type, InputColumn::Type::kAny);  // dropped by the remainder
+  std::vector<std::string> sex = facts[2].categories;
+  std::sort(sex.begin(), sex.end());
+  sex.erase(std::unique(sex.begin(), sex.end()), sex.end());
+  EXPECT_EQ(sex, (std::vector<std::string>{"female", "male"}));
+  EXPECT_FALSE(facts[3].unknown_is_error);
+}
+
+TEST(ColumnTransformer, EveryRemainderForm) {
+  // 'passthrough' copies cabin_deck (read as a number); an estimator transforms it.
+  auto pass = BuildEstimator(*TitanicLike(Str("passthrough")));
+  ASSERT_TRUE(pass.ok()) << pass.status().message();
+  EXPECT_EQ((*pass)->n_outputs(), 9u);
+  EXPECT_EQ(DescribeInputsOf(**pass)[4].type, InputColumn::Type::kNumber);
+  auto ft = Obj("sklearn.preprocessing._function_transformer.FunctionTransformer",
+                {{"func", None()}, {"n_features_in_", Int(1)}});
+  auto identity = BuildEstimator(*TitanicLike(ft));
+  ASSERT_TRUE(identity.ok()) << identity.status().message();
+  EXPECT_EQ((*identity)->n_outputs(), 9u);
+  auto deck = OneHot({ObjArray({2}, {Str("A"), Str("B")})}, "error");
+  auto est = BuildEstimator(*TitanicLike(deck));
+  ASSERT_TRUE(est.ok()) << est.status().message();
+  EXPECT_EQ((*est)->n_outputs(), 10u);
+  std::vector<ColumnFacts> facts = DescribeInputsOf(**est);
+  EXPECT_EQ(facts[4].type, InputColumn::Type::kString);
+  EXPECT_EQ(facts[4].categories, (std::vector<std::string>{"A", "B"}));
+  EXPECT_TRUE(facts[4].unknown_is_error);
+  const double x[5] = {1, 2, StringCode("male"), StringCode("S"), StringCode("C")};
+  double y[10];
+  Status s = (*est)->Transform(x, 1, y);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "ColumnTransformer: 'remainder': OneHotEncoder: column 0 has a string it does not know");
+}
+
+TEST(ColumnTransformer, PartsSharingAColumnMergeTheirFacts) {
+  auto a = OneHot({ObjArray({2}, {Str("x"), Str("y")})}, "ignore");
+  auto b = OneHot({ObjArray({2}, {Str("y"), Str("z")})}, "error");
+  auto ct = Obj(kCT, {{"n_features_in_", Int(2)},
+                      {"transformers_", List({Entry("a", a, List({Int(0)})), Entry("b", b, List({Int(0)})),
+                                              Entry("p", Str("passthrough"), List({Int(1)}))})}});
+  auto m = BuildEstimator(*ct);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  std::vector<ColumnFacts> facts = DescribeInputsOf(**m);
+  EXPECT_EQ(facts[0].type, InputColumn::Type::kString);
+  std::vector<std::string> cats = facts[0].categories;
+  std::sort(cats.begin(), cats.end());
+  cats.erase(std::unique(cats.begin(), cats.end()), cats.end());
+  EXPECT_EQ(cats, (std::vector<std::string>{"x", "y", "z"}));
+  EXPECT_TRUE(facts[0].unknown_is_error);
+  EXPECT_EQ(facts[1].type, InputColumn::Type::kNumber);
+  // The passthrough output column copies input column 1; the one-hot columns are computed.
+  const auto* through = dynamic_cast<const PassesColumnsThrough*>(m->get());
+  ASSERT_NE(through, nullptr);
+  EXPECT_EQ(through->passed_through(), (std::vector<long>{-1, -1, -1, -1, 1}));
+}
+
+// Pipeline(ColumnTransformer(imputers), OneHotEncoder, LogisticRegression): the encoder's
+// string facts reach the pipeline's input through the columns the ColumnTransformer copies.
+TEST(ColumnTransformer, PredictsFromStringCodes) {
+  auto ct = Obj(kCT, {{"n_features_in_", Int(2)},
+                      {"transformers_", List({Entry("i", Imputer({Str("S")}, "most_frequent"), List({Int(1)})),
+                                              Entry("remainder", Str("passthrough"), List({Int(0)}))})}});
+  auto enc = OneHot({ObjArray({2}, {Str("C"), Str("S")}), F64({2}, {1, 3})}, "error");
+  auto logit = Obj("sklearn.linear_model._logistic.LogisticRegression", {{"classes_", I64({2}, {0, 1})},
+                                                                         {"coef_", F64({1, 4}, {2, -2, 1, -1})},
+                                                                         {"intercept_", F64({1}, {0})},
+                                                                         {"multi_class", Str("auto")},
+                                                                         {"solver", Str("lbfgs")}});
+  auto m = BuildEstimator(*Pipe({{"ct", ct}, {"oh", enc}, {"clf", logit}}));
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  const double x[3 * 2] = {3, StringCode("C"), 1, kNaN, 1, StringCode("C")};
+  int32_t c[3];
+  ASSERT_TRUE((*m)->PredictClass(x, 3, c).ok());
+  EXPECT_EQ(c[0], 1);  // one-hot (C, 3) = [1 0 0 1]: d = 2 - 1
+  EXPECT_EQ(c[1], 0);  // NaN imputed to S, 1: [0 1 1 0]: d = -2 + 1
+  EXPECT_EQ(c[2], 1);  // (C, 1): d = 2 + 1
+  std::vector<ColumnFacts> facts = DescribeInputsOf(**m);
+  EXPECT_EQ(facts[0].type, InputColumn::Type::kNumber);
+  EXPECT_EQ(facts[1].type, InputColumn::Type::kString);
+  std::vector<std::string> cats = facts[1].categories;
+  std::sort(cats.begin(), cats.end());
+  cats.erase(std::unique(cats.begin(), cats.end()), cats.end());
+  EXPECT_EQ(cats, (std::vector<std::string>{"C", "S"}));
+  EXPECT_TRUE(facts[1].unknown_is_error);
+  const double unknown[2] = {3, kUnknownStringCode};
+  Status s = (*m)->PredictClass(unknown, 1, c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("OneHotEncoder: column 0 has a string it does not know"), std::string::npos)
+      << s.message();
 }
 
 }  // namespace

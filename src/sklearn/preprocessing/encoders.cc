@@ -4,46 +4,40 @@
 #include <cmath>
 #include <utility>
 
-#include "common/json_number.h"
-
 namespace inferd::sklearn {
 namespace {
 
-size_t TotalWidth(const std::vector<CategoryList>& cats, const std::vector<long>& drop) {
+size_t TotalWidth(const std::vector<OneHotColumn>& columns) {
   size_t n = 0;
-  for (size_t i = 0; i < cats.size(); ++i) n += cats[i].size() - (drop[i] >= 0 ? 1 : 0);
+  for (const OneHotColumn& c : columns) n += c.width;
   return n;
 }
 
-Status Unknown(const char* who, size_t col, double v) {
-  std::string m = std::string(who) + ": column " + std::to_string(col) + " has unknown category ";
-  AppendPythonFloat(v, &m);
-  return Status::InvalidArgument(std::move(m));
+Status Unknown(const char* who, size_t col, const CategoryList& c, double v) {
+  return Status::InvalidArgument(std::string(who) + ": column " + std::to_string(col) + " has " + c.DescribeUnknown(v));
 }
 
 bool AnyNanOutput(const std::optional<double>& unknown, double missing, const std::vector<CategoryList>& cats) {
   if (unknown.has_value() && std::isnan(*unknown)) return true;
   for (const auto& c : cats) {
-    if (c.has_nan && std::isnan(missing)) return true;
+    if (c.has_nan() && std::isnan(missing)) return true;
   }
   return false;
 }
 
-}  // namespace
-
-long CategoryList::Find(double v) const {
-  if (std::isnan(v)) return has_nan ? static_cast<long>(values.size()) : -1;
-  auto it = std::lower_bound(values.begin(), values.end(), v);
-  if (it == values.end() || *it != v) return -1;
-  return static_cast<long>(it - values.begin());
+void DescribeStringColumn(const CategoryList& c, bool unknown_is_error, ColumnFacts* f) {
+  if (!c.strings()) return;
+  f->type = InputColumn::Type::kString;
+  f->categories = c.StringCategories();
+  f->unknown_is_error = unknown_is_error;
 }
 
-OneHotEncoderModel::OneHotEncoderModel(std::vector<CategoryList> categories, std::vector<long> drop,
-                                       bool ignore_unknown)
-    : TransformerModel(categories.size(), TotalWidth(categories, drop), /*accepts=*/true, /*removes=*/true),
-      categories_(std::move(categories)),
-      drop_(std::move(drop)),
-      ignore_unknown_(ignore_unknown) {}
+}  // namespace
+
+OneHotEncoderModel::OneHotEncoderModel(std::vector<OneHotColumn> columns, bool unknown_is_error)
+    : TransformerModel(columns.size(), TotalWidth(columns), /*accepts=*/true, /*removes=*/true),
+      columns_(std::move(columns)),
+      unknown_is_error_(unknown_is_error) {}
 
 Status OneHotEncoderModel::Transform(const double* x, size_t n_rows, double* out) const {
   const size_t nin = n_features(), nout = n_outputs();
@@ -53,15 +47,27 @@ Status OneHotEncoderModel::Transform(const double* x, size_t n_rows, double* out
     std::fill(o, o + nout, 0.0);
     size_t base = 0;
     for (size_t j = 0; j < nin; ++j) {
-      const CategoryList& c = categories_[j];
-      const long d = drop_[j];
-      const long k = c.Find(row[j]);
-      if (k < 0 && !ignore_unknown_) return Unknown("OneHotEncoder", j, row[j]);
-      if (k >= 0 && k != d) o[base + static_cast<size_t>(d >= 0 && k > d ? k - 1 : k)] = 1.0;
-      base += c.size() - (d >= 0 ? 1 : 0);
+      const OneHotColumn& c = columns_[j];
+      const long k = c.categories.Find(row[j]);
+      long pos;
+      if (k >= 0) {
+        pos = c.position[static_cast<size_t>(k)];
+      } else if (unknown_is_error_) {
+        return Unknown("OneHotEncoder", j, c.categories, row[j]);
+      } else {
+        pos = c.unknown_position;
+      }
+      if (pos >= 0) o[base + static_cast<size_t>(pos)] = 1.0;
+      base += c.width;
     }
   }
   return Status::Ok();
+}
+
+void OneHotEncoderModel::DescribeInputs(std::span<ColumnFacts> facts) const {
+  for (size_t j = 0; j < columns_.size() && j < facts.size(); ++j) {
+    DescribeStringColumn(columns_[j].categories, unknown_is_error_, &facts[j]);
+  }
 }
 
 OrdinalEncoderModel::OrdinalEncoderModel(std::vector<CategoryList> categories, std::optional<double> unknown_value,
@@ -81,9 +87,9 @@ Status OrdinalEncoderModel::Transform(const double* x, size_t n_rows, double* ou
       const long k = c.Find(v);
       double code;
       if (k < 0) {
-        if (!unknown_value_.has_value()) return Unknown("OrdinalEncoder", j, v);
+        if (!unknown_value_.has_value()) return Unknown("OrdinalEncoder", j, c, v);
         code = *unknown_value_;
-      } else if (c.has_nan && static_cast<size_t>(k) == c.values.size()) {
+      } else if (c.has_nan() && static_cast<size_t>(k) == c.nan_index()) {
         code = encoded_missing_value_;
       } else {
         code = static_cast<double>(k);
@@ -92,6 +98,12 @@ Status OrdinalEncoderModel::Transform(const double* x, size_t n_rows, double* ou
     }
   }
   return Status::Ok();
+}
+
+void OrdinalEncoderModel::DescribeInputs(std::span<ColumnFacts> facts) const {
+  for (size_t j = 0; j < categories_.size() && j < facts.size(); ++j) {
+    DescribeStringColumn(categories_[j], !unknown_value_.has_value(), &facts[j]);
+  }
 }
 
 }  // namespace inferd::sklearn

@@ -1,57 +1,68 @@
-// Runtimes for OneHotEncoder and OrdinalEncoder with numeric categories
-// (sklearn-model-files.md §3.3). A value matches a category when it is equal to it
-// (NaN matches a NaN category, which sklearn keeps last in categories_).
+// Runtimes for OneHotEncoder and OrdinalEncoder (sklearn-model-files.md §3.3) over numeric or
+// string categories (categories.h: a string cell is its StringCode, None is kNoneCode).
 //
-//   OneHotEncoder: per input column one block of indicator columns, in category order,
-//     without the dropped category (drop_idx_). A value equal to the dropped category gives
-//     an all-zero block. Unknown values: handle_unknown='ignore' -> all-zero block; 'error'
-//     -> InvalidArgument at request time ("OneHotEncoder: column 2 has unknown category
-//     7.5"), which the server reports as a 400.
-//   OrdinalEncoder: the index of the category; NaN (when NaN was a category) ->
-//     encoded_missing_value; unknown -> unknown_value (handle_unknown='use_encoded_value')
-//     or InvalidArgument.
+//   OneHotEncoder: per input column one block of indicator columns. The adapter resolves
+//     sklearn's drop_idx_ and infrequent grouping into, per category, the block position it
+//     sets (or none, for the dropped one), and the position an unknown value sets: the
+//     infrequent column under handle_unknown='infrequent_if_exist' when the column has
+//     infrequent categories, else none (an all-zero block). With handle_unknown='error' an
+//     unknown value is InvalidArgument at request time ("OneHotEncoder: column 2 has unknown
+//     category 7.5"), which the server reports as a 400.
+//   OrdinalEncoder: the index of the category; the NaN category -> encoded_missing_value
+//     (None is an ordinary category); unknown -> unknown_value
+//     (handle_unknown='use_encoded_value') or InvalidArgument.
+//
+// Both describe their string columns (column_facts.h): the strings they know, and whether an
+// unknown one is an error.
 //
 // Thread safety: immutable after construction.
 #ifndef INFERD_SKLEARN_PREPROCESSING_ENCODERS_H_
 #define INFERD_SKLEARN_PREPROCESSING_ENCODERS_H_
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "sklearn/pipeline/column_facts.h"
+#include "sklearn/preprocessing/categories.h"
 #include "sklearn/preprocessing/transformer_base.h"
 
 namespace inferd::sklearn {
 
-// Sorted numeric categories of one column, NaN (if present) removed and remembered.
-struct CategoryList {
-  std::vector<double> values;  // ascending, NaN-free
-  bool has_nan = false;        // NaN is category number values.size()
-  size_t size() const { return values.size() + (has_nan ? 1 : 0); }
-  // Index of v, or -1 if unknown.
-  long Find(double v) const;
+// One input column of a OneHotEncoder and its block of output columns.
+struct OneHotColumn {
+  CategoryList categories;
+  // Per category (categories_ order): the block position it sets, or -1 (dropped: all zeros).
+  // REQUIRES: each position < width.
+  std::vector<long> position;
+  // The block position an unknown value sets, or -1 (all zeros). Unused when unknown values
+  // are errors.
+  long unknown_position = -1;
+  size_t width = 0;
 };
 
-class OneHotEncoderModel final : public TransformerModel {
+class OneHotEncoderModel final : public TransformerModel, public DescribesInputs {
  public:
-  // drop[i]: index of the dropped category of column i, or -1.
-  OneHotEncoderModel(std::vector<CategoryList> categories, std::vector<long> drop, bool ignore_unknown);
+  // `unknown_is_error`: handle_unknown='error'.
+  OneHotEncoderModel(std::vector<OneHotColumn> columns, bool unknown_is_error);
   std::string Describe() const override { return "OneHotEncoder"; }
   Status Transform(const double* x, size_t n_rows, double* out) const override;
+  void DescribeInputs(std::span<ColumnFacts> facts) const override;
 
  private:
-  const std::vector<CategoryList> categories_;
-  const std::vector<long> drop_;
-  const bool ignore_unknown_;
+  const std::vector<OneHotColumn> columns_;
+  const bool unknown_is_error_;
 };
 
-class OrdinalEncoderModel final : public TransformerModel {
+class OrdinalEncoderModel final : public TransformerModel, public DescribesInputs {
  public:
   // unknown_value: nullopt = handle_unknown 'error'.
   OrdinalEncoderModel(std::vector<CategoryList> categories, std::optional<double> unknown_value,
                       double encoded_missing_value);
   std::string Describe() const override { return "OrdinalEncoder"; }
   Status Transform(const double* x, size_t n_rows, double* out) const override;
+  void DescribeInputs(std::span<ColumnFacts> facts) const override;
 
  private:
   const std::vector<CategoryList> categories_;

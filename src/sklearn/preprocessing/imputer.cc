@@ -5,21 +5,31 @@
 
 namespace inferd::sklearn {
 
-SimpleImputerModel::SimpleImputerModel(size_t n_in, double missing_value, std::vector<double> statistics,
-                                       std::vector<size_t> kept, std::vector<size_t> indicator)
-    : TransformerModel(n_in, kept.size() + indicator.size(), /*accepts=*/std::isnan(missing_value),
-                       /*removes=*/std::isnan(missing_value)),
+SimpleImputerModel::SimpleImputerModel(size_t n_in, MissingKind missing_kind, double missing_value,
+                                       std::vector<ImputerStatistic> statistics, std::vector<size_t> kept,
+                                       std::vector<size_t> indicator)
+    : TransformerModel(n_in, kept.size() + indicator.size(), /*accepts=*/missing_kind == MissingKind::kNan,
+                       /*removes=*/missing_kind == MissingKind::kNan),
+      missing_kind_(missing_kind),
       missing_value_(missing_value),
       statistics_(std::move(statistics)),
       kept_(std::move(kept)),
-      indicator_(std::move(indicator)) {}
+      indicator_(std::move(indicator)) {
+  for (size_t c : kept_) passed_through_.push_back(static_cast<long>(c));
+  passed_through_.resize(kept_.size() + indicator_.size(), -1);
+}
 
 std::string SimpleImputerModel::Describe() const {
   return indicator_.empty() ? "SimpleImputer" : "SimpleImputer[add_indicator]";
 }
 
-bool SimpleImputerModel::IsMissing(double v) const {
-  return std::isnan(missing_value_) ? std::isnan(v) : v == missing_value_;
+bool SimpleImputerModel::IsMissing(size_t col, double v) const {
+  switch (missing_kind_) {
+    case MissingKind::kNan: return std::isnan(v);
+    case MissingKind::kNumber: return !statistics_[col].is_string && v == missing_value_;
+    case MissingKind::kString: return statistics_[col].is_string && v == missing_value_;
+  }
+  return false;
 }
 
 Status SimpleImputerModel::Transform(const double* x, size_t n_rows, double* out) const {
@@ -28,10 +38,19 @@ Status SimpleImputerModel::Transform(const double* x, size_t n_rows, double* out
     const double* row = x + r * nin;
     double* o = out + r * nout;
     size_t k = 0;
-    for (size_t c : kept_) o[k++] = IsMissing(row[c]) ? statistics_[c] : row[c];
-    for (size_t c : indicator_) o[k++] = IsMissing(row[c]) ? 1.0 : 0.0;
+    for (size_t c : kept_) o[k++] = IsMissing(c, row[c]) ? statistics_[c].value : row[c];
+    for (size_t c : indicator_) o[k++] = IsMissing(c, row[c]) ? 1.0 : 0.0;
   }
   return Status::Ok();
+}
+
+void SimpleImputerModel::DescribeInputs(std::span<ColumnFacts> facts) const {
+  for (size_t j = 0; j < statistics_.size() && j < facts.size(); ++j) {
+    const ImputerStatistic& s = statistics_[j];
+    if (!s.is_string) continue;
+    facts[j].type = InputColumn::Type::kString;
+    if (s.value != kNoneCode) facts[j].categories.push_back(s.text);
+  }
 }
 
 }  // namespace inferd::sklearn

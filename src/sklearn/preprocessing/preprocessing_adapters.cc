@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "inferd/input_schema.h"
 #include "sklearn/preprocessing/encoders.h"
 #include "sklearn/preprocessing/imputer.h"
 #include "sklearn/preprocessing/pca.h"
@@ -68,7 +69,80 @@ StatusOr<std::optional<std::vector<double>>> PerFeature(const Value& obj, std::s
   return std::optional<std::vector<double>>(std::move(a.data));
 }
 
-// categories_: a list of sorted numeric 1-D arrays; NaN may only be last.
+// A fitted value of a column (a category, a statistic) as a cell (inferd/input_schema.h).
+struct Cell {
+  enum class Type { kNumber, kNan, kString, kNone };
+  Type type = Type::kNumber;
+  double value = 0.0;  // the number, StringCode(text), kNoneCode or NaN
+  std::string text;    // kString: the string; kNone: "None"
+  bool is_string() const { return type == Type::kString || type == Type::kNone; }
+};
+
+Cell NumberCell(double v) {
+  Cell c;
+  c.type = std::isnan(v) ? Cell::Type::kNan : Cell::Type::kNumber;
+  c.value = v;
+  return c;
+}
+
+Cell StringCell(std::string text) {
+  Cell c;
+  c.type = Cell::Type::kString;
+  c.value = StringCode(text);
+  c.text = std::move(text);
+  return c;
+}
+
+Cell NoneCell() {
+  Cell c;
+  c.type = Cell::Type::kNone;
+  c.value = kNoneCode;
+  c.text = "None";
+  return c;
+}
+
+// One element of an object array or a Python scalar: str, None, or a number (NaN included).
+StatusOr<Cell> CellOf(const Value& e) {
+  if (e.kind == Kind::kStr) return StringCell(e.s);
+  if (e.is_none()) return NoneCell();
+  if (e.kind == Kind::kBytes) return StringCell(e.s);
+  StatusOr<double> d = e.AsDouble();
+  if (!d.ok()) return Status::InvalidArgument("expected a number, str or None, found " + e.Describe());
+  return NumberCell(*d);
+}
+
+// A 1-D array of numbers, of strings ('U', 'S'), or of objects (str, None, numbers), as cells.
+StatusOr<std::vector<Cell>> CellsOf(const Value& obj, const Value* a, const std::string& what) {
+  if (a == nullptr || a->kind != Kind::kArray || a->array == nullptr || a->array->ndim() != 1 ||
+      a->array->dtype == nullptr) {
+    return StateError(obj, "'" + what + "' is not a 1-D array");
+  }
+  const pickle::NdArray& arr = *a->array;
+  std::vector<Cell> out;
+  const char k = arr.dtype->kind;
+  if (k == 'U' || k == 'S') {
+    StatusOr<std::vector<std::string>> s = arr.ToStrings();
+    if (!s.ok()) return StateError(obj, "'" + what + "': " + s.status().message());
+    for (std::string& t : *s) out.push_back(StringCell(std::move(t)));
+    return out;
+  }
+  if (k == 'O') {
+    if (arr.objects.size() != arr.size()) return StateError(obj, "'" + what + "': missing elements");
+    for (const pickle::ValuePtr& e : arr.objects) {
+      if (e == nullptr) return StateError(obj, "'" + what + "': missing element");
+      StatusOr<Cell> c = CellOf(*e);
+      if (!c.ok()) return StateError(obj, "'" + what + "': " + c.status().message());
+      out.push_back(std::move(c).value());
+    }
+    return out;
+  }
+  INFERD_ASSIGN_OR_RETURN(DenseArray d, ToDense(obj, *a, what));
+  for (double v : d.data) out.push_back(NumberCell(v));
+  return out;
+}
+
+// categories_: a list of 1-D arrays, each of numbers (sorted) or of strings and None (a
+// string column), NaN last in either.
 StatusOr<std::vector<CategoryList>> ReadCategories(const Value& obj) {
   INFERD_ASSIGN_OR_RETURN(const Value* c, Require(obj, "categories_"));
   if (c->kind != Kind::kList || c->items.empty() || c->items.size() > kMaxDim) {
@@ -76,45 +150,83 @@ StatusOr<std::vector<CategoryList>> ReadCategories(const Value& obj) {
   }
   std::vector<CategoryList> out;
   for (size_t i = 0; i < c->items.size(); ++i) {
-    const Value* a = c->items[i].get();
     const std::string what = "categories_[" + std::to_string(i) + "]";
-    if (a == nullptr || a->kind != Kind::kArray || a->array == nullptr || a->array->ndim() != 1 ||
-        a->array->dtype == nullptr) {
-      return StateError(obj, what + " is not a 1-D array");
-    }
-    const char k = a->array->dtype->kind;
-    if (k == 'U' || k == 'S' ||
-        (k == 'O' && std::any_of(a->array->objects.begin(), a->array->objects.end(),
-                                 [](const pickle::ValuePtr& e) { return e && e->kind == Kind::kStr; }))) {
-      return Status::Unimplemented(std::string(ShortClassName(obj.cls)) + ": " + what +
-                                   " holds strings; only numeric categories are supported (request rows are numbers)");
-    }
-    StatusOr<DenseArray> d = ToDense(obj, *a, what);
-    if (!d.ok()) return d.status();
-    CategoryList cl;
-    for (size_t j = 0; j < d->data.size(); ++j) {
-      const double v = d->data[j];
-      if (std::isnan(v)) {
-        if (j + 1 != d->data.size()) return StateError(obj, what + ": NaN must be the last category");
-        cl.has_nan = true;
-      } else {
-        if (!cl.values.empty() && !(cl.values.back() < v)) return StateError(obj, what + " is not sorted and unique");
-        cl.values.push_back(v);
+    INFERD_ASSIGN_OR_RETURN(std::vector<Cell> cells, CellsOf(obj, c->items[i].get(), what));
+    std::vector<double> values;
+    std::vector<std::string> texts;
+    bool has_nan = false, strings = false, numbers = false;
+    for (size_t j = 0; j < cells.size(); ++j) {
+      Cell& e = cells[j];
+      if (e.type == Cell::Type::kNan) {
+        if (j + 1 != cells.size()) return StateError(obj, what + ": NaN must be the last category");
+        has_nan = true;
+        continue;
       }
+      (e.is_string() ? strings : numbers) = true;
+      values.push_back(e.value);
+      texts.push_back(std::move(e.text));
     }
-    if (cl.size() == 0) return StateError(obj, what + " is empty");
-    out.push_back(std::move(cl));
+    if (strings && numbers) {
+      return StateError(obj, what + " mixes strings (or None) and numbers; a column must hold one or the other");
+    }
+    if (!strings) texts.clear();
+    StatusOr<CategoryList> cl = CategoryList::Create(std::move(values), std::move(texts), has_nan);
+    if (!cl.ok()) return StateError(obj, what + ": " + cl.status().message());
+    if (cl->size() == 0) return StateError(obj, what + " is empty");
+    out.push_back(std::move(cl).value());
   }
   return out;
 }
 
-Status RefuseInfrequent(const Value& obj) {
-  INFERD_ASSIGN_OR_RETURN(bool inf, FlagOr(obj, "_infrequent_enabled", false));
-  if (inf) {
-    return Status::Unimplemented(std::string(ShortClassName(obj.cls)) +
-                                 ": infrequent category grouping (min_frequency / max_categories) is not supported");
+// Entry i of a per-feature object or int array of indices (drop_idx_): the index, or -1 for
+// None. Negative indices are refused.
+StatusOr<long> IndexEntry(const Value& obj, const Value& arr, size_t i, std::string_view what) {
+  long idx = -1;
+  if (arr.array->dtype->kind == 'O') {
+    const Value* e = arr.array->objects.size() == arr.array->size() ? arr.array->objects[i].get() : nullptr;
+    if (e == nullptr) return StateError(obj, "'" + std::string(what) + "': missing element");
+    if (e->is_none()) return -1;
+    StatusOr<int64_t> v = e->AsInt();
+    if (!v.ok()) return StateError(obj, "'" + std::string(what) + "': " + v.status().message());
+    idx = *v < 0 || static_cast<uint64_t>(*v) > kMaxDim ? -2 : static_cast<long>(*v);
+  } else {
+    StatusOr<std::vector<int64_t>> v = arr.array->ToInt64s();
+    if (!v.ok()) return StateError(obj, "'" + std::string(what) + "': " + v.status().message());
+    idx = (*v)[i] < 0 || static_cast<uint64_t>((*v)[i]) > kMaxDim ? -2 : static_cast<long>((*v)[i]);
   }
-  return Status::Ok();
+  if (idx == -2) return StateError(obj, "'" + std::string(what) + "' is out of range for feature " + std::to_string(i));
+  return idx;
+}
+
+// OneHotEncoder's infrequent grouping of feature i (sklearn >= 1.1,
+// `_default_to_infrequent_mappings[i]`): for each category its index after grouping (the
+// frequent ones in order, then one infrequent group last), or empty when the feature has no
+// infrequent categories.
+StatusOr<std::vector<long>> InfrequentMapping(const Value& obj, const Value* mappings, size_t i, size_t n_categories) {
+  const std::string what = "_default_to_infrequent_mappings[" + std::to_string(i) + "]";
+  const Value* m = mappings->items[i].get();
+  if (m == nullptr || m->is_none()) return std::vector<long>();
+  if (m->kind != Kind::kArray || m->array == nullptr || m->array->ndim() != 1 || m->array->size() != n_categories) {
+    return StateError(obj, "'" + what + "' must be a 1-D array of " + std::to_string(n_categories) + " indices");
+  }
+  StatusOr<std::vector<int64_t>> v = m->array->ToInt64s();
+  if (!v.ok()) return StateError(obj, "'" + what + "': " + v.status().message());
+  std::vector<long> out;
+  int64_t top = -1;
+  for (int64_t g : *v) top = std::max(top, g);
+  // Every grouped index below the infrequent group's is one frequent category, in order.
+  std::vector<bool> seen(n_categories, false);
+  for (int64_t g : *v) {
+    if (g < 0 || g > top || (g < top && seen[static_cast<size_t>(g)])) {
+      return StateError(obj, "'" + what + "' is not a grouping of the categories");
+    }
+    if (g < top) seen[static_cast<size_t>(g)] = true;
+    out.push_back(static_cast<long>(g));
+  }
+  for (int64_t g = 0; g < top; ++g) {
+    if (!seen[static_cast<size_t>(g)]) return StateError(obj, "'" + what + "' is not a grouping of the categories");
+  }
+  return out;
 }
 
 StatusOr<ModelPtr> BuildStandardScaler(const Value& obj) {
@@ -160,43 +272,78 @@ StatusOr<ModelPtr> BuildMinMaxScaler(const Value& obj) {
 
 StatusOr<ModelPtr> BuildOneHotEncoder(const Value& obj) {
   INFERD_ASSIGN_OR_RETURN(std::vector<CategoryList> cats, ReadCategories(obj));
-  INFERD_RETURN_IF_ERROR(RefuseInfrequent(obj));
   INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, cats.size()));
-  (void)nf;
   INFERD_ASSIGN_OR_RETURN(std::string handle, StringOr(obj, "handle_unknown", "error"));
   if (handle != "error" && handle != "ignore" && handle != "infrequent_if_exist") {
     return Status::Unimplemented("OneHotEncoder: unsupported handle_unknown '" + handle + "'");
   }
-  std::vector<long> drop(cats.size(), -1);
-  const Value* d = obj.Attr("_drop_idx_after_grouping");
-  if (d == nullptr || d->is_none()) d = obj.Attr("drop_idx_");
-  if (d != nullptr && !d->is_none()) {
-    if (d->kind != Kind::kArray || d->array == nullptr || d->array->ndim() != 1 || d->array->size() != cats.size()) {
-      return StateError(obj, "'drop_idx_' must be a 1-D array of " + std::to_string(cats.size()) + " entries");
-    }
-    for (size_t i = 0; i < cats.size(); ++i) {
-      long idx = -1;
-      if (d->array->dtype->kind == 'O') {
-        const Value* e = d->array->objects.size() == cats.size() ? d->array->objects[i].get() : nullptr;
-        if (e == nullptr) return StateError(obj, "'drop_idx_': missing element");
-        if (!e->is_none()) {
-          StatusOr<int64_t> v = e->AsInt();
-          if (!v.ok()) return StateError(obj, "'drop_idx_': " + v.status().message());
-          idx = static_cast<long>(*v);
-          if (*v < 0) idx = -2;
-        }
-      } else {
-        StatusOr<std::vector<int64_t>> v = d->array->ToInt64s();
-        if (!v.ok()) return StateError(obj, "'drop_idx_': " + v.status().message());
-        idx = (*v)[i] < 0 ? -2 : static_cast<long>((*v)[i]);
-      }
-      if (idx == -2 || (idx >= 0 && static_cast<size_t>(idx) >= cats[i].size())) {
-        return StateError(obj, "'drop_idx_' is out of range for feature " + std::to_string(i));
-      }
-      drop[i] = idx;
+  // Infrequent grouping (min_frequency / max_categories).
+  INFERD_ASSIGN_OR_RETURN(bool infrequent, FlagOr(obj, "_infrequent_enabled", false));
+  const Value* mappings = nullptr;
+  if (infrequent) {
+    INFERD_ASSIGN_OR_RETURN(mappings, Require(obj, "_default_to_infrequent_mappings"));
+    if ((mappings->kind != Kind::kList && mappings->kind != Kind::kTuple) || mappings->items.size() != nf) {
+      return StateError(obj, "'_default_to_infrequent_mappings' must be a list of " + std::to_string(nf) + " entries");
     }
   }
-  return ModelPtr(std::make_unique<OneHotEncoderModel>(std::move(cats), std::move(drop), handle != "error"));
+  // The dropped category, as an index after grouping: `_drop_idx_after_grouping` (sklearn
+  // >= 1.3, where drop_idx_ indexes categories_) or drop_idx_ (1.2, already grouped).
+  const Value* d = obj.Attr("_drop_idx_after_grouping");
+  if (d == nullptr || d->is_none()) d = obj.Attr("drop_idx_");
+  if (d != nullptr && !d->is_none() &&
+      (d->kind != Kind::kArray || d->array == nullptr || d->array->dtype == nullptr || d->array->ndim() != 1 ||
+       d->array->size() != nf)) {
+    return StateError(obj, "'drop_idx_' must be a 1-D array of " + std::to_string(nf) + " entries");
+  }
+  const bool unknown_is_error = handle == "error";
+  std::vector<OneHotColumn> columns;
+  for (size_t i = 0; i < nf; ++i) {
+    OneHotColumn col;
+    const size_t n = cats[i].size();
+    std::vector<long> grouped;
+    if (mappings != nullptr) {
+      INFERD_ASSIGN_OR_RETURN(grouped, InfrequentMapping(obj, mappings, i, n));
+    }
+    const bool has_infrequent = !grouped.empty();
+    if (!has_infrequent) {
+      for (size_t k = 0; k < n; ++k) grouped.push_back(static_cast<long>(k));
+    }
+    const long n_grouped = *std::max_element(grouped.begin(), grouped.end()) + 1;
+    long drop = -1;
+    if (d != nullptr && !d->is_none()) {
+      INFERD_ASSIGN_OR_RETURN(drop, IndexEntry(obj, *d, i, "drop_idx_"));
+    }
+    if (drop >= n_grouped) {
+      return StateError(obj, "'drop_idx_' is out of range for feature " + std::to_string(i));
+    }
+    auto position = [drop](long g) { return g == drop ? -1 : (drop >= 0 && g > drop ? g - 1 : g); };
+    for (long g : grouped) col.position.push_back(position(g));
+    // sklearn maps an unknown value to the infrequent group only under infrequent_if_exist.
+    if (has_infrequent && handle == "infrequent_if_exist") col.unknown_position = position(n_grouped - 1);
+    col.width = static_cast<size_t>(n_grouped - (drop >= 0 ? 1 : 0));
+    col.categories = std::move(cats[i]);
+    columns.push_back(std::move(col));
+  }
+  if (const Value* outs = obj.Attr("_n_features_outs"); outs != nullptr && outs->kind == Kind::kList) {
+    for (size_t i = 0; i < outs->items.size() && i < nf; ++i) {
+      StatusOr<int64_t> w = Status::InvalidArgument("missing width");
+      if (outs->items[i] != nullptr) w = outs->items[i]->AsInt();
+      if (!w.ok() || *w < 0 || static_cast<uint64_t>(*w) != columns[i].width) {
+        return StateError(obj, "'_n_features_outs' does not match the categories of feature " + std::to_string(i));
+      }
+    }
+  }
+  return ModelPtr(std::make_unique<OneHotEncoderModel>(std::move(columns), unknown_is_error));
+}
+
+// OrdinalEncoder's infrequent grouping (sklearn >= 1.3) is not implemented.
+Status RefuseInfrequent(const Value& obj) {
+  INFERD_ASSIGN_OR_RETURN(bool inf, FlagOr(obj, "_infrequent_enabled", false));
+  if (inf) {
+    return Status::Unimplemented(std::string(ShortClassName(obj.cls)) +
+                                 ": infrequent category grouping (min_frequency / max_categories) is not supported");
+  }
+  return Status::Ok();
 }
 
 StatusOr<ModelPtr> BuildOrdinalEncoder(const Value& obj) {
@@ -223,13 +370,28 @@ StatusOr<ModelPtr> BuildOrdinalEncoder(const Value& obj) {
 
 StatusOr<ModelPtr> BuildSimpleImputer(const Value& obj) {
   INFERD_ASSIGN_OR_RETURN(size_t nf, NFeaturesIn(obj));
-  INFERD_ASSIGN_OR_RETURN(std::vector<double> stats, Vector(obj, "statistics_", nf));
-  INFERD_ASSIGN_OR_RETURN(const Value* mv, Require(obj, "missing_values"));
-  StatusOr<double> missing = mv->AsDouble();
-  if (!missing.ok() || mv->kind == Kind::kBool) {
-    return Status::Unimplemented("SimpleImputer: missing_values " + mv->Describe() +
-                                 " is not supported (only NaN or a number)");
+  INFERD_ASSIGN_OR_RETURN(const Value* st, Require(obj, "statistics_"));
+  INFERD_ASSIGN_OR_RETURN(std::vector<Cell> cells, CellsOf(obj, st, "statistics_"));
+  if (cells.size() != nf) {
+    return StateError(obj,
+                      "'statistics_' has " + std::to_string(cells.size()) + " values, expected " + std::to_string(nf));
   }
+  std::vector<ImputerStatistic> stats(nf);
+  for (size_t j = 0; j < nf; ++j) {
+    stats[j].value = cells[j].value;
+    stats[j].is_string = cells[j].is_string();
+    stats[j].text = std::move(cells[j].text);
+  }
+  INFERD_ASSIGN_OR_RETURN(const Value* mv, Require(obj, "missing_values"));
+  StatusOr<Cell> missing = mv->kind == Kind::kBool ? Status::InvalidArgument("bool") : CellOf(*mv);
+  if (!missing.ok()) {
+    return Status::Unimplemented("SimpleImputer: missing_values " + mv->Describe() +
+                                 " is not supported (only NaN, None, a number or a str)");
+  }
+  using MissingKind = SimpleImputerModel::MissingKind;
+  const MissingKind missing_kind = missing->type == Cell::Type::kNan      ? MissingKind::kNan
+                                   : missing->type == Cell::Type::kNumber ? MissingKind::kNumber
+                                                                          : MissingKind::kString;
   INFERD_ASSIGN_OR_RETURN(std::string strategy, StringOr(obj, "strategy", "mean"));
   if (strategy != "mean" && strategy != "median" && strategy != "most_frequent" && strategy != "constant") {
     return Status::Unimplemented("SimpleImputer: unsupported strategy '" + strategy + "'");
@@ -237,7 +399,7 @@ StatusOr<ModelPtr> BuildSimpleImputer(const Value& obj) {
   INFERD_ASSIGN_OR_RETURN(bool keep_empty, FlagOr(obj, "keep_empty_features", false));
   std::vector<size_t> kept;
   for (size_t j = 0; j < nf; ++j) {
-    if (strategy == "constant" || keep_empty || !std::isnan(stats[j])) kept.push_back(j);
+    if (strategy == "constant" || keep_empty || !std::isnan(stats[j].value)) kept.push_back(j);
   }
   std::vector<size_t> indicator;
   INFERD_ASSIGN_OR_RETURN(bool add_indicator, FlagOr(obj, "add_indicator", false));
@@ -254,8 +416,8 @@ StatusOr<ModelPtr> BuildSimpleImputer(const Value& obj) {
     }
   }
   if (kept.empty() && indicator.empty()) return StateError(obj, "every column is dropped");
-  return ModelPtr(
-      std::make_unique<SimpleImputerModel>(nf, *missing, std::move(stats), std::move(kept), std::move(indicator)));
+  return ModelPtr(std::make_unique<SimpleImputerModel>(nf, missing_kind, missing->value, std::move(stats),
+                                                       std::move(kept), std::move(indicator)));
 }
 
 StatusOr<ModelPtr> BuildPca(const Value& obj) {
