@@ -50,7 +50,7 @@ def titanic_frame(n, rng):
     """n Titanic-like passengers and whether they survived, drawn from rng.
 
     Columns as pandas infers them from the data: age float64 with ~20 % NaN, fare float64,
-    pclass int64, sex / embarked / cabin_deck object (str); embarked is None in ~1 % of rows,
+    pclass int64, sex / embarked / cabin_deck object (Python str); embarked is None in ~1 % of rows,
     cabin_deck is "U" (unknown) for most and "T" very rarely, as in the real passenger list."""
     pclass = rng.choice([1, 2, 3], n, p=[0.24, 0.21, 0.55])
     female = rng.rand(n) < 0.35
@@ -62,7 +62,8 @@ def titanic_frame(n, rng):
     decks = {1: (["A", "B", "C", "D", "E", "U"], [0.08, 0.2, 0.25, 0.15, 0.12, 0.2]),
              2: (["D", "E", "F", "U"], [0.03, 0.04, 0.05, 0.88]),
              3: (["E", "F", "G", "U"], [0.01, 0.02, 0.01, 0.96])}
-    cabin = np.array([rng.choice(decks[c][0], p=decks[c][1]) for c in pclass], dtype=object)
+    # str(): Python strings, as pandas.read_csv gives (rng.choice on a list returns numpy.str_).
+    cabin = np.array([str(rng.choice(decks[c][0], p=decks[c][1])) for c in pclass], dtype=object)
     cabin[rng.rand(n) < 0.002] = "T"
     logit = (2.4 * female - 1.0 * (pclass - 2) - 0.03 * (np.nan_to_num(age, nan=30.0) - 30.0)
              + 0.004 * fare + 0.3 * (embarked == "C") + 0.5 * (cabin != "U") - 1.2)
