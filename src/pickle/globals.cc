@@ -139,6 +139,8 @@ StatusOr<GlobalRole> ClassifyGlobal(std::string_view module, std::string_view na
     if (name == "set") return GlobalRole::kSet;
     if (name == "frozenset") return GlobalRole::kFrozenset;
     if (Contains(kBuiltinTypes, name)) return GlobalRole::kTypeReference;
+    // Protocol 2 writes int and str under their Python 2 names.
+    if (module == "__builtin__" && (name == "long" || name == "unicode")) return GlobalRole::kTypeReference;
   }
   if (full == "collections.OrderedDict") return GlobalRole::kOrderedDict;
   if (full == "joblib.numpy_pickle.NumpyArrayWrapper" ||
@@ -153,6 +155,12 @@ StatusOr<GlobalRole> ClassifyGlobal(std::string_view module, std::string_view na
   // 3. Model classes by prefix.
   if (StartsWith(module, "sklearn.") || module == "sklearn" || StartsWith(module, "xgboost.") || module == "xgboost") {
     return GlobalRole::kModelClass;
+  }
+  if (module == "__main__") {
+    // A function or class of the training script (a FunctionTransformer's func, a callable
+    // column selector, a custom estimator): code, which is never loaded.
+    return Status::InvalidArgument("unknown global '" + full + "'" + at +
+                                   " (defined in the training script; inferd loads no code)");
   }
   return Status::InvalidArgument("unknown global '" + full + "'" + at);
 }

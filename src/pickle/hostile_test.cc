@@ -76,6 +76,8 @@ TEST(HostileTest, StackGlobalFromMemoisedStrings) {
 TEST(HostileTest, UnknownAndMalformedGlobals) {
   ExpectError(PickleBuilder(2).Global("foo", "bar").Stop(), "unknown global 'foo.bar' at byte 2");
   ExpectError(PickleBuilder(2).Global("collections", "deque").Stop(), "unknown global 'collections.deque'");
+  ExpectError(PickleBuilder(2).Global("__main__", "pick").Stop(),
+              "unknown global '__main__.pick' at byte 2 (defined in the training script; inferd loads no code)");
   ExpectError(PickleBuilder(2).Global("copyreg", "_reconstructor").Stop(), "forbidden global 'copyreg._reconstructor'");
   ExpectError(PickleBuilder(2).Global("os system", "x").Stop(), "malformed global name");
   ExpectError(PickleBuilder(4).Int(1).Str("x").Op('\x93').Stop(), "STACK_GLOBAL needs two str");
@@ -87,9 +89,10 @@ TEST(HostileTest, UnknownAndMalformedGlobals) {
 TEST(HostileTest, TypeReferencesAreValuesNeverCalled) {
   // make_column_selector(dtype_include=object / np.number, ...) stores these types as values.
   const std::pair<const char*, const char*> kTypes[] = {
-      {"builtins", "object"}, {"builtins", "str"},    {"builtins", "int"}, {"builtins", "float"},
-      {"builtins", "bool"},   {"__builtin__", "str"}, {"numpy", "number"}, {"numpy", "integer"},
-      {"numpy", "floating"},  {"numpy", "object_"},   {"numpy", "bool_"},  {"numpy", "float64"},
+      {"builtins", "object"},  {"builtins", "str"},        {"builtins", "int"}, {"builtins", "float"},
+      {"builtins", "bool"},    {"__builtin__", "str"},     {"numpy", "number"}, {"numpy", "integer"},
+      {"numpy", "floating"},   {"numpy", "object_"},       {"numpy", "bool_"},  {"numpy", "float64"},
+      {"__builtin__", "long"}, {"__builtin__", "unicode"},
   };
   for (const auto& [module, name] : kTypes) {
     const std::string full = std::string(module) + "." + name;
@@ -119,6 +122,7 @@ TEST(HostileTest, TypeReferencesAreValuesNeverCalled) {
   // Other builtins stay unknown.
   ExpectError(PickleBuilder(2).Global("builtins", "type").Stop(), "unknown global 'builtins.type'");
   ExpectError(PickleBuilder(2).Global("builtins", "list").Stop(), "unknown global 'builtins.list'");
+  ExpectError(PickleBuilder(2).Global("builtins", "long").Stop(), "unknown global 'builtins.long'");
 }
 
 TEST(HostileTest, CodecsEncodeOnlyLatin1) {

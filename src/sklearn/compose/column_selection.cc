@@ -106,9 +106,21 @@ StatusOr<std::vector<size_t>> ResolveSelector(const Value& ct, const Value& c, s
       return FromSequence(ct, items, n_features);
     }
     case Kind::kSlice: {
-      // slice(start, stop, step) with None or ints, Python semantics (step > 0 only).
+      // slice(start, stop, step) with None or ints, Python semantics (step > 0 only); or
+      // with column names, where sklearn (like pandas .loc) includes the stop column.
+      const bool by_name = std::any_of(c.items.begin(), c.items.end(),
+                                       [](const pickle::ValuePtr& b) { return b != nullptr && b->kind == Kind::kStr; });
+      std::vector<std::string> names;
+      if (by_name) {
+        INFERD_ASSIGN_OR_RETURN(names, FeatureNames(ct));
+      }
       auto part = [&](size_t k, int64_t dflt) -> StatusOr<int64_t> {
         if (c.items.size() <= k || c.items[k] == nullptr || c.items[k]->is_none()) return dflt;
+        if (k < 2 && c.items[k]->kind == Kind::kStr) {
+          INFERD_ASSIGN_OR_RETURN(size_t i, NameIndex(names, c.items[k]->s));
+          return static_cast<int64_t>(i) + (k == 1 ? 1 : 0);
+        }
+        if (by_name && k < 2) return Status::InvalidArgument("column slice mixes names and positions");
         return c.items[k]->AsInt();
       };
       const int64_t n = static_cast<int64_t>(n_features);

@@ -4,7 +4,8 @@
 //
 // The fitted `_transformer_to_input_indices[name]` (ints, sklearn 1.2 -> main) is preferred;
 // otherwise `columns` is interpreted: an int, a list/array of ints (negative ints count from
-// the end), a bool mask, a slice, or column names (a str or list of str) looked up in
+// the end), a bool mask, a slice (of ints, or of names: then the stop column is included, as
+// in sklearn), or column names (a str or list of str) looked up in
 // `feature_names_in_`. Names therefore still select by POSITION in the request row: the
 // row carries no names, its columns are in feature_names_in_ order.
 //

@@ -74,6 +74,26 @@ TEST(ColumnTransformer, NamesUseFeatureNamesIn) {
   EXPECT_NE(r.status().message().find("'w' is not in feature_names_in_"), std::string::npos) << r.status().message();
 }
 
+TEST(ColumnTransformer, SlicesByNameIncludeTheStopColumn) {
+  auto names = ObjArray({4}, {Str("w"), Str("x"), Str("y"), Str("z")});
+  auto ct = Obj(kCT, {{"n_features_in_", Int(4)},
+                      {"feature_names_in_", names},
+                      {"transformers_", List({Entry("s", Scaler(2, 2.0), Slice(Str("x"), Str("y"), None())),
+                                              Entry("t", Str("passthrough"), Slice(None(), Str("w"), None()))})}});
+  auto m = BuildEstimator(*ct);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  const double x[4] = {2, 4, 6, 8};
+  double y[3];
+  ASSERT_TRUE((*m)->Transform(x, 1, y).ok());
+  EXPECT_EQ(std::vector<double>(y, y + 3), (std::vector<double>{2, 3, 2}));
+  auto bad = Obj(kCT, {{"n_features_in_", Int(4)},
+                       {"feature_names_in_", names},
+                       {"transformers_", List({Entry("s", Scaler(1, 2.0), Slice(Str("x"), Int(3), None()))})}});
+  auto r = BuildEstimator(*bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("column slice mixes names and positions"), std::string::npos);
+}
+
 TEST(ColumnTransformer, HostileSelectionsAreRefused) {
   for (ValuePtr cols : {List({Int(3)}), List({Int(-4)}), BoolArray({1, 0}), Str("x"), Float(1.0)}) {
     auto ct = Obj(kCT, {{"n_features_in_", Int(3)}, {"transformers_", List({Entry("s", Scaler(1, 2.0), cols)})}});

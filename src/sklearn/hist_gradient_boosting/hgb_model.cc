@@ -13,13 +13,10 @@ void HgbPreprocessor::Apply(const double* row, double* out) const {
   size_t o = 0;
   for (size_t j = 0; j < cat_cols.size(); ++j) {
     const double v = row[cat_cols[j]];
-    const std::vector<double>& cats = categories[j];
-    double code = std::numeric_limits<double>::quiet_NaN();
-    if (!std::isnan(v)) {
-      auto it = std::lower_bound(cats.begin(), cats.end(), v);
-      if (it != cats.end() && *it == v) code = static_cast<double>(it - cats.begin());
-    }
-    out[o++] = code;
+    const CategoryList& cats = categories[j];
+    const long k = cats.Find(v);
+    const bool known = k >= 0 && !(cats.has_nan() && static_cast<size_t>(k) == cats.nan_index());
+    out[o++] = known ? static_cast<double>(k) : std::numeric_limits<double>::quiet_NaN();
   }
   for (size_t c : num_cols) out[o++] = row[c];
 }
@@ -44,6 +41,16 @@ std::string HistGradientBoostingModel::Describe() const {
   std::string s = name_ + "[" + link + ", " + std::to_string(forest_.n_trees() / baseline_.size()) + " iterations";
   if (pre_.active()) s += ", " + std::to_string(pre_.cat_cols.size()) + " encoded categorical";
   return s + "]";
+}
+
+void HistGradientBoostingModel::DescribeInputs(std::span<ColumnFacts> facts) const {
+  for (size_t j = 0; j < pre_.cat_cols.size(); ++j) {
+    const CategoryList& cats = pre_.categories[j];
+    const size_t c = pre_.cat_cols[j];
+    if (!cats.strings() || c >= facts.size()) continue;
+    facts[c].type = InputColumn::Type::kString;
+    facts[c].categories = cats.StringCategories();
+  }
 }
 
 void HistGradientBoostingModel::Raw(const double* row, double* raw) const {

@@ -8,26 +8,31 @@
 //               differ only at exact ties.
 // Files from sklearn >= 1.4 with categorical features carry a `_preprocessor` that
 // ordinal-encodes the categorical columns and moves them first; HgbPreprocessor replays it.
+// Its string categories (pandas categorical columns) make those input columns string
+// columns (column_facts.h); an unknown string is not an error (it is treated as missing).
 //
 // Thread safety: immutable after construction; per-thread scratch only.
 #ifndef INFERD_SKLEARN_HIST_GRADIENT_BOOSTING_HGB_MODEL_H_
 #define INFERD_SKLEARN_HIST_GRADIENT_BOOSTING_HGB_MODEL_H_
 
+#include <span>
 #include <string>
 #include <vector>
 
 #include "inferd/model.h"
 #include "sklearn/hist_gradient_boosting/hgb_forest.h"
+#include "sklearn/pipeline/column_facts.h"
+#include "sklearn/preprocessing/categories.h"
 
 namespace inferd::sklearn {
 
 // sklearn >= 1.4 `_preprocessor`: output = [ordinal codes of cat_cols..., num_cols...].
-// A value's code is its index in the sorted `categories[j]` (NaN-free); unknown values and
-// NaN become NaN (OrdinalEncoder(handle_unknown='use_encoded_value', unknown_value=nan,
-// encoded_missing_value=nan)).
+// A value's code is its index in `categories[j]` (numbers, or string codes:
+// categories.h); unknown values and NaN become NaN (OrdinalEncoder(handle_unknown=
+// 'use_encoded_value', unknown_value=nan, encoded_missing_value=nan)).
 struct HgbPreprocessor {
   std::vector<size_t> cat_cols;
-  std::vector<std::vector<double>> categories;  // parallel to cat_cols, sorted ascending
+  std::vector<CategoryList> categories;  // parallel to cat_cols
   std::vector<size_t> num_cols;
 
   bool active() const { return !cat_cols.empty(); }
@@ -37,7 +42,7 @@ struct HgbPreprocessor {
 
 enum class HgbLink { kIdentity, kExp, kBinomial, kMultinomial };
 
-class HistGradientBoostingModel final : public Model {
+class HistGradientBoostingModel final : public Model, public DescribesInputs {
  public:
   // REQUIRES: forest.n_trees() == n_iterations * baseline.size(), iteration-major;
   // kBinomial: classes.size() == 2 and baseline.size() == 1; kMultinomial:
@@ -54,6 +59,7 @@ class HistGradientBoostingModel final : public Model {
   bool accepts_missing() const override { return true; }
   size_t decision_function_width() const override { return classes_.empty() ? 0 : baseline_.size(); }
   std::string Describe() const override;
+  void DescribeInputs(std::span<ColumnFacts> facts) const override;
 
   Status PredictClass(const double* x, size_t n_rows, int32_t* out) const override;
   Status PredictValue(const double* x, size_t n_rows, double* out) const override;

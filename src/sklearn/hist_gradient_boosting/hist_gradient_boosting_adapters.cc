@@ -7,6 +7,7 @@
 
 #include "sklearn/compose/column_selection.h"
 #include "sklearn/hist_gradient_boosting/hgb_model.h"
+#include "sklearn/preprocessing/fitted_cells.h"
 #include "sklearn/state.h"
 
 namespace inferd::sklearn {
@@ -77,19 +78,13 @@ StatusOr<HgbPreprocessor> ReadPreprocessor(const Value& obj, size_t nf) {
       return StateError(obj, "_preprocessor: OrdinalEncoder.categories_ does not match its columns");
     }
     for (size_t j = 0; j < cols->size(); ++j) {
-      if (!cats->items[j]) return StateError(obj, "_preprocessor: null category array");
-      StatusOr<DenseArray> c = ToDense(t, *cats->items[j], "categories_");
+      StatusOr<CategoryList> c = ReadCategoryList(t, cats->items[j].get(), "categories_[" + std::to_string(j) + "]");
       if (!c.ok()) return StateError(obj, "_preprocessor: " + c.status().message());
-      std::vector<double> v;
-      for (double d : c->data) {
-        if (!std::isnan(d)) v.push_back(d);
-      }
-      if (!std::is_sorted(v.begin(), v.end())) return StateError(obj, "_preprocessor: categories are not sorted");
       const size_t col = (*cols)[j];
       if (taken[col]) return StateError(obj, "_preprocessor: column selected twice");
       taken[col] = true;
       pre.cat_cols.push_back(col);
-      pre.categories.push_back(std::move(v));
+      pre.categories.push_back(std::move(c).value());
     }
   }
   for (size_t c = 0; c < nf; ++c) {

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "inferd/input_schema.h"
 #include "sklearn/hist_gradient_boosting/hgb_forest.h"
+#include "sklearn/pipeline/column_facts.h"
 #include "sklearn/registry.h"
 #include "sklearn/test_values.h"
 
@@ -149,6 +151,36 @@ TEST(Hgb, CategoricalBitsetsKnownAndUnknown) {
     ASSERT_TRUE((*m)->PredictValue(x, 1, &y).ok());
     EXPECT_EQ(y, 0.25 + want[i]) << "category value " << cats[i];
   }
+}
+
+// sklearn >= 1.4 with a pandas categorical column of strings: `_preprocessor` ordinal-encodes
+// column 1 (categories ['female', 'male']) and moves it first; unknown strings and None are
+// missing (NaN), which this stump sends right.
+TEST(Hgb, PreprocessorWithStringCategories) {
+  auto enc = Obj("sklearn.preprocessing._encoders.OrdinalEncoder",
+                 {{"categories_", List({ObjArray({2}, {Str("female"), Str("male")})})},
+                  {"handle_unknown", Str("use_encoded_value")},
+                  {"unknown_value", Float(kNaN)}});
+  auto pre = Obj("sklearn.compose._column_transformer.ColumnTransformer",
+                 {{"n_features_in_", Int(2)},
+                  {"transformers_", List({Tuple({Str("encoder"), enc, List({Int(1)})}),
+                                          Tuple({Str("remainder"), Str("passthrough"), List({Int(0)})})})}});
+  auto m = BuildEstimator(
+      *Hgb(kReg, {Predictor(Stump(0.5, 0), true)}, {{"_preprocessor", pre}, {"_sklearn_version", Str("1.4.2")}}));
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  const std::vector<double> cells = {StringCode("female"), StringCode("male"), kUnknownStringCode, kNoneCode, kNaN};
+  const std::vector<double> want = {-1, 1, 1, 1, 1};
+  for (size_t i = 0; i < cells.size(); ++i) {
+    const double x[2] = {5, cells[i]};
+    double y;
+    ASSERT_TRUE((*m)->PredictValue(x, 1, &y).ok());
+    EXPECT_EQ(y, 0.25 + want[i]) << i;
+  }
+  std::vector<ColumnFacts> facts = DescribeInputsOf(**m);
+  EXPECT_EQ(facts[0].type, InputColumn::Type::kNumber);
+  EXPECT_EQ(facts[1].type, InputColumn::Type::kString);
+  EXPECT_EQ(facts[1].categories, (std::vector<std::string>{"female", "male"}));
+  EXPECT_FALSE(facts[1].unknown_is_error);
 }
 
 TEST(Hgb, HostileNodesAreRefused) {

@@ -5,13 +5,11 @@
 
 namespace inferd::sklearn {
 
-SimpleImputerModel::SimpleImputerModel(size_t n_in, MissingKind missing_kind, double missing_value,
-                                       std::vector<ImputerStatistic> statistics, std::vector<size_t> kept,
-                                       std::vector<size_t> indicator)
-    : TransformerModel(n_in, kept.size() + indicator.size(), /*accepts=*/missing_kind == MissingKind::kNan,
-                       /*removes=*/missing_kind == MissingKind::kNan),
-      missing_kind_(missing_kind),
-      missing_value_(missing_value),
+SimpleImputerModel::SimpleImputerModel(size_t n_in, ImputerMissing missing, std::vector<ImputerStatistic> statistics,
+                                       std::vector<size_t> kept, std::vector<size_t> indicator)
+    : TransformerModel(n_in, kept.size() + indicator.size(), /*accepts=*/missing.kind == ImputerMissing::Kind::kNan,
+                       /*removes=*/missing.kind == ImputerMissing::Kind::kNan),
+      missing_(std::move(missing)),
       statistics_(std::move(statistics)),
       kept_(std::move(kept)),
       indicator_(std::move(indicator)) {
@@ -24,10 +22,10 @@ std::string SimpleImputerModel::Describe() const {
 }
 
 bool SimpleImputerModel::IsMissing(size_t col, double v) const {
-  switch (missing_kind_) {
-    case MissingKind::kNan: return std::isnan(v);
-    case MissingKind::kNumber: return !statistics_[col].is_string && v == missing_value_;
-    case MissingKind::kString: return statistics_[col].is_string && v == missing_value_;
+  switch (missing_.kind) {
+    case ImputerMissing::Kind::kNan: return std::isnan(v);
+    case ImputerMissing::Kind::kNumber: return !statistics_[col].is_string && v == missing_.value;
+    case ImputerMissing::Kind::kString: return statistics_[col].is_string && v == missing_.value;
   }
   return false;
 }
@@ -50,6 +48,7 @@ void SimpleImputerModel::DescribeInputs(std::span<ColumnFacts> facts) const {
     if (!s.is_string) continue;
     facts[j].type = InputColumn::Type::kString;
     if (s.value != kNoneCode) facts[j].categories.push_back(s.text);
+    if (!missing_.text.empty()) facts[j].categories.push_back(missing_.text);
   }
 }
 

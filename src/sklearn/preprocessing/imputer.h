@@ -12,7 +12,8 @@
 // allow-nan exactly then); the output is then NaN-free.
 //
 // A string column is one whose statistic is a string or None. The imputer describes those
-// columns as string columns knowing their statistic, and passes its kept columns through.
+// columns as string columns knowing their statistic (and a str missing_values marker), and
+// passes its kept columns through.
 //
 // Thread safety: immutable after construction.
 #ifndef INFERD_SKLEARN_PREPROCESSING_IMPUTER_H_
@@ -35,13 +36,20 @@ struct ImputerStatistic {
   std::string text;
 };
 
+// missing_values: NaN, a number, or None / a str (kString: its code, kNoneCode for None).
+struct ImputerMissing {
+  enum class Kind { kNan, kNumber, kString };
+  Kind kind = Kind::kNan;
+  double value = 0.0;
+  // A str marker: string columns know it, so that request cells carry its code.
+  std::string text;
+};
+
 class SimpleImputerModel final : public TransformerModel, public DescribesInputs, public PassesColumnsThrough {
  public:
-  enum class MissingKind { kNan, kNumber, kString };  // kString: None or a str
   // REQUIRES: kept[i] < n_in; statistics.size() == n_in; indicator[i] < n_in.
-  // `missing_value`: the number, or the code for kString (kNoneCode for None).
-  SimpleImputerModel(size_t n_in, MissingKind missing_kind, double missing_value,
-                     std::vector<ImputerStatistic> statistics, std::vector<size_t> kept, std::vector<size_t> indicator);
+  SimpleImputerModel(size_t n_in, ImputerMissing missing, std::vector<ImputerStatistic> statistics,
+                     std::vector<size_t> kept, std::vector<size_t> indicator);
   std::string Describe() const override;
   Status Transform(const double* x, size_t n_rows, double* out) const override;
   void DescribeInputs(std::span<ColumnFacts> facts) const override;
@@ -50,8 +58,7 @@ class SimpleImputerModel final : public TransformerModel, public DescribesInputs
  private:
   bool IsMissing(size_t col, double v) const;
 
-  const MissingKind missing_kind_;
-  const double missing_value_;
+  const ImputerMissing missing_;
   const std::vector<ImputerStatistic> statistics_;
   const std::vector<size_t> kept_;
   const std::vector<size_t> indicator_;

@@ -7,8 +7,8 @@
 #include <string>
 #include <utility>
 
-#include "inferd/input_schema.h"
 #include "sklearn/preprocessing/encoders.h"
+#include "sklearn/preprocessing/fitted_cells.h"
 #include "sklearn/preprocessing/imputer.h"
 #include "sklearn/preprocessing/pca.h"
 #include "sklearn/preprocessing/row_maps.h"
@@ -69,80 +69,7 @@ StatusOr<std::optional<std::vector<double>>> PerFeature(const Value& obj, std::s
   return std::optional<std::vector<double>>(std::move(a.data));
 }
 
-// A fitted value of a column (a category, a statistic) as a cell (inferd/input_schema.h).
-struct Cell {
-  enum class Type { kNumber, kNan, kString, kNone };
-  Type type = Type::kNumber;
-  double value = 0.0;  // the number, StringCode(text), kNoneCode or NaN
-  std::string text;    // kString: the string; kNone: "None"
-  bool is_string() const { return type == Type::kString || type == Type::kNone; }
-};
-
-Cell NumberCell(double v) {
-  Cell c;
-  c.type = std::isnan(v) ? Cell::Type::kNan : Cell::Type::kNumber;
-  c.value = v;
-  return c;
-}
-
-Cell StringCell(std::string text) {
-  Cell c;
-  c.type = Cell::Type::kString;
-  c.value = StringCode(text);
-  c.text = std::move(text);
-  return c;
-}
-
-Cell NoneCell() {
-  Cell c;
-  c.type = Cell::Type::kNone;
-  c.value = kNoneCode;
-  c.text = "None";
-  return c;
-}
-
-// One element of an object array or a Python scalar: str, None, or a number (NaN included).
-StatusOr<Cell> CellOf(const Value& e) {
-  if (e.kind == Kind::kStr) return StringCell(e.s);
-  if (e.is_none()) return NoneCell();
-  if (e.kind == Kind::kBytes) return StringCell(e.s);
-  StatusOr<double> d = e.AsDouble();
-  if (!d.ok()) return Status::InvalidArgument("expected a number, str or None, found " + e.Describe());
-  return NumberCell(*d);
-}
-
-// A 1-D array of numbers, of strings ('U', 'S'), or of objects (str, None, numbers), as cells.
-StatusOr<std::vector<Cell>> CellsOf(const Value& obj, const Value* a, const std::string& what) {
-  if (a == nullptr || a->kind != Kind::kArray || a->array == nullptr || a->array->ndim() != 1 ||
-      a->array->dtype == nullptr) {
-    return StateError(obj, "'" + what + "' is not a 1-D array");
-  }
-  const pickle::NdArray& arr = *a->array;
-  std::vector<Cell> out;
-  const char k = arr.dtype->kind;
-  if (k == 'U' || k == 'S') {
-    StatusOr<std::vector<std::string>> s = arr.ToStrings();
-    if (!s.ok()) return StateError(obj, "'" + what + "': " + s.status().message());
-    for (std::string& t : *s) out.push_back(StringCell(std::move(t)));
-    return out;
-  }
-  if (k == 'O') {
-    if (arr.objects.size() != arr.size()) return StateError(obj, "'" + what + "': missing elements");
-    for (const pickle::ValuePtr& e : arr.objects) {
-      if (e == nullptr) return StateError(obj, "'" + what + "': missing element");
-      StatusOr<Cell> c = CellOf(*e);
-      if (!c.ok()) return StateError(obj, "'" + what + "': " + c.status().message());
-      out.push_back(std::move(c).value());
-    }
-    return out;
-  }
-  INFERD_ASSIGN_OR_RETURN(DenseArray d, ToDense(obj, *a, what));
-  for (double v : d.data) out.push_back(NumberCell(v));
-  return out;
-}
-
-// categories_: a list of 1-D arrays, each of numbers (sorted) or of strings and None (a
-// string column), NaN last in either.
+// categories_: a list of 1-D arrays (fitted_cells.h).
 StatusOr<std::vector<CategoryList>> ReadCategories(const Value& obj) {
   INFERD_ASSIGN_OR_RETURN(const Value* c, Require(obj, "categories_"));
   if (c->kind != Kind::kList || c->items.empty() || c->items.size() > kMaxDim) {
@@ -150,30 +77,9 @@ StatusOr<std::vector<CategoryList>> ReadCategories(const Value& obj) {
   }
   std::vector<CategoryList> out;
   for (size_t i = 0; i < c->items.size(); ++i) {
-    const std::string what = "categories_[" + std::to_string(i) + "]";
-    INFERD_ASSIGN_OR_RETURN(std::vector<Cell> cells, CellsOf(obj, c->items[i].get(), what));
-    std::vector<double> values;
-    std::vector<std::string> texts;
-    bool has_nan = false, strings = false, numbers = false;
-    for (size_t j = 0; j < cells.size(); ++j) {
-      Cell& e = cells[j];
-      if (e.type == Cell::Type::kNan) {
-        if (j + 1 != cells.size()) return StateError(obj, what + ": NaN must be the last category");
-        has_nan = true;
-        continue;
-      }
-      (e.is_string() ? strings : numbers) = true;
-      values.push_back(e.value);
-      texts.push_back(std::move(e.text));
-    }
-    if (strings && numbers) {
-      return StateError(obj, what + " mixes strings (or None) and numbers; a column must hold one or the other");
-    }
-    if (!strings) texts.clear();
-    StatusOr<CategoryList> cl = CategoryList::Create(std::move(values), std::move(texts), has_nan);
-    if (!cl.ok()) return StateError(obj, what + ": " + cl.status().message());
-    if (cl->size() == 0) return StateError(obj, what + " is empty");
-    out.push_back(std::move(cl).value());
+    INFERD_ASSIGN_OR_RETURN(CategoryList cl,
+                            ReadCategoryList(obj, c->items[i].get(), "categories_[" + std::to_string(i) + "]"));
+    out.push_back(std::move(cl));
   }
   return out;
 }
@@ -383,15 +289,19 @@ StatusOr<ModelPtr> BuildSimpleImputer(const Value& obj) {
     stats[j].text = std::move(cells[j].text);
   }
   INFERD_ASSIGN_OR_RETURN(const Value* mv, Require(obj, "missing_values"));
-  StatusOr<Cell> missing = mv->kind == Kind::kBool ? Status::InvalidArgument("bool") : CellOf(*mv);
+  // A bool marker (missing_values=True) is not supported.
+  StatusOr<Cell> missing = Status::InvalidArgument("a bool");
+  if (mv->kind != Kind::kBool) missing = CellOf(*mv);
   if (!missing.ok()) {
     return Status::Unimplemented("SimpleImputer: missing_values " + mv->Describe() +
                                  " is not supported (only NaN, None, a number or a str)");
   }
-  using MissingKind = SimpleImputerModel::MissingKind;
-  const MissingKind missing_kind = missing->type == Cell::Type::kNan      ? MissingKind::kNan
-                                   : missing->type == Cell::Type::kNumber ? MissingKind::kNumber
-                                                                          : MissingKind::kString;
+  ImputerMissing marker;
+  marker.kind = missing->type == Cell::Type::kNan      ? ImputerMissing::Kind::kNan
+                : missing->type == Cell::Type::kNumber ? ImputerMissing::Kind::kNumber
+                                                       : ImputerMissing::Kind::kString;
+  marker.value = missing->value;
+  if (missing->type == Cell::Type::kString) marker.text = std::move(missing->text);
   INFERD_ASSIGN_OR_RETURN(std::string strategy, StringOr(obj, "strategy", "mean"));
   if (strategy != "mean" && strategy != "median" && strategy != "most_frequent" && strategy != "constant") {
     return Status::Unimplemented("SimpleImputer: unsupported strategy '" + strategy + "'");
@@ -416,8 +326,8 @@ StatusOr<ModelPtr> BuildSimpleImputer(const Value& obj) {
     }
   }
   if (kept.empty() && indicator.empty()) return StateError(obj, "every column is dropped");
-  return ModelPtr(std::make_unique<SimpleImputerModel>(nf, missing_kind, missing->value, std::move(stats),
-                                                       std::move(kept), std::move(indicator)));
+  return ModelPtr(std::make_unique<SimpleImputerModel>(nf, std::move(marker), std::move(stats), std::move(kept),
+                                                       std::move(indicator)));
 }
 
 StatusOr<ModelPtr> BuildPca(const Value& obj) {

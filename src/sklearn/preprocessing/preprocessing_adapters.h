@@ -1,6 +1,7 @@
 // Adapters for sklearn's preprocessing transformers: StandardScaler, MinMaxScaler
-// (scalers.h), OneHotEncoder, OrdinalEncoder with numeric categories (encoders.h),
+// (scalers.h), OneHotEncoder, OrdinalEncoder with numeric or string categories (encoders.h),
 // SimpleImputer (imputer.h), PCA (pca.h), Normalizer and PolynomialFeatures (row_maps.h).
+// Fitted strings become cell codes (fitted_cells.h).
 #ifndef INFERD_SKLEARN_PREPROCESSING_PREPROCESSING_ADAPTERS_H_
 #define INFERD_SKLEARN_PREPROCESSING_PREPROCESSING_ADAPTERS_H_
 

@@ -370,6 +370,10 @@ TEST(Imputer, StringStatisticsAndNoneAsMissing) {
   const auto* through = dynamic_cast<const PassesColumnsThrough*>(m->get());
   ASSERT_NE(through, nullptr);
   EXPECT_EQ(through->passed_through(), (std::vector<long>{0, 1, -1}));
+  // The marker is a string the column knows, so a request's '?' arrives as its code.
+  facts = DescribeInputsOf(**m);
+  EXPECT_EQ(facts[0].categories, (std::vector<std::string>{"missing", "?"}));
+  EXPECT_EQ(facts[1].type, InputColumn::Type::kNumber);
 
   // The message the issue reported is gone; what cannot be a statistic is named.
   SetAttr(imp, "statistics_", ObjArray({2}, {Str("male"), Dict({})}));
