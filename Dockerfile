@@ -26,7 +26,7 @@ FROM ${BUILD_IMAGE} AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
-      libboost-dev libboost-system-dev libsimdjson-dev libfmt-dev libcli11-dev \
+      libboost-dev libboost-system-dev libsimdjson-dev libfmt-dev libcli11-dev libyaml-cpp-dev \
       zlib1g-dev libbz2-dev liblzma-dev liblz4-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

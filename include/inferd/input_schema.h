@@ -42,6 +42,10 @@ struct InputColumn {
   // kString: a string outside `categories` is an error at prediction time (an encoder with
   // handle_unknown='error'), so clients may be told the allowed values.
   bool unknown_is_error = false;
+  // A missing value (NaN) in this column is accepted: the model imputes it, handles it
+  // natively, or does not read the column. Per column, because in a ColumnTransformer one
+  // column may be imputed while another is passed to an estimator that refuses NaN.
+  bool accepts_missing = false;
 };
 
 // "number", "string", "any".

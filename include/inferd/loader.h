@@ -22,7 +22,8 @@ struct LoadOptions {
   size_t max_expansion_ratio = 1000;
 };
 
-// Loads and validates the model at `path`.
+// Loads and validates the model at `path`: a model file, or an MLflow model directory (its
+// MLmodel file names the pickle and may carry a column signature).
 // On failure the message is one line naming the file and the reason, e.g.
 // "model.pkl: forbidden global 'posix.system' at byte 42"; no partial model is returned.
 // Thread safety: may be called concurrently; the returned model is immutable and shareable.

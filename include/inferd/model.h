@@ -62,7 +62,8 @@ class Model {
   virtual const std::vector<Label>& classes() const = 0;
   // True if PredictProba is available (sklearn's hasattr(model, 'predict_proba')).
   virtual bool has_proba() const { return false; }
-  // True if NaN inputs mean "missing" for this model (otherwise callers reject NaN).
+  // True if NaN inputs mean "missing" in every column (otherwise callers reject NaN, except
+  // in the columns whose input_schema() entry accepts_missing).
   virtual bool accepts_missing() const { return false; }
   // Number of columns of sklearn's decision_function for one row, or 0 if the model has no
   // decision_function. 1 means sklearn returns a 1-D array (binary classifiers).
@@ -74,7 +75,9 @@ class Model {
   virtual std::string Describe() const = 0;
 
   // All methods below:
-  // REQUIRES: x points to n_rows * n_features() finite doubles (NaN only if accepts_missing()),
+  // REQUIRES: x points to n_rows * n_features() finite doubles (NaN only if accepts_missing(),
+  //           or in the columns whose input_schema() entry accepts_missing; string columns
+  //           carry the codes of input_schema.h),
   //           `out` has room for the documented number of values.
   // Return a non-OK Status only when the operation does not apply to this kind of model.
 

@@ -114,6 +114,7 @@ int Serve(const ServeConfig& o) {
   app_options.http.request_timeout = std::chrono::milliseconds(o.request_timeout_ms);
   app_options.http.log_requests = o.log_requests;
   app_options.inference.max_batch_rows = o.max_batch_rows > 0 ? o.max_batch_rows : 1;
+  app_options.inference.ignore_extra_columns = o.ignore_extra_columns;
   if (o.enable_model_control) app_options.control = &repo;
 
   auto app_or = ServerApp::Create(app_options, models);

@@ -29,6 +29,7 @@ struct ServeConfig {
   size_t threads = 0;                           // --threads, INFERD_THREADS (0 = number of cores)
   uint64_t max_body_bytes = uint64_t{8} << 20;  // --max-body-bytes, INFERD_MAX_BODY_BYTES
   size_t max_batch_rows = 10000;                // --max-batch-rows, INFERD_MAX_BATCH_ROWS
+  bool ignore_extra_columns = false;            // --ignore-extra-columns, INFERD_IGNORE_EXTRA_COLUMNS
   int64_t idle_timeout_seconds = 60;            // --idle-timeout-seconds, INFERD_IDLE_TIMEOUT_SECONDS
   double drain_seconds = 0;                     // --drain-seconds, INFERD_DRAIN_SECONDS
   double shutdown_timeout_seconds = 10;         // --shutdown-timeout-seconds, INFERD_SHUTDOWN_TIMEOUT_SECONDS

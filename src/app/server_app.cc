@@ -1,5 +1,6 @@
 #include "app/server_app.h"
 
+#include "http/protocols/mlflow_protocol.h"
 #include "http/protocols/openapi.h"
 #include "http/protocols/reference_protocol.h"
 #include "http/protocols/v1_protocol.h"
@@ -29,12 +30,16 @@ void ServerApp::BuildRoutes() {
   v2.control = options_.control;
   http::RegisterV2Routes(&inference_, std::move(v2), &router_);
   http::RegisterV1Routes(&inference_, &router_);
+  http::MlflowOptions mlflow;
+  mlflow.server_version = options_.version;
+  mlflow.ready = [this] { return ready(); };
+  http::RegisterMlflowRoutes(&inference_, std::move(mlflow), &router_);
   router_.Add(http::Verb::get, "/metrics", [this](const http::Request&, http::Response* resp) {
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
     metrics_->Render(&resp->body);
   });
   // GET /openapi.json documents every route above (tests/integration/test_openapi.py checks it).
-  http::RegisterOpenApiRoute(&router_);
+  http::RegisterOpenApiRoute(models_.get(), options_.inference.ignore_extra_columns, &router_);
   http::RegisterWebUiRoute(models_.get(), options_.version, &router_);
 }
 

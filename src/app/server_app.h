@@ -2,10 +2,10 @@
 // (serving/inference.h), the route table, the metrics and the HTTP server — with the readiness
 // state the lifecycle (start, drain, stop) drives.
 //
-// Routes: the reference API (/predict, /transform), the KServe V2 and TF Serving / V1
-// protocols, GET /openapi.json and GET / (http/protocols/), and the server's own GET /healthz
-// (alive), GET /readyz (every configured model is loaded and warmed and the server is not
-// draining) and GET /metrics (Prometheus text).
+// Routes: the reference API (/predict, /transform), the KServe V2, TF Serving / V1 and MLflow
+// scoring protocols, GET /openapi.json and GET / (http/protocols/), and the server's own
+// GET /healthz (alive), GET /readyz (every configured model is loaded and warmed and the server
+// is not draining) and GET /metrics (Prometheus text).
 //
 // Thread safety: every method may be called from any thread.
 #ifndef INFERD_APP_SERVER_APP_H_

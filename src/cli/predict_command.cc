@@ -1,7 +1,7 @@
 #include "cli/predict_command.h"
 
-#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +18,7 @@ struct PredictOptions {
   std::string model;
   std::string input;
   std::string output = "predict";
+  bool ignore_extra_columns = false;
 };
 
 // Exit codes: 0 ok, 1 bad input rows / unsupported output, 2 model could not be loaded.
@@ -40,21 +41,15 @@ int RunPredict(const PredictOptions& o) {
   if (!loaded.ok()) return Fail(2, loaded.status().message());
   const Model& model = **loaded;
 
-  StatusOr<Rows> rows = ReadRowsFile(o.input);
+  // The rows are decoded for the model's columns, with the server's cell rules.
+  InputSpec spec;
+  spec.n_features = model.n_features();
+  spec.max_rows = std::numeric_limits<size_t>::max();
+  spec.allow_missing = model.accepts_missing();
+  spec.schema = model.input_schema().empty() ? nullptr : &model.input_schema();
+  spec.ignore_extra_columns = o.ignore_extra_columns;
+  StatusOr<Rows> rows = ReadRowsFile(o.input, spec);
   if (!rows.ok()) return Fail(1, rows.status().message());
-  if (rows->n_cols != model.n_features()) {
-    return Fail(1, o.input + ": rows have " + std::to_string(rows->n_cols) + " values, the model expects " +
-                       std::to_string(model.n_features()) + " features");
-  }
-  if (!model.accepts_missing()) {
-    for (size_t i = 0; i < rows->values.size(); ++i) {
-      if (std::isnan(rows->values[i])) {
-        return Fail(1, o.input + ": row " + std::to_string(i / rows->n_cols) + " column " +
-                           std::to_string(i % rows->n_cols) +
-                           " is missing (NaN) and this model does not accept missing values");
-      }
-    }
-  }
   const size_t n = rows->n_rows;
   const double* x = rows->values.data();
   std::string out;
@@ -153,9 +148,16 @@ void AddPredictCommand(CLI::App& app) {
       ->required()
       ->envname("INFERD_MODEL");
   cmd->add_option("--input,-i", opts->input,
-                  "Rows to predict: a JSON array of rows ([[...], ...] or {\"instances\": [...]}) or CSV "
-                  "(an optional header line is skipped)")
+                  "Rows to predict. JSON: rows in the model's column order ([[22, \"male\"], ...]), records by "
+                  "column name ([{\"age\": 22, \"sex\": \"male\"}, ...]), {\"columns\": [...], \"data\": [...]} "
+                  "(pandas' orient=\"split\") or {\"instances\": [...]}. CSV (RFC 4180): the first line is a header "
+                  "when it names one of the model's columns, or has a non-number cell and the model has column names "
+                  "(a model without names skips such a line); "
+                  "header names are matched to the model's columns, else rows are in column order. An empty cell is "
+                  "a missing value")
       ->required();
+  cmd->add_flag("--ignore-extra-columns", opts->ignore_extra_columns,
+                "Ignore input columns (CSV header names, record keys) the model does not have instead of failing");
   cmd->add_option(
          "--output,-o", opts->output,
          "predict -> {\"predictions\": [...]}; proba -> {\"probabilities\": [[...]], \"classes\": [...]} "

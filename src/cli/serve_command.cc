@@ -73,6 +73,10 @@ void AddServeCommand(CLI::App& app) {
       ->envname("INFERD_MAX_BATCH_ROWS")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cmd->add_flag("--ignore-extra-columns", opts->ignore_extra_columns,
+                "Rows sent by column name (named /predict rows, V1/V2/MLflow columns) may carry columns the model "
+                "does not have; they are ignored instead of answered 400")
+      ->envname("INFERD_IGNORE_EXTRA_COLUMNS");
   cmd->add_option("--idle-timeout-seconds", opts->idle_timeout_seconds,
                   "Close a connection idle (or stuck mid-request) this long")
       ->envname("INFERD_IDLE_TIMEOUT_SECONDS")

@@ -26,6 +26,8 @@ struct Request {
   std::string_view target;  // as sent, e.g. "/predict?x=1"
   std::string_view path;    // target without the query string
   std::string_view body;
+  // The Content-Type header as sent (empty when absent).
+  std::string_view content_type;
   // The request id (X-Request-Id as sent, or one the server generated); echoed in the answer.
   std::string_view request_id;
   // When the answer stops being useful (from --request-timeout or X-Request-Timeout-Ms);

@@ -372,6 +372,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     r.target = std::string_view(req.target().data(), req.target().size());
     r.path = r.target.substr(0, r.target.find('?'));
     r.body = req.body();
+    auto content_type = req[bhttp::field::content_type];
+    r.content_type = std::string_view(content_type.data(), content_type.size());
     r.request_id = request_id_;
     auto timeout = options().request_timeout;
     bool has_deadline = timeout.count() > 0;

@@ -126,7 +126,7 @@ Status DecodeRow(od::value& v, const Where& where, const InputSpec& options, Row
     if (count < options.n_features) {
       double d;
       if (ColumnType(options, count) == InputColumn::Type::kNumber) {
-        INFERD_RETURN_IF_ERROR(DecodeNumber(elem, where, count, options.allow_missing, &d));
+        INFERD_RETURN_IF_ERROR(DecodeNumber(elem, where, count, MissingAllowed(options, count), &d));
       } else {
         Status s = DecodeJsonCell(elem, options, count, &d);
         if (!s.ok()) return s.WithPrefix(where.Cell(count));

@@ -25,6 +25,17 @@ const char* JsonTypeName(od::json_type t) {
 
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
+// pandas.read_csv's default na_values: these cells are NaN in every column.
+bool IsReadCsvMissing(std::string_view t) {
+  static constexpr std::string_view kWords[] = {"",     "#N/A",   "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN",
+                                                "-nan", "1.#IND", "1.#QNAN",  "<NA>", "N/A",     "NA",       "NULL",
+                                                "NaN",  "None",   "n/a",      "nan",  "null"};
+  for (std::string_view w : kWords) {
+    if (t == w) return true;
+  }
+  return false;
+}
+
 bool HasSchema(const InputSpec& spec) { return spec.schema != nullptr && !spec.schema->empty(); }
 
 std::string Quoted(std::string_view s) {
@@ -37,7 +48,7 @@ std::string Quoted(std::string_view s) {
 }
 
 Status Missing(const InputSpec& spec, size_t col, double* out) {
-  if (!spec.allow_missing) {
+  if (!MissingAllowed(spec, col)) {
     return Status::InvalidArgument("column '" + ColumnName(spec, col) +
                                    "' is missing a value, which this model does not accept");
   }
@@ -59,6 +70,11 @@ std::string ColumnName(const InputSpec& spec, size_t col) {
   return "x" + std::to_string(col);
 }
 
+bool MissingAllowed(const InputSpec& spec, size_t col) {
+  if (spec.allow_missing) return true;
+  return HasSchema(spec) && col < spec.schema->size() && spec.schema->columns()[col].accepts_missing;
+}
+
 InputColumn::Type ColumnType(const InputSpec& spec, size_t col) {
   if (HasSchema(spec) && col < spec.schema->size()) return spec.schema->columns()[col].type;
   return InputColumn::Type::kNumber;
@@ -75,6 +91,7 @@ Status DecodeNumberCell(double d, const InputSpec& spec, size_t col, double* out
 }
 
 Status DecodeStringCell(std::string_view s, const InputSpec& spec, size_t col, double* out) {
+  if (s == kNaNCell) return Missing(spec, col, out);
   switch (ColumnType(spec, col)) {
     case InputColumn::Type::kNumber: return WrongType(spec, col, "string " + Quoted(s));
     case InputColumn::Type::kAny: *out = kUnknownStringCode; return Status::Ok();
@@ -147,13 +164,9 @@ Status DecodeDomCell(simdjson::dom::element e, const InputSpec& spec, size_t col
 }
 
 Status DecodeTextCell(std::string_view text, const InputSpec& spec, size_t col, double* out) {
-  if (text.empty()) return Missing(spec, col, out);
+  if (IsReadCsvMissing(text)) return Missing(spec, col, out);
   const InputColumn::Type type = ColumnType(spec, col);
   if (type == InputColumn::Type::kString) return DecodeStringCell(text, spec, col, out);
-  // pandas.read_csv reads these words as NaN in a numeric column.
-  if (text == "NaN" || text == "nan" || text == "NA" || text == "N/A" || text == "null" || text == "NULL") {
-    return Missing(spec, col, out);
-  }
   double d;
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data() + (text.front() == '+' ? 1 : 0), end, d);

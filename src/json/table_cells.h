@@ -5,16 +5,17 @@
 // A cell means what pandas would make of the same JSON/CSV (the parity reference is sklearn
 // on pandas.DataFrame(records) / pandas.read_csv):
 //   number column:  a JSON number -> itself; null, NaN or an empty CSV cell -> NaN (refused
-//                   unless spec.allow_missing); a string or bool -> error.
+//                   unless MissingAllowed); a string or bool -> error.
 //   string column:  a string -> schema.EncodeString (an unknown string is an error when the
 //                   column's unknown_is_error, naming column and value); null -> kNoneCode;
-//                   NaN or an empty CSV cell -> NaN; a number or bool -> error.
+//                   NaN or an empty CSV cell -> NaN (refused unless MissingAllowed); a number
+//                   or bool -> error.
 //   any column:     (not read by the model) strings -> kUnknownStringCode, numbers as given,
 //                   null -> NaN.
-// Infinity is refused everywhere. A schema-less spec (schema == nullptr or empty) reads every
-// column as a number named x0, x1, ...
-// Errors are InvalidArgument naming the column ("column 'sex' expects a string (got number)");
-// callers add where the cell was.
+// A CSV cell that pandas.read_csv reads as NaN by default (empty, NA, NaN, null, None, N/A,
+// ...) is NaN in every column. Infinity is refused everywhere. A schema-less spec (schema == nullptr or empty) reads
+// every column as a number named x0, x1, ... Errors are InvalidArgument naming the column ("column 'sex' expects a
+// string (got number)"); callers add where the cell was.
 //
 // Thread safety: free functions and a per-request ColumnMapper; no shared state.
 #ifndef INFERD_JSON_TABLE_CELLS_H_
@@ -34,8 +35,15 @@
 
 namespace inferd {
 
+// A JSON string the batch decoders put where a body had the bare word NaN (Python's
+// json.dumps form of a float NaN, which simdjson's DOM refuses); read as NaN.
+inline constexpr std::string_view kNaNCell{"\0NaN", 4};
+
 // The name of input column `col` ("x3" without a schema).
 std::string ColumnName(const InputSpec& spec, size_t col);
+// True if a missing value (NaN) may be given in column `col`: spec.allow_missing, or the
+// schema's column accepts_missing.
+bool MissingAllowed(const InputSpec& spec, size_t col);
 // The kind of input column `col` (kNumber without a schema).
 InputColumn::Type ColumnType(const InputSpec& spec, size_t col);
 

@@ -102,6 +102,8 @@ TEST(TableCells, TextCellsReadLikeReadCsv) {
   EXPECT_EQ(v, StringCode("male"));
   ASSERT_TRUE(DecodeTextCell("NaN", f.spec, 0, &v).ok());
   EXPECT_TRUE(std::isnan(v));
+  ASSERT_TRUE(DecodeTextCell("NA", f.spec, 1, &v).ok());  // read_csv: NaN in object columns too
+  EXPECT_TRUE(std::isnan(v));
   EXPECT_FALSE(DecodeTextCell("abc", f.spec, 0, &v).ok());
   EXPECT_FALSE(DecodeTextCell("inf", f.spec, 0, &v).ok());
   ASSERT_TRUE(DecodeTextCell("A/5", f.spec, 3, &v).ok());

@@ -1,5 +1,6 @@
 #include "json/tensor_codec.h"
 
+#include <cctype>
 #include <cmath>
 #include <limits>
 
@@ -60,7 +61,8 @@ bool ParseDType(std::string_view s, DType* out) {
 template <typename WhereFn>
 Status DecodeElement(dom::element e, DType dt, bool allow_missing, const WhereFn& where, double* out) {
   dom::element_type t = e.type();
-  if (t == dom::element_type::NULL_VALUE) {
+  if (t == dom::element_type::NULL_VALUE ||
+      (t == dom::element_type::STRING && e.get_string().value_unsafe() == kNaNCell)) {
     if (!allow_missing)
       return Status::InvalidArgument(where() + " is null, which this model does not accept (no missing values)");
     *out = std::numeric_limits<double>::quiet_NaN();
@@ -117,7 +119,7 @@ Status DecodeCell(dom::element e, DType dt, const InputSpec& spec, size_t col, c
     return Status::InvalidArgument("input '" + name + "': column '" + ColumnName(spec, col) +
                                    "' takes strings (datatype BYTES)");
   } else if (!is_null || ColumnType(spec, col) != InputColumn::Type::kString) {
-    return DecodeElement(e, dt, spec.allow_missing, where, out);
+    return DecodeElement(e, dt, MissingAllowed(spec, col), where, out);
   }
   Status st = DecodeDomCell(e, spec, col, out);
   if (!st.ok()) return st.WithPrefix(where());
@@ -262,7 +264,8 @@ Status DecodeRowsElement(dom::element rows, const char* field, const InputSpec& 
         double d;
         if (ColumnType(options, c) == InputColumn::Type::kNumber) {
           INFERD_RETURN_IF_ERROR(DecodeElement(
-              cell, DType::kFloat, options.allow_missing, [&] { return where() + "[" + std::to_string(c) + "]"; }, &d));
+              cell, DType::kFloat, MissingAllowed(options, c), [&] { return where() + "[" + std::to_string(c) + "]"; },
+              &d));
         } else {
           Status st = DecodeDomCell(cell, options, c, &d);
           if (!st.ok()) return st.WithPrefix(where() + "[" + std::to_string(c) + "]");
@@ -324,8 +327,43 @@ Status DecodeColumnsElement(dom::object columns, const char* field, const InputS
   return Status::Ok();
 }
 
+// Python's json.dumps writes a float NaN as the bare word NaN, which is not JSON. Each such
+// word outside a string becomes the string kNaNCell, which the decoders read as NaN. Returns
+// false if the body has none.
+bool RewriteNaNWords(std::string_view body, std::string* out) {
+  out->clear();
+  bool in_string = false, found = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (in_string) {
+      *out += c;
+      if (c == '\\' && i + 1 < body.size()) {
+        *out += body[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') in_string = true;
+    const bool word_start = i == 0 || !std::isalnum(static_cast<unsigned char>(body[i - 1]));
+    const bool word_end = i + 3 >= body.size() || !std::isalnum(static_cast<unsigned char>(body[i + 3]));
+    if (c == 'N' && word_start && word_end && body.substr(i, 3) == "NaN") {
+      *out += "\"\\u0000NaN\"";
+      i += 2;
+      found = true;
+      continue;
+    }
+    *out += c;
+  }
+  return found;
+}
+
 Status ParseBody(std::string_view body, dom::element* doc) {
-  if (auto e = t_dom.parse(body.data(), body.size(), true).get(*doc)) return Malformed(e);
+  if (auto e = t_dom.parse(body.data(), body.size(), true).get(*doc)) {
+    thread_local std::string rewritten;
+    if (body.find("NaN") == std::string_view::npos || !RewriteNaNWords(body, &rewritten)) return Malformed(e);
+    if (t_dom.parse(rewritten.data(), rewritten.size(), true).get(*doc) != simdjson::SUCCESS) return Malformed(e);
+  }
   if (doc->type() != dom::element_type::OBJECT) {
     return Status::InvalidArgument(std::string("request body must be a JSON object (got ") + TypeName(doc->type()) +
                                    ")");

@@ -33,6 +33,7 @@ const char* ProtocolLabel(Protocol p) {
     case Protocol::kTransform: return "transform";
     case Protocol::kV1: return "v1";
     case Protocol::kV2: return "v2";
+    case Protocol::kMlflow: return "mlflow";
   }
   return "other";
 }

@@ -663,9 +663,12 @@ Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
     }
     case GlobalRole::kSlice: {
       if (a.empty() || a.size() > 3) return Bad("slice expects 1 to 3 arguments", at);
-      for (const ValuePtr& x : a) {
-        if (x->kind != Kind::kNone && x->kind != Kind::kInt)
-          return Bad("slice bound must be None or int, found " + x->Describe(), at);
+      // Bounds may be column names (ColumnTransformer's slice('age', 'fare')); a step may not.
+      for (size_t i = 0; i < a.size(); ++i) {
+        const bool is_step = a.size() == 3 && i == 2;
+        const bool name_ok = !is_step && a[i]->kind == Kind::kStr;
+        if (a[i]->kind != Kind::kNone && a[i]->kind != Kind::kInt && !name_ok)
+          return Bad("slice bound must be None, int or str, found " + a[i]->Describe(), at);
       }
       ValuePtr v = NewContainer(Kind::kSlice);
       if (a.size() == 1) {

@@ -195,7 +195,7 @@ enum class Kind {
   kObject,  // a record: cls + args + state (an estimator, a Tree, a loss object, ...)
   kArray,   // numpy ndarray or numpy scalar (0-d)
   kDtype,   // a bare numpy.dtype object (e.g. SimpleImputer._fit_dtype)
-  kSlice,   // builtins.slice(start, stop, step): items = {start, stop, step} (None or Int)
+  kSlice,   // builtins.slice(start, stop, step): items = {start, stop, step} (None or Int; Str bounds)
 };
 
 const char* KindName(Kind k);

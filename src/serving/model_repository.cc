@@ -38,6 +38,37 @@ std::vector<std::string> ListDirs(const std::string& dir) {
   return out;
 }
 
+// An MLflow model directory: one model, loaded from the directory (inferd/loader.h).
+bool IsMlflowDir(const std::string& dir) {
+  int64_t m, s;
+  uint64_t i;
+  bool is_dir = true;
+  return Stat(dir + "/MLmodel", &m, &s, &i, &is_dir) && !is_dir;
+}
+
+// The identity of an MLflow model directory for reloads: its files' latest mtime, total size
+// and inodes combined, so that replacing or rewriting MLmodel or the pickle is a change.
+bool StatDir(const std::string& dir, int64_t* mtime_ns, int64_t* size, uint64_t* inode) {
+  bool is_dir = false;
+  if (!Stat(dir, mtime_ns, size, inode, &is_dir) || !is_dir) return false;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return false;
+  *size = 0;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n == "." || n == "..") continue;
+    int64_t m, s;
+    uint64_t i;
+    bool sub_dir = false;
+    if (!Stat(dir + "/" + n, &m, &s, &i, &sub_dir) || sub_dir) continue;
+    *mtime_ns = std::max(*mtime_ns, m);
+    *size += s;
+    *inode = *inode * 1000003 ^ i;
+  }
+  ::closedir(d);
+  return true;
+}
+
 }  // namespace
 
 StatusOr<std::shared_ptr<const Model>> LoadAndWarm(const std::string& path) {
@@ -120,7 +151,10 @@ void ModelRepository::SetMetrics(ServerMetrics* metrics) {
 
 std::vector<std::string> ModelRepository::Names() const {
   if (!options_.model_file.empty()) {
-    return {options_.name.empty() ? ModelNameFromPath(options_.model_file) : options_.name};
+    if (!options_.name.empty()) return {options_.name};
+    std::string path = options_.model_file;  // "models/churn/" (an MLflow directory) is "churn"
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
+    return {ModelNameFromPath(path)};
   }
   std::vector<std::string> names = ListDirs(options_.repository_dir);
   std::sort(names.begin(), names.end());
@@ -132,14 +166,22 @@ std::vector<ModelRepository::Candidate> ModelRepository::Candidates(const std::s
   auto add = [&](std::string version, std::string path) {
     Candidate c{std::move(version), std::move(path), {}};
     bool is_dir = false;
-    if (Stat(c.path, &c.id.mtime_ns, &c.id.size, &c.id.inode, &is_dir) && !is_dir) out.push_back(std::move(c));
+    if (IsMlflowDir(c.path)) {
+      if (StatDir(c.path, &c.id.mtime_ns, &c.id.size, &c.id.inode)) out.push_back(std::move(c));
+    } else if (Stat(c.path, &c.id.mtime_ns, &c.id.size, &c.id.inode, &is_dir) && !is_dir) {
+      out.push_back(std::move(c));
+    }
   };
   if (!options_.model_file.empty()) {
     add("1", options_.model_file);
     return out;
   }
   std::string dir = options_.repository_dir + "/" + name;
-  for (const std::string& v : ListDirs(dir)) add(v, dir + "/" + v + "/model.pkl");
+  // A version directory is an MLflow model (its MLmodel) or holds model.pkl.
+  for (const std::string& v : ListDirs(dir)) {
+    const std::string version_dir = dir + "/" + v;
+    add(v, IsMlflowDir(version_dir) ? version_dir : version_dir + "/model.pkl");
+  }
   std::sort(out.begin(), out.end(),
             [](const Candidate& a, const Candidate& b) { return VersionLess(a.version, b.version); });
   if (policy_ == Policy::kSpecific) {
@@ -235,13 +277,15 @@ Status ModelRepository::LoadAll() {
   std::lock_guard<std::mutex> l(mu_);
   std::vector<std::string> names = Names();
   if (names.empty())
-    return Status::NotFound(options_.repository_dir + ": no models (expected <dir>/<name>/<version>/model.pkl)");
+    return Status::NotFound(options_.repository_dir +
+                            ": no models (expected <dir>/<name>/<version>/model.pkl or an MLflow model there)");
   for (const std::string& name : names) {
     if (Candidates(name).empty()) {
       return Status::NotFound(options_.model_file.empty()
                                   ? options_.repository_dir + "/" + name +
-                                        ": no version directory with a model.pkl matches the version policy"
-                                  : options_.model_file + ": no such file");
+                                        ": no version directory with a model.pkl or an MLflow model matches the "
+                                        "version policy"
+                                  : options_.model_file + ": no such file (or a directory without an MLmodel file)");
     }
     bool changed;
     INFERD_RETURN_IF_ERROR(SyncLocked(name, &changed));

@@ -2,14 +2,17 @@
 // a ModelManager.
 //
 // Sources:
-//  - one file (--model PATH, name = file stem unless --name): version "1";
-//  - a directory (--model-repository DIR): <DIR>/<name>/<version>/model.pkl, versions are
-//    directory names (numbers sort numerically); the version policy picks which are served:
-//    latest (default), latest N, or a specific list.
+//  - one file (--model PATH, name = file stem unless --name): version "1"; PATH may be an
+//    MLflow model directory (it holds an MLmodel file), which is one model;
+//  - a directory (--model-repository DIR): <DIR>/<name>/<version>/model.pkl, or a <version>
+//    directory that is an MLflow model; versions are directory names (numbers sort
+//    numerically); the version policy picks which are served: latest (default), latest N, or a
+//    specific list.
 //
-// Reload: Rescan() compares every candidate file's (mtime, size, inode) with what is loaded;
-// changed or new files are loaded and warmed (one prediction on a row of zeros) beside the
-// serving versions, then the model's version set is swapped atomically. Requests in flight
+// Reload: Rescan() compares every candidate file's (mtime, size, inode) with what is loaded (for
+// an MLflow directory: its files' latest mtime, total size and inodes); changed or new files
+// are loaded and warmed (one prediction on a row of zeros) beside the serving versions, then
+// the model's version set is swapped atomically. Requests in flight
 // keep the handle they took. A file that fails to load or warm is logged and counted
 // (inferd_model_load_failures_total) and the previous version keeps serving. The application
 // calls Rescan on its reload loop (app/reload_loop.h) and on SIGHUP; the V2 repository API

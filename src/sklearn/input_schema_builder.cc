@@ -84,6 +84,7 @@ InputSchema BuildInputSchema(const Value& root, const Model& model) {
   for (size_t i = 0; i < n; ++i) {
     columns[i].name = named ? std::move(names[i]) : "x" + std::to_string(i);
     columns[i].type = facts[i].type;
+    columns[i].accepts_missing = facts[i].type == InputColumn::Type::kAny || facts[i].missing != MissingRule::kRefused;
     if (facts[i].type == InputColumn::Type::kString) {
       columns[i].categories = std::move(facts[i].categories);
       columns[i].unknown_is_error = facts[i].unknown_is_error;

@@ -9,6 +9,7 @@
 
 #include "pickle/reader.h"
 #include "sklearn/input_schema_builder.h"
+#include "sklearn/mlflow_model.h"
 #include "sklearn/registry.h"
 #include "sklearn/xgboost/xgboost_adapters.h"
 
@@ -33,20 +34,19 @@ Status OneLine(const Status& s) {
 }
 
 // Models read from a native XGBoost file: columns x0, x1, ..., all numbers.
-std::shared_ptr<const Model> WithPlainSchema(sklearn::ModelPtr m) {
+sklearn::ModelPtr WithPlainSchema(sklearn::ModelPtr m) {
   InputSchema schema = sklearn::BuildInputSchema(pickle::Value(), *m);
-  return std::shared_ptr<const Model>(sklearn::WithInputSchema(std::move(m), std::move(schema)));
+  return sklearn::WithInputSchema(std::move(m), std::move(schema));
 }
 
-StatusOr<std::shared_ptr<const Model>> FromRoot(const pickle::Value& root) {
+StatusOr<sklearn::ModelPtr> FromRoot(const pickle::Value& root) {
   INFERD_ASSIGN_OR_RETURN(sklearn::ModelPtr m, sklearn::BuildEstimator(root));
   InputSchema schema = sklearn::BuildInputSchema(root, *m);
-  return std::shared_ptr<const Model>(sklearn::WithInputSchema(std::move(m), std::move(schema)));
+  return sklearn::WithInputSchema(std::move(m), std::move(schema));
 }
 
-}  // namespace
-
-StatusOr<std::shared_ptr<const Model>> LoadModelFile(const std::string& path, const LoadOptions& options) {
+// A model file (pickle, joblib or native XGBoost).
+StatusOr<sklearn::ModelPtr> LoadPickleFile(const std::string& path, const LoadOptions& options) {
   struct stat st;
   if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
       static_cast<uint64_t>(st.st_size) > options.max_file_bytes) {
@@ -62,7 +62,7 @@ StatusOr<std::shared_ptr<const Model>> LoadModelFile(const std::string& path, co
   StatusOr<pickle::TreePtr> root = pickle::ReadPickleFile(path, ToReadLimits(options), &mapping);
   if (!root.ok()) return OneLine(root.status().WithPrefix(path));
   if (*root == nullptr) return Status::InvalidArgument(path + ": empty pickle");
-  StatusOr<std::shared_ptr<const Model>> m = FromRoot(**root);
+  StatusOr<sklearn::ModelPtr> m = FromRoot(**root);
   // The model was built from bytes that may view the mapped file: if the file shrank
   // meanwhile, some of them read as zeros and the model must not be used.
   if (mapping != nullptr && mapping->truncated()) {
@@ -70,6 +70,20 @@ StatusOr<std::shared_ptr<const Model>> LoadModelFile(const std::string& path, co
   }
   if (!m.ok()) return OneLine(m.status().WithPrefix(path));
   return m;
+}
+
+}  // namespace
+
+StatusOr<std::shared_ptr<const Model>> LoadModelFile(const std::string& path, const LoadOptions& options) {
+  // A directory is an MLflow model directory (DIR/MLmodel names the pickle).
+  if (sklearn::IsDirectory(path)) {
+    INFERD_ASSIGN_OR_RETURN(sklearn::ModelPtr m, sklearn::LoadMlflowModel(path, [&](const std::string& pickle) {
+                              return LoadPickleFile(pickle, options);
+                            }));
+    return std::shared_ptr<const Model>(std::move(m));
+  }
+  INFERD_ASSIGN_OR_RETURN(sklearn::ModelPtr m, LoadPickleFile(path, options));
+  return std::shared_ptr<const Model>(std::move(m));
 }
 
 StatusOr<std::shared_ptr<const Model>> LoadModelBytes(std::string_view bytes, std::string_view name,
@@ -81,14 +95,14 @@ StatusOr<std::shared_ptr<const Model>> LoadModelBytes(std::string_view bytes, st
   if (sklearn::IsNativeXGBoostModel(bytes)) {
     StatusOr<sklearn::ModelPtr> xgb = sklearn::LoadNativeXGBoostModel(bytes);
     if (!xgb.ok()) return OneLine(xgb.status().WithPrefix(name));
-    return WithPlainSchema(std::move(xgb).value());
+    return std::shared_ptr<const Model>(WithPlainSchema(std::move(xgb).value()));
   }
   StatusOr<pickle::TreePtr> root = pickle::ReadPickle(bytes, ToReadLimits(options));
   if (!root.ok()) return OneLine(root.status().WithPrefix(name));
   if (*root == nullptr) return Status::InvalidArgument(std::string(name) + ": empty pickle");
-  StatusOr<std::shared_ptr<const Model>> m = FromRoot(**root);
+  StatusOr<sklearn::ModelPtr> m = FromRoot(**root);
   if (!m.ok()) return OneLine(m.status().WithPrefix(name));
-  return m;
+  return std::shared_ptr<const Model>(std::move(m).value());
 }
 
 }  // namespace inferd

@@ -147,3 +147,134 @@ def test_page_models_live_figures_and_prediction_form(server, browser):
               or (e.get("method") == "Runtime.consoleAPICalled" and e["params"]["type"] in ("error", "warning"))]
     assert errors == []
     assert time.time() - started < 30
+
+
+# ---- the column form: one field per input column of the default model --------------------------
+
+TABULAR = r"""
+import sys, joblib, numpy as np, pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+out = sys.argv[1]
+rng = np.random.default_rng(1)
+n = 200
+df = pd.DataFrame({"age": rng.normal(30, 12, n).round(1), "fare": rng.gamma(2.0, 15.0, n).round(2),
+                   "pclass": rng.integers(1, 4, n), "sex": rng.choice(["female", "male"], n),
+                   "embarked": rng.choice(["C", "Q", "S"], n)})
+y = ((df["sex"] == "female") * 1.5 + (df["pclass"] == 1) - df["age"] / 40 + rng.normal(0, 0.5, n) > 0.3).astype(int)
+joblib.dump(RandomForestClassifier(n_estimators=10, max_depth=4, random_state=0).fit(df[["age", "fare", "pclass"]], y),
+            out + "/forest.pkl")
+pre = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["sex", "embarked"]),
+                         ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), ["age", "fare"])])
+joblib.dump(Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=1000))]).fit(df[["age", "fare", "sex", "embarked"]], y),
+            out + "/titanic.pkl")
+"""
+
+
+@pytest.fixture(scope="module")
+def tabular_models(tmp_path_factory):
+    d = tmp_path_factory.mktemp("ui-tabular")
+    subprocess.run([sys.executable, "-c", TABULAR, str(d)], check=True, timeout=300)
+    return d
+
+
+def fill_columns(b, page, values):
+    """Sets the column form's fields ({column: value}; a select takes the option's text, None picks
+    the "missing" option), clicks its Predict button with real mouse events, waits for the answer."""
+    cdp = b.cdp
+    seq = cdp.evaluate(page, "document.getElementById('answer').dataset.seq || '0'")
+    for name, value in values.items():
+        done = cdp.evaluate(page, f"""(() => {{
+            const cell = [...document.querySelectorAll('#column-fields .cell')].find((c) => c.dataset.column === {js(name)});
+            if (!cell) return 'no field';
+            const select = cell.querySelector('select');
+            if (select) {{
+              const value = {js(value)};
+              const opt = [...select.options].find((o) => value === null ? o.dataset.kind === 'none'
+                                                                       : o.dataset.kind === 'category' && o.value === value);
+              if (!opt) return 'no option';
+              select.value = opt.value; opt.selected = true;
+              select.dispatchEvent(new Event('change'));
+              return 'ok';
+            }}
+            cell.querySelector('input').value = {js('' if value is None else str(value))};
+            return 'ok';
+        }})()""")
+        assert done == "ok", (name, done)
+    box = cdp.evaluate(page, "(() => { const b = document.getElementById('column-predict-button');"
+                             " b.scrollIntoView({block: 'center'}); const r = b.getBoundingClientRect();"
+                             " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+    for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+        cdp.send("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1], "button": "left", "clickCount": 1}, page)
+    cdp.wait_for(page, f"document.getElementById('answer').dataset.seq === {js(str(int(seq) + 1))}")
+    return cdp.evaluate(page, "({status: document.getElementById('answer').dataset.status,"
+                              " prediction: document.getElementById('prediction').textContent,"
+                              " body: document.getElementById('answer-body').textContent})")
+
+
+def open_page(browser, server):
+    cdp = browser.cdp
+    page = browser.new_page()
+    for domain in ("Network", "Page", "Runtime"):
+        cdp.send(f"{domain}.enable", {}, page)
+    url = f"http://127.0.0.1:{server.port}/"
+    cdp.send("Page.navigate", {"url": url}, page)
+    cdp.wait_for(page, f"location.href === {js(url)} && document.readyState === 'complete'")
+    cdp.wait_for(page, "!document.getElementById('column-form').hidden")
+    return page
+
+
+def form_fields(browser, page):
+    return browser.cdp.evaluate(page, """[...document.querySelectorAll('#column-fields .cell')].map((c) => ({
+        name: c.dataset.column, type: c.dataset.type,
+        options: c.querySelector('select') ? [...c.querySelector('select').options].map((o) => [o.dataset.kind, o.value]) : null,
+        input: c.querySelector('input:not([data-other])') ? c.querySelector('input').type : null}))""")
+
+
+def test_column_form_of_a_numeric_dataframe_model(tabular_models, browser):
+    import joblib
+    import pandas as pd
+    s = Server("--model", tabular_models / "forest.pkl", "--threads", "1")
+    try:
+        page = open_page(browser, s)
+        assert form_fields(browser, page) == [{"name": n, "type": "number", "options": None, "input": "number"}
+                                              for n in ("age", "fare", "pclass")]
+        m = joblib.load(tabular_models / "forest.pkl")
+        for row in ({"age": 22, "fare": 7.25, "pclass": 3}, {"age": 38, "fare": 71.28, "pclass": 1}):
+            shown = fill_columns(browser, page, row)
+            assert shown["status"] == "200", shown
+            assert json.loads(shown["prediction"]) == m.predict(pd.DataFrame([row])).tolist()[0]
+        # The request was the row by name.
+        posted = [e["params"]["request"].get("postData") for e in browser.cdp.events
+                  if e.get("method") == "Network.requestWillBeSent" and e["params"]["request"]["url"].endswith("/predict")]
+        assert json.loads(posted[-1]) == {"features": {"age": 38, "fare": 71.28, "pclass": 1}}
+    finally:
+        assert s.stop() == 0
+
+
+def test_column_form_of_a_string_category_model_equals_sklearn(tabular_models, browser):
+    """Needs the encoders' string categories (branch tab-load) to load the pipeline."""
+    import joblib
+    import pandas as pd
+    s = Server("--model", tabular_models / "titanic.pkl", "--threads", "1")
+    try:
+        page = open_page(browser, s)
+        fields = {f["name"]: f for f in form_fields(browser, page)}
+        assert list(fields) == ["age", "fare", "sex", "embarked"]
+        assert fields["sex"]["options"] == [["category", "female"], ["category", "male"], ["none", "(missing: null)"],
+                                            ["other", "other…"]]
+        assert [v for k, v in fields["embarked"]["options"] if k == "category"] == ["C", "Q", "S"]
+        m = joblib.load(tabular_models / "titanic.pkl")
+        for row in ({"age": 22, "fare": 7.25, "sex": "male", "embarked": "S"},
+                    {"age": 38, "fare": 71.2833, "sex": "female", "embarked": "C"},
+                    {"age": None, "fare": 8.05, "sex": "female", "embarked": "Q"}):
+            shown = fill_columns(browser, page, row)
+            assert shown["status"] == "200", shown
+            frame = pd.DataFrame([{k: (float("nan") if v is None else v) for k, v in row.items()}])
+            assert json.loads(shown["prediction"]) == m.predict(frame).tolist()[0], (row, shown)
+    finally:
+        assert s.stop() == 0

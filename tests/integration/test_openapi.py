@@ -1,7 +1,8 @@
 """The OpenAPI document (docs/openapi.json, served at GET /openapi.json) against the real binary:
 
 - the document is well formed (every $ref resolves, operationIds unique, path parameters declared)
-  and the served bytes are the repository's;
+  and the served document is the repository's, with the request rows (ModelRow, ModelNamedRow)
+  describing the default model's columns;
 - the router's routes (the route labels /metrics exposes, plus a probe of every method on every
   path) are exactly the document's paths and operations, so a route added to the server without
   documenting it fails here;
@@ -242,12 +243,21 @@ CASES = [
     ("m", "get", "/readyz", None, 200),  # a model unloaded through the API is no longer expected
     ("m", "post", "/v2/repository/models/iris/load", {}, 200),
     ("m", "post", "/predict", {"features": ROW}, 200),
+    ("m", "post", "/invocations", {"dataframe_split": {"columns": ["x0", "x1", "x2", "x3"], "data": [ROW, ROW2]}}, 200),
+    ("m", "post", "/invocations", {"instances": [ROW], "params": {"predict_method": "predict_proba"}}, 200),
+    ("s", "post", "/invocations", {"inputs": {"x0": [5.1], "x1": [3.5], "x2": [1.4], "x3": [0.2]}}, 200),
+    ("m", "post", "/invocations", {"instances": [ROW], "inputs": [ROW]}, 400),
+    ("s", "post", "/invocations", {"instances": [ROW] * 200}, 413),
+    ("m", "get", "/ping", None, 200),
+    ("m", "get", "/health", None, 200),
+    ("m", "get", "/version", None, 200),
 ]
 
 
 # Calls made by the other tests below (not in the table): (method, path, status).
 ELSEWHERE = [("get", "/readyz", 503), ("get", "/v2/health/ready", 400),  # test_readiness_while_draining
-             ("get", "/healthz", 431), ("post", "/predict", 408)]  # test_common_errors_...
+             ("get", "/healthz", 431), ("post", "/predict", 408),  # test_common_errors_...
+             ("post", "/invocations", 200), ("post", "/invocations", 415)]  # test_mlflow_content_types
 
 
 def case_id(c):
@@ -276,6 +286,13 @@ def test_every_operation_is_exercised_with_success_and_error():
             specific = {int(s) for s in op["responses"] if s.startswith("4") and s not in common}
             if specific:
                 assert statuses & specific, f"no error call of {method} {template} in CASES"
+
+
+def test_mlflow_content_types(servers):
+    m = servers["m"]
+    csv = "x0,x1,x2,x3\n" + ",".join(map(str, ROW)) + "\n"
+    assert call(m, "post", "/invocations", csv, headers={"Content-Type": "text/csv; charset=utf-8"})[0] == 200
+    assert call(m, "post", "/invocations", csv, headers={"Content-Type": "text/plain"})[0] == 415
 
 
 def test_common_errors_header_too_large_and_read_timeout(servers):
@@ -343,8 +360,21 @@ def test_document_is_well_formed_and_served_verbatim(servers):
             for s in op["responses"].values():  # every response schema is a valid JSON Schema
                 for media in deref(s).get("content", {}).values():
                     jsonschema.Draft4Validator.check_schema(media["schema"])
+    # Served: the repository's document, with the rows of /predict and /transform (ModelRow,
+    # ModelNamedRow) describing the default model, iris (4 unnamed number columns).
     status, headers, raw = servers["m"].request("GET", "/openapi.json")
-    assert status == 200 and raw == DOC_FILE.read_bytes()
+    assert status == 200
+    served = json.loads(raw)
+    schemas = served["components"]["schemas"]
+    assert schemas["ModelRow"]["minItems"] == schemas["ModelRow"]["maxItems"] == 4
+    assert schemas["ModelNamedRow"]["properties"] == {f"x{i}": {"type": "number"} for i in range(4)}
+    assert schemas["ModelNamedRow"]["required"] == ["x0", "x1", "x2", "x3"]
+    for name in ("ModelRow", "ModelNamedRow"):
+        jsonschema.Draft4Validator.check_schema(deref(schemas[name]))
+    expected = copy.deepcopy(DOC)
+    for name in ("ModelRow", "ModelNamedRow"):
+        del schemas[name], expected["components"]["schemas"][name]
+    assert served == expected
 
 
 def test_router_routes_are_exactly_the_documented_operations(servers):

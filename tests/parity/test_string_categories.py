@@ -159,7 +159,6 @@ def test_code_in_a_model_is_refused_in_one_line(case, tmp_path, inferd_bin):
     assert needle in lines[0], lines[0]
 
 
-@pytest.mark.xfail(reason="the pickle machine refuses slice bounds that are str (slice('sex', 'embarked'))")
 def test_slice_by_name_loads(tmp_path, inferd_bin):
     df, y = titanic_like()
     ct = ColumnTransformer([("a", OneHotEncoder(handle_unknown="ignore"), slice("sex", "embarked"))])

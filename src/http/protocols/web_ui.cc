@@ -1,7 +1,10 @@
 #include "http/protocols/web_ui.h"
 
+#include <memory>
+
 #include "common/json_number.h"
 #include "http/web_ui_html.h"  // generated: embedded::kWebUiHtml
+#include "inferd/input_schema.h"
 
 namespace inferd::http {
 namespace {
@@ -28,6 +31,42 @@ void AppendScriptSafeJsonString(const std::string& s, std::string* out) {
   }
 }
 
+// Categories inlined per string column; a column with more gets a free text field on the page.
+constexpr size_t kBootCategories = 1000;
+
+void AppendBootInputs(const ServedModel& served, std::string* out) {
+  const Model& m = *served.model;
+  const InputSchema& schema = m.input_schema();
+  *out += "{\"model\":";
+  AppendScriptSafeJsonString(served.name, out);
+  *out += std::string(",\"named\":") + (schema.named() ? "true" : "false") +
+          ",\"accepts_missing\":" + (m.accepts_missing() ? "true" : "false") + ",\"columns\":[";
+  for (size_t c = 0; c < m.n_features(); ++c) {
+    if (c) *out += ',';
+    if (c >= schema.size()) {  // a model built in code without a schema: numbers named x0, x1, ...
+      *out += "{\"name\":\"x" + std::to_string(c) + "\",\"type\":\"number\"}";
+      continue;
+    }
+    const InputColumn& col = schema.columns()[c];
+    *out += "{\"name\":";
+    AppendScriptSafeJsonString(col.name, out);
+    *out += ",\"type\":\"";
+    *out += InputTypeName(col.type);
+    *out += '"';
+    if (col.type == InputColumn::Type::kString) {
+      *out += ",\"categories\":[";
+      for (size_t k = 0; k < col.categories.size() && k < kBootCategories; ++k) {
+        if (k) *out += ',';
+        AppendScriptSafeJsonString(col.categories[k], out);
+      }
+      *out += "],\"n_categories\":" + std::to_string(col.categories.size()) +
+              ",\"unknown_is_error\":" + (col.unknown_is_error ? "true" : "false");
+    }
+    *out += '}';
+  }
+  *out += "]}";
+}
+
 }  // namespace
 
 std::string_view WebUiTemplate() { return embedded::kWebUiHtml; }
@@ -46,7 +85,14 @@ void AppendWebUiBoot(const ModelManager& models, std::string_view server_version
     first = false;
     AppendScriptSafeJsonString(name, out);
   }
-  *out += "]}";
+  *out += "],\"inputs\":";
+  std::shared_ptr<const ServedModel> default_model = models.Get();
+  if (default_model != nullptr) {
+    AppendBootInputs(*default_model, out);
+  } else {
+    *out += "null";
+  }
+  *out += '}';
 }
 
 void RegisterWebUiRoute(const ModelManager* models, std::string server_version, Router* router) {

@@ -26,6 +26,7 @@ inline const InputSchema& FuzzSchema(size_t n) {
           cols[c].categories = {"x", "y"};
           cols[c].unknown_is_error = c % 3 == 0;
         }
+        cols[c].accepts_missing = c % 4 == 2;
       }
       v->emplace_back(std::move(cols), true);
     }
@@ -39,9 +40,9 @@ inline const InputSchema& FuzzSchema(size_t n) {
 inline bool CellOk(double v, size_t col, const InputSpec& o) {
   if (std::isinf(v)) return false;
   if (o.schema == nullptr || o.schema->columns()[col].type != InputColumn::Type::kString) {
-    return !std::isnan(v) || o.allow_missing;
+    return !std::isnan(v) || o.allow_missing || (o.schema != nullptr && o.schema->columns()[col].accepts_missing);
   }
-  if (std::isnan(v)) return o.allow_missing;
+  if (std::isnan(v)) return o.allow_missing || o.schema->columns()[col].accepts_missing;
   if (v == kNoneCode) return true;
   if (v == kUnknownStringCode) return !o.schema->columns()[col].unknown_is_error;
   return v == StringCode("x") || v == StringCode("y");

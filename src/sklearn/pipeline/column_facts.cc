@@ -1,14 +1,28 @@
 #include "sklearn/pipeline/column_facts.h"
 
+#include "sklearn/pipeline/missing_policy.h"
+
 namespace inferd::sklearn {
 
 void ColumnFacts::Merge(const ColumnFacts& later) {
   if (later.type == InputColumn::Type::kString) type = InputColumn::Type::kString;
   categories.insert(categories.end(), later.categories.begin(), later.categories.end());
   unknown_is_error = unknown_is_error || later.unknown_is_error;
+  if (missing == MissingRule::kRefused || later.missing == MissingRule::kRefused) {
+    missing = MissingRule::kRefused;
+  } else if (missing == MissingRule::kPassed || later.missing == MissingRule::kPassed) {
+    missing = MissingRule::kPassed;
+  }
+}
+
+MissingRule ModelMissingRule(const Model& model) {
+  if (!model.accepts_missing()) return MissingRule::kRefused;
+  return OutputFreeOfMissing(model) ? MissingRule::kRemoved : MissingRule::kPassed;
 }
 
 void DescribeInto(const Model& model, std::span<ColumnFacts> facts) {
+  const MissingRule rule = ModelMissingRule(model);
+  for (ColumnFacts& f : facts) f.missing = rule;
   if (const auto* d = dynamic_cast<const DescribesInputs*>(&model)) d->DescribeInputs(facts);
 }
 

@@ -11,6 +11,7 @@
 #define INFERD_SKLEARN_PIPELINE_COLUMN_FACTS_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -20,14 +21,25 @@
 
 namespace inferd::sklearn {
 
+// What a model does with NaN in one input column.
+enum class MissingRule : uint8_t {
+  kRefused,  // NaN here is an error (sklearn's validation refuses it)
+  kRemoved,  // accepted, and no NaN from it reaches the model's output (an imputer)
+  kPassed,   // accepted, and may reach the output as NaN (a scaler, a passthrough part)
+};
+
 struct ColumnFacts {
   InputColumn::Type type = InputColumn::Type::kNumber;
   // kString: the strings the model knows (any order, duplicates allowed).
   std::vector<std::string> categories;
   bool unknown_is_error = false;
+  // Filled by DescribeInto from the model's accepts_missing()/removes_missing() before the
+  // model's own DescribeInputs; a part that copies a column unchanged leaves kPassed.
+  MissingRule missing = MissingRule::kPassed;
 
   // Adds what `later` (a later step reading the same column) knows: a string column stays
-  // one, categories are joined, and an unknown string is an error if either step refuses it.
+  // one, categories are joined, an unknown string is an error if either step refuses it, and
+  // NaN is refused if either refuses it, else passed on if either passes it on.
   void Merge(const ColumnFacts& later);
 };
 
@@ -47,6 +59,8 @@ class PassesColumnsThrough {
   virtual const std::vector<long>& passed_through() const = 0;
 };
 
+// The missing-value rule of every column of a model that says nothing per column.
+MissingRule ModelMissingRule(const Model& model);
 // The facts of `model`'s n_features() input columns (all numbers unless it DescribesInputs).
 std::vector<ColumnFacts> DescribeInputsOf(const Model& model);
 // Fills `facts` (size model.n_features()) from `model`, when it DescribesInputs.

@@ -73,20 +73,39 @@ void PipelineModel::DescribeInputs(std::span<ColumnFacts> facts) const {
   std::vector<long> map(n_features_);
   for (size_t j = 0; j < map.size(); ++j) map[j] = static_cast<long>(j);
   const size_t n_steps = transformers_.size() + (final_ != nullptr ? 1 : 0);
+  auto step_at = [&](size_t s) -> const Model& { return s < transformers_.size() ? *transformers_[s] : *final_; };
   for (size_t s = 0; s < n_steps; ++s) {
-    const Model& step = s < transformers_.size() ? *transformers_[s] : *final_;
+    const Model& step = step_at(s);
     std::vector<ColumnFacts> step_facts = DescribeInputsOf(step);
     for (size_t j = 0; j < step_facts.size() && j < map.size(); ++j) {
       if (map[j] < 0) continue;
       ColumnFacts& f = facts[static_cast<size_t>(map[j])];
       if (s == 0) {
         f = std::move(step_facts[j]);
-      } else if (step_facts[j].type == InputColumn::Type::kString) {
-        f.Merge(step_facts[j]);
+        continue;
       }
+      // A NaN the earlier steps passed on meets this step's rule.
+      const MissingRule before = f.missing;
+      if (step_facts[j].type == InputColumn::Type::kString) f.Merge(step_facts[j]);
+      f.missing = before == MissingRule::kPassed ? step_facts[j].missing : before;
     }
     const auto* through = dynamic_cast<const PassesColumnsThrough*>(&step);
-    if (through == nullptr) break;
+    if (through == nullptr) {
+      // The step mixes columns: a NaN it passes on lands somewhere in the next steps' input,
+      // so the rest of the pipeline decides as a whole (missing_policy.h).
+      MissingRule rest = MissingRule::kPassed;
+      for (size_t t = s + 1; t < n_steps && rest == MissingRule::kPassed; ++t) {
+        if (!step_at(t).accepts_missing()) {
+          rest = MissingRule::kRefused;
+        } else if (OutputFreeOfMissing(step_at(t))) {
+          rest = MissingRule::kRemoved;
+        }
+      }
+      for (ColumnFacts& f : facts) {
+        if (f.missing == MissingRule::kPassed) f.missing = rest;
+      }
+      return;
+    }
     const std::vector<long>& from = through->passed_through();
     std::vector<long> next(from.size(), -1);
     for (size_t j = 0; j < from.size(); ++j) {

@@ -1,0 +1,45 @@
+// libFuzzer target: untrusted MLflow /invocations bodies -> DecodeMlflowJson / DecodeMlflowCsv,
+// and Content-Type values -> ParseMlflowContentType. The first byte picks the decoder and the
+// options; the rest is the body. On success the matrix must be consistent with n_rows and
+// n_features, within max_rows, and every cell valid for its column.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "json/fuzz/fuzz_schema.h"
+#include "json/mlflow_codec.h"
+
+namespace {
+
+void CheckMatrix(const std::vector<double>& x, size_t n_rows, const inferd::InputSpec& o) {
+  if (n_rows == 0 || n_rows > o.max_rows) __builtin_trap();
+  if (x.size() != n_rows * o.n_features) __builtin_trap();
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!inferd::fuzz::CellOk(x[i], i % o.n_features, o)) __builtin_trap();
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  inferd::InputSpec o;
+  o.n_features = 1 + (data[0] & 0x07);
+  o.allow_missing = (data[0] & 0x10) != 0;
+  o.max_rows = (data[0] & 0x20) ? 3 : 10000;
+  if (data[0] & 0x40) o.schema = &inferd::fuzz::FuzzSchema(o.n_features);
+  o.ignore_extra_columns = (data[0] & 0x80) != 0;
+  std::string body(reinterpret_cast<const char*>(data + 1), size - 1);
+  (void)inferd::ParseMlflowContentType(body);
+  inferd::InferenceRequest req;
+  inferd::Status st =
+      (data[0] & 0x08) ? inferd::DecodeMlflowCsv(body, o, &req) : inferd::DecodeMlflowJson(body, o, &req);
+  if (st.ok()) {
+    CheckMatrix(req.x, req.n_rows, o);
+    if (req.outputs.size() > 1) __builtin_trap();
+  } else if (st.message().empty()) {
+    __builtin_trap();
+  }
+  return 0;
+}
