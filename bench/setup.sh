@@ -4,6 +4,7 @@
 #   nginx          the "HTTP limit" server (a constant JSON answer; the service is never enabled,
 #                  bench/run starts its own instance from bench/nginx/nginx.conf on loopback)
 #   gunicorn, python3-flask   the reference app (bench/reference/app.py) as the tutorial runs it
+#   python3-pandas the DataFrame model (titanic) and its reference app (app_dataframe.py)
 #   wrk, hey       closed-loop (wrk) and fixed-rate (hey -q) load generators
 #   python3-matplotlib        the PNG plots in bench/results/
 #   linux-perf     profiling when inferd misses a target
@@ -12,7 +13,7 @@
 set -euo pipefail
 
 PKGS=(nginx gunicorn python3-flask wrk hey python3-matplotlib linux-perf valgrind
-      python3-sklearn python3-numpy python3-joblib python3-pytest libbenchmark-dev)
+      python3-sklearn python3-numpy python3-pandas python3-joblib python3-pytest libbenchmark-dev)
 
 # shellcheck source=../scripts/lib/apt.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/apt.sh"

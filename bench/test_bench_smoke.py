@@ -1,6 +1,8 @@
 """Smoke test of the benchmark harness (part of the default test run): `bench/run --smoke` into a
 temporary folder must produce a report in which every server (nginx, inferd, the reference app
-under gunicorn and under Flask's dev server) answered correctly and had 0 errors under load.
+under gunicorn and under Flask's dev server) answered correctly and had 0 errors under load, for
+the numeric models and for titanic (named rows with strings and nulls; the reference app's
+DataFrame variant), and the titanic targets are evaluated.
 
 The figures of a smoke run mean nothing; this checks the harness works end to end. Skips (with the
 reason) when bench/setup.sh's packages or the inferd binary are missing.
@@ -57,6 +59,8 @@ def test_bench_smoke(tmp_path):
     rows = [ln.split("|")[1:-1] for ln in section.splitlines() if re.match(r"\| (nginx|inferd|gunicorn|flask) \|", ln)]
     seen = {c[0].strip() for c in rows}
     assert seen == set(SERVERS), f"servers in the report: {seen}"
+    titanic = {c[0].strip() for c in rows if c[1].strip() == "titanic"}
+    assert titanic == {"inferd", "gunicorn", "flask"}, f"servers of titanic in the report: {titanic}"
     for cells in rows:
         server, model, verified, errors = (c.strip() for c in cells[:4])
         assert verified == "yes", f"{server}/{model} not verified: {cells}"
@@ -66,6 +70,10 @@ def test_bench_smoke(tmp_path):
     for server in SERVERS:
         for conns in ("1", "16", "64"):
             assert re.search(rf"^\| {server} \| [^|]+ \| {conns} \| [0-9]", through, re.M), (server, conns)
+    # The issue 14 targets: titanic against nginx and against the DataFrame app under gunicorn, measured.
+    targets = text.split("## Targets", 1)[1].split("\n## ", 1)[0]
+    for target in (r"titanic: req/s at 64 conns ≥ 0.8 × nginx", r"titanic: req/s at 64 conns ≥ 20 × gunicorn"):
+        assert re.search(rf"^\| {target}[^|]* \| [0-9.]+×[^|]* \| \*\*(PASS|FAIL)\*\* \|", targets, re.M), targets
     # The scaling check ran nginx and inferd with 2 workers/threads and reports inferd against nginx.
     scaling = text.split("## Scaling check", 1)[1].split("\n## ", 1)[0]
     assert re.search(r"^\| nginx \| - \| [0-9]", scaling, re.M), scaling

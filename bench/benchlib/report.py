@@ -13,6 +13,7 @@ import statistics
 SERVER_LABEL = {"nginx": "nginx (constant answer)", "inferd": "inferd", "gunicorn": "reference app, gunicorn",
                 "flask": "reference app, Flask dev server"}
 SMALL = ("logreg", "iris")
+TABULAR = "titanic"  # issue 14: the DataFrame pipeline against nginx and the DataFrame reference app
 
 
 def mmm(values):
@@ -128,6 +129,12 @@ def targets(d):
         rows.append(("rf100: req/s at 64 conns ≥ 0.6 × nginx", fmt_ratio(r), verdict(r, r and r[0] >= 0.6)))
         r = d.ratio(("inferd", "rf100"), ("gunicorn", "rf100"), rps64)
         rows.append(("rf100: req/s at 64 conns ≥ 100 × gunicorn", fmt_ratio(r), verdict(r, r and r[0] >= 100)))
+    if ("inferd", TABULAR) in d.configs():
+        r = d.ratio(("inferd", TABULAR), ("nginx", "-"), rps64)
+        rows.append((f"{TABULAR}: req/s at 64 conns ≥ 0.8 × nginx", fmt_ratio(r), verdict(r, r and r[0] >= 0.8)))
+        r = d.ratio(("inferd", TABULAR), ("gunicorn", TABULAR), rps64)
+        rows.append((f"{TABULAR}: req/s at 64 conns ≥ 20 × gunicorn (DataFrame app)", fmt_ratio(r),
+                     verdict(r, r and r[0] >= 20)))
     for m in SMALL:
         if ("inferd", m) in d.configs():
             r = d.ratio(("inferd", m), ("nginx", "-"), p50_1)
@@ -153,6 +160,8 @@ def targets(d):
         rows.append((f"{m}: 1000-row batch ≤ {limit} × sklearn's predict time (C++ runtime in process; "
                      "HTTP if no micro bench)", txt, verdict(r, r is not None and r <= limit)))
     for m in d.r["settings_models"]:
+        if d.r["manifest"]["models"].get(m, {}).get("rows") == "records":
+            continue  # inferd_micro_bench takes numeric rows only: no in-process load figure
         micro = d.micro(f"Load/{m}")
         sk = d.sk(m, "load_s")
         r = (micro[0] / sk[0]) if micro and sk else None
@@ -171,7 +180,7 @@ def plots(d, results, out):
     files = []
     conns = results["env"]["settings"]["conns"]
     colors = {"nginx": "tab:gray", "inferd": "tab:blue", "gunicorn": "tab:orange", "flask": "tab:red"}
-    styles = {"logreg": "-", "iris": "--", "rf100": "-.", "gbr100": ":", "-": "-"}
+    styles = {"logreg": "-", "iris": "--", "rf100": "-.", "gbr100": ":", "titanic": (0, (5, 1, 1, 1, 1, 1)), "-": "-"}
 
     # req/s vs connections
     fig, ax = plt.subplots(figsize=(8, 5))
@@ -303,7 +312,7 @@ def write(results, out):
                  f"{'; '.join(f[:200].replace('|', '/') for f in fails) or '—'} |")
     L.append("")
 
-    L.append("## Targets (issue 6)\n")
+    L.append("## Targets (issues 6 and 14)\n")
     L.append("| target | measured | verdict |\n|---|---|---|")
     for t, m, v in targets(d):
         L.append(f"| {t} | {m} | **{v}** |")
@@ -410,7 +419,9 @@ def write(results, out):
         L.append("| model | parse | build | drop |\n|---|---|---|---|")
         for m, p in phases:
             L.append(f"| {m} | " + " | ".join(fmt_mmm(x, 1000, ' ms') for x in p) + " |")
-    if not results.get("micro"):
+    if "skipped" in (results.get("micro") or {}):
+        L.append(f"\n`inferd_micro_bench` was not run: {results['micro']['skipped']}.")
+    elif not results.get("micro"):
         L.append("\n`inferd_micro_bench` was not available: in-process figures are missing.")
     elif "error" in (results.get("micro") or {}):
         L.append(f"\n`inferd_micro_bench` failed: {results['micro']['error'][:300]}")

@@ -4,8 +4,11 @@ A Server knows its command line; bench/run starts it through benchlib.procs (tra
 talks to it with the small HTTP helpers here. Kinds:
   nginx    the HTTP limit: constant JSON answer (bench/nginx/nginx.conf.in), no model
   inferd   <build>/bin/inferd serve --model M --host 127.0.0.1 --port N --threads T
-  gunicorn the reference app (bench/reference/app.py) under gunicorn --workers T (its production form)
+  gunicorn the reference app under gunicorn --workers T (its production form)
   flask    the reference app under Flask's development server (threaded, as app.run() runs it)
+The reference app is the module REFERENCE_APPS names for the model's rows: bench/reference/app.py
+(the tutorial's, numpy rows) for "matrix" models, app_dataframe.py (a one-row DataFrame from the
+named features) for "records" models (make_models.py's manifest says which).
 """
 import http.client
 import json
@@ -19,6 +22,7 @@ NGINX_CONF_IN = os.path.join(BENCH_DIR, "nginx", "nginx.conf.in")
 PYTHON = "/usr/bin/python3"  # Debian's Python: has sklearn, flask, gunicorn
 
 NGINX_BODY = {"prediction": 1}
+REFERENCE_APPS = {"matrix": "app", "records": "app_dataframe"}  # manifest "rows" -> module in REFERENCE_DIR
 
 
 def free_port():
@@ -28,8 +32,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def command(kind, *, model, port, workers, scratch, inferd_bin):
-    """(argv, env, cwd) to start server `kind` serving `model` (None for nginx) on `port`."""
+def command(kind, *, model, port, workers, scratch, inferd_bin, rows="matrix"):
+    """(argv, env, cwd) to start server `kind` serving `model` (None for nginx) on `port`; `rows`
+    (the manifest's "matrix" or "records") picks the reference app for gunicorn and flask."""
     env = dict(os.environ)
     if kind == "nginx":
         prefix = os.path.join(scratch, f"nginx-{port}")
@@ -44,6 +49,7 @@ def command(kind, *, model, port, workers, scratch, inferd_bin):
     if kind == "inferd":
         return [inferd_bin, "serve", "--model", model, "--host", "127.0.0.1", "--port", str(port),
                 "--threads", str(workers)], env, scratch
+    app = REFERENCE_APPS[rows]
     env["MODEL_PATH"] = model
     # One BLAS thread per process, as a container with a CPU limit would have; otherwise numpy's
     # OpenBLAS starts a thread per core in every worker and they fight the load generator.
@@ -51,9 +57,9 @@ def command(kind, *, model, port, workers, scratch, inferd_bin):
     if kind == "gunicorn":
         gunicorn = shutil.which("gunicorn") or "/usr/bin/gunicorn"
         return [gunicorn, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--chdir", REFERENCE_DIR,
-                "--log-level", "warning", "app:app"], env, REFERENCE_DIR
+                "--log-level", "warning", f"{app}:app"], env, REFERENCE_DIR
     if kind == "flask":
-        return [PYTHON, "-m", "flask", "--app", "app", "run", "--host", "127.0.0.1", "--port", str(port)], env, REFERENCE_DIR
+        return [PYTHON, "-m", "flask", "--app", app, "run", "--host", "127.0.0.1", "--port", str(port)], env, REFERENCE_DIR
     raise ValueError(kind)
 
 

@@ -9,12 +9,18 @@ Models (issue 6):
   rf100    RandomForestClassifier, 100 trees, max_depth 10, 20 features
   gbr100   GradientBoostingRegressor, 100 trees, 20 features
   rf500    RandomForestClassifier, 500 trees, max_depth 20 (load time and memory)
+  titanic  Pipeline(ColumnTransformer(median-imputed + scaled age/fare, most-frequent-imputed +
+           one-hot sex/embarked/cabin_deck, pclass passed through), LogisticRegression), fitted on
+           a generated Titanic-like pandas DataFrame (issue 14)
 --small shrinks the tree ensembles (smoke mode: the harness, not the figures).
 
-For every model it also writes NAME.X.npy: 10000 held-out rows from the training distribution,
-the rows every benchmark sends (so all servers see the same inputs), and manifest.json describing
-the set. Everything is seeded: the same scikit-learn version writes the same models and rows.
-Files already present with the same manifest are kept (training rf500 takes a while).
+For every model it also writes 10000 held-out rows from the training distribution, the rows every
+benchmark sends (so all servers see the same inputs): NAME.X.npy (a float64 matrix) for the
+numeric models, NAME.rows.json (a list of records, column name -> value, JSON null for a missing
+value) for the models fitted on a DataFrame. manifest.json describes the set; its "rows" field
+per model says which file ("matrix" or "records"). Everything is seeded: the same scikit-learn and
+pandas versions write the same models and rows. Files already present with the same manifest are
+kept (training rf500 takes a while).
 """
 import argparse
 import json
@@ -24,14 +30,88 @@ import time
 
 import joblib
 import numpy as np
+import pandas as pd
 import sklearn
+from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_iris, make_classification, make_regression
 from sklearn.ensemble import GradientBoostingRegressor, RandomForestClassifier
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 N_ROWS = 10000  # held-out rows per model: the largest batch the benchmark sends
+TITANIC_TRAIN = 2000
+TITANIC_COLUMNS = ["age", "fare", "pclass", "sex", "embarked", "cabin_deck"]
+UNSEEN_DECK = "Z"  # a cabin deck the training frame never has: handle_unknown="ignore" at work
+
+
+def titanic_frame(n, rng):
+    """n Titanic-like passengers and whether they survived, drawn from rng.
+
+    Columns as pandas infers them from the data: age float64 with ~20 % NaN, fare float64,
+    pclass int64, sex / embarked / cabin_deck object (Python str); embarked is None in ~1 % of rows,
+    cabin_deck is "U" (unknown) for most and "T" very rarely, as in the real passenger list."""
+    pclass = rng.choice([1, 2, 3], n, p=[0.24, 0.21, 0.55])
+    female = rng.rand(n) < 0.35
+    age = np.clip(np.round(rng.normal(38.0 - 5.0 * pclass, 13.0, n)), 1.0, 80.0)
+    age[rng.rand(n) < 0.2] = np.nan
+    fare = np.round(np.exp(rng.normal(np.array([4.2, 3.0, 2.5])[pclass - 1], 0.5, n)), 4)
+    embarked = rng.choice(np.array(["S", "C", "Q"], dtype=object), n, p=[0.72, 0.19, 0.09])
+    embarked[rng.rand(n) < 0.01] = None
+    decks = {1: (["A", "B", "C", "D", "E", "U"], [0.08, 0.2, 0.25, 0.15, 0.12, 0.2]),
+             2: (["D", "E", "F", "U"], [0.03, 0.04, 0.05, 0.88]),
+             3: (["E", "F", "G", "U"], [0.01, 0.02, 0.01, 0.96])}
+    # str(): Python strings, as pandas.read_csv gives (rng.choice on a list returns numpy.str_).
+    cabin = np.array([str(rng.choice(decks[c][0], p=decks[c][1])) for c in pclass], dtype=object)
+    cabin[rng.rand(n) < 0.002] = "T"
+    logit = (2.4 * female - 1.0 * (pclass - 2) - 0.03 * (np.nan_to_num(age, nan=30.0) - 30.0)
+             + 0.004 * fare + 0.3 * (embarked == "C") + 0.5 * (cabin != "U") - 1.2)
+    survived = (rng.rand(n) < 1.0 / (1.0 + np.exp(-logit))).astype(np.int64)
+    df = pd.DataFrame({"age": age, "fare": fare, "pclass": pclass.astype(np.int64),
+                       "sex": np.where(female, "female", "male").astype(object), "embarked": embarked,
+                       "cabin_deck": cabin})
+    return df[TITANIC_COLUMNS], survived
+
+
+def titanic():
+    rng = np.random.RandomState(14)
+    df, y = titanic_frame(TITANIC_TRAIN + N_ROWS, rng)
+    train, rows = df.iloc[:TITANIC_TRAIN], df.iloc[TITANIC_TRAIN:].reset_index(drop=True)
+    # The first rows are the ones every server must answer exactly before it is timed
+    # (bench/run's N_VERIFY = 16): make sure they hold a missing age, a missing embarked and an
+    # unseen deck, whatever the draw gave. Row 0, the one-row request timed under load, stays a
+    # complete row.
+    rows.loc[0, "age"] = 22.0
+    rows.loc[3, "age"] = np.nan
+    rows.loc[5, "embarked"] = None
+    rows.loc[7, "cabin_deck"] = UNSEEN_DECK
+    assert UNSEEN_DECK not in set(train["cabin_deck"])
+    num = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
+    cat = Pipeline([("impute", SimpleImputer(strategy="most_frequent")),
+                    ("onehot", OneHotEncoder(handle_unknown="ignore"))])
+    pre = ColumnTransformer([("num", num, ["age", "fare"]), ("cat", cat, ["sex", "embarked", "cabin_deck"]),
+                             ("pc", "passthrough", ["pclass"])])
+    model = Pipeline([("preprocess", pre), ("classify", LogisticRegression(max_iter=1000))])
+    return model, train, y[:TITANIC_TRAIN], rows
+
+
+def records(df):
+    """The rows of df as JSON-ready records: Python scalars, None for NaN and None."""
+    out = []
+    for row in df.itertuples(index=False):
+        rec = {}
+        for col, v in zip(df.columns, row):
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                rec[col] = None
+            elif isinstance(v, (np.integer,)):
+                rec[col] = int(v)
+            elif isinstance(v, (np.floating,)):
+                rec[col] = float(v)
+            else:
+                rec[col] = v
+        out.append(rec)
+    return out
 
 
 def specs(small):
@@ -69,6 +149,9 @@ def specs(small):
         "rf500": (f"RandomForestClassifier, {big_trees} trees, max_depth {big_depth}, 20 features",
                   lambda: (RandomForestClassifier(n_estimators=big_trees, max_depth=big_depth,
                                                   random_state=5, n_jobs=2),) + clf_data(big_train, 4)),
+        "titanic": ("Titanic-like Pipeline: ColumnTransformer (age, fare: median imputer + scaler; sex, embarked, "
+                    "cabin_deck: most-frequent imputer + one-hot, unknown ignored; pclass passed through) + "
+                    "LogisticRegression, fitted on a DataFrame", titanic),
     }
 
 
@@ -76,7 +159,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("outdir")
     ap.add_argument("--small", action="store_true", help="small tree ensembles (smoke mode)")
-    ap.add_argument("--only", nargs="*", help="names of the models to make (default: all)")
+    ap.add_argument("--only", nargs="*", help="names of the models to make (default: all); the manifest keeps "
+                    "the others already made and still current")
     args = ap.parse_args()
     os.makedirs(args.outdir, exist_ok=True)
     manifest_path = os.path.join(args.outdir, "manifest.json")
@@ -84,25 +168,37 @@ def main():
     if os.path.exists(manifest_path):
         with open(manifest_path) as f:
             old = json.load(f)
-    manifest = {"sklearn": sklearn.__version__, "numpy": np.__version__, "small": args.small, "models": {}}
+    manifest = {"sklearn": sklearn.__version__, "numpy": np.__version__, "pandas": pd.__version__,
+                "small": args.small, "models": {}}
     for name, (desc, build) in specs(args.small).items():
-        if args.only and name not in args.only:
-            continue
         pkl = os.path.join(args.outdir, name + ".pkl")
-        rows = os.path.join(args.outdir, name + ".X.npy")
         prev = old.get("models", {}).get(name)
+        if prev:  # manifests written before records existed had only matrices
+            prev.setdefault("rows", "matrix")
+            prev.setdefault("rows_file", name + ".X.npy")
         if (prev and prev.get("description") == desc and old.get("sklearn") == sklearn.__version__
-                and os.path.exists(pkl) and os.path.exists(rows)):
+                and old.get("pandas", pd.__version__) == pd.__version__ and os.path.exists(pkl)
+                and os.path.exists(os.path.join(args.outdir, prev["rows_file"]))):
+            # Still what this script would write: kept, also when --only leaves it out, so a
+            # later run that needs it does not train it again.
             manifest["models"][name] = prev
+            continue
+        if args.only and name not in args.only:
             continue
         t0 = time.time()
         model, X, y, X_rows = build()
         model.fit(X, y)
         joblib.dump(model, pkl)
-        np.save(rows, np.ascontiguousarray(X_rows, dtype=np.float64))
+        if isinstance(X_rows, pd.DataFrame):
+            rows_kind, rows_file = "records", name + ".rows.json"
+            with open(os.path.join(args.outdir, rows_file), "w") as f:
+                json.dump(records(X_rows), f, allow_nan=False)
+        else:
+            rows_kind, rows_file = "matrix", name + ".X.npy"
+            np.save(os.path.join(args.outdir, rows_file), np.ascontiguousarray(X_rows, dtype=np.float64))
         kind = "regressor" if name.startswith("gbr") else "classifier"
         manifest["models"][name] = {"description": desc, "kind": kind, "n_features": int(X.shape[1]),
-                                    "file_bytes": os.path.getsize(pkl)}
+                                    "file_bytes": os.path.getsize(pkl), "rows": rows_kind, "rows_file": rows_file}
         print(f"make_models: {name}: {desc}: {os.path.getsize(pkl)} bytes, {time.time() - t0:.1f} s",
               file=sys.stderr)
     with open(manifest_path, "w") as f:
