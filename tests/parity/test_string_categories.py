@@ -191,3 +191,31 @@ def test_ordinal_encoder_into_categorical_hgb_matches_sklearn(container, tmp_pat
     dump(model, path, container)
     rows_path = write_rows(tmp_path, rows)
     check_classifier(run_inferd, record_error, "string_cats", model, path, rows_path, rows)
+
+
+def test_numpy_str_categories_load_and_match_sklearn(tmp_path, run_inferd):
+    # Object columns built from numpy string arrays hold numpy.str_ scalars, and so do the
+    # fitted statistics_ and categories_.
+    rng = np.random.default_rng(3)
+    sex = pd.Series([np.str_(s) for s in np.array(["male", "female"])[rng.integers(0, 2, 400)]], dtype=object)
+    emb = pd.Series([np.str_(s) for s in np.array(["S", "C", "Q"])[rng.integers(0, 3, 400)]], dtype=object)
+    emb[::7] = np.nan
+    df = pd.DataFrame({"sex": sex, "emb": emb, "age": rng.uniform(1, 80, 400)})
+    y = ((df.sex == "male") ^ (df.age < 20)).astype(int)
+    model = Pipeline([
+        ("pre", ColumnTransformer([("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
+                                                         OneHotEncoder(handle_unknown="ignore")), ["sex", "emb"])],
+                                  remainder="passthrough")),
+        ("clf", LogisticRegression()),
+    ]).fit(df, y)
+    assert type(model.named_steps["pre"].transformers_[0][1][0].statistics_[0]) is np.str_
+    path = str(tmp_path / "npstr.joblib")
+    joblib.dump(model, path)
+    records = [{"sex": ["male", "female", "robot"][i % 3], "emb": [None, "S", "Q", "X"][i % 4], "age": float(i % 70)}
+               for i in range(60)]
+    rows = tmp_path / "rows.json"
+    rows.write_text(json.dumps(records))
+    rc, out, err = run_inferd(path, str(rows), "proba")
+    assert rc == 0, err
+    want = model.predict_proba(pd.DataFrame(records))
+    assert np.allclose(np.asarray(out["probabilities"]), want, rtol=1e-9, atol=1e-12)

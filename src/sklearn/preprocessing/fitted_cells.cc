@@ -42,6 +42,13 @@ StatusOr<Cell> CellOf(const Value& e) {
   if (e.kind == Kind::kStr) return StringCell(e.s);
   if (e.is_none()) return NoneCell();
   if (e.kind == Kind::kBytes) return StringCell(e.s);
+  // numpy.str_ / numpy.bytes_ scalars: object columns built from numpy string arrays hold them.
+  if (e.kind == Kind::kArray && e.array != nullptr && e.array->ndim() == 0 && e.array->dtype != nullptr &&
+      (e.array->dtype->kind == 'U' || e.array->dtype->kind == 'S')) {
+    StatusOr<std::vector<std::string>> s = e.array->ToStrings();
+    if (!s.ok() || s->size() != 1) return Status::InvalidArgument("unreadable numpy string scalar " + e.Describe());
+    return StringCell(std::move((*s)[0]));
+  }
   StatusOr<double> d = e.AsDouble();
   if (!d.ok()) return Status::InvalidArgument("expected a number, str or None, found " + e.Describe());
   return NumberCell(*d);
