@@ -36,18 +36,6 @@ Status TooManyRows(std::string_view field, const InputSpec& spec) {
                                    " rows (the server's --max-batch-rows)");
 }
 
-const char* TypeName(od::json_type t) {
-  switch (t) {
-    case od::json_type::array: return "array";
-    case od::json_type::object: return "object";
-    case od::json_type::number: return "number";
-    case od::json_type::string: return "string";
-    case od::json_type::boolean: return "boolean";
-    case od::json_type::null: return "null";
-  }
-  return "unknown";
-}
-
 bool IsFormat(std::string_view key) {
   for (std::string_view f : kFormats) {
     if (key == f) return true;
@@ -124,7 +112,7 @@ Status DecodeRows(od::value& value, std::string_view field, const InputSpec& spe
       const char* expected = forms == RowForms::kLists     ? "a list of values"
                              : forms == RowForms::kObjects ? "an object by column name"
                                                            : "an object by column name or a list of values";
-      return Status::InvalidArgument(where() + " must be " + expected + " (got " + TypeName(type) + ")");
+      return Status::InvalidArgument(where() + " must be " + expected + " (got " + JsonTypeName(type) + ")");
     }
     if (form != od::json_type::null && type != form) {
       return Status::InvalidArgument(where() + " is " + (type == od::json_type::object ? "an object" : "a list") +
@@ -258,7 +246,7 @@ Status DecodeSplit(od::value& value, const InputSpec& spec, InferenceRequest* ou
         names.emplace_back(Trim(name.raw_json_token()));
       } else {
         return Status::InvalidArgument(std::string("dataframe_split['columns'] must hold column names (got ") +
-                                       TypeName(type) + ")");
+                                       JsonTypeName(type) + ")");
       }
     }
     StatusOr<std::vector<long>> mapped = MapColumns(names, spec);
@@ -434,7 +422,7 @@ Status DecodeMlflowJson(std::string_view body, const InputSpec& spec, InferenceR
     simdjson::dom::element ignored;
     if (auto e = validator.parse(t_padded.data(), t_padded.size(), false).get(ignored)) return Malformed(e);
     return Status::InvalidArgument(std::string("Invalid input. The input must be a JSON dictionary (got ") +
-                                   TypeName(type) + ")");
+                                   JsonTypeName(type) + ")");
   }
 
   // First pass: the keys only (values are skipped), so that the format is known before any

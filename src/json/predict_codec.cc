@@ -32,18 +32,6 @@ Status Malformed(simdjson::error_code e) {
   return Status::InvalidArgument(std::string("malformed JSON: ") + simdjson::error_message(e));
 }
 
-const char* TypeName(od::json_type t) {
-  switch (t) {
-    case od::json_type::array: return "array";
-    case od::json_type::object: return "object";
-    case od::json_type::number: return "number";
-    case od::json_type::string: return "string";
-    case od::json_type::boolean: return "boolean";
-    case od::json_type::null: return "null";
-  }
-  return "unknown";
-}
-
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 Status DecodeNumber(od::value& v, const Where& where, size_t col, bool allow_missing, double* out) {
@@ -81,7 +69,7 @@ Status DecodeNumber(od::value& v, const Where& where, size_t col, bool allow_mis
     *out = std::numeric_limits<double>::quiet_NaN();
     return Status::Ok();
   }
-  return Status::InvalidArgument(where.Cell(col) + " is not a number (got " + TypeName(type) + ")");
+  return Status::InvalidArgument(where.Cell(col) + " is not a number (got " + JsonTypeName(type) + ")");
 }
 
 // How the rows of one request are written; a request uses one form.
@@ -108,7 +96,7 @@ Status DecodeRow(od::value& v, const Where& where, const InputSpec& options, Row
   }
   if (type != od::json_type::array) {
     return Status::InvalidArgument(where.Row() + " must be an array of values or an object by column name (got " +
-                                   TypeName(type) + ")");
+                                   JsonTypeName(type) + ")");
   }
   if (*form == RowForm::kNamed) {
     return Status::InvalidArgument(where.Row() +
@@ -147,7 +135,7 @@ Status DecodeBatch(od::value& v, const InputSpec& options, InferenceRequest* out
   od::json_type type;
   if (auto e = v.type().get(type)) return Malformed(e);
   if (type != od::json_type::array) {
-    return Status::InvalidArgument(std::string("instances must be an array of rows (got ") + TypeName(type) + ")");
+    return Status::InvalidArgument(std::string("instances must be an array of rows (got ") + JsonTypeName(type) + ")");
   }
   od::array arr;
   if (auto e = v.get_array().get(arr)) return Malformed(e);
@@ -218,7 +206,7 @@ Status DecodePredictRequest(std::string_view body, const InputSpec& options, Inf
     simdjson::dom::parser validator;
     simdjson::dom::element ignored;
     if (auto e = validator.parse(t_padded.data(), t_padded.size(), false).get(ignored)) return Malformed(e);
-    return Status::InvalidArgument(std::string("request body must be a JSON object (got ") + TypeName(type) + ")");
+    return Status::InvalidArgument(std::string("request body must be a JSON object (got ") + JsonTypeName(type) + ")");
   }
   od::object obj;
   if (auto e = doc.get_object().get(obj)) return Malformed(e);

@@ -11,18 +11,6 @@ namespace od = simdjson::ondemand;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-const char* JsonTypeName(od::json_type t) {
-  switch (t) {
-    case od::json_type::array: return "array";
-    case od::json_type::object: return "object";
-    case od::json_type::number: return "number";
-    case od::json_type::string: return "string";
-    case od::json_type::boolean: return "boolean";
-    case od::json_type::null: return "null";
-  }
-  return "unknown";
-}
-
 bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 // pandas.read_csv's default na_values: these cells are NaN in every column.
@@ -64,6 +52,18 @@ Status WrongType(const InputSpec& spec, size_t col, std::string_view got) {
 }
 
 }  // namespace
+
+const char* JsonTypeName(od::json_type t) {
+  switch (t) {
+    case od::json_type::array: return "array";
+    case od::json_type::object: return "object";
+    case od::json_type::number: return "number";
+    case od::json_type::string: return "string";
+    case od::json_type::boolean: return "boolean";
+    case od::json_type::null: return "null";
+  }
+  return "unknown";
+}
 
 std::string ColumnName(const InputSpec& spec, size_t col) {
   if (HasSchema(spec) && col < spec.schema->size()) return spec.schema->columns()[col].name;

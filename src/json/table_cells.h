@@ -39,6 +39,9 @@ namespace inferd {
 // json.dumps form of a float NaN, which simdjson's DOM refuses); read as NaN.
 inline constexpr std::string_view kNaNCell{"\0NaN", 4};
 
+// "array", "object", "number", "string", "boolean", "null" (for error messages).
+const char* JsonTypeName(simdjson::ondemand::json_type t);
+
 // The name of input column `col` ("x3" without a schema).
 std::string ColumnName(const InputSpec& spec, size_t col);
 // True if a missing value (NaN) may be given in column `col`: spec.allow_missing, or the

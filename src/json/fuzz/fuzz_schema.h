@@ -48,6 +48,15 @@ inline bool CellOk(double v, size_t col, const InputSpec& o) {
   return v == StringCode("x") || v == StringCode("y");
 }
 
+// A decoded matrix: n_rows within 1..max_rows, n_rows * n_features cells, each CellOk.
+inline void CheckMatrix(const std::vector<double>& x, size_t n_rows, const InputSpec& o) {
+  if (n_rows == 0 || n_rows > o.max_rows) __builtin_trap();
+  if (x.size() != n_rows * o.n_features) __builtin_trap();
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!CellOk(x[i], i % o.n_features, o)) __builtin_trap();
+  }
+}
+
 }  // namespace inferd::fuzz
 
 #endif  // INFERD_JSON_FUZZ_FUZZ_SCHEMA_H_

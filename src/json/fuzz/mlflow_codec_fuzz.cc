@@ -10,18 +10,6 @@
 #include "json/fuzz/fuzz_schema.h"
 #include "json/mlflow_codec.h"
 
-namespace {
-
-void CheckMatrix(const std::vector<double>& x, size_t n_rows, const inferd::InputSpec& o) {
-  if (n_rows == 0 || n_rows > o.max_rows) __builtin_trap();
-  if (x.size() != n_rows * o.n_features) __builtin_trap();
-  for (size_t i = 0; i < x.size(); ++i) {
-    if (!inferd::fuzz::CellOk(x[i], i % o.n_features, o)) __builtin_trap();
-  }
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   inferd::InputSpec o;
@@ -36,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   inferd::Status st =
       (data[0] & 0x08) ? inferd::DecodeMlflowCsv(body, o, &req) : inferd::DecodeMlflowJson(body, o, &req);
   if (st.ok()) {
-    CheckMatrix(req.x, req.n_rows, o);
+    inferd::fuzz::CheckMatrix(req.x, req.n_rows, o);
     if (req.outputs.size() > 1) __builtin_trap();
   } else if (st.message().empty()) {
     __builtin_trap();

@@ -12,18 +12,6 @@
 #include "json/fuzz/fuzz_schema.h"
 #include "json/tensor_codec.h"
 
-namespace {
-
-void CheckMatrix(const std::vector<double>& x, size_t n_rows, const inferd::InputSpec& o) {
-  if (n_rows > o.max_rows) __builtin_trap();
-  if (x.size() != n_rows * o.n_features) __builtin_trap();
-  for (size_t i = 0; i < x.size(); ++i) {
-    if (!inferd::fuzz::CellOk(x[i], i % o.n_features, o)) __builtin_trap();
-  }
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   inferd::InputSpec o;
@@ -37,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     inferd::InferenceRequest req;
     inferd::Status st = inferd::DecodeV1PredictRequest(body, o, &req);
     if (st.ok()) {
-      CheckMatrix(req.x, req.n_rows, o);
+      inferd::fuzz::CheckMatrix(req.x, req.n_rows, o);
     } else if (st.message().empty()) {
       __builtin_trap();
     }
@@ -45,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     inferd::InferenceRequest req;
     inferd::Status st = inferd::DecodeV2InferRequest(body, o, &req);
     if (st.ok()) {
-      CheckMatrix(req.x, req.n_rows, o);
+      inferd::fuzz::CheckMatrix(req.x, req.n_rows, o);
       if (req.id.size() > body.size()) __builtin_trap();
     } else if (st.message().empty()) {
       __builtin_trap();
