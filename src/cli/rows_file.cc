@@ -5,9 +5,11 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <span>
 #include <sstream>
 #include <string_view>
 
+#include "json/csv_reader.h"
 #include "json/table_cells.h"
 
 namespace inferd::cli {
@@ -206,85 +208,26 @@ StatusOr<Rows> ParseJsonRows(const std::string& text, const std::string& name, c
 
 // ---- CSV ----------------------------------------------------------------------------------
 
-// RFC 4180 records of a text.
-class CsvReader {
- public:
-  explicit CsvReader(std::string_view text) : text_(text) {}
-
-  // The next record's unquoted fields; false at the end of the text. *line: the line it starts
-  // on (1-based). A blank line is a record of one empty field.
-  StatusOr<bool> Next(std::vector<std::string>* fields, size_t* line) {
-    fields->clear();
-    if (pos_ >= text_.size()) return false;
-    *line = line_;
-    std::string field;
-    while (true) {
-      field.clear();
-      if (pos_ < text_.size() && text_[pos_] == '"') {
-        const size_t opened = line_;
-        ++pos_;
-        while (true) {
-          if (pos_ >= text_.size()) {
-            return Status::InvalidArgument("line " + std::to_string(opened) + ": a quoted field is not closed");
-          }
-          char c = text_[pos_++];
-          if (c == '"') {
-            if (pos_ < text_.size() && text_[pos_] == '"') {
-              field += '"';
-              ++pos_;
-              continue;
-            }
-            break;
-          }
-          if (c == '\n') ++line_;
-          field += c;
-        }
-        if (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n' &&
-            !(text_[pos_] == '\r' && (pos_ + 1 == text_.size() || text_[pos_ + 1] == '\n'))) {
-          return Status::InvalidArgument("line " + std::to_string(line_) + ": a character follows a closing quote");
-        }
-      } else {
-        while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n') field += text_[pos_++];
-        if (!field.empty() && field.back() == '\r' && (pos_ >= text_.size() || text_[pos_] == '\n')) {
-          field.pop_back();
-        }
-      }
-      fields->push_back(field);
-      if (pos_ < text_.size() && text_[pos_] == '\r') ++pos_;
-      if (pos_ >= text_.size()) return true;
-      if (text_[pos_++] == '\n') {
-        ++line_;
-        return true;
-      }
-    }
-  }
-
- private:
-  std::string_view text_;
-  size_t pos_ = 0;
-  size_t line_ = 1;
-};
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
 
-bool IsBlank(const std::vector<std::string>& fields) { return fields.size() == 1 && Trim(fields[0]).empty(); }
+bool IsBlank(std::span<const std::string> fields) { return fields.size() == 1 && Trim(fields[0]).empty(); }
 
 // A cell the CSV header rule counts as a number: empty, a missing-value word or a number.
 bool LooksNumeric(std::string_view cell) {
   InputSpec numeric;
   numeric.allow_missing = true;
   double d;
-  return DecodeTextCell(Trim(cell), numeric, 0, &d).ok();
+  return DecodeTextCell(cell, numeric, 0, &d).ok();
 }
 
 enum class FirstRecord { kData, kHeader, kSkippedHeader };
 
 // The header rule of rows_file.h.
-FirstRecord Classify(const std::vector<std::string>& first, const InputSpec& spec) {
+FirstRecord Classify(std::span<const std::string> first, const InputSpec& spec) {
   const InputSchema* schema = spec.schema;
   bool all_numeric = true;
   for (const std::string& cell : first) {
@@ -299,8 +242,7 @@ FirstRecord Classify(const std::vector<std::string>& first, const InputSpec& spe
 
 StatusOr<Rows> ParseCsvRows(const std::string& text, const std::string& name, const InputSpec& spec) {
   CsvReader reader(text);
-  std::vector<std::string> fields;
-  size_t line = 0;
+  std::vector<std::string> cells;
   Rows rows;
   // Per CSV field: the model column it fills, or -1 (an ignored extra column). Empty: the
   // rows are in the model's column order.
@@ -308,9 +250,12 @@ StatusOr<Rows> ParseCsvRows(const std::string& text, const std::string& name, co
   bool header_done = false;
   size_t width = 0;
   while (true) {
-    StatusOr<bool> more = reader.Next(&fields, &line);
-    if (!more.ok()) return At(name, more.status());
-    if (!*more) break;
+    size_t n = 0;
+    bool more = false;
+    INFERD_RETURN_IF_ERROR(At(name, reader.Next(&cells, &n, &more)));
+    if (!more) break;
+    const std::span<const std::string> fields(cells.data(), n);
+    const size_t line = reader.record_line();
     if (IsBlank(fields)) continue;
     if (!header_done) {
       header_done = true;
@@ -346,10 +291,7 @@ StatusOr<Rows> ParseCsvRows(const std::string& text, const std::string& name, co
     for (size_t i = 0; i < fields.size(); ++i) {
       const long col = to_model.empty() ? static_cast<long>(i) : to_model[i];
       if (col < 0) continue;
-      std::string_view cell = fields[i];
-      // pandas reads " 5 " as 5 in a number column but keeps a string cell as written.
-      if (ColumnType(spec, static_cast<size_t>(col)) != InputColumn::Type::kString) cell = Trim(cell);
-      INFERD_RETURN_IF_ERROR(At(where, DecodeTextCell(cell, spec, static_cast<size_t>(col), &row[col])));
+      INFERD_RETURN_IF_ERROR(At(where, DecodeTextCell(fields[i], spec, static_cast<size_t>(col), &row[col])));
     }
     rows.n_rows++;
   }

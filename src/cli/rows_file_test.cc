@@ -185,7 +185,7 @@ TEST_F(TabularRows, CsvHeaderErrors) {
   EXPECT_EQ(r.status().message(), "r.csv: line 2 (row 0): has 3 values, the header has 4");
   r = Parse("age,sex,embarked,fare\n1,male,\"S\n");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(), "r.csv: line 2: a quoted field is not closed");
+  EXPECT_EQ(r.status().message(), "r.csv: malformed CSV: the quoted field opened on line 2 is not closed");
   r = Parse("age,sex,embarked,fare\nold,male,S,1\n");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(), "r.csv: line 2 (row 0): column 'age' expects a number (got string 'old')");

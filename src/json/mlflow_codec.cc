@@ -7,6 +7,7 @@
 
 #include <simdjson.h>
 
+#include "json/csv_reader.h"
 #include "json/table_cells.h"
 #include "json/tensor_codec.h"
 
@@ -292,82 +293,6 @@ std::string ExactlyOneMessage(const std::vector<std::string>& keys, size_t n_key
   if (n_keys > keys.size()) m += ", ...";
   return m + "].";
 }
-
-// One CSV record at a time (RFC 4180: quoted fields may hold commas, quotes as "" and line
-// breaks; lines end in CRLF or LF). Blank lines are skipped, as pandas.read_csv does.
-class CsvReader {
- public:
-  explicit CsvReader(std::string_view text) : text_(text) {
-    if (text_.substr(0, 3) == "\xEF\xBB\xBF") text_.remove_prefix(3);  // a UTF-8 byte order mark
-  }
-
-  // The next record's cells into cells[0, *n) (the vector only grows, keeping its strings'
-  // capacity); *more is false at the end of the text.
-  Status Next(std::vector<std::string>* cells, size_t* n, bool* more) {
-    const size_t size = text_.size();
-    while (pos_ < size && (text_[pos_] == '\n' || text_[pos_] == '\r')) EndLine();
-    *more = pos_ < size;
-    *n = 0;
-    if (!*more) return Status::Ok();
-    record_line_ = line_;
-    for (;;) {
-      if (*n == cells->size()) cells->emplace_back();
-      std::string& cell = (*cells)[(*n)++];
-      cell.clear();
-      if (pos_ < size && text_[pos_] == '"') {
-        const size_t opened = line_;
-        ++pos_;
-        for (;;) {
-          if (pos_ >= size) {
-            return Status::InvalidArgument("malformed CSV: the quoted field opened on line " + std::to_string(opened) +
-                                           " is not closed");
-          }
-          const char ch = text_[pos_++];
-          if (ch == '"') {
-            if (pos_ < size && text_[pos_] == '"') {
-              cell += '"';
-              ++pos_;
-              continue;
-            }
-            break;
-          }
-          if (ch == '\n') ++line_;
-          cell += ch;
-        }
-        if (pos_ < size && text_[pos_] != ',' && text_[pos_] != '\n' && text_[pos_] != '\r') {
-          return Status::InvalidArgument("malformed CSV: text after a closing quote on line " + std::to_string(line_));
-        }
-      } else {
-        size_t end = text_.find_first_of(",\r\n", pos_);
-        if (end == std::string_view::npos) end = size;
-        cell.assign(text_.substr(pos_, end - pos_));
-        pos_ = end;
-      }
-      if (pos_ >= size) return Status::Ok();
-      if (text_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      EndLine();
-      return Status::Ok();
-    }
-  }
-
-  // The line the last record started on (1-based).
-  size_t record_line() const { return record_line_; }
-
- private:
-  // REQUIRES: text_[pos_] is '\r' or '\n'.
-  void EndLine() {
-    if (text_[pos_++] == '\r' && pos_ < text_.size() && text_[pos_] == '\n') ++pos_;
-    ++line_;
-  }
-
-  std::string_view text_;
-  size_t pos_ = 0;
-  size_t line_ = 1;
-  size_t record_line_ = 1;
-};
 
 }  // namespace
 

@@ -167,6 +167,10 @@ Status DecodeTextCell(std::string_view text, const InputSpec& spec, size_t col, 
   if (IsReadCsvMissing(text)) return Missing(spec, col, out);
   const InputColumn::Type type = ColumnType(spec, col);
   if (type == InputColumn::Type::kString) return DecodeStringCell(text, spec, col, out);
+  // read_csv reads " 5 " as 5 in a number column (and keeps string cells as written).
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  if (text.empty()) return Missing(spec, col, out);
   double d;
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data() + (text.front() == '+' ? 1 : 0), end, d);

@@ -54,7 +54,7 @@ InputColumn::Type ColumnType(const InputSpec& spec, size_t col);
 Status DecodeJsonCell(simdjson::ondemand::value& v, const InputSpec& spec, size_t col, double* out);
 // The same for a DOM element (the batch protocols parse with simdjson's DOM).
 Status DecodeDomCell(simdjson::dom::element e, const InputSpec& spec, size_t col, double* out);
-// One CSV cell (already unquoted) for column `col`.
+// One CSV cell (already unquoted) for column `col`; spaces around a number are ignored.
 Status DecodeTextCell(std::string_view text, const InputSpec& spec, size_t col, double* out);
 // A string value (e.g. a V2 BYTES element) for column `col`: the string-column rule above;
 // in a number column an error.

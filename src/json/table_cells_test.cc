@@ -106,6 +106,10 @@ TEST(TableCells, TextCellsReadLikeReadCsv) {
   EXPECT_TRUE(std::isnan(v));
   EXPECT_FALSE(DecodeTextCell("abc", f.spec, 0, &v).ok());
   EXPECT_FALSE(DecodeTextCell("inf", f.spec, 0, &v).ok());
+  ASSERT_TRUE(DecodeTextCell(" 7.25\t", f.spec, 0, &v).ok());  // read_csv ignores spaces around numbers
+  EXPECT_EQ(v, 7.25);
+  ASSERT_TRUE(DecodeTextCell(" male", f.spec, 2, &v).ok());  // ... but keeps string cells as written
+  EXPECT_EQ(v, kUnknownStringCode);
   ASSERT_TRUE(DecodeTextCell("A/5", f.spec, 3, &v).ok());
   EXPECT_EQ(v, kUnknownStringCode);
 }
