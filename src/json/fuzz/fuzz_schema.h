@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,18 @@ inline bool CellOk(double v, size_t col, const InputSpec& o) {
   if (v == kNoneCode) return true;
   if (v == kUnknownStringCode) return !o.schema->columns()[col].unknown_is_error;
   return v == StringCode("x") || v == StringCode("y");
+}
+
+// The options the first input byte picks: n_features 1 + (byte & width_mask), allow_missing
+// (0x10), a small max_rows (0x20), the schema above (0x40), ignore_extra_columns (0x80).
+inline InputSpec SpecFromByte(uint8_t b, uint8_t width_mask) {
+  InputSpec o;
+  o.n_features = 1 + (b & width_mask);
+  o.allow_missing = (b & 0x10) != 0;
+  o.max_rows = (b & 0x20) ? 3 : 10000;
+  if (b & 0x40) o.schema = &FuzzSchema(o.n_features);
+  o.ignore_extra_columns = (b & 0x80) != 0;
+  return o;
 }
 
 // A decoded matrix: n_rows within 1..max_rows, n_rows * n_features cells, each CellOk.

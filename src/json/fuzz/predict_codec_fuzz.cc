@@ -15,12 +15,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  inferd::InputSpec o;
-  o.n_features = 1 + (data[0] & 0x0f);
-  o.allow_missing = (data[0] & 0x10) != 0;
-  o.max_rows = (data[0] & 0x20) ? 3 : 10000;
-  if (data[0] & 0x40) o.schema = &inferd::fuzz::FuzzSchema(o.n_features);
-  o.ignore_extra_columns = (data[0] & 0x80) != 0;
+  const inferd::InputSpec o = inferd::fuzz::SpecFromByte(data[0], 0x0f);
   // A std::string copy: the decoder must not rely on padding or a terminator beyond size.
   std::string body(reinterpret_cast<const char*>(data + 1), size - 1);
   inferd::InferenceRequest req;
