@@ -341,13 +341,7 @@ Status DecodeMlflowJson(std::string_view body, const InputSpec& spec, InferenceR
   od::json_type type;
   if (auto e = doc.type().get(type)) return Malformed(e);
   if (type != od::json_type::object) {
-    // ondemand only peeked at the first byte; a DOM parse tells malformed text from a
-    // well-formed non-object on this error path.
-    simdjson::dom::parser validator;
-    simdjson::dom::element ignored;
-    if (auto e = validator.parse(t_padded.data(), t_padded.size(), false).get(ignored)) return Malformed(e);
-    return Status::InvalidArgument(std::string("Invalid input. The input must be a JSON dictionary (got ") +
-                                   JsonTypeName(type) + ")");
+    return NotAnObject(body, type, "Invalid input. The input must be a JSON dictionary");
   }
 
   // First pass: the keys only (values are skipped), so that the format is known before any

@@ -200,14 +200,7 @@ Status DecodePredictRequest(std::string_view body, const InputSpec& options, Inf
   }
   od::json_type type;
   if (auto e = doc.type().get(type)) return Malformed(e);
-  if (type != od::json_type::object) {
-    // ondemand only peeked at the first byte ("nonsense" looks like null); on this error path
-    // a full DOM parse tells malformed text from a well-formed non-object.
-    simdjson::dom::parser validator;
-    simdjson::dom::element ignored;
-    if (auto e = validator.parse(t_padded.data(), t_padded.size(), false).get(ignored)) return Malformed(e);
-    return Status::InvalidArgument(std::string("request body must be a JSON object (got ") + JsonTypeName(type) + ")");
-  }
+  if (type != od::json_type::object) return NotAnObject(body, type, "request body must be a JSON object");
   od::object obj;
   if (auto e = doc.get_object().get(obj)) return Malformed(e);
 

@@ -65,6 +65,15 @@ const char* JsonTypeName(od::json_type t) {
   return "unknown";
 }
 
+Status NotAnObject(std::string_view body, od::json_type type, std::string_view message) {
+  simdjson::dom::parser validator;
+  simdjson::dom::element ignored;
+  if (auto e = validator.parse(body.data(), body.size(), true).get(ignored)) {
+    return Status::InvalidArgument(std::string("malformed JSON: ") + simdjson::error_message(e));
+  }
+  return Status::InvalidArgument(std::string(message) + " (got " + JsonTypeName(type) + ")");
+}
+
 std::string ColumnName(const InputSpec& spec, size_t col) {
   if (HasSchema(spec) && col < spec.schema->size()) return spec.schema->columns()[col].name;
   return "x" + std::to_string(col);

@@ -42,6 +42,12 @@ inline constexpr std::string_view kNaNCell{"\0NaN", 4};
 // "array", "object", "number", "string", "boolean", "null" (for error messages).
 const char* JsonTypeName(simdjson::ondemand::json_type t);
 
+// The error for a request body whose top-level value is `type`, not an object: ondemand only
+// peeked at the first byte ("nonsense" looks like null), so a full DOM parse of `body` (this
+// error path only) tells malformed text ("malformed JSON: ...") from a well-formed non-object
+// (`message` + " (got <type>)").
+Status NotAnObject(std::string_view body, simdjson::ondemand::json_type type, std::string_view message);
+
 // The name of input column `col` ("x3" without a schema).
 std::string ColumnName(const InputSpec& spec, size_t col);
 // True if a missing value (NaN) may be given in column `col`: spec.allow_missing, or the
