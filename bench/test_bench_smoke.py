@@ -70,7 +70,7 @@ def test_bench_smoke(tmp_path):
     for server in SERVERS:
         for conns in ("1", "16", "64"):
             assert re.search(rf"^\| {server} \| [^|]+ \| {conns} \| [0-9]", through, re.M), (server, conns)
-    # The issue 14 targets: titanic against nginx and against the DataFrame app under gunicorn, measured.
+    # The tabular targets: titanic against nginx and against the DataFrame app under gunicorn, measured.
     targets = text.split("## Targets", 1)[1].split("\n## ", 1)[0]
     for target in (r"titanic: req/s at 64 conns ≥ 0.8 × nginx", r"titanic: req/s at 64 conns ≥ 20 × gunicorn"):
         assert re.search(rf"^\| {target}[^|]* \| [0-9.]+×[^|]* \| \*\*(PASS|FAIL)\*\* \|", targets, re.M), targets

@@ -13,7 +13,7 @@ import statistics
 SERVER_LABEL = {"nginx": "nginx (constant answer)", "inferd": "inferd", "gunicorn": "reference app, gunicorn",
                 "flask": "reference app, Flask dev server"}
 SMALL = ("logreg", "iris")
-TABULAR = "titanic"  # issue 14: the DataFrame pipeline against nginx and the DataFrame reference app
+TABULAR = "titanic"  # the DataFrame pipeline, measured against nginx and the DataFrame reference app
 
 
 def mmm(values):
