@@ -777,11 +777,6 @@ StatusOr<XgbDocument> ReadXgbDocument(std::string_view bytes, XgbDocumentForm fo
   XgbDocument doc;
   INFERD_RETURN_IF_ERROR(ReadModel(*model, ubjson, &doc));
   INFERD_RETURN_IF_ERROR(ValidateXgbDocument(doc));
-  if (ubjson) {
-    doc.model_bytes.assign(bytes.substr(model->begin, model->end - model->begin));
-  } else {
-    INFERD_ASSIGN_OR_RETURN(doc.model_bytes, WriteXgbJson(*model));
-  }
   return doc;
 }
 

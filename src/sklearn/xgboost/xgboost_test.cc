@@ -2,8 +2,6 @@
 // whose leaf values are known: predictions follow xgboost's arithmetic (base_score, `x < split`,
 // default directions, the logistic and softmax links in float32), the sklearn wrapper's
 // attributes (classes, n_features_in_, missing) are honoured, and refusals name the problem.
-// Built with libxgboost (INFERD_WITH_XGBOOST) the models load; without it every XGBoost file
-// is refused with "inferd was built without libxgboost".
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -78,8 +76,6 @@ std::string WrapperPickle(const std::string& cls, const std::string& model_json,
 }
 
 StatusOr<std::shared_ptr<const Model>> LoadJson(const Booster& b) { return LoadModelBytes(ModelJson(b), "m.json"); }
-
-#ifdef INFERD_WITH_XGBOOST
 
 std::string PFloat(double d) {  // BINFLOAT: big-endian float64
   uint64_t bits;
@@ -178,16 +174,24 @@ TEST(XGBoostModelFile, SoftprobIsTheSoftmaxOfTheClassTrees) {
   EXPECT_EQ(cls[1], 1);
 }
 
-TEST(XGBoostModelFile, BestIterationLimitsTheRounds) {
+TEST(XGBoostModelFile, BestIterationLimitsTheWrappersRounds) {
   Booster b;
   b.trees = {Stump(0, -1.0, 2.0), Stump(1, 10.0, 10.0)};
   b.tree_info = "[0,0]";
-  b.attributes = R"({"best_iteration":"0"})";
+  // Saved by the sklearn wrapper: its predict uses rounds [0, best_iteration].
+  b.attributes = R"({"best_iteration":"0","scikit_learn":"{\"_estimator_type\": \"classifier\"}"})";
   StatusOr<std::shared_ptr<const Model>> m = LoadJson(b);
   ASSERT_TRUE(m.ok()) << m.status().message();
   std::vector<double> proba(kNRows * 2);
   ASSERT_TRUE((*m)->PredictProba(kRows.data(), kNRows, proba.data()).ok());
-  EXPECT_NEAR(proba[1], Sigmoid(-1.0f), 1e-6);  // the second tree's +10 is not used
+  EXPECT_EQ(proba[1], Sigmoid(-1.0f));  // the second tree's +10 is not used
+
+  // Saved by a Booster: Booster.predict uses every round.
+  b.attributes = R"({"best_iteration":"0"})";
+  m = LoadJson(b);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  ASSERT_TRUE((*m)->PredictProba(kRows.data(), kNRows, proba.data()).ok());
+  EXPECT_EQ(proba[1], Sigmoid(-1.0f + 10.0f));
 
   b.attributes = R"({"best_iteration":"5"})";
   StatusOr<std::shared_ptr<const Model>> bad = LoadJson(b);
@@ -211,18 +215,6 @@ TEST(XGBoostModelFile, RefusalsNameTheProblem) {
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().message(),
             "m.json: xgboost tree 0 node 0: split on feature 2 is out of range (the model has 2 features)");
-
-  // gblinear: valid for the reader, but libxgboost 1.7 has no inplace prediction for it.
-  std::string linear = ModelJson(Booster{});
-  const size_t from = linear.find(R"("gradient_booster":)");
-  const size_t to = linear.find(R"(,"learner_model_param")");
-  linear.replace(from, to - from,
-                 R"("gradient_booster":{"model":{"boosted_rounds":1,"weights":[0.5,0.25,1.0]},)"
-                 R"("name":"gblinear"})");
-  m = LoadModelBytes(linear, "linear.json");
-  ASSERT_FALSE(m.ok());
-  EXPECT_EQ(m.status().code(), StatusCode::kUnimplemented);
-  EXPECT_EQ(m.status().message(), "linear.json: xgboost gblinear boosters are not supported (gbtree and dart are)");
 
   m = LoadModelBytes(R"({"learner":)", "cut.json");
   ASSERT_FALSE(m.ok());
@@ -265,32 +257,11 @@ TEST(XGBoostPickle, RegressorWrapperAndRefusals) {
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().message(), "reg.pkl: XGBRegressor: n_features_in_ does not match the booster");
 
-  m = LoadModelBytes(WrapperPickle("XGBClassifier", ModelJson(b), PStr("n_classes_") + PInt(2)), "clf.pkl");
-  ASSERT_FALSE(m.ok());
-  EXPECT_EQ(m.status().message(),
-            "clf.pkl: XGBClassifier: xgboost classifier objective 'reg:squarederror' is not supported "
-            "(binary:logistic and multi:softprob are)");
-
   m = LoadModelBytes(WrapperPickle("XGBClassifier", ModelJson(Booster{}), PStr("n_classes_") + PInt(3)), "clf.pkl");
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().message(), "clf.pkl: XGBClassifier: xgboost model has 2 classes but classes_ has 3");
 }
 
-#else  // built without libxgboost
-
-TEST(XGBoostWithoutLibxgboost, ModelFilesAndWrappersAreRefused) {
-  StatusOr<std::shared_ptr<const Model>> m = LoadJson(Booster{});
-  ASSERT_FALSE(m.ok());
-  EXPECT_EQ(m.status().code(), StatusCode::kUnimplemented);
-  EXPECT_EQ(m.status().message(), "m.json: xgboost model file: inferd was built without libxgboost");
-
-  m = LoadModelBytes(WrapperPickle("XGBClassifier", ModelJson(Booster{}), PStr("n_classes_") + PInt(2)), "clf.pkl");
-  ASSERT_FALSE(m.ok());
-  EXPECT_EQ(m.status().code(), StatusCode::kUnimplemented);
-  EXPECT_EQ(m.status().message(), "clf.pkl: XGBClassifier: inferd was built without libxgboost");
-}
-
-#endif
 
 }  // namespace
 }  // namespace inferd
