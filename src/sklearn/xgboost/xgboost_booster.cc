@@ -155,7 +155,8 @@ float XgbSigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 float XgbBaseMargin(const XgbDocument& doc) {
   const std::string& o = doc.objective;
   const float b = doc.base_score;
-  if (o == "binary:logistic" || o == "reg:logistic" || o == "binary:logitraw") return -std::log(1.0f / b - 1.0f);
+  // binary:logitraw outputs margins and keeps base_score as a margin.
+  if (o == "binary:logistic" || o == "reg:logistic") return -std::log(1.0f / b - 1.0f);
   if (o == "count:poisson" || o == "reg:gamma" || o == "reg:tweedie" || o == "survival:cox" || o == "survival:aft") {
     return std::log(b);
   }

@@ -280,7 +280,7 @@ const char* ObjectiveParamKey(std::string_view objective) {
 
 // Objectives whose base_score is a probability (xgboost takes its logit, refusing 0 and 1).
 bool BaseScoreIsProbability(std::string_view objective) {
-  return objective == "reg:logistic" || objective == "binary:logistic" || objective == "binary:logitraw";
+  return objective == "reg:logistic" || objective == "binary:logistic";
 }
 
 Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
