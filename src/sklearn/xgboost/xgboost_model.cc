@@ -81,6 +81,17 @@ StatusOr<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(std::string_view blob
     }
     m->classes_ = std::move(options.classes);
   }
+  std::vector<std::string> names = doc.feature_names;
+  std::sort(names.begin(), names.end());
+  if (!names.empty() && !names.front().empty() &&
+      std::adjacent_find(names.begin(), names.end()) == names.end()) {
+    std::vector<InputColumn> columns(doc.feature_names.size());
+    for (size_t i = 0; i < columns.size(); ++i) {
+      columns[i].name = doc.feature_names[i];
+      columns[i].accepts_missing = true;
+    }
+    m->schema_ = InputSchema(std::move(columns), true);
+  }
   const size_t n_trees = doc.booster == "gblinear" ? 0 : doc.trees.size();
   m->description_ = options.name + "[" + doc.objective + ", " + doc.booster +
                     (doc.booster == "gblinear" ? "" : ", " + std::to_string(n_trees) + " trees") + ", " +

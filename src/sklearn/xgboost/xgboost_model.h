@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "inferd/input_schema.h"
 #include "inferd/model.h"
 #include "sklearn/xgboost/xgboost_booster.h"
 
@@ -61,6 +62,8 @@ class XGBoostModel final : public Model {
   const std::vector<Label>& classes() const override { return classes_; }
   bool has_proba() const override { return !classes_.empty(); }
   bool accepts_missing() const override { return true; }
+  // Named numeric columns when the booster records feature_names (fitted on a DataFrame).
+  const InputSchema& input_schema() const override { return schema_; }
   std::string Describe() const override { return description_; }
 
   Status PredictClass(const double* x, size_t n_rows, int32_t* out) const override;
@@ -72,6 +75,7 @@ class XGBoostModel final : public Model {
 
   XgbBooster booster_;
   std::vector<Label> classes_;
+  InputSchema schema_;
   std::string description_;
 };
 
