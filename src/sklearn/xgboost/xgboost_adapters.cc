@@ -1,5 +1,7 @@
 #include "sklearn/xgboost/xgboost_adapters.h"
 
+#include <sys/stat.h>
+
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -103,6 +105,10 @@ std::optional<StatusOr<ModelPtr>> TryLoadNativeXGBoostFile(const std::string& pa
     return std::nullopt;
   }
   std::string bytes = "{";
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && st.st_size > 0 && static_cast<uint64_t>(st.st_size) <= max_bytes) {
+    bytes.reserve(static_cast<size_t>(st.st_size));  // one allocation, no regrowth copies
+  }
   char buf[1 << 16];
   size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {

@@ -583,13 +583,10 @@ const char* XgbTypeName(const XgbValue& v) {
 
 StatusOr<XgbValue> ParseXgbJson(std::string_view bytes) {
   if (bytes.empty()) return Status::InvalidArgument("malformed JSON: empty document");
-  dom::parser parser;
-  if (parser.allocate(bytes.size(), kMaxXgbNesting) != simdjson::SUCCESS) {
-    return Status::ResourceExhausted("JSON document too large to parse");
-  }
   const std::optional<std::string> quoted = QuoteNonFiniteWords(bytes);
   const std::string_view text = quoted ? std::string_view(*quoted) : bytes;
-  if (quoted && parser.allocate(text.size(), kMaxXgbNesting) != simdjson::SUCCESS) {
+  dom::parser parser;
+  if (parser.allocate(text.size(), kMaxXgbNesting) != simdjson::SUCCESS) {
     return Status::ResourceExhausted("JSON document too large to parse");
   }
   dom::element root;
