@@ -175,3 +175,18 @@ def test_xgboost_dataframe_columns_are_the_model_columns(tmp_path, run_inferd):
         assert rc == 0, err
         got = np.array(out["probabilities"])
         assert np.array_equal(got, want.astype(np.float64)), np.max(np.abs(got - want))
+
+
+def test_xgboost_legacy_binary_file_is_refused_with_a_hint(tmp_path, run_inferd):
+    """save_model to a name that is not .json/.ubj writes xgboost's deprecated binary format:
+    refused in one line that says how to re-save it."""
+    X, y = data(37, 2)
+    booster = xgb.XGBClassifier(n_estimators=3).fit(X, y).get_booster()
+    path = str(tmp_path / "model.bin")
+    booster.save_model(path)
+    with open(path, "rb") as f:
+        assert f.read(4) == b"binf"
+    rc, out, err = run_inferd(path, write_rows(tmp_path, X[:3]))
+    assert rc == 2 and out is None
+    assert len(err.strip().splitlines()) == 1 and path in err
+    assert "legacy binary xgboost model" in err and "save_model('model.ubj')" in err, err

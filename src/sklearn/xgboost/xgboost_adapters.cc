@@ -100,11 +100,20 @@ StatusOr<ModelPtr> LoadNativeXGBoostModel(std::string_view bytes) {
 std::optional<StatusOr<ModelPtr>> TryLoadNativeXGBoostFile(const std::string& path, size_t max_bytes) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return std::nullopt;  // the pickle reader reports the error
-  if (std::fgetc(f) != '{') {
+  char head[4] = {0, 0, 0, 0};
+  const size_t got = std::fread(head, 1, sizeof head, f);
+  if (got == sizeof head && std::string_view(head, 4) == "binf") {
+    // xgboost's deprecated binary model format (save_model to a name that is not .json/.ubj).
+    std::fclose(f);
+    return StatusOr<ModelPtr>(Status::Unimplemented(
+        "a legacy binary xgboost model (\"binf\"): re-save it with xgboost >= 1.6 as save_model('model.ubj') or "
+        "save_model('model.json')"));
+  }
+  if (got == 0 || head[0] != '{') {
     std::fclose(f);
     return std::nullopt;
   }
-  std::string bytes = "{";
+  std::string bytes(head, got);
   struct stat st;
   if (fstat(fileno(f), &st) == 0 && st.st_size > 0 && static_cast<uint64_t>(st.st_size) <= max_bytes) {
     bytes.reserve(static_cast<size_t>(st.st_size));  // one allocation, no regrowth copies
