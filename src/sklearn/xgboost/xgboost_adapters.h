@@ -1,6 +1,6 @@
 // Adapters for xgboost.sklearn.XGBClassifier / XGBRegressor / XGBRFClassifier /
-// XGBRFRegressor records in sklearn pickles, and the loader entry for native xgboost model
-// files (.json / .ubj). Without libxgboost at build time both refuse with a clear message.
+// XGBRFRegressor / XGBRanker and bare xgboost.core.Booster records in pickles, and the
+// loader entry for native xgboost model files (.json / .ubj).
 #ifndef INFERD_SKLEARN_XGBOOST_XGBOOST_ADAPTERS_H_
 #define INFERD_SKLEARN_XGBOOST_XGBOOST_ADAPTERS_H_
 
