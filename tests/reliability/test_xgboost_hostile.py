@@ -101,8 +101,24 @@ def test_the_files_the_edits_start_from_load_and_predict(inferd_bin, bases, tmp_
     assert failed == []
 
 
+# The pickled Python Booster keeps its own early-stopping record beside the snapshot's attributes.
+BOOSTER_STATE = [(60, "best_iteration is 60 but the model has 60 boosting rounds"),
+                 (10**9, "best_iteration is 1000000000 but the model has 60 boosting rounds"),
+                 (-3, "best_iteration is -3"), ("abc", "_Booster.best_iteration")]
+
+
+@pytest.mark.parametrize("value,expected", BOOSTER_STATE, ids=[str(v) for v, _ in BOOSTER_STATE])
+def test_pickled_booster_best_iteration_beyond_rounds_is_refused(inferd_bin, bases, tmp_path, value, expected):
+    base = next(b for b in bases if b.name == "XGBClassifier.pkl")
+    path = tmp_path / "XGBClassifier.pkl"
+    path.write_bytes(xh.pickle_with_snapshot(base.wrapper, base.snapshot_bytes(base.doc), {"best_iteration": value}))
+    r = predict(inferd_bin, path, write_rows(tmp_path / "rows.json", [[0.5] * xh.NF]))
+    assert_one_line_refusal(r, path, expected)
+
+
 SERVE_CASES = ["binary.ubj.threshold_inf", "multi.json.softprob_num_class_4_of_3",
-               "XGBRegressor_dart.pkl.weight_drop_nan", "gblinear.ubj.weights_truncated", "XGBRegressor_categorical.pkl.category_2_24",
+               "XGBRegressor_dart.pkl.weight_drop_nan", "gblinear.ubj.weights_truncated",
+               "XGBRegressor_categorical.pkl.category_2_24",
                "binary.json.best_iteration_beyond_rounds", "XGBClassifier.pkl.chain1025"]
 
 
