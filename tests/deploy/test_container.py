@@ -1,13 +1,17 @@
 """Builds the real Dockerfile with buildah, runs the image with podman, predicts through it,
-checks the process is not root, drains on SIGTERM, and reports the image size.
+checks the process is not root, drains on SIGTERM, and reports the image size. The same image
+serves XGBoost models (a pickled XGBClassifier and a native .ubj file, mounted from a volume)
+with xgboost's own answers, and its binary does not link libxgboost.
 
 Needs scripts/container-tools.sh (buildah, podman, runc, the local debian:bookworm-slim base and
 the storage/containers configuration); skips with that instruction when they are missing or
 cannot run here (e.g. inside an unprivileged container).
 """
 import json
+import math
 import os
 import pathlib
+import pickle
 import shutil
 import socket
 import subprocess
@@ -145,3 +149,91 @@ def test_server_image_serves_a_model_mounted_from_a_volume(image):
         assert predict(port, ROWS[2])["prediction"] == sklearn_predictions()[2]
     finally:
         run("podman", "rm", "-f", "-t", "2", cid, check=False)
+
+
+# ---- XGBoost in the image: inferd's own evaluator, no libxgboost ----
+XGB_FEATURES = 6
+XGB_ROWS = 300
+
+
+@pytest.fixture(scope="module")
+def xgb_models(tmp_path_factory):
+    """A folder (readable by the image's uid) with a pickled 3-class XGBClassifier (model.pkl),
+    a binary XGBClassifier saved with save_model (model.ubj), both trained with Debian's
+    python3-xgboost on data with NaN; the reference classifiers; the request rows (10% NaN)."""
+    xgb = pytest.importorskip("xgboost")
+    import numpy as np
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(600, XGB_FEATURES))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    s = np.nan_to_num(X[:, 0]) + np.nan_to_num(X[:, 1]) ** 2 - np.nan_to_num(X[:, 2])
+    d = tmp_path_factory.mktemp("xgb-models")
+    multi = xgb.XGBClassifier(n_estimators=30, max_depth=4, random_state=0).fit(
+        X, np.digitize(s, np.quantile(s, [0.33, 0.66])))
+    with open(d / "model.pkl", "wb") as f:
+        pickle.dump(multi, f)
+    binary = xgb.XGBClassifier(n_estimators=20, max_depth=3, random_state=0).fit(X, (s > np.median(s)).astype(int))
+    binary.save_model(str(d / "model.ubj"))
+    native = xgb.XGBClassifier()
+    native.load_model(str(d / "model.ubj"))
+    rows = rng.normal(size=(XGB_ROWS, XGB_FEATURES)) * 1.3
+    rows[rng.random(rows.shape) < 0.1] = np.nan
+    rows[:50] = X[:50]
+    os.chmod(d, 0o755)
+    for p in d.iterdir():
+        os.chmod(p, 0o644)
+    return d, {"model.pkl": multi, "model.ubj": native}, rows
+
+
+def predict_batch(port, rows):
+    body = {"instances": [[None if math.isnan(v) else float(v) for v in r] for r in rows], "proba": True}
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/predict", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        assert r.status == 200
+        return json.loads(r.read())
+
+
+@pytest.mark.parametrize("model_file", ["model.pkl", "model.ubj"])
+def test_image_serves_xgboost_like_xgboost(image, xgb_models, model_file):
+    """The image (built from this tree's sources, without libxgboost) serves the model from a
+    volume; labels and predict_proba equal xgboost's own, float32 for float32, on 300 rows with
+    NaN."""
+    d, reference, rows = xgb_models
+    clf = reference[model_file]
+    want_labels = clf.predict(rows).tolist()
+    want_proba = clf.predict_proba(rows)
+    assert want_proba.dtype.name == "float32"
+    port = free_port()
+    cid = serve(IMAGE, port, "-v", f"{d}:/xgb:ro", "-e", f"INFERD_MODEL=/xgb/{model_file}")
+    try:
+        got = predict_batch(port, rows)
+        assert got["predictions"] == want_labels
+        classes = [str(c) for c in clf.classes_]
+        got_proba = [[p[c] for c in classes] for p in got["probabilities"]]
+        diffs = [(i, got_proba[i], want_proba[i].tolist()) for i in range(len(rows))
+                 if got_proba[i] != [float(v) for v in want_proba[i]]]
+        assert diffs == [], f"{len(diffs)} rows differ, first {diffs[:3]}"
+        assert predict(port, [float(v) for v in rows[1]])["prediction"] == want_labels[1]
+    finally:
+        run("podman", "rm", "-f", "-t", "2", cid, check=False)
+
+
+def test_image_binary_does_not_link_libxgboost(image):
+    """Neither a copied shared library nor the binary's DT_NEEDED list names libxgboost (the
+    image has no shell or ldd: its files are read from the mounted image)."""
+    mnt = pathlib.Path(run("podman", "image", "mount", IMAGE).stdout.strip())
+    try:
+        files = sorted(str(p.relative_to(mnt)) for p in mnt.rglob("*") if p.is_file() or p.is_symlink())
+        assert "usr/local/bin/inferd" in files, files
+        assert [f for f in files if "xgboost" in f.lower()] == [], files
+        if shutil.which("readelf"):
+            dyn = subprocess.run(["readelf", "-d", str(mnt / "usr/local/bin/inferd")], capture_output=True, text=True,
+                                 timeout=60).stdout
+            needed = [line.split("[", 1)[1].rstrip("]") for line in dyn.splitlines() if "(NEEDED)" in line]
+        else:
+            needed = []
+        assert not any("xgboost" in n for n in needed), needed
+        REPORT.append(f"image {IMAGE}: files {', '.join(files)}; NEEDED {', '.join(needed) or 'none (static)'}")
+    finally:
+        run("podman", "image", "unmount", IMAGE, check=False)
