@@ -1013,7 +1013,7 @@ TARGET_CASES = [
     ("categorical", "category_negative", lambda m: _set_elem(_cat_tree(m), "categories", 0, -1),
      "category -1 (categories[0])"),
     ("categorical", "category_list_empty", lambda m: _set_elem(_cat_tree(m), "categories_sizes", 0, 0),
-     "categories 0 + 0"),
+     "has a categorical split with no categories"),
     ("categorical", "categories_all_empty", lambda m: (_arr(_cat_tree(m)["categories"]).clear()),
      "are outside the 0 categories"),
     ("categorical", "category_segment_past_end", lambda m: _set_elem(_cat_tree(m), "categories_segments", 0,

@@ -94,7 +94,9 @@ StatusOr<int64_t> IntParam(const XgbValue& obj, std::string_view key, std::strin
     return Err(where, Quoted(key) + " must be a string holding an integer, found " + XgbTypeName(*v));
   }
   int64_t n;
-  if (!ParseDecimal(v->string, &n)) return Err(where, Quoted(key) + " is " + Quoted(v->string) + ", not an integer");
+  if (!ParseDecimal(v->string, &n)) {
+    return Err(where, Quoted(key) + " is " + Quoted(v->string) + ", not an integer of at most 18 digits");
+  }
   if (n < lo || n > hi) return Err(where, Quoted(key) + " is " + std::to_string(n) + ", must be in " + Range(lo, hi));
   return n;
 }
@@ -593,7 +595,8 @@ Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t
     if (!listed) continue;
     const int64_t begin = t.categories_segments[k];
     const int64_t size = t.categories_sizes[k];
-    if (begin < 0 || size < 1 || begin > n_categories || size > n_categories - begin) {
+    if (size < 1) return Err(NodeWhere(index, i), "has a categorical split with no categories");
+    if (begin < 0 || begin > n_categories || size > n_categories - begin) {
       return Err(NodeWhere(index, i), "categories " + std::to_string(begin) + " + " + std::to_string(size) +
                                           " are outside the " + std::to_string(n_categories) + " categories");
     }
