@@ -36,7 +36,6 @@ Where python3-xgboost 1.7 cannot make a case it is left out, with the reason at 
 """
 import contextlib
 import json
-import pickle
 import warnings
 import zlib
 
@@ -261,13 +260,14 @@ def assert_exact(family, what, got, want, record_error):
     absdiff = np.where(differ & finite, np.abs(np.where(finite, g, 0.0) - np.where(finite, w, 0.0)), 0.0)
     largest = float(absdiff.max()) if absdiff.size else 0.0
     nonfinite_bad = int((differ & ~finite).sum())
-    rel = np.inf if nonfinite_bad else max_rel_err(np.where(finite, g, 0.0), np.where(finite, w, 0.0))
+    finite_rel = max_rel_err(np.where(finite, g, 0.0), np.where(finite, w, 0.0))
+    rel = np.inf if nonfinite_bad else finite_rel
     record_error(family, rel)
     if differ.any():
         i = np.unravel_index(int(np.argmax(np.where(differ, np.where(finite, absdiff, np.inf), -1.0))), w.shape)
         raise AssertionError(f"{what}: {int(differ.sum())} of {w.size} values differ from xgboost's float32 output "
                              f"({nonfinite_bad} of them non-finite on one side only; null is NaN here); largest finite "
-                             f"|difference| {largest:.3e} (relative {max_rel_err(np.where(finite, g, 0.0), np.where(finite, w, 0.0)):.3e}); "
+                             f"|difference| {largest:.3e} (relative {finite_rel:.3e}); "
                              f"first worst at {tuple(map(int, i))}: inferd {g[i]!r} vs xgboost {w[i]!r}")
 
 
@@ -275,7 +275,8 @@ def assert_labels(what, got, want):
     want = np.asarray(want).tolist()
     assert len(got) == len(want), f"{what}: {len(got)} labels vs {len(want)}"
     bad = [i for i, (a, b) in enumerate(zip(got, want)) if a != b]
-    assert not bad, f"{what}: {len(bad)} labels differ, first at row {bad[0]}: inferd {got[bad[0]]!r} vs xgboost {want[bad[0]]!r}"
+    assert not bad, (f"{what}: {len(bad)} labels differ, first at row {bad[0]}: "
+                     f"inferd {got[bad[0]]!r} vs xgboost {want[bad[0]]!r}")
     assert same_json_types(got, want), f"{what}: label types differ ({type(got[0])} vs {type(want[0])})"
 
 
@@ -382,13 +383,15 @@ def _rf_cases():
     return {
         "rf_classifier_binary": (lambda: xgb.XGBRFClassifier(n_estimators=16, max_depth=5, random_state=0), "bin"),
         "rf_classifier_multi": (lambda: xgb.XGBRFClassifier(n_estimators=8, max_depth=4, random_state=0), "multi4"),
-        "rf_regressor": (lambda: xgb.XGBRFRegressor(n_estimators=16, max_depth=5, random_state=0, base_score=1.1), "reg"),
+        "rf_regressor": (lambda: xgb.XGBRFRegressor(n_estimators=16, max_depth=5, random_state=0, base_score=1.1),
+                         "reg"),
         "parallel_tree_binary": (lambda: xgb.XGBClassifier(n_estimators=6, num_parallel_tree=3, subsample=0.8,
                                                            colsample_bynode=0.8, max_depth=4, random_state=0), "bin"),
         "parallel_tree_multi": (lambda: xgb.XGBClassifier(n_estimators=5, num_parallel_tree=3, subsample=0.8,
                                                           colsample_bynode=0.8, max_depth=3, random_state=0), "multi3"),
-        "parallel_tree_dart": (lambda: xgb.XGBRegressor(n_estimators=6, num_parallel_tree=2, subsample=0.8, booster="dart",
-                                                        rate_drop=0.3, skip_drop=0.0, max_depth=3, random_state=0), "reg"),
+        "parallel_tree_dart": (lambda: xgb.XGBRegressor(n_estimators=6, num_parallel_tree=2, subsample=0.8,
+                                                        booster="dart", rate_drop=0.3, skip_drop=0.0, max_depth=3,
+                                                        random_state=0), "reg"),
     }
 
 
@@ -436,7 +439,8 @@ def early_stopped(case):
             warnings.simplefilter("ignore")
             if case == "multi":
                 y = _noisy(Y["multi4"], 4)
-                m = xgb.XGBClassifier(n_estimators=200, learning_rate=0.5, max_depth=6, early_stopping_rounds=3, random_state=0)
+                m = xgb.XGBClassifier(n_estimators=200, learning_rate=0.5, max_depth=6, early_stopping_rounds=3,
+                                      random_state=0)
                 m.fit(_X_FIT, y[:450], eval_set=[(_X_EVAL, y[450:])], verbose=False)
             elif case == "dart":
                 y = Y["reg"] + np.random.default_rng(6).normal(size=N_TRAIN) * 3
@@ -499,7 +503,8 @@ def test_multi_target(form, workdir, rows_path, run_inferd, record_error):
                 _CACHE[key] = xgb.train({"tree_method": "hist", "max_depth": 4, "seed": 0, "base_score": 0.8},
                                         xgb.DMatrix(X, label=y2), num_boost_round=ROUNDS)
             else:
-                _CACHE[key] = xgb.XGBRegressor(tree_method="hist", n_estimators=ROUNDS, max_depth=4, random_state=0).fit(X, y2)
+                _CACHE[key] = xgb.XGBRegressor(tree_method="hist", n_estimators=ROUNDS, max_depth=4,
+                                               random_state=0).fit(X, y2)
     model = _CACHE[key]
     path, loaded = save(model, form.replace("booster_", ""), workdir, f"mt_{form}")
     if form.startswith("booster"):
@@ -526,7 +531,8 @@ def test_custom_missing(kind, form, workdir, run_inferd, record_error):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if kind == "regressor":
-                m = xgb.XGBRegressor(n_estimators=ROUNDS, max_depth=4, missing=MISSING, random_state=0).fit(Xm, Y["reg"])
+                m = xgb.XGBRegressor(n_estimators=ROUNDS, max_depth=4, missing=MISSING, random_state=0)
+                m.fit(Xm, Y["reg"])
             else:
                 extra = dict(booster="dart", rate_drop=0.3, skip_drop=0.0) if kind.endswith("dart") else {}
                 m = xgb.XGBClassifier(n_estimators=ROUNDS, max_depth=4, missing=MISSING, random_state=0, **extra)
