@@ -150,7 +150,14 @@ XgbTransform TransformOf(std::string_view objective) {
 
 }  // namespace
 
-float XgbSigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+float XgbSigmoid(float x) {
+  // xgboost 1.7's common::Sigmoid, term for term: the clamp keeps expf finite, and the tiny
+  // epsilon is what it adds (it changes nothing in float, but the order of the sums does).
+  constexpr float kEps = 1e-16f;
+  const float z = std::min(-x, 88.7f);
+  const float denom = std::exp(z) + 1.0f + kEps;
+  return 1.0f / denom;
+}
 
 float XgbBaseMargin(const XgbDocument& doc) {
   const std::string& o = doc.objective;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "sklearn/xgboost/xgboost_document.h"
+#include "sklearn/xgboost/xgboost_value.h"
 
 namespace inferd::sklearn {
 namespace {
@@ -22,6 +23,29 @@ StatusOr<std::optional<int64_t>> WrapperRounds(const XgbDocument& doc, std::opti
                                    std::to_string(doc.rounds()) + " boosting rounds");
   }
   return std::optional<int64_t>(*best + 1);
+}
+
+// What the sklearn wrapper's load_model takes from a file it saved: the "scikit_learn"
+// attribute, a JSON object of the estimator's parameters ("missing" among them, NaN written
+// as the bare word) and its "_estimator_type".
+Status ReadWrapperMeta(const std::string& meta, XgbRole* role, double* missing) {
+  StatusOr<XgbValue> v = ParseXgbJson(meta);
+  if (!v.ok() || v->type != XgbValue::Type::kObject) {
+    return Status::InvalidArgument("xgboost attributes: scikit_learn is not the sklearn wrapper's JSON object" +
+                                   (v.ok() ? std::string() : " (" + v.status().message() + ")"));
+  }
+  const XgbValue* type = v->Find("_estimator_type");
+  *role = type != nullptr && type->type == XgbValue::Type::kString && type->string == "classifier"
+              ? XgbRole::kClassifier
+              : XgbRole::kRegressor;
+  if (const XgbValue* m = v->Find("missing"); m != nullptr && m->type != XgbValue::Type::kNull) {
+    if (!m->is_number()) {
+      return Status::InvalidArgument(std::string("xgboost attributes: scikit_learn's missing is ") + XgbTypeName(*m) +
+                                     ", not a number");
+    }
+    *missing = m->type == XgbValue::Type::kInt ? static_cast<double>(m->integer) : m->real;
+  }
+  return Status::Ok();
 }
 
 bool IsClassifierObjective(std::string_view objective) {
@@ -49,7 +73,7 @@ StatusOr<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(std::string_view blob
     // A file saved by the sklearn wrapper records its estimator type in this attribute; the
     // wrapper's load_model then predicts like the pickled estimator.
     if (const std::string* meta = doc.attribute("scikit_learn")) {
-      role = meta->find("\"classifier\"") != std::string::npos ? XgbRole::kClassifier : XgbRole::kRegressor;
+      INFERD_RETURN_IF_ERROR(ReadWrapperMeta(*meta, &role, &options.missing));
     }
   }
   const bool wrapper = role != XgbRole::kBooster;

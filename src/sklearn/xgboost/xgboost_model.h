@@ -5,7 +5,8 @@
 //
 // What a model answers, as xgboost 1.7 does for the form the user has:
 //   * the sklearn wrapper (a pickled XGB* estimator, or a file the wrapper saved, which
-//     records itself in the "scikit_learn" attribute): its predict / predict_proba. Rounds
+//     records itself and its parameters, `missing` among them, in the "scikit_learn"
+//     attribute): its predict / predict_proba. Rounds
 //     [0, best_iteration] when the model records a best_iteration (early stopping); dart
 //     weights as inplace_predict applies them. Classifiers: one output per row (binary:*)
 //     gives proba [1 - v, v] (in float32) and label v > 0.5; multi:softprob gives the K
