@@ -1,6 +1,6 @@
 // inferd_micro_bench: single-threaded, in-process timings of the C++ runtimes with Google Benchmark.
 //
-//   inferd_micro_bench [--benchmark_* flags] NAME=MODEL,ROWS.f64 [NAME=MODEL ...]
+//   inferd_micro_bench [--benchmark_* flags] [--load_seconds=S] NAME=MODEL,ROWS.f64 [NAME=MODEL ...]
 //
 // MODEL is any file LoadModelFile takes (a pickle / joblib file, or a native XGBoost .json / .ubj).
 // ROWS.f64 is a raw little-endian float64 matrix, row-major, model.n_features() columns (bench/run
@@ -12,8 +12,9 @@
 //                        median of single loads -- the same estimator bench/run uses for
 //                        joblib.load. (A mean over 0.3 s of loads, the default, is pulled up by
 //                        any slow stretch of a shared VM; the median of single loads is not.)
-//                        Repetitions: as many as fit in ~2 s, 20 to 1000; this overrides
-//                        --benchmark_repetitions for Load only.
+//                        Repetitions: as many as fit in ~S s (--load_seconds, default 2; bench/run
+//                        --smoke passes 0.5), 20 to 1000; this overrides --benchmark_repetitions
+//                        for Load only.
 //   LoadPhase/NAME/parse, .../build, .../drop
 //                        The three parts of a load timed apart (manual time, same repetitions):
 //                        reading the file into the value tree (pickle::ReadPickleFile), building
@@ -34,6 +35,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -151,11 +153,16 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);  // removes the --benchmark_* flags it understood
   // Cases live until the end of main: the registered benchmarks point at them.
   std::vector<std::unique_ptr<Case>> cases;
+  double load_seconds = 2.0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
+    if (arg.rfind("--load_seconds=", 0) == 0) {
+      load_seconds = std::atof(arg.c_str() + 15);
+      continue;
+    }
     const size_t eq = arg.find('='), comma = arg.find(',', eq == std::string::npos ? 0 : eq);
     if (eq == std::string::npos) {
-      std::fprintf(stderr, "usage: %s [--benchmark_...] NAME=MODEL[,ROWS.f64] ...\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--benchmark_...] [--load_seconds=S] NAME=MODEL[,ROWS.f64] ...\n", argv[0]);
       return 2;
     }
     auto c = std::make_unique<Case>();
@@ -177,11 +184,11 @@ int main(int argc, char** argv) {
     cases.push_back(std::move(c));
   }
   if (cases.empty()) {
-    std::fprintf(stderr, "usage: %s [--benchmark_...] NAME=MODEL[,ROWS.f64] ...\n", argv[0]);
+    std::fprintf(stderr, "usage: %s [--benchmark_...] [--load_seconds=S] NAME=MODEL[,ROWS.f64] ...\n", argv[0]);
     return 2;
   }
   for (const auto& c : cases) {
-    const int reps = static_cast<int>(std::clamp(2.0 / std::max(c->first_load_s, 1e-6), 20.0, 1000.0));
+    const int reps = static_cast<int>(std::clamp(load_seconds / std::max(c->first_load_s, 1e-6), 20.0, 1000.0));
     // Loads are timed one per repetition (see the file comment), with min and max.
     auto single_loads = [reps](benchmark::internal::Benchmark* b) {
       b->Unit(benchmark::kMillisecond)
