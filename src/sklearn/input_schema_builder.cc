@@ -78,6 +78,10 @@ class SchemaModel final : public Model {
 InputSchema BuildInputSchema(const Value& root, const Model& model) {
   const size_t n = model.n_features();
   std::vector<std::string> names = FeatureNames(root, n);
+  if (names.empty() && model.input_schema().named() && model.input_schema().size() == n) {
+    // Names the model file itself records (an XGBoost booster's feature_names).
+    for (const InputColumn& c : model.input_schema().columns()) names.push_back(c.name);
+  }
   const bool named = !names.empty();
   std::vector<ColumnFacts> facts = DescribeInputsOf(model);
   std::vector<InputColumn> columns(n);

@@ -1,5 +1,6 @@
 // The input schema of a model loaded from a pickle: column names from the estimator's
-// feature_names_in_ (a Pipeline's from its first step), else x0, x1, ...; kinds and string
+// feature_names_in_ (a Pipeline's from its first step), else the names the model itself
+// reports (a named input_schema(), e.g. an XGBoost booster's feature_names), else x0, x1, ...; kinds and string
 // categories from the model's column facts (pipeline/column_facts.h).
 //
 // Thread safety: pure functions; the returned model is immutable.

@@ -149,3 +149,44 @@ def test_xgboost_pruned_trees_with_deleted_nodes(ext, tmp_path, run_inferd, reco
     loaded.load_model(path)
     rows = rows_for(X, 29)
     check_classifier(run_inferd, record_error, "xgboost", loaded, path, write_rows(tmp_path, rows), rows, decision=False)
+
+
+def test_xgboost_dataframe_columns_are_the_model_columns(tmp_path, run_inferd):
+    """A booster fitted on a DataFrame records feature_names: requests may name the columns
+    (in any order), in the pickled wrapper and in the native file, with xgboost's answers."""
+    import json
+    import pandas as pd
+    X, y = data(31, 2)
+    cols = ["age", "fare", "pclass", "sibsp", "parch"]
+    df = pd.DataFrame(X, columns=cols)
+    model = xgb.XGBClassifier(n_estimators=15, random_state=0).fit(df, y)
+    rows = rows_for(X, 31)[:200]
+    want = model.predict_proba(pd.DataFrame(rows, columns=cols))
+    records = [{c: (None if np.isnan(v) else float(v)) for c, v in zip(reversed(cols), reversed(r))} for r in rows]
+    rows_path = str(tmp_path / "rows.json")
+    with open(rows_path, "w") as f:
+        json.dump(records, f)
+    pkl = model_path(tmp_path, "named", "joblib")
+    dump(model, pkl, "joblib")
+    native = str(tmp_path / "named.ubj")
+    model.save_model(native)
+    for path in (pkl, native):
+        rc, out, err = run_inferd(path, rows_path, "proba")
+        assert rc == 0, err
+        got = np.array(out["probabilities"])
+        assert np.array_equal(got, want.astype(np.float64)), np.max(np.abs(got - want))
+
+
+def test_xgboost_legacy_binary_file_is_refused_with_a_hint(tmp_path, run_inferd):
+    """save_model to a name that is not .json/.ubj writes xgboost's deprecated binary format:
+    refused in one line that says how to re-save it."""
+    X, y = data(37, 2)
+    booster = xgb.XGBClassifier(n_estimators=3).fit(X, y).get_booster()
+    path = str(tmp_path / "model.bin")
+    booster.save_model(path)
+    with open(path, "rb") as f:
+        assert f.read(4) == b"binf"
+    rc, out, err = run_inferd(path, write_rows(tmp_path, X[:3]))
+    assert rc == 2 and out is None
+    assert len(err.strip().splitlines()) == 1 and path in err
+    assert "legacy binary xgboost model" in err and "save_model('model.ubj')" in err, err

@@ -41,6 +41,17 @@
 
 namespace inferd::sklearn {
 
+// A tree given as plain arrays, for runtimes whose trees are not sklearn records (XGBoost).
+// Guarantees the caller gives, as a ParsedTree does: a leaf has left == right == -1; an
+// internal node has 0 <= feature < 2^30 and both children in (node, node_count) — a child
+// may have more than one parent (the result is then a DAG, walked the same way).
+struct PlainTree {
+  std::vector<int32_t> left, right, feature;
+  std::vector<float> threshold;       // internal node: `x <= threshold` goes left (in float)
+  std::vector<uint8_t> missing_left;  // internal node: 1 if NaN goes left (route_missing forests)
+  size_t node_count() const { return left.size(); }
+};
+
 class FlatForest {
  public:
   // `payload_width` doubles are stored per leaf. `route_missing`: the trees come from an
@@ -61,6 +72,10 @@ class FlatForest {
   // size overflow.
   template <typename Fill>
   Status AddTree(const ParsedTree& tree, Fill&& fill);
+  // The same for a plain tree (which always records NaN directions). Its thresholds are used
+  // as given (no rounding: they are floats already).
+  template <typename Fill>
+  Status AddTree(const PlainTree& tree, Fill&& fill);
 
   // Appends trees 0..n-1 in order with the same result as n AddTree calls, building up to
   // `max_threads` of them at once (the caller's thread is one). `node_counts[i]` is tree
@@ -218,6 +233,10 @@ class FlatForest {
   // payload_.size() + k * width_, lists the leaves' node ids in *leaf_ids and records the
   // root and depth. The non-template part of AddTree.
   Status AppendStructure(const ParsedTree& tree, std::vector<uint32_t>* leaf_ids);
+  Status AppendStructure(const PlainTree& tree, std::vector<uint32_t>* leaf_ids);
+  template <typename Tree>
+  Status AppendStructureOf(const Tree& tree, size_t node_count, bool has_missing_direction,
+                           std::vector<uint32_t>* leaf_ids);
 
   // Writes `tree` to out[0..node_count): node ids offset by `base`, the k-th leaf (in node
   // order) pointing at payload slot pay + k * width_. Lists the leaves in *leaf_ids and
@@ -225,9 +244,10 @@ class FlatForest {
   // trees may be written concurrently into disjoint slots.
   uint32_t WriteNodes(const ParsedTree& tree, Node* out, size_t base, size_t pay, std::vector<uint32_t>* depth,
                       std::vector<uint32_t>* leaf_ids) const;
-  template <bool kWide>
-  uint32_t WriteNodesT(const ParsedTree& tree, Node* out, size_t base, size_t pay, std::vector<uint32_t>* depth,
-                       std::vector<uint32_t>* leaf_ids) const;
+  // Writes any tree view (flat_forest.cc: ParsedTree in both layouts, PlainTree).
+  template <typename View>
+  uint32_t WriteNodesT(const View& tree, size_t n_nodes, Node* out, size_t base, size_t pay,
+                       std::vector<uint32_t>* depth, std::vector<uint32_t>* leaf_ids) const;
   // Forests with fewer nodes in all are built on the caller's thread (a thread costs more).
   static constexpr size_t kParallelMinNodes = 200000;
 
@@ -245,6 +265,27 @@ class FlatForest {
 
 template <typename Fill>
 Status FlatForest::AddTree(const ParsedTree& tree, Fill&& fill) {
+  std::vector<uint32_t> leaf_ids;
+  INFERD_RETURN_IF_ERROR(AppendStructure(tree, &leaf_ids));
+  // AppendStructure listed the leaves in node order and gave the k-th the payload slot
+  // pay + k * width_.
+  const size_t pay = payload_.size();
+  const size_t need = pay + leaf_ids.size() * width_;
+  if (payload_.capacity() < need) {
+    // Geometric growth (see AppendStructure) when Reserve was not called or was short.
+    payload_.reserve(std::max(need, 2 * payload_.capacity()));
+  }
+  payload_.resize(need);
+  double* out = payload_.data() + pay;
+  for (uint32_t leaf : leaf_ids) {
+    fill(static_cast<size_t>(leaf), out);
+    out += width_;
+  }
+  return Status::Ok();
+}
+
+template <typename Fill>
+Status FlatForest::AddTree(const PlainTree& tree, Fill&& fill) {
   std::vector<uint32_t> leaf_ids;
   INFERD_RETURN_IF_ERROR(AppendStructure(tree, &leaf_ids));
   // AppendStructure listed the leaves in node order and gave the k-th the payload slot

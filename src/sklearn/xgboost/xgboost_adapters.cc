@@ -1,5 +1,7 @@
 #include "sklearn/xgboost/xgboost_adapters.h"
 
+#include <sys/stat.h>
+
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -7,9 +9,7 @@
 #include <utility>
 
 #include "sklearn/state.h"
-#ifdef INFERD_WITH_XGBOOST
 #include "sklearn/xgboost/xgboost_model.h"
-#endif
 
 namespace inferd::sklearn {
 namespace {
@@ -17,42 +17,26 @@ namespace {
 using pickle::Kind;
 using pickle::Value;
 
-#ifdef INFERD_WITH_XGBOOST
+// The booster snapshot and Python-side state of a pickled xgboost.core.Booster record.
+struct BoosterState {
+  const Value* handle = nullptr;  // the serialised booster (bytes)
+  const Value* state = nullptr;   // its __dict__
+};
 
-StatusOr<ModelPtr> BuildXgb(const Value& obj, bool classifier) {
-  const std::string name(ShortClassName(obj.cls));
-  INFERD_ASSIGN_OR_RETURN(const Value* booster, Require(obj, "_Booster"));
-  if (!booster->is_object("xgboost.core.Booster") || booster->state == nullptr || booster->state->kind != Kind::kDict) {
-    return StateError(obj, "'_Booster' is not an xgboost.core.Booster, found " + booster->Describe());
+StatusOr<BoosterState> ReadBoosterState(const Value& booster, const Value& owner, const std::string& what) {
+  if (!booster.is_object("xgboost.core.Booster") || booster.state == nullptr || booster.state->kind != Kind::kDict) {
+    return StateError(owner, what + " is not an xgboost.core.Booster, found " + booster.Describe());
   }
-  const Value* handle = booster->state->Get("handle");
+  const Value* handle = booster.state->Get("handle");
   if (handle == nullptr || handle->kind != Kind::kBytes) {
-    return StateError(obj, "_Booster.handle must be the serialised booster (bytearray), found " +
-                               (handle ? handle->Describe() : std::string("nothing")));
+    return StateError(owner, what + ".handle must be the serialised booster (bytearray), found " +
+                                 (handle ? handle->Describe() : std::string("nothing")));
   }
-  XgbOptions o;
-  o.name = name;
-  o.missing = std::numeric_limits<double>::quiet_NaN();
-  if (const Value* m = obj.Attr("missing"); m != nullptr && !m->is_none()) {
-    StatusOr<double> d = m->AsDouble();
-    if (!d.ok()) return StateError(obj, "'missing': " + d.status().message());
-    o.missing = *d;
-  }
-  if (const Value* b = booster->state->Get("best_iteration"); b != nullptr && !b->is_none()) {
-    StatusOr<int64_t> i = b->AsInt();
-    if (i.ok() && *i >= 0) o.best_iteration = static_cast<long>(*i);
-  }
-  if (classifier) {
-    if (obj.Attr("classes_") != nullptr) {
-      INFERD_ASSIGN_OR_RETURN(o.classes, GetClasses(obj));
-    } else {
-      INFERD_ASSIGN_OR_RETURN(int64_t k, GetInt(obj, "n_classes_"));
-      if (k < 2 || static_cast<uint64_t>(k) > kMaxDim) return StateError(obj, "bad n_classes_");
-      for (int64_t c = 0; c < k; ++c) o.classes.push_back(Label::Int(c));
-    }
-  } else {
-    o.force_regressor = true;
-  }
+  return BoosterState{handle, booster.state.get()};
+}
+
+StatusOr<ModelPtr> LoadSnapshot(const Value& obj, const Value* handle, XgbOptions o) {
+  const std::string name = o.name;
   StatusOr<std::unique_ptr<XGBoostModel>> m = XGBoostModel::Load(handle->s, XgbFormat::kSnapshot, std::move(o));
   if (!m.ok()) return Status(m.status().code(), name + ": " + m.status().message());
   if (const Value* nf = obj.Attr("n_features_in_"); nf != nullptr) {
@@ -64,45 +48,76 @@ StatusOr<ModelPtr> BuildXgb(const Value& obj, bool classifier) {
   return ModelPtr(std::move(m).value());
 }
 
-StatusOr<ModelPtr> BuildXgbClassifier(const Value& obj) { return BuildXgb(obj, true); }
-StatusOr<ModelPtr> BuildXgbRegressor(const Value& obj) { return BuildXgb(obj, false); }
-
-#else
-
-StatusOr<ModelPtr> NoXgboost(const Value& obj) {
-  return Status::Unimplemented(std::string(ShortClassName(obj.cls)) + ": inferd was built without libxgboost");
+StatusOr<ModelPtr> BuildXgb(const Value& obj, XgbRole role) {
+  XgbOptions o;
+  o.name = std::string(ShortClassName(obj.cls));
+  o.role = role;
+  INFERD_ASSIGN_OR_RETURN(const Value* booster_value, Require(obj, "_Booster"));
+  INFERD_ASSIGN_OR_RETURN(BoosterState booster, ReadBoosterState(*booster_value, obj, "'_Booster'"));
+  if (const Value* m = obj.Attr("missing"); m != nullptr && !m->is_none()) {
+    StatusOr<double> d = m->AsDouble();
+    if (!d.ok()) return StateError(obj, "'missing': " + d.status().message());
+    o.missing = *d;
+  }
+  if (const Value* b = booster.state->Get("best_iteration"); b != nullptr && !b->is_none()) {
+    StatusOr<int64_t> i = b->AsInt();
+    if (!i.ok()) return StateError(obj, "_Booster.best_iteration: " + i.status().message());
+    o.best_iteration = *i;
+  }
+  if (role == XgbRole::kClassifier) {
+    if (obj.Attr("classes_") != nullptr) {
+      INFERD_ASSIGN_OR_RETURN(o.classes, GetClasses(obj));
+    } else {
+      INFERD_ASSIGN_OR_RETURN(int64_t k, GetInt(obj, "n_classes_"));
+      if (k < 2 || static_cast<uint64_t>(k) > kMaxDim) return StateError(obj, "bad n_classes_");
+      for (int64_t c = 0; c < k; ++c) o.classes.push_back(Label::Int(c));
+    }
+  }
+  return LoadSnapshot(obj, booster.handle, std::move(o));
 }
-StatusOr<ModelPtr> BuildXgbClassifier(const Value& obj) { return NoXgboost(obj); }
-StatusOr<ModelPtr> BuildXgbRegressor(const Value& obj) { return NoXgboost(obj); }
 
-#endif
+StatusOr<ModelPtr> BuildXgbClassifier(const Value& obj) { return BuildXgb(obj, XgbRole::kClassifier); }
+StatusOr<ModelPtr> BuildXgbRegressor(const Value& obj) { return BuildXgb(obj, XgbRole::kRegressor); }
+
+// A pickled bare Booster: Booster.predict's answers (every round, missing = NaN).
+StatusOr<ModelPtr> BuildBooster(const Value& obj) {
+  INFERD_ASSIGN_OR_RETURN(BoosterState booster, ReadBoosterState(obj, obj, "the record"));
+  XgbOptions o;
+  o.name = "Booster";
+  return LoadSnapshot(obj, booster.handle, std::move(o));
+}
 
 }  // namespace
 
 bool IsNativeXGBoostModel(std::string_view bytes) { return !bytes.empty() && bytes[0] == '{'; }
 
 StatusOr<ModelPtr> LoadNativeXGBoostModel(std::string_view bytes) {
-#ifdef INFERD_WITH_XGBOOST
-  XgbOptions o;
-  o.name = "XGBoost";
-  o.missing = std::numeric_limits<double>::quiet_NaN();
-  StatusOr<std::unique_ptr<XGBoostModel>> m = XGBoostModel::Load(bytes, XgbFormat::kModelFile, std::move(o));
+  StatusOr<std::unique_ptr<XGBoostModel>> m = XGBoostModel::Load(bytes, XgbFormat::kModelFile, XgbOptions());
   if (!m.ok()) return m.status();
   return ModelPtr(std::move(m).value());
-#else
-  (void)bytes;
-  return Status::Unimplemented("xgboost model file: inferd was built without libxgboost");
-#endif
 }
 
 std::optional<StatusOr<ModelPtr>> TryLoadNativeXGBoostFile(const std::string& path, size_t max_bytes) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return std::nullopt;  // the pickle reader reports the error
-  if (std::fgetc(f) != '{') {
+  char head[4] = {0, 0, 0, 0};
+  const size_t got = std::fread(head, 1, sizeof head, f);
+  if (got == sizeof head && std::string_view(head, 4) == "binf") {
+    // xgboost's deprecated binary model format (save_model to a name that is not .json/.ubj).
+    std::fclose(f);
+    return StatusOr<ModelPtr>(Status::Unimplemented(
+        "a legacy binary xgboost model (\"binf\"): re-save it with xgboost >= 1.6 as save_model('model.ubj') or "
+        "save_model('model.json')"));
+  }
+  if (got == 0 || head[0] != '{') {
     std::fclose(f);
     return std::nullopt;
   }
-  std::string bytes = "{";
+  std::string bytes(head, got);
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && st.st_size > 0 && static_cast<uint64_t>(st.st_size) <= max_bytes) {
+    bytes.reserve(static_cast<size_t>(st.st_size));  // one allocation, no regrowth copies
+  }
   char buf[1 << 16];
   size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
@@ -121,10 +136,12 @@ std::optional<StatusOr<ModelPtr>> TryLoadNativeXGBoostFile(const std::string& pa
 
 std::span<const AdapterEntry> XGBoostAdapters() {
   static constexpr AdapterEntry kEntries[] = {
+      {"xgboost.core.Booster", &BuildBooster},
       {"xgboost.sklearn.XGBClassifier", &BuildXgbClassifier},
       {"xgboost.sklearn.XGBRegressor", &BuildXgbRegressor},
       {"xgboost.sklearn.XGBRFClassifier", &BuildXgbClassifier},
       {"xgboost.sklearn.XGBRFRegressor", &BuildXgbRegressor},
+      {"xgboost.sklearn.XGBRanker", &BuildXgbRegressor},
   };
   return kEntries;
 }

@@ -1,6 +1,6 @@
 // Adapters for xgboost.sklearn.XGBClassifier / XGBRegressor / XGBRFClassifier /
-// XGBRFRegressor records in sklearn pickles, and the loader entry for native xgboost model
-// files (.json / .ubj). Without libxgboost at build time both refuse with a clear message.
+// XGBRFRegressor / XGBRanker and bare xgboost.core.Booster records in pickles, and the
+// loader entry for native xgboost model files (.json / .ubj).
 #ifndef INFERD_SKLEARN_XGBOOST_XGBOOST_ADAPTERS_H_
 #define INFERD_SKLEARN_XGBOOST_XGBOOST_ADAPTERS_H_
 
@@ -20,7 +20,8 @@ bool IsNativeXGBoostModel(std::string_view bytes);
 // Loads a native xgboost model file. Errors are one line without prefix.
 StatusOr<ModelPtr> LoadNativeXGBoostModel(std::string_view bytes);
 // For the loader: if the file at `path` starts like a native xgboost model, loads it
-// (refusing files over `max_bytes`); std::nullopt if it is not one (then it is a pickle).
+// (refusing files over `max_bytes`, and xgboost's legacy binary format with a hint to re-save
+// it); std::nullopt if it is not one (then it is a pickle).
 std::optional<StatusOr<ModelPtr>> TryLoadNativeXGBoostFile(const std::string& path, size_t max_bytes);
 
 }  // namespace inferd::sklearn

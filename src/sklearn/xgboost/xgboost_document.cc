@@ -280,7 +280,7 @@ const char* ObjectiveParamKey(std::string_view objective) {
 
 // Objectives whose base_score is a probability (xgboost takes its logit, refusing 0 and 1).
 bool BaseScoreIsProbability(std::string_view objective) {
-  return objective == "reg:logistic" || objective == "binary:logistic" || objective == "binary:logitraw";
+  return objective == "reg:logistic" || objective == "binary:logistic";
 }
 
 Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
@@ -777,11 +777,6 @@ StatusOr<XgbDocument> ReadXgbDocument(std::string_view bytes, XgbDocumentForm fo
   XgbDocument doc;
   INFERD_RETURN_IF_ERROR(ReadModel(*model, ubjson, &doc));
   INFERD_RETURN_IF_ERROR(ValidateXgbDocument(doc));
-  if (ubjson) {
-    doc.model_bytes.assign(bytes.substr(model->begin, model->end - model->begin));
-  } else {
-    INFERD_ASSIGN_OR_RETURN(doc.model_bytes, WriteXgbJson(*model));
-  }
   return doc;
 }
 

@@ -1,6 +1,5 @@
 // XGBoost's model document, read and checked by inferd itself: the front end that every
-// XGBoost file goes through before anything else (today libxgboost, later inferd's own
-// evaluator) sees it.
+// XGBoost file goes through before the evaluator (xgboost_booster.h) sees it.
 //
 // Forms read (detected by content, JSON or UBJSON each):
 //   kModelFile  save_model('model.json' | 'model.ubj'): {"learner": {...}, "version": [...]}
@@ -111,11 +110,6 @@ struct XgbDocument {
   std::vector<std::pair<std::string, std::string>> attributes;
   std::vector<std::string> feature_names;
   std::vector<std::string> feature_types;
-
-  // The model document ({"learner", "version"}) in the bytes libxgboost's
-  // XGBoosterLoadModelFromBuffer reads: the UBJSON value copied as it was, or the JSON value
-  // written again compactly.
-  std::string model_bytes;
 
   // max(num_class, num_target, 1): the values each row gets, one per group.
   int64_t output_groups() const;

@@ -245,18 +245,17 @@ TEST(XgbDocument, ReadsAValidModelInEveryForm) {
   EXPECT_EQ(d->trees[0].default_left[0], 1);
   EXPECT_EQ(d->rounds(), 2);
   EXPECT_EQ(d->output_groups(), 1);
-  // The JSON form hands libxgboost the model written again; the UBJSON one its own bytes.
-  EXPECT_EQ(d->model_bytes, json);
-  const std::string ubj = ToUbjson(json);
-  StatusOr<XgbDocument> u = ReadXgbDocument(ubj, XgbDocumentForm::kModelFile);
-  ASSERT_TRUE(u.ok());
-  EXPECT_EQ(u->model_bytes, ubj);
-  StatusOr<XgbDocument> s = ReadXgbDocument(ToUbjson(Snapshot(json)), XgbDocumentForm::kSnapshot);
-  ASSERT_TRUE(s.ok());
-  EXPECT_EQ(s->model_bytes, ubj);  // only the "Model" part
-  StatusOr<XgbDocument> sj = ReadXgbDocument(Snapshot(json), XgbDocumentForm::kSnapshot);
-  ASSERT_TRUE(sj.ok());
-  EXPECT_EQ(sj->model_bytes, json);
+  // The UBJSON form and both snapshots give the same document.
+  for (const auto& [bytes, form] : {std::pair{ToUbjson(json), XgbDocumentForm::kModelFile},
+                                    std::pair{ToUbjson(Snapshot(json)), XgbDocumentForm::kSnapshot},
+                                    std::pair{Snapshot(json), XgbDocumentForm::kSnapshot}}) {
+    StatusOr<XgbDocument> o = ReadXgbDocument(bytes, form);
+    ASSERT_TRUE(o.ok()) << o.status().message();
+    EXPECT_EQ(o->trees[0].left_children, d->trees[0].left_children);
+    EXPECT_EQ(o->trees[1].split_conditions, d->trees[1].split_conditions);
+    EXPECT_EQ(o->base_score, d->base_score);
+    EXPECT_EQ(o->objective, d->objective);
+  }
 }
 
 TEST(XgbDocument, IssueTableEdits) {
@@ -488,14 +487,14 @@ TEST(XgbValue, JsonLimits) {
   EXPECT_EQ(a.reals[2], -HUGE_VAL);
   EXPECT_EQ(words->members[1].key, "NaN");
   EXPECT_EQ(words->members[1].value.string, "NaN");
-  EXPECT_EQ(*WriteXgbJson(*words), R"({"a":[NaN,Infinity,-Infinity,1.5],"NaN":"NaN"})");
   EXPECT_FALSE(ParseXgbJson("[NaNa]").ok());
   EXPECT_FALSE(ParseXgbJson("[Nope]").ok());
   EXPECT_FALSE(ParseXgbJson(R"({"a":1} x)").ok());
-  // The model document is handed on rewritten: numbers keep their kind.
-  StatusOr<XgbValue> v = ParseXgbJson(R"({"f":[7.5E1,1E0,0.078947365],"i":[1,-2],"s":"a\"\u0001"})");
+  // Numbers keep their kind.
+  StatusOr<XgbValue> v = ParseXgbJson(R"({"f":[7.5E1,1E0,0.078947365],"i":[1,-2]})");
   ASSERT_TRUE(v.ok());
-  EXPECT_EQ(*WriteXgbJson(*v), R"({"f":[75.0,1.0,0.078947365],"i":[1,-2],"s":"a\"\u0001"})");
+  EXPECT_EQ(v->members[0].value.type, XgbValue::Type::kRealArray);
+  EXPECT_EQ(v->members[1].value.type, XgbValue::Type::kIntArray);
 }
 
 std::string Bytes(std::initializer_list<int> b) {

@@ -547,90 +547,7 @@ class UbjsonParser {
   Budget budget_;
 };
 
-// ---- JSON writer ----
-
-void WriteString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(c);
-    } else if (u < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out->append("\\u00");
-      out->push_back(kHex[u >> 4]);
-      out->push_back(kHex[u & 15]);
-    } else {
-      out->push_back(c);
-    }
-  }
-  out->push_back('"');
-}
-
-bool WriteReal(double d, std::string* out) {
-  if (std::isnan(d)) {
-    out->append("NaN");  // xgboost's words, which its reader takes
-    return true;
-  }
-  if (std::isinf(d)) {
-    out->append(d > 0 ? "Infinity" : "-Infinity");
-    return true;
-  }
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, d);  // shortest text that reads back as d
-  const std::string_view text(buf, static_cast<size_t>(r.ptr - buf));
-  out->append(text);
-  if (text.find_first_of(".eE") == std::string_view::npos) out->append(".0");
-  return true;
-}
-
-bool WriteValue(const XgbValue& v, std::string* out) {
-  switch (v.type) {
-    case Type::kNull: out->append("null"); return true;
-    case Type::kBool: out->append(v.boolean ? "true" : "false"); return true;
-    case Type::kInt: out->append(std::to_string(v.integer)); return true;
-    case Type::kReal: return WriteReal(v.real, out);
-    case Type::kString: WriteString(v.string, out); return true;
-    case Type::kObject: {
-      out->push_back('{');
-      for (size_t i = 0; i < v.members.size(); ++i) {
-        if (i > 0) out->push_back(',');
-        WriteString(v.members[i].key, out);
-        out->push_back(':');
-        if (!WriteValue(v.members[i].value, out)) return false;
-      }
-      out->push_back('}');
-      return true;
-    }
-    case Type::kArray:
-    case Type::kIntArray:
-    case Type::kRealArray: {
-      out->push_back('[');
-      for (size_t i = 0; i < v.size(); ++i) {
-        if (i > 0) out->push_back(',');
-        if (v.type == Type::kIntArray) {
-          out->append(std::to_string(v.ints[i]));
-        } else if (v.type == Type::kRealArray) {
-          if (!WriteReal(v.reals[i], out)) return false;
-        } else if (!WriteValue(v.items[i], out)) {
-          return false;
-        }
-      }
-      out->push_back(']');
-      return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
-
-StatusOr<std::string> WriteXgbJson(const XgbValue& v) {
-  std::string out;
-  if (!WriteValue(v, &out)) return Status::InvalidArgument("a number is NaN or infinite, which JSON cannot hold");
-  return out;
-}
 
 const XgbValue* XgbValue::Find(std::string_view key) const {
   if (type != Type::kObject) return nullptr;
@@ -666,13 +583,10 @@ const char* XgbTypeName(const XgbValue& v) {
 
 StatusOr<XgbValue> ParseXgbJson(std::string_view bytes) {
   if (bytes.empty()) return Status::InvalidArgument("malformed JSON: empty document");
-  dom::parser parser;
-  if (parser.allocate(bytes.size(), kMaxXgbNesting) != simdjson::SUCCESS) {
-    return Status::ResourceExhausted("JSON document too large to parse");
-  }
   const std::optional<std::string> quoted = QuoteNonFiniteWords(bytes);
   const std::string_view text = quoted ? std::string_view(*quoted) : bytes;
-  if (quoted && parser.allocate(text.size(), kMaxXgbNesting) != simdjson::SUCCESS) {
+  dom::parser parser;
+  if (parser.allocate(text.size(), kMaxXgbNesting) != simdjson::SUCCESS) {
     return Status::ResourceExhausted("JSON document too large to parse");
   }
   dom::element root;

@@ -82,10 +82,6 @@ StatusOr<XgbValue> ParseXgbJson(std::string_view bytes);
 // "malformed UBJSON at byte N: ...".
 StatusOr<XgbValue> ParseXgbUbjson(std::string_view bytes);
 
-// Compact JSON text for `v` as xgboost writes it: no whitespace; integers as integers, other
-// numbers always with a fraction or exponent so that a reader keeps the two apart; NaN and
-// infinities as the words NaN, Infinity, -Infinity.
-StatusOr<std::string> WriteXgbJson(const XgbValue& v);
 
 }  // namespace inferd::sklearn
 

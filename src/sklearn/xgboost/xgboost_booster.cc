@@ -1,0 +1,291 @@
+#include "sklearn/xgboost/xgboost_booster.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace inferd::sklearn {
+namespace {
+
+// One run of a categorical split over the real line: values from `start` up to the next
+// run's start go right (true) or left.
+struct Run {
+  int64_t start;  // kMinusInf for the first run
+  bool right;
+};
+constexpr int64_t kMinusInf = INT64_MIN;
+
+// The runs of a categorical split whose set is `cats` (the categories that go right) and
+// whose missing / invalid values go right iff `default_right`.
+std::vector<Run> CategoryRuns(std::vector<int64_t> cats, bool default_right) {
+  std::sort(cats.begin(), cats.end());
+  cats.erase(std::unique(cats.begin(), cats.end()), cats.end());
+  // The bitset xgboost builds holds max + 1 categories rounded up to 32-bit words; values
+  // at or past its end are treated like missing ones.
+  const int64_t bits = (cats.back() + 1 + 31) / 32 * 32;
+  std::vector<Run> runs;
+  auto push = [&](int64_t start, bool right) {
+    if (runs.empty() || runs.back().right != right) runs.push_back({start, right});
+  };
+  push(kMinusInf, default_right);  // negative values
+  int64_t next = 0;                // first category not covered yet
+  for (int64_t c : cats) {
+    if (c > next) push(next, false);  // categories not in the set go left
+    push(c, true);
+    next = c + 1;
+  }
+  if (next < bits) push(next, false);
+  push(bits, default_right);
+  return runs;
+}
+
+// The largest float below `t` (so that `x <= result` <=> `x < t` for every float x).
+float FloatBelow(float t) { return std::nextafter(t, -std::numeric_limits<float>::infinity()); }
+
+// Converts `t` into a PlainTree: its reachable nodes renumbered in breadth-first order
+// (xgboost reuses the ids of pruned nodes, so a child's id may be below its parent's),
+// each categorical split expanded into numerical splits (a balanced search over its runs).
+// `leaf_value[node]` receives each plain leaf's value.
+Status ToPlainTree(const XgbTree& t, size_t index, PlainTree* out, std::vector<float>* leaf_value) {
+  const auto n = static_cast<size_t>(t.num_nodes);
+  std::vector<int32_t> order;  // original ids, breadth first
+  order.reserve(n);
+  order.push_back(0);
+  for (size_t k = 0; k < order.size(); ++k) {
+    const auto i = static_cast<size_t>(order[k]);
+    if (t.left_children[i] >= 0) {
+      order.push_back(static_cast<int32_t>(t.left_children[i]));
+      order.push_back(static_cast<int32_t>(t.right_children[i]));
+    }
+  }
+  // Categorical nodes: their runs, by original id.
+  std::vector<std::vector<Run>> runs(n);
+  std::vector<int64_t> cats;
+  for (size_t k = 0; k < t.categories_nodes.size(); ++k) {
+    const auto node = static_cast<size_t>(t.categories_nodes[k]);
+    const auto begin = static_cast<size_t>(t.categories_segments[k]);
+    const auto size = static_cast<size_t>(t.categories_sizes[k]);
+    cats.assign(t.categories.begin() + static_cast<std::ptrdiff_t>(begin),
+                t.categories.begin() + static_cast<std::ptrdiff_t>(begin + size));
+    runs[node] = CategoryRuns(cats, t.default_left[node] == 0);
+  }
+  // Each original node gets a block of plain ids: a categorical one, one node per run
+  // boundary (at least one); children's blocks come after their parent's.
+  std::vector<int32_t> start(n, -1);
+  int64_t total = 0;
+  for (int32_t i : order) {
+    start[static_cast<size_t>(i)] = static_cast<int32_t>(total);
+    const size_t r = runs[static_cast<size_t>(i)].size();
+    total += static_cast<int64_t>(r > 2 ? r - 1 : 1);
+    if (total > kMaxXgbTreeNodes) {
+      return Status::ResourceExhausted("xgboost tree " + std::to_string(index) + ": its categorical splits need over " +
+                                       std::to_string(kMaxXgbTreeNodes) + " nodes");
+    }
+  }
+  const auto m = static_cast<size_t>(total);
+  out->left.assign(m, -1);
+  out->right.assign(m, -1);
+  out->feature.assign(m, 0);
+  out->threshold.assign(m, std::numeric_limits<float>::quiet_NaN());
+  out->missing_left.assign(m, 0);
+  leaf_value->assign(m, 0.0f);
+  for (int32_t oi : order) {
+    const auto i = static_cast<size_t>(oi);
+    int32_t id = start[i];
+    const int64_t l = t.left_children[i];
+    if (l < 0) {
+      (*leaf_value)[static_cast<size_t>(id)] = t.split_conditions[i];
+      continue;
+    }
+    const int32_t left = start[static_cast<size_t>(l)];
+    const int32_t right = start[static_cast<size_t>(t.right_children[i])];
+    const auto feature = static_cast<int32_t>(t.split_indices[i]);
+    const uint8_t missing_left = t.default_left[i] != 0 ? 1 : 0;
+    auto set = [&](int32_t node, float threshold, int32_t to_left, int32_t to_right) {
+      const auto s = static_cast<size_t>(node);
+      out->left[s] = to_left;
+      out->right[s] = to_right;
+      out->feature[s] = feature;
+      out->threshold[s] = threshold;
+      out->missing_left[s] = missing_left;
+    };
+    const std::vector<Run>& r = runs[i];
+    if (r.empty()) {
+      set(id, FloatBelow(t.split_conditions[i]), left, right);
+    } else if (r.size() == 1) {
+      // Every value goes one way: both children are that way.
+      const int32_t to = r[0].right ? right : left;
+      set(id, 0.0f, to, to);
+    } else {
+      // Runs [lo, hi): a search node at the boundary between run mid - 1 and run mid
+      // (`x < r[mid].start` goes left), nodes numbered in preorder so children follow.
+      auto build = [&](auto&& self, size_t lo, size_t hi) -> int32_t {
+        if (hi - lo == 1) return r[lo].right ? right : left;
+        const size_t mid = (lo + hi) / 2;
+        const int32_t node = id++;
+        const int32_t to_left = self(self, lo, mid);
+        const int32_t to_right = self(self, mid, hi);
+        set(node, FloatBelow(static_cast<float>(r[mid].start)), to_left, to_right);
+        return node;
+      };
+      build(build, 0, r.size());
+    }
+  }
+  return Status::Ok();
+}
+
+XgbTransform TransformOf(std::string_view objective) {
+  if (objective == "binary:logistic" || objective == "reg:logistic") return XgbTransform::kSigmoid;
+  if (objective == "multi:softprob") return XgbTransform::kSoftmax;
+  if (objective == "multi:softmax") return XgbTransform::kArgmax;
+  if (objective == "binary:hinge") return XgbTransform::kHinge;
+  if (objective == "count:poisson" || objective == "reg:gamma" || objective == "reg:tweedie" ||
+      objective == "survival:cox" || objective == "survival:aft") {
+    return XgbTransform::kExp;
+  }
+  return XgbTransform::kIdentity;
+}
+
+}  // namespace
+
+float XgbSigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+float XgbBaseMargin(const XgbDocument& doc) {
+  const std::string& o = doc.objective;
+  const float b = doc.base_score;
+  // binary:logitraw outputs margins and keeps base_score as a margin.
+  if (o == "binary:logistic" || o == "reg:logistic") return -std::log(1.0f / b - 1.0f);
+  if (o == "count:poisson" || o == "reg:gamma" || o == "reg:tweedie" || o == "survival:cox" || o == "survival:aft") {
+    return std::log(b);
+  }
+  return b;
+}
+
+StatusOr<XgbBooster> XgbBooster::Build(const XgbDocument& doc, const XgbEvalOptions& options) {
+  XgbBooster b;
+  b.n_features_ = static_cast<size_t>(doc.num_feature);
+  b.n_groups_ = static_cast<size_t>(doc.output_groups());
+  b.missing_ = static_cast<float>(options.missing);
+  b.base_margin_ = XgbBaseMargin(doc);
+  b.transform_ = TransformOf(doc.objective);
+  if (doc.booster == "gblinear") {
+    b.linear_ = true;
+    b.linear_weights_ = doc.linear_weights;
+    return b;
+  }
+  const int64_t per_round = doc.output_groups() * doc.num_parallel_tree;
+  int64_t n_trees = static_cast<int64_t>(doc.trees.size());
+  if (options.rounds) {
+    const int64_t r = std::clamp<int64_t>(*options.rounds, 0, doc.rounds());
+    n_trees = doc.iteration_indptr.empty() ? r * per_round : doc.iteration_indptr[static_cast<size_t>(r)];
+  }
+  const bool dart = doc.booster == "dart";
+  PlainTree plain;
+  std::vector<float> leaf_value;
+  for (int64_t ti = 0; ti < n_trees; ++ti) {
+    const auto i = static_cast<size_t>(ti);
+    INFERD_RETURN_IF_ERROR(ToPlainTree(doc.trees[i], i, &plain, &leaf_value));
+    const float w = dart ? doc.weight_drop[i] : 1.0f;
+    const float base = b.base_margin_;
+    const bool inplace = options.dart_path == XgbDartPath::kInplace;
+    INFERD_RETURN_IF_ERROR(b.forest_.AddTree(plain, [&](size_t node, double* out) {
+      const float leaf = leaf_value[node];
+      float v = leaf;
+      if (dart) v = inplace ? ((base + leaf) - base) * w : leaf * w;
+      out[0] = static_cast<double>(v);
+    }));
+    b.group_.push_back(static_cast<uint32_t>(doc.tree_info[i]));
+  }
+  return b;
+}
+
+void XgbBooster::CastRows(const double* x, size_t n_rows, float* xf) const {
+  const size_t n = n_rows * n_features_;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  if (std::isnan(missing_)) {
+    for (size_t i = 0; i < n; ++i) xf[i] = static_cast<float>(x[i]);
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      const auto v = static_cast<float>(x[i]);
+      xf[i] = v == missing_ ? nan : v;
+    }
+  }
+}
+
+void XgbBooster::Margins(const double* x, size_t n_rows, float* out) const {
+  const size_t nf = n_features_, groups = n_groups_;
+  std::vector<float> xf(std::min(n_rows, kBlockRows) * nf);
+  for (size_t r0 = 0; r0 < n_rows; r0 += kBlockRows) {
+    const size_t nb = std::min(kBlockRows, n_rows - r0);
+    CastRows(x + r0 * nf, nb, xf.data());
+    float* o = out + r0 * groups;
+    std::fill(o, o + nb * groups, base_margin_);
+    if (linear_) {
+      const float* w = linear_weights_.data();
+      const float* bias = w + nf * groups;
+      for (size_t r = 0; r < nb; ++r) {
+        const float* row = xf.data() + r * nf;
+        for (size_t g = 0; g < groups; ++g) {
+          float sum = bias[g] + base_margin_;
+          for (size_t j = 0; j < nf; ++j) {
+            if (!std::isnan(row[j])) sum += row[j] * w[j * groups + g];
+          }
+          o[r * groups + g] = sum;
+        }
+      }
+    } else if (nb == 1) {
+      forest_.ForEachLeaf(xf.data(), [&](size_t t, const double* p) { o[group_[t]] += static_cast<float>(*p); });
+    } else {
+      forest_.ForEachLeafBatch(xf.data(), nb, nf, [&](size_t t, size_t r, const double* p) {
+        o[r * groups + group_[t]] += static_cast<float>(*p);
+      });
+    }
+  }
+}
+
+void XgbBooster::TransformRow(float* m) const {
+  switch (transform_) {
+    case XgbTransform::kIdentity:
+    case XgbTransform::kArgmax:
+      return;
+    case XgbTransform::kSigmoid:
+      for (size_t g = 0; g < n_groups_; ++g) m[g] = XgbSigmoid(m[g]);
+      return;
+    case XgbTransform::kExp:
+      for (size_t g = 0; g < n_groups_; ++g) m[g] = std::exp(m[g]);
+      return;
+    case XgbTransform::kHinge:
+      for (size_t g = 0; g < n_groups_; ++g) m[g] = m[g] > 0.0f ? 1.0f : 0.0f;
+      return;
+    case XgbTransform::kSoftmax: {
+      // xgboost's common::Softmax: the max in float, the sum of exponentials in double.
+      float max = m[0];
+      for (size_t g = 1; g < n_groups_; ++g) max = std::fmax(m[g], max);
+      double sum = 0;
+      for (size_t g = 0; g < n_groups_; ++g) {
+        m[g] = std::exp(m[g] - max);
+        sum += m[g];
+      }
+      for (size_t g = 0; g < n_groups_; ++g) m[g] /= static_cast<float>(sum);
+      return;
+    }
+  }
+}
+
+void XgbBooster::Predict(const double* x, size_t n_rows, float* out) const {
+  if (transform_ != XgbTransform::kArgmax) {
+    Margins(x, n_rows, out);
+    for (size_t r = 0; r < n_rows; ++r) TransformRow(out + r * n_groups_);
+    return;
+  }
+  std::vector<float> margins(n_rows * n_groups_);
+  Margins(x, n_rows, margins.data());
+  for (size_t r = 0; r < n_rows; ++r) {
+    const float* m = margins.data() + r * n_groups_;
+    out[r] = static_cast<float>(std::max_element(m, m + n_groups_) - m);  // the first largest
+  }
+}
+
+}  // namespace inferd::sklearn

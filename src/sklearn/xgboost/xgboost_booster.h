@@ -1,0 +1,94 @@
+// XgbBooster: an XGBoost booster (gbtree, dart or gblinear) from a validated XgbDocument,
+// evaluated by inferd itself in float32 the way xgboost 1.7's CPU predictor computes it:
+//   * a row's cells are cast to float; NaN and cells equal to `missing` are missing;
+//   * numerical split: missing -> the node's default child, else `x < split` goes left;
+//   * categorical split (a set of categories, which go right): missing, negative or
+//     >= 2^24 values and values past the set's bitset go to the default child, other values
+//     are truncated to an integer category;
+//   * margin[g] = ProbToMargin(base_score), then each tree's leaf value is added, in tree
+//     order, to its output group (float additions); dart scales each tree's value by its
+//     weight_drop; gblinear adds bias and weight * x for every present cell, in order;
+//   * the objective's transform (sigmoid, softmax, exp, hinge, argmax, identity) in float.
+// Trees run on the flat tree runtime (tree/flat_forest.h): numerical splits become
+// `x <= previous float of split`, a categorical split becomes a few numerical splits on the
+// same feature, one per boundary between a run of categories going left and one going right.
+//
+// Thread safety: immutable after Build; every const method may be called concurrently.
+#ifndef INFERD_SKLEARN_XGBOOST_XGBOOST_BOOSTER_H_
+#define INFERD_SKLEARN_XGBOOST_XGBOOST_BOOSTER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "inferd/status.h"
+#include "sklearn/tree/flat_forest.h"
+#include "sklearn/xgboost/xgboost_document.h"
+
+namespace inferd::sklearn {
+
+// How a dart booster's tree weights are applied. xgboost has two prediction paths that
+// round differently: Booster.predict(DMatrix) adds leaf * weight; inplace_predict (what the
+// sklearn wrapper's predict uses) adds ((base_margin + leaf) - base_margin) * weight.
+enum class XgbDartPath { kDMatrix, kInplace };
+
+struct XgbEvalOptions {
+  // Cells equal to this (as float) are missing, besides NaN. NaN: no other value.
+  double missing = std::numeric_limits<double>::quiet_NaN();
+  // Rounds [0, rounds) are used; std::nullopt: all of them.
+  std::optional<int64_t> rounds;
+  XgbDartPath dart_path = XgbDartPath::kDMatrix;
+};
+
+// The objective's prediction transform.
+enum class XgbTransform { kIdentity, kSigmoid, kSoftmax, kArgmax, kExp, kHinge };
+
+class XgbBooster {
+ public:
+  // REQUIRES: ValidateXgbDocument(doc) is OK. Errors: resource limits only.
+  static StatusOr<XgbBooster> Build(const XgbDocument& doc, const XgbEvalOptions& options);
+
+  size_t n_features() const { return n_features_; }
+  // Values per row of Margins: the output groups (classes, targets or 1).
+  size_t n_groups() const { return n_groups_; }
+  // Values per row of Predict: 1 for multi:softmax (the class index), else n_groups().
+  size_t output_width() const { return transform_ == XgbTransform::kArgmax ? 1 : n_groups_; }
+  XgbTransform transform() const { return transform_; }
+  // The base margin every row starts from (ProbToMargin of base_score).
+  float base_margin() const { return base_margin_; }
+
+  // out[r * n_groups() + g]: the untransformed margins. x: n_rows rows of n_features().
+  void Margins(const double* x, size_t n_rows, float* out) const;
+  // out[r * output_width() + j]: the objective's output (what xgboost's predict returns).
+  void Predict(const double* x, size_t n_rows, float* out) const;
+
+ private:
+  XgbBooster() : forest_(1, true) {}
+  // Rows [0, n_rows) (n_rows <= kBlockRows) cast to float with missing cells as NaN.
+  void CastRows(const double* x, size_t n_rows, float* xf) const;
+  void TransformRow(float* margins) const;
+
+  static constexpr size_t kBlockRows = 64;
+
+  size_t n_features_ = 0;
+  size_t n_groups_ = 1;
+  float missing_ = std::numeric_limits<float>::quiet_NaN();
+  float base_margin_ = 0;
+  XgbTransform transform_ = XgbTransform::kIdentity;
+  bool linear_ = false;
+  FlatForest forest_;            // payload: the value a leaf adds (weight applied)
+  std::vector<uint32_t> group_;  // per tree in forest_: its output group
+  // gblinear: weight[feature * n_groups + g], then bias[g].
+  std::vector<float> linear_weights_;
+};
+
+// The float32 transforms xgboost 1.7 applies, exposed for tests.
+float XgbSigmoid(float x);
+// ProbToMargin of `objective` (a known objective name).
+float XgbBaseMargin(const XgbDocument& doc);
+
+}  // namespace inferd::sklearn
+
+#endif  // INFERD_SKLEARN_XGBOOST_XGBOOST_BOOSTER_H_
