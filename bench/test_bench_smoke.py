@@ -1,8 +1,9 @@
 """Smoke test of the benchmark harness (part of the default test run): `bench/run --smoke` into a
 temporary folder must produce a report in which every server (nginx, inferd, the reference app
 under gunicorn and under Flask's dev server) answered correctly and had 0 errors under load, for
-the numeric models and for titanic (named rows with strings and nulls; the reference app's
-DataFrame variant), and the titanic targets are evaluated.
+the numeric models, for titanic (named rows with strings and nulls; the reference app's
+DataFrame variant) and for xgb100 (an XGBClassifier pickle, 10 trees in smoke mode), and the titanic
+and XGBoost targets are evaluated (xgboost's own load and inplace_predict timings included).
 
 The figures of a smoke run mean nothing; this checks the harness works end to end. Skips (with the
 reason) when bench/setup.sh's packages or the inferd binary are missing.
@@ -61,6 +62,8 @@ def test_bench_smoke(tmp_path):
     assert seen == set(SERVERS), f"servers in the report: {seen}"
     titanic = {c[0].strip() for c in rows if c[1].strip() == "titanic"}
     assert titanic == {"inferd", "gunicorn", "flask"}, f"servers of titanic in the report: {titanic}"
+    xgb = {c[0].strip() for c in rows if c[1].strip() == "xgb100"}
+    assert xgb == {"inferd", "gunicorn", "flask"}, f"servers of xgb100 in the report: {xgb}"
     for cells in rows:
         server, model, verified, errors = (c.strip() for c in cells[:4])
         assert verified == "yes", f"{server}/{model} not verified: {cells}"
@@ -72,16 +75,28 @@ def test_bench_smoke(tmp_path):
             assert re.search(rf"^\| {server} \| [^|]+ \| {conns} \| [0-9]", through, re.M), (server, conns)
     # The tabular targets: titanic against nginx and against the DataFrame app under gunicorn, measured.
     targets = text.split("## Targets", 1)[1].split("\n## ", 1)[0]
-    for target in (r"titanic: req/s at 64 conns ≥ 0.8 × nginx", r"titanic: req/s at 64 conns ≥ 20 × gunicorn"):
-        assert re.search(rf"^\| {target}[^|]* \| [0-9.]+×[^|]* \| \*\*(PASS|FAIL)\*\* \|", targets, re.M), targets
+    xgb_targets = [r"titanic: req/s at 64 conns ≥ 0.8 × nginx", r"titanic: req/s at 64 conns ≥ 20 × gunicorn",
+                   r"xgb100: req/s at 64 conns ≥ 0.8 × nginx"]
+    load = text.split("## Model load time", 1)[1].split("\n## ", 1)[0]
+    micro = "was not available" not in load
+    if micro:  # the in-process XGBoost targets need inferd_micro_bench
+        xgb_targets += [r"xgb100: load of the .ubj file", r"xgb100: load of the .json file",
+                        r"xgb100: 1000-row predict_proba, one thread", r"xgb100: one-row predict_proba in process"]
+    for target in xgb_targets:
+        assert re.search(rf"^\| {target}[^|]* \| [0-9.]+( µs)?×?[^|]* \| \*\*(PASS|FAIL)\*\* \|", targets, re.M), (
+            target, targets)
     # The scaling check ran nginx and inferd with 2 workers/threads and reports inferd against nginx.
     scaling = text.split("## Scaling check", 1)[1].split("\n## ", 1)[0]
     assert re.search(r"^\| nginx \| - \| [0-9]", scaling, re.M), scaling
     assert re.search(r"^\| inferd \| logreg \| [0-9][^|]* \| [0-9.]+×[^|]* \| 0 \|", scaling, re.M), scaling
     # With the micro bench, each model's load is also split into parse / build / drop.
-    load = text.split("## Model load time", 1)[1].split("\n## ", 1)[0]
-    if "was not available" not in load:
-        for m in ("logreg", "gbr100", "rf500"):
+    if micro:
+        for m in ("logreg", "gbr100", "rf500", "xgb100"):
             assert re.search(rf"^\| {m} \| [0-9.]+ ms[^|]*\| [0-9.]+ ms[^|]*\| [0-9.]+ ms", load, re.M), load
+    # xgboost's side of the comparison: Booster(model_file=...) per native file, inplace_predict.
+    xgb_section = text.split("## XGBoost: inferd vs xgboost's own API", 1)[1].split("\n## ", 1)[0]
+    for fmt in ("ubj", "json"):
+        assert re.search(rf"^\| xgb100 \| \.{fmt} \| [^|]+ \| [^|]+ \| [0-9.,]+ ms", xgb_section, re.M), xgb_section
+    assert re.search(r"^\| xgb100 \| 1000 \| [^|]+ \| [^|]+ \| [0-9.,]+ µs", xgb_section, re.M), xgb_section
     for png in ("throughput.png", "memory_startup.png"):
         assert (out / png).stat().st_size > 1000, png

@@ -14,6 +14,8 @@ SERVER_LABEL = {"nginx": "nginx (constant answer)", "inferd": "inferd", "gunicor
                 "flask": "reference app, Flask dev server"}
 SMALL = ("logreg", "iris")
 TABULAR = "titanic"  # the DataFrame pipeline, measured against nginx and the DataFrame reference app
+XGB = ("xgb100", "xgb100m", "xgb500")  # XGBoost models, also measured against xgboost's own API
+XGB_ONE_ROW = "xgb100"  # the model of the one-row, in-process target
 
 
 def mmm(values):
@@ -103,6 +105,19 @@ class Data:
         runs = self.r["sklearn"].get(model, [])
         return mmm([(r[key][sub] if sub else r[key]) for r in runs if (sub is None or sub in r.get(key, {}))])
 
+    def xgb(self, model, key, sub=None):
+        """xgboost's own timings (sk.py xgb), median [min-max] over passes."""
+        runs = self.r.get("xgboost", {}).get(model, [])
+        return mmm([(r[key][sub] if sub else r[key]) for r in runs if (sub is None or sub in r.get(key, {}))])
+
+    def is_classifier(self, model):
+        return self.r["manifest"]["models"].get(model, {}).get("kind") == "classifier"
+
+    def xgb_predict_name(self, model, n):
+        """The micro bench's counterpart of inplace_predict: predict_proba for classifiers (what
+        inplace_predict returns for them), predict for regressors."""
+        return f"{'PredictProba' if self.is_classifier(model) else 'Predict'}/{model}/{n}"
+
     def micro(self, name):
         m = self.r.get("micro") or {}
         e = m.get(name)
@@ -167,7 +182,92 @@ def targets(d):
         r = (micro[0] / sk[0]) if micro and sk else None
         rows.append((f"{m}: model load ≤ 0.2 × joblib.load", f"{r:.3g}×" if r is not None else "n/a (no micro bench)",
                      verdict(r, r is not None and r <= 0.2)))
+    rows += xgb_targets(d, verdict)
     return rows
+
+
+def xgb_targets(d, verdict):
+    """The XGBoost evaluator's targets: load ≤ 0.2 × xgboost.Booster(model_file=...) per native
+    format, 1000-row batch on one thread ≤ 0.5 × inplace_predict (its C call without the Python
+    wrapper),
+    one row in process ≤ 10 µs (xgb100, predict_proba), req/s at 64 conns ≥ 0.8 × nginx."""
+    rows = []
+    models = [m for m in XGB if m in d.r["settings_models"]]
+    for m in models:
+        for fmt in ("ubj", "json"):
+            mi, xg = d.micro(f"Load/{m}.{fmt}"), d.xgb(m, "booster_load_s", fmt)
+            r = (mi[0] / xg[0]) if mi and xg else None
+            txt = f"{r:.3g}× ({fmt_n(mi[0] * 1000)} vs {fmt_n(xg[0] * 1000)} ms)" if r is not None else "n/a"
+            rows.append((f"{m}: load of the .{fmt} file ≤ 0.2 × xgboost.Booster(model_file=...)", txt,
+                         verdict(r, r is not None and r <= 0.2)))
+    for m in models:
+        mi = d.micro(d.xgb_predict_name(m, 1000))
+        net, raw = d.xgb(m, "inplace_c_s", "1000"), d.xgb(m, "inplace_s", "1000")
+        r = (mi[0] / net[0]) if mi and net and net[0] > 0 else None
+        what = "predict_proba" if d.is_classifier(m) else "predict"
+        txt = "n/a" if r is None else (f"{r:.3g}× ({fmt_n(mi[0] * 1e6)} vs {fmt_n(net[0] * 1e6)} µs; "
+                                       f"{mi[0] / raw[0]:.3g}× of the whole Python call)")
+        rows.append((f"{m}: 1000-row {what}, one thread, in process ≤ 0.5 × xgboost's inplace_predict "
+                     "(nthread=1, its C call without the Python wrapper)", txt, verdict(r, r is not None and r <= 0.5)))
+    if XGB_ONE_ROW in models:
+        mi = d.micro(f"PredictProba/{XGB_ONE_ROW}/1")
+        rows.append((f"{XGB_ONE_ROW}: one-row predict_proba in process ≤ 10 µs", fmt_mmm(mi, 1e6, " µs"),
+                     verdict(mi, mi is not None and mi[0] <= 10e-6)))
+    rps64 = lambda p: p["wrk"]["64"]["rps"]  # noqa: E731
+    for m in models:
+        if ("inferd", m) in d.configs() and ("nginx", "-") in d.configs():
+            r = d.ratio(("inferd", m), ("nginx", "-"), rps64)
+            rows.append((f"{m}: req/s at 64 conns ≥ 0.8 × nginx", fmt_ratio(r), verdict(r, r and r[0] >= 0.8)))
+    return rows
+
+
+def xgb_section(d, results):
+    """Markdown lines: inferd against xgboost's own Python API on the XGBoost models."""
+    models = [m for m in XGB if m in results["settings_models"]]
+    if not models:
+        return []
+    man = results["manifest"]["models"]
+    L = ["## XGBoost: inferd vs xgboost's own API\n"]
+    L.append(f"xgboost {results['env']['versions'].get('xgboost', '?')} (Debian's python3-xgboost); inferd's "
+             f"evaluator: {results['env']['versions'].get('inferd xgboost evaluator', '?')}. Both sides in a warm "
+             "process, files in the page cache, one thread (`OMP_NUM_THREADS=1`, and `nthread=1` on the booster). "
+             "inferd: `inferd_micro_bench` (`LoadModelFile`, `Model::PredictProba` / `PredictValue`), median of "
+             "single loads and of Google Benchmark repetitions. xgboost: `bench/benchlib/sk.py xgb`, median of "
+             "single calls: `xgboost.Booster(model_file=F)` and `booster.inplace_predict(X)` on a C-contiguous "
+             "float64 array made before the timing. \"C call\" is the same prediction without the Python wrapper: "
+             "`XGBoosterPredictFromDense`, the function `inplace_predict` calls, through ctypes with the arguments "
+             "the wrapper builds per call built once beforehand and the output left in xgboost's buffer (one ctypes "
+             "call of Python remains, ~1 µs; its output is checked equal to `inplace_predict`'s). The 1000-row "
+             "target compares with the C call.\n")
+    L.append("### Load\n")
+    L.append("| model | file | size | inferd | xgboost | inferd ÷ xgboost |\n|---|---|---|---|---|---|")
+    for m in models:
+        for fmt in ("ubj", "json"):
+            mi, xg = d.micro(f"Load/{m}.{fmt}"), d.xgb(m, "booster_load_s", fmt)
+            size = man.get(m, {}).get("native_bytes", {}).get(fmt)
+            L.append(f"| {m} | .{fmt} | {fmt_bytes(size)} | {fmt_mmm(mi, 1000, ' ms')} | "
+                     f"{fmt_mmm(xg, 1000, ' ms')} (`Booster(model_file=...)`) | "
+                     f"{f'{mi[0] / xg[0]:.3g}×' if mi and xg else 'n/a'} |")
+        mi, sk = d.micro(f"Load/{m}"), d.sk(m, "load_s")
+        L.append(f"| {m} | .pkl (joblib) | {fmt_bytes(man.get(m, {}).get('file_bytes'))} | {fmt_mmm(mi, 1000, ' ms')} | "
+                 f"{fmt_mmm(sk, 1000, ' ms')} (`joblib.load`) | {f'{mi[0] / sk[0]:.3g}×' if mi and sk else 'n/a'} |")
+    L.append("")
+    L.append("### Predict, one thread, in process\n")
+    L.append("| model | rows | inferd (proba / value) | inferd (class) | xgboost inplace_predict | its C call | "
+             "inferd ÷ C call | inferd ÷ whole call |\n|---|---|---|---|---|---|---|---|")
+    for m in models:
+        for n in (1, 100, 1000):
+            mi = d.micro(d.xgb_predict_name(m, n))
+            cls = d.micro(f"Predict/{m}/{n}") if d.is_classifier(m) else None
+            raw, net = d.xgb(m, "inplace_s", str(n)), d.xgb(m, "inplace_c_s", str(n))
+            if not (mi or raw):
+                continue
+            L.append(f"| {m} | {n} | {fmt_mmm(mi, 1e6, ' µs')} | {fmt_mmm(cls, 1e6, ' µs') if cls else '—'} | "
+                     f"{fmt_mmm(raw, 1e6, ' µs')} | {fmt_mmm(net, 1e6, ' µs')} | "
+                     f"{f'{mi[0] / net[0]:.3g}×' if mi and net and net[0] > 0 else 'n/a'} | "
+                     f"{f'{mi[0] / raw[0]:.3g}×' if mi and raw else 'n/a'} |")
+    L.append("")
+    return L
 
 
 def plots(d, results, out):
@@ -180,7 +280,8 @@ def plots(d, results, out):
     files = []
     conns = results["env"]["settings"]["conns"]
     colors = {"nginx": "tab:gray", "inferd": "tab:blue", "gunicorn": "tab:orange", "flask": "tab:red"}
-    styles = {"logreg": "-", "iris": "--", "rf100": "-.", "gbr100": ":", "titanic": (0, (5, 1, 1, 1, 1, 1)), "-": "-"}
+    styles = {"logreg": "-", "iris": "--", "rf100": "-.", "gbr100": ":", "titanic": (0, (5, 1, 1, 1, 1, 1)),
+              "xgb100": (0, (3, 1)), "xgb100m": (0, (1, 2)), "xgb500": (0, (5, 2, 1, 2)), "-": "-"}
 
     # req/s vs connections
     fig, ax = plt.subplots(figsize=(8, 5))
@@ -312,7 +413,7 @@ def write(results, out):
                  f"{'; '.join(f[:200].replace('|', '/') for f in fails) or '—'} |")
     L.append("")
 
-    L.append("## Targets (issues 6 and 14)\n")
+    L.append("## Targets (issues 6 and 14, and the XGBoost evaluator's)\n")
     L.append("| target | measured | verdict |\n|---|---|---|")
     for t, m, v in targets(d):
         L.append(f"| {t} | {m} | **{v}** |")
@@ -426,6 +527,8 @@ def write(results, out):
     elif "error" in (results.get("micro") or {}):
         L.append(f"\n`inferd_micro_bench` failed: {results['micro']['error'][:300]}")
     L.append("")
+
+    L += xgb_section(d, results)
 
     L.append("## Batch throughput (rows/s)\n")
     L.append("inferd over HTTP: one connection, `{\"instances\": [...]}` of N rows per request (wrk). "

@@ -54,6 +54,9 @@ def command(kind, *, model, port, workers, scratch, inferd_bin, rows="matrix"):
     # One BLAS thread per process, as a container with a CPU limit would have; otherwise numpy's
     # OpenBLAS starts a thread per core in every worker and they fight the load generator.
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # Likewise one OpenMP thread per process (xgboost's predict uses OpenMP; n_jobs=None in the
+    # pickles, as users leave it, means "all cores" otherwise). No sklearn model here uses OpenMP.
+    env.setdefault("OMP_NUM_THREADS", "1")
     if kind == "gunicorn":
         gunicorn = shutil.which("gunicorn") or "/usr/bin/gunicorn"
         return [gunicorn, "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--chdir", REFERENCE_DIR,

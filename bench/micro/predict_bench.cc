@@ -1,17 +1,20 @@
 // inferd_micro_bench: single-threaded, in-process timings of the C++ runtimes with Google Benchmark.
 //
-//   inferd_micro_bench [--benchmark_* flags] NAME=MODEL.pkl,ROWS.f64 [NAME=...]
+//   inferd_micro_bench [--benchmark_* flags] [--load_seconds=S] NAME=MODEL,ROWS.f64 [NAME=MODEL ...]
 //
+// MODEL is any file LoadModelFile takes (a pickle / joblib file, or a native XGBoost .json / .ubj).
 // ROWS.f64 is a raw little-endian float64 matrix, row-major, model.n_features() columns (bench/run
-// writes it from the same held-out rows it sends to the servers and gives scikit-learn). For each
-// model it registers:
+// writes it from the same held-out rows it sends to the servers and gives scikit-learn). A case
+// without ROWS (NAME=MODEL) is timed for its load only (bench/run's native XGBoost files, whose
+// predictions are the pickle's). For each model it registers:
 //   Load/NAME            LoadModelFile(MODEL.pkl) (file in the page cache; parse + build), timed
 //                        one load per repetition (Iterations(1)), so the median aggregate is the
 //                        median of single loads -- the same estimator bench/run uses for
 //                        joblib.load. (A mean over 0.3 s of loads, the default, is pulled up by
 //                        any slow stretch of a shared VM; the median of single loads is not.)
-//                        Repetitions: as many as fit in ~2 s, 20 to 1000; this overrides
-//                        --benchmark_repetitions for Load only.
+//                        Repetitions: as many as fit in ~S s (--load_seconds, default 2; bench/run
+//                        --smoke passes 0.5), 20 to 1000; this overrides --benchmark_repetitions
+//                        for Load only.
 //   LoadPhase/NAME/parse, .../build, .../drop
 //                        The three parts of a load timed apart (manual time, same repetitions):
 //                        reading the file into the value tree (pickle::ReadPickleFile), building
@@ -19,8 +22,11 @@
 //                        and the file mapping. Their sum is Load/NAME minus LoadModelFile's file
 //                        checks (stat, xgboost sniff) and minus freeing the model, which Load/NAME
 //                        includes as joblib.load's timing does. docs/benchmarks.md quotes them.
+//                        Pickles only (a native XGBoost file has no value tree).
 //   Predict/NAME/ROWS    PredictClass (classifiers) or PredictValue (regressors) on the first ROWS
 //                        rows, for ROWS in 1, 100, 1000 (fewer if the file holds fewer rows)
+//   PredictProba/NAME/ROWS  PredictProba, the same row counts, for classifiers with has_proba():
+//                        what predict_proba, and xgboost's inplace_predict, compute
 // Every Predict benchmark first checks the call succeeds and stops with a message if it does not,
 // so a timing never comes from an error path.
 #include <benchmark/benchmark.h>
@@ -29,6 +35,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -64,8 +71,17 @@ bool ReadRows(const std::string& path, size_t n_features, std::vector<double>* o
   return static_cast<bool>(in);
 }
 
-inferd::Status Predict(const inferd::Model& m, const double* x, size_t n, std::vector<int32_t>* cls,
+// A native XGBoost model file starts with '{' (JSON and UBJSON objects both), which no pickle
+// does (LoadModelFile tells them apart the same way).
+bool IsPickleFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char c = 0;
+  return in.get(c) && c != '{';
+}
+
+inferd::Status Predict(const inferd::Model& m, const double* x, size_t n, bool proba, std::vector<int32_t>* cls,
                        std::vector<double>* val) {
+  if (proba) return m.PredictProba(x, n, val->data());
   if (m.kind() == inferd::ModelKind::kClassifier) return m.PredictClass(x, n, cls->data());
   return m.PredictValue(x, n, val->data());
 }
@@ -113,17 +129,17 @@ void BM_LoadPhase(benchmark::State& state, const Case* c, Phase phase) {
   }
 }
 
-void BM_Predict(benchmark::State& state, const Case* c, size_t n) {
+void BM_Predict(benchmark::State& state, const Case* c, size_t n, bool proba) {
   const inferd::Model& m = *c->model;
   std::vector<int32_t> cls(n);
   std::vector<double> val(n * std::max<size_t>(1, m.n_outputs()));
-  inferd::Status st = Predict(m, c->rows.data(), n, &cls, &val);
+  inferd::Status st = Predict(m, c->rows.data(), n, proba, &cls, &val);
   if (!st.ok()) {
     state.SkipWithError(st.message().c_str());
     return;
   }
   for (auto _ : state) {
-    st = Predict(m, c->rows.data(), n, &cls, &val);
+    st = Predict(m, c->rows.data(), n, proba, &cls, &val);
     benchmark::DoNotOptimize(cls.data());
     benchmark::DoNotOptimize(val.data());
     benchmark::ClobberMemory();
@@ -137,16 +153,21 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);  // removes the --benchmark_* flags it understood
   // Cases live until the end of main: the registered benchmarks point at them.
   std::vector<std::unique_ptr<Case>> cases;
+  double load_seconds = 2.0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
+    if (arg.rfind("--load_seconds=", 0) == 0) {
+      load_seconds = std::atof(arg.c_str() + 15);
+      continue;
+    }
     const size_t eq = arg.find('='), comma = arg.find(',', eq == std::string::npos ? 0 : eq);
-    if (eq == std::string::npos || comma == std::string::npos) {
-      std::fprintf(stderr, "usage: %s [--benchmark_...] NAME=MODEL.pkl,ROWS.f64 ...\n", argv[0]);
+    if (eq == std::string::npos) {
+      std::fprintf(stderr, "usage: %s [--benchmark_...] [--load_seconds=S] NAME=MODEL[,ROWS.f64] ...\n", argv[0]);
       return 2;
     }
     auto c = std::make_unique<Case>();
     c->name = arg.substr(0, eq);
-    c->model_path = arg.substr(eq + 1, comma - eq - 1);
+    c->model_path = arg.substr(eq + 1, comma == std::string::npos ? std::string::npos : comma - eq - 1);
     const auto t0 = std::chrono::steady_clock::now();
     auto loaded = inferd::LoadModelFile(c->model_path);
     c->first_load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -155,7 +176,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     c->model = std::move(loaded).value();
-    if (!ReadRows(arg.substr(comma + 1), c->model->n_features(), &c->rows, &c->n_rows)) {
+    if (comma != std::string::npos && !ReadRows(arg.substr(comma + 1), c->model->n_features(), &c->rows, &c->n_rows)) {
       std::fprintf(stderr, "inferd_micro_bench: %s: not a float64 matrix with %zu columns\n",
                    arg.substr(comma + 1).c_str(), c->model->n_features());
       return 1;
@@ -163,11 +184,11 @@ int main(int argc, char** argv) {
     cases.push_back(std::move(c));
   }
   if (cases.empty()) {
-    std::fprintf(stderr, "usage: %s [--benchmark_...] NAME=MODEL.pkl,ROWS.f64 ...\n", argv[0]);
+    std::fprintf(stderr, "usage: %s [--benchmark_...] [--load_seconds=S] NAME=MODEL[,ROWS.f64] ...\n", argv[0]);
     return 2;
   }
   for (const auto& c : cases) {
-    const int reps = static_cast<int>(std::clamp(2.0 / std::max(c->first_load_s, 1e-6), 20.0, 1000.0));
+    const int reps = static_cast<int>(std::clamp(load_seconds / std::max(c->first_load_s, 1e-6), 20.0, 1000.0));
     // Loads are timed one per repetition (see the file comment), with min and max.
     auto single_loads = [reps](benchmark::internal::Benchmark* b) {
       b->Unit(benchmark::kMillisecond)
@@ -180,13 +201,22 @@ int main(int argc, char** argv) {
     single_loads(benchmark::RegisterBenchmark(("Load/" + c->name).c_str(), BM_Load, c.get()));
     for (auto [phase, label] :
          {std::pair{Phase::kParse, "parse"}, std::pair{Phase::kBuild, "build"}, std::pair{Phase::kDrop, "drop"}}) {
+      if (!IsPickleFile(c->model_path)) break;
       single_loads(
           benchmark::RegisterBenchmark(("LoadPhase/" + c->name + "/" + label).c_str(), BM_LoadPhase, c.get(), phase)
               ->UseManualTime());
     }
     for (size_t n : {size_t{1}, size_t{100}, size_t{1000}}) {
       if (n > c->n_rows) break;
-      benchmark::RegisterBenchmark(("Predict/" + c->name + "/" + std::to_string(n)).c_str(), BM_Predict, c.get(), n)
+      benchmark::RegisterBenchmark(("Predict/" + c->name + "/" + std::to_string(n)).c_str(), BM_Predict, c.get(), n,
+                                   false)
+          ->Unit(benchmark::kMicrosecond);
+    }
+    if (c->model->kind() != inferd::ModelKind::kClassifier || !c->model->has_proba()) continue;
+    for (size_t n : {size_t{1}, size_t{100}, size_t{1000}}) {
+      if (n > c->n_rows) break;
+      benchmark::RegisterBenchmark(("PredictProba/" + c->name + "/" + std::to_string(n)).c_str(), BM_Predict, c.get(),
+                                   n, true)
           ->Unit(benchmark::kMicrosecond);
     }
   }

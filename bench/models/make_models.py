@@ -12,7 +12,18 @@ Models (issue 6):
   titanic  Pipeline(ColumnTransformer(median-imputed + scaled age/fare, most-frequent-imputed +
            one-hot sex/embarked/cabin_deck, pclass passed through), LogisticRegression), fitted on
            a generated Titanic-like pandas DataFrame (issue 14)
+  xgb100   xgboost.XGBClassifier, binary, 100 trees (n_estimators=100), max_depth 6, 20 features
+  xgb100m  xgboost.XGBClassifier, 5 classes (multi:softprob), n_estimators=100, max_depth 6: 100
+           boosting rounds of one tree per class, 500 trees in the booster, 20 features
+  xgb500   xgboost.XGBRegressor, 500 trees, max_depth 6, 20 features
 --small shrinks the tree ensembles (smoke mode: the harness, not the figures).
+
+The XGBoost models are fitted with Debian's python3-xgboost (1.7) with tree_method="hist" and
+the wrapper's defaults otherwise (n_jobs=None: as users pickle them). Besides NAME.pkl (joblib.dump
+of the sklearn wrapper, as users have it) each is also saved as the native files
+booster.save_model writes, NAME.ubj and NAME.json (the same booster): the files
+xgboost.Booster(model_file=...) and inferd both load, for the load-time comparison. The manifest
+names them under "native".
 
 For every model it also writes 10000 held-out rows from the training distribution, the rows every
 benchmark sends (so all servers see the same inputs): NAME.X.npy (a float64 matrix) for the
@@ -114,11 +125,26 @@ def records(df):
     return out
 
 
+def xgboost_version():
+    try:
+        import xgboost
+        return xgboost.__version__
+    except ImportError:
+        return None
+
+
+def xgb_model(kind, **params):
+    """An XGBoost sklearn wrapper (imported only when an XGBoost model is made)."""
+    import xgboost
+    cls = {"classifier": xgboost.XGBClassifier, "regressor": xgboost.XGBRegressor}[kind]
+    return cls(tree_method="hist", random_state=6, **params)
+
+
 def specs(small):
     """name -> (description, builder returning (model, X_train, y_train, X_rows))."""
-    def clf_data(n_train, seed):
+    def clf_data(n_train, seed, n_classes=3):
         X, y = make_classification(n_samples=n_train + N_ROWS, n_features=20, n_informative=12,
-                                   n_redundant=4, n_classes=3, random_state=seed)
+                                   n_redundant=4, n_classes=n_classes, random_state=seed)
         return X[:n_train], y[:n_train], X[n_train:]
 
     def reg_data(n_train, seed):
@@ -136,6 +162,7 @@ def specs(small):
     rf_trees, rf_depth = (10, 6) if small else (100, 10)
     gb_trees = 10 if small else 100
     big_trees, big_depth, big_train = (20, 10, 2000) if small else (500, 20, 10000)
+    xgb_rounds, xgb_big = (10, 20) if small else (100, 500)
     return {
         "logreg": ("LogisticRegression, 20 features, 3 classes",
                    lambda: (LogisticRegression(max_iter=1000),) + clf_data(2000, 1)),
@@ -152,7 +179,20 @@ def specs(small):
         "titanic": ("Titanic-like Pipeline: ColumnTransformer (age, fare: median imputer + scaler; sex, embarked, "
                     "cabin_deck: most-frequent imputer + one-hot, unknown ignored; pclass passed through) + "
                     "LogisticRegression, fitted on a DataFrame", titanic),
+        "xgb100": (f"XGBClassifier, binary, {xgb_rounds} trees, max_depth 6, 20 features",
+                   lambda: (xgb_model("classifier", n_estimators=xgb_rounds, max_depth=6),)
+                   + clf_data(5000, 7, n_classes=2)),
+        "xgb100m": (f"XGBClassifier, 5 classes (multi:softprob), {xgb_rounds} rounds = {5 * xgb_rounds} trees, "
+                    "max_depth 6, 20 features",
+                    lambda: (xgb_model("classifier", n_estimators=xgb_rounds, max_depth=6),)
+                    + clf_data(5000, 8, n_classes=5)),
+        "xgb500": (f"XGBRegressor, {xgb_big} trees, max_depth 6, 20 features",
+                   lambda: (xgb_model("regressor", n_estimators=xgb_big, max_depth=6),) + reg_data(5000, 9)),
     }
+
+
+KINDS = {"gbr100": "regressor", "xgb500": "regressor"}  # the others are classifiers (titanic, iris too)
+NATIVE = ("ubj", "json")  # booster.save_model formats written beside NAME.pkl for the XGBoost models
 
 
 def main():
@@ -169,7 +209,7 @@ def main():
         with open(manifest_path) as f:
             old = json.load(f)
     manifest = {"sklearn": sklearn.__version__, "numpy": np.__version__, "pandas": pd.__version__,
-                "small": args.small, "models": {}}
+                "xgboost": xgboost_version(), "small": args.small, "models": {}}
     for name, (desc, build) in specs(args.small).items():
         pkl = os.path.join(args.outdir, name + ".pkl")
         prev = old.get("models", {}).get(name)
@@ -178,7 +218,9 @@ def main():
             prev.setdefault("rows_file", name + ".X.npy")
         if (prev and prev.get("description") == desc and old.get("sklearn") == sklearn.__version__
                 and old.get("pandas", pd.__version__) == pd.__version__ and os.path.exists(pkl)
-                and os.path.exists(os.path.join(args.outdir, prev["rows_file"]))):
+                and os.path.exists(os.path.join(args.outdir, prev["rows_file"]))
+                and (not name.startswith("xgb") or old.get("xgboost") == manifest["xgboost"])
+                and all(os.path.exists(os.path.join(args.outdir, f)) for f in prev.get("native", {}).values())):
             # Still what this script would write: kept, also when --only leaves it out, so a
             # later run that needs it does not train it again.
             manifest["models"][name] = prev
@@ -196,9 +238,17 @@ def main():
         else:
             rows_kind, rows_file = "matrix", name + ".X.npy"
             np.save(os.path.join(args.outdir, rows_file), np.ascontiguousarray(X_rows, dtype=np.float64))
-        kind = "regressor" if name.startswith("gbr") else "classifier"
+        kind = KINDS.get(name, "classifier")
         manifest["models"][name] = {"description": desc, "kind": kind, "n_features": int(X.shape[1]),
                                     "file_bytes": os.path.getsize(pkl), "rows": rows_kind, "rows_file": rows_file}
+        if hasattr(model, "get_booster"):  # XGBoost: the native files of the same booster
+            native = {}
+            for fmt in NATIVE:
+                native[fmt] = f"{name}.{fmt}"
+                model.get_booster().save_model(os.path.join(args.outdir, native[fmt]))
+            manifest["models"][name]["native"] = native
+            manifest["models"][name]["native_bytes"] = {
+                fmt: os.path.getsize(os.path.join(args.outdir, f)) for fmt, f in native.items()}
         print(f"make_models: {name}: {desc}: {os.path.getsize(pkl)} bytes, {time.time() - t0:.1f} s",
               file=sys.stderr)
     with open(manifest_path, "w") as f:
