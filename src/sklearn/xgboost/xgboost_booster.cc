@@ -44,11 +44,13 @@ std::vector<Run> CategoryRuns(std::vector<int64_t> cats, bool default_right) {
 // The largest float below `t` (so that `x <= result` <=> `x < t` for every float x).
 float FloatBelow(float t) { return std::nextafter(t, -std::numeric_limits<float>::infinity()); }
 
-// Converts `t` into a PlainTree: its reachable nodes renumbered in breadth-first order
-// (xgboost reuses the ids of pruned nodes, so a child's id may be below its parent's),
+// Converts `t` into a PlainTree over rows of 2 * n_features cells (each cell, then all of
+// them negated; see XgbBooster::CastRows): its reachable nodes renumbered in breadth-first
+// order (xgboost reuses the ids of pruned nodes, so a child's id may be below its parent's),
 // each categorical split expanded into numerical splits (a balanced search over its runs).
 // `leaf_value[node]` receives each plain leaf's value.
-Status ToPlainTree(const XgbTree& t, size_t index, PlainTree* out, std::vector<float>* leaf_value) {
+Status ToPlainTree(const XgbTree& t, size_t index, size_t n_features, PlainTree* out,
+                   std::vector<float>* leaf_value) {
   const auto n = static_cast<size_t>(t.num_nodes);
   std::vector<int32_t> order;  // original ids, breadth first
   order.reserve(n);
@@ -102,18 +104,28 @@ Status ToPlainTree(const XgbTree& t, size_t index, PlainTree* out, std::vector<f
     const int32_t left = start[static_cast<size_t>(l)];
     const int32_t right = start[static_cast<size_t>(t.right_children[i])];
     const auto feature = static_cast<int32_t>(t.split_indices[i]);
-    const uint8_t missing_left = t.default_left[i] != 0 ? 1 : 0;
-    auto set = [&](int32_t node, float threshold, int32_t to_left, int32_t to_right) {
+    const bool missing_left = t.default_left[i] != 0;
+    // A node "x < split goes left, missing goes to the default side", for the runtime's
+    // `x <= threshold` step, which sends NaN to the second child: with the default on the
+    // right, (x, FloatBelow(split), left, right); with it on the left, the negated cell and the
+    // children swapped: !(-x <= -split) <=> x < split or NaN.
+    auto set = [&](int32_t node, float split, int32_t to_left, int32_t to_right) {
       const auto s = static_cast<size_t>(node);
-      out->left[s] = to_left;
-      out->right[s] = to_right;
-      out->feature[s] = feature;
-      out->threshold[s] = threshold;
-      out->missing_left[s] = missing_left;
+      if (missing_left) {
+        out->left[s] = to_right;
+        out->right[s] = to_left;
+        out->feature[s] = static_cast<int32_t>(n_features) + feature;
+        out->threshold[s] = -split;
+      } else {
+        out->left[s] = to_left;
+        out->right[s] = to_right;
+        out->feature[s] = feature;
+        out->threshold[s] = FloatBelow(split);
+      }
     };
     const std::vector<Run>& r = runs[i];
     if (r.empty()) {
-      set(id, FloatBelow(t.split_conditions[i]), left, right);
+      set(id, t.split_conditions[i], left, right);
     } else if (r.size() == 1) {
       // Every value goes one way: both children are that way.
       const int32_t to = r[0].right ? right : left;
@@ -127,7 +139,7 @@ Status ToPlainTree(const XgbTree& t, size_t index, PlainTree* out, std::vector<f
         const int32_t node = id++;
         const int32_t to_left = self(self, lo, mid);
         const int32_t to_right = self(self, mid, hi);
-        set(node, FloatBelow(static_cast<float>(r[mid].start)), to_left, to_right);
+        set(node, static_cast<float>(r[mid].start), to_left, to_right);
         return node;
       };
       build(build, 0, r.size());
@@ -193,7 +205,7 @@ StatusOr<XgbBooster> XgbBooster::Build(const XgbDocument& doc, const XgbEvalOpti
   std::vector<float> leaf_value;
   for (int64_t ti = 0; ti < n_trees; ++ti) {
     const auto i = static_cast<size_t>(ti);
-    INFERD_RETURN_IF_ERROR(ToPlainTree(doc.trees[i], i, &plain, &leaf_value));
+    INFERD_RETURN_IF_ERROR(ToPlainTree(doc.trees[i], i, b.n_features_, &plain, &leaf_value));
     const float w = dart ? doc.weight_drop[i] : 1.0f;
     const float base = b.base_margin_;
     const bool inplace = options.dart_path == XgbDartPath::kInplace;
@@ -209,21 +221,23 @@ StatusOr<XgbBooster> XgbBooster::Build(const XgbDocument& doc, const XgbEvalOpti
 }
 
 void XgbBooster::CastRows(const double* x, size_t n_rows, float* xf) const {
-  const size_t n = n_rows * n_features_;
+  const size_t nf = n_features_;
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  if (std::isnan(missing_)) {
-    for (size_t i = 0; i < n; ++i) xf[i] = static_cast<float>(x[i]);
-  } else {
-    for (size_t i = 0; i < n; ++i) {
-      const auto v = static_cast<float>(x[i]);
-      xf[i] = v == missing_ ? nan : v;
+  const bool has_missing_value = !std::isnan(missing_);
+  for (size_t r = 0; r < n_rows; ++r) {
+    const double* in = x + r * nf;
+    float* out = xf + r * 2 * nf;
+    for (size_t j = 0; j < nf; ++j) {
+      const auto v = static_cast<float>(in[j]);
+      out[j] = has_missing_value && v == missing_ ? nan : v;
     }
+    for (size_t j = 0; j < nf; ++j) out[nf + j] = -out[j];
   }
 }
 
 void XgbBooster::Margins(const double* x, size_t n_rows, float* out) const {
-  const size_t nf = n_features_, groups = n_groups_;
-  std::vector<float> xf(std::min(n_rows, kBlockRows) * nf);
+  const size_t nf = n_features_, groups = n_groups_, stride = 2 * nf;
+  std::vector<float> xf(std::min(n_rows, kBlockRows) * stride);
   for (size_t r0 = 0; r0 < n_rows; r0 += kBlockRows) {
     const size_t nb = std::min(kBlockRows, n_rows - r0);
     CastRows(x + r0 * nf, nb, xf.data());
@@ -233,7 +247,7 @@ void XgbBooster::Margins(const double* x, size_t n_rows, float* out) const {
       const float* w = linear_weights_.data();
       const float* bias = w + nf * groups;
       for (size_t r = 0; r < nb; ++r) {
-        const float* row = xf.data() + r * nf;
+        const float* row = xf.data() + r * stride;
         for (size_t g = 0; g < groups; ++g) {
           float sum = bias[g] + base_margin_;
           for (size_t j = 0; j < nf; ++j) {
@@ -245,7 +259,7 @@ void XgbBooster::Margins(const double* x, size_t n_rows, float* out) const {
     } else if (nb == 1) {
       forest_.ForEachLeaf(xf.data(), [&](size_t t, const double* p) { o[group_[t]] += static_cast<float>(*p); });
     } else {
-      forest_.ForEachLeafBatch(xf.data(), nb, nf, [&](size_t t, size_t r, const double* p) {
+      forest_.ForEachLeafBatch(xf.data(), nb, stride, [&](size_t t, size_t r, const double* p) {
         o[r * groups + group_[t]] += static_cast<float>(*p);
       });
     }

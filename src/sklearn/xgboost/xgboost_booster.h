@@ -9,9 +9,11 @@
 //     order, to its output group (float additions); dart scales each tree's value by its
 //     weight_drop; gblinear adds bias and weight * x for every present cell, in order;
 //   * the objective's transform (sigmoid, softmax, exp, hinge, argmax, identity) in float.
-// Trees run on the flat tree runtime (tree/flat_forest.h): numerical splits become
-// `x <= previous float of split`, a categorical split becomes a few numerical splits on the
-// same feature, one per boundary between a run of categories going left and one going right.
+// Trees run on the flat tree runtime (tree/flat_forest.h) on its fastest step (`x <= t`,
+// NaN to the second child): a numerical split whose missing values go right becomes
+// `x <= previous float of split`; one whose missing values go left compares the negated
+// cell, `-x <= -split`, with its children swapped; a categorical split becomes a few such
+// splits on the same feature, one per boundary between runs of categories going left and right.
 //
 // Thread safety: immutable after Build; every const method may be called concurrently.
 #ifndef INFERD_SKLEARN_XGBOOST_XGBOOST_BOOSTER_H_
@@ -65,12 +67,15 @@ class XgbBooster {
   void Predict(const double* x, size_t n_rows, float* out) const;
 
  private:
-  XgbBooster() : forest_(1, true) {}
-  // Rows [0, n_rows) (n_rows <= kBlockRows) cast to float with missing cells as NaN.
+  // The trees' nodes send NaN to their second child (no per-node missing direction to decode).
+  XgbBooster() : forest_(1, false) {}
+  // Rows [0, n_rows) (n_rows <= kBlockRows) cast to float with missing cells as NaN, each
+  // as 2 * n_features() cells: the row, then the row negated (for the nodes whose missing
+  // values go left, ToPlainTree in the .cc).
   void CastRows(const double* x, size_t n_rows, float* xf) const;
   void TransformRow(float* margins) const;
 
-  static constexpr size_t kBlockRows = 64;
+  static constexpr size_t kBlockRows = 128;
 
   size_t n_features_ = 0;
   size_t n_groups_ = 1;
@@ -78,7 +83,7 @@ class XgbBooster {
   float base_margin_ = 0;
   XgbTransform transform_ = XgbTransform::kIdentity;
   bool linear_ = false;
-  FlatForest forest_;            // payload: the value a leaf adds (weight applied)
+  FlatForest forest_;            // over rows of 2 * n_features_ cells; payload: the value a leaf adds
   std::vector<uint32_t> group_;  // per tree in forest_: its output group
   // gblinear: weight[feature * n_groups + g], then bias[g].
   std::vector<float> linear_weights_;
