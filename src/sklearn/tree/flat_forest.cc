@@ -81,8 +81,7 @@ Status FlatForest::AppendStructureOf(const Tree& tree, size_t node_count, bool h
   std::vector<uint32_t> depth_scratch;
   uint32_t d;
   if constexpr (std::is_same_v<Tree, PlainTree>) {
-    d = WriteNodesT(PlainView{tree}, node_count, nodes_.data() + base, base, payload_.size(), &depth_scratch,
-                    leaf_ids);
+    d = WriteNodesT(PlainView{tree}, node_count, nodes_.data() + base, base, payload_.size(), &depth_scratch, leaf_ids);
   } else {
     d = WriteNodes(tree, nodes_.data() + base, base, payload_.size(), &depth_scratch, leaf_ids);
   }

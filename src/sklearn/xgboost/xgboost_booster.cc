@@ -49,8 +49,7 @@ float FloatBelow(float t) { return std::nextafter(t, -std::numeric_limits<float>
 // order (xgboost reuses the ids of pruned nodes, so a child's id may be below its parent's),
 // each categorical split expanded into numerical splits (a balanced search over its runs).
 // `leaf_value[node]` receives each plain leaf's value.
-Status ToPlainTree(const XgbTree& t, size_t index, size_t n_features, PlainTree* out,
-                   std::vector<float>* leaf_value) {
+Status ToPlainTree(const XgbTree& t, size_t index, size_t n_features, PlainTree* out, std::vector<float>* leaf_value) {
   const auto n = static_cast<size_t>(t.num_nodes);
   std::vector<int32_t> order;  // original ids, breadth first
   order.reserve(n);
@@ -269,8 +268,7 @@ void XgbBooster::Margins(const double* x, size_t n_rows, float* out) const {
 void XgbBooster::TransformRow(float* m) const {
   switch (transform_) {
     case XgbTransform::kIdentity:
-    case XgbTransform::kArgmax:
-      return;
+    case XgbTransform::kArgmax: return;
     case XgbTransform::kSigmoid:
       for (size_t g = 0; g < n_groups_; ++g) m[g] = XgbSigmoid(m[g]);
       return;

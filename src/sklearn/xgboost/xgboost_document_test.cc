@@ -350,8 +350,10 @@ TEST(XgbDocument, TypesAndParameters) {
   ExpectRefused(ModelEdits().Tree0({{"split_conditions", "[0.5,1e39,0.1,0.2,0.3]"}}),
                 "xgboost tree 0 node 1: threshold (split_conditions) is not a finite float32 number");
   ExpectRefused(ModelEdits().Tree0({{"tree_param", ""}}), "xgboost tree 0: missing \"tree_param\"");
-  ExpectRefused(ModelEdits().NumTrees("abc"), "xgboost gbtree_model_param: \"num_trees\" is \"abc\", not an integer of at most 18 digits");
-  ExpectRefused(ModelEdits().NumTrees(" 2"), "xgboost gbtree_model_param: \"num_trees\" is \" 2\", not an integer of at most 18 digits");
+  ExpectRefused(ModelEdits().NumTrees("abc"),
+                "xgboost gbtree_model_param: \"num_trees\" is \"abc\", not an integer of at most 18 digits");
+  ExpectRefused(ModelEdits().NumTrees(" 2"),
+                "xgboost gbtree_model_param: \"num_trees\" is \" 2\", not an integer of at most 18 digits");
   ExpectRefused(ModelEdits().Objective(R"({"name":"foo"})"), "xgboost objective: unknown objective \"foo\"");
   ExpectRefused(
       ModelEdits().NumClass("3").Objective(R"({"name":"multi:softprob","softmax_multiclass_param":{"num_class":"0"}})"),
@@ -396,8 +398,7 @@ TEST(XgbDocument, CategoricalSplits) {
                 "xgboost tree 0: category 16777216 (categories[1]) is not in [0, 16777215]");
   ExpectRefused(with("categories_sizes", "[3]"),
                 "xgboost tree 0 node 1: categories 0 + 3 are outside the 2 categories");
-  ExpectRefused(with("categories_sizes", "[0]"),
-                "xgboost tree 0 node 1: has a categorical split with no categories");
+  ExpectRefused(with("categories_sizes", "[0]"), "xgboost tree 0 node 1: has a categorical split with no categories");
   ExpectRefused(with("categories_segments", "[-1]"),
                 "xgboost tree 0 node 1: categories -1 + 2 are outside the 2 categories");
   ExpectRefused(with("categories_nodes", "[2]"),

@@ -107,8 +107,7 @@ StatusOr<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(std::string_view blob
   }
   std::vector<std::string> names = doc.feature_names;
   std::sort(names.begin(), names.end());
-  if (!names.empty() && !names.front().empty() &&
-      std::adjacent_find(names.begin(), names.end()) == names.end()) {
+  if (!names.empty() && !names.front().empty() && std::adjacent_find(names.begin(), names.end()) == names.end()) {
     std::vector<InputColumn> columns(doc.feature_names.size());
     for (size_t i = 0; i < columns.size(); ++i) {
       columns[i].name = doc.feature_names[i];

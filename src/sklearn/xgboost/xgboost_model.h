@@ -45,9 +45,9 @@ struct XgbOptions {
   // From the sklearn wrapper (pickles) or defaults (native files).
   double missing = std::numeric_limits<double>::quiet_NaN();  // treated as missing besides NaN
   XgbRole role = XgbRole::kBooster;
-  std::vector<Label> classes;           // classifier labels; empty: 0..K-1
+  std::vector<Label> classes;             // classifier labels; empty: 0..K-1
   std::optional<int64_t> best_iteration;  // wrapper: from the pickled Booster's state
-  std::string name = "XGBoost";         // for Describe()
+  std::string name = "XGBoost";           // for Describe()
 };
 
 enum class XgbFormat { kSnapshot, kModelFile };

@@ -73,9 +73,9 @@ std::string ModelJson(const Booster& b) {
   }
   return R"({"learner":{"attributes":)" + b.attributes +
          R"(,"feature_names":[],"feature_types":[],"gradient_booster":)" + booster +
-         R"(,"learner_model_param":{"base_score":")" + b.base_score +
-         R"(","boost_from_average":"1","num_class":")" + b.num_class +
-         R"(","num_feature":"2","num_target":"1"},"objective":)" + b.objective + R"(},"version":[1,7,4]})";
+         R"(,"learner_model_param":{"base_score":")" + b.base_score + R"(","boost_from_average":"1","num_class":")" +
+         b.num_class + R"(","num_feature":"2","num_target":"1"},"objective":)" + b.objective +
+         R"(},"version":[1,7,4]})";
 }
 
 // A pickled sklearn wrapper (protocol 4): `cls` with state {"_Booster": Booster{"handle":
@@ -287,7 +287,6 @@ TEST(XGBoostPickle, RegressorWrapperAndRefusals) {
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().message(), "clf.pkl: XGBClassifier: xgboost model has 2 classes but classes_ has 3");
 }
-
 
 // Rows of (x0, x1) for a categorical split on x0.
 std::vector<double> CatRows(const std::vector<double>& x0) {

@@ -82,7 +82,6 @@ StatusOr<XgbValue> ParseXgbJson(std::string_view bytes);
 // "malformed UBJSON at byte N: ...".
 StatusOr<XgbValue> ParseXgbUbjson(std::string_view bytes);
 
-
 }  // namespace inferd::sklearn
 
 #endif  // INFERD_SKLEARN_XGBOOST_XGBOOST_VALUE_H_
