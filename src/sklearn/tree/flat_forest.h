@@ -232,6 +232,9 @@ class FlatForest {
   // Appends tree.node_count nodes, the k-th leaf (in node order) pointing at payload slot
   // payload_.size() + k * width_, lists the leaves' node ids in *leaf_ids and records the
   // root and depth. The non-template part of AddTree.
+  // The body of both AddTree overloads.
+  template <typename Tree, typename Fill>
+  Status AddTreeOf(const Tree& tree, Fill& fill);
   Status AppendStructure(const ParsedTree& tree, std::vector<uint32_t>* leaf_ids);
   Status AppendStructure(const PlainTree& tree, std::vector<uint32_t>* leaf_ids);
   template <typename Tree>
@@ -265,27 +268,16 @@ class FlatForest {
 
 template <typename Fill>
 Status FlatForest::AddTree(const ParsedTree& tree, Fill&& fill) {
-  std::vector<uint32_t> leaf_ids;
-  INFERD_RETURN_IF_ERROR(AppendStructure(tree, &leaf_ids));
-  // AppendStructure listed the leaves in node order and gave the k-th the payload slot
-  // pay + k * width_.
-  const size_t pay = payload_.size();
-  const size_t need = pay + leaf_ids.size() * width_;
-  if (payload_.capacity() < need) {
-    // Geometric growth (see AppendStructure) when Reserve was not called or was short.
-    payload_.reserve(std::max(need, 2 * payload_.capacity()));
-  }
-  payload_.resize(need);
-  double* out = payload_.data() + pay;
-  for (uint32_t leaf : leaf_ids) {
-    fill(static_cast<size_t>(leaf), out);
-    out += width_;
-  }
-  return Status::Ok();
+  return AddTreeOf(tree, fill);
 }
 
 template <typename Fill>
 Status FlatForest::AddTree(const PlainTree& tree, Fill&& fill) {
+  return AddTreeOf(tree, fill);
+}
+
+template <typename Tree, typename Fill>
+Status FlatForest::AddTreeOf(const Tree& tree, Fill& fill) {
   std::vector<uint32_t> leaf_ids;
   INFERD_RETURN_IF_ERROR(AppendStructure(tree, &leaf_ids));
   // AppendStructure listed the leaves in node order and gave the k-th the payload slot
