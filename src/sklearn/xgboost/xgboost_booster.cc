@@ -159,8 +159,7 @@ XgbTransform TransformOf(std::string_view objective) {
   return XgbTransform::kIdentity;
 }
 
-}  // namespace
-
+// xgboost 1.7's logistic link in float32.
 float XgbSigmoid(float x) {
   // xgboost 1.7's common::Sigmoid, term for term: the clamp keeps expf finite, and the tiny
   // epsilon is what it adds (it changes nothing in float, but the order of the sums does).
@@ -170,6 +169,7 @@ float XgbSigmoid(float x) {
   return 1.0f / denom;
 }
 
+// ProbToMargin(base_score) of the document's objective.
 float XgbBaseMargin(const XgbDocument& doc) {
   const std::string& o = doc.objective;
   const float b = doc.base_score;
@@ -180,6 +180,8 @@ float XgbBaseMargin(const XgbDocument& doc) {
   }
   return b;
 }
+
+}  // namespace
 
 StatusOr<XgbBooster> XgbBooster::Build(const XgbDocument& doc, const XgbEvalOptions& options) {
   XgbBooster b;

@@ -89,11 +89,6 @@ class XgbBooster {
   std::vector<float> linear_weights_;
 };
 
-// The float32 transforms xgboost 1.7 applies, exposed for tests.
-float XgbSigmoid(float x);
-// ProbToMargin of `objective` (a known objective name).
-float XgbBaseMargin(const XgbDocument& doc);
-
 }  // namespace inferd::sklearn
 
 #endif  // INFERD_SKLEARN_XGBOOST_XGBOOST_BOOSTER_H_
