@@ -15,6 +15,7 @@ tests/integration/test_hostile_models.py and test_prod_reload.py.
 
 Run: INFERD_BUILD_DIR=build /usr/bin/python3 -m pytest tests/reliability/test_xgboost_hostile.py
 """
+import contextlib
 import http.client
 import json
 import math
@@ -220,6 +221,23 @@ class Client(threading.Thread):
         c.close()
 
 
+@contextlib.contextmanager
+def answered_throughout(s):
+    """Runs the block while a Client keeps asking `s`; kills `s` if the block fails. Afterwards
+    the client must have had only 200s, and more than 20 of them."""
+    client = Client(s.port)
+    client.start()
+    try:
+        yield client
+    except BaseException:
+        s.kill()
+        raise
+    finally:
+        client.stop.set()
+        client.join(timeout=10)
+    assert client.bad == [] and client.n > 20, (client.bad[:3], client.n)
+
+
 def put_bytes(data, dst):
     """Writes `data` beside `dst` and renames it over `dst`, as a deploy would."""
     tmp = dst.with_name(dst.name + ".staged")
@@ -239,12 +257,9 @@ def test_model_control_load_of_each_hostile_file_keeps_serving(bases, files, tmp
     (repo / "xgb" / "2").mkdir()
     hostile = [(n, p, e) for n, (p, e) in sorted(files.items()) if e is not None]
     s = Server("--model-repository", repo, "--enable-model-control", "--threads", "2")
-    client = None
-    try:
+    with answered_throughout(s) as client:
         expected = s.json("POST", "/predict", {"features": ROW})
         assert expected[0] == 200, expected
-        client = Client(s.port)
-        client.start()
         wrong = []
         for name, path, message in hostile:
             put_bytes(path.read_bytes(), repo / "xgb" / "2" / "model.pkl")
@@ -272,14 +287,6 @@ def test_model_control_load_of_each_hostile_file_keeps_serving(bases, files, tmp
         want, want_labels = reference_proba(chain.read_bytes(), "json", rows)
         assert body["predictions"] == want_labels.tolist()
         assert [[p["0"], p["1"]] for p in body["probabilities"]] == want.astype(np.float64).tolist()
-    except BaseException:
-        s.kill()
-        raise
-    finally:
-        if client is not None:
-            client.stop.set()
-            client.join(timeout=10)
-    assert client.bad == [] and client.n > 20, (client.bad[:3], client.n)
     assert s.stop() == 0
     failed = [r for r in s.logs() if r["msg"] == "model load failed"]
     assert len(failed) == len(hostile)
@@ -297,12 +304,9 @@ def test_polled_model_file_replaced_by_hostile_files_keeps_serving(bases, files,
     live = tmp_path / "model.json"
     live.write_bytes(next(b for b in bases if b.name == "binary.json").raw)
     s = Server("--model", live, "--poll-seconds", "0.2", "--threads", "2")
-    client = None
-    try:
+    with answered_throughout(s):
         expected = s.json("POST", "/predict", {"features": ROW})
         assert expected[0] == 200, expected
-        client = Client(s.port)
-        client.start()
         for name in RELOAD_CASES:
             path, message = files[name]
             before = len(s.log_lines)
@@ -319,12 +323,4 @@ def test_polled_model_file_replaced_by_hostile_files_keeps_serving(bases, files,
         chain, _ = files["binary.ubj.chain1000"]
         put_bytes(chain.read_bytes(), live)
         assert wait_for(lambda: s.json("POST", "/predict", {"features": [1e6] * xh.NF}) == (200, {"prediction": 1}))
-    except BaseException:
-        s.kill()
-        raise
-    finally:
-        if client is not None:
-            client.stop.set()
-            client.join(timeout=10)
-    assert client.bad == [] and client.n > 20, (client.bad[:3], client.n)
     assert s.stop() == 0

@@ -48,7 +48,7 @@ struct PlainView {
   int64_t right(size_t i) const { return t.right[i]; }
   int64_t feature(size_t i) const { return t.feature[i]; }
   float threshold(size_t i) const { return t.threshold[i]; }
-  bool missing_left(size_t i) const { return t.missing_left[i] != 0; }
+  bool missing_left(size_t) const { return false; }
 };
 
 }  // namespace
@@ -58,7 +58,7 @@ Status FlatForest::AppendStructure(const ParsedTree& tree, std::vector<uint32_t>
 }
 
 Status FlatForest::AppendStructure(const PlainTree& tree, std::vector<uint32_t>* leaf_ids) {
-  return AppendStructureOf(tree, tree.node_count(), true, leaf_ids);
+  return AppendStructureOf(tree, tree.node_count(), false, leaf_ids);
 }
 
 template <typename Tree>

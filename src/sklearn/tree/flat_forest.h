@@ -44,11 +44,11 @@ namespace inferd::sklearn {
 // A tree given as plain arrays, for runtimes whose trees are not sklearn records (XGBoost).
 // Guarantees the caller gives, as a ParsedTree does: a leaf has left == right == -1; an
 // internal node has 0 <= feature < 2^30 and both children in (node, node_count) — a child
-// may have more than one parent (the result is then a DAG, walked the same way).
+// may have more than one parent (the result is then a DAG, walked the same way). It records
+// no NaN directions: NaN goes to the second child, as `x <= threshold` sends it.
 struct PlainTree {
   std::vector<int32_t> left, right, feature;
-  std::vector<float> threshold;       // internal node: `x <= threshold` goes left (in float)
-  std::vector<uint8_t> missing_left;  // internal node: 1 if NaN goes left (route_missing forests)
+  std::vector<float> threshold;  // internal node: `x <= threshold` goes left (in float)
   size_t node_count() const { return left.size(); }
 };
 
@@ -72,8 +72,8 @@ class FlatForest {
   // size overflow.
   template <typename Fill>
   Status AddTree(const ParsedTree& tree, Fill&& fill);
-  // The same for a plain tree (which always records NaN directions). Its thresholds are used
-  // as given (no rounding: they are floats already).
+  // The same for a plain tree. Its thresholds are used as given (no rounding: they are
+  // floats already).
   template <typename Fill>
   Status AddTree(const PlainTree& tree, Fill&& fill);
 

@@ -90,7 +90,6 @@ Status ToPlainTree(const XgbTree& t, size_t index, size_t n_features, PlainTree*
   out->right.assign(m, -1);
   out->feature.assign(m, 0);
   out->threshold.assign(m, std::numeric_limits<float>::quiet_NaN());
-  out->missing_left.assign(m, 0);
   leaf_value->assign(m, 0.0f);
   for (int32_t oi : order) {
     const auto i = static_cast<size_t>(oi);
@@ -161,8 +160,8 @@ XgbTransform TransformOf(std::string_view objective) {
 
 // xgboost 1.7's logistic link in float32.
 float XgbSigmoid(float x) {
-  // xgboost 1.7's common::Sigmoid, term for term: the clamp keeps expf finite, and the tiny
-  // epsilon is what it adds (it changes nothing in float, but the order of the sums does).
+  // xgboost 1.7's common::Sigmoid term for term (its epsilon included): the clamp keeps expf
+  // finite, so huge negative margins give subnormal probabilities, not 0.
   constexpr float kEps = 1e-16f;
   const float z = std::min(-x, 88.7f);
   const float denom = std::exp(z) + 1.0f + kEps;
@@ -238,7 +237,8 @@ void XgbBooster::CastRows(const double* x, size_t n_rows, float* xf) const {
 
 void XgbBooster::Margins(const double* x, size_t n_rows, float* out) const {
   const size_t nf = n_features_, groups = n_groups_, stride = 2 * nf;
-  std::vector<float> xf(std::min(n_rows, kBlockRows) * stride);
+  thread_local std::vector<float> xf;  // no allocation per request once grown
+  xf.resize(std::min(n_rows, kBlockRows) * stride);
   for (size_t r0 = 0; r0 < n_rows; r0 += kBlockRows) {
     const size_t nb = std::min(kBlockRows, n_rows - r0);
     CastRows(x + r0 * nf, nb, xf.data());
@@ -301,7 +301,8 @@ void XgbBooster::Predict(const double* x, size_t n_rows, float* out) const {
     for (size_t r = 0; r < n_rows; ++r) TransformRow(out + r * n_groups_);
     return;
   }
-  std::vector<float> margins(n_rows * n_groups_);
+  thread_local std::vector<float> margins;
+  margins.resize(n_rows * n_groups_);
   Margins(x, n_rows, margins.data());
   for (size_t r = 0; r < n_rows; ++r) {
     const float* m = margins.data() + r * n_groups_;

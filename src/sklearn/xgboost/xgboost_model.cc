@@ -48,6 +48,15 @@ Status ReadWrapperMeta(const std::string& meta, XgbRole* role, double* missing) 
   return Status::Ok();
 }
 
+// The booster's outputs for the rows, in a per-thread buffer valid until the next call on
+// this thread (no allocation per request once grown).
+const float* Outputs(const XgbBooster& b, const double* x, size_t n_rows) {
+  thread_local std::vector<float> v;
+  v.resize(n_rows * b.output_width());
+  b.Predict(x, n_rows, v.data());
+  return v.data();
+}
+
 bool IsClassifierObjective(std::string_view objective) {
   return objective == "binary:logistic" || objective == "multi:softprob" || objective == "multi:softmax";
 }
@@ -124,10 +133,8 @@ StatusOr<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(std::string_view blob
 
 Status XGBoostModel::PredictValue(const double* x, size_t n_rows, double* out) const {
   if (!classes_.empty()) return Model::PredictValue(x, n_rows, out);
-  const size_t w = booster_.output_width();
-  std::vector<float> v(n_rows * w);
-  booster_.Predict(x, n_rows, v.data());
-  std::copy(v.begin(), v.end(), out);
+  const float* v = Outputs(booster_, x, n_rows);
+  std::copy(v, v + n_rows * booster_.output_width(), out);
   return Status::Ok();
 }
 
@@ -136,7 +143,8 @@ Status XGBoostModel::PredictProba(const double* x, size_t n_rows, double* out) c
   const size_t k = classes_.size();
   if (booster_.transform() == XgbTransform::kArgmax) {
     // multi:softmax: the wrapper's predict_proba is scipy's softmax of the float32 margins.
-    std::vector<float> m(n_rows * k);
+    thread_local std::vector<float> m;
+    m.resize(n_rows * k);
     booster_.Margins(x, n_rows, m.data());
     for (size_t r = 0; r < n_rows; ++r) {
       const float* row = m.data() + r * k;
@@ -148,8 +156,7 @@ Status XGBoostModel::PredictProba(const double* x, size_t n_rows, double* out) c
     return Status::Ok();
   }
   const size_t w = booster_.output_width();
-  std::vector<float> v(n_rows * w);
-  booster_.Predict(x, n_rows, v.data());
+  const float* v = Outputs(booster_, x, n_rows);
   for (size_t r = 0; r < n_rows; ++r) {
     if (w == 1) {
       const float p = v[r];
@@ -165,8 +172,7 @@ Status XGBoostModel::PredictProba(const double* x, size_t n_rows, double* out) c
 Status XGBoostModel::PredictClass(const double* x, size_t n_rows, int32_t* out) const {
   if (classes_.empty()) return Model::PredictClass(x, n_rows, out);
   const size_t w = booster_.output_width();
-  std::vector<float> v(n_rows * w);
-  booster_.Predict(x, n_rows, v.data());
+  const float* v = Outputs(booster_, x, n_rows);
   const size_t k = classes_.size();
   for (size_t r = 0; r < n_rows; ++r) {
     if (booster_.transform() == XgbTransform::kArgmax) {
@@ -174,7 +180,7 @@ Status XGBoostModel::PredictClass(const double* x, size_t n_rows, int32_t* out) 
     } else if (w == 1) {
       out[r] = v[r] > 0.5f ? 1 : 0;
     } else {
-      const float* row = v.data() + r * k;
+      const float* row = v + r * k;
       out[r] = static_cast<int32_t>(std::max_element(row, row + k) - row);  // the first largest
     }
   }
