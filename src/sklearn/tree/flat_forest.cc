@@ -78,7 +78,7 @@ Status FlatForest::AppendStructureOf(const Tree& tree, size_t node_count, bool h
     nodes_.reserve(std::max(base + node_count, 2 * nodes_.capacity()));
   }
   nodes_.resize(base + node_count);
-  std::vector<uint32_t> depth_scratch;
+  thread_local std::vector<uint32_t> depth_scratch;  // a model's trees are added one after another
   uint32_t d;
   if constexpr (std::is_same_v<Tree, PlainTree>) {
     d = WriteNodesT(PlainView{tree}, node_count, nodes_.data() + base, base, payload_.size(), &depth_scratch, leaf_ids);

@@ -278,7 +278,7 @@ Status FlatForest::AddTree(const PlainTree& tree, Fill&& fill) {
 
 template <typename Tree, typename Fill>
 Status FlatForest::AddTreeOf(const Tree& tree, Fill& fill) {
-  std::vector<uint32_t> leaf_ids;
+  thread_local std::vector<uint32_t> leaf_ids;  // a model's trees are added one after another
   INFERD_RETURN_IF_ERROR(AppendStructure(tree, &leaf_ids));
   // AppendStructure listed the leaves in node order and gave the k-th the payload slot
   // pay + k * width_.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,43 +43,65 @@ std::vector<Run> CategoryRuns(std::vector<int64_t> cats, bool default_right) {
 }
 
 // The largest float below `t` (so that `x <= result` <=> `x < t` for every float x).
-float FloatBelow(float t) { return std::nextafter(t, -std::numeric_limits<float>::infinity()); }
+float FloatBelow(float t) {
+  if (!std::isfinite(t)) return std::nextafter(t, -std::numeric_limits<float>::infinity());
+  if (t == 0.0f) return -std::numeric_limits<float>::denorm_min();
+  uint32_t bits;
+  std::memcpy(&bits, &t, sizeof bits);
+  bits = t > 0.0f ? bits - 1 : bits + 1;  // the neighbour towards -inf in the float ordering
+  std::memcpy(&t, &bits, sizeof bits);
+  return t;
+}
+
+// Buffers ToPlainTree reuses from one tree to the next (a load converts trees one at a time).
+struct PlainTreeScratch {
+  std::vector<int32_t> order;          // original ids, breadth first
+  std::vector<int32_t> start;          // per original id: its first plain id
+  std::vector<std::vector<Run>> runs;  // per original id: a categorical split's runs
+  std::vector<int64_t> cats;
+};
 
 // Converts `t` into a PlainTree over rows of 2 * n_features cells (each cell, then all of
 // them negated; see XgbBooster::CastRows): its reachable nodes renumbered in breadth-first
 // order (xgboost reuses the ids of pruned nodes, so a child's id may be below its parent's),
 // each categorical split expanded into numerical splits (a balanced search over its runs).
 // `leaf_value[node]` receives each plain leaf's value.
-Status ToPlainTree(const XgbTree& t, size_t index, size_t n_features, PlainTree* out, std::vector<float>* leaf_value) {
+Status ToPlainTree(const XgbTree& t, size_t index, size_t n_features, PlainTreeScratch* scratch, PlainTree* out,
+                   std::vector<float>* leaf_value) {
   const auto n = static_cast<size_t>(t.num_nodes);
-  std::vector<int32_t> order;  // original ids, breadth first
+  std::vector<int32_t>& order = scratch->order;
+  order.clear();
   order.reserve(n);
   order.push_back(0);
   for (size_t k = 0; k < order.size(); ++k) {
     const auto i = static_cast<size_t>(order[k]);
-    if (t.left_children[i] >= 0) {
-      order.push_back(static_cast<int32_t>(t.left_children[i]));
-      order.push_back(static_cast<int32_t>(t.right_children[i]));
+    if (t.nodes[i].left >= 0) {
+      order.push_back(t.nodes[i].left);
+      order.push_back(t.nodes[i].right);
     }
   }
-  // Categorical nodes: their runs, by original id.
-  std::vector<std::vector<Run>> runs(n);
-  std::vector<int64_t> cats;
+  // Categorical nodes: their runs, by original id (none: `runs` is left empty).
+  std::vector<std::vector<Run>>& runs = scratch->runs;
+  runs.clear();
+  if (!t.categories_nodes.empty()) runs.resize(n);
+  std::vector<int64_t>& cats = scratch->cats;
   for (size_t k = 0; k < t.categories_nodes.size(); ++k) {
     const auto node = static_cast<size_t>(t.categories_nodes[k]);
     const auto begin = static_cast<size_t>(t.categories_segments[k]);
     const auto size = static_cast<size_t>(t.categories_sizes[k]);
     cats.assign(t.categories.begin() + static_cast<std::ptrdiff_t>(begin),
                 t.categories.begin() + static_cast<std::ptrdiff_t>(begin + size));
-    runs[node] = CategoryRuns(cats, t.default_left[node] == 0);
+    runs[node] = CategoryRuns(cats, t.nodes[node].default_left == 0);
   }
+  const auto runs_of = [&](size_t i) -> size_t { return runs.empty() ? 0 : runs[i].size(); };
   // Each original node gets a block of plain ids: a categorical one, one node per run
   // boundary (at least one); children's blocks come after their parent's.
-  std::vector<int32_t> start(n, -1);
+  std::vector<int32_t>& start = scratch->start;
+  start.assign(n, -1);
   int64_t total = 0;
   for (int32_t i : order) {
     start[static_cast<size_t>(i)] = static_cast<int32_t>(total);
-    const size_t r = runs[static_cast<size_t>(i)].size();
+    const size_t r = runs_of(static_cast<size_t>(i));
     total += static_cast<int64_t>(r > 2 ? r - 1 : 1);
     if (total > kMaxXgbTreeNodes) {
       return Status::ResourceExhausted("xgboost tree " + std::to_string(index) + ": its categorical splits need over " +
@@ -94,15 +117,15 @@ Status ToPlainTree(const XgbTree& t, size_t index, size_t n_features, PlainTree*
   for (int32_t oi : order) {
     const auto i = static_cast<size_t>(oi);
     int32_t id = start[i];
-    const int64_t l = t.left_children[i];
+    const int64_t l = t.nodes[i].left;
     if (l < 0) {
-      (*leaf_value)[static_cast<size_t>(id)] = t.split_conditions[i];
+      (*leaf_value)[static_cast<size_t>(id)] = t.nodes[i].split_condition;
       continue;
     }
     const int32_t left = start[static_cast<size_t>(l)];
-    const int32_t right = start[static_cast<size_t>(t.right_children[i])];
-    const auto feature = static_cast<int32_t>(t.split_indices[i]);
-    const bool missing_left = t.default_left[i] != 0;
+    const int32_t right = start[static_cast<size_t>(t.nodes[i].right)];
+    const auto feature = static_cast<int32_t>(t.nodes[i].split_index);
+    const bool missing_left = t.nodes[i].default_left != 0;
     // A node "x < split goes left, missing goes to the default side", for the runtime's
     // `x <= threshold` step, which sends NaN to the second child: with the default on the
     // right, (x, FloatBelow(split), left, right); with it on the left, the negated cell and the
@@ -121,9 +144,13 @@ Status ToPlainTree(const XgbTree& t, size_t index, size_t n_features, PlainTree*
         out->threshold[s] = FloatBelow(split);
       }
     };
+    if (runs_of(i) == 0) {
+      set(id, t.nodes[i].split_condition, left, right);
+      continue;
+    }
     const std::vector<Run>& r = runs[i];
     if (r.empty()) {
-      set(id, t.split_conditions[i], left, right);
+      set(id, t.nodes[i].split_condition, left, right);
     } else if (r.size() == 1) {
       // Every value goes one way: both children are that way.
       const int32_t to = r[0].right ? right : left;
@@ -201,11 +228,20 @@ StatusOr<XgbBooster> XgbBooster::Build(const XgbDocument& doc, const XgbEvalOpti
     n_trees = doc.iteration_indptr.empty() ? r * per_round : doc.iteration_indptr[static_cast<size_t>(r)];
   }
   const bool dart = doc.booster == "dart";
+  // Room for every tree's reachable nodes (categorical splits may add a few; the forest then grows).
+  size_t nodes = 0;
+  for (int64_t ti = 0; ti < n_trees; ++ti) {
+    const XgbTree& t = doc.trees[static_cast<size_t>(ti)];
+    nodes += static_cast<size_t>(t.num_nodes - t.num_deleted);
+  }
+  b.forest_.Reserve(nodes, (nodes + static_cast<size_t>(n_trees)) / 2);
+  b.group_.reserve(static_cast<size_t>(n_trees));
+  PlainTreeScratch scratch;
   PlainTree plain;
   std::vector<float> leaf_value;
   for (int64_t ti = 0; ti < n_trees; ++ti) {
     const auto i = static_cast<size_t>(ti);
-    INFERD_RETURN_IF_ERROR(ToPlainTree(doc.trees[i], i, b.n_features_, &plain, &leaf_value));
+    INFERD_RETURN_IF_ERROR(ToPlainTree(doc.trees[i], i, b.n_features_, &scratch, &plain, &leaf_value));
     const float w = dart ? doc.weight_drop[i] : 1.0f;
     const float base = b.base_margin_;
     const bool inplace = options.dart_path == XgbDartPath::kInplace;

@@ -1,6 +1,7 @@
 #include "sklearn/xgboost/xgboost_document.h"
 
 #include <algorithm>
+#include <bit>
 #include <cfloat>
 #include <cmath>
 #include <cstdlib>
@@ -31,13 +32,13 @@ std::string Quoted(std::string_view s) { return "\"" + Printable(s) + "\""; }
 
 std::string Range(int64_t lo, int64_t hi) { return "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]"; }
 
-// float32 as xgboost stores it; values beyond float32's range become infinite (a plain
-// conversion of those is undefined behaviour).
-float ToFloat(double d) {
-  if (std::isnan(d)) return static_cast<float>(d);
-  if (d > FLT_MAX) return HUGE_VALF;
-  if (d < -FLT_MAX) return -HUGE_VALF;
-  return static_cast<float>(d);
+float ToFloat(double d) { return XgbToFloat(d); }
+
+// The big-endian 32-bit word at p (a UBJSON typed array's element).
+uint32_t BigEndian32(const char* p) {
+  uint32_t be;
+  std::memcpy(&be, p, sizeof be);
+  return __builtin_bswap32(be);
 }
 
 // ---- typed access to the value tree ----
@@ -46,12 +47,6 @@ StatusOr<const XgbValue*> Member(const XgbValue& obj, std::string_view key, std:
   const XgbValue* v = obj.Find(key);
   if (v == nullptr) return Err(where, "missing " + Quoted(key));
   return v;
-}
-
-// Member, or nullptr when the key is absent and `optional`.
-StatusOr<const XgbValue*> MemberIf(const XgbValue& obj, std::string_view key, std::string_view where, bool optional) {
-  if (optional && obj.Find(key) == nullptr) return static_cast<const XgbValue*>(nullptr);
-  return Member(obj, key, where);
 }
 
 StatusOr<const XgbValue*> ObjectMember(const XgbValue& obj, std::string_view key, std::string_view where) {
@@ -63,7 +58,7 @@ StatusOr<const XgbValue*> ObjectMember(const XgbValue& obj, std::string_view key
 StatusOr<std::string> StringMember(const XgbValue& obj, std::string_view key, std::string_view where) {
   INFERD_ASSIGN_OR_RETURN(const XgbValue* v, Member(obj, key, where));
   if (v->type != Type::kString) return Err(where, Quoted(key) + " must be a string, found " + XgbTypeName(*v));
-  return v->string;
+  return std::string(v->string);
 }
 
 // xgboost writes its parameters as strings of decimal digits ("60"); nothing else is taken
@@ -107,7 +102,7 @@ StatusOr<double> RealParam(const XgbValue& obj, std::string_view key, std::strin
   if (v->type != Type::kString) {
     return Err(where, Quoted(key) + " must be a string holding a number, found " + XgbTypeName(*v));
   }
-  const std::string& s = v->string;
+  const std::string s(v->string);
   const bool chars_ok = !s.empty() && s.size() <= 64 && s.find_first_not_of("0123456789+-.eE") == std::string::npos;
   char* end = nullptr;
   const double d = chars_ok ? std::strtod(s.c_str(), &end) : 0.0;
@@ -121,88 +116,117 @@ StatusOr<double> RealParam(const XgbValue& obj, std::string_view key, std::strin
 // Names the first element of a generic array that is not of the wanted kind.
 Status BadElement(const XgbValue& a, std::string_view key, std::string_view where, const char* wanted,
                   bool (*ok)(const XgbValue&)) {
-  for (size_t i = 0; i < a.items.size(); ++i) {
-    if (!ok(a.items[i])) {
-      return Err(where,
-                 Quoted(key) + "[" + std::to_string(i) + "] is " + XgbTypeName(a.items[i]) + ", must be " + wanted);
+  size_t i = 0;
+  for (const XgbValue& item : a.items()) {
+    if (!ok(item)) {
+      return Err(where, Quoted(key) + "[" + std::to_string(i) + "] is " + XgbTypeName(item) + ", must be " + wanted);
     }
+    ++i;
   }
   return Err(where, Quoted(key) + " must hold " + wanted);
 }
 
-// An array of integers. A missing key gives an error unless `optional` (then `out` is empty).
-Status ReadInts(const XgbValue& obj, std::string_view key, std::string_view where, std::vector<int64_t>* out,
-                bool optional = false) {
-  INFERD_ASSIGN_OR_RETURN(const XgbValue* v, MemberIf(obj, key, where, optional));
-  if (v == nullptr) return Status::Ok();
+// `v` (the member `key`, nullptr if absent) if it is an array of numbers (integers only if
+// `integers`); nullptr if it is absent and `optional`. Errors name the first bad element.
+StatusOr<const XgbValue*> NumberArrayOf(const XgbValue* v, std::string_view key, std::string_view where, bool integers,
+                                        bool optional = false) {
+  if (v == nullptr) {
+    if (optional) return v;
+    return Err(where, "missing " + Quoted(key));
+  }
   switch (v->type) {
-    case Type::kIntArray: *out = v->ints; return Status::Ok();
+    case Type::kIntArray: return v;
     case Type::kRealArray:
-      for (size_t i = 0; i < v->reals.size(); ++i) {
-        const double d = v->reals[i];
+      if (!integers) return v;
+      for (size_t i = 0; i < v->size(); ++i) {
+        const double d = XgbRealAt(*v, i);
         if (!(d == std::floor(d)) || std::fabs(d) > 9.0e15) {
           return Err(where, Quoted(key) + "[" + std::to_string(i) + "] is not an integer");
         }
       }
       return Err(where, Quoted(key) + " must hold integers, found numbers with a fraction or exponent");
     case Type::kArray:
-      return BadElement(*v, key, where, "an integer", [](const XgbValue& x) { return x.type == Type::kInt; });
+      if (integers) {
+        return BadElement(*v, key, where, "an integer", [](const XgbValue& x) { return x.type == Type::kInt; });
+      }
+      return BadElement(*v, key, where, "a number", [](const XgbValue& x) { return x.is_number(); });
     default: return Err(where, Quoted(key) + " must be an array, found " + XgbTypeName(*v));
   }
+}
+
+StatusOr<const XgbValue*> NumberArray(const XgbValue& obj, std::string_view key, std::string_view where, bool integers,
+                                      bool optional = false) {
+  return NumberArrayOf(obj.Find(key), key, where, integers, optional);
+}
+
+// An array of integers (`v`, the member `key`), as int64. An absent one gives an error unless
+// `optional` (then `out` is empty).
+Status ReadIntsOf(const XgbValue* member, std::string_view key, std::string_view where, std::vector<int64_t>* out,
+                  bool optional = false) {
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* v, NumberArrayOf(member, key, where, true, optional));
+  if (v == nullptr) return Status::Ok();
+  out->resize(v->size());
+  for (size_t i = 0; i < out->size(); ++i) (*out)[i] = XgbIntAt(*v, i);
+  return Status::Ok();
+}
+
+Status ReadInts(const XgbValue& obj, std::string_view key, std::string_view where, std::vector<int64_t>* out,
+                bool optional = false) {
+  return ReadIntsOf(obj.Find(key), key, where, out, optional);
 }
 
 // An array of numbers, as float32.
-Status ReadFloats(const XgbValue& obj, std::string_view key, std::string_view where, std::vector<float>* out,
-                  bool optional = false) {
-  INFERD_ASSIGN_OR_RETURN(const XgbValue* v, MemberIf(obj, key, where, optional));
-  if (v == nullptr) return Status::Ok();
-  switch (v->type) {
-    case Type::kIntArray:
-      out->resize(v->ints.size());
-      for (size_t i = 0; i < v->ints.size(); ++i) (*out)[i] = ToFloat(static_cast<double>(v->ints[i]));
-      return Status::Ok();
-    case Type::kRealArray:
-      out->resize(v->reals.size());
-      for (size_t i = 0; i < v->reals.size(); ++i) (*out)[i] = ToFloat(v->reals[i]);
-      return Status::Ok();
-    case Type::kArray: return BadElement(*v, key, where, "a number", [](const XgbValue& x) { return x.is_number(); });
-    default: return Err(where, Quoted(key) + " must be an array, found " + XgbTypeName(*v));
-  }
+Status ReadFloats(const XgbValue& obj, std::string_view key, std::string_view where, std::vector<float>* out) {
+  INFERD_ASSIGN_OR_RETURN(const XgbValue* v, NumberArray(obj, key, where, false));
+  out->resize(v->size());
+  XgbNumbersAsFloat(*v, out->data());
+  return Status::Ok();
 }
 
-// An array of small integers in [0, max_value]; `booleans`: true/false are taken too (older
-// JSON files write default_left so; xgboost reads split_type as integers only).
-Status ReadFlags(const XgbValue& obj, std::string_view key, std::string_view where, std::vector<uint8_t>* out,
-                 bool optional, int64_t max_value, bool booleans) {
-  INFERD_ASSIGN_OR_RETURN(const XgbValue* v, MemberIf(obj, key, where, optional));
-  if (v == nullptr) return Status::Ok();
+// Whether `v` (the array `key`) holds only small integers in [0, max_value]; `booleans`: true /
+// false are taken too (older JSON files write default_left so; xgboost reads split_type as
+// integers only). Errors name the first bad element.
+Status CheckFlags(const XgbValue& v, std::string_view key, std::string_view where, int64_t max_value, bool booleans) {
   auto bad = [&](size_t i, const std::string& found) {
     return Err(where, Quoted(key) + "[" + std::to_string(i) + "] is " + found + ", must be in " + Range(0, max_value));
   };
-  if (v->type == Type::kIntArray) {
-    out->resize(v->ints.size());
-    for (size_t i = 0; i < v->ints.size(); ++i) {
-      if (v->ints[i] < 0 || v->ints[i] > max_value) return bad(i, std::to_string(v->ints[i]));
-      (*out)[i] = static_cast<uint8_t>(v->ints[i]);
+  if (v.type == Type::kIntArray) {
+    const auto* u = reinterpret_cast<const uint8_t*>(v.string.data());
+    for (size_t i = 0; i < v.size(); ++i) {
+      const int64_t x = v.typed == 'U' ? u[i] : XgbIntAt(v, i);
+      if (x < 0 || x > max_value) return bad(i, std::to_string(x));
     }
     return Status::Ok();
   }
-  if (v->type == Type::kArray) {
-    out->resize(v->items.size());
-    for (size_t i = 0; i < v->items.size(); ++i) {
-      const XgbValue& x = v->items[i];
-      if (x.type == Type::kBool && booleans) {
-        (*out)[i] = x.boolean ? 1 : 0;
-      } else if (x.type == Type::kInt && x.integer >= 0 && x.integer <= max_value) {
-        (*out)[i] = static_cast<uint8_t>(x.integer);
-      } else {
-        return bad(i, x.type == Type::kInt ? std::to_string(x.integer) : XgbTypeName(x));
-      }
+  if (v.type == Type::kArray) {
+    size_t i = 0;
+    for (const XgbValue& x : v.items()) {
+      const bool ok =
+          (x.type == Type::kBool && booleans) || (x.type == Type::kInt && x.integer >= 0 && x.integer <= max_value);
+      if (!ok) return bad(i, x.type == Type::kInt ? std::to_string(x.integer) : XgbTypeName(x));
+      ++i;
     }
     return Status::Ok();
   }
-  if (v->type == Type::kRealArray) return Err(where, Quoted(key) + " must hold integers, found other numbers");
-  return Err(where, Quoted(key) + " must be an array, found " + XgbTypeName(*v));
+  if (v.type == Type::kRealArray) return Err(where, Quoted(key) + " must hold integers, found other numbers");
+  return Err(where, Quoted(key) + " must be an array, found " + XgbTypeName(v));
+}
+
+// The flags of `v` (checked by CheckFlags) into nodes[k].*field.
+void CopyFlags(const XgbValue& v, uint8_t XgbNode::*field, std::vector<XgbNode>* nodes) {
+  if (v.typed == 'U') {
+    const auto* p = reinterpret_cast<const uint8_t*>(v.string.data());
+    for (size_t i = 0; i < nodes->size(); ++i) (*nodes)[i].*field = p[i];
+    return;
+  }
+  if (v.type == Type::kIntArray) {
+    for (size_t i = 0; i < nodes->size(); ++i) (*nodes)[i].*field = static_cast<uint8_t>(XgbIntAt(v, i));
+    return;
+  }
+  size_t i = 0;
+  for (const XgbValue& x : v.items()) {
+    (*nodes)[i++].*field = x.type == Type::kBool ? (x.boolean ? 1 : 0) : static_cast<uint8_t>(x.integer);
+  }
 }
 
 // An array of strings (feature names / types); absent: empty.
@@ -214,43 +238,76 @@ Status ReadStrings(const XgbValue& obj, std::string_view key, std::string_view w
     return Err(where, Quoted(key) + " must be an array of strings, found " +
                           (v->is_array() ? std::string("numbers") : std::string(XgbTypeName(*v))));
   }
-  out->reserve(v->items.size());
-  for (size_t i = 0; i < v->items.size(); ++i) {
-    if (v->items[i].type != Type::kString) {
+  out->reserve(v->size());
+  for (const XgbValue& item : v->items()) {
+    if (item.type != Type::kString) {
       return Err(where,
-                 Quoted(key) + "[" + std::to_string(i) + "] is " + XgbTypeName(v->items[i]) + ", must be a string");
+                 Quoted(key) + "[" + std::to_string(out->size()) + "] is " + XgbTypeName(item) + ", must be a string");
     }
-    out->push_back(v->items[i].string);
+    out->emplace_back(item.string);
   }
   return Status::Ok();
 }
 
 // ---- the schema ----
 
+// The members of a tree object, found in one pass (xgboost writes 16; lookups by name would
+// compare keys a few hundred times per tree).
+enum TreeKey {
+  kLeftChildren,
+  kRightChildren,
+  kParents,
+  kSplitIndices,
+  kSplitConditions,
+  kDefaultLeft,
+  kBaseWeights,
+  kLossChanges,
+  kSumHessian,
+  kSplitType,
+  kCategories,
+  kCategoriesNodes,
+  kCategoriesSegments,
+  kCategoriesSizes,
+  kTreeParam,
+  kId,
+  kTreeKeys
+};
+constexpr std::string_view kTreeKeyNames[kTreeKeys] = {
+    "left_children",       "right_children",   "parents",      "split_indices",
+    "split_conditions",    "default_left",     "base_weights", "loss_changes",
+    "sum_hessian",         "split_type",       "categories",   "categories_nodes",
+    "categories_segments", "categories_sizes", "tree_param",   "id",
+};
+
+void FindTreeMembers(const XgbValue& t, const XgbValue* (&out)[kTreeKeys]) {
+  for (const XgbValue*& m : out) m = nullptr;
+  for (const auto& [key, value] : t.members()) {
+    for (size_t k = 0; k < kTreeKeys; ++k) {
+      if (key == kTreeKeyNames[k]) {
+        out[k] = &value;  // keys are unique (the parser refuses repeats)
+        break;
+      }
+    }
+  }
+}
+
 // xgboost reads a UBJSON tree's arrays either all as typed arrays of fixed element types (what
 // it writes) or all as untyped arrays; a mix is refused here rather than by its reader.
-Status CheckUbjsonArrayTypes(const XgbValue& t, std::string_view where) {
-  struct Expected {
-    const char* key;
-    const char* markers;  // element markers xgboost takes for it
-  };
-  static constexpr Expected kArrays[] = {
-      {"left_children", "l"},       {"right_children", "l"},   {"parents", "l"},      {"split_indices", "lL"},
-      {"split_conditions", "d"},    {"default_left", "U"},     {"base_weights", "d"}, {"loss_changes", "d"},
-      {"sum_hessian", "d"},         {"split_type", "U"},       {"categories", "l"},   {"categories_nodes", "l"},
-      {"categories_segments", "L"}, {"categories_sizes", "L"},
-  };
-  const XgbValue* first = t.Find("loss_changes");
+Status CheckUbjsonArrayTypes(const XgbValue* const (&m)[kTreeKeys], std::string_view where) {
+  // Element markers xgboost takes for each array, by TreeKey.
+  static constexpr const char* kMarkers[] = {"l", "l", "l", "lL", "d", "U", "d", "d", "d", "U", "l", "l", "L", "L"};
+  const XgbValue* first = m[kLossChanges];
   const bool typed = first != nullptr && first->typed != 0;
-  for (const Expected& e : kArrays) {
-    const XgbValue* a = t.Find(e.key);
+  for (size_t k = 0; k < sizeof(kMarkers) / sizeof(kMarkers[0]); ++k) {
+    const XgbValue* a = m[k];
     if (a == nullptr) continue;
+    const std::string_view key = kTreeKeyNames[k];
     if (!typed && a->typed != 0) {
       return Err(where,
-                 Quoted(e.key) + " is a typed UBJSON array but \"loss_changes\" is not; xgboost writes all or none");
+                 Quoted(key) + " is a typed UBJSON array but \"loss_changes\" is not; xgboost writes all or none");
     }
-    if (typed && (a->typed == 0 || std::strchr(e.markers, a->typed) == nullptr)) {
-      return Err(where, Quoted(e.key) + " must be a typed UBJSON array of '" + e.markers[0] + "' as xgboost writes it");
+    if (typed && (a->typed == 0 || std::strchr(kMarkers[k], a->typed) == nullptr)) {
+      return Err(where, Quoted(key) + " must be a typed UBJSON array of '" + kMarkers[k][0] + "' as xgboost writes it");
     }
   }
   return Status::Ok();
@@ -288,7 +345,13 @@ bool BaseScoreIsProbability(std::string_view objective) {
 Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
   const std::string where = "tree " + std::to_string(index);
   if (t.type != Type::kObject) return Err(where, "must be an object, found " + std::string(XgbTypeName(t)));
-  INFERD_ASSIGN_OR_RETURN(const XgbValue* param, ObjectMember(t, "tree_param", where));
+  const XgbValue* m[kTreeKeys];
+  FindTreeMembers(t, m);
+  if (m[kTreeParam] == nullptr) return Err(where, "missing \"tree_param\"");
+  const XgbValue* param = m[kTreeParam];
+  if (param->type != Type::kObject) {
+    return Err(where, "\"tree_param\" must be an object, found " + std::string(XgbTypeName(*param)));
+  }
   const std::string pwhere = where + " tree_param";
   INFERD_ASSIGN_OR_RETURN(tree->num_nodes, IntParam(*param, "num_nodes", pwhere, 1, kMaxXgbTreeNodes));
   INFERD_ASSIGN_OR_RETURN(tree->num_deleted, IntParam(*param, "num_deleted", pwhere, 0, kMaxXgbTreeNodes, 0));
@@ -296,38 +359,107 @@ Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
   INFERD_RETURN_IF_ERROR(IntParam(*param, "num_feature", pwhere, 0, kMaxXgbFeatures, 0).status());
   // xgboost 1.7 predicts scalar leaves only ("size_leaf_vector is enforced to 0").
   INFERD_RETURN_IF_ERROR(IntParam(*param, "size_leaf_vector", pwhere, 0, 0, 0).status());
-  INFERD_ASSIGN_OR_RETURN(const XgbValue* id, Member(t, "id", where));
+  const XgbValue* id = m[kId];
+  if (id == nullptr) return Err(where, "missing \"id\"");
   if (id->type != Type::kInt) return Err(where, "\"id\" must be an integer, found " + std::string(XgbTypeName(*id)));
   if (id->integer != static_cast<int64_t>(index)) {
     return Err(where, "\"id\" is " + std::to_string(id->integer) + ", trees must be stored in order");
   }
-  INFERD_RETURN_IF_ERROR(ReadInts(t, "left_children", where, &tree->left_children));
-  INFERD_RETURN_IF_ERROR(ReadInts(t, "right_children", where, &tree->right_children));
-  INFERD_RETURN_IF_ERROR(ReadInts(t, "parents", where, &tree->parents));
-  INFERD_RETURN_IF_ERROR(ReadInts(t, "split_indices", where, &tree->split_indices));
-  INFERD_RETURN_IF_ERROR(ReadFloats(t, "split_conditions", where, &tree->split_conditions));
-  INFERD_RETURN_IF_ERROR(ReadFlags(t, "default_left", where, &tree->default_left, false, 1, true));
-  INFERD_RETURN_IF_ERROR(ReadFloats(t, "base_weights", where, &tree->base_weights));
-  INFERD_RETURN_IF_ERROR(ReadFloats(t, "loss_changes", where, &tree->loss_changes));
-  INFERD_RETURN_IF_ERROR(ReadFloats(t, "sum_hessian", where, &tree->sum_hessian));
-  // Categorical splits (xgboost >= 1.5): split_type, then the four category arrays with it.
-  const bool has_split_type = t.Find("split_type") != nullptr;
-  INFERD_RETURN_IF_ERROR(ReadFlags(t, "split_type", where, &tree->split_type, true, 1, false));
-  for (const char* key : {"categories", "categories_nodes", "categories_segments", "categories_sizes"}) {
-    if (has_split_type && t.Find(key) == nullptr) return Err(where, "has \"split_type\" but no " + Quoted(key));
+  // The per-node arrays (TreeKey kLeftChildren..kSplitType): their kinds, then their lengths
+  // (num_nodes is only a claim until every array has that many entries: the node table is
+  // allocated after), then one pass each.
+  enum class Kind { kId, kFloat, kFlag };
+  struct PerNode {
+    Kind kind;
+    int32_t XgbNode::*id;
+    float XgbNode::*real;
+    uint8_t XgbNode::*flag;
+  };
+  static const PerNode kPerNode[] = {
+      {Kind::kId, &XgbNode::left, nullptr, nullptr},
+      {Kind::kId, &XgbNode::right, nullptr, nullptr},
+      {Kind::kId, &XgbNode::parent, nullptr, nullptr},
+      {Kind::kId, &XgbNode::split_index, nullptr, nullptr},
+      {Kind::kFloat, nullptr, &XgbNode::split_condition, nullptr},
+      {Kind::kFlag, nullptr, nullptr, &XgbNode::default_left},
+      {Kind::kFloat, nullptr, &XgbNode::base_weight, nullptr},
+      {Kind::kFloat, nullptr, &XgbNode::loss_change, nullptr},
+      {Kind::kFloat, nullptr, &XgbNode::sum_hessian, nullptr},
+      {Kind::kFlag, nullptr, nullptr, &XgbNode::split_type},  // optional
+  };
+  constexpr size_t kArrays = sizeof(kPerNode) / sizeof(kPerNode[0]);
+  static_assert(kArrays == kSplitType + 1);
+  for (size_t k = 0; k < kArrays; ++k) {
+    const PerNode& a = kPerNode[k];
+    const std::string_view key = kTreeKeyNames[k];
+    if (a.kind == Kind::kFlag) {
+      const bool split_type = k == kSplitType;
+      if (m[k] == nullptr && !split_type) return Err(where, "missing " + Quoted(key));
+      if (m[k] != nullptr) INFERD_RETURN_IF_ERROR(CheckFlags(*m[k], key, where, 1, !split_type));
+    } else {
+      INFERD_RETURN_IF_ERROR(NumberArrayOf(m[k], key, where, a.kind == Kind::kId).status());
+    }
   }
-  INFERD_RETURN_IF_ERROR(ReadInts(t, "categories", where, &tree->categories, true));
-  INFERD_RETURN_IF_ERROR(ReadInts(t, "categories_nodes", where, &tree->categories_nodes, true));
-  INFERD_RETURN_IF_ERROR(ReadInts(t, "categories_segments", where, &tree->categories_segments, true));
-  INFERD_RETURN_IF_ERROR(ReadInts(t, "categories_sizes", where, &tree->categories_sizes, true));
+  // Categorical splits (xgboost >= 1.5): split_type, then the four category arrays with it.
+  const bool has_split_type = m[kSplitType] != nullptr;
+  for (size_t k = kCategories; k <= kCategoriesSizes; ++k) {
+    if (has_split_type && m[k] == nullptr) return Err(where, "has \"split_type\" but no " + Quoted(kTreeKeyNames[k]));
+  }
+  INFERD_RETURN_IF_ERROR(ReadIntsOf(m[kCategories], "categories", where, &tree->categories, true));
+  INFERD_RETURN_IF_ERROR(ReadIntsOf(m[kCategoriesNodes], "categories_nodes", where, &tree->categories_nodes, true));
+  INFERD_RETURN_IF_ERROR(
+      ReadIntsOf(m[kCategoriesSegments], "categories_segments", where, &tree->categories_segments, true));
+  INFERD_RETURN_IF_ERROR(ReadIntsOf(m[kCategoriesSizes], "categories_sizes", where, &tree->categories_sizes, true));
   if (!has_split_type && !tree->categories_nodes.empty()) {
     return Err(where, "has categorical splits but no \"split_type\"");
   }
-  if (has_split_type && tree->split_type.empty()) {  // other lengths: ValidateXgbDocument
-    return Err(where, "\"split_type\" has " + std::to_string(tree->split_type.size()) + " entries, num_nodes is " +
-                          std::to_string(tree->num_nodes));
+  const auto n = static_cast<size_t>(tree->num_nodes);
+  for (size_t k = 0; k < kArrays; ++k) {
+    if (m[k] != nullptr && m[k]->size() != n) {
+      return Err(where, Quoted(kTreeKeyNames[k]) + " has " + std::to_string(m[k]->size()) + " entries, num_nodes is " +
+                            std::to_string(n));
+    }
   }
-  if (ubjson) INFERD_RETURN_IF_ERROR(CheckUbjsonArrayTypes(t, where));
+  if (ubjson) INFERD_RETURN_IF_ERROR(CheckUbjsonArrayTypes(m, where));
+
+  tree->nodes.assign(n, XgbNode());
+  std::vector<XgbNode>& nodes = tree->nodes;
+  // Contiguous decoding buffers, kept from tree to tree (a document's trees are read in turn).
+  thread_local std::vector<int32_t> ids;
+  thread_local std::vector<float> reals;
+  for (size_t k = 0; k < kArrays; ++k) {
+    const PerNode& a = kPerNode[k];
+    const XgbValue* v = m[k];
+    if (v == nullptr) continue;
+    switch (a.kind) {
+      case Kind::kId: {
+        if (v->typed == 'l') {  // what xgboost writes: decoded straight into the nodes
+          const char* p = v->string.data();
+          for (size_t i = 0; i < n; ++i, p += 4) nodes[i].*a.id = static_cast<int32_t>(BigEndian32(p));
+          break;
+        }
+        ids.resize(n);
+        size_t bad = 0;
+        if (!XgbIntsAsInt32(*v, ids.data(), &bad)) {
+          return Err(where, Quoted(kTreeKeyNames[k]) + "[" + std::to_string(bad) + "] is " +
+                                std::to_string(XgbIntAt(*v, bad)) + ", outside the 32-bit range xgboost writes");
+        }
+        for (size_t i = 0; i < n; ++i) nodes[i].*a.id = ids[i];
+        break;
+      }
+      case Kind::kFloat:
+        if (v->typed == 'd') {
+          const char* p = v->string.data();
+          for (size_t i = 0; i < n; ++i, p += 4) nodes[i].*a.real = std::bit_cast<float>(BigEndian32(p));
+          break;
+        }
+        reals.resize(n);
+        XgbNumbersAsFloat(*v, reals.data());
+        for (size_t i = 0; i < n; ++i) nodes[i].*a.real = reals[i];
+        break;
+      case Kind::kFlag: CopyFlags(*v, a.flag, &nodes); break;
+    }
+  }
   return Status::Ok();
 }
 
@@ -344,9 +476,12 @@ Status ReadTreeModel(const XgbValue& gb, std::string_view gb_where, bool ubjson,
   INFERD_ASSIGN_OR_RETURN(const XgbValue* trees, Member(*model, "trees", where));
   if (!trees->is_array()) return Err(where, "\"trees\" must be an array, found " + std::string(XgbTypeName(*trees)));
   if (trees->type != Type::kArray && trees->size() > 0) return Err(where, "\"trees\" must hold objects, found numbers");
-  doc->trees.resize(trees->type == Type::kArray ? trees->items.size() : 0);
-  for (size_t i = 0; i < doc->trees.size(); ++i)
-    INFERD_RETURN_IF_ERROR(ReadTree(trees->items[i], i, ubjson, &doc->trees[i]));
+  doc->trees.resize(trees->type == Type::kArray ? trees->size() : 0);
+  size_t i = 0;
+  for (const XgbValue& tree : trees->items()) {
+    INFERD_RETURN_IF_ERROR(ReadTree(tree, i, ubjson, &doc->trees[i]));
+    ++i;
+  }
   INFERD_RETURN_IF_ERROR(ReadInts(*model, "tree_info", where, &doc->tree_info));
   INFERD_RETURN_IF_ERROR(CheckUntyped(*model, "tree_info", where));
   INFERD_RETURN_IF_ERROR(ReadInts(*model, "iteration_indptr", where, &doc->iteration_indptr, true));
@@ -370,7 +505,7 @@ Status ReadLearner(const XgbValue& learner, bool ubjson, XgbDocument* doc) {
     if (params == nullptr || params->type != Type::kObject) {
       return Err("objective", Quoted(doc->objective) + " needs the object " + Quoted(key));
     }
-    for (const auto& [name, value] : params->members) {
+    for (const auto& [name, value] : params->members()) {
       if (value.type != Type::kString) {
         return Err("objective",
                    std::string(key) + "." + Printable(name) + " must be a string, found " + XgbTypeName(value));
@@ -413,11 +548,11 @@ Status ReadLearner(const XgbValue& learner, bool ubjson, XgbDocument* doc) {
   }
 
   INFERD_ASSIGN_OR_RETURN(const XgbValue* attributes, ObjectMember(learner, "attributes", "learner"));
-  for (const auto& [key, value] : attributes->members) {
+  for (const auto& [key, value] : attributes->members()) {
     if (value.type != Type::kString) {
       return Err("attributes", Quoted(key) + " must be a string, found " + XgbTypeName(value));
     }
-    doc->attributes.emplace_back(key, value.string);
+    doc->attributes.emplace_back(std::string(key), std::string(value.string));
   }
   INFERD_RETURN_IF_ERROR(ReadStrings(learner, "feature_names", "learner", &doc->feature_names));
   INFERD_RETURN_IF_ERROR(ReadStrings(learner, "feature_types", "learner", &doc->feature_types));
@@ -427,7 +562,7 @@ Status ReadLearner(const XgbValue& learner, bool ubjson, XgbDocument* doc) {
 Status ReadModel(const XgbValue& model, bool ubjson, XgbDocument* doc) {
   if (model.type != Type::kObject) return Err("model", "must be an object, found " + std::string(XgbTypeName(model)));
   INFERD_ASSIGN_OR_RETURN(const XgbValue* version, Member(model, "version", "model"));
-  if (version->type != Type::kIntArray || version->ints.size() != 3 || version->typed != 0) {
+  if (version->type != Type::kIntArray || version->size() != 3 || version->typed != 0) {
     return Err("model", "\"version\" must be an array of 3 integers");
   }
   for (size_t i = 0; i < 3; ++i) {
@@ -450,31 +585,21 @@ Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t
   const int64_t n = t.num_nodes;
   if (n < 1 || n > kMaxXgbTreeNodes)
     return Err(where, "num_nodes " + std::to_string(n) + " is not in " + Range(1, kMaxXgbTreeNodes));
-  const auto same_length = [&](const char* name, size_t size) -> Status {
-    if (static_cast<int64_t>(size) != n) {
-      return Err(where, Quoted(name) + " has " + std::to_string(size) + " entries, num_nodes is " + std::to_string(n));
-    }
-    return Status::Ok();
-  };
-  INFERD_RETURN_IF_ERROR(same_length("left_children", t.left_children.size()));
-  INFERD_RETURN_IF_ERROR(same_length("right_children", t.right_children.size()));
-  INFERD_RETURN_IF_ERROR(same_length("parents", t.parents.size()));
-  INFERD_RETURN_IF_ERROR(same_length("split_indices", t.split_indices.size()));
-  INFERD_RETURN_IF_ERROR(same_length("split_conditions", t.split_conditions.size()));
-  INFERD_RETURN_IF_ERROR(same_length("default_left", t.default_left.size()));
-  INFERD_RETURN_IF_ERROR(same_length("base_weights", t.base_weights.size()));
-  INFERD_RETURN_IF_ERROR(same_length("loss_changes", t.loss_changes.size()));
-  INFERD_RETURN_IF_ERROR(same_length("sum_hessian", t.sum_hessian.size()));
-  if (!t.split_type.empty()) INFERD_RETURN_IF_ERROR(same_length("split_type", t.split_type.size()));
+  if (static_cast<int64_t>(t.nodes.size()) != n) {
+    return Err(where, "has " + std::to_string(t.nodes.size()) + " nodes, num_nodes is " + std::to_string(n));
+  }
+  const XgbNode* nodes = t.nodes.data();
   const auto range_error = [&](int64_t node, const char* what, int64_t v) {
     return Err(NodeWhere(index, node), std::string(what) + " " + std::to_string(v) + " is out of range (tree has " +
                                            std::to_string(n) + " nodes)");
   };
 
   // Each node on its own.
+  bool any_categorical = false;
   for (int64_t i = 0; i < n; ++i) {
-    const int64_t l = t.left_children[i];
-    const int64_t r = t.right_children[i];
+    const XgbNode& node = nodes[i];
+    const int64_t l = node.left;
+    const int64_t r = node.right;
     if ((l == -1) != (r == -1)) {
       return Err(NodeWhere(index, i), "has one child (left " + std::to_string(l) + ", right " + std::to_string(r) +
                                           "): children must be both -1 or both nodes");
@@ -486,7 +611,7 @@ Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t
       if (r < 0 || r >= n) return range_error(i, "right child", r);
       if (l == r) return Err(NodeWhere(index, i), "both children are node " + std::to_string(l));
     }
-    const int64_t p = t.parents[i];
+    const int64_t p = node.parent;
     if (i == 0) {
       if (p != kXgbRootParent && p != -1) {
         return Err(NodeWhere(index, 0), "the root's parent is " + std::to_string(p) + ", must be " +
@@ -495,54 +620,60 @@ Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t
     } else if (p < 0 || p >= n) {
       return range_error(i, "parent", p);
     }
-    const int64_t f = t.split_indices[i];
+    const int64_t f = node.split_index;
     if (f < 0 || f > kXgbDeletedSplitIndex) {
       return Err(NodeWhere(index, i), "split on feature " + std::to_string(f) + " is out of range (the model has " +
                                           std::to_string(num_feature) + " features)");
     }
+    if (node.default_left > 1 || node.split_type > 1) {
+      return Err(NodeWhere(index, i), "default_left / split_type must be 0 or 1");
+    }
     // A categorical split has no threshold (xgboost writes NaN there); every other value counts.
-    const bool categorical_split = l != -1 && !t.split_type.empty() && t.split_type[i] == 1;
-    if (!std::isfinite(t.split_conditions[i]) && !categorical_split) {
+    const bool categorical_split = l != -1 && node.split_type == 1;
+    any_categorical |= node.split_type == 1;
+    if (!std::isfinite(node.split_condition) && !categorical_split) {
       return Err(NodeWhere(index, i), std::string(l == -1 ? "leaf value" : "threshold") +
                                           " (split_conditions) is not a finite float32 number");
     }
   }
 
   // From the root: every node reached at most once, from its recorded parent.
-  std::vector<uint8_t> reached(static_cast<size_t>(n), 0);
-  std::vector<std::pair<int64_t, int64_t>> stack;  // (node, depth)
+  // Buffers kept from tree to tree (a document's trees are validated one after another).
+  thread_local std::vector<uint8_t> reached;
+  thread_local std::vector<std::pair<int64_t, int64_t>> stack;  // (node, depth)
+  reached.assign(static_cast<size_t>(n), 0);
+  stack.clear();
   reached[0] = 1;
   stack.emplace_back(0, 0);
   int64_t n_reached = 1;
   while (!stack.empty()) {
-    const auto [node, depth] = stack.back();
+    const auto [id, depth] = stack.back();
     stack.pop_back();
-    const bool deleted = t.split_indices[node] == kXgbDeletedSplitIndex && t.default_left[node] == 1;
-    if (deleted) return Err(NodeWhere(index, node), "is marked deleted but is reached from the root");
-    if (t.left_children[node] == -1) {
-      if (!t.split_type.empty() && t.split_type[node] != 0) {
-        return Err(NodeWhere(index, node), "is a leaf with a categorical split_type");
-      }
+    const XgbNode& node = nodes[id];
+    const bool deleted = node.split_index == kXgbDeletedSplitIndex && node.default_left == 1;
+    if (deleted) return Err(NodeWhere(index, id), "is marked deleted but is reached from the root");
+    if (node.left == -1) {
+      if (node.split_type != 0) return Err(NodeWhere(index, id), "is a leaf with a categorical split_type");
       continue;
     }
-    const int64_t f = t.split_indices[node];
+    const int64_t f = node.split_index;
     if (f >= num_feature) {
-      return Err(NodeWhere(index, node), "split on feature " + std::to_string(f) + " is out of range (the model has " +
-                                             std::to_string(num_feature) + " features)");
+      return Err(NodeWhere(index, id), "split on feature " + std::to_string(f) + " is out of range (the model has " +
+                                           std::to_string(num_feature) + " features)");
     }
     if (depth + 1 > kMaxXgbTreeDepth) {
       return Err(where, "is deeper than " + std::to_string(kMaxXgbTreeDepth) + " levels");
     }
     for (int side = 0; side < 2; ++side) {
-      const int64_t c = side == 0 ? t.left_children[node] : t.right_children[node];
+      const int64_t c = side == 0 ? node.left : node.right;
       const char* what = side == 0 ? "left child" : "right child";
       if (reached[c]) {
-        return Err(NodeWhere(index, node), std::string(what) + " " + std::to_string(c) +
-                                               " is reached twice from the root (a cycle or a shared node)");
+        return Err(NodeWhere(index, id), std::string(what) + " " + std::to_string(c) +
+                                             " is reached twice from the root (a cycle or a shared node)");
       }
-      if (t.parents[c] != node) {
-        return Err(NodeWhere(index, c),
-                   "parent is " + std::to_string(t.parents[c]) + " but the node is a child of " + std::to_string(node));
+      if (nodes[c].parent != id) {
+        return Err(NodeWhere(index, c), "parent is " + std::to_string(nodes[c].parent) +
+                                            " but the node is a child of " + std::to_string(id));
       }
       reached[c] = 1;
       ++n_reached;
@@ -551,10 +682,10 @@ Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t
   }
   // The rest must be nodes xgboost deleted when it pruned the tree (leaves, kept in the arrays).
   int64_t deleted = 0;
-  for (int64_t i = 1; i < n; ++i) {
-    const bool marked = t.split_indices[i] == kXgbDeletedSplitIndex && t.default_left[i] == 1;
+  for (int64_t i = n_reached == n ? n : 1; i < n; ++i) {
+    const bool marked = nodes[i].split_index == kXgbDeletedSplitIndex && nodes[i].default_left == 1;
     if (reached[i]) continue;
-    if (!marked || t.left_children[i] != -1) {
+    if (!marked || nodes[i].left != -1) {
       return Err(NodeWhere(index, i), "is not reached from the root and not marked deleted");
     }
     ++deleted;
@@ -579,8 +710,8 @@ Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t
     }
   }
   size_t k = 0;  // next categories_nodes entry
-  for (int64_t i = 0; i < n; ++i) {
-    const bool categorical = !t.split_type.empty() && t.split_type[i] == 1;
+  for (int64_t i = n_cat == 0 && !any_categorical ? n : 0; i < n; ++i) {
+    const bool categorical = nodes[i].split_type == 1;
     const bool listed = k < n_cat && t.categories_nodes[k] == i;
     if (k < n_cat && (t.categories_nodes[k] < i || t.categories_nodes[k] >= n)) {
       return Err(where, "categories_nodes[" + std::to_string(k) + "] is " + std::to_string(t.categories_nodes[k]) +
@@ -770,7 +901,8 @@ StatusOr<XgbDocument> ReadXgbDocument(std::string_view bytes, XgbDocumentForm fo
   // After '{', JSON has a quote, whitespace or '}'; UBJSON has a key length's integer marker.
   const char second = bytes.size() > 1 ? bytes[1] : '\0';
   const bool ubjson = second == 'i' || second == 'U' || second == 'I' || second == 'l' || second == 'L';
-  INFERD_ASSIGN_OR_RETURN(XgbValue root, ubjson ? ParseXgbUbjson(bytes) : ParseXgbJson(bytes));
+  INFERD_ASSIGN_OR_RETURN(XgbParsed parsed, ubjson ? ParseXgbUbjson(bytes) : ParseXgbJson(bytes));
+  const XgbValue& root = parsed.root();
   const XgbValue* model = &root;
   if (form == XgbDocumentForm::kSnapshot) {
     if (root.type != Type::kObject) return Err("snapshot", "must be an object");

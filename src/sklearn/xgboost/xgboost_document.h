@@ -17,7 +17,8 @@
 //     number of output groups; 1 <= num_parallel_tree <= kMaxXgbParallelTrees; tree ids in order;
 //     iteration_indptr, if present, starts at 0, never decreases and ends at num_trees;
 //     dart: one finite weight_drop per tree.
-//   * every tree: num_nodes == the length of every per-node array; 0 <= num_deleted; children
+//   * every tree: num_nodes == the length of every per-node array (checked as they are read,
+//     before the node table is allocated); 0 <= num_deleted; children
 //     both -1 (a leaf) or both in [1, num_nodes); every node reached from the root at most
 //     once (no cycles, no shared nodes), each with the parent it was reached from; the only
 //     unreachable nodes are ones xgboost marked deleted (their count is num_deleted); internal
@@ -67,21 +68,27 @@ inline constexpr int64_t kXgbDeletedSplitIndex = 0x7fffffff;
 
 enum class XgbDocumentForm { kModelFile, kSnapshot };
 
-// One tree, arrays indexed by node id (0 is the root). Integer fields keep the file's values
+// One node of a tree: its entries of the file's per-node arrays. Ids are int32 as xgboost
+// writes them (a file's integer outside int32 is refused when read).
+struct XgbNode {
+  int32_t left = -1;  // left_children: -1 for a leaf
+  int32_t right = -1;
+  int32_t parent = 0;
+  int32_t split_index = 0;    // the feature an internal node splits on
+  float split_condition = 0;  // threshold of an internal node, value of a leaf
+  float base_weight = 0;
+  float loss_change = 0;
+  float sum_hessian = 0;
+  uint8_t default_left = 0;  // 1: a missing value goes left
+  uint8_t split_type = 0;    // 0 numerical, 1 categorical
+};
+
+// One tree, nodes indexed by id (0 is the root). The category arrays keep the file's values
 // (int64) so that validation never narrows an unchecked number.
 struct XgbTree {
   int64_t num_nodes = 0;
   int64_t num_deleted = 0;
-  std::vector<int64_t> left_children;
-  std::vector<int64_t> right_children;
-  std::vector<int64_t> parents;
-  std::vector<int64_t> split_indices;
-  std::vector<float> split_conditions;  // threshold of an internal node, value of a leaf
-  std::vector<uint8_t> default_left;    // 1: a missing value goes left
-  std::vector<uint8_t> split_type;      // 0 numerical, 1 categorical; empty: all numerical
-  std::vector<float> base_weights;
-  std::vector<float> loss_changes;
-  std::vector<float> sum_hessian;
+  std::vector<XgbNode> nodes;                // num_nodes entries
   std::vector<int64_t> categories;           // categories of all categorical splits, concatenated
   std::vector<int64_t> categories_nodes;     // the categorical nodes, increasing
   std::vector<int64_t> categories_segments;  // per categorical node: first index in `categories`

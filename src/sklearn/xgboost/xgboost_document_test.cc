@@ -9,6 +9,8 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -130,35 +132,34 @@ char TypedMarker(std::string_view key) {
   if (key == "categories_segments" || key == "categories_sizes") return 'L';
   return 'l';
 }
+void UbjNumber(bool is_int, int64_t i, double d, std::string* out) {
+  if (is_int) {
+    out->push_back('L');
+    Be(static_cast<uint64_t>(i), 8, out);
+    return;
+  }
+  const float f = static_cast<float>(d);
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  out->push_back('d');
+  Be(bits, 4, out);
+}
 void Ubj(const XgbValue& v, std::string* out, std::string_view key = "") {
   using T = XgbValue::Type;
   if ((v.type == T::kIntArray || v.type == T::kRealArray) && TypedMarker(key) == 0) {
     out->append("[#");
     UbjLength(v.size(), out);
     for (size_t i = 0; i < v.size(); ++i) {
-      XgbValue x;
-      x.type = v.type == T::kIntArray ? T::kInt : T::kReal;
-      x.integer = v.type == T::kIntArray ? v.ints[i] : 0;
-      x.real = v.type == T::kRealArray ? v.reals[i] : 0;
-      Ubj(x, out);
+      UbjNumber(v.type == T::kIntArray, v.type == T::kIntArray ? XgbIntAt(v, i) : 0, XgbRealAt(v, i), out);
     }
     return;
   }
   switch (v.type) {
     case T::kNull: out->push_back('Z'); break;
     case T::kBool: out->push_back(v.boolean ? 'T' : 'F'); break;
-    case T::kInt:
-      out->push_back('L');
-      Be(static_cast<uint64_t>(v.integer), 8, out);
-      break;
-    case T::kReal: {
-      const float f = static_cast<float>(v.real);
-      uint32_t bits;
-      std::memcpy(&bits, &f, 4);
-      out->push_back('d');
-      Be(bits, 4, out);
-      break;
-    }
+    case T::kInt: UbjNumber(true, v.integer, 0, out); break;
+    case T::kReal: UbjNumber(false, 0, v.real, out); break;
+    case T::kKey:
     case T::kString:
       out->push_back('S');
       UbjLength(v.string.size(), out);
@@ -166,7 +167,7 @@ void Ubj(const XgbValue& v, std::string* out, std::string_view key = "") {
       break;
     case T::kObject:
       out->push_back('{');
-      for (const auto& [k, x] : v.members) {  // key, value
+      for (const auto& [k, x] : v.members()) {  // key, value
         UbjLength(k.size(), out);
         out->append(k);
         Ubj(x, out, k);
@@ -178,16 +179,16 @@ void Ubj(const XgbValue& v, std::string* out, std::string_view key = "") {
       out->append("[$");
       out->push_back(m);
       out->push_back('#');
-      UbjLength(v.ints.size(), out);
+      UbjLength(v.size(), out);
       const size_t size = m == 'U' ? 1 : m == 'L' ? 8 : 4;
-      for (int64_t x : v.ints) Be(static_cast<uint64_t>(x), size, out);
+      for (size_t i = 0; i < v.size(); ++i) Be(static_cast<uint64_t>(XgbIntAt(v, i)), size, out);
       break;
     }
     case T::kRealArray:
       out->append("[$d#");
-      UbjLength(v.reals.size(), out);
-      for (double x : v.reals) {
-        const float f = static_cast<float>(x);
+      UbjLength(v.size(), out);
+      for (size_t i = 0; i < v.size(); ++i) {
+        const float f = static_cast<float>(XgbRealAt(v, i));
         uint32_t bits;
         std::memcpy(&bits, &f, 4);
         Be(bits, 4, out);
@@ -195,16 +196,16 @@ void Ubj(const XgbValue& v, std::string* out, std::string_view key = "") {
       break;
     case T::kArray:
       out->append("[#");
-      UbjLength(v.items.size(), out);
-      for (const auto& x : v.items) Ubj(x, out);
+      UbjLength(v.size(), out);
+      for (const XgbValue& x : v.items()) Ubj(x, out);
       break;
   }
 }
 std::string ToUbjson(const std::string& json) {
-  StatusOr<XgbValue> v = ParseXgbJson(json);
+  StatusOr<XgbParsed> v = ParseXgbJson(json);
   EXPECT_TRUE(v.ok()) << v.status().message();
   std::string out;
-  if (v.ok()) Ubj(*v, &out);
+  if (v.ok()) Ubj(v->root(), &out);
   return out;
 }
 
@@ -240,9 +241,11 @@ TEST(XgbDocument, ReadsAValidModelInEveryForm) {
   EXPECT_EQ(d->booster, "gbtree");
   EXPECT_FLOAT_EQ(d->base_score, 0.5f);
   ASSERT_EQ(d->trees.size(), 2u);
-  EXPECT_EQ(d->trees[0].left_children, (std::vector<int64_t>{1, 3, -1, -1, -1}));
-  EXPECT_EQ(d->trees[0].split_conditions[1], 1.5f);
-  EXPECT_EQ(d->trees[0].default_left[0], 1);
+  std::vector<int32_t> left;
+  for (const XgbNode& n : d->trees[0].nodes) left.push_back(n.left);
+  EXPECT_EQ(left, (std::vector<int32_t>{1, 3, -1, -1, -1}));
+  EXPECT_EQ(d->trees[0].nodes[1].split_condition, 1.5f);
+  EXPECT_EQ(d->trees[0].nodes[0].default_left, 1);
   EXPECT_EQ(d->rounds(), 2);
   EXPECT_EQ(d->output_groups(), 1);
   // The UBJSON form and both snapshots give the same document.
@@ -251,8 +254,18 @@ TEST(XgbDocument, ReadsAValidModelInEveryForm) {
                                     std::pair{Snapshot(json), XgbDocumentForm::kSnapshot}}) {
     StatusOr<XgbDocument> o = ReadXgbDocument(bytes, form);
     ASSERT_TRUE(o.ok()) << o.status().message();
-    EXPECT_EQ(o->trees[0].left_children, d->trees[0].left_children);
-    EXPECT_EQ(o->trees[1].split_conditions, d->trees[1].split_conditions);
+    ASSERT_EQ(o->trees.size(), d->trees.size());
+    for (size_t t = 0; t < d->trees.size(); ++t) {
+      ASSERT_EQ(o->trees[t].nodes.size(), d->trees[t].nodes.size());
+      for (size_t i = 0; i < d->trees[t].nodes.size(); ++i) {
+        const XgbNode& a = o->trees[t].nodes[i];
+        const XgbNode& b = d->trees[t].nodes[i];
+        EXPECT_EQ(std::tie(a.left, a.right, a.parent, a.split_index, a.default_left, a.split_type),
+                  std::tie(b.left, b.right, b.parent, b.split_index, b.default_left, b.split_type));
+        EXPECT_EQ(std::tie(a.split_condition, a.base_weight, a.loss_change, a.sum_hessian),
+                  std::tie(b.split_condition, b.base_weight, b.loss_change, b.sum_hessian));
+      }
+    }
     EXPECT_EQ(o->base_score, d->base_score);
     EXPECT_EQ(o->objective, d->objective);
   }
@@ -427,14 +440,12 @@ TEST(XgbDocument, DepthIsBounded) {
     t.num_nodes = 2 * depth + 1;
     for (int64_t i = 0; i < t.num_nodes; ++i) {
       const bool internal = i % 2 == 0 && i < 2 * depth;
-      t.left_children.push_back(internal ? i + 1 : -1);
-      t.right_children.push_back(internal ? i + 2 : -1);
-      t.parents.push_back(i == 0 ? kXgbRootParent : (i % 2 == 1 ? i - 1 : i - 2));
-      t.split_indices.push_back(0);
-      t.split_conditions.push_back(0.5f);
-      t.default_left.push_back(0);
+      XgbNode& node = t.nodes.emplace_back();
+      node.left = static_cast<int32_t>(internal ? i + 1 : -1);
+      node.right = static_cast<int32_t>(internal ? i + 2 : -1);
+      node.parent = static_cast<int32_t>(i == 0 ? kXgbRootParent : (i % 2 == 1 ? i - 1 : i - 2));
+      node.split_condition = node.base_weight = node.loss_change = node.sum_hessian = 0.5f;
     }
-    t.base_weights = t.loss_changes = t.sum_hessian = t.split_conditions;
     d.trees.push_back(t);
     return d;
   };
@@ -479,23 +490,34 @@ TEST(XgbValue, JsonLimits) {
   EXPECT_EQ(ParseXgbJson(deep).status().message(), "malformed JSON: nested deeper than 32 levels");
   EXPECT_FALSE(ParseXgbJson("[123456789012345678901234567890]").ok());
   // xgboost's words for non-finite numbers, outside strings only.
-  StatusOr<XgbValue> words = ParseXgbJson(R"({"a":[NaN,Infinity,-Infinity,1.5],"NaN":"NaN"})");
+  StatusOr<XgbParsed> words = ParseXgbJson(R"({"a":[NaN,Infinity,-Infinity,1.5],"NaN":"NaN"})");
   ASSERT_TRUE(words.ok()) << words.status().message();
-  const XgbValue& a = words->members[0].value;
+  const XgbValue& root = words->root();
+  ASSERT_EQ(root.count, 2u);
+  const XgbValue& a = *root.Find("a");
   ASSERT_EQ(a.type, XgbValue::Type::kRealArray);
-  EXPECT_TRUE(std::isnan(a.reals[0]));
-  EXPECT_EQ(a.reals[1], HUGE_VAL);
-  EXPECT_EQ(a.reals[2], -HUGE_VAL);
-  EXPECT_EQ(words->members[1].key, "NaN");
-  EXPECT_EQ(words->members[1].value.string, "NaN");
+  ASSERT_EQ(a.size(), 4u);
+  EXPECT_TRUE(std::isnan(XgbRealAt(a, 0)));
+  EXPECT_EQ(XgbRealAt(a, 1), HUGE_VAL);
+  EXPECT_EQ(XgbRealAt(a, 2), -HUGE_VAL);
+  EXPECT_EQ(XgbRealAt(a, 3), 1.5);
+  ASSERT_NE(root.Find("NaN"), nullptr);
+  EXPECT_EQ(root.Find("NaN")->string, "NaN");
   EXPECT_FALSE(ParseXgbJson("[NaNa]").ok());
   EXPECT_FALSE(ParseXgbJson("[Nope]").ok());
   EXPECT_FALSE(ParseXgbJson(R"({"a":1} x)").ok());
   // Numbers keep their kind.
-  StatusOr<XgbValue> v = ParseXgbJson(R"({"f":[7.5E1,1E0,0.078947365],"i":[1,-2]})");
+  StatusOr<XgbParsed> v = ParseXgbJson(R"({"f":[7.5E1,1E0,0.078947365],"i":[1,-2],"m":[1,"x",2.5]})");
   ASSERT_TRUE(v.ok());
-  EXPECT_EQ(v->members[0].value.type, XgbValue::Type::kRealArray);
-  EXPECT_EQ(v->members[1].value.type, XgbValue::Type::kIntArray);
+  EXPECT_EQ(v->root().Find("f")->type, XgbValue::Type::kRealArray);
+  EXPECT_EQ(v->root().Find("i")->type, XgbValue::Type::kIntArray);
+  EXPECT_EQ(XgbIntAt(*v->root().Find("i"), 1), -2);
+  // An array holding anything but numbers keeps each item, numbers read before included.
+  const XgbValue& m = *v->root().Find("m");
+  ASSERT_EQ(m.type, XgbValue::Type::kArray);
+  std::vector<std::string> kinds;
+  for (const XgbValue& item : m.items()) kinds.emplace_back(XgbTypeName(item));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"an integer", "a string", "a number"}));
 }
 
 std::string Bytes(std::initializer_list<int> b) {
@@ -554,19 +576,36 @@ TEST(XgbValue, UbjsonLimits) {
                 .message(),
             "malformed UBJSON at byte 35: nested deeper than 32 levels");
   // A counted array of nulls is bounded by the bytes left, and its values by the memory budget.
-  StatusOr<XgbValue> nulls = ParseXgbUbjson("[#i\x03ZZZ");
+  StatusOr<XgbParsed> nulls = ParseXgbUbjson("[#i\x03ZZZ");
   ASSERT_TRUE(nulls.ok());
-  EXPECT_EQ(nulls->items.size(), 3u);
-  StatusOr<XgbValue> typed = ParseXgbUbjson(Bytes({'[', '$', 'd', '#', 'i', 1, 0x3f, 0x80, 0, 0}));
+  EXPECT_EQ(nulls->root().size(), 3u);
+  // A typed array is read in place: its elements stay in the input until asked for.
+  const std::string typed_bytes = Bytes({'[', '$', 'd', '#', 'i', 2, 0x3f, 0x80, 0, 0, 0xc0, 0, 0, 0});
+  StatusOr<XgbParsed> typed = ParseXgbUbjson(typed_bytes);
   ASSERT_TRUE(typed.ok());
-  EXPECT_EQ(typed->reals, std::vector<double>{1.0});
+  ASSERT_EQ(typed->root().size(), 2u);
+  EXPECT_EQ(XgbRealAt(typed->root(), 0), 1.0);
+  EXPECT_EQ(XgbRealAt(typed->root(), 1), -2.0);
+  float floats[2];
+  XgbNumbersAsFloat(typed->root(), floats);
+  EXPECT_EQ(floats[0], 1.0f);
+  EXPECT_EQ(floats[1], -2.0f);
+  const std::string ints_bytes = Bytes({'[', '$', 'L', '#', 'i', 2, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 1, 0, 0, 0, 0});
+  StatusOr<XgbParsed> ints = ParseXgbUbjson(ints_bytes);
+  ASSERT_TRUE(ints.ok());
+  EXPECT_EQ(XgbIntAt(ints->root(), 0), 7);
+  EXPECT_EQ(XgbIntAt(ints->root(), 1), int64_t{1} << 32);
+  int32_t narrow[2];
+  size_t bad = 0;
+  EXPECT_FALSE(XgbIntsAsInt32(ints->root(), narrow, &bad));
+  EXPECT_EQ(bad, 1u);
 }
 
 TEST(XgbDocument, UbjsonNaNThresholdIsRefused) {
-  StatusOr<XgbValue> v = ParseXgbJson(ModelJson());
+  StatusOr<XgbParsed> v = ParseXgbJson(ModelJson());
   ASSERT_TRUE(v.ok());
   std::string ubj;
-  Ubj(*v, &ubj);
+  Ubj(v->root(), &ubj);
   // The first split_conditions value is 0.5f (0x3f000000): make it a NaN.
   const std::string half = Bytes({0x3f, 0, 0, 0});
   const size_t p = ubj.find("split_conditions");

@@ -29,10 +29,11 @@ StatusOr<std::optional<int64_t>> WrapperRounds(const XgbDocument& doc, std::opti
 // attribute, a JSON object of the estimator's parameters ("missing" among them, NaN written
 // as the bare word) and its "_estimator_type".
 Status ReadWrapperMeta(const std::string& meta, XgbRole* role, double* missing) {
-  StatusOr<XgbValue> v = ParseXgbJson(meta);
-  if (!v.ok() || v->type != XgbValue::Type::kObject) {
+  StatusOr<XgbParsed> parsed = ParseXgbJson(meta);
+  const XgbValue* v = parsed.ok() ? &parsed->root() : nullptr;
+  if (v == nullptr || v->type != XgbValue::Type::kObject) {
     return Status::InvalidArgument("xgboost attributes: scikit_learn is not the sklearn wrapper's JSON object" +
-                                   (v.ok() ? std::string() : " (" + v.status().message() + ")"));
+                                   (parsed.ok() ? std::string() : " (" + parsed.status().message() + ")"));
   }
   const XgbValue* type = v->Find("_estimator_type");
   *role = type != nullptr && type->type == XgbValue::Type::kString && type->string == "classifier"

@@ -32,12 +32,12 @@ using inferd::sklearn::XgbDocument;
 void Walk(const XgbDocument& d) {
   for (const auto& t : d.trees) {
     int64_t node = 0;
-    for (int64_t steps = 0; t.left_children[static_cast<size_t>(node)] != -1; ++steps) {
+    for (int64_t steps = 0; t.nodes[static_cast<size_t>(node)].left != -1; ++steps) {
       if (steps > inferd::sklearn::kMaxXgbTreeDepth) Finding("a walk from the root is deeper than the bound");
       const auto i = static_cast<size_t>(node);
-      const int64_t f = t.split_indices[i];
+      const int64_t f = t.nodes[i].split_index;
       if (f < 0 || f >= d.num_feature) Finding("an accepted split feature is out of range");
-      node = 0.0f < t.split_conditions[i] ? t.left_children[i] : t.right_children[i];
+      node = 0.0f < t.nodes[i].split_condition ? t.nodes[i].left : t.nodes[i].right;
       if (node <= 0 || node >= t.num_nodes) Finding("an accepted child index is out of range");
     }
   }
