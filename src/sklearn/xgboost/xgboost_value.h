@@ -1,5 +1,5 @@
 // A bounded reader for the two encodings of XGBoost's model documents: JSON (through
-// simdjson's DOM, error codes only) and UBJSON (hand-written, the subset xgboost writes).
+// simdjson's On-Demand front end, error codes only) and UBJSON (hand-written, the subset xgboost writes).
 // Both give the same flat value table, XgbParsed, that the schema reader
 // (xgboost_document.h) walks; neither knows anything about models.
 //
