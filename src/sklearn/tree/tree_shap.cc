@@ -1,0 +1,198 @@
+#include "sklearn/tree/tree_shap.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace inferd::sklearn {
+namespace {
+
+using PathElement = TreeShapScratch::PathElement;
+
+// The three path operations of Algorithm 2. `path[0, depth]` is the path of unique features
+// from the root; element 0 is the root's placeholder (feature -1). The operation order follows
+// xgboost's tree_model.cc so that a float instantiation would round as it does.
+
+// Adds a feature to the path: subsets that include it (one_fraction) or not (zero_fraction).
+void ExtendPath(PathElement* path, size_t depth, double zero_fraction, double one_fraction, int32_t feature) {
+  path[depth] = {feature, zero_fraction, one_fraction, depth == 0 ? 1.0 : 0.0};
+  const double d1 = static_cast<double>(depth + 1);
+  for (size_t i = depth; i-- > 0;) {
+    path[i + 1].weight += one_fraction * path[i].weight * static_cast<double>(i + 1) / d1;
+    path[i].weight = zero_fraction * path[i].weight * static_cast<double>(depth - i) / d1;
+  }
+}
+
+// Undoes ExtendPath for the element at `index` (1 <= index <= depth); the path is then one shorter.
+void UnwindPath(PathElement* path, size_t depth, size_t index) {
+  const double one_fraction = path[index].one_fraction;
+  const double zero_fraction = path[index].zero_fraction;
+  const double d1 = static_cast<double>(depth + 1);
+  double next_one_portion = path[depth].weight;
+  for (size_t i = depth; i-- > 0;) {
+    if (one_fraction != 0) {
+      const double tmp = path[i].weight;
+      path[i].weight = next_one_portion * d1 / (static_cast<double>(i + 1) * one_fraction);
+      next_one_portion = tmp - path[i].weight * zero_fraction * static_cast<double>(depth - i) / d1;
+    } else {
+      path[i].weight = path[i].weight * d1 / (zero_fraction * static_cast<double>(depth - i));
+    }
+  }
+  for (size_t i = index; i < depth; ++i) {
+    path[i].feature = path[i + 1].feature;
+    path[i].zero_fraction = path[i + 1].zero_fraction;
+    path[i].one_fraction = path[i + 1].one_fraction;
+  }
+}
+
+// The total weight the path would have with the element at `index` unwound, without changing it.
+double UnwoundPathSum(const PathElement* path, size_t depth, size_t index) {
+  const double one_fraction = path[index].one_fraction;
+  const double zero_fraction = path[index].zero_fraction;
+  const double d1 = static_cast<double>(depth + 1);
+  double next_one_portion = path[depth].weight;
+  double total = 0;
+  for (size_t i = depth; i-- > 0;) {
+    if (one_fraction != 0) {
+      const double tmp = next_one_portion * d1 / (static_cast<double>(i + 1) * one_fraction);
+      total += tmp;
+      next_one_portion = path[i].weight - tmp * zero_fraction * (static_cast<double>(depth - i) / d1);
+    } else if (zero_fraction != 0) {
+      total += (path[i].weight / zero_fraction) / (static_cast<double>(depth - i) / d1);
+    }
+    // Both zero: no cover and not the row's branch; its subsets carry no weight.
+  }
+  return total;
+}
+
+struct Walk {
+  const ShapTreeView& tree;
+  const int32_t* hot_child;
+  double* phi;
+
+  // `path` holds the parent's path in [0, depth]; this call works on the copy at path + depth + 1.
+  void Recurse(int32_t node, PathElement* parent_path, size_t depth, double parent_zero_fraction,
+               double parent_one_fraction, int32_t parent_feature) const {
+    PathElement* path = parent_path + depth + 1;
+    std::copy(parent_path, parent_path + depth + 1, path);
+    ExtendPath(path, depth, parent_zero_fraction, parent_one_fraction, parent_feature);
+    const size_t width = tree.width;
+    if (tree.left[node] < 0) {
+      const double* value = tree.values + static_cast<size_t>(node) * width;
+      for (size_t i = 1; i <= depth; ++i) {
+        const double w = UnwoundPathSum(path, depth, i);
+        const PathElement& el = path[i];
+        double* out = phi + static_cast<size_t>(el.feature) * width;
+        const double scale = w * (el.one_fraction - el.zero_fraction);
+        for (size_t k = 0; k < width; ++k) out[k] += scale * value[k];
+      }
+      return;
+    }
+    const int32_t feature = tree.feature[node];
+    const int32_t hot = hot_child[node];
+    const int32_t cold = hot == tree.left[node] ? tree.right[node] : tree.left[node];
+    const double cover = tree.cover[node];
+    const double hot_zero_fraction = cover > 0 ? tree.cover[hot] / cover : 0;
+    const double cold_zero_fraction = cover > 0 ? tree.cover[cold] / cover : 0;
+    double incoming_zero_fraction = 1;
+    double incoming_one_fraction = 1;
+    // A feature split on again further down: undo its earlier split and redo it here.
+    size_t index = 1;
+    while (index <= depth && path[index].feature != feature) ++index;
+    if (index <= depth) {
+      incoming_zero_fraction = path[index].zero_fraction;
+      incoming_one_fraction = path[index].one_fraction;
+      UnwindPath(path, depth, index);
+      --depth;
+    }
+    Recurse(hot, path, depth + 1, hot_zero_fraction * incoming_zero_fraction, incoming_one_fraction, feature);
+    Recurse(cold, path, depth + 1, cold_zero_fraction * incoming_zero_fraction, 0, feature);
+  }
+};
+
+// Depth of the deepest node (the root has depth 0). Children come after their parents.
+size_t MaxDepth(const ShapTreeView& tree, std::vector<int32_t>* depth) {
+  depth->assign(tree.node_count, 0);
+  size_t deepest = 0;
+  for (size_t n = 0; n < tree.node_count; ++n) {
+    if (tree.left[n] < 0) continue;
+    const int32_t d = (*depth)[n] + 1;
+    (*depth)[static_cast<size_t>(tree.left[n])] = d;
+    (*depth)[static_cast<size_t>(tree.right[n])] = d;
+    deepest = std::max(deepest, static_cast<size_t>(d));
+  }
+  return deepest;
+}
+
+}  // namespace
+
+Status ValidateShapTree(const ShapTreeView& tree, size_t n_features) {
+  if (tree.node_count == 0) return Status::InvalidArgument("tree has no nodes");
+  if (tree.width == 0) return Status::InvalidArgument("tree has no outputs");
+  if (!(std::isfinite(tree.cover[0]) && tree.cover[0] > 0)) {
+    return Status::InvalidArgument("tree's root has no training cover: contributions are undefined");
+  }
+  const auto n = static_cast<int64_t>(tree.node_count);
+  // Every node but the root has one parent: the walk visits each once (no shared subtrees).
+  std::vector<uint8_t> has_parent(tree.node_count, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    const std::string where = "node " + std::to_string(i);
+    const double c = tree.cover[i];
+    if (!(std::isfinite(c) && c >= 0)) return Status::InvalidArgument(where + " has cover " + std::to_string(c));
+    const int32_t l = tree.left[i], r = tree.right[i];
+    if (l < 0 || r < 0) {
+      if (l != -1 || r != -1) return Status::InvalidArgument(where + " has one child");
+      continue;
+    }
+    if (l <= i || r <= i || l >= n || r >= n || l == r) {
+      return Status::InvalidArgument(where + " has children " + std::to_string(l) + ", " + std::to_string(r));
+    }
+    for (const int32_t child : {l, r}) {
+      if (has_parent[static_cast<size_t>(child)]++ != 0) {
+        return Status::InvalidArgument("node " + std::to_string(child) + " has two parents");
+      }
+    }
+    const int32_t f = tree.feature[i];
+    if (f < 0 || static_cast<size_t>(f) >= n_features) {
+      return Status::InvalidArgument(where + " splits on feature " + std::to_string(f));
+    }
+  }
+  std::vector<int32_t> depth;
+  if (const size_t d = MaxDepth(tree, &depth); d > kMaxTreeShapDepth) {
+    return Status::InvalidArgument("tree is " + std::to_string(d) + " levels deep; contributions are computed to " +
+                                   std::to_string(kMaxTreeShapDepth));
+  }
+  return Status::Ok();
+}
+
+void ShapExpectedValue(const ShapTreeView& tree, double* out) {
+  // Children come after their parents, so a backward pass has both children's means ready.
+  std::vector<double> mean(tree.node_count * tree.width);
+  const size_t w = tree.width;
+  for (size_t n = tree.node_count; n-- > 0;) {
+    double* m = mean.data() + n * w;
+    if (tree.left[n] < 0) {
+      for (size_t k = 0; k < w; ++k) m[k] = tree.values[n * w + k];
+      continue;
+    }
+    const auto l = static_cast<size_t>(tree.left[n]);
+    const auto r = static_cast<size_t>(tree.right[n]);
+    const double c = tree.cover[n];
+    for (size_t k = 0; k < w; ++k) {
+      m[k] = c > 0 ? (mean[l * w + k] * tree.cover[l] + mean[r * w + k] * tree.cover[r]) / c : 0;
+    }
+  }
+  for (size_t k = 0; k < w; ++k) out[k] = mean[k];
+}
+
+void TreeShap(const ShapTreeView& tree, const int32_t* hot_child, double* phi, TreeShapScratch* scratch) {
+  thread_local std::vector<int32_t> depth;
+  const size_t d = MaxDepth(tree, &depth) + 2;
+  // Each level of the walk keeps its own copy of the path: levels 0..d-1 of up to d elements.
+  const size_t need = d * (d + 1) / 2;
+  if (scratch->path.size() < need) scratch->path.resize(need);
+  const Walk walk{tree, hot_child, phi};
+  walk.Recurse(0, scratch->path.data(), 0, 1, 1, -1);
+}
+
+}  // namespace inferd::sklearn

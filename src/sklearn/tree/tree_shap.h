@@ -1,0 +1,73 @@
+// Exact per-feature contributions of one decision tree to one prediction: path-dependent
+// TreeSHAP (Lundberg, Erion & Lee, "Consistent Individualized Feature Attribution for Tree
+// Ensembles", 2018, Algorithm 2), the quantity xgboost's predict(pred_contribs=True) and
+// shap.TreeExplainer(feature_perturbation="tree_path_dependent") compute.
+//
+// The value of a feature subset S is the tree's expectation when the features in S follow the
+// row and every other split averages its children weighted by their training cover. The
+// contributions are the Shapley values of that game; with the tree's expected value (the
+// cover-weighted mean of its leaves) they add up to the leaf the row reaches.
+//
+// The runtimes differ in how a row picks a child (sklearn's `x <= t` in float32, xgboost's
+// `x < t` with a default direction, LightGBM's category bitsets), so the caller decides: it
+// gives, for every internal node, the child this row goes to.
+//
+// Thread safety: free functions over caller-owned memory; TreeShap keeps its working path in
+// a caller-owned TreeShapScratch (one per thread).
+#ifndef INFERD_SKLEARN_TREE_TREE_SHAP_H_
+#define INFERD_SKLEARN_TREE_TREE_SHAP_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "inferd/status.h"
+
+namespace inferd::sklearn {
+
+// A tree as TreeSHAP reads it; the arrays are the caller's and have node_count entries (values:
+// node_count * width). Node 0 is the root.
+struct ShapTreeView {
+  const int32_t* left = nullptr;   // child ids; -1 at a leaf (then right is -1 too)
+  const int32_t* right = nullptr;
+  const int32_t* feature = nullptr;  // internal nodes: the feature split on, in [0, n_features)
+  const double* cover = nullptr;     // training weight that reached the node (> 0 at the root)
+  const double* values = nullptr;    // leaves: `width` outputs each; internal entries unused
+  size_t node_count = 0;
+  size_t width = 1;
+};
+
+// The deepest tree TreeShap walks: its working path grows with the square of the depth
+// (512 levels: 4 MB).
+inline constexpr size_t kMaxTreeShapDepth = 512;
+
+// Checks what TreeShap relies on: children in range and after their parent (so the walk ends),
+// one parent per node but the root,
+// leaves with both children -1, features in [0, n_features), covers finite and >= 0 with a
+// positive root, depth at most kMaxTreeShapDepth.
+Status ValidateShapTree(const ShapTreeView& tree, size_t n_features);
+
+// The tree's expected value per output: the leaves' values weighted by cover / root cover.
+// out[0, width) is overwritten. Precondition: ValidateShapTree passed.
+void ShapExpectedValue(const ShapTreeView& tree, double* out);
+
+// Working memory for TreeShap, reused across calls (not shared between threads).
+struct TreeShapScratch {
+  struct PathElement {
+    int32_t feature;
+    double zero_fraction;  // share of the cover that takes this branch when the feature is unknown
+    double one_fraction;   // 1 if the row takes this branch when the feature is known, else 0
+    double weight;         // the permutation weight of the subsets of this path's size
+  };
+  std::vector<PathElement> path;
+};
+
+// Adds this row's contributions of `tree` to phi: phi[f * width + k] for feature f, output k
+// (phi has n_features * width entries; the expected value is not added). `hot_child[node]`,
+// for every internal node, is the child (left[node] or right[node]) the row goes to.
+// Precondition: ValidateShapTree passed.
+void TreeShap(const ShapTreeView& tree, const int32_t* hot_child, double* phi, TreeShapScratch* scratch);
+
+}  // namespace inferd::sklearn
+
+#endif  // INFERD_SKLEARN_TREE_TREE_SHAP_H_
