@@ -91,6 +91,18 @@ class Model {
   virtual Status Transform(const double* x, size_t n_rows, double* out) const;
   // decision_function_width() > 0: out[r * width + j] (n_rows * decision_function_width()).
   virtual Status DecisionFunction(const double* x, size_t n_rows, double* out) const;
+
+  // Explanations: exact per-feature contributions (Shapley values) of each row's inputs.
+  // Groups per row: 0 if the model has no exact method; 1 for a regressor or a binary
+  // classifier explained by one output; one per class for a multi-class classifier.
+  virtual size_t contribution_groups() const { return 0; }
+  // The output the contributions add up to, e.g. "margin" (xgboost: before the objective's
+  // link, log-odds for binary:logistic).
+  virtual std::string contribution_space() const { return ""; }
+  // contribution_groups() > 0: out[(r * groups + g) * (n_features() + 1) + f], the last entry
+  // of each group the bias (the expected output over the training data); a group's entries
+  // add up to the row's output in contribution_space().
+  virtual Status Contributions(const double* x, size_t n_rows, double* out) const;
 };
 
 }  // namespace inferd

@@ -73,4 +73,8 @@ Status Model::DecisionFunction(const double*, size_t, double*) const {
   return Status::FailedPrecondition("this model has no decision_function");
 }
 
+Status Model::Contributions(const double*, size_t, double*) const {
+  return Status::FailedPrecondition("this model has no exact contributions");
+}
+
 }  // namespace inferd

@@ -127,8 +127,34 @@ int RunPredict(const PredictOptions& o) {
         AppendRow(&v[r * k], k, &out);
     }
     out.append("]}");
+  } else if (o.output == "contributions") {
+    const size_t groups = model.contribution_groups();
+    if (groups == 0) return Fail(1, "this model (" + model.Describe() + ") has no exact contributions");
+    const size_t width = model.n_features() + 1;
+    std::vector<double> v(n * groups * width);
+    Status s = model.Contributions(x, n, v.data());
+    if (!s.ok()) return Fail(1, s.message());
+    // [n][F + 1] or, per group, [n][K][F + 1] (xgboost's pred_contribs layout), bias last.
+    out.append("{\"contributions\": [");
+    for (size_t r = 0; r < n; ++r) {
+      if (r) out.append(", ");
+      if (groups == 1) {
+        AppendRow(&v[r * width], width, &out);
+        continue;
+      }
+      out.push_back('[');
+      for (size_t g = 0; g < groups; ++g) {
+        if (g) out.append(", ");
+        AppendRow(&v[(r * groups + g) * width], width, &out);
+      }
+      out.push_back(']');
+    }
+    out.append("], \"space\": ");
+    AppendJsonString(model.contribution_space(), &out);
+    out.append("}");
   } else {
-    return Fail(1, "unknown --output '" + o.output + "' (predict, proba, decision_function or transform)");
+    return Fail(1,
+                "unknown --output '" + o.output + "' (predict, proba, decision_function, transform or contributions)");
   }
   out.push_back('\n');
   std::fwrite(out.data(), 1, out.size(), stdout);
@@ -163,8 +189,10 @@ void AddPredictCommand(CLI::App& app) {
          "predict -> {\"predictions\": [...]}; proba -> {\"probabilities\": [[...]], \"classes\": [...]} "
          "(columns in the order of classes, as sklearn's predict_proba); transform -> {\"transform\": [[...]]} "
          "for a pipeline ending in a transformer; decision_function -> {\"decision_function\": [...]} "
-         "shaped as sklearn returns it")
-      ->check(CLI::IsMember({"predict", "proba", "decision_function", "transform"}))
+         "shaped as sklearn returns it; contributions -> {\"contributions\": [[...]], \"space\": ...}: each "
+         "row's exact per-feature contributions, the bias last ([rows][classes][features + 1] for a multi-class "
+         "model, as xgboost's pred_contribs)")
+      ->check(CLI::IsMember({"predict", "proba", "decision_function", "transform", "contributions"}))
       ->capture_default_str();
   cmd->callback([opts]() { std::exit(RunPredict(*opts)); });
 }

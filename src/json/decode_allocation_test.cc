@@ -47,7 +47,7 @@ size_t AllocationsOfSecondDecode(const std::string& body, bool predict_codec) {
   spec.n_features = 4;
   spec.schema = &schema;
   InferenceRequest req;
-  bool proba = false;
+  PredictFlags proba;
   for (int i = 0; i < 2; ++i) {
     req.Clear();
     t_allocations = 0;
@@ -73,7 +73,7 @@ TEST(DecodeAllocation, TheCounterSeesAllocations) {
   spec.n_features = 4;
   spec.schema = &schema;
   InferenceRequest req;
-  bool proba = false;
+  PredictFlags proba;
   t_allocations = 0;
   t_counting = true;
   Status st = DecodePredictRequest(R"({"features": {"cabin": 1}})", spec, &req, &proba);

@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <string>
 
 #include <simdjson.h>
 
@@ -187,10 +189,65 @@ void AppendProbaObject(const Model& model, const double* p, std::string* out) {
   *out += '}';
 }
 
+// The key of contribution group g: the class label when the groups are the classes, else g.
+void AppendGroupKey(const Model& model, size_t groups, size_t g, std::string* out) {
+  if (model.classes().size() == groups) {
+    *out += model.classes()[g].json_key;
+  } else {
+    *out += '"';
+    *out += std::to_string(g);
+    *out += '"';
+  }
+}
+
+// One row's contributions of group g: {"<column>": c, ...}.
+void AppendContributionObject(const Model& model, const double* c, std::string* out) {
+  const std::vector<InputColumn>& columns = model.input_schema().columns();
+  const size_t nf = model.n_features();
+  *out += '{';
+  for (size_t f = 0; f < nf; ++f) {
+    if (f) *out += ',';
+    AppendJsonString(f < columns.size() ? columns[f].name : "x" + std::to_string(f), out);
+    *out += ':';
+    AppendPythonFloat(c[f], out);
+  }
+  *out += '}';
+}
+
+// ,"contributions":...,"bias":... for one row (`row`) or every row (a list per key).
+void AppendContributions(const Model& model, const OutputTensor& t, std::optional<size_t> row, std::string* out) {
+  const size_t groups = t.groups, stride = t.width / groups;  // stride = n_features + 1
+  const size_t first = row ? *row : 0, last = row ? *row + 1 : t.n_rows;
+  auto each_row = [&](auto&& append) {
+    if (!row) *out += '[';
+    for (size_t r = first; r < last; ++r) {
+      if (r != first) *out += ',';
+      if (groups == 1) {
+        append(t.values + r * t.width);
+        continue;
+      }
+      *out += '{';
+      for (size_t g = 0; g < groups; ++g) {
+        if (g) *out += ',';
+        AppendGroupKey(model, groups, g, out);
+        *out += ':';
+        append(t.values + r * t.width + g * stride);
+      }
+      *out += '}';
+    }
+    if (!row) *out += ']';
+  };
+  *out += ",\"contributions\":";
+  each_row([&](const double* c) { AppendContributionObject(model, c, out); });
+  *out += ",\"bias\":";
+  each_row([&](const double* c) { AppendPythonFloat(c[stride - 1], out); });
+}
+
 }  // namespace
 
-Status DecodePredictRequest(std::string_view body, const InputSpec& options, InferenceRequest* out, bool* proba) {
-  *proba = false;
+Status DecodePredictRequest(std::string_view body, const InputSpec& options, InferenceRequest* out,
+                            PredictFlags* flags) {
+  *flags = PredictFlags{};
   t_padded.reserve(body.size() + simdjson::SIMDJSON_PADDING);
   t_padded.assign(body.data(), body.size());
 
@@ -204,7 +261,7 @@ Status DecodePredictRequest(std::string_view body, const InputSpec& options, Inf
   od::object obj;
   if (auto e = doc.get_object().get(obj)) return Malformed(e);
 
-  bool have_features = false, have_instances = false, have_proba = false;
+  bool have_features = false, have_instances = false, have_proba = false, have_explain = false;
   for (auto field_r : obj) {
     od::field field;
     if (auto e = std::move(field_r).get(field)) return Malformed(e);
@@ -230,7 +287,15 @@ Status DecodePredictRequest(std::string_view body, const InputSpec& options, Inf
       if (value.get_bool().get(b) != simdjson::SUCCESS) {
         return Status::InvalidArgument("\"proba\" must be true or false");
       }
-      *proba = b;
+      flags->proba = b;
+    } else if (key == "explain") {
+      if (have_explain) return Status::InvalidArgument("duplicate key \"explain\"");
+      have_explain = true;
+      bool b;
+      if (value.get_bool().get(b) != simdjson::SUCCESS) {
+        return Status::InvalidArgument("\"explain\" must be true or false");
+      }
+      flags->explain = b;
     }
     // Other keys are ignored, as the reference app ignores them (the value is skipped).
   }
@@ -250,7 +315,12 @@ Status DecodePredictRequest(std::string_view body, const InputSpec& options, Inf
 void EncodePrediction(const InferenceResult& r, std::string* out) {
   const Model& model = *r.served->model;
   const OutputTensor& t = r.outputs[0];
-  const double* proba = r.outputs.size() > 1 ? r.outputs[1].values : nullptr;
+  const double* proba = nullptr;
+  const OutputTensor* contributions = nullptr;
+  for (size_t i = 1; i < r.outputs.size(); ++i) {
+    if (r.outputs[i].kind == OutputKind::kPredictProba) proba = r.outputs[i].values;
+    if (r.outputs[i].kind == OutputKind::kContributions) contributions = &r.outputs[i];
+  }
   if (r.request->single_row) {
     *out += "{\"prediction\":";
     AppendLabelOrValue(model, t, 0, out);
@@ -258,6 +328,7 @@ void EncodePrediction(const InferenceResult& r, std::string* out) {
       *out += ",\"probabilities\":";
       AppendProbaObject(model, proba, out);
     }
+    if (contributions != nullptr) AppendContributions(model, *contributions, 0, out);
     *out += "}\n";
     return;
   }
@@ -276,6 +347,7 @@ void EncodePrediction(const InferenceResult& r, std::string* out) {
     }
     *out += ']';
   }
+  if (contributions != nullptr) AppendContributions(model, *contributions, std::nullopt, out);
   *out += "}\n";
 }
 

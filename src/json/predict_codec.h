@@ -26,16 +26,24 @@
 
 namespace inferd {
 
+// The switches of a /predict body besides its rows.
+struct PredictFlags {
+  bool proba = false;    // "proba": true -> predict_proba too
+  bool explain = false;  // "explain": true -> the contributions too
+};
+
 // Decodes `body` into *out (cleared by the caller): x, n_rows and single_row ("features").
-// *proba is set to the body's "proba" flag. Errors are InvalidArgument with a message for the
+// *flags is set from the body's "proba" and "explain" flags. Errors are InvalidArgument with a message for the
 // client (e.g. "features[3] is not a number (got string)", "expected 4 features, got 3") or
 // ResourceExhausted for a batch over spec.max_rows.
-Status DecodePredictRequest(std::string_view body, const InputSpec& spec, InferenceRequest* out, bool* proba);
+Status DecodePredictRequest(std::string_view body, const InputSpec& spec, InferenceRequest* out, PredictFlags* flags);
 
-// Appends the answer to a /predict request. result.outputs[0] is the predict output and the
-// optional result.outputs[1] predict_proba. One unbatched row: {"prediction": <label|number|
-// [numbers]>} plus "probabilities": {"<label>": p, ...}; else {"predictions": [...]} plus
-// "probabilities": [{...}, ...].
+// Appends the answer to a /predict request. result.outputs[0] is the predict output, then
+// optionally predict_proba and contributions. One unbatched row: {"prediction": <label|number|
+// [numbers]>} plus "probabilities": {"<label>": p, ...} plus "contributions": {"<column>": c,
+// ...} and "bias": b (per class for a multi-class model: {"<label>": {...}}, "bias":
+// {"<label>": b}); else {"predictions": [...]} plus "probabilities": [{...}, ...],
+// "contributions": [{...}, ...] and "bias": [...].
 void EncodePrediction(const InferenceResult& result, std::string* out);
 
 // Appends {"error": "<message>"} followed by a newline.

@@ -18,16 +18,16 @@ InputSpec Opts(size_t n, size_t max_rows = 100, bool missing = false) {
   return o;
 }
 
-// A decoded /predict body: the request and its "proba" flag.
+// A decoded /predict body: the request and its flags.
 struct Decoded {
   InferenceRequest req;
-  bool proba = false;
+  PredictFlags flags;
 };
 
 // Decodes into a reused *d, as the request path does (it clears the request first).
 Status Decode(std::string_view body, const InputSpec& spec, Decoded* d) {
   d->req.Clear();
-  return DecodePredictRequest(body, spec, &d->req, &d->proba);
+  return DecodePredictRequest(body, spec, &d->req, &d->flags);
 }
 
 // Decodes and returns the error message ("" when OK).
@@ -72,7 +72,7 @@ TEST(DecodeTest, OneRowIntsAndFloats) {
   Decoded r;
   ASSERT_TRUE(Decode(R"({"features":[5.1, 3, -1e-3, 0]})", Opts(4), &r).ok());
   EXPECT_TRUE(r.req.single_row);
-  EXPECT_FALSE(r.proba);
+  EXPECT_FALSE(r.flags.proba);
   EXPECT_EQ(r.req.n_rows, 1u);
   ASSERT_EQ(r.req.x.size(), 4u);
   EXPECT_EQ(r.req.x[0], 5.1);
@@ -85,9 +85,21 @@ TEST(DecodeTest, BatchWithProbaAndUnknownKeysIgnored) {
   Decoded r;
   ASSERT_TRUE(Decode(R"( {"id":{"a":[1,"x"]},"instances":[[1,2],[3,4],[5,6]],"proba":true} )", Opts(2), &r).ok());
   EXPECT_FALSE(r.req.single_row);
-  EXPECT_TRUE(r.proba);
+  EXPECT_TRUE(r.flags.proba);
   EXPECT_EQ(r.req.n_rows, 3u);
   EXPECT_EQ(r.req.x, (std::vector<double>{1, 2, 3, 4, 5, 6}));
+}
+
+TEST(DecodeTest, ExplainFlag) {
+  Decoded r;
+  ASSERT_TRUE(Decode(R"({"features":[1,2],"explain":true})", Opts(2), &r).ok());
+  EXPECT_TRUE(r.flags.explain);
+  EXPECT_FALSE(r.flags.proba);
+  ASSERT_TRUE(Decode(R"({"features":[1,2],"explain":false,"proba":true})", Opts(2), &r).ok());
+  EXPECT_FALSE(r.flags.explain);
+  EXPECT_TRUE(r.flags.proba);
+  EXPECT_EQ(Err(R"({"features":[1,2],"explain":1})", Opts(2)), "\"explain\" must be true or false");
+  EXPECT_EQ(Err(R"({"features":[1,2],"explain":true,"explain":true})", Opts(2)), "duplicate key \"explain\"");
 }
 
 TEST(DecodeTest, ReuseClearsPreviousRequest) {
@@ -96,7 +108,7 @@ TEST(DecodeTest, ReuseClearsPreviousRequest) {
   ASSERT_TRUE(Decode(R"({"features":[7,8]})", Opts(2), &r).ok());
   EXPECT_EQ(r.req.x, (std::vector<double>{7, 8}));
   EXPECT_TRUE(r.req.single_row);
-  EXPECT_FALSE(r.proba);
+  EXPECT_FALSE(r.flags.proba);
 }
 
 TEST(DecodeTest, LargeIntegersAndExponents) {

@@ -465,7 +465,7 @@ Status DecodeV2InferRequest(std::string_view body, const InputSpec& options, Inf
       OutputKind k;
       if (!ParseOutputKind(name, &k)) {
         return Status::InvalidArgument("unknown output '" + std::string(name) +
-                                       "' (predict, predict_proba, decision_function, transform)");
+                                       "' (predict, predict_proba, decision_function, transform, contributions)");
       }
       for (OutputKind seen : out->outputs) {
         if (seen == k) return Status::InvalidArgument("output '" + std::string(name) + "' requested twice");
@@ -539,7 +539,12 @@ void EncodeV2InferResponse(const InferenceResult& result, std::string* out) {
     *out += V2Datatype(model, t);
     *out += "\",\"shape\":[";
     AppendInt(static_cast<int64_t>(t.n_rows), out);
-    if (t.two_d) {
+    if (t.groups > 1) {
+      *out += ',';
+      AppendInt(static_cast<int64_t>(t.groups), out);
+      *out += ',';
+      AppendInt(static_cast<int64_t>(t.width / t.groups), out);
+    } else if (t.two_d) {
       *out += ',';
       AppendInt(static_cast<int64_t>(t.width), out);
     }

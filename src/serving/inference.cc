@@ -28,6 +28,8 @@ bool ParseOutputKind(std::string_view name, OutputKind* out) {
     *out = OutputKind::kDecisionFunction;
   } else if (name == "transform") {
     *out = OutputKind::kTransform;
+  } else if (name == "contributions") {
+    *out = OutputKind::kContributions;
   } else {
     return false;
   }
@@ -40,6 +42,7 @@ const char* OutputKindName(OutputKind k) {
     case OutputKind::kPredictProba: return "predict_proba";
     case OutputKind::kDecisionFunction: return "decision_function";
     case OutputKind::kTransform: return "transform";
+    case OutputKind::kContributions: return "contributions";
   }
   return "predict";
 }
@@ -146,6 +149,15 @@ Status InferenceService::Compute(const Model& model, OutputKind kind, const doub
       s->transform.resize(n * out->width);
       INFERD_RETURN_IF_ERROR(model.Transform(x, n, s->transform.data()));
       out->values = s->transform.data();
+      return Status::Ok();
+    case OutputKind::kContributions:
+      if (model.contribution_groups() == 0) return missing("exact contributions (no explanation method for it)");
+      out->groups = model.contribution_groups();
+      out->width = out->groups * (model.n_features() + 1);
+      out->two_d = true;
+      s->contributions.resize(n * out->width);
+      INFERD_RETURN_IF_ERROR(model.Contributions(x, n, s->contributions.data()));
+      out->values = s->contributions.data();
       return Status::Ok();
   }
   return missing("such output");

@@ -28,10 +28,11 @@
 
 namespace inferd {
 
-// The outputs a request can ask for (sklearn's method names; KServe V2 output names).
-enum class OutputKind : uint8_t { kPredict, kPredictProba, kDecisionFunction, kTransform };
+// The outputs a request can ask for (sklearn's method names; KServe V2 output names), and the
+// per-feature contributions that explain a prediction (Model::Contributions).
+enum class OutputKind : uint8_t { kPredict, kPredictProba, kDecisionFunction, kTransform, kContributions };
 
-// "predict", "predict_proba", "decision_function", "transform"; false if unknown.
+// "predict", "predict_proba", "decision_function", "transform", "contributions"; false if unknown.
 bool ParseOutputKind(std::string_view name, OutputKind* out);
 const char* OutputKindName(OutputKind k);
 // The default output of a model: transform for transformers, else predict.
@@ -77,8 +78,10 @@ struct InferenceRequest {
 struct OutputTensor {
   OutputKind kind = OutputKind::kPredict;
   size_t n_rows = 0;
-  size_t width = 1;                  // values per row
-  bool two_d = false;                // shape [n_rows, width] rather than [n_rows]
+  size_t width = 1;    // values per row
+  bool two_d = false;  // shape [n_rows, width] rather than [n_rows]
+  size_t groups =
+      1;  // kContributions: width = groups * (n_features + 1); shape [n_rows, groups, width / groups] if > 1
   const int32_t* classes = nullptr;  // kPredict on a classifier: indices into model.classes()
   const double* values = nullptr;    // everything else: n_rows * width values
 };
@@ -138,7 +141,7 @@ class InferenceService {
   // model, e.g. "the model (LinearRegression) has no predict_proba".
   struct ComputeScratch {
     std::vector<int32_t> classes;
-    std::vector<double> predict, proba, decision, transform;
+    std::vector<double> predict, proba, decision, transform, contributions;
   };
   static Status Compute(const Model& model, OutputKind kind, const double* x, size_t n_rows, ComputeScratch* scratch,
                         OutputTensor* out);

@@ -11,10 +11,11 @@ class PredictCodec final : public HttpCodec {
  public:
   using HttpCodec::HttpCodec;
   Status Decode(const InputSpec& spec, InferenceRequest* r) override {
-    bool proba = false;
-    INFERD_RETURN_IF_ERROR(DecodePredictRequest(request_.body, spec, r, &proba));
+    PredictFlags flags;
+    INFERD_RETURN_IF_ERROR(DecodePredictRequest(request_.body, spec, r, &flags));
     r->outputs.push_back(OutputKind::kPredict);
-    if (proba) r->outputs.push_back(OutputKind::kPredictProba);
+    if (flags.proba) r->outputs.push_back(OutputKind::kPredictProba);
+    if (flags.explain) r->outputs.push_back(OutputKind::kContributions);
     return Status::Ok();
   }
   void Encode(const InferenceResult& result) override { EncodePrediction(result, &response_->body); }
@@ -24,8 +25,8 @@ class TransformCodec final : public HttpCodec {
  public:
   using HttpCodec::HttpCodec;
   Status Decode(const InputSpec& spec, InferenceRequest* r) override {
-    bool proba_ignored = false;
-    INFERD_RETURN_IF_ERROR(DecodePredictRequest(request_.body, spec, r, &proba_ignored));
+    PredictFlags ignored;
+    INFERD_RETURN_IF_ERROR(DecodePredictRequest(request_.body, spec, r, &ignored));
     r->outputs.push_back(OutputKind::kTransform);
     return Status::Ok();
   }

@@ -118,6 +118,17 @@ void AppendV2ModelMetadata(const ServedModel& served, const std::vector<std::str
     AppendTensorMeta("decision_function", "FP64", static_cast<int64_t>(m.decision_function_width()),
                      m.decision_function_width() != 1, out);
   }
+  if (const size_t groups = m.contribution_groups(); groups > 0) {
+    // [-1, F + 1] or, per class, [-1, K, F + 1]; the bias last.
+    sep();
+    *out += "{\"name\":\"contributions\",\"datatype\":\"FP64\",\"shape\":[-1,";
+    if (groups > 1) {
+      AppendInt(static_cast<int64_t>(groups), out);
+      *out += ',';
+    }
+    AppendInt(static_cast<int64_t>(m.n_features() + 1), out);
+    *out += "]}";
+  }
   *out += "]";
   if (m.kind() == ModelKind::kClassifier) {
     *out += ",\"classes\":[";

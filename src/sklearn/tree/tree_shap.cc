@@ -7,35 +7,38 @@
 namespace inferd::sklearn {
 namespace {
 
-using PathElement = TreeShapScratch::PathElement;
+template <typename T>
+using PathElement = typename TreeShapScratchT<T>::PathElement;
 
 // The three path operations of Algorithm 2. `path[0, depth]` is the path of unique features
 // from the root; element 0 is the root's placeholder (feature -1). The operation order follows
 // xgboost's tree_model.cc so that a float instantiation would round as it does.
 
 // Adds a feature to the path: subsets that include it (one_fraction) or not (zero_fraction).
-void ExtendPath(PathElement* path, size_t depth, double zero_fraction, double one_fraction, int32_t feature) {
-  path[depth] = {feature, zero_fraction, one_fraction, depth == 0 ? 1.0 : 0.0};
-  const double d1 = static_cast<double>(depth + 1);
+template <typename T>
+void ExtendPath(PathElement<T>* path, size_t depth, T zero_fraction, T one_fraction, int32_t feature) {
+  path[depth] = {feature, zero_fraction, one_fraction, depth == 0 ? T{1} : T{0}};
+  const T d1 = static_cast<T>(depth + 1);
   for (size_t i = depth; i-- > 0;) {
-    path[i + 1].weight += one_fraction * path[i].weight * static_cast<double>(i + 1) / d1;
-    path[i].weight = zero_fraction * path[i].weight * static_cast<double>(depth - i) / d1;
+    path[i + 1].weight += one_fraction * path[i].weight * static_cast<T>(i + 1) / d1;
+    path[i].weight = zero_fraction * path[i].weight * static_cast<T>(depth - i) / d1;
   }
 }
 
 // Undoes ExtendPath for the element at `index` (1 <= index <= depth); the path is then one shorter.
-void UnwindPath(PathElement* path, size_t depth, size_t index) {
-  const double one_fraction = path[index].one_fraction;
-  const double zero_fraction = path[index].zero_fraction;
-  const double d1 = static_cast<double>(depth + 1);
-  double next_one_portion = path[depth].weight;
+template <typename T>
+void UnwindPath(PathElement<T>* path, size_t depth, size_t index) {
+  const T one_fraction = path[index].one_fraction;
+  const T zero_fraction = path[index].zero_fraction;
+  const T d1 = static_cast<T>(depth + 1);
+  T next_one_portion = path[depth].weight;
   for (size_t i = depth; i-- > 0;) {
     if (one_fraction != 0) {
-      const double tmp = path[i].weight;
-      path[i].weight = next_one_portion * d1 / (static_cast<double>(i + 1) * one_fraction);
-      next_one_portion = tmp - path[i].weight * zero_fraction * static_cast<double>(depth - i) / d1;
+      const T tmp = path[i].weight;
+      path[i].weight = next_one_portion * d1 / (static_cast<T>(i + 1) * one_fraction);
+      next_one_portion = tmp - path[i].weight * zero_fraction * static_cast<T>(depth - i) / d1;
     } else {
-      path[i].weight = path[i].weight * d1 / (zero_fraction * static_cast<double>(depth - i));
+      path[i].weight = path[i].weight * d1 / (zero_fraction * static_cast<T>(depth - i));
     }
   }
   for (size_t i = index; i < depth; ++i) {
@@ -46,44 +49,46 @@ void UnwindPath(PathElement* path, size_t depth, size_t index) {
 }
 
 // The total weight the path would have with the element at `index` unwound, without changing it.
-double UnwoundPathSum(const PathElement* path, size_t depth, size_t index) {
-  const double one_fraction = path[index].one_fraction;
-  const double zero_fraction = path[index].zero_fraction;
-  const double d1 = static_cast<double>(depth + 1);
-  double next_one_portion = path[depth].weight;
-  double total = 0;
+template <typename T>
+T UnwoundPathSum(const PathElement<T>* path, size_t depth, size_t index) {
+  const T one_fraction = path[index].one_fraction;
+  const T zero_fraction = path[index].zero_fraction;
+  const T d1 = static_cast<T>(depth + 1);
+  T next_one_portion = path[depth].weight;
+  T total = 0;
   for (size_t i = depth; i-- > 0;) {
     if (one_fraction != 0) {
-      const double tmp = next_one_portion * d1 / (static_cast<double>(i + 1) * one_fraction);
+      const T tmp = next_one_portion * d1 / (static_cast<T>(i + 1) * one_fraction);
       total += tmp;
-      next_one_portion = path[i].weight - tmp * zero_fraction * (static_cast<double>(depth - i) / d1);
+      next_one_portion = path[i].weight - tmp * zero_fraction * (static_cast<T>(depth - i) / d1);
     } else if (zero_fraction != 0) {
-      total += (path[i].weight / zero_fraction) / (static_cast<double>(depth - i) / d1);
+      total += (path[i].weight / zero_fraction) / (static_cast<T>(depth - i) / d1);
     }
     // Both zero: no cover and not the row's branch; its subsets carry no weight.
   }
   return total;
 }
 
+template <typename T>
 struct Walk {
-  const ShapTreeView& tree;
+  const ShapTreeViewT<T>& tree;
   const int32_t* hot_child;
-  double* phi;
+  T* phi;
 
   // `path` holds the parent's path in [0, depth]; this call works on the copy at path + depth + 1.
-  void Recurse(int32_t node, PathElement* parent_path, size_t depth, double parent_zero_fraction,
-               double parent_one_fraction, int32_t parent_feature) const {
-    PathElement* path = parent_path + depth + 1;
+  void Recurse(int32_t node, PathElement<T>* parent_path, size_t depth, T parent_zero_fraction, T parent_one_fraction,
+               int32_t parent_feature) const {
+    PathElement<T>* path = parent_path + depth + 1;
     std::copy(parent_path, parent_path + depth + 1, path);
-    ExtendPath(path, depth, parent_zero_fraction, parent_one_fraction, parent_feature);
+    ExtendPath<T>(path, depth, parent_zero_fraction, parent_one_fraction, parent_feature);
     const size_t width = tree.width;
     if (tree.left[node] < 0) {
-      const double* value = tree.values + static_cast<size_t>(node) * width;
+      const T* value = tree.values + static_cast<size_t>(node) * width;
       for (size_t i = 1; i <= depth; ++i) {
-        const double w = UnwoundPathSum(path, depth, i);
-        const PathElement& el = path[i];
-        double* out = phi + static_cast<size_t>(el.feature) * width;
-        const double scale = w * (el.one_fraction - el.zero_fraction);
+        const T w = UnwoundPathSum<T>(path, depth, i);
+        const PathElement<T>& el = path[i];
+        T* out = phi + static_cast<size_t>(el.feature) * width;
+        const T scale = w * (el.one_fraction - el.zero_fraction);
         for (size_t k = 0; k < width; ++k) out[k] += scale * value[k];
       }
       return;
@@ -91,18 +96,18 @@ struct Walk {
     const int32_t feature = tree.feature[node];
     const int32_t hot = hot_child[node];
     const int32_t cold = hot == tree.left[node] ? tree.right[node] : tree.left[node];
-    const double cover = tree.cover[node];
-    const double hot_zero_fraction = cover > 0 ? tree.cover[hot] / cover : 0;
-    const double cold_zero_fraction = cover > 0 ? tree.cover[cold] / cover : 0;
-    double incoming_zero_fraction = 1;
-    double incoming_one_fraction = 1;
+    const T cover = tree.cover[node];
+    const T hot_zero_fraction = cover > 0 ? tree.cover[hot] / cover : 0;
+    const T cold_zero_fraction = cover > 0 ? tree.cover[cold] / cover : 0;
+    T incoming_zero_fraction = 1;
+    T incoming_one_fraction = 1;
     // A feature split on again further down: undo its earlier split and redo it here.
     size_t index = 1;
     while (index <= depth && path[index].feature != feature) ++index;
     if (index <= depth) {
       incoming_zero_fraction = path[index].zero_fraction;
       incoming_one_fraction = path[index].one_fraction;
-      UnwindPath(path, depth, index);
+      UnwindPath<T>(path, depth, index);
       --depth;
     }
     Recurse(hot, path, depth + 1, hot_zero_fraction * incoming_zero_fraction, incoming_one_fraction, feature);
@@ -111,7 +116,8 @@ struct Walk {
 };
 
 // Depth of the deepest node (the root has depth 0). Children come after their parents.
-size_t MaxDepth(const ShapTreeView& tree, std::vector<int32_t>* depth) {
+template <typename T>
+size_t MaxDepth(const ShapTreeViewT<T>& tree, std::vector<int32_t>* depth) {
   depth->assign(tree.node_count, 0);
   size_t deepest = 0;
   for (size_t n = 0; n < tree.node_count; ++n) {
@@ -126,7 +132,8 @@ size_t MaxDepth(const ShapTreeView& tree, std::vector<int32_t>* depth) {
 
 }  // namespace
 
-Status ValidateShapTree(const ShapTreeView& tree, size_t n_features) {
+template <typename T>
+Status ValidateShapTree(const ShapTreeViewT<T>& tree, size_t n_features) {
   if (tree.node_count == 0) return Status::InvalidArgument("tree has no nodes");
   if (tree.width == 0) return Status::InvalidArgument("tree has no outputs");
   if (!(std::isfinite(tree.cover[0]) && tree.cover[0] > 0)) {
@@ -137,7 +144,7 @@ Status ValidateShapTree(const ShapTreeView& tree, size_t n_features) {
   std::vector<uint8_t> has_parent(tree.node_count, 0);
   for (int64_t i = 0; i < n; ++i) {
     const std::string where = "node " + std::to_string(i);
-    const double c = tree.cover[i];
+    const T c = tree.cover[i];
     if (!(std::isfinite(c) && c >= 0)) return Status::InvalidArgument(where + " has cover " + std::to_string(c));
     const int32_t l = tree.left[i], r = tree.right[i];
     if (l < 0 || r < 0) {
@@ -165,34 +172,45 @@ Status ValidateShapTree(const ShapTreeView& tree, size_t n_features) {
   return Status::Ok();
 }
 
-void ShapExpectedValue(const ShapTreeView& tree, double* out) {
+template <typename T>
+void ShapExpectedValue(const ShapTreeViewT<T>& tree, T* out) {
   // Children come after their parents, so a backward pass has both children's means ready.
-  std::vector<double> mean(tree.node_count * tree.width);
+  // The operations are xgboost's FillNodeMeanValue's, in its order.
+  std::vector<T> mean(tree.node_count * tree.width);
   const size_t w = tree.width;
   for (size_t n = tree.node_count; n-- > 0;) {
-    double* m = mean.data() + n * w;
+    T* m = mean.data() + n * w;
     if (tree.left[n] < 0) {
       for (size_t k = 0; k < w; ++k) m[k] = tree.values[n * w + k];
       continue;
     }
     const auto l = static_cast<size_t>(tree.left[n]);
     const auto r = static_cast<size_t>(tree.right[n]);
-    const double c = tree.cover[n];
+    const T c = tree.cover[n];
     for (size_t k = 0; k < w; ++k) {
-      m[k] = c > 0 ? (mean[l * w + k] * tree.cover[l] + mean[r * w + k] * tree.cover[r]) / c : 0;
+      T v = mean[l * w + k] * tree.cover[l];
+      v += mean[r * w + k] * tree.cover[r];
+      m[k] = c > 0 ? v / c : 0;
     }
   }
   for (size_t k = 0; k < w; ++k) out[k] = mean[k];
 }
 
-void TreeShap(const ShapTreeView& tree, const int32_t* hot_child, double* phi, TreeShapScratch* scratch) {
-  thread_local std::vector<int32_t> depth;
-  const size_t d = MaxDepth(tree, &depth) + 2;
+template <typename T>
+void TreeShap(const ShapTreeViewT<T>& tree, const int32_t* hot_child, T* phi, TreeShapScratchT<T>* scratch) {
+  const size_t d = MaxDepth(tree, &scratch->depth) + 2;
   // Each level of the walk keeps its own copy of the path: levels 0..d-1 of up to d elements.
   const size_t need = d * (d + 1) / 2;
   if (scratch->path.size() < need) scratch->path.resize(need);
-  const Walk walk{tree, hot_child, phi};
+  const Walk<T> walk{tree, hot_child, phi};
   walk.Recurse(0, scratch->path.data(), 0, 1, 1, -1);
 }
+
+template Status ValidateShapTree(const ShapTreeViewT<double>&, size_t);
+template Status ValidateShapTree(const ShapTreeViewT<float>&, size_t);
+template void ShapExpectedValue(const ShapTreeViewT<double>&, double*);
+template void ShapExpectedValue(const ShapTreeViewT<float>&, float*);
+template void TreeShap(const ShapTreeViewT<double>&, const int32_t*, double*, TreeShapScratchT<double>*);
+template void TreeShap(const ShapTreeViewT<float>&, const int32_t*, float*, TreeShapScratchT<float>*);
 
 }  // namespace inferd::sklearn

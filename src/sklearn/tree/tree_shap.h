@@ -26,16 +26,21 @@
 namespace inferd::sklearn {
 
 // A tree as TreeSHAP reads it; the arrays are the caller's and have node_count entries (values:
-// node_count * width). Node 0 is the root.
-struct ShapTreeView {
-  const int32_t* left = nullptr;   // child ids; -1 at a leaf (then right is -1 too)
+// node_count * width). Node 0 is the root. `T` is the arithmetic the walk uses: double, or
+// float for XGBoost, whose contributions are computed in float (the walk then rounds exactly
+// as xgboost 1.7's RegTree::TreeShap does).
+template <typename T>
+struct ShapTreeViewT {
+  const int32_t* left = nullptr;  // child ids; -1 at a leaf (then right is -1 too)
   const int32_t* right = nullptr;
   const int32_t* feature = nullptr;  // internal nodes: the feature split on, in [0, n_features)
-  const double* cover = nullptr;     // training weight that reached the node (> 0 at the root)
-  const double* values = nullptr;    // leaves: `width` outputs each; internal entries unused
+  const T* cover = nullptr;          // training weight that reached the node (> 0 at the root)
+  const T* values = nullptr;         // leaves: `width` outputs each; internal entries unused
   size_t node_count = 0;
   size_t width = 1;
 };
+using ShapTreeView = ShapTreeViewT<double>;
+using ShapTreeViewF = ShapTreeViewT<float>;
 
 // The deepest tree TreeShap walks: its working path grows with the square of the depth
 // (512 levels: 4 MB).
@@ -45,28 +50,35 @@ inline constexpr size_t kMaxTreeShapDepth = 512;
 // one parent per node but the root,
 // leaves with both children -1, features in [0, n_features), covers finite and >= 0 with a
 // positive root, depth at most kMaxTreeShapDepth.
-Status ValidateShapTree(const ShapTreeView& tree, size_t n_features);
+template <typename T>
+Status ValidateShapTree(const ShapTreeViewT<T>& tree, size_t n_features);
 
 // The tree's expected value per output: the leaves' values weighted by cover / root cover.
 // out[0, width) is overwritten. Precondition: ValidateShapTree passed.
-void ShapExpectedValue(const ShapTreeView& tree, double* out);
+template <typename T>
+void ShapExpectedValue(const ShapTreeViewT<T>& tree, T* out);
 
 // Working memory for TreeShap, reused across calls (not shared between threads).
-struct TreeShapScratch {
+template <typename T>
+struct TreeShapScratchT {
   struct PathElement {
     int32_t feature;
-    double zero_fraction;  // share of the cover that takes this branch when the feature is unknown
-    double one_fraction;   // 1 if the row takes this branch when the feature is known, else 0
-    double weight;         // the permutation weight of the subsets of this path's size
+    T zero_fraction;  // share of the cover that takes this branch when the feature is unknown
+    T one_fraction;   // 1 if the row takes this branch when the feature is known, else 0
+    T weight;         // the permutation weight of the subsets of this path's size
   };
   std::vector<PathElement> path;
+  std::vector<int32_t> depth;
 };
+using TreeShapScratch = TreeShapScratchT<double>;
+using TreeShapScratchF = TreeShapScratchT<float>;
 
 // Adds this row's contributions of `tree` to phi: phi[f * width + k] for feature f, output k
 // (phi has n_features * width entries; the expected value is not added). `hot_child[node]`,
 // for every internal node, is the child (left[node] or right[node]) the row goes to.
 // Precondition: ValidateShapTree passed.
-void TreeShap(const ShapTreeView& tree, const int32_t* hot_child, double* phi, TreeShapScratch* scratch);
+template <typename T>
+void TreeShap(const ShapTreeViewT<T>& tree, const int32_t* hot_child, T* phi, TreeShapScratchT<T>* scratch);
 
 }  // namespace inferd::sklearn
 

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <utility>
 
+#include "sklearn/tree/tree_shap.h"
+
 namespace inferd::sklearn {
 namespace {
 
@@ -252,8 +254,141 @@ StatusOr<XgbBooster> XgbBooster::Build(const XgbDocument& doc, const XgbEvalOpti
       out[0] = static_cast<double>(v);
     }));
     b.group_.push_back(static_cast<uint32_t>(doc.tree_info[i]));
+    INFERD_RETURN_IF_ERROR(
+        AddExplainTree(doc.trees[i], i, b.n_features_, w, static_cast<uint32_t>(doc.tree_info[i]), &b.explain_));
   }
   return b;
+}
+
+Status XgbBooster::AddExplainTree(const XgbTree& t, size_t index, size_t n_features, float weight, uint32_t group,
+                                  std::vector<ExplainTree>* out) {
+  ExplainTree& e = out->emplace_back();
+  e.weight = weight;
+  e.group = group;
+  // Breadth-first renumbering (xgboost reuses pruned nodes' ids, so a child may come first).
+  std::vector<int32_t> order{0};
+  std::vector<int32_t> id(static_cast<size_t>(t.num_nodes), -1);
+  id[0] = 0;
+  for (size_t k = 0; k < order.size(); ++k) {
+    const XgbNode& n = t.nodes[static_cast<size_t>(order[k])];
+    if (n.left < 0) continue;
+    for (const int32_t c : {n.left, n.right}) {
+      id[static_cast<size_t>(c)] = static_cast<int32_t>(order.size());
+      order.push_back(c);
+    }
+  }
+  const size_t m = order.size();
+  e.left.assign(m, -1);
+  e.right.assign(m, -1);
+  e.feature.assign(m, 0);
+  e.cover.resize(m);
+  e.value.assign(m, 0.0f);
+  e.split.assign(m, 0.0f);
+  e.default_left.assign(m, 0);
+  std::vector<std::vector<Run>> runs;
+  if (!t.categories_nodes.empty()) {
+    runs.resize(m);
+    for (size_t k = 0; k < t.categories_nodes.size(); ++k) {
+      const auto node = static_cast<size_t>(t.categories_nodes[k]);
+      if (id[node] < 0) continue;  // unreachable
+      const auto begin = t.categories.begin() + static_cast<std::ptrdiff_t>(t.categories_segments[k]);
+      runs[static_cast<size_t>(id[node])] =
+          CategoryRuns(std::vector<int64_t>(begin, begin + static_cast<std::ptrdiff_t>(t.categories_sizes[k])),
+                       t.nodes[node].default_left == 0);
+    }
+    e.run_begin.assign(m + 1, 0);
+  }
+  for (size_t i = 0; i < m; ++i) {
+    const XgbNode& n = t.nodes[static_cast<size_t>(order[i])];
+    e.cover[i] = n.sum_hessian;
+    if (n.left < 0) {
+      e.value[i] = n.split_condition;
+    } else {
+      e.left[i] = id[static_cast<size_t>(n.left)];
+      e.right[i] = id[static_cast<size_t>(n.right)];
+      e.feature[i] = n.split_index;
+      e.split[i] = n.split_condition;
+      e.default_left[i] = n.default_left;
+    }
+    if (!runs.empty()) {
+      for (const Run& r : runs[i]) {
+        e.run_start.push_back(r.start == kMinusInf ? -std::numeric_limits<float>::infinity()
+                                                   : static_cast<float>(r.start));
+        e.run_right.push_back(r.right ? 1 : 0);
+      }
+      e.run_begin[i + 1] = static_cast<uint32_t>(e.run_start.size());
+    }
+  }
+  const ShapTreeViewF view{e.left.data(), e.right.data(), e.feature.data(), e.cover.data(), e.value.data(), m, 1};
+  if (Status s = ValidateShapTree(view, n_features); !s.ok()) {
+    return Status::InvalidArgument("xgboost tree " + std::to_string(index) + ": " + s.message());
+  }
+  ShapExpectedValue(view, &e.expected);
+  return Status::Ok();
+}
+
+void XgbBooster::CastRow(const double* x, float* xf) const {
+  const bool has_missing_value = !std::isnan(missing_);
+  for (size_t j = 0; j < n_features_; ++j) {
+    const auto v = static_cast<float>(x[j]);
+    xf[j] = has_missing_value && v == missing_ ? std::numeric_limits<float>::quiet_NaN() : v;
+  }
+}
+
+void XgbBooster::Contributions(const double* x, size_t n_rows, float* out) const {
+  const size_t nf = n_features_, groups = n_groups_, width = nf + 1;
+  thread_local std::vector<float> xf, tree_phi;
+  thread_local std::vector<int32_t> hot;
+  thread_local TreeShapScratchF scratch;
+  xf.resize(nf);
+  tree_phi.resize(width);
+  std::fill(out, out + n_rows * groups * width, 0.0f);
+  for (size_t r = 0; r < n_rows; ++r) {
+    CastRow(x + r * nf, xf.data());
+    float* row_out = out + r * groups * width;
+    if (linear_) {
+      const float* w = linear_weights_.data();
+      for (size_t g = 0; g < groups; ++g) {
+        float* p = row_out + g * width;
+        for (size_t j = 0; j < nf; ++j) {
+          if (!std::isnan(xf[j])) p[j] = xf[j] * w[j * groups + g];
+        }
+        p[nf] = w[nf * groups + g] + base_margin_;
+      }
+      continue;
+    }
+    // xgboost's order: per group, every tree of the group in turn, each tree's contributions
+    // (its expected value first, in the bias slot) added in scaled by its weight.
+    for (size_t g = 0; g < groups; ++g) {
+      float* p = row_out + g * width;
+      for (const ExplainTree& e : explain_) {
+        if (e.group != g) continue;
+        const size_t m = e.left.size();
+        hot.resize(m);
+        for (size_t i = 0; i < m; ++i) {
+          if (e.left[i] < 0) continue;
+          const float v = xf[static_cast<size_t>(e.feature[i])];
+          bool left;
+          if (std::isnan(v)) {
+            left = e.default_left[i] != 0;
+          } else if (!e.run_begin.empty() && e.run_begin[i] != e.run_begin[i + 1]) {
+            uint32_t k = e.run_begin[i];
+            while (k + 1 < e.run_begin[i + 1] && v >= e.run_start[k + 1]) ++k;
+            left = e.run_right[k] == 0;
+          } else {
+            left = v < e.split[i];
+          }
+          hot[i] = left ? e.left[i] : e.right[i];
+        }
+        std::fill(tree_phi.begin(), tree_phi.end(), 0.0f);
+        tree_phi[nf] += e.expected;
+        const ShapTreeViewF view{e.left.data(), e.right.data(), e.feature.data(), e.cover.data(), e.value.data(), m, 1};
+        TreeShap(view, hot.data(), tree_phi.data(), &scratch);
+        for (size_t c = 0; c < width; ++c) p[c] += tree_phi[c] * e.weight;
+      }
+      p[nf] += base_margin_;
+    }
+  }
 }
 
 void XgbBooster::CastRows(const double* x, size_t n_rows, float* xf) const {

@@ -65,6 +65,12 @@ class XgbBooster {
   void Margins(const double* x, size_t n_rows, float* out) const;
   // out[r * output_width() + j]: the objective's output (what xgboost's predict returns).
   void Predict(const double* x, size_t n_rows, float* out) const;
+  // Per-feature contributions to the margins, as xgboost's predict(pred_contribs=True)
+  // computes them in float (path-dependent TreeSHAP with each node's sum_hessian as its
+  // cover; gblinear: weight * x, 0 for a missing cell):
+  // out[(r * n_groups() + g) * (n_features() + 1) + f], the bias (expected margin) last.
+  // Contributions plus bias add up to the margin.
+  void Contributions(const double* x, size_t n_rows, float* out) const;
 
  private:
   // The trees' nodes send NaN to their second child (no per-node missing direction to decode).
@@ -74,6 +80,27 @@ class XgbBooster {
   // values go left, ToPlainTree in the .cc).
   void CastRows(const double* x, size_t n_rows, float* xf) const;
   void TransformRow(float* margins) const;
+  // Row `x` cast to float, missing cells NaN (n_features_ cells).
+  void CastRow(const double* x, float* xf) const;
+
+  // A tree as TreeSHAP walks it: the reachable nodes in breadth-first order (children after
+  // parents), each node's training cover and, for leaves, the value it adds.
+  struct ExplainTree {
+    std::vector<int32_t> left, right, feature;
+    std::vector<float> cover, value, split;
+    std::vector<uint8_t> default_left;
+    // Categorical splits: node i's runs are [run_begin[i], run_begin[i + 1]) (empty for a
+    // numerical split; run_begin empty when the tree has none); a run holds the values from
+    // its start to the next run's and sends them right or left.
+    std::vector<uint32_t> run_begin;
+    std::vector<float> run_start;
+    std::vector<uint8_t> run_right;
+    float expected = 0;  // the cover-weighted mean of the leaves
+    float weight = 1;    // dart: the tree's weight_drop
+    uint32_t group = 0;
+  };
+  static Status AddExplainTree(const XgbTree& t, size_t index, size_t n_features, float weight, uint32_t group,
+                               std::vector<ExplainTree>* out);
 
   static constexpr size_t kBlockRows = 128;
 
@@ -87,6 +114,7 @@ class XgbBooster {
   std::vector<uint32_t> group_;  // per tree in forest_: its output group
   // gblinear: weight[feature * n_groups + g], then bias[g].
   std::vector<float> linear_weights_;
+  std::vector<ExplainTree> explain_;  // gbtree / dart: the trees forest_ holds, in order
 };
 
 }  // namespace inferd::sklearn

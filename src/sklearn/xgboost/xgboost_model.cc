@@ -188,4 +188,13 @@ Status XGBoostModel::PredictClass(const double* x, size_t n_rows, int32_t* out) 
   return Status::Ok();
 }
 
+Status XGBoostModel::Contributions(const double* x, size_t n_rows, double* out) const {
+  thread_local std::vector<float> c;
+  const size_t n = n_rows * booster_.n_groups() * (booster_.n_features() + 1);
+  c.resize(n);
+  booster_.Contributions(x, n_rows, c.data());
+  std::copy(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(n), out);
+  return Status::Ok();
+}
+
 }  // namespace inferd::sklearn

@@ -70,6 +70,11 @@ class XGBoostModel final : public Model {
   Status PredictClass(const double* x, size_t n_rows, int32_t* out) const override;
   Status PredictValue(const double* x, size_t n_rows, double* out) const override;
   Status PredictProba(const double* x, size_t n_rows, double* out) const override;
+  // The margins' contributions (XgbBooster::Contributions), one group per output group, as
+  // xgboost's predict(pred_contribs=True) gives them.
+  size_t contribution_groups() const override { return booster_.n_groups(); }
+  std::string contribution_space() const override { return "margin"; }
+  Status Contributions(const double* x, size_t n_rows, double* out) const override;
 
  private:
   explicit XGBoostModel(XgbBooster booster) : booster_(std::move(booster)) {}
