@@ -351,6 +351,33 @@ void EncodePrediction(const InferenceResult& r, std::string* out) {
   *out += "}\n";
 }
 
+void AppendRowContributions(const Model& model, const OutputTensor& t, size_t row, std::string* out) {
+  const size_t groups = t.groups, stride = t.width / groups;
+  const double* c = t.values + row * t.width;
+  *out += "\"contributions\":";
+  if (groups == 1) {
+    AppendContributionObject(model, c, out);
+    *out += ",\"bias\":";
+    AppendPythonFloat(c[stride - 1], out);
+    return;
+  }
+  for (int part = 0; part < 2; ++part) {
+    if (part == 1) *out += ",\"bias\":";
+    *out += '{';
+    for (size_t g = 0; g < groups; ++g) {
+      if (g) *out += ',';
+      AppendGroupKey(model, groups, g, out);
+      *out += ':';
+      if (part == 0) {
+        AppendContributionObject(model, c + g * stride, out);
+      } else {
+        AppendPythonFloat(c[g * stride + stride - 1], out);
+      }
+    }
+    *out += '}';
+  }
+}
+
 void EncodeError(std::string_view message, std::string* out) {
   *out += "{\"error\":";
   AppendJsonString(std::string(message), out);

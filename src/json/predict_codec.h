@@ -46,6 +46,10 @@ Status DecodePredictRequest(std::string_view body, const InputSpec& spec, Infere
 // "contributions": [{...}, ...] and "bias": [...].
 void EncodePrediction(const InferenceResult& result, std::string* out);
 
+// Appends `"contributions":{"<column>":c,...},"bias":b` for row `row` of a contributions
+// output (per group when t.groups > 1: {"<label>":{...}} and "bias":{"<label>":b}).
+void AppendRowContributions(const Model& model, const OutputTensor& t, size_t row, std::string* out);
+
 // Appends {"error": "<message>"} followed by a newline.
 void EncodeError(std::string_view message, std::string* out);
 

@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 #include "common/json_number.h"
+#include "json/predict_codec.h"
 #include "json/table_cells.h"
 
 namespace inferd {
@@ -569,12 +570,32 @@ void EncodeV1Predictions(const InferenceResult& result, std::string* out) {
       AppendValue(model, t, r, out);
       continue;
     }
-    *out += '[';
-    for (size_t j = 0; j < t.width; ++j) {
-      if (j) *out += ',';
-      AppendValue(model, t, r * t.width + j, out);
+    // [width] per row, or [groups][width / groups] (per-class contributions).
+    const size_t inner = t.width / t.groups;
+    if (t.groups > 1) *out += '[';
+    for (size_t g = 0; g < t.groups; ++g) {
+      if (g) *out += ',';
+      *out += '[';
+      for (size_t j = 0; j < inner; ++j) {
+        if (j) *out += ',';
+        AppendValue(model, t, r * t.width + g * inner + j, out);
+      }
+      *out += ']';
     }
-    *out += ']';
+    if (t.groups > 1) *out += ']';
+  }
+  *out += "]}\n";
+}
+
+void EncodeV1Explanations(const InferenceResult& result, std::string* out) {
+  const Model& model = *result.served->model;
+  const OutputTensor& t = result.outputs[0];
+  *out += "{\"explanations\":[";
+  for (size_t r = 0; r < t.n_rows; ++r) {
+    if (r) *out += ',';
+    *out += '{';
+    AppendRowContributions(model, t, r, out);
+    *out += '}';
   }
   *out += "]}\n";
 }

@@ -45,6 +45,11 @@ void EncodeV2InferResponse(const InferenceResult& result, std::string* out);
 // From result.outputs[0].
 void EncodeV1Predictions(const InferenceResult& result, std::string* out);
 
+// KServe V1 :explain answer for result.outputs[0] (contributions):
+// {"explanations": [{"contributions": {"<column>": c, ...}, "bias": b}, ...]} (per class for a
+// multi-class model, as EncodePrediction writes them).
+void EncodeV1Explanations(const InferenceResult& result, std::string* out);
+
 // Appends {"transform":[[...],...]}\n, or {"transform":[...]}\n for one unbatched row
 // (result.request->single_row), from result.outputs[0].
 void EncodeTransform(const InferenceResult& result, std::string* out);

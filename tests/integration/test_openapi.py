@@ -48,6 +48,8 @@ joblib.dump(LogisticRegression(max_iter=1000).fit(X, y), out + "/iris.pkl")
 joblib.dump(LogisticRegression(max_iter=1000).fit(X, np.array(["a", "b", "c"])[y]), out + "/iris_str.pkl")
 joblib.dump(LinearRegression().fit(X, np.c_[X[:, 0] * 2 + 1, X[:, 1]]), out + "/lin2.pkl")
 joblib.dump(StandardScaler().fit(X), out + "/scaler.pkl")
+import xgboost
+joblib.dump(xgboost.XGBClassifier(n_estimators=5, max_depth=3).fit(X, y), out + "/xgb.pkl")
 """
 
 
@@ -148,7 +150,7 @@ def models(tmp_path_factory):
     d = tmp_path_factory.mktemp("openapi-models")
     subprocess.run([sys.executable, "-c", TRAIN, str(d)], check=True, timeout=300)
     repo = d / "repo"
-    for name, versions in (("iris", ("1", "2")), ("iris_str", ("1",)), ("lin2", ("1",)), ("scaler", ("1",))):
+    for name, versions in (("iris", ("1", "2")), ("iris_str", ("1",)), ("lin2", ("1",)), ("scaler", ("1",)), ("xgb", ("1",))):
         for v in versions:
             (repo / name / v).mkdir(parents=True)
             os.link(d / f"{name}.pkl", repo / name / v / "model.pkl")
@@ -176,6 +178,7 @@ CASES = [
     ("m", "post", "/predict", {"features": ROW, "proba": True}, 200),
     ("m", "post", "/predict", {"instances": [ROW, ROW2]}, 200),
     ("m", "post", "/predict", {"instances": [ROW, ROW2], "proba": True}, 200),
+    ("m", "post", "/predict", {"features": ROW, "explain": True}, 400),
     ("m", "post", "/predict", "{not json", 400),
     ("m", "post", "/predict", {"features": [1, 2]}, 400),
     ("m", "post", "/predict", {"rows": [ROW]}, 400),
@@ -232,6 +235,11 @@ CASES = [
     ("m", "post", "/v1/models/iris/versions/1:predict", {"instances": [ROW]}, 200),
     ("m", "post", "/v1/models/iris/versions/1:predict", {"nothing": 1}, 400),
     ("m", "post", "/v1/models/iris/versions/9:predict", {"instances": [ROW]}, 404),
+    ("m", "post", "/v1/models/xgb:explain", {"instances": [ROW, ROW2]}, 200),
+    ("m", "post", "/v1/models/iris:explain", {"instances": [ROW]}, 400),
+    ("m", "post", "/v1/models/nope:explain", {"instances": [ROW]}, 404),
+    ("m", "post", "/v1/models/xgb/versions/1:explain", {"instances": [ROW]}, 200),
+    ("m", "post", "/v1/models/xgb/versions/1:explain", {"nothing": 1}, 400),
     ("s", "post", "/v2/repository/models/scaler/load", None, 403),
     ("s", "post", "/v2/repository/models/scaler/unload", None, 403),
     ("m", "post", "/v2/repository/models/nope/load", None, 404),

@@ -16,6 +16,18 @@ class V1PredictCodec final : public HttpCodec {
   void Encode(const InferenceResult& result) override { EncodeV1Predictions(result, &response_->body); }
 };
 
+// POST :explain: the rows' contributions (the same body as :predict).
+class V1ExplainCodec final : public HttpCodec {
+ public:
+  using HttpCodec::HttpCodec;
+  Status Decode(const InputSpec& spec, InferenceRequest* r) override {
+    INFERD_RETURN_IF_ERROR(DecodeV1PredictRequest(request_.body, spec, r));
+    r->outputs.assign(1, OutputKind::kContributions);
+    return Status::Ok();
+  }
+  void Encode(const InferenceResult& result) override { EncodeV1Explanations(result, &response_->body); }
+};
+
 void ModelStatus(const InferenceService& service, const Request& r, bool versioned, Response* resp) {
   StatusOr<ModelHandle> found = service.Find(SelectorFromPath(r, versioned));
   if (!found.ok()) return ReplyError(found.status(), resp);
@@ -46,6 +58,10 @@ void RegisterV1Routes(const InferenceService* service, Router* router) {
                 [service, versioned](const Request& r, Response* resp) { ModelStatus(*service, r, versioned, resp); });
     router->Add(Verb::post, base + ":predict", [service, versioned](const Request& r, Response* resp) {
       V1PredictCodec codec(r, resp);
+      service->Infer(Protocol::kV1, SelectorFromPath(r, versioned), codec);
+    });
+    router->Add(Verb::post, base + ":explain", [service, versioned](const Request& r, Response* resp) {
+      V1ExplainCodec codec(r, resp);
       service->Infer(Protocol::kV1, SelectorFromPath(r, versioned), codec);
     });
   }
