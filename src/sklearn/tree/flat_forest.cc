@@ -86,6 +86,18 @@ Status FlatForest::AppendStructureOf(const Tree& tree, size_t node_count, bool h
     d = WriteNodes(tree, nodes_.data() + base, base, payload_.size(), &depth_scratch, leaf_ids);
   }
   all_directions_ = all_directions_ && has_missing_direction;
+  bool covered = false;
+  if constexpr (!std::is_same_v<Tree, PlainTree>) covered = tree.has_cover;
+  if (covered && all_covers_) {
+    covers_.resize(base + node_count);
+    if constexpr (!std::is_same_v<Tree, PlainTree>) {
+      for (size_t j = 0; j < node_count; ++j) covers_[base + j] = tree.cover(j);
+    }
+  } else if (all_covers_) {
+    all_covers_ = false;
+    covers_.clear();
+    covers_.shrink_to_fit();
+  }
   roots_.push_back(static_cast<int32_t>(base));
   depth_.push_back(d);
   return Status::Ok();
@@ -136,6 +148,68 @@ uint32_t FlatForest::WriteNodesT(const View& tree, size_t n_nodes, Node* out, si
     }
   }
   return max_depth;
+}
+
+namespace {
+
+// One tree of the forest as TreeSHAP reads it, in per-thread buffers (valid until the next
+// call on the thread): local node ids, leaves' first k_out payload values.
+struct ShapBuffers {
+  std::vector<int32_t> left, right, feature, hot;
+  std::vector<double> values;
+  TreeShapScratch scratch;
+};
+
+ShapBuffers& Buffers() {
+  thread_local ShapBuffers b;
+  return b;
+}
+
+}  // namespace
+
+template <bool kMissing>
+ShapTreeView FlatForest::ShapViewOf(size_t t, size_t k_out, const float* xf) const {
+  ShapBuffers& b = Buffers();
+  const auto root = static_cast<size_t>(roots_[t]);
+  const size_t end = t + 1 < roots_.size() ? static_cast<size_t>(roots_[t + 1]) : nodes_.size();
+  const size_t m = end - root;
+  b.left.resize(m);
+  b.right.resize(m);
+  b.feature.resize(m);
+  b.hot.resize(m);
+  b.values.assign(m * k_out, 0.0);
+  for (size_t i = 0; i < m; ++i) {
+    const Node& n = nodes_[root + i];
+    if (static_cast<size_t>(n.child[1]) == root + i) {  // a leaf loops to itself
+      b.left[i] = b.right[i] = -1;
+      b.feature[i] = 0;
+      const double* p = PayloadOf(n);
+      std::copy(p, p + k_out, b.values.data() + i * k_out);
+      continue;
+    }
+    b.left[i] = n.child[0] - static_cast<int32_t>(root);
+    b.right[i] = n.child[1] - static_cast<int32_t>(root);
+    b.feature[i] = static_cast<int32_t>(static_cast<uint32_t>(n.feature) & ~kMissingLeft);
+    if (xf != nullptr) b.hot[i] = n.child[Step<kMissing>(n, xf)] - static_cast<int32_t>(root);
+  }
+  return {b.left.data(), b.right.data(), b.feature.data(), covers_.data() + root, b.values.data(), m, k_out};
+}
+
+void FlatForest::CheckExplainable(size_t n_features) {
+  explainable_ = all_covers_ && !roots_.empty() && covers_.size() == nodes_.size();
+  for (size_t t = 0; t < roots_.size() && explainable_; ++t) {
+    explainable_ = ValidateShapTree(ShapViewOf<false>(t, 1, nullptr), n_features).ok();
+  }
+}
+
+void FlatForest::AddContributions(size_t t, const float* xf, size_t k_out, double* phi, double* expected) const {
+  const ShapTreeView view = route_missing_ ? ShapViewOf<true>(t, k_out, xf) : ShapViewOf<false>(t, k_out, xf);
+  ShapBuffers& b = Buffers();
+  TreeShap(view, b.hot.data(), phi, &b.scratch);
+  thread_local std::vector<double> e;
+  e.resize(k_out);
+  ShapExpectedValue(view, e.data());
+  for (size_t k = 0; k < k_out; ++k) expected[k] += e[k];
 }
 
 }  // namespace inferd::sklearn

@@ -38,6 +38,7 @@
 #include "common/huge_page_allocator.h"
 #include "inferd/status.h"
 #include "sklearn/tree/tree_parse.h"
+#include "sklearn/tree/tree_shap.h"
 
 namespace inferd::sklearn {
 
@@ -102,6 +103,19 @@ class FlatForest {
 
   size_t n_trees() const { return roots_.size(); }
   size_t payload_width() const { return width_; }
+
+  // Explanations. True when every tree came with its nodes' training covers (sklearn's
+  // weighted_n_node_samples) and passed ValidateShapTree (tree_shap.h) in
+  // CheckExplainable; false otherwise (the model then has no contributions).
+  bool explainable() const { return explainable_; }
+  // Runs the checks TreeShap relies on over every tree; sets explainable(). Call once, after
+  // the last tree. `n_features`: the rows' width.
+  void CheckExplainable(size_t n_features);
+  // Adds tree t's exact path-dependent contributions for the row `xf` (float32 cells) to
+  // phi[f * k_out + k], k < k_out (the first k_out entries of each leaf's payload), and the
+  // tree's expected value to expected[k]. REQUIRES: explainable(), t < n_trees(),
+  // k_out <= payload_width().
+  void AddContributions(size_t t, const float* xf, size_t k_out, double* phi, double* expected) const;
 
   // Payload of the leaf reached by `xf` (the row cast to float32) in tree `t`.
   // REQUIRES: t < n_trees(); xf has at least as many entries as any tree's n_features.
@@ -251,6 +265,11 @@ class FlatForest {
   template <typename View>
   uint32_t WriteNodesT(const View& tree, size_t n_nodes, Node* out, size_t base, size_t pay,
                        std::vector<uint32_t>* depth, std::vector<uint32_t>* leaf_ids) const;
+  // Tree t as TreeSHAP reads it (per-thread buffers), with the child the row `xf` goes to at
+  // each internal node when xf is not null.
+  template <bool kMissing>
+  ShapTreeView ShapViewOf(size_t t, size_t k_out, const float* xf) const;
+
   // Forests with fewer nodes in all are built on the caller's thread (a thread costs more).
   static constexpr size_t kParallelMinNodes = 200000;
 
@@ -259,11 +278,14 @@ class FlatForest {
   // every walk. Set at construction so that no walk can misread a marked word.
   bool route_missing_;
   bool all_directions_ = true;  // every tree added so far has_missing_direction
+  bool all_covers_ = true;      // every tree added so far came with covers (covers_ has one per node)
+  bool explainable_ = false;
   // The two big tables live in huge pages when they are big (common/huge_page_allocator.h).
   std::vector<Node, HugePageAllocator<Node>> nodes_;
   std::vector<int32_t> roots_;
   std::vector<uint32_t> depth_;  // per tree: longest root-to-leaf path (0 for a lone leaf)
   std::vector<double, HugePageAllocator<double>> payload_;
+  std::vector<double, HugePageAllocator<double>> covers_;  // per node, while all_covers_
 };
 
 template <typename Fill>
@@ -339,10 +361,11 @@ Status FlatForest::AddTrees(const std::vector<size_t>& node_counts, size_t paylo
 
   nodes_.resize(total_nodes);  // default-initialised (HugePageAllocator): every slot is written
   payload_.resize(total_pay);
+  covers_.resize(total_nodes);
   roots_.assign(n, 0);
   depth_.assign(n, 0);
   std::vector<Status> errors(n);
-  std::vector<uint8_t> replan(n, 0), directions(n, 0);
+  std::vector<uint8_t> replan(n, 0), directions(n, 0), covered(n, 0);
   std::atomic<size_t> next{0};
   auto work = [&] {
     std::vector<uint32_t> depth_scratch, leaf_ids;
@@ -370,6 +393,10 @@ Status FlatForest::AddTrees(const std::vector<size_t>& node_counts, size_t paylo
       roots_[i] = static_cast<int32_t>(base[i]);
       depth_[i] = d;
       directions[i] = tree.has_missing_direction ? 1 : 0;
+      if (tree.has_cover) {
+        for (size_t j = 0; j < tree.node_count; ++j) covers_[base[i] + j] = tree.cover(j);
+        covered[i] = 1;
+      }
     }
   };
   {
@@ -383,12 +410,18 @@ Status FlatForest::AddTrees(const std::vector<size_t>& node_counts, size_t paylo
     if (!errors[i].ok() || replan[i] != 0) {
       nodes_.clear();
       payload_.clear();
+      covers_.clear();
       roots_.clear();
       depth_.clear();
       if (!errors[i].ok()) return errors[i];  // the lowest-numbered failing tree, as the loop reports
       return one_by_one();                    // a plan did not fit: the loop decides (same result or error)
     }
     all_directions_ = all_directions_ && directions[i] != 0;
+    all_covers_ = all_covers_ && covered[i] != 0;
+  }
+  if (!all_covers_) {
+    covers_.clear();
+    covers_.shrink_to_fit();
   }
   return Status::Ok();
 }

@@ -22,13 +22,49 @@ const float* RowsToFloat32(const double* rows, size_t n) {
   return buf.data();
 }
 
+namespace {
+
+// `forest` after FlatForest::CheckExplainable.
+FlatForest Checked(FlatForest forest, size_t n_features) {
+  forest.CheckExplainable(n_features);
+  return forest;
+}
+
+// Contributions of an averaged ensemble: the mean over trees of each tree's TreeSHAP values
+// for the first `k` payload entries. out[(r * k + g) * (n_features + 1) + f], bias last.
+void AveragedContributions(const FlatForest& forest, size_t n_features, size_t k, const double* x, size_t n_rows,
+                           double* out) {
+  thread_local std::vector<double> phi, expected;
+  const size_t width = n_features + 1;
+  const double n = static_cast<double>(forest.n_trees());
+  for (size_t r = 0; r < n_rows; ++r) {
+    phi.assign(n_features * k, 0.0);
+    expected.assign(k, 0.0);
+    const float* xf = RowToFloat32(x + r * n_features, n_features);
+    for (size_t t = 0; t < forest.n_trees(); ++t) forest.AddContributions(t, xf, k, phi.data(), expected.data());
+    double* o = out + r * k * width;
+    for (size_t g = 0; g < k; ++g) {
+      for (size_t f = 0; f < n_features; ++f) o[g * width + f] = phi[f * k + g] / n;
+      o[g * width + n_features] = expected[g] / n;
+    }
+  }
+}
+
+}  // namespace
+
 TreeEnsembleClassifier::TreeEnsembleClassifier(std::string name, std::vector<Label> classes, size_t n_features,
                                                FlatForest forest, bool single_tree)
     : name_(std::move(name)),
       classes_(std::move(classes)),
       n_features_(n_features),
-      forest_(std::move(forest)),
+      forest_(Checked(std::move(forest), n_features)),
       single_tree_(single_tree) {}
+
+Status TreeEnsembleClassifier::Contributions(const double* x, size_t n_rows, double* out) const {
+  if (!forest_.explainable()) return Model::Contributions(x, n_rows, out);
+  AveragedContributions(forest_, n_features_, classes_.size(), x, n_rows, out);
+  return Status::Ok();
+}
 
 std::string TreeEnsembleClassifier::Describe() const {
   std::string s = name_ + "[" + std::to_string(classes_.size()) + " classes";
@@ -91,7 +127,16 @@ Status TreeEnsembleClassifier::PredictProba(const double* x, size_t n_rows, doub
 }
 
 TreeEnsembleRegressor::TreeEnsembleRegressor(std::string name, size_t n_features, size_t n_outputs, FlatForest forest)
-    : name_(std::move(name)), n_features_(n_features), n_outputs_(n_outputs), forest_(std::move(forest)) {}
+    : name_(std::move(name)),
+      n_features_(n_features),
+      n_outputs_(n_outputs),
+      forest_(Checked(std::move(forest), n_features)) {}
+
+Status TreeEnsembleRegressor::Contributions(const double* x, size_t n_rows, double* out) const {
+  if (!forest_.explainable()) return Model::Contributions(x, n_rows, out);
+  AveragedContributions(forest_, n_features_, n_outputs_, x, n_rows, out);
+  return Status::Ok();
+}
 
 std::string TreeEnsembleRegressor::Describe() const {
   std::string s = name_;

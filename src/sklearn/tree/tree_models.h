@@ -38,6 +38,11 @@ class TreeEnsembleClassifier final : public Model {
   std::string Describe() const override;
   Status PredictClass(const double* x, size_t n_rows, int32_t* out) const override;
   Status PredictProba(const double* x, size_t n_rows, double* out) const override;
+  // Per class, in probability space (each tree's leaf probabilities, averaged): one group per
+  // class, when the trees carry their covers (weighted_n_node_samples).
+  size_t contribution_groups() const override { return forest_.explainable() ? classes_.size() : 0; }
+  std::string contribution_space() const override { return "probability"; }
+  Status Contributions(const double* x, size_t n_rows, double* out) const override;
 
  private:
   void Proba(const float* xf, double* p) const;
@@ -63,6 +68,10 @@ class TreeEnsembleRegressor final : public Model {
   bool accepts_missing() const override { return forest_.routes_missing(); }
   std::string Describe() const override;
   Status PredictValue(const double* x, size_t n_rows, double* out) const override;
+  // One group per target, in the predicted value's space.
+  size_t contribution_groups() const override { return forest_.explainable() ? n_outputs_ : 0; }
+  std::string contribution_space() const override { return "value"; }
+  Status Contributions(const double* x, size_t n_rows, double* out) const override;
 
  private:
   const std::string name_;

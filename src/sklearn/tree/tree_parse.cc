@@ -128,6 +128,8 @@ StatusOr<ParsedTree> ParseTree(const Value& tree) {
           FindNodeField(nodes, "missing_go_to_left", 'b', {1}, &t.missing_.offset, &t.missing_.size));
     t.has_missing_direction = true;
   }
+  t.has_cover = nodes.dtype->FindField("weighted_n_node_samples") != nullptr &&
+                FindNodeField(nodes, "weighted_n_node_samples", 'f', {8, 4}, &t.cover_.offset, &t.cover_.size).ok();
   t.nodes_ = nodes.data.data();
   t.stride_ = nodes.dtype->itemsize;
 

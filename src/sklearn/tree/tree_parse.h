@@ -73,6 +73,13 @@ class ParsedTree {
     return has_missing_direction && nodes_[node * stride_ + missing_.offset] != 0;
   }
   const uint8_t* RecordAddress(size_t node) const { return nodes_ + node * stride_; }
+  // The training weight that reached the node (weighted_n_node_samples), what exact
+  // explanations weigh a split's sides by. REQUIRES: has_cover.
+  double cover(size_t node) const {
+    const uint8_t* p = nodes_ + node * stride_ + cover_.offset;
+    return cover_.size == 8 ? Load<double>(p) : static_cast<double>(Load<float>(p));
+  }
+  bool has_cover = false;  // the records have weighted_n_node_samples
   bool is_leaf(size_t node) const { return left(node) < 0; }
   // values[node, :, :] as n_outputs x max_n_classes doubles.
   const double* value(size_t node) const { return values_ + node * n_outputs * max_n_classes; }
@@ -98,7 +105,7 @@ class ParsedTree {
 
   const uint8_t* nodes_ = nullptr;  // borrowed: the `nodes` array's records
   size_t stride_ = 0;
-  Field left_, right_, feature_, threshold_, missing_;
+  Field left_, right_, feature_, threshold_, missing_, cover_;
   const double* values_ = nullptr;    // borrowed `values` data, or owned_values_
   std::vector<double> owned_values_;  // when `values` is not native float64
 };
