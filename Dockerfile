@@ -39,11 +39,10 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DINFERD_STATIC=ON 
  && { ninja -C /build inferd \
       || { echo "static link refused; linking dynamically and staging the shared libraries" \
            && cmake -S . -B /build -DINFERD_STATIC=OFF && ninja -C /build inferd; }; } \
- && strip --strip-all /build/bin/inferd \
- && install -D -m 0755 /build/bin/inferd /rootfs/usr/local/bin/inferd \
- && { ldd /build/bin/inferd 2>/dev/null | grep -o '/[^ ]*' || true; } \
-      | while read -r lib; do cp --parents -L "$lib" /rootfs/; done \
- && /rootfs/usr/local/bin/inferd --help >/dev/null
+ && strip --strip-all /build/bin/inferd
+# Staging is a step of its own, after the compile, so changing it does not recompile inferd.
+COPY scripts/image/ /opt/inferd-image/
+RUN /opt/inferd-image/stage-runtime.sh /build/bin/inferd /rootfs
 
 # ---------------------------------------------------------------------------------------------
 # model: the model file alone, at /model.pkl, as its own OCI image. Mounted read-only into the

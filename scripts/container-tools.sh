@@ -61,8 +61,10 @@ else
   log "debootstrap bookworm (minbase) from the configured mirror (~45 s)"
   $SUDO debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >/dev/null
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
-         "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* \
-         "$rootfs"/usr/share/locale/* "$rootfs"/usr/share/info/*
+         "$rootfs"/usr/share/man/* "$rootfs"/usr/share/locale/* "$rootfs"/usr/share/info/*
+  # Like the official slim image: documentation goes, each package's copyright file stays (the
+  # image's package records copy it; scanners and license tools read it).
+  find "$rootfs/usr/share/doc" -type f ! -name copyright -delete
   cp "$sources" "$rootfs/etc/apt/sources.list.d/debian.sources"
   rm -f "$rootfs/etc/apt/sources.list"
   # The tar goes on stdin: a process substitution gave an empty image.
