@@ -368,6 +368,8 @@ def test_analysis_passes_fails_or_waits_for_a_person(helm, metric, limit):
     inconclusive and the rollout pauses instead of promoting a version nobody called."""
     m = analysis_metrics(helm)[metric]
     assert m["count"] == 3 and m["failureLimit"] == 0 and m["interval"] == "1m"
+    # No measurement before the canary's pods have a full rate window of scrapes.
+    assert m["initialDelay"] == "2m"
     assert m["provider"]["prometheus"]["address"] == "http://prometheus-operated.monitoring.svc:9090"
     outcome = {}
     for name, result in [("zero", [0.0]), ("at limit", [limit]), ("above", [limit * 1.5]),

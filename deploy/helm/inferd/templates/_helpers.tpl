@@ -76,10 +76,10 @@ The workload running the pods, as a scaleTargetRef: the Deployment, or the Argo 
 that replaces it when rollout.enabled (it has a scale subresource, so the HPA and KEDA drive it).
 */}}
 {{- define "inferd.workloadRef" -}}
-{{- if .Values.rollout.enabled }}
+{{- if .Values.rollout.enabled -}}
 apiVersion: argoproj.io/v1alpha1
 kind: Rollout
-{{- else }}
+{{- else -}}
 apiVersion: apps/v1
 kind: Deployment
 {{- end }}
