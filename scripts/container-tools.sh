@@ -52,8 +52,8 @@ CONF
 . "$CDIR/env.sh"
 
 # has_copyrights: the base keeps each package's /usr/share/doc/<package>/copyright, which the
-# image build copies into its package records (bases made by earlier versions of this script
-# deleted them). Checked where the image can be mounted (root); assumed elsewhere.
+# image build copies into its package records; a base trimmed of them is made again. Checked
+# where the image can be mounted (root); assumed elsewhere.
 has_copyrights() {
   [ "$(id -u)" -eq 0 ] || return 0
   local mnt ok=1

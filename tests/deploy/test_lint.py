@@ -77,7 +77,7 @@ def step_index(job, predicate):
     return found[0]
 
 
-def test_image_job_attests_signs_the_pushed_digest_and_scans_it():
+def test_image_job_attests_scans_and_signs_the_pushed_digest():
     job = yaml.safe_load((ROOT / ".github/workflows/deploy.yml").read_text())["jobs"]["image"]
     build = steps_using(job, "docker/build-push-action")
     assert len(build) == 1
@@ -92,6 +92,7 @@ def test_image_job_attests_signs_the_pushed_digest_and_scans_it():
     assert step_index(job, lambda s: s.get("uses", "").startswith("sigstore/cosign-installer@")) < sign
     scan = steps_using(job, "aquasecurity/trivy-action")
     assert len(scan) == 1
+    assert job["steps"].index(scan[0]) < sign, "only a scanned image gets signed"
     scan = scan[0]["with"]
     assert scan["image-ref"] == digest_ref
     assert scan["severity"] == "CRITICAL" and scan["exit-code"] == "1"
