@@ -334,6 +334,29 @@ def test_canary_replaces_the_deployment_with_a_rollout_of_the_same_pods(helm):
     assert template["spec"]["args"] == [{"name": "canary-hash"}]
 
 
+def test_validator_rejects_unknown_fields_in_argo_rollouts_objects(helm, node_modules, tmp_path):
+    """Typos anywhere in the Rollout (its strategy, its pod template) or the AnalysisTemplate are
+    refused, as the API server would prune them; so is a wrong type."""
+    text = helm_template(helm, *SCENARIOS["canary"]).stdout
+    bad = (text.replace("maxSurge: 25%", "maxSurge: 25%\n      maxSurgee: 1", 1)
+           .replace("podTemplateHashValue: Latest", "podTemplateHashValue: Latest\n                  podTemplateHash: x", 1)
+           .replace("      failureLimit: 0", "      failureLimit: 0\n      failureLimitt: 0", 1)
+           .replace("          args: [\"serve\"]", "          args: [\"serve\"]\n          imagePullPolicyy: Always", 1)
+           .replace("- setWeight: 10", '- setWeight: "ten"', 1))
+    assert bad.count("\n") == text.count("\n") + 4
+    out = tmp_path / "bad.yaml"
+    out.write_text(bad)
+    proc = subprocess.run(["node", str(ROOT / "tests" / "deploy" / "validate_manifests.mjs"),
+                           str(node_modules), str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    errors = "\n".join(json.loads(proc.stdout)["errors"])
+    assert "Rollout.spec.strategy.canary.maxSurgee: unknown field" in errors
+    assert "Rollout.spec.strategy.canary.steps[1].analysis.args[0].valueFrom.podTemplateHash: unknown field" in errors
+    assert "AnalysisTemplate.spec.metrics[0].failureLimitt: unknown field" in errors
+    assert "Rollout.spec.template.spec.containers[0].imagePullPolicyy: unknown field" in errors
+    assert "setWeight must be integer" in errors
+
+
 def test_canary_without_analysis_pauses_and_keda_drives_the_rollout(helm):
     objs = render(helm, *SCENARIOS["keda"], "--set", "rollout.enabled=true", "--set", "rollout.analysis.enabled=false",
                   "--set", "rollout.steps={20,40,80}", "--set", "rollout.pauseSeconds=300")
