@@ -11,13 +11,18 @@
 #   * Every shared object `ldd BINARY` lists is at the path the dpkg database gives it (so
 #     symlinks such as libstdc++.so.6 -> libstdc++.so.6.0.30 are kept as symlinks and the file
 #     they name is staged too); a library that no installed package owns fails the script.
+#   * So are /etc/os-release and /etc/debian_version (base-files): scanners identify the
+#     distribution from them and match the package records against its security data only
+#     then; without them the records would be listed but never checked.
 #   * For every package that owns a staged file:
 #       var/lib/dpkg/status.d/<package>          its status stanza (Package, Version,
 #                                                Architecture, Source, Maintainer, ...), from
 #                                                dpkg-query; no Status field, as in distroless
-#       var/lib/dpkg/status.d/<package>.md5sums  dpkg's md5sums lines of the staged regular
-#                                                files (Trivy and Syft read them to map files to
-#                                                packages)
+#       var/lib/dpkg/status.d/<package>.md5sums  dpkg's checksums of the staged regular files
+#                                                (from its md5sums, or its Conffiles for a
+#                                                conffile); Trivy and Syft read them to map files
+#                                                to packages. A staged file whose content is not
+#                                                the package's fails the script.
 #       usr/share/doc/<package>/copyright        the package's copyright file (a missing one
 #                                                fails the script: licences must be shipped)
 #   * A statically linked BINARY stages nothing besides itself.
@@ -72,7 +77,7 @@ stage() {
     target="$(readlink "$p")"
     case "$target" in
       /*) ;;
-      *) target="$dir/$target" ;;
+      *) target="$(realpath -m -s "$dir/$target")" ;;  # lexically: ../usr/lib/os-release
     esac
     stage "$target"
   fi
@@ -92,6 +97,8 @@ else
     stage "$lib"
   done < <(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' <<<"$ldd_out")
 fi
+stage /etc/os-release
+stage /etc/debian_version
 
 declare -A FILES=()   # package:arch -> staged paths, newline-separated
 for p in "${!OWNER[@]}"; do
@@ -108,17 +115,23 @@ for pkg in "${!FILES[@]}"; do
   dpkg-query -W -f="$FORMAT" "$pkg" | grep -v '^[A-Za-z-]*: *$' > "$status_d/$name"
 
   sums="$(dpkg-query --control-path "$pkg" md5sums)"
+  conffiles="$(dpkg-query -W -f='${Conffiles}\n' "$pkg")"
   : > "$status_d/$name.md5sums"
   while read -r p; do
     [ -z "$p" ] || [ -L "$p" ] && continue
-    line="$(awk -v f="${p#/}" '$2 == f { print; exit }' "$sums")"
-    if [ -z "$line" ]; then
-      log "$pkg's md5sums ($sums) has no line for $p"
+    md5="$(awk -v f="${p#/}" '$2 == f { print $1; exit }' "$sums")"
+    [ -n "$md5" ] || md5="$(awk -v f="$p" '$1 == f { print $2; exit }' <<<"$conffiles")"
+    if [ -z "$md5" ]; then
+      log "dpkg has no checksum of $p for $pkg ($sums, Conffiles)"
       exit 1
     fi
-    echo "$line" >> "$status_d/$name.md5sums"
+    echo "$md5  ${p#/}" >> "$status_d/$name.md5sums"
   done <<<"${FILES[$pkg]}"
   sort -k2 -o "$status_d/$name.md5sums" "$status_d/$name.md5sums"
+  if ! (cd "$ROOTFS" && md5sum --quiet -c "$status_d/$name.md5sums" >&2); then
+    log "a file staged for $pkg is not the package's file (edited after installation?)"
+    exit 1
+  fi
 
   copyright="/usr/share/doc/$name/copyright"
   if [ ! -f "$copyright" ]; then
