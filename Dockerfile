@@ -19,9 +19,11 @@ ARG BUILD_IMAGE=docker.io/library/debian:bookworm-slim
 # build: compiles inferd with the Debian packages scripts/setup.sh installs (build deps only),
 # CMake Release, no tests/benchmarks, stripped. It links statically (INFERD_STATIC=ON) when every
 # dependency has a static archive; Debian ships some only as shared objects (libsimdjson), and then
-# the link falls back to dynamic and the shared libraries ldd lists (loader, libc, libstdc++, ...)
-# are staged beside the binary: the distroless-`cc` equivalent, still FROM scratch. Either way the
-# runtime gets exactly the files under /rootfs and nothing else.
+# the link falls back to dynamic. scripts/image/stage-runtime.sh then stages the binary and the
+# shared libraries ldd lists (loader, libc, libstdc++, ...) at their dpkg paths, with the owning
+# packages' records as distroless writes them (/var/lib/dpkg/status.d/<package>, its .md5sums,
+# /usr/share/doc/<package>/copyright), so scanners see what the image carries: the distroless-`cc`
+# equivalent, still FROM scratch. The runtime gets exactly the files under /rootfs.
 FROM ${BUILD_IMAGE} AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
@@ -39,11 +41,10 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DINFERD_STATIC=ON 
  && { ninja -C /build inferd \
       || { echo "static link refused; linking dynamically and staging the shared libraries" \
            && cmake -S . -B /build -DINFERD_STATIC=OFF && ninja -C /build inferd; }; } \
- && strip --strip-all /build/bin/inferd \
- && install -D -m 0755 /build/bin/inferd /rootfs/usr/local/bin/inferd \
- && { ldd /build/bin/inferd 2>/dev/null | grep -o '/[^ ]*' || true; } \
-      | while read -r lib; do cp --parents -L "$lib" /rootfs/; done \
- && /rootfs/usr/local/bin/inferd --help >/dev/null
+ && strip --strip-all /build/bin/inferd
+# Staging is a step of its own, after the compile, so changing it does not recompile inferd.
+COPY scripts/image/ /opt/inferd-image/
+RUN /opt/inferd-image/stage-runtime.sh /build/bin/inferd /rootfs
 
 # ---------------------------------------------------------------------------------------------
 # model: the model file alone, at /model.pkl, as its own OCI image. Mounted read-only into the

@@ -5,8 +5,9 @@
 #      env.sh that points buildah/podman at them;
 #   3. builds the local base image docker.io/library/debian:bookworm-slim with debootstrap when
 #      it is missing (the Dockerfile's build stage is FROM it and `buildah bud --pull=never`).
-# Idempotent: a second run only checks. The base image is imported only when missing, because a
-# re-import changes its ID and throws away the layer cache of every build on top of it.
+# Idempotent: a second run only checks. The base image is imported only when missing (or made
+# without copyright files), because a re-import changes its ID and throws away the layer cache of
+# every build on top of it.
 #
 # The store lives outside the work tree (default /var/tmp/inferd-containers, override with
 # INFERD_CONTAINERS_DIR) so a fresh clone (CI) reuses the base image and the build cache.
@@ -50,7 +51,19 @@ CONF
 # shellcheck source=/dev/null
 . "$CDIR/env.sh"
 
-if podman image exists "$BASE_IMAGE"; then
+# has_copyrights: the base keeps each package's /usr/share/doc/<package>/copyright, which the
+# image build copies into its package records; a base trimmed of them is made again. Checked
+# where the image can be mounted (root); assumed elsewhere.
+has_copyrights() {
+  [ "$(id -u)" -eq 0 ] || return 0
+  local mnt ok=1
+  mnt="$(podman image mount "$BASE_IMAGE")"
+  [ -f "$mnt/usr/share/doc/libc6/copyright" ] && ok=0
+  podman image unmount "$BASE_IMAGE" >/dev/null
+  return "$ok"
+}
+
+if podman image exists "$BASE_IMAGE" && has_copyrights; then
   log "$BASE_IMAGE present"
 else
   # The mirror comes from this machine's apt configuration; it is never written into the repo.
@@ -61,8 +74,10 @@ else
   log "debootstrap bookworm (minbase) from the configured mirror (~45 s)"
   $SUDO debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >/dev/null
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
-         "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* \
-         "$rootfs"/usr/share/locale/* "$rootfs"/usr/share/info/*
+         "$rootfs"/usr/share/man/* "$rootfs"/usr/share/locale/* "$rootfs"/usr/share/info/*
+  # Like the official slim image: documentation goes, each package's copyright file stays (the
+  # image's package records copy it; scanners and license tools read it).
+  find "$rootfs/usr/share/doc" -type f ! -name copyright -delete
   cp "$sources" "$rootfs/etc/apt/sources.list.d/debian.sources"
   rm -f "$rootfs/etc/apt/sources.list"
   # The tar goes on stdin: a process substitution gave an empty image.

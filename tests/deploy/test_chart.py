@@ -4,11 +4,14 @@ No cluster runs here, so behaviour is asserted on the parsed objects `helm templ
 the default, dev, prod and edge-case values (deploy/helm/inferd/ci/*.yaml).
 """
 import json
+import math
+import re
+import shutil
 import subprocess
 
 import pytest
 
-from deploy_util import CHART, ROOT, helm_template, kinds, one, parse, render
+from deploy_util import CHART, ROOT, helm_template, kinds, one, parse, render, yaml
 
 SCENARIOS = {
     "default": [],
@@ -17,11 +20,19 @@ SCENARIOS = {
     "volume-model": ["-f", str(CHART / "ci" / "volume-model-values.yaml")],
     "image-volume": ["-f", str(CHART / "ci" / "image-volume-values.yaml")],
     "keda": ["-f", str(CHART / "ci" / "keda-values.yaml")],
+    "canary": ["-f", str(CHART / "ci" / "canary-values.yaml")],
 }
 
 
+def workload(objs):
+    """The object running the pods: the Deployment, or the Argo Rollouts Rollout replacing it."""
+    found = [o for o in objs if o["kind"] in ("Deployment", "Rollout")]
+    assert len(found) == 1, f"expected one Deployment or Rollout, got {kinds(objs)}"
+    return found[0]
+
+
 def pod_spec(objs):
-    return one(objs, "Deployment")["spec"]["template"]["spec"]
+    return workload(objs)["spec"]["template"]["spec"]
 
 
 def server(objs):
@@ -93,7 +104,7 @@ def test_default_has_hpa_on_memory_cpu_and_requests_in_flight_and_no_replicas(he
 def test_selectors_match_pod_labels(helm):
     for args in SCENARIOS.values():
         objs = render(helm, *args)
-        deployment = one(objs, "Deployment")
+        deployment = workload(objs)
         pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
         selector = deployment["spec"]["selector"]["matchLabels"]
         assert selector.items() <= pod_labels.items()
@@ -219,6 +230,10 @@ def test_keda_replaces_the_hpa(helm):
     ["--set", "image.pullPolicy=Sometimes"],
     ["--set", "autoscaling.requestsInFlight.averageValue=lots"],
     ["--set", "securityContextt.runAsUser=0"],
+    ["--set", "rollout.steps={10,100}"],
+    ["--set", "rollout.analysis.maxErrorRatio=2"],
+    ["--set", "rollout.analysis.interval=soon"],
+    ["--set", "rollout.analysis.prometheusAddress=prometheus:9090"],
 ])
 def test_schema_rejects_bad_values(helm, bad):
     proc = helm_template(helm, *bad, check=False)
@@ -231,6 +246,7 @@ def test_schema_rejects_bad_values(helm, bad):
     (["--set", "model.source=volume"], "model.source=volume needs model.volume"),
     (["--set", "model.source=image"], "model.source=image needs model.image.reference"),
     (["--set", "autoscaling.minReplicas=5", "--set", "autoscaling.maxReplicas=3"], "minReplicas is greater"),
+    (["--set", "rollout.enabled=true", "--set", "rollout.steps={50,10}"], "rollout.steps must increase: 10 follows 50"),
 ])
 def test_render_time_validation_explains_the_fix(helm, bad, message):
     proc = helm_template(helm, *bad, check=False)
@@ -287,3 +303,164 @@ def test_every_value_has_a_comment_and_a_schema_description():
     for key in schema["properties"]:
         if key != "global":
             assert f"@param {key}" in values, f"values.yaml: no @param comment for {key}"
+
+
+# ---- Argo Rollouts canary (rollout.enabled) ----
+CANARY_HASH = "6d5f7c9b8d"   # a pod-template-hash, as Argo Rollouts passes it to the analysis
+DIGEST = "sha256:" + "1" * 64
+
+
+def test_canary_replaces_the_deployment_with_a_rollout_of_the_same_pods(helm):
+    objs = render(helm, *SCENARIOS["canary"])
+    assert "Deployment" not in kinds(objs)
+    assert {"Rollout", "AnalysisTemplate", "HorizontalPodAutoscaler", "PodDisruptionBudget"} <= set(kinds(objs))
+    rollout = one(objs, "Rollout")
+    assert rollout["apiVersion"] == "argoproj.io/v1alpha1"
+    plain = render(helm, *SCENARIOS["canary"], "--set", "rollout.enabled=false")
+    deployment = one(plain, "Deployment")
+    assert rollout["spec"]["template"] == deployment["spec"]["template"], "the canary runs the Deployment's pods"
+    assert rollout["spec"]["selector"] == deployment["spec"]["selector"]
+    assert server(objs)["image"] == "ghcr.io/inferd/inferd@" + DIGEST
+    assert "replicas" not in rollout["spec"], "the HPA owns the replica count"
+    assert one(objs, "HorizontalPodAutoscaler")["spec"]["scaleTargetRef"] == {
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": rollout["metadata"]["name"]}
+    assert rollout["spec"]["progressDeadlineAbort"] is True
+    canary = rollout["spec"]["strategy"]["canary"]
+    assert canary["maxUnavailable"] == 0
+    template = one(objs, "AnalysisTemplate")
+    analysis = {"templates": [{"templateName": template["metadata"]["name"]}],
+                "args": [{"name": "canary-hash", "valueFrom": {"podTemplateHashValue": "Latest"}}]}
+    assert canary["steps"] == [{"setWeight": 10}, {"analysis": analysis}, {"setWeight": 50}, {"analysis": analysis}]
+    assert template["spec"]["args"] == [{"name": "canary-hash"}]
+
+
+def test_validator_rejects_unknown_fields_in_argo_rollouts_objects(helm, node_modules, tmp_path):
+    """Typos anywhere in the Rollout (its strategy, its pod template) or the AnalysisTemplate are
+    refused, as the API server would prune them; so is a wrong type."""
+    text = helm_template(helm, *SCENARIOS["canary"]).stdout
+    bad = (text.replace("maxSurge: 25%", "maxSurge: 25%\n      maxSurgee: 1", 1)
+           .replace("podTemplateHashValue: Latest", "podTemplateHashValue: Latest\n                  podTemplateHash: x", 1)
+           .replace("      failureLimit: 0", "      failureLimit: 0\n      failureLimitt: 0", 1)
+           .replace("          args: [\"serve\"]", "          args: [\"serve\"]\n          imagePullPolicyy: Always", 1)
+           .replace("- setWeight: 10", '- setWeight: "ten"', 1))
+    assert bad.count("\n") == text.count("\n") + 4
+    out = tmp_path / "bad.yaml"
+    out.write_text(bad)
+    proc = subprocess.run(["node", str(ROOT / "tests" / "deploy" / "validate_manifests.mjs"),
+                           str(node_modules), str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    errors = "\n".join(json.loads(proc.stdout)["errors"])
+    assert "Rollout.spec.strategy.canary.maxSurgee: unknown field" in errors
+    assert "Rollout.spec.strategy.canary.steps[1].analysis.args[0].valueFrom.podTemplateHash: unknown field" in errors
+    assert "AnalysisTemplate.spec.metrics[0].failureLimitt: unknown field" in errors
+    assert "Rollout.spec.template.spec.containers[0].imagePullPolicyy: unknown field" in errors
+    assert "setWeight must be integer" in errors
+
+
+def test_canary_without_analysis_pauses_and_keda_drives_the_rollout(helm):
+    objs = render(helm, *SCENARIOS["keda"], "--set", "rollout.enabled=true", "--set", "rollout.analysis.enabled=false",
+                  "--set", "rollout.steps={20,40,80}", "--set", "rollout.pauseSeconds=300")
+    assert "AnalysisTemplate" not in kinds(objs)
+    rollout = one(objs, "Rollout")
+    assert rollout["spec"]["strategy"]["canary"]["steps"] == [
+        {"setWeight": 20}, {"pause": {"duration": 300}}, {"setWeight": 40}, {"pause": {"duration": 300}},
+        {"setWeight": 80}, {"pause": {"duration": 300}}]
+    assert one(objs, "ScaledObject")["spec"]["scaleTargetRef"] == {
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": rollout["metadata"]["name"]}
+    fixed = render(helm, "--set", "rollout.enabled=true", "--set", "autoscaling.enabled=false", "--set", "replicaCount=4")
+    assert one(fixed, "Rollout")["spec"]["replicas"] == 4
+
+
+def analysis_metrics(helm):
+    template = one(render(helm, *SCENARIOS["canary"]), "AnalysisTemplate")
+    return {m["name"]: m for m in template["spec"]["metrics"]}
+
+
+def argo_condition(expr, result):
+    """Evaluates a success/failureCondition of the form this chart writes (expr-lang's &&, !, len,
+    isNaN, comparisons) on a Prometheus provider result vector."""
+    assert re.fullmatch(r"[\w\s\[\]().<=>&!]+", expr), expr
+    py = expr.replace("&&", " and ").replace("!isNaN", "not isNaN")
+    return eval(py, {"__builtins__": {}}, {"len": len, "isNaN": math.isnan, "result": result})  # noqa: S307
+
+
+@pytest.mark.parametrize("metric,limit", [("error-ratio", 0.02), ("p99-latency-seconds", 0.1)])
+def test_analysis_passes_fails_or_waits_for_a_person(helm, metric, limit):
+    """Per measurement: within the limit passes, above it fails (the rollout aborts), and no data
+    ([] when the canary's series do not exist, NaN when it had no requests) is neither: the run is
+    inconclusive and the rollout pauses instead of promoting a version nobody called."""
+    m = analysis_metrics(helm)[metric]
+    assert m["count"] == 3 and m["failureLimit"] == 0 and m["interval"] == "1m"
+    # No measurement before the canary's pods have a full rate window of scrapes.
+    assert m["initialDelay"] == "2m"
+    assert m["provider"]["prometheus"]["address"] == "http://prometheus-operated.monitoring.svc:9090"
+    outcome = {}
+    for name, result in [("zero", [0.0]), ("at limit", [limit]), ("above", [limit * 1.5]),
+                         ("no series", []), ("no requests", [math.nan])]:
+        ok, bad = argo_condition(m["successCondition"], result), argo_condition(m["failureCondition"], result)
+        outcome[name] = "success" if ok and not bad else "failure" if bad and not ok else "inconclusive" if not (ok or bad) else "both"
+    assert outcome == {"zero": "success", "at limit": "success", "above": "failure",
+                       "no series": "inconclusive", "no requests": "inconclusive"}
+
+
+def promtool_eval(tmp_path, series, tests):
+    """Runs `promtool test rules` on input series with promql_expr_tests; fails with its output."""
+    if shutil.which("promtool") is None:
+        pytest.skip("promtool missing: apt-get install prometheus (scripts/setup.sh)")
+    (tmp_path / "none.yml").write_text("groups: []\n")
+    (tmp_path / "test.yml").write_text(yaml.safe_dump({
+        "rule_files": ["none.yml"], "evaluation_interval": "15s",
+        "tests": [{"interval": "15s", "input_series": series, "promql_expr_test": tests}]}))
+    proc = subprocess.run(["promtool", "test", "rules", "test.yml"], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def canary_query(helm, metric):
+    query = analysis_metrics(helm)[metric]["provider"]["prometheus"]["query"]
+    assert "{{args.canary-hash}}" in query, "Argo Rollouts' placeholder must survive helm rendering"
+    return query.replace("{{args.canary-hash}}", CANARY_HASH)
+
+
+def test_analysis_queries_measure_the_canary_pods_serving_traffic_only(helm, tmp_path):
+    """The two queries, run by promtool on series shaped like inferd's /metrics: only the canary
+    release's pods in the release namespace count, probe and scrape routes are left out, and a
+    canary without any 5xx series has a ratio of 0 (not an empty result)."""
+    server_metrics = (ROOT / "src" / "metrics" / "server_metrics.cc").read_text()
+    for name in ("inferd_requests_total", "inferd_request_duration_seconds"):
+        assert f'"{name}"' in server_metrics, f"{name} is not a metric inferd exports"
+    assert '"route"' in server_metrics and '"code"' in server_metrics
+
+    canary = f'namespace="ns",pod="r-inferd-{CANARY_HASH}-abcde"'
+    clean = f'namespace="ns",pod="r-inferd-{CANARY_HASH}-fghij"'
+    stable = 'namespace="ns",pod="r-inferd-55c6b4b9f7-xyz12"'
+    elsewhere = f'namespace="other",pod="r-inferd-{CANARY_HASH}-abcde"'
+
+    def req(labels, route, code, per_step):
+        return {"series": f'inferd_requests_total{{{labels},route="{route}",code="{code}"}}',
+                "values": f"0+{per_step}x16"}
+
+    def buckets(labels, route, counts):  # cumulative counts per step by upper bound
+        return [{"series": f'inferd_request_duration_seconds_bucket{{{labels},route="{route}",le="{le}"}}',
+                 "values": f"0+{n}x16"} for le, n in counts.items()]
+
+    series = [
+        # canary /predict: 3 ok + 1 error per step -> ratio 0.25; its /healthz 503s do not count
+        req(canary, "/predict", "200", 3), req(canary, "/predict", "500", 1), req(canary, "/healthz", "503", 50),
+        # stable pods and another namespace: errors that must not count
+        req(stable, "/predict", "200", 1), req(stable, "/predict", "503", 40), req(elsewhere, "/predict", "500", 40),
+        # latency: half of the canary's requests <= 0.1 s, all <= 0.2 s -> p99 = 0.198 s;
+        # slow probes and slow stable pods must not count
+        *buckets(canary, "/predict", {"0.1": 50, "0.2": 100, "+Inf": 100}),
+        *buckets(canary, "/metrics", {"0.1": 0, "0.2": 0, "+Inf": 100}),
+        *buckets(stable, "/predict", {"0.1": 0, "0.2": 0, "+Inf": 100}),
+    ]
+    errors, latency = canary_query(helm, "error-ratio"), canary_query(helm, "p99-latency-seconds")
+    promtool_eval(tmp_path, series, [
+        {"expr": f"round(({errors}) * 10000)", "eval_time": "4m", "exp_samples": [{"labels": "{}", "value": 2500}]},
+        {"expr": f"round(({latency}) * 1000)", "eval_time": "4m", "exp_samples": [{"labels": "{}", "value": 198}]},
+    ])
+    # A canary with only successful answers: 0, thanks to `or vector(0)`.
+    only_ok = [req(clean, "/predict", "200", 5)]
+    promtool_eval(tmp_path, only_ok, [
+        {"expr": errors, "eval_time": "4m",
+         "exp_samples": [{"labels": "{}", "value": 0}]}])

@@ -1,5 +1,7 @@
 """Builds the real Dockerfile with buildah, runs the image with podman, predicts through it,
-checks the process is not root, drains on SIGTERM, and reports the image size. The same image
+checks the process is not root, drains on SIGTERM, and reports the image size. Every shared
+object in the image is recorded as a file of a Debian package at the version the build stage
+installed, the way distroless images record theirs, so scanners can see into the image. The same image
 serves XGBoost models (a pickled XGBClassifier and a native .ubj file, mounted from a volume)
 with xgboost's own answers, and its binary does not link libxgboost.
 
@@ -7,9 +9,12 @@ Needs scripts/container-tools.sh (buildah, podman, runc, the local debian:bookwo
 the storage/containers configuration); skips with that instruction when they are missing or
 cannot run here (e.g. inside an unprivileged container).
 """
+import contextlib
+import hashlib
 import json
 import math
 import os
+import re
 import pathlib
 import pickle
 import shutil
@@ -26,6 +31,7 @@ CONTAINERS_DIR = pathlib.Path(os.environ.get("INFERD_CONTAINERS_DIR", "/var/tmp/
 BASE = "docker.io/library/debian:bookworm-slim"
 IMAGE = "localhost/inferd:test"
 SERVER_IMAGE = "localhost/inferd-server:test"
+BUILD_STAGE_IMAGE = "localhost/inferd-build:test"
 MAX_IMAGE_BYTES = 20 * 1000 * 1000
 ROWS = [[5.1, 3.5, 1.4, 0.2], [6.2, 2.9, 4.3, 1.3], [7.7, 3.0, 6.1, 2.3]]
 
@@ -237,3 +243,139 @@ def test_image_binary_does_not_link_libxgboost(image):
         REPORT.append(f"image {IMAGE}: files {', '.join(files)}; NEEDED {', '.join(needed) or 'none (static)'}")
     finally:
         run("podman", "image", "unmount", IMAGE, check=False)
+
+
+# ---- Debian package records: what Trivy, Grype and Syft read in a FROM scratch image ----
+SHARED_OBJECT = re.compile(r"(^|/)[^/]+\.so(\.\d+)*$")
+
+
+@contextlib.contextmanager
+def mounted(image_name):
+    root = pathlib.Path(run("podman", "image", "mount", image_name).stdout.strip())
+    try:
+        yield root
+    finally:
+        run("podman", "image", "unmount", image_name, check=False)
+
+
+def inside(root, path):
+    """`path` (absolute, as the image sees it) resolved inside `root`, following symlinks the way
+    the image would (an absolute link target starts again at `root`)."""
+    parts, resolved, hops = list(pathlib.PurePosixPath(path).parts[1:]), pathlib.PurePosixPath("/"), 0
+    while parts:
+        part = parts.pop(0)
+        candidate = resolved / part
+        host = root / candidate.relative_to("/")
+        if host.is_symlink():
+            hops += 1
+            assert hops < 40, f"symlink loop at {path}"
+            target = pathlib.PurePosixPath(os.readlink(host))
+            parts = list((target if target.is_absolute() else resolved / target).parts[1:]) + parts
+            resolved = pathlib.PurePosixPath("/")
+        else:
+            resolved = candidate
+    return resolved
+
+
+def stanzas(text):
+    """Debian control stanzas (dpkg's status file, a status.d record) as dicts; continuation
+    lines are folded into their field."""
+    out = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        fields, key = {}, None
+        for line in block.splitlines():
+            if line[:1] in (" ", "\t") and key:
+                fields[key] += "\n" + line
+            else:
+                key, _, value = line.partition(":")
+                fields[key] = value.strip()
+        out.append(fields)
+    return out
+
+
+def md5sums(text):
+    return {path: md5 for md5, path in (line.split(None, 1) for line in text.splitlines() if line.strip())}
+
+
+@pytest.fixture(scope="module")
+def build_stage(tools):
+    """The build stage as an image (its layers are the cached ones of the runtime build)."""
+    build("build", BUILD_STAGE_IMAGE)
+    return BUILD_STAGE_IMAGE
+
+
+def test_every_shared_object_belongs_to_a_recorded_package_at_the_build_stage_version(image, build_stage):
+    assert image <= MAX_IMAGE_BYTES, f"image is {image / 1e6:.1f} MB with its package records, target <= 20 MB"
+    with mounted(IMAGE) as img, mounted(build_stage) as bld:
+        installed = {f["Package"]: f for f in stanzas((bld / "var/lib/dpkg/status").read_text())
+                     if f.get("Status") == "install ok installed"}
+        status_d = img / "var/lib/dpkg/status.d"
+        records = {p.name: stanzas(p.read_text()) for p in sorted(status_d.iterdir()) if not p.name.endswith(".md5sums")}
+        assert records, "no package records in the image"
+
+        owned = {}        # image path -> package, for every file the records account for
+        for name, parsed in records.items():
+            assert len(parsed) == 1, f"status.d/{name}: one stanza per file"
+            rec = parsed[0]
+            assert "Status" not in rec, "distroless records carry no Status field"
+            build_rec = installed.get(name)
+            assert build_rec, f"status.d/{name}: no such package installed in the build stage"
+            for field in ("Package", "Version", "Architecture", "Source", "Maintainer"):
+                assert rec.get(field) == build_rec.get(field), f"status.d/{name}: {field} {rec.get(field)!r} != {build_rec.get(field)!r}"
+
+            # The copyright file is the build stage's, byte for byte.
+            copyright_path = f"/usr/share/doc/{name}/copyright"
+            shipped = img / inside(img, copyright_path).relative_to("/")
+            assert shipped.is_file(), f"{copyright_path} missing"
+            assert shipped.read_bytes() == (bld / inside(bld, copyright_path).relative_to("/")).read_bytes()
+            owned[copyright_path] = name
+
+            # Every md5sums line is dpkg's own line for that file in the build stage, and the file
+            # in the image still has that content.
+            arch = build_rec["Architecture"]
+            info = bld / "var/lib/dpkg/info"
+            dpkg_sums = md5sums(next(p for p in (info / f"{name}:{arch}.md5sums", info / f"{name}.md5sums")
+                                     if p.exists()).read_text())
+            # Conffiles (/etc/debian_version) have their checksum in the status stanza instead.
+            for line in build_rec.get("Conffiles", "").splitlines():
+                if line.strip():
+                    conffile, md5 = line.split()[:2]
+                    dpkg_sums[conffile.lstrip("/")] = md5
+            dpkg_files = {line for p in (info / f"{name}:{arch}.list", info / f"{name}.list") if p.exists()
+                          for line in p.read_text().splitlines()}
+            recorded = md5sums((status_d / f"{name}.md5sums").read_text())
+            assert recorded, f"status.d/{name}.md5sums lists no file"
+            for rel, md5 in recorded.items():
+                assert dpkg_sums.get(rel) == md5, f"{rel}: recorded md5 is not dpkg's for {name}"
+                assert hashlib.md5((img / rel).read_bytes()).hexdigest() == md5, f"{rel} differs from {name}'s file"
+                owned["/" + rel] = name
+            # Symlinks (libstdc++.so.6 -> libstdc++.so.6.0.30) have no md5sum: they must be paths
+            # the same package ships.
+            for link in (p for p in img.rglob("*") if p.is_symlink()):
+                path = "/" + str(link.relative_to(img))
+                if path in dpkg_files:
+                    owned[path] = name
+
+        shared = sorted("/" + str(p.relative_to(img)) for p in img.rglob("*")
+                        if (p.is_file() or p.is_symlink()) and SHARED_OBJECT.search(str(p)))
+        assert shared, "the image has no shared objects: is the binary static? then drop this test's premise"
+        for path in shared:
+            assert path in owned, f"{path} belongs to no recorded package"
+            assert owned.get(str(inside(img, path))) == owned[path], f"{path} resolves outside {owned[path]}'s files"
+
+        # Nothing else slipped in: every file is recorded, a record, or inferd's own.
+        ours = {"/usr/local/bin/inferd", "/models/model.pkl"}
+        for p in img.rglob("*"):
+            path = "/" + str(p.relative_to(img))
+            if p.is_dir() and not p.is_symlink():
+                continue
+            assert path in owned or path in ours or path.startswith("/var/lib/dpkg/status.d/"), f"{path} is unaccounted for"
+
+        # Scanners identify the distribution from these before matching any record.
+        os_release = (img / inside(img, "/etc/os-release").relative_to("/")).read_text()
+        assert 'ID=debian' in os_release and 'VERSION_ID="12"' in os_release, os_release
+        assert owned.get("/etc/os-release") == owned.get("/etc/debian_version") == "base-files"
+
+        REPORT.append("image packages (status.d): " + ", ".join(
+            f"{n} {records[n][0]['Version']}" for n in sorted(records)))
+        REPORT.append(f"image shared objects: {', '.join(shared)}")

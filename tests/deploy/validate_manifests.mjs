@@ -5,8 +5,12 @@
 //      @kubernetes-models/keda);
 //   2. no unknown or misspelled field anywhere in a built-in object, walking the generated
 //      attribute type maps of @kubernetes/client-node (the OpenAPI schemas alone allow extras);
-//   3. no removed API version, and at least one object.
-// Unknown fields inside CRD objects are not caught (no type maps for them).
+//   3. no removed API version, and at least one object;
+//   4. Argo Rollouts objects (argoproj.io, @kubernetes-models/argo-rollouts): no field outside the
+//      CRD's OpenAPI schema, walked like (2); a Rollout's pod template (spec.template) is checked
+//      as a Kubernetes 1.33 PodTemplateSpec instead, since Argo Rollouts creates the pods from it.
+// Unknown fields inside other CRD objects (ServiceMonitor, ScaledObject) are not caught: their
+// packages ship compiled validators, not schemas to walk.
 //
 // Usage: node validate_manifests.mjs NODE_MODULES_DIR FILE...   (multi-document YAML files)
 // Prints one JSON object {"objects": [{"file","kind","name"}...], "errors": [...]} and exits 1 when
@@ -34,6 +38,7 @@ const REMOVED = new Set([
 const CRD_PACKAGES = {
   "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
   "keda.sh": "@kubernetes-models/keda",
+  "argoproj.io": "@kubernetes-models/argo-rollouts",
 };
 
 function modelPath(apiVersion, kind) {
@@ -74,6 +79,59 @@ function checkFields(value, type, path, errors) {
   }
 }
 
+// The OpenAPI schema of an argoproj.io kind, read from its model module in the pinned package,
+// which declares it as one JSON literal (`const schema = {...};`).
+function argoSchema(apiVersion, kind) {
+  const text = readFileSync(join(nodeModules, modelPath(apiVersion, kind)), "utf8");
+  const start = text.indexOf("const schema = ");
+  const end = text.indexOf("\n};\n", start);
+  if (start < 0 || end < 0) throw new Error(`no schema literal in ${modelPath(apiVersion, kind)}`);
+  return JSON.parse(text.slice(start + "const schema = ".length, end + 2));
+}
+
+// Walks `value` as JSON schema `schema`, pushing "path: unknown field" errors for keys that an
+// object schema with `properties` does not list (what the API server's pruning would drop).
+// `at` maps a path to a checker that replaces the walk below it.
+function checkSchemaFields(value, schema, path, errors, at) {
+  if (value === null || value === undefined || !schema) return;
+  if (at[path]) return at[path](value, path, errors);
+  if (schema.$ref) {
+    if (schema.$ref.startsWith("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")) checkFields(value, "V1ObjectMeta", path, errors);
+    return;
+  }
+  for (const branch of [...(schema.oneOf ?? []), ...(schema.anyOf ?? []), ...(schema.allOf ?? [])]) {
+    if (branch.$ref || branch.properties || branch.items) checkSchemaFields(value, branch, path, errors, at);
+  }
+  if (Array.isArray(value)) {
+    if (schema.items) value.forEach((v, i) => checkSchemaFields(v, schema.items, `${path}[${i}]`, errors, at));
+    return;
+  }
+  if (typeof value !== "object") return;
+  if (schema.properties) {
+    for (const [k, v] of Object.entries(value)) {
+      if (k in schema.properties) checkSchemaFields(v, schema.properties[k], `${path}.${k}`, errors, at);
+      else if (typeof schema.additionalProperties === "object") checkSchemaFields(v, schema.additionalProperties, `${path}.${k}`, errors, at);
+      else if (schema.additionalProperties !== true && !schema["x-kubernetes-preserve-unknown-fields"]) {
+        errors.push(`${path}.${k}: unknown field (not in the CRD schema)`);
+      }
+    }
+  } else if (typeof schema.additionalProperties === "object") {
+    for (const [k, v] of Object.entries(value)) checkSchemaFields(v, schema.additionalProperties, `${path}.${k}`, errors, at);
+  }
+}
+
+// A pod template, validated as the Kubernetes 1.33 API server would for a Deployment's.
+async function checkPodTemplate(template, path, errors) {
+  const { PodTemplate } = await load("kubernetes-models/v1/PodTemplate.mjs");
+  try {
+    new PodTemplate({ metadata: { name: "template" }, template }).validate();
+  } catch (e) {
+    const details = (e.errors ?? []).map((x) => `${x.instancePath || "/"} ${x.message}`);
+    errors.push(`${path}: schema: ${details.length ? details.join("; ") : e.message}`);
+  }
+  checkFields(template, "V1PodTemplateSpec", path, errors);
+}
+
 const objects = [];
 const errors = [];
 for (const file of files) {
@@ -104,6 +162,15 @@ for (const file of files) {
       const unknown = [];
       checkFields(obj, cls.name, obj.kind, unknown);
       for (const u of unknown) errors.push(`${where}: ${u}`);
+    } else if (obj.apiVersion.split("/")[0] === "argoproj.io") {
+      const problems = [];
+      const pending = [];
+      const at = obj.kind === "Rollout"
+        ? { [`${obj.kind}.spec.template`]: (v, p, errs) => pending.push(checkPodTemplate(v, p, errs)) }
+        : {};
+      checkSchemaFields(obj, argoSchema(obj.apiVersion, obj.kind), obj.kind, problems, at);
+      await Promise.all(pending);
+      for (const u of problems) errors.push(`${where}: ${u}`);
     } else if (!(obj.apiVersion.split("/")[0] in CRD_PACKAGES)) {
       errors.push(`${where}: no field map for built-in ${obj.apiVersion} ${obj.kind}`);
     }

@@ -72,6 +72,21 @@ chart's appVersion).
 {{- end }}
 
 {{/*
+The workload running the pods, as a scaleTargetRef: the Deployment, or the Argo Rollouts Rollout
+that replaces it when rollout.enabled (it has a scale subresource, so the HPA and KEDA drive it).
+*/}}
+{{- define "inferd.workloadRef" -}}
+{{- if .Values.rollout.enabled -}}
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+{{- else -}}
+apiVersion: apps/v1
+kind: Deployment
+{{- end }}
+name: {{ include "inferd.fullname" . }}
+{{- end }}
+
+{{/*
 Termination grace period: long enough for the preStop pause, inferd's drain and the requests
 still in flight, so a rollout under load fails no request.
 */}}
@@ -107,6 +122,15 @@ and fails once with all of them.
 {{- end }}
 {{- if and (eq .Values.model.source "image") (empty .Values.model.image.reference) }}
 {{- $errors = append $errors "model.source=image needs model.image.reference, e.g. --set model.image.reference=ghcr.io/acme/iris-model:1." }}
+{{- end }}
+{{- if .Values.rollout.enabled }}
+{{- $previous := 0 }}
+{{- range .Values.rollout.steps }}
+{{- if le (int .) $previous }}
+{{- $errors = append $errors (printf "rollout.steps must increase: %d follows %d (e.g. [10, 50])." (int .) $previous) }}
+{{- end }}
+{{- $previous = int . }}
+{{- end }}
 {{- end }}
 {{- $min := include "inferd.minGracePeriod" . | int }}
 {{- $set := int .Values.shutdown.terminationGracePeriodSeconds }}
