@@ -19,8 +19,29 @@ GradientBoostingModel::GradientBoostingModel(std::string name, GbLoss loss, std:
       n_features_(n_features),
       init_raw_(std::move(init_raw)),
       learning_rate_(learning_rate),
-      forest_(std::move(forest)),
+      forest_(CheckedForExplanations(std::move(forest), n_features)),
       new_rules_(new_rules) {}
+
+Status GradientBoostingModel::Contributions(const double* x, size_t n_rows, double* out) const {
+  if (!forest_.explainable()) return Model::Contributions(x, n_rows, out);
+  const size_t kk = init_raw_.size(), nf = n_features_, width = nf + 1;
+  thread_local std::vector<double> phi, expected;
+  for (size_t r = 0; r < n_rows; ++r) {
+    const float* xf = RowToFloat32(x + r * nf, nf);
+    double* o = out + r * kk * width;
+    std::fill(o, o + kk * width, 0.0);
+    for (size_t k = 0; k < kk; ++k) o[k * width + nf] = init_raw_[k];
+    for (size_t t = 0; t < forest_.n_trees(); ++t) {
+      phi.assign(nf, 0.0);
+      expected.assign(1, 0.0);
+      forest_.AddContributions(t, xf, 1, phi.data(), expected.data());
+      double* g = o + (t % kk) * width;  // stage-major: tree t belongs to output t % kk
+      for (size_t f = 0; f < nf; ++f) g[f] += learning_rate_ * phi[f];
+      g[nf] += learning_rate_ * expected[0];
+    }
+  }
+  return Status::Ok();
+}
 
 std::string GradientBoostingModel::Describe() const {
   const char* loss = loss_ == GbLoss::kRegression    ? "regression"

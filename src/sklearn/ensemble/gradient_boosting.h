@@ -47,6 +47,11 @@ class GradientBoostingModel final : public Model {
   Status PredictValue(const double* x, size_t n_rows, double* out) const override;
   Status PredictProba(const double* x, size_t n_rows, double* out) const override;
   Status DecisionFunction(const double* x, size_t n_rows, double* out) const override;
+  // In the raw-score space (decision_function; the value for regressors): one group per raw
+  // score, init_raw in the bias, each stage's trees scaled by the learning rate.
+  size_t contribution_groups() const override { return forest_.explainable() ? init_raw_.size() : 0; }
+  std::string contribution_space() const override { return loss_ == GbLoss::kRegression ? "value" : "raw score"; }
+  Status Contributions(const double* x, size_t n_rows, double* out) const override;
 
  private:
   void Raw(const double* row, double* raw) const;

@@ -62,7 +62,11 @@ Status HgbForest::AddPredictor(const Value& predictor) {
   INFERD_ASSIGN_OR_RETURN(std::vector<int64_t> is_leaf, IntField(a, "is_leaf"));
   INFERD_ASSIGN_OR_RETURN(std::vector<int64_t> missing_left, IntField(a, "missing_go_to_left"));
   // Both categorical fields are absent from pre-1.0 files (no categorical support then).
-  std::vector<int64_t> is_cat(n, 0), bitset_idx(n, 0);
+  std::vector<int64_t> is_cat(n, 0), bitset_idx(n, 0), count;
+  if (a.dtype->FindField("count") != nullptr) {
+    StatusOr<std::vector<int64_t>> c = IntField(a, "count");
+    if (c.ok()) count = std::move(c).value();
+  }
   if (a.dtype->FindField("is_categorical") != nullptr) {
     INFERD_ASSIGN_OR_RETURN(is_cat, IntField(a, "is_categorical"));
     INFERD_ASSIGN_OR_RETURN(bitset_idx, IntField(a, "bitset_idx"));
@@ -103,6 +107,12 @@ Status HgbForest::AddPredictor(const Value& predictor) {
     d.missing_left = missing_left[i] != 0;
     d.is_categorical = is_cat[i] != 0;
     d.feature = d.left = d.right = d.bitset = 0;
+    d.count = 0;
+    if (!count.empty() && count[i] >= 0 && count[i] <= UINT32_MAX) {
+      d.count = static_cast<uint32_t>(count[i]);
+    } else {
+      all_counts_ = false;
+    }
     if (d.is_leaf) continue;
     const std::string where = "node " + std::to_string(i);
     const int64_t l = left[i], r = right[i], f = feature[i];
@@ -136,32 +146,84 @@ Status HgbForest::AddPredictor(const Value& predictor) {
   return Status::Ok();
 }
 
+bool HgbForest::GoLeft(const Node& node, const double* row) const {
+  const double v = row[node.feature];
+  if (std::isnan(v)) return node.missing_left;
+  if (node.is_categorical) {
+    if (v < 0) return node.missing_left;
+    const uint8_t c = CategoryOf(v);
+    if (InSet(raw_bitsets_[node.bitset], c)) return true;
+    if (InSet(known_[node.feature], c)) return false;
+    return node.missing_left;
+  }
+  return v <= node.threshold;
+}
+
 double HgbForest::Predict(size_t t, const double* row) const {
   const Node* nodes = nodes_.data();
   const Node* node = nodes + roots_[t];
-  while (!node->is_leaf) {
-    const double v = row[node->feature];
-    bool go_left;
-    if (std::isnan(v)) {
-      go_left = node->missing_left;
-    } else if (node->is_categorical) {
-      if (v < 0) {
-        go_left = node->missing_left;
-      } else {
-        const uint8_t c = CategoryOf(v);
-        if (InSet(raw_bitsets_[node->bitset], c))
-          go_left = true;
-        else if (InSet(known_[node->feature], c))
-          go_left = false;
-        else
-          go_left = node->missing_left;
-      }
-    } else {
-      go_left = v <= node->threshold;
-    }
-    node = nodes + (go_left ? node->left : node->right);
-  }
+  while (!node->is_leaf) node = nodes + (GoLeft(*node, row) ? node->left : node->right);
   return node->value;
+}
+
+namespace {
+
+struct ShapBuffers {
+  std::vector<int32_t> left, right, feature, hot;
+  std::vector<double> cover, values;
+  TreeShapScratch scratch;
+};
+
+ShapBuffers& Buffers() {
+  thread_local ShapBuffers b;
+  return b;
+}
+
+}  // namespace
+
+ShapTreeView HgbForest::ShapViewOf(size_t t, const double* row) const {
+  ShapBuffers& b = Buffers();
+  const size_t root = roots_[t];
+  const size_t end = t + 1 < roots_.size() ? roots_[t + 1] : nodes_.size();
+  const size_t m = end - root;
+  b.left.resize(m);
+  b.right.resize(m);
+  b.feature.resize(m);
+  b.hot.resize(m);
+  b.cover.resize(m);
+  b.values.resize(m);
+  const auto r = static_cast<int32_t>(root);
+  for (size_t i = 0; i < m; ++i) {
+    const Node& n = nodes_[root + i];
+    b.cover[i] = static_cast<double>(n.count);
+    b.values[i] = n.value;
+    if (n.is_leaf) {
+      b.left[i] = b.right[i] = -1;
+      b.feature[i] = 0;
+      continue;
+    }
+    b.left[i] = static_cast<int32_t>(n.left) - r;
+    b.right[i] = static_cast<int32_t>(n.right) - r;
+    b.feature[i] = static_cast<int32_t>(n.feature);
+    if (row != nullptr) b.hot[i] = GoLeft(n, row) ? b.left[i] : b.right[i];
+  }
+  return {b.left.data(), b.right.data(), b.feature.data(), b.cover.data(), b.values.data(), m, 1};
+}
+
+void HgbForest::CheckExplainable() {
+  explainable_ = all_counts_ && !roots_.empty();
+  for (size_t t = 0; t < roots_.size() && explainable_; ++t) {
+    explainable_ = ValidateShapTree(ShapViewOf(t, nullptr), n_features_).ok();
+  }
+}
+
+void HgbForest::AddContributions(size_t t, const double* row, double* phi, double* expected) const {
+  const ShapTreeView view = ShapViewOf(t, row);
+  ShapBuffers& b = Buffers();
+  TreeShap(view, b.hot.data(), phi, &b.scratch);
+  double e = 0;
+  ShapExpectedValue(view, &e);
+  *expected += e;
 }
 
 }  // namespace inferd::sklearn

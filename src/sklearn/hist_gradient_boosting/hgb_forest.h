@@ -28,6 +28,7 @@
 
 #include "inferd/status.h"
 #include "pickle/value.h"
+#include "sklearn/tree/tree_shap.h"
 
 namespace inferd::sklearn {
 
@@ -55,6 +56,15 @@ class HgbForest {
   // REQUIRES: v >= 0 and not NaN.
   static uint8_t CategoryOf(double v);
 
+  // Explanations. True when every predictor's nodes carry their training `count` and pass
+  // ValidateShapTree (tree_shap.h); set by CheckExplainable, called once after the last
+  // AddPredictor.
+  bool explainable() const { return explainable_; }
+  void CheckExplainable();
+  // Adds tree t's exact path-dependent contributions for `row` to phi[f] (f < n_features)
+  // and its expected value to *expected. REQUIRES: explainable(), t < n_trees().
+  void AddContributions(size_t t, const double* row, double* phi, double* expected) const;
+
  private:
   struct Node {
     double value;      // leaf value
@@ -62,8 +72,13 @@ class HgbForest {
     uint32_t feature;
     uint32_t left, right;  // absolute node indices
     uint32_t bitset;       // absolute index into raw_bitsets_ (categorical splits)
+    uint32_t count;        // training samples that reached the node (explanations' cover)
     uint8_t is_leaf, missing_left, is_categorical;
   };
+  bool GoLeft(const Node& node, const double* row) const;
+  // Tree t as TreeSHAP reads it (per-thread buffers), the row's path in the hot children
+  // when `row` is not null.
+  ShapTreeView ShapViewOf(size_t t, const double* row) const;
 
   const size_t n_features_;
   const std::vector<bool> is_categorical_;
@@ -71,7 +86,15 @@ class HgbForest {
   std::vector<Node> nodes_;
   std::vector<uint32_t> roots_;
   std::vector<CatBitset> raw_bitsets_;
+  bool all_counts_ = true;
+  bool explainable_ = false;
 };
+
+// `forest` after CheckExplainable: for models that hold their forest const.
+inline HgbForest CheckedForExplanations(HgbForest forest) {
+  forest.CheckExplainable();
+  return forest;
+}
 
 }  // namespace inferd::sklearn
 

@@ -29,7 +29,7 @@ HistGradientBoostingModel::HistGradientBoostingModel(std::string name, HgbLink l
       classes_(std::move(classes)),
       n_features_(n_features),
       baseline_(std::move(baseline)),
-      forest_(std::move(forest)),
+      forest_(CheckedForExplanations(std::move(forest))),
       pre_(std::move(pre)),
       raw_predict_rule_(raw_predict_rule) {}
 
@@ -66,6 +66,38 @@ void HistGradientBoostingModel::Raw(const double* row, double* raw) const {
   for (size_t t = 0; t < nt; t += k) {
     for (size_t c = 0; c < k; ++c) raw[c] += forest_.Predict(t + c, row);
   }
+}
+
+Status HistGradientBoostingModel::Contributions(const double* x, size_t n_rows, double* out) const {
+  if (!forest_.explainable()) return Model::Contributions(x, n_rows, out);
+  const size_t k = baseline_.size(), nf = n_features_, width = nf + 1;
+  thread_local std::vector<double> remapped, phi;
+  // The trees read the preprocessed row (categorical columns first): contributions are
+  // computed per preprocessed column and given back to the input column it came from.
+  thread_local std::vector<size_t> source;
+  source.resize(nf);
+  for (size_t j = 0; j < nf; ++j) {
+    const size_t nc = pre_.cat_cols.size();
+    source[j] = !pre_.active() ? j : (j < nc ? pre_.cat_cols[j] : pre_.num_cols[j - nc]);
+  }
+  for (size_t r = 0; r < n_rows; ++r) {
+    const double* row = x + r * nf;
+    if (pre_.active()) {
+      remapped.resize(nf);
+      pre_.Apply(row, remapped.data());
+      row = remapped.data();
+    }
+    double* o = out + r * k * width;
+    std::fill(o, o + k * width, 0.0);
+    for (size_t c = 0; c < k; ++c) o[c * width + nf] = baseline_[c];
+    for (size_t t = 0; t < forest_.n_trees(); ++t) {
+      phi.assign(nf, 0.0);
+      double* g = o + (t % k) * width;  // iteration-major: tree t gives raw score t % k
+      forest_.AddContributions(t, row, phi.data(), g + nf);
+      for (size_t j = 0; j < nf; ++j) g[source[j]] += phi[j];
+    }
+  }
+  return Status::Ok();
 }
 
 void HistGradientBoostingModel::ProbaFromRaw(const double* raw, double* p) const {

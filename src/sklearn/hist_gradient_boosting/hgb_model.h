@@ -65,6 +65,11 @@ class HistGradientBoostingModel final : public Model, public DescribesInputs {
   Status PredictValue(const double* x, size_t n_rows, double* out) const override;
   Status PredictProba(const double* x, size_t n_rows, double* out) const override;
   Status DecisionFunction(const double* x, size_t n_rows, double* out) const override;
+  // In the raw-score space (decision_function; before the link for regressors): one group per
+  // raw score, the baseline in the bias; per input column (the preprocessor's reordering undone).
+  size_t contribution_groups() const override { return forest_.explainable() ? baseline_.size() : 0; }
+  std::string contribution_space() const override { return classes_.empty() ? "raw value" : "raw score"; }
+  Status Contributions(const double* x, size_t n_rows, double* out) const override;
 
  private:
   // raw[0..K) for one row.

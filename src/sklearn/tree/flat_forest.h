@@ -288,6 +288,12 @@ class FlatForest {
   std::vector<double, HugePageAllocator<double>> covers_;  // per node, while all_covers_
 };
 
+// `forest` after CheckExplainable(n_features): for models that hold their forest const.
+inline FlatForest CheckedForExplanations(FlatForest forest, size_t n_features) {
+  forest.CheckExplainable(n_features);
+  return forest;
+}
+
 template <typename Fill>
 Status FlatForest::AddTree(const ParsedTree& tree, Fill&& fill) {
   return AddTreeOf(tree, fill);

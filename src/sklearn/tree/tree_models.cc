@@ -24,12 +24,6 @@ const float* RowsToFloat32(const double* rows, size_t n) {
 
 namespace {
 
-// `forest` after FlatForest::CheckExplainable.
-FlatForest Checked(FlatForest forest, size_t n_features) {
-  forest.CheckExplainable(n_features);
-  return forest;
-}
-
 // Contributions of an averaged ensemble: the mean over trees of each tree's TreeSHAP values
 // for the first `k` payload entries. out[(r * k + g) * (n_features + 1) + f], bias last.
 void AveragedContributions(const FlatForest& forest, size_t n_features, size_t k, const double* x, size_t n_rows,
@@ -57,7 +51,7 @@ TreeEnsembleClassifier::TreeEnsembleClassifier(std::string name, std::vector<Lab
     : name_(std::move(name)),
       classes_(std::move(classes)),
       n_features_(n_features),
-      forest_(Checked(std::move(forest), n_features)),
+      forest_(CheckedForExplanations(std::move(forest), n_features)),
       single_tree_(single_tree) {}
 
 Status TreeEnsembleClassifier::Contributions(const double* x, size_t n_rows, double* out) const {
@@ -130,7 +124,7 @@ TreeEnsembleRegressor::TreeEnsembleRegressor(std::string name, size_t n_features
     : name_(std::move(name)),
       n_features_(n_features),
       n_outputs_(n_outputs),
-      forest_(Checked(std::move(forest), n_features)) {}
+      forest_(CheckedForExplanations(std::move(forest), n_features)) {}
 
 Status TreeEnsembleRegressor::Contributions(const double* x, size_t n_rows, double* out) const {
   if (!forest_.explainable()) return Model::Contributions(x, n_rows, out);
