@@ -25,6 +25,9 @@
 //                        Pickles only (a native XGBoost file has no value tree).
 //   Predict/NAME/ROWS    PredictClass (classifiers) or PredictValue (regressors) on the first ROWS
 //                        rows, for ROWS in 1, 100, 1000 (fewer if the file holds fewer rows)
+//   Contributions/NAME/ROWS  Model::Contributions (exact per-feature contributions) for ROWS in
+//                        1, 1000, for models that explain: what xgboost's predict(pred_contribs=
+//                        True) computes
 //   PredictProba/NAME/ROWS  PredictProba, the same row counts, for classifiers with has_proba():
 //                        what predict_proba, and xgboost's inplace_predict, compute
 // Every Predict benchmark first checks the call succeeds and stops with a message if it does not,
@@ -147,6 +150,22 @@ void BM_Predict(benchmark::State& state, const Case* c, size_t n, bool proba) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(n));
 }
 
+void BM_Contributions(benchmark::State& state, const Case* c, size_t n) {
+  const inferd::Model& m = *c->model;
+  std::vector<double> out(n * m.contribution_groups() * (m.n_features() + 1));
+  inferd::Status st = m.Contributions(c->rows.data(), n, out.data());
+  if (!st.ok()) {
+    state.SkipWithError(st.message().c_str());
+    return;
+  }
+  for (auto _ : state) {
+    st = m.Contributions(c->rows.data(), n, out.data());
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(n));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -210,6 +229,12 @@ int main(int argc, char** argv) {
       if (n > c->n_rows) break;
       benchmark::RegisterBenchmark(("Predict/" + c->name + "/" + std::to_string(n)).c_str(), BM_Predict, c.get(), n,
                                    false)
+          ->Unit(benchmark::kMicrosecond);
+    }
+    for (size_t n : {size_t{1}, size_t{1000}}) {
+      if (n > c->n_rows || c->model->contribution_groups() == 0) break;
+      benchmark::RegisterBenchmark(("Contributions/" + c->name + "/" + std::to_string(n)).c_str(), BM_Contributions,
+                                   c.get(), n)
           ->Unit(benchmark::kMicrosecond);
     }
     if (c->model->kind() != inferd::ModelKind::kClassifier || !c->model->has_proba()) continue;

@@ -206,11 +206,162 @@ void TreeShap(const ShapTreeViewT<T>& tree, const int32_t* hot_child, T* phi, Tr
   walk.Recurse(0, scratch->path.data(), 0, 1, 1, -1);
 }
 
+namespace {
+
+// The lanes' walk (TreeShapLanes). Each operation is TreeShap's, lane by lane; where TreeShap
+// branches on a lane's value, both sides are computed and each lane keeps its own.
+template <typename T>
+struct LaneWalk {
+  using Scratch = TreeShapLanesScratch<T>;
+  using V = typename Scratch::Lanes;
+  using Element = typename Scratch::PathElement;
+
+  const ShapTreeViewT<T>& tree;
+  const int32_t* hot_child;
+  size_t lanes;
+  Scratch* s;
+
+  // Vectors are passed by reference: by value they would depend on the ISA's vector ABI.
+  static void Extend(Element* path, size_t depth, T zero_fraction, const V& one_fraction, int32_t feature) {
+    path[depth].feature = feature;
+    path[depth].zero_fraction = zero_fraction;
+    path[depth].one_fraction = one_fraction;
+    path[depth].weight = V{} + (depth == 0 ? T{1} : T{0});
+    const T d1 = static_cast<T>(depth + 1);
+    for (size_t i = depth; i-- > 0;) {
+      path[i + 1].weight += one_fraction * path[i].weight * static_cast<T>(i + 1) / d1;
+      path[i].weight = zero_fraction * path[i].weight * static_cast<T>(depth - i) / d1;
+    }
+  }
+
+  static void Unwind(Element* path, size_t depth, size_t index) {
+    const V one_fraction = path[index].one_fraction;
+    const T zero_fraction = path[index].zero_fraction;
+    const T d1 = static_cast<T>(depth + 1);
+    const auto hot = one_fraction != T{0};
+    V next_one_portion = path[depth].weight;
+    for (size_t i = depth; i-- > 0;) {
+      const V tmp = path[i].weight;
+      const V if_hot = next_one_portion * d1 / (static_cast<T>(i + 1) * one_fraction);
+      const V if_cold = path[i].weight * d1 / (zero_fraction * static_cast<T>(depth - i));
+      path[i].weight = hot ? if_hot : if_cold;
+      next_one_portion = hot ? tmp - if_hot * zero_fraction * static_cast<T>(depth - i) / d1 : next_one_portion;
+    }
+    for (size_t i = index; i < depth; ++i) {
+      path[i].feature = path[i + 1].feature;
+      path[i].zero_fraction = path[i + 1].zero_fraction;
+      path[i].one_fraction = path[i + 1].one_fraction;
+    }
+  }
+
+  static void UnwoundSum(const Element* path, size_t depth, size_t index, V* out) {
+    const V one_fraction = path[index].one_fraction;
+    const T zero_fraction = path[index].zero_fraction;
+    const T d1 = static_cast<T>(depth + 1);
+    const auto hot = one_fraction != T{0};
+    V next_one_portion = path[depth].weight;
+    V total = V{};
+    for (size_t i = depth; i-- > 0;) {
+      const V tmp = next_one_portion * d1 / (static_cast<T>(i + 1) * one_fraction);
+      const V if_cold = zero_fraction != 0 ? (path[i].weight / zero_fraction) / (static_cast<T>(depth - i) / d1) : V{};
+      total += hot ? tmp : if_cold;
+      next_one_portion =
+          hot ? path[i].weight - tmp * zero_fraction * (static_cast<T>(depth - i) / d1) : next_one_portion;
+    }
+    *out = total;
+  }
+
+  void Recurse(int32_t node, Element* parent_path, size_t depth, T parent_zero_fraction, const V& parent_one_fraction,
+               int32_t parent_feature) const {
+    Element* path = parent_path + depth + 1;
+    std::copy(parent_path, parent_path + depth + 1, path);
+    Extend(path, depth, parent_zero_fraction, parent_one_fraction, parent_feature);
+    const auto n = static_cast<size_t>(node);
+    if (tree.left[node] < 0) {
+      s->leaf_terms[n] = static_cast<uint32_t>(s->terms.size());
+      s->leaf_count[n] = static_cast<uint32_t>(depth);
+      for (size_t i = 1; i <= depth; ++i) {
+        V w;
+        UnwoundSum(path, depth, i, &w);
+        s->terms.push_back({w * (path[i].one_fraction - path[i].zero_fraction), path[i].feature});
+      }
+      return;
+    }
+    const int32_t feature = tree.feature[node];
+    const int32_t left = tree.left[node], right = tree.right[node];
+    const T cover = tree.cover[node];
+    const T left_zero_fraction = cover > 0 ? tree.cover[left] / cover : 0;
+    const T right_zero_fraction = cover > 0 ? tree.cover[right] / cover : 0;
+    T incoming_zero_fraction = 1;
+    V incoming_one_fraction = V{} + T{1};
+    size_t index = 1;
+    while (index <= depth && path[index].feature != feature) ++index;
+    if (index <= depth) {
+      incoming_zero_fraction = path[index].zero_fraction;
+      incoming_one_fraction = path[index].one_fraction;
+      Unwind(path, depth, index);
+      --depth;
+    }
+    V left_hot = V{};
+    for (size_t l = 0; l < lanes; ++l) left_hot[l] = hot_child[l * tree.node_count + n] == left ? T{1} : T{0};
+    const auto to_left = left_hot != T{0};
+    const V left_one = to_left ? incoming_one_fraction : V{};
+    const V right_one = to_left ? V{} : incoming_one_fraction;
+    Recurse(left, path, depth + 1, left_zero_fraction * incoming_zero_fraction, left_one, feature);
+    Recurse(right, path, depth + 1, right_zero_fraction * incoming_zero_fraction, right_one, feature);
+  }
+};
+
+}  // namespace
+
+template <typename T>
+void TreeShapLanes(const ShapTreeViewT<T>& tree, const int32_t* hot_child, size_t lanes, T* const* phi,
+                   TreeShapLanesScratch<T>* scratch) {
+  const size_t d = MaxDepth(tree, &scratch->depth) + 2;
+  const size_t need = d * (d + 1) / 2;
+  if (scratch->path.size() < need) scratch->path.resize(need);
+  scratch->terms.clear();
+  scratch->leaf_terms.resize(tree.node_count);
+  scratch->leaf_count.resize(tree.node_count);
+  const LaneWalk<T> walk{tree, hot_child, lanes, scratch};
+  const typename TreeShapLanesScratch<T>::Lanes ones = typename TreeShapLanesScratch<T>::Lanes{} + T{1};
+  walk.Recurse(0, scratch->path.data(), 0, 1, ones, -1);
+  // Each row's terms in its own order: depth first, the hot child before the other.
+  const size_t width = tree.width;
+  std::vector<int32_t>& stack = scratch->stack;
+  for (size_t l = 0; l < lanes; ++l) {
+    const int32_t* hot = hot_child + l * tree.node_count;
+    T* out = phi[l];
+    stack.assign(1, 0);
+    while (!stack.empty()) {
+      const int32_t node = stack.back();
+      stack.pop_back();
+      const auto n = static_cast<size_t>(node);
+      if (tree.left[node] >= 0) {
+        stack.push_back(hot[n] == tree.left[node] ? tree.right[node] : tree.left[node]);
+        stack.push_back(hot[n]);
+        continue;
+      }
+      const T* value = tree.values + n * width;
+      const auto* term = scratch->terms.data() + scratch->leaf_terms[n];
+      for (uint32_t j = 0; j < scratch->leaf_count[n]; ++j) {
+        const T scale = term[j].scale[l];
+        T* o = out + static_cast<size_t>(term[j].feature) * width;
+        for (size_t k = 0; k < width; ++k) o[k] += scale * value[k];
+      }
+    }
+  }
+}
+
 template Status ValidateShapTree(const ShapTreeViewT<double>&, size_t);
 template Status ValidateShapTree(const ShapTreeViewT<float>&, size_t);
 template void ShapExpectedValue(const ShapTreeViewT<double>&, double*);
 template void ShapExpectedValue(const ShapTreeViewT<float>&, float*);
 template void TreeShap(const ShapTreeViewT<double>&, const int32_t*, double*, TreeShapScratchT<double>*);
 template void TreeShap(const ShapTreeViewT<float>&, const int32_t*, float*, TreeShapScratchT<float>*);
+template void TreeShapLanes(const ShapTreeViewT<double>&, const int32_t*, size_t, double* const*,
+                            TreeShapLanesScratch<double>*);
+template void TreeShapLanes(const ShapTreeViewT<float>&, const int32_t*, size_t, float* const*,
+                            TreeShapLanesScratch<float>*);
 
 }  // namespace inferd::sklearn

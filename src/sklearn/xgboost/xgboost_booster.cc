@@ -335,58 +335,78 @@ void XgbBooster::CastRow(const double* x, float* xf) const {
   }
 }
 
+void XgbBooster::HotChildren(const ExplainTree& e, const float* xf, int32_t* hot) {
+  const size_t m = e.left.size();
+  for (size_t i = 0; i < m; ++i) {
+    if (e.left[i] < 0) continue;
+    const float v = xf[static_cast<size_t>(e.feature[i])];
+    bool left;
+    if (std::isnan(v)) {
+      left = e.default_left[i] != 0;
+    } else if (!e.run_begin.empty() && e.run_begin[i] != e.run_begin[i + 1]) {
+      uint32_t k = e.run_begin[i];
+      while (k + 1 < e.run_begin[i + 1] && v >= e.run_start[k + 1]) ++k;
+      left = e.run_right[k] == 0;
+    } else {
+      left = v < e.split[i];
+    }
+    hot[i] = left ? e.left[i] : e.right[i];
+  }
+}
+
 void XgbBooster::Contributions(const double* x, size_t n_rows, float* out) const {
   const size_t nf = n_features_, groups = n_groups_, width = nf + 1;
-  thread_local std::vector<float> xf, tree_phi;
-  thread_local std::vector<int32_t> hot;
-  thread_local TreeShapScratchF scratch;
-  xf.resize(nf);
-  tree_phi.resize(width);
   std::fill(out, out + n_rows * groups * width, 0.0f);
-  for (size_t r = 0; r < n_rows; ++r) {
-    CastRow(x + r * nf, xf.data());
-    float* row_out = out + r * groups * width;
-    if (linear_) {
-      const float* w = linear_weights_.data();
+  thread_local std::vector<float> xf, tree_phi;
+  xf.resize(kShapLanes<float> * nf);
+  if (linear_) {
+    const float* w = linear_weights_.data();
+    for (size_t r = 0; r < n_rows; ++r) {
+      CastRow(x + r * nf, xf.data());
       for (size_t g = 0; g < groups; ++g) {
-        float* p = row_out + g * width;
+        float* p = out + (r * groups + g) * width;
         for (size_t j = 0; j < nf; ++j) {
           if (!std::isnan(xf[j])) p[j] = xf[j] * w[j * groups + g];
         }
         p[nf] = w[nf * groups + g] + base_margin_;
       }
-      continue;
     }
-    // xgboost's order: per group, every tree of the group in turn, each tree's contributions
-    // (its expected value first, in the bias slot) added in scaled by its weight.
+    return;
+  }
+  // xgboost's order, per row: per group, every tree of the group in turn, each tree's
+  // contributions (its expected value first, in the bias slot) added in scaled by its weight.
+  // kShapLanes<float> rows share each tree's walk (TreeShapLanes: each row's arithmetic unchanged).
+  thread_local std::vector<int32_t> hot;
+  thread_local TreeShapLanesScratch<float> scratch;
+  thread_local TreeShapScratchF single;
+  tree_phi.resize(kShapLanes<float> * width);
+  float* lane_phi[kShapLanes<float>];
+  for (size_t l = 0; l < kShapLanes<float>; ++l) lane_phi[l] = tree_phi.data() + l * width;
+  for (size_t r0 = 0; r0 < n_rows; r0 += kShapLanes<float>) {
+    const size_t lanes = std::min(kShapLanes<float>, n_rows - r0);
+    for (size_t l = 0; l < lanes; ++l) CastRow(x + (r0 + l) * nf, xf.data() + l * nf);
     for (size_t g = 0; g < groups; ++g) {
-      float* p = row_out + g * width;
       for (const ExplainTree& e : explain_) {
         if (e.group != g) continue;
         const size_t m = e.left.size();
-        hot.resize(m);
-        for (size_t i = 0; i < m; ++i) {
-          if (e.left[i] < 0) continue;
-          const float v = xf[static_cast<size_t>(e.feature[i])];
-          bool left;
-          if (std::isnan(v)) {
-            left = e.default_left[i] != 0;
-          } else if (!e.run_begin.empty() && e.run_begin[i] != e.run_begin[i + 1]) {
-            uint32_t k = e.run_begin[i];
-            while (k + 1 < e.run_begin[i + 1] && v >= e.run_start[k + 1]) ++k;
-            left = e.run_right[k] == 0;
-          } else {
-            left = v < e.split[i];
-          }
-          hot[i] = left ? e.left[i] : e.right[i];
+        hot.resize(lanes * m);
+        for (size_t l = 0; l < lanes; ++l) {
+          HotChildren(e, xf.data() + l * nf, hot.data() + l * m);
+          std::fill(lane_phi[l], lane_phi[l] + width, 0.0f);
+          lane_phi[l][nf] += e.expected;
         }
-        std::fill(tree_phi.begin(), tree_phi.end(), 0.0f);
-        tree_phi[nf] += e.expected;
         const ShapTreeViewF view{e.left.data(), e.right.data(), e.feature.data(), e.cover.data(), e.value.data(), m, 1};
-        TreeShap(view, hot.data(), tree_phi.data(), &scratch);
-        for (size_t c = 0; c < width; ++c) p[c] += tree_phi[c] * e.weight;
+        if (lanes == 1) {
+          TreeShap(view, hot.data(), lane_phi[0], &single);  // no lanes to fill: the plain walk is cheaper
+        } else {
+          TreeShapLanes(view, hot.data(), lanes, lane_phi, &scratch);
+        }
+        for (size_t l = 0; l < lanes; ++l) {
+          float* p = out + ((r0 + l) * groups + g) * width;
+          for (size_t c = 0; c < width; ++c) p[c] += lane_phi[l][c] * e.weight;
+        }
       }
-      p[nf] += base_margin_;
+      for (size_t l = 0; l < lanes; ++l) out[((r0 + l) * groups + g) * width + nf] += base_margin_;
     }
   }
 }

@@ -99,6 +99,8 @@ class XgbBooster {
     float weight = 1;    // dart: the tree's weight_drop
     uint32_t group = 0;
   };
+  // For each internal node of `e`, the child the row `xf` goes to (TreeSHAP's hot child).
+  static void HotChildren(const ExplainTree& e, const float* xf, int32_t* hot);
   static Status AddExplainTree(const XgbTree& t, size_t index, size_t n_features, float weight, uint32_t group,
                                std::vector<ExplainTree>* out);
 
