@@ -25,8 +25,8 @@ StatusOr<double> ObjectiveParam(std::string_view line, std::string_view key, dou
       char* end = nullptr;
       const double d = std::strtod(v.c_str(), &end);
       if (end == v.c_str() || *end != '\0' || !std::isfinite(d)) {
-        return Status::InvalidArgument("lightgbm objective '" + std::string(line.substr(0, 60)) + "': " +
-                                       std::string(key) + " is not a number");
+        return Status::InvalidArgument("lightgbm objective '" + std::string(line.substr(0, 60)) +
+                                       "': " + std::string(key) + " is not a number");
       }
       return d;
     }
@@ -140,8 +140,8 @@ StatusOr<LgbBooster> LgbBooster::Build(const LgbDocument& doc, int64_t iteration
   }
   for (size_t i = 0; i < n_trees; ++i) {
     const LgbTree& t = doc.trees[i];
-    Tree tree{static_cast<uint32_t>(b.nodes_.size()), static_cast<uint32_t>(b.leaf_values_.size()),
-              t.num_leaves > 1, t.is_linear};
+    Tree tree{static_cast<uint32_t>(b.nodes_.size()), static_cast<uint32_t>(b.leaf_values_.size()), t.num_leaves > 1,
+              t.is_linear};
     const auto cat_base = static_cast<uint32_t>(b.cat_sets_.size());
     const auto word_base = static_cast<uint32_t>(b.cat_words_.size());
     for (size_t c = 0; c + 1 < t.cat_boundaries.size(); ++c) {

@@ -70,7 +70,7 @@ class LgbBooster {
   struct Node {
     double threshold;  // categorical: the index of its bitset in cat_sets_
     int32_t feature;
-    int32_t left;   // >= 0: node index within the tree; < 0: ~leaf
+    int32_t left;  // >= 0: node index within the tree; < 0: ~leaf
     int32_t right;
     uint8_t type;  // decision_type
   };
@@ -81,7 +81,7 @@ class LgbBooster {
   struct Tree {
     uint32_t node_begin;
     uint32_t leaf_begin;
-    bool split;   // num_leaves > 1
+    bool split;  // num_leaves > 1
     bool linear;
   };
 

@@ -99,8 +99,8 @@ class Block {
   Status Add(std::string_view key, std::string_view value, size_t line) {
     for (auto& [k, f] : keys_) {
       if (k != key) continue;
-      if (f.present) return LineError(line, where_ + Quoted(key) + " appears twice (first on line " +
-                                                std::to_string(f.line) + ")");
+      if (f.present)
+        return LineError(line, where_ + Quoted(key) + " appears twice (first on line " + std::to_string(f.line) + ")");
       f = Field{value, line, true};
     }
     return Status::Ok();
@@ -124,7 +124,8 @@ StatusOr<int64_t> IntField(const Block& b, std::string_view key, int64_t lo, int
   const Field& f = b.Get(key);
   if (!f.present) return LineError(block_line, b.where() + "has no " + std::string(key) + "= line");
   int64_t v;
-  if (!ParseInt64(f.value, &v)) return LineError(f.line, b.where() + std::string(key) + " is not an integer: " + Quoted(f.value));
+  if (!ParseInt64(f.value, &v))
+    return LineError(f.line, b.where() + std::string(key) + " is not an integer: " + Quoted(f.value));
   if (v < lo || v > hi) {
     return LineError(f.line, b.where() + std::string(key) + " is " + std::to_string(v) + ", outside [" +
                                  std::to_string(lo) + ", " + std::to_string(hi) + "]");
@@ -160,8 +161,9 @@ Status ArrayField(const Block& b, std::string_view key, int64_t count, size_t bl
       int64_t v;
       if (!ParseInt64(t, &v) || v < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
           v > static_cast<int64_t>(std::numeric_limits<T>::max())) {
-        bad = LineError(f.line, b.where() + std::string(key) + " has a value that is not a " +
-                                    (std::is_signed_v<T> ? "32-bit integer: " : "32-bit unsigned integer: ") + Quoted(t));
+        bad =
+            LineError(f.line, b.where() + std::string(key) + " has a value that is not a " +
+                                  (std::is_signed_v<T> ? "32-bit integer: " : "32-bit unsigned integer: ") + Quoted(t));
         return;
       }
       out->push_back(static_cast<T>(v));
@@ -422,8 +424,8 @@ StatusOr<LgbDocument> ReadLgbDocument(std::string_view text) {
     if (!StartsWith(line, "Tree=")) return LineError(lines.number(), "expected Tree=N, found " + Quoted(line));
     int64_t id;
     if (!ParseInt64(line.substr(5), &id) || id != static_cast<int64_t>(doc.trees.size())) {
-      return LineError(lines.number(), Quoted(line) + " is out of order (expected Tree=" +
-                                           std::to_string(doc.trees.size()) + ")");
+      return LineError(lines.number(),
+                       Quoted(line) + " is out of order (expected Tree=" + std::to_string(doc.trees.size()) + ")");
     }
     if (static_cast<int64_t>(doc.trees.size()) >= kMaxLgbTrees) {
       return LineError(lines.number(), "more than " + std::to_string(kMaxLgbTrees) + " trees");
@@ -440,7 +442,8 @@ StatusOr<LgbDocument> ReadLgbDocument(std::string_view text) {
       }
       const size_t eq = line.find('=');
       if (eq == std::string_view::npos) {
-        return LineError(lines.number(), "expected key=value in Tree=" + std::to_string(id) + ", found " + Quoted(line));
+        return LineError(lines.number(),
+                         "expected key=value in Tree=" + std::to_string(id) + ", found " + Quoted(line));
       }
       INFERD_RETURN_IF_ERROR(b.Add(line.substr(0, eq), line.substr(eq + 1), lines.number()));
     }

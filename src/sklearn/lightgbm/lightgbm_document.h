@@ -70,9 +70,9 @@ struct LgbTree {
   std::vector<uint8_t> decision_type;
   std::vector<int32_t> left_child;
   std::vector<int32_t> right_child;
-  std::vector<double> leaf_value;          // num_leaves
-  std::vector<int32_t> cat_boundaries;     // num_cat + 1 offsets into cat_threshold
-  std::vector<uint32_t> cat_threshold;     // the category bitsets, 32 categories a word
+  std::vector<double> leaf_value;       // num_leaves
+  std::vector<int32_t> cat_boundaries;  // num_cat + 1 offsets into cat_threshold
+  std::vector<uint32_t> cat_threshold;  // the category bitsets, 32 categories a word
   bool is_linear = false;
   std::vector<double> leaf_const;          // linear: num_leaves
   std::vector<int32_t> leaf_num_features;  // linear: num_leaves

@@ -71,7 +71,8 @@ StatusOr<std::unique_ptr<LightGBMModel>> LightGBMModel::Load(std::string_view te
 
   const LgbBooster& b = m->booster_;
   const LgbObjective& obj = b.objective();
-  const bool classifier = options.role == LgbRole::kClassifier || (options.role == LgbRole::kBooster && obj.classification);
+  const bool classifier =
+      options.role == LgbRole::kClassifier || (options.role == LgbRole::kBooster && obj.classification);
   if (classifier) {
     if (!obj.classification) {
       return Status::Unimplemented("lightgbm classifier with objective '" + obj.name +

@@ -47,8 +47,8 @@ enum class LgbRole {
 
 struct LgbOptions {
   LgbRole role = LgbRole::kBooster;
-  std::vector<Label> classes;  // classifier labels; empty: 0..K-1
-  int64_t best_iteration = 0;  // the Booster's best_iteration; <= 0: every iteration
+  std::vector<Label> classes;     // classifier labels; empty: 0..K-1
+  int64_t best_iteration = 0;     // the Booster's best_iteration; <= 0: every iteration
   std::string name = "LightGBM";  // for Describe()
 };
 

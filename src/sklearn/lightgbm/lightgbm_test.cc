@@ -24,13 +24,13 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // One tree block. A stump on `feature`: x <= threshold (or missing by `decision_type`) ->
 // leaf 0 (`left`), else leaf 1 (`right`).
-std::string Stump(int id, double left, double right, int decision_type = 2, double threshold = 0.5,
-                  int feature = 0) {
+std::string Stump(int id, double left, double right, int decision_type = 2, double threshold = 0.5, int feature = 0) {
   std::ostringstream s;
   s.precision(17);
-  s << "Tree=" << id << "\nnum_leaves=2\nnum_cat=0\nsplit_feature=" << feature << "\nsplit_gain=1\nthreshold="
-    << threshold << "\ndecision_type=" << decision_type << "\nleft_child=-1\nright_child=-2\nleaf_value=" << left
-    << " " << right << "\nleaf_weight=1 1\nleaf_count=1 1\ninternal_value=0\ninternal_weight=2\ninternal_count=2\n"
+  s << "Tree=" << id << "\nnum_leaves=2\nnum_cat=0\nsplit_feature=" << feature
+    << "\nsplit_gain=1\nthreshold=" << threshold << "\ndecision_type=" << decision_type
+    << "\nleft_child=-1\nright_child=-2\nleaf_value=" << left << " " << right
+    << "\nleaf_weight=1 1\nleaf_count=1 1\ninternal_value=0\ninternal_weight=2\ninternal_count=2\n"
     << "is_linear=0\nshrinkage=1\n\n\n";
   return s.str();
 }
@@ -210,8 +210,8 @@ TEST(LightGBM, MulticlassSoftmaxAndOva) {
   t.objective = "multiclass num_class:3";
   t.num_class = 3;
   t.per_iteration = 3;
-  t.trees = {Stump(0, 1.0, 0.0), Stump(1, 2.0, 0.0), Stump(2, 0.5, 0.0), Stump(3, 1.0, 0.0), Stump(4, 0.0, 0.0),
-             Stump(5, 0.0, 0.0)};
+  t.trees = {Stump(0, 1.0, 0.0), Stump(1, 2.0, 0.0), Stump(2, 0.5, 0.0),
+             Stump(3, 1.0, 0.0), Stump(4, 0.0, 0.0), Stump(5, 0.0, 0.0)};
   auto m = Load(t.str());
   ASSERT_NE(m, nullptr);
   ASSERT_EQ(m->classes().size(), 3u);
