@@ -16,6 +16,7 @@
 #include "inferd/loader.h"
 #include "inferd/model.h"
 #include "sklearn/lightgbm/lightgbm_document.h"
+#include "sklearn/lightgbm/lightgbm_model.h"
 
 namespace inferd {
 namespace {
@@ -279,7 +280,7 @@ TEST(LightGBM, HostileFilesNameTheLine) {
     std::string find, replace, expect;
   };
   const std::vector<Case> cases = {
-      {"num_leaves=2", "num_leaves=99999999999", "line 12: Tree=0 num_leaves is 99999999999, outside [1, 131072]"},
+      {"num_leaves=2", "num_leaves=99999999999", "line 13: Tree=0 num_leaves is 99999999999, outside [1, 131072]"},
       {"num_leaves=2", "num_leaves=3", "leaf_value has 2 values, expected 3"},
       {"max_feature_idx=1", "max_feature_idx=1000000000", "max_feature_idx is 1000000000"},
       {"max_feature_idx=1", "max_feature_idx=5", "feature_names has 2 names but max_feature_idx says 6"},
@@ -294,9 +295,10 @@ TEST(LightGBM, HostileFilesNameTheLine) {
       {"threshold=0.5", "threshold=zzz", "threshold has a value that is not a number"},
       {"version=v4", "version=v2", "version 'v2' is not supported"},
       {"Tree=0", "Tree=3", "'Tree=3' is out of order"},
-      {"leaf_value=1 2", "leaf_value=1 2\nleaf_value=3 4", "leaf_value appears twice"},
+      {"leaf_value=1 2", "leaf_value=1 2\nleaf_value=3 4",
+       "line 22: Tree=0 'leaf_value' appears twice (first on line 21)"},
       {"num_tree_per_iteration=1", "num_tree_per_iteration=2", "not a whole number of iterations"},
-      {"end of trees", "end of tree", "truncated"},
+      {"end of trees", "end of tree", "line 31: expected Tree=N, found 'end of tree'"},
       {"tree\n", "three\n", "line 1: not a LightGBM model text"},
   };
   for (const Case& c : cases) {
@@ -334,19 +336,39 @@ TEST(LightGBM, CyclesAndOrphansAreRefused) {
 TEST(LightGBM, TruncatedAnywhereIsRefused) {
   const std::string s = Text().str();
   const size_t end = s.find("end of trees");
-  for (size_t n = 5; n < end + 5; n += 7) {
+  for (size_t n = 5; n < end + 5; ++n) {
     auto m = LoadModelBytes(s.substr(0, n), "m.txt");
     EXPECT_FALSE(m.ok()) << n;
   }
+  auto m = LoadModelBytes(s.substr(0, end), "m.txt");
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("the file ends before 'end of trees' (truncated)"), std::string::npos)
+      << m.status().message();
 }
 
 TEST(LightGBM, BestIterationLimitsTheRounds) {
   Text t;
-  t.trees = {Stump(0, 1.0, 2.0), Stump(1, 10.0, 20.0)};
-  auto all = sklearn::ReadLgbDocument(t.str());
-  ASSERT_TRUE(all.ok()) << all.status().message();
-  EXPECT_EQ(all->iterations(), 2);
-  EXPECT_EQ(Value(*Load(t.str()), {0, 0}), 11.0);
+  t.trees = {Stump(0, 1.0, 2.0), Stump(1, 10.0, 20.0), Stump(2, 100.0, 200.0)};
+  EXPECT_EQ(Value(*Load(t.str()), {0, 0}), 111.0);
+  const double row[2] = {0, 0};
+  for (int64_t best : {1, 2, 3}) {
+    sklearn::LgbOptions o;
+    o.best_iteration = best;
+    auto m = sklearn::LightGBMModel::Load(t.str(), o);
+    ASSERT_TRUE(m.ok()) << m.status().message();
+    double v = 0;
+    ASSERT_TRUE((*m)->PredictValue(row, 1, &v).ok());
+    EXPECT_EQ(v, best == 1 ? 1.0 : best == 2 ? 11.0 : 111.0);
+  }
+  // As LightGBM: none or more than the model has means every iteration.
+  for (int64_t best : {0, -1, 7}) {
+    sklearn::LgbOptions o;
+    o.best_iteration = best;
+    auto m = sklearn::LightGBMModel::Load(t.str(), o);
+    double v = 0;
+    ASSERT_TRUE((*m)->PredictValue(row, 1, &v).ok());
+    EXPECT_EQ(v, 111.0);
+  }
 }
 
 // Every seed of the fuzz corpus is a real model text and loads.
