@@ -73,4 +73,8 @@ Status Model::DecisionFunction(const double*, size_t, double*) const {
   return Status::FailedPrecondition("this model has no decision_function");
 }
 
+Status Model::RawScore(const double*, size_t, double*) const {
+  return Status::FailedPrecondition("this model has no raw_score");
+}
+
 }  // namespace inferd

@@ -274,8 +274,8 @@ Status DecodeParams(od::value& value, InferenceRequest* out) {
     OutputKind kind;
     if (f.value().get_string().get(method) != simdjson::SUCCESS || !ParseOutputKind(method, &kind)) {
       return Status::InvalidArgument(
-          "params['predict_method'] must be \"predict\", \"predict_proba\", \"decision_function\" or "
-          "\"transform\"");
+          "params['predict_method'] must be \"predict\", \"predict_proba\", \"decision_function\", "
+          "\"transform\" or \"raw_score\"");
     }
     out->outputs.assign(1, kind);
   }

@@ -465,7 +465,7 @@ Status DecodeV2InferRequest(std::string_view body, const InputSpec& options, Inf
       OutputKind k;
       if (!ParseOutputKind(name, &k)) {
         return Status::InvalidArgument("unknown output '" + std::string(name) +
-                                       "' (predict, predict_proba, decision_function, transform)");
+                                       "' (predict, predict_proba, decision_function, transform, raw_score)");
       }
       for (OutputKind seen : out->outputs) {
         if (seen == k) return Status::InvalidArgument("output '" + std::string(name) + "' requested twice");

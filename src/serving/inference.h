@@ -29,9 +29,9 @@
 namespace inferd {
 
 // The outputs a request can ask for (sklearn's method names; KServe V2 output names).
-enum class OutputKind : uint8_t { kPredict, kPredictProba, kDecisionFunction, kTransform };
+enum class OutputKind : uint8_t { kPredict, kPredictProba, kDecisionFunction, kTransform, kRawScore };
 
-// "predict", "predict_proba", "decision_function", "transform"; false if unknown.
+// "predict", "predict_proba", "decision_function", "transform", "raw_score"; false if unknown.
 bool ParseOutputKind(std::string_view name, OutputKind* out);
 const char* OutputKindName(OutputKind k);
 // The default output of a model: transform for transformers, else predict.
@@ -138,7 +138,7 @@ class InferenceService {
   // model, e.g. "the model (LinearRegression) has no predict_proba".
   struct ComputeScratch {
     std::vector<int32_t> classes;
-    std::vector<double> predict, proba, decision, transform;
+    std::vector<double> predict, proba, decision, transform, raw;
   };
   static Status Compute(const Model& model, OutputKind kind, const double* x, size_t n_rows, ComputeScratch* scratch,
                         OutputTensor* out);

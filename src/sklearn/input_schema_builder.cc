@@ -49,6 +49,7 @@ class SchemaModel final : public Model {
   bool has_proba() const override { return inner_->has_proba(); }
   bool accepts_missing() const override { return inner_->accepts_missing(); }
   size_t decision_function_width() const override { return inner_->decision_function_width(); }
+  size_t raw_score_width() const override { return inner_->raw_score_width(); }
   const InputSchema& input_schema() const override { return schema_; }
   std::string Describe() const override { return inner_->Describe(); }
 
@@ -66,6 +67,9 @@ class SchemaModel final : public Model {
   }
   Status DecisionFunction(const double* x, size_t n_rows, double* out) const override {
     return inner_->DecisionFunction(x, n_rows, out);
+  }
+  Status RawScore(const double* x, size_t n_rows, double* out) const override {
+    return inner_->RawScore(x, n_rows, out);
   }
 
  private:

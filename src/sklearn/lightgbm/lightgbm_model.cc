@@ -127,7 +127,7 @@ Status LightGBMModel::PredictValue(const double* x, size_t n_rows, double* out) 
   return Status::Ok();
 }
 
-Status LightGBMModel::DecisionFunction(const double* x, size_t n_rows, double* out) const {
+Status LightGBMModel::RawScore(const double* x, size_t n_rows, double* out) const {
   booster_.RawScores(x, n_rows, out);
   return Status::Ok();
 }

@@ -13,8 +13,8 @@
 //     multiclassova objectives are served as classifiers with labels 0..K-1 whose
 //     predict_proba is that output (as for a bare XGBoost booster); every other objective as
 //     a regressor of it.
-//   * every form: raw_score (Booster.predict(raw_score=True), one value per tree per
-//     iteration) as its decision_function.
+//   * every form: raw_score (Booster.predict(raw_score=True), one value per tree of an
+//     iteration); LightGBM's wrappers have no decision_function.
 // Input columns: named by the model's feature_names unless LightGBM made them up
 // (Column_0, Column_1, ...). A model fitted on a DataFrame with pandas `category` columns
 // records their categories (pandas_categorical): those columns take the category itself
@@ -63,7 +63,7 @@ class LightGBMModel final : public Model, public DescribesInputs {
   const std::vector<Label>& classes() const override { return classes_; }
   bool has_proba() const override { return !classes_.empty(); }
   bool accepts_missing() const override { return true; }
-  size_t decision_function_width() const override { return booster_.n_groups(); }
+  size_t raw_score_width() const override { return booster_.n_groups(); }
   const InputSchema& input_schema() const override { return schema_; }
   std::string Describe() const override { return description_; }
   void DescribeInputs(std::span<ColumnFacts> facts) const override;
@@ -71,8 +71,7 @@ class LightGBMModel final : public Model, public DescribesInputs {
   Status PredictClass(const double* x, size_t n_rows, int32_t* out) const override;
   Status PredictValue(const double* x, size_t n_rows, double* out) const override;
   Status PredictProba(const double* x, size_t n_rows, double* out) const override;
-  // raw_score.
-  Status DecisionFunction(const double* x, size_t n_rows, double* out) const override;
+  Status RawScore(const double* x, size_t n_rows, double* out) const override;
 
  private:
   explicit LightGBMModel(LgbBooster booster) : booster_(std::move(booster)) {}

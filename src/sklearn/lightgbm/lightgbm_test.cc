@@ -175,7 +175,7 @@ TEST(LightGBM, AverageOutputAndRawScore) {
   ASSERT_TRUE(m->PredictProba(row, 1, proba).ok());
   EXPECT_EQ(proba[1], 1.0 / (1.0 + std::exp(-(4.0 / 2))));
   EXPECT_EQ(proba[0], 1.0 - proba[1]);
-  ASSERT_TRUE(m->DecisionFunction(row, 1, &raw).ok());
+  ASSERT_TRUE(m->RawScore(row, 1, &raw).ok());
   EXPECT_EQ(raw, 4.0);  // raw_score is the sum
 }
 
@@ -219,7 +219,7 @@ TEST(LightGBM, MulticlassSoftmaxAndOva) {
   const double row[2] = {0, 0};
   double p[3], raw[3];
   int32_t label = -1;
-  ASSERT_TRUE(m->DecisionFunction(row, 1, raw).ok());
+  ASSERT_TRUE(m->RawScore(row, 1, raw).ok());
   EXPECT_EQ(raw[0], 2.0);
   EXPECT_EQ(raw[1], 2.0);
   EXPECT_EQ(raw[2], 0.5);

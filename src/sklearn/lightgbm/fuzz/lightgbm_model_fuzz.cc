@@ -79,7 +79,7 @@ void Evaluate(const LgbDocument& d, std::string_view text) {
   }
   const size_t nf = (*m)->n_features();
   std::vector<double> row(nf, std::numeric_limits<double>::quiet_NaN());
-  std::vector<double> out(std::max((*m)->n_outputs(), (*m)->decision_function_width()) + 2);
+  std::vector<double> out(std::max((*m)->n_outputs(), (*m)->raw_score_width()) + 2);
   std::vector<int32_t> label(1);
   if ((*m)->has_proba()) {
     (void)(*m)->PredictProba(row.data(), 1, out.data());
@@ -88,7 +88,7 @@ void Evaluate(const LgbDocument& d, std::string_view text) {
   } else {
     (void)(*m)->PredictValue(row.data(), 1, out.data());
   }
-  (void)(*m)->DecisionFunction(row.data(), 1, out.data());
+  (void)(*m)->RawScore(row.data(), 1, out.data());
 }
 
 }  // namespace
