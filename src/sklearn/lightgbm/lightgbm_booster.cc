@@ -11,8 +11,6 @@ namespace {
 // LightGBM's kZeroThreshold: a value this close to 0 is 0 (and "zero" for missing type Zero).
 constexpr double kZeroThreshold = 1e-35f;
 
-bool IsZero(double v) { return v >= -kZeroThreshold && v <= kZeroThreshold; }
-
 // The "key:value" parameter of an objective line, or `fallback`.
 StatusOr<double> ObjectiveParam(std::string_view line, std::string_view key, double fallback) {
   size_t i = 0;
@@ -150,8 +148,20 @@ StatusOr<LgbBooster> LgbBooster::Build(const LgbDocument& doc, int64_t iteration
     }
     b.cat_words_.insert(b.cat_words_.end(), t.cat_threshold.begin(), t.cat_threshold.end());
     for (size_t n = 0; n < t.split_feature.size(); ++n) {
-      Node node{t.threshold[n], t.split_feature[n], t.left_child[n], t.right_child[n], t.decision_type[n]};
-      if ((node.type & kLgbCategoricalMask) != 0) node.threshold = static_cast<double>(cat_base) + t.threshold[n];
+      const uint8_t d = t.decision_type[n];
+      const bool default_left = (d & kLgbDefaultLeftMask) != 0;
+      Node node{t.threshold[n], t.split_feature[n], {t.right_child[n], t.left_child[n]}, 0};
+      if ((d & kLgbCategoricalMask) != 0) {
+        node.flags = kCategorical;
+        node.threshold = static_cast<double>(cat_base) + t.threshold[n];
+      } else {
+        // LightGBM reads a NaN as 0 unless the missing type is NaN; a missing value (type
+        // Zero: 0, type NaN: NaN) takes default_left.
+        const LgbMissingType mt = LgbMissingOf(d);
+        const bool nan_left = mt == LgbMissingType::kNone ? 0.0 <= t.threshold[n] : default_left;
+        node.flags = static_cast<uint8_t>((nan_left ? kNaNLeft : 0) | (mt == LgbMissingType::kZero ? kZeroDefault : 0) |
+                                          (default_left ? kDefaultLeft : 0));
+      }
       b.nodes_.push_back(node);
     }
     b.leaf_values_.insert(b.leaf_values_.end(), t.leaf_value.begin(), t.leaf_value.end());
@@ -202,38 +212,48 @@ void LgbBooster::PrepareRow(const double* x, double* row) const {
   }
 }
 
-uint32_t LgbBooster::Leaf(const Tree& t, const double* row) const {
-  const Node* nodes = nodes_.data() + t.node_begin;
-  int32_t i = 0;
-  while (i >= 0) {
-    const Node& n = nodes[i];
-    double v = row[n.feature];
-    if ((n.type & kLgbCategoricalMask) != 0) {
-      bool left = false;
-      // A category is int(v); NaN, negative and beyond-int values go right, as do categories
-      // past the end of the bitset.
-      if (!std::isnan(v) && v > -1.0 && v < 2147483648.0) {
-        const auto c = static_cast<uint32_t>(static_cast<int32_t>(v));
-        const CatSet& s = cat_sets_[static_cast<size_t>(n.threshold)];
-        const uint32_t w = c / 32;
-        left = w < s.words && ((cat_words_[s.begin + w] >> (c % 32)) & 1u) != 0;
-      }
-      i = left ? n.left : n.right;
-      continue;
+int32_t LgbBooster::Step(const Node* nodes, int32_t i, const double* row) const {
+  const Node& n = nodes[i];
+  const double v = row[n.feature];
+  if ((n.flags & kCategorical) != 0) {
+    bool left = false;
+    // A category is int(v); NaN, negative and beyond-int values go right, as do categories
+    // past the end of the bitset.
+    if (!std::isnan(v) && v > -1.0 && v < 2147483648.0) {
+      const auto c = static_cast<uint32_t>(static_cast<int32_t>(v));
+      const CatSet& s = cat_sets_[static_cast<size_t>(n.threshold)];
+      const uint32_t w = c / 32;
+      left = w < s.words && ((cat_words_[s.begin + w] >> (c % 32)) & 1u) != 0;
     }
-    const LgbMissingType mt = LgbMissingOf(n.type);
-    if (std::isnan(v) && mt != LgbMissingType::kNaN) v = 0.0;
-    if ((mt == LgbMissingType::kZero && IsZero(v)) || (mt == LgbMissingType::kNaN && std::isnan(v))) {
-      i = (n.type & kLgbDefaultLeftMask) != 0 ? n.left : n.right;
-    } else {
-      i = v <= n.threshold ? n.left : n.right;
-    }
+    return n.child[left ? 1 : 0];
   }
-  return t.leaf_begin + static_cast<uint32_t>(~i);
+  // PrepareRow made every |x| <= kZeroThreshold exactly 0, so "zero" is v == 0 here.
+  bool left = v <= n.threshold;
+  left = (n.flags & kZeroDefault) != 0 && v == 0.0 ? (n.flags & kDefaultLeft) != 0 : left;
+  left = std::isnan(v) ? (n.flags & kNaNLeft) != 0 : left;
+  return n.child[left ? 1 : 0];
 }
 
-double LgbBooster::TreeValue(const Tree& t, const double* row) const {
-  const uint32_t leaf = t.split ? Leaf(t, row) : t.leaf_begin;
+void LgbBooster::Leaves(const Tree& t, const double* rows, size_t nb, uint32_t* leaves) const {
+  if (!t.split) {
+    std::fill(leaves, leaves + nb, t.leaf_begin);
+    return;
+  }
+  const Node* nodes = nodes_.data() + t.node_begin;
+  int32_t at[kBlock] = {0, 0, 0, 0, 0, 0, 0, 0};
+  // Every walk ends: the tree was checked to be a tree (lightgbm_document.h).
+  for (bool walking = true; walking;) {
+    walking = false;
+    for (size_t r = 0; r < nb; ++r) {
+      if (at[r] < 0) continue;
+      at[r] = Step(nodes, at[r], rows + r * n_features_);
+      walking = walking || at[r] >= 0;
+    }
+  }
+  for (size_t r = 0; r < nb; ++r) leaves[r] = t.leaf_begin + static_cast<uint32_t>(~at[r]);
+}
+
+double LgbBooster::LeafValue(const Tree& t, uint32_t leaf, const double* row) const {
   if (!t.linear) return leaf_values_[leaf];
   double out = leaf_const_[leaf];
   for (uint32_t j = lin_begin_[leaf]; j < lin_begin_[leaf + 1]; ++j) {
@@ -246,15 +266,22 @@ double LgbBooster::TreeValue(const Tree& t, const double* row) const {
 
 void LgbBooster::RawScores(const double* x, size_t n_rows, double* out) const {
   thread_local std::vector<double> scratch;
-  scratch.resize(n_features_);
-  double* row = scratch.data();
+  scratch.resize(kBlock * n_features_);
+  double* rows = scratch.data();
   const size_t k = groups_;
-  for (size_t r = 0; r < n_rows; ++r) {
-    PrepareRow(x + r * n_features_, row);
-    double* o = out + r * k;
-    std::fill(o, o + k, 0.0);
+  uint32_t leaves[kBlock];
+  for (size_t r0 = 0; r0 < n_rows; r0 += kBlock) {
+    const size_t nb = std::min(kBlock, n_rows - r0);
+    for (size_t r = 0; r < nb; ++r) PrepareRow(x + (r0 + r) * n_features_, rows + r * n_features_);
+    double* o = out + r0 * k;
+    std::fill(o, o + nb * k, 0.0);
+    // Per output, the trees are added in their order, from 0, as LightGBM sums them.
     for (size_t i = 0; i < trees_.size(); i += k) {
-      for (size_t g = 0; g < k; ++g) o[g] += TreeValue(trees_[i + g], row);
+      for (size_t g = 0; g < k; ++g) {
+        const Tree& t = trees_[i + g];
+        Leaves(t, rows, nb, leaves);
+        for (size_t r = 0; r < nb; ++r) o[r * k + g] += LeafValue(t, leaves[r], rows + r * n_features_);
+      }
     }
   }
 }

@@ -67,12 +67,20 @@ class LgbBooster {
   void Predict(const double* x, size_t n_rows, double* out) const;
 
  private:
+  // A node's split rule reduced to what a step needs (see Leaf): a numerical step is
+  // child[x <= threshold], with a NaN and (missing type Zero) a 0 sent to the side precomputed
+  // in `flags`, so that a step has no data-dependent branch.
+  enum NodeFlags : uint8_t {
+    kCategorical = 1,  // threshold holds the index of its bitset in cat_sets_
+    kNaNLeft = 2,      // where a NaN goes (missing type NaN or Zero: default_left; None: 0 <= threshold)
+    kZeroDefault = 4,  // missing type Zero: 0 takes the default direction
+    kDefaultLeft = 8,
+  };
   struct Node {
-    double threshold;  // categorical: the index of its bitset in cat_sets_
+    double threshold;
     int32_t feature;
-    int32_t left;  // >= 0: node index within the tree; < 0: ~leaf
-    int32_t right;
-    uint8_t type;  // decision_type
+    int32_t child[2];  // [1] left, [0] right; >= 0: node index within the tree, < 0: ~leaf
+    uint8_t flags;
   };
   struct CatSet {
     uint32_t begin;
@@ -87,8 +95,15 @@ class LgbBooster {
 
   LgbBooster() = default;
   // The leaf a row reaches in tree t (global leaf index).
-  uint32_t Leaf(const Tree& t, const double* row) const;
-  double TreeValue(const Tree& t, const double* row) const;
+  // Rows are evaluated in blocks of kBlock, each tree walked by the block's rows in lockstep:
+  // their walks are independent, so the processor overlaps them.
+  static constexpr size_t kBlock = 8;
+  // The node a row at node `i` of the tree at `nodes` goes to next.
+  int32_t Step(const Node* nodes, int32_t i, const double* row) const;
+  // The leaves (global indices) that `nb` <= kBlock prepared rows reach in tree t.
+  void Leaves(const Tree& t, const double* rows, size_t nb, uint32_t* leaves) const;
+  // Tree t's output at `leaf` (global) for a prepared row.
+  double LeafValue(const Tree& t, uint32_t leaf, const double* row) const;
   // Copies a row as LightGBM reads it (tiny values are 0, mapped categories) into `row`.
   void PrepareRow(const double* x, double* row) const;
 
