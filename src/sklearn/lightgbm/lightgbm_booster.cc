@@ -189,7 +189,7 @@ StatusOr<LgbBooster> LgbBooster::Build(const LgbDocument& doc, int64_t iteration
 
 void LgbBooster::SetCategoryMaps(std::vector<std::vector<std::pair<double, double>>> category_maps) {
   category_maps_ = std::move(category_maps);
-  category_maps_.resize(n_features_);
+  category_maps_.resize(n_features_);  // PrepareRow reads one per feature
   has_category_maps_ = false;
   for (auto& m : category_maps_) {
     std::sort(m.begin(), m.end());

@@ -32,8 +32,8 @@ StatusOr<std::unique_ptr<LightGBMModel>> LightGBMModel::Load(std::string_view te
   const size_t n = doc.n_features();
 
   // pandas categories: the k-th list belongs to the k-th categorical feature.
-  m->string_categories_.resize(n);
   if (!doc.pandas_categorical.empty()) {
+    m->string_categories_.resize(n);
     if (doc.pandas_categorical.size() != doc.categorical_features.size()) {
       return Status::Unimplemented(
           "lightgbm model: pandas_categorical has " + std::to_string(doc.pandas_categorical.size()) +
@@ -96,7 +96,7 @@ StatusOr<std::unique_ptr<LightGBMModel>> LightGBMModel::Load(std::string_view te
       for (size_t i = 0; i < n; ++i) {
         columns[i].name = doc.feature_names[i];
         columns[i].accepts_missing = true;
-        if (!m->string_categories_[i].empty()) {
+        if (i < m->string_categories_.size() && !m->string_categories_[i].empty()) {
           columns[i].type = InputColumn::Type::kString;
           columns[i].categories = m->string_categories_[i];
           std::sort(columns[i].categories.begin(), columns[i].categories.end());

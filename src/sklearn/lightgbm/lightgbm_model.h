@@ -79,7 +79,8 @@ class LightGBMModel final : public Model, public DescribesInputs {
   LgbBooster booster_;
   std::vector<Label> classes_;
   InputSchema schema_;
-  // Per feature: the pandas category strings it takes (empty: a number column).
+  // Per feature: the pandas category strings it takes (empty: a number column); empty when the
+  // model has no pandas categories.
   std::vector<std::vector<std::string>> string_categories_;
   std::string description_;
 };
