@@ -22,7 +22,7 @@ BUILD="${INFERD_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
 JOBS="${JOBS:-2}"
 SECONDS_PER_TARGET=20
 BUILD_ONLY=0
-ALL_TARGETS="read_pickle_fuzz load_model_fuzz predict_codec_fuzz tensor_codec_fuzz mlflow_codec_fuzz http_server_fuzz xgboost_document_fuzz"
+ALL_TARGETS="read_pickle_fuzz load_model_fuzz predict_codec_fuzz tensor_codec_fuzz mlflow_codec_fuzz http_server_fuzz xgboost_document_fuzz lightgbm_model_fuzz"
 TARGETS="$ALL_TARGETS"
 
 while [[ $# -gt 0 ]]; do
@@ -51,6 +51,7 @@ spec() {
     read_pickle_fuzz)   echo "src/pickle/fuzz/corpus src/sklearn/fuzz/corpus|src/pickle/fuzz/pickle.dict|65536" ;;
     load_model_fuzz)    echo "src/sklearn/fuzz/corpus|src/sklearn/fuzz/load_model.dict|65536" ;;
     xgboost_document_fuzz) echo "src/sklearn/xgboost/fuzz/corpus|src/sklearn/xgboost/fuzz/xgboost_document.dict|65536" ;;
+    lightgbm_model_fuzz) echo "src/sklearn/lightgbm/fuzz/corpus|src/sklearn/lightgbm/fuzz/lightgbm_model.dict|65536" ;;
     predict_codec_fuzz) echo "src/json/fuzz/corpus_predict|src/json/fuzz/json.dict|4096" ;;
     tensor_codec_fuzz)  echo "src/json/fuzz/corpus_tensor|src/json/fuzz/json.dict|4096" ;;
     mlflow_codec_fuzz)  echo "src/json/fuzz/corpus_mlflow|src/json/fuzz/json.dict|4096" ;;

@@ -17,6 +17,7 @@ TABULAR = "titanic"  # the DataFrame pipeline, measured against nginx and the Da
 XGB = ("xgb100", "xgb100m", "xgb500")  # XGBoost models, also measured against xgboost's own API
 XGB_SERVED_TARGET = ("xgb100", "xgb100m")  # the 100-tree models: req/s ≥ 0.8 × nginx
 XGB_ONE_ROW = "xgb100"  # the model of the one-row, in-process target
+LGB = ("lgb100",)  # LightGBM models (served by inferd alone: no LightGBM in Python here)
 
 
 def mmm(values):
@@ -178,12 +179,35 @@ def targets(d):
     for m in d.r["settings_models"]:
         if d.r["manifest"]["models"].get(m, {}).get("rows") == "records":
             continue  # inferd_micro_bench takes numeric rows only: no in-process load figure
+        if m in LGB:
+            continue  # no joblib.load to compare with (lgb_targets)
         micro = d.micro(f"Load/{m}")
         sk = d.sk(m, "load_s")
         r = (micro[0] / sk[0]) if micro and sk else None
         rows.append((f"{m}: model load ≤ 0.2 × joblib.load", f"{r:.3g}×" if r is not None else "n/a (no micro bench)",
                      verdict(r, r is not None and r <= 0.2)))
     rows += xgb_targets(d, verdict)
+    rows += lgb_targets(d, verdict)
+    return rows
+
+
+def lgb_targets(d, verdict):
+    """The LightGBM evaluator's targets (issue 19): one row in process ≤ 10 µs (predict_proba),
+    req/s at 64 conns ≥ 0.8 × nginx; its load and 1000-row times are figures without a target
+    (there is no LightGBM here to compare with)."""
+    rows = []
+    rps64 = lambda p: p["wrk"]["64"]["rps"]  # noqa: E731
+    for m in (m for m in LGB if m in d.r["settings_models"]):
+        mi = d.micro(f"PredictProba/{m}/1")
+        rows.append((f"{m}: one-row predict_proba in process ≤ 10 µs", fmt_mmm(mi, 1e6, " µs"),
+                     verdict(mi, mi is not None and mi[0] <= 10e-6)))
+        for name, scale, unit in ((f"Load/{m}", 1000, " ms"), (f"PredictProba/{m}/1000", 1e6, " µs")):
+            mi = d.micro(name)
+            rows.append((f"{m}: {name.split('/')[0].replace('PredictProba', '1000-row predict_proba')} in process "
+                         "(figure, no target)", fmt_mmm(mi, scale, unit), "n/a"))
+        if ("inferd", m) in d.configs() and ("nginx", "-") in d.configs():
+            r = d.ratio(("inferd", m), ("nginx", "-"), rps64)
+            rows.append((f"{m}: req/s at 64 conns ≥ 0.8 × nginx", fmt_ratio(r), verdict(r, r and r[0] >= 0.8)))
     return rows
 
 

@@ -2,7 +2,8 @@
 //
 //   inferd_micro_bench [--benchmark_* flags] [--load_seconds=S] NAME=MODEL,ROWS.f64 [NAME=MODEL ...]
 //
-// MODEL is any file LoadModelFile takes (a pickle / joblib file, or a native XGBoost .json / .ubj).
+// MODEL is any file LoadModelFile takes (a pickle / joblib file, a native XGBoost .json / .ubj, or a
+// LightGBM model text).
 // ROWS.f64 is a raw little-endian float64 matrix, row-major, model.n_features() columns (bench/run
 // writes it from the same held-out rows it sends to the servers and gives scikit-learn). A case
 // without ROWS (NAME=MODEL) is timed for its load only (bench/run's native XGBoost files, whose
@@ -22,7 +23,7 @@
 //                        and the file mapping. Their sum is Load/NAME minus LoadModelFile's file
 //                        checks (stat, xgboost sniff) and minus freeing the model, which Load/NAME
 //                        includes as joblib.load's timing does. docs/benchmarks.md quotes them.
-//                        Pickles only (a native XGBoost file has no value tree).
+//                        Pickles only (native XGBoost and LightGBM files have no value tree).
 //   Predict/NAME/ROWS    PredictClass (classifiers) or PredictValue (regressors) on the first ROWS
 //                        rows, for ROWS in 1, 100, 1000 (fewer if the file holds fewer rows)
 //   Contributions/NAME/ROWS  Model::Contributions (exact per-feature contributions) for ROWS in
@@ -74,12 +75,15 @@ bool ReadRows(const std::string& path, size_t n_features, std::vector<double>* o
   return static_cast<bool>(in);
 }
 
-// A native XGBoost model file starts with '{' (JSON and UBJSON objects both), which no pickle
-// does (LoadModelFile tells them apart the same way).
+// A native XGBoost model file starts with '{' (JSON and UBJSON objects both) and a LightGBM
+// model text with the line "tree", which no pickle does (LoadModelFile tells them apart the
+// same way).
 bool IsPickleFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  char c = 0;
-  return in.get(c) && c != '{';
+  char head[5] = {0, 0, 0, 0, 0};
+  in.read(head, sizeof head);
+  const std::string h(head, static_cast<size_t>(in.gcount()));
+  return !h.empty() && h[0] != '{' && h != "tree\n" && h.rfind("tree\r", 0) != 0;
 }
 
 inferd::Status Predict(const inferd::Model& m, const double* x, size_t n, bool proba, std::vector<int32_t>* cls,

@@ -16,6 +16,10 @@ Models (issue 6):
   xgb100m  xgboost.XGBClassifier, 5 classes (multi:softprob), n_estimators=20, max_depth 6: 20
            boosting rounds of one tree per class, 100 trees in the booster, 20 features
   xgb500   xgboost.XGBRegressor, 500 trees, max_depth 6, 20 features
+  lgb100   LightGBM model text, binary, 100 trees of 31 leaves, 20 features: the committed
+           bench/models/lgb100.txt (LightGBM cannot be installed here; make_lightgbm_model.py wrote
+           it), its rows (2 % missing) and Booster.predict's answers on the first rows
+           (lgb100.expected.json: labels), which stand in for the reference's own predictions
 --small shrinks the tree ensembles (smoke mode: the harness, not the figures).
 
 The XGBoost models are fitted with Debian's python3-xgboost (1.7) with tree_method="hist" and
@@ -251,9 +255,29 @@ def main():
                 fmt: os.path.getsize(os.path.join(args.outdir, f)) for fmt, f in native.items()}
         print(f"make_models: {name}: {desc}: {os.path.getsize(pkl)} bytes, {time.time() - t0:.1f} s",
               file=sys.stderr)
+    if not args.only or "lgb100" in args.only or "lgb100" in old.get("models", {}):
+        manifest["models"]["lgb100"] = make_lgb100(args.outdir)
     with open(manifest_path, "w") as f:
         json.dump(manifest, f, indent=1)
     return 0
+
+
+def make_lgb100(outdir):
+    """The LightGBM model: a text file inferd loads by content, served by inferd alone."""
+    import shutil
+    import subprocess
+    here = os.path.dirname(os.path.abspath(__file__))
+    shutil.copyfile(os.path.join(here, "lgb100.txt"), os.path.join(outdir, "lgb100.txt"))
+    subprocess.run([sys.executable, os.path.join(here, "make_lightgbm_model.py"), os.path.join(outdir, "lgb100.gen.txt"),
+                    "--rows", os.path.join(outdir, "lgb100.X.npy"), "--expected",
+                    os.path.join(outdir, "lgb100.expected.json")], check=True, timeout=600)
+    with open(os.path.join(here, "lgb100.txt")) as a, open(os.path.join(outdir, "lgb100.gen.txt")) as b:
+        if a.read() != b.read():
+            raise SystemExit("make_models: bench/models/lgb100.txt is not make_lightgbm_model.py's output")
+    return {"description": "LightGBM model text, binary, 100 trees of 31 leaves, 20 features (generated)",
+            "kind": "classifier", "n_features": 20, "file_bytes": os.path.getsize(os.path.join(outdir, "lgb100.txt")),
+            "rows": "matrix", "rows_file": "lgb100.X.npy", "model_file": "lgb100.txt",
+            "expected_file": "lgb100.expected.json", "inferd_only": True}
 
 
 if __name__ == "__main__":

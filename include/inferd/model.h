@@ -68,6 +68,9 @@ class Model {
   // Number of columns of sklearn's decision_function for one row, or 0 if the model has no
   // decision_function. 1 means sklearn returns a 1-D array (binary classifiers).
   virtual size_t decision_function_width() const { return 0; }
+  // Number of values per row of the model library's raw score (LightGBM's
+  // predict(raw_score=True): one per tree of an iteration), or 0 if the model has none.
+  virtual size_t raw_score_width() const { return 0; }
   // The input columns (names, number or string, known categories). Models loaded from a
   // file always have one with n_features() columns; a model built in code may leave it empty.
   virtual const InputSchema& input_schema() const;
@@ -91,6 +94,8 @@ class Model {
   virtual Status Transform(const double* x, size_t n_rows, double* out) const;
   // decision_function_width() > 0: out[r * width + j] (n_rows * decision_function_width()).
   virtual Status DecisionFunction(const double* x, size_t n_rows, double* out) const;
+  // raw_score_width() > 0: out[r * width + j] (n_rows * raw_score_width()).
+  virtual Status RawScore(const double* x, size_t n_rows, double* out) const;
 
   // Explanations: exact per-feature contributions (Shapley values) of each row's inputs.
   // Groups per row: 0 if the model has no exact method; 1 for a regressor or a binary

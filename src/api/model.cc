@@ -73,6 +73,10 @@ Status Model::DecisionFunction(const double*, size_t, double*) const {
   return Status::FailedPrecondition("this model has no decision_function");
 }
 
+Status Model::RawScore(const double*, size_t, double*) const {
+  return Status::FailedPrecondition("this model has no raw_score");
+}
+
 Status Model::Contributions(const double*, size_t, double*) const {
   return Status::FailedPrecondition("this model has no exact contributions");
 }

@@ -112,17 +112,18 @@ int RunPredict(const PredictOptions& o) {
       AppendRow(&v[r * k], k, &out);
     }
     out.append("]}");
-  } else if (o.output == "decision_function") {
-    const size_t k = model.decision_function_width();
-    if (k == 0) return Fail(1, "this model has no decision_function");
+  } else if (o.output == "decision_function" || o.output == "raw_score") {
+    const bool raw = o.output == "raw_score";
+    const size_t k = raw ? model.raw_score_width() : model.decision_function_width();
+    if (k == 0) return Fail(1, "this model has no " + o.output);
     std::vector<double> v(n * k);
-    Status s = model.DecisionFunction(x, n, v.data());
+    Status s = raw ? model.RawScore(x, n, v.data()) : model.DecisionFunction(x, n, v.data());
     if (!s.ok()) return Fail(1, s.message());
-    out.append("{\"decision_function\": [");
+    out.append(raw ? "{\"raw_score\": [" : "{\"decision_function\": [");
     for (size_t r = 0; r < n; ++r) {
       if (r) out.append(", ");
       if (k == 1)
-        AppendPythonFloat(v[r], &out);  // sklearn returns a 1-D array here
+        AppendPythonFloat(v[r], &out);  // sklearn and LightGBM return a 1-D array here
       else
         AppendRow(&v[r * k], k, &out);
     }
@@ -153,8 +154,8 @@ int RunPredict(const PredictOptions& o) {
     AppendJsonString(model.contribution_space(), &out);
     out.append("}");
   } else {
-    return Fail(1,
-                "unknown --output '" + o.output + "' (predict, proba, decision_function, transform or contributions)");
+    return Fail(1, "unknown --output '" + o.output +
+                       "' (predict, proba, decision_function, raw_score, transform or contributions)");
   }
   out.push_back('\n');
   std::fwrite(out.data(), 1, out.size(), stdout);
@@ -189,10 +190,11 @@ void AddPredictCommand(CLI::App& app) {
          "predict -> {\"predictions\": [...]}; proba -> {\"probabilities\": [[...]], \"classes\": [...]} "
          "(columns in the order of classes, as sklearn's predict_proba); transform -> {\"transform\": [[...]]} "
          "for a pipeline ending in a transformer; decision_function -> {\"decision_function\": [...]} "
-         "shaped as sklearn returns it; contributions -> {\"contributions\": [[...]], \"space\": ...}: each "
+         "shaped as sklearn returns it; raw_score -> {\"raw_score\": [...]} for LightGBM models (its "
+         "predict(raw_score=True)); contributions -> {\"contributions\": [[...]], \"space\": ...}: each "
          "row's exact per-feature contributions, the bias last ([rows][classes][features + 1] for a multi-class "
          "model, as xgboost's pred_contribs)")
-      ->check(CLI::IsMember({"predict", "proba", "decision_function", "transform", "contributions"}))
+      ->check(CLI::IsMember({"predict", "proba", "decision_function", "raw_score", "transform", "contributions"}))
       ->capture_default_str();
   cmd->callback([opts]() { std::exit(RunPredict(*opts)); });
 }

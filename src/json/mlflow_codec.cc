@@ -275,7 +275,7 @@ Status DecodeParams(od::value& value, InferenceRequest* out) {
     if (f.value().get_string().get(method) != simdjson::SUCCESS || !ParseOutputKind(method, &kind)) {
       return Status::InvalidArgument(
           "params['predict_method'] must be \"predict\", \"predict_proba\", \"decision_function\", "
-          "\"transform\" or \"contributions\"");
+          "\"transform\", \"raw_score\" or \"contributions\"");
     }
     out->outputs.assign(1, kind);
   }

@@ -465,8 +465,9 @@ Status DecodeV2InferRequest(std::string_view body, const InputSpec& options, Inf
         return Status::InvalidArgument("each requested output needs a string \"name\"");
       OutputKind k;
       if (!ParseOutputKind(name, &k)) {
-        return Status::InvalidArgument("unknown output '" + std::string(name) +
-                                       "' (predict, predict_proba, decision_function, transform, contributions)");
+        return Status::InvalidArgument(
+            "unknown output '" + std::string(name) +
+            "' (predict, predict_proba, decision_function, transform, raw_score, contributions)");
       }
       for (OutputKind seen : out->outputs) {
         if (seen == k) return Status::InvalidArgument("output '" + std::string(name) + "' requested twice");

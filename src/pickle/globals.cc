@@ -40,7 +40,7 @@ constexpr std::array<std::string_view, 10> kNumpyAbstractTypes = {
 // callable builtins bytes/bytearray/slice/set/frozenset are interpreted separately.
 constexpr std::array<std::string_view, 6> kBuiltinTypes = {"object", "str", "int", "float", "bool", "complex"};
 
-constexpr std::array<std::string_view, 11> kOpaque = {
+constexpr std::array<std::string_view, 12> kOpaque = {
     "numpy.random._pickle.__randomstate_ctor",
     "numpy.random._pickle.__bit_generator_ctor",
     "numpy.random._pickle.__generator_ctor",
@@ -52,6 +52,9 @@ constexpr std::array<std::string_view, 11> kOpaque = {
     "numpy.random.bit_generator.__pyx_unpickle_SeedSequence",
     "numpy.random.__RandomState_ctor",
     "functools.partial",
+    // A LightGBM Booster's best_score: defaultdict(OrderedDict) of evaluation results, kept
+    // as a record with its items (the factory is only named, never called).
+    "collections.defaultdict",
 };
 
 template <size_t N>
@@ -153,7 +156,8 @@ StatusOr<GlobalRole> ClassifyGlobal(std::string_view module, std::string_view na
   if (Contains(kOpaque, full)) return GlobalRole::kOpaque;
 
   // 3. Model classes by prefix.
-  if (StartsWith(module, "sklearn.") || module == "sklearn" || StartsWith(module, "xgboost.") || module == "xgboost") {
+  if (StartsWith(module, "sklearn.") || module == "sklearn" || StartsWith(module, "xgboost.") || module == "xgboost" ||
+      StartsWith(module, "lightgbm.") || module == "lightgbm") {
     return GlobalRole::kModelClass;
   }
   if (module == "__main__") {

@@ -31,8 +31,8 @@ enum class GlobalRole {
   kTypeReference,      // numpy.float64, numpy.number, builtins.object, ...: an inert type-object
                        // value (OneHotEncoder.dtype, make_column_selector's dtype_include);
                        // never called
-  kOpaque,             // numpy.random pickling helpers, functools.partial: record only
-  kModelClass,         // sklearn.* / xgboost.*: record only
+  kOpaque,             // numpy.random pickling helpers, functools.partial, collections.defaultdict: record only
+  kModelClass,         // sklearn.* / xgboost.* / lightgbm.*: record only
 };
 
 // "module.name" for messages and Value::s.

@@ -86,6 +86,27 @@ TEST(HostileTest, UnknownAndMalformedGlobals) {
   EXPECT_TRUE(Load(PickleBuilder(2).Global("numpy", "float64").Stop()).ok());
 }
 
+TEST(HostileTest, DefaultDictIsAnInertRecordWithItsItems) {
+  // A LightGBM Booster's best_score: defaultdict(OrderedDict) reduced, then filled by SETITEMS.
+  // The factory is only named; nothing is called.
+  PickleBuilder p(4);
+  p.StackGlobal("collections", "defaultdict").StackGlobal("collections", "OrderedDict").Op('\x85').Op('R');
+  p.Op('(').Str("valid_0").Op('}').Op('u');
+  auto v = ReadPickle(p.Stop());
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  ASSERT_EQ((*v)->kind, Kind::kObject);
+  EXPECT_EQ((*v)->cls, "collections.defaultdict");
+  ASSERT_EQ((*v)->entries.size(), 1u);
+  EXPECT_EQ((*v)->entries[0].first->s, "valid_0");
+  // LightGBM's classes are records like sklearn's; other collections stay unknown.
+  PickleBuilder lgb(4);
+  lgb.StackGlobal("lightgbm.sklearn", "LGBMClassifier").Op(')').Op('\x81').Op('}').Op('b');
+  auto r = ReadPickle(lgb.Stop());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ((*r)->cls, "lightgbm.sklearn.LGBMClassifier");
+  ExpectError(PickleBuilder(2).Global("collections", "Counter").Stop(), "unknown global 'collections.Counter'");
+}
+
 TEST(HostileTest, TypeReferencesAreValuesNeverCalled) {
   // make_column_selector(dtype_include=object / np.number, ...) stores these types as values.
   const std::pair<const char*, const char*> kTypes[] = {

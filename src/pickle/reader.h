@@ -12,7 +12,8 @@
 // eval/exec/getattr/..., importlib, pickle, shutil, socket, runpy, code, ...) is refused with
 // "forbidden global 'posix.system' at byte N"; allowed are the interpreted numpy/joblib
 // tokens, numpy scalar type objects, a few opaque helpers (numpy.random pickling helpers,
-// functools.partial, collections.OrderedDict) and the prefixes `sklearn.` and `xgboost.`;
+// functools.partial, collections.OrderedDict, collections.defaultdict) and the prefixes
+// `sklearn.`, `xgboost.` and `lightgbm.`;
 // anything else is "unknown global 'x.y' at byte N".
 //
 // Every size is bounded: stack, memo, nesting depth, container sizes, array bytes (must be

@@ -28,6 +28,8 @@ bool ParseOutputKind(std::string_view name, OutputKind* out) {
     *out = OutputKind::kDecisionFunction;
   } else if (name == "transform") {
     *out = OutputKind::kTransform;
+  } else if (name == "raw_score") {
+    *out = OutputKind::kRawScore;
   } else if (name == "contributions") {
     *out = OutputKind::kContributions;
   } else {
@@ -42,6 +44,7 @@ const char* OutputKindName(OutputKind k) {
     case OutputKind::kPredictProba: return "predict_proba";
     case OutputKind::kDecisionFunction: return "decision_function";
     case OutputKind::kTransform: return "transform";
+    case OutputKind::kRawScore: return "raw_score";
     case OutputKind::kContributions: return "contributions";
   }
   return "predict";
@@ -141,6 +144,14 @@ Status InferenceService::Compute(const Model& model, OutputKind kind, const doub
       s->decision.resize(n * out->width);
       INFERD_RETURN_IF_ERROR(model.DecisionFunction(x, n, s->decision.data()));
       out->values = s->decision.data();
+      return Status::Ok();
+    case OutputKind::kRawScore:
+      if (model.raw_score_width() == 0) return missing("raw_score");
+      out->width = model.raw_score_width();
+      out->two_d = out->width != 1;
+      s->raw.resize(n * out->width);
+      INFERD_RETURN_IF_ERROR(model.RawScore(x, n, s->raw.data()));
+      out->values = s->raw.data();
       return Status::Ok();
     case OutputKind::kTransform:
       if (model.kind() != ModelKind::kTransformer) return missing("transform (it is not a transformer; use predict)");

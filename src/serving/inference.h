@@ -28,11 +28,13 @@
 
 namespace inferd {
 
-// The outputs a request can ask for (sklearn's method names; KServe V2 output names), and the
-// per-feature contributions that explain a prediction (Model::Contributions).
-enum class OutputKind : uint8_t { kPredict, kPredictProba, kDecisionFunction, kTransform, kContributions };
+// The outputs a request can ask for (sklearn's method names, LightGBM's raw_score; KServe V2
+// output names), and the per-feature contributions that explain a prediction
+// (Model::Contributions).
+enum class OutputKind : uint8_t { kPredict, kPredictProba, kDecisionFunction, kTransform, kRawScore, kContributions };
 
-// "predict", "predict_proba", "decision_function", "transform", "contributions"; false if unknown.
+// "predict", "predict_proba", "decision_function", "transform", "raw_score", "contributions";
+// false if unknown.
 bool ParseOutputKind(std::string_view name, OutputKind* out);
 const char* OutputKindName(OutputKind k);
 // The default output of a model: transform for transformers, else predict.
@@ -141,7 +143,7 @@ class InferenceService {
   // model, e.g. "the model (LinearRegression) has no predict_proba".
   struct ComputeScratch {
     std::vector<int32_t> classes;
-    std::vector<double> predict, proba, decision, transform, contributions;
+    std::vector<double> predict, proba, decision, transform, raw, contributions;
   };
   static Status Compute(const Model& model, OutputKind kind, const double* x, size_t n_rows, ComputeScratch* scratch,
                         OutputTensor* out);

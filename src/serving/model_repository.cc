@@ -84,8 +84,8 @@ StatusOr<std::shared_ptr<const Model>> LoadAndWarm(const std::string& path) {
       row[c] = col.categories.empty() ? kNoneCode : StringCode(col.categories.front());
     }
   }
-  std::vector<double> out(
-      std::max<size_t>({model->n_outputs(), model->classes().size(), model->decision_function_width(), 1}));
+  std::vector<double> out(std::max<size_t>(
+      {model->n_outputs(), model->classes().size(), model->decision_function_width(), model->raw_score_width(), 1}));
   int32_t cls = 0;
   Status st;
   switch (model->kind()) {
@@ -95,6 +95,7 @@ StatusOr<std::shared_ptr<const Model>> LoadAndWarm(const std::string& path) {
   }
   if (st.ok() && model->has_proba()) st = model->PredictProba(row.data(), 1, out.data());
   if (st.ok() && model->decision_function_width() > 0) st = model->DecisionFunction(row.data(), 1, out.data());
+  if (st.ok() && model->raw_score_width() > 0) st = model->RawScore(row.data(), 1, out.data());
   // InvalidArgument is the row's fault (an encoder refusing a category the warm-up row picked),
   // not the model's: requests get that answer per row.
   if (!st.ok() && st.code() != StatusCode::kInvalidArgument) return st.WithPrefix(path + ": warm-up failed");

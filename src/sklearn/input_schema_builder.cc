@@ -51,6 +51,7 @@ class SchemaModel final : public Model {
   size_t decision_function_width() const override { return inner_->decision_function_width(); }
   size_t contribution_groups() const override { return inner_->contribution_groups(); }
   std::string contribution_space() const override { return inner_->contribution_space(); }
+  size_t raw_score_width() const override { return inner_->raw_score_width(); }
   const InputSchema& input_schema() const override { return schema_; }
   std::string Describe() const override { return inner_->Describe(); }
 
@@ -71,6 +72,9 @@ class SchemaModel final : public Model {
   }
   Status Contributions(const double* x, size_t n_rows, double* out) const override {
     return inner_->Contributions(x, n_rows, out);
+  }
+  Status RawScore(const double* x, size_t n_rows, double* out) const override {
+    return inner_->RawScore(x, n_rows, out);
   }
 
  private:

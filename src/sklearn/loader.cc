@@ -9,6 +9,7 @@
 
 #include "pickle/reader.h"
 #include "sklearn/input_schema_builder.h"
+#include "sklearn/lightgbm/lightgbm_adapters.h"
 #include "sklearn/mlflow_model.h"
 #include "sklearn/registry.h"
 #include "sklearn/xgboost/xgboost_adapters.h"
@@ -33,7 +34,8 @@ Status OneLine(const Status& s) {
   return Status(s.code(), std::move(m));
 }
 
-// Models read from a native XGBoost file: columns x0, x1, ..., all numbers.
+// Models read from a native XGBoost or LightGBM file: columns named as the file names them,
+// else x0, x1, ...; string columns as the model describes them.
 sklearn::ModelPtr WithPlainSchema(sklearn::ModelPtr m) {
   InputSchema schema = sklearn::BuildInputSchema(pickle::Value(), *m);
   return sklearn::WithInputSchema(std::move(m), std::move(schema));
@@ -45,7 +47,7 @@ StatusOr<sklearn::ModelPtr> FromRoot(const pickle::Value& root) {
   return sklearn::WithInputSchema(std::move(m), std::move(schema));
 }
 
-// A model file (pickle, joblib or native XGBoost).
+// A model file (pickle, joblib, native XGBoost or LightGBM text).
 StatusOr<sklearn::ModelPtr> LoadPickleFile(const std::string& path, const LoadOptions& options) {
   struct stat st;
   if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
@@ -57,6 +59,11 @@ StatusOr<sklearn::ModelPtr> LoadPickleFile(const std::string& path, const LoadOp
   if (auto xgb = sklearn::TryLoadNativeXGBoostFile(path, options.max_file_bytes)) {
     if (!xgb->ok()) return OneLine(xgb->status().WithPrefix(path));
     return WithPlainSchema(std::move(*xgb).value());
+  }
+  // LightGBM model text files start with the line "tree", which no pickle does.
+  if (auto lgb = sklearn::TryLoadLightGBMTextFile(path, options.max_file_bytes)) {
+    if (!lgb->ok()) return OneLine(lgb->status().WithPrefix(path));
+    return WithPlainSchema(std::move(*lgb).value());
   }
   std::shared_ptr<const pickle::MappedFile> mapping;
   StatusOr<pickle::TreePtr> root = pickle::ReadPickleFile(path, ToReadLimits(options), &mapping);
@@ -96,6 +103,11 @@ StatusOr<std::shared_ptr<const Model>> LoadModelBytes(std::string_view bytes, st
     StatusOr<sklearn::ModelPtr> xgb = sklearn::LoadNativeXGBoostModel(bytes);
     if (!xgb.ok()) return OneLine(xgb.status().WithPrefix(name));
     return std::shared_ptr<const Model>(WithPlainSchema(std::move(xgb).value()));
+  }
+  if (sklearn::IsLightGBMText(bytes)) {
+    StatusOr<sklearn::ModelPtr> lgb = sklearn::LoadLightGBMText(bytes);
+    if (!lgb.ok()) return OneLine(lgb.status().WithPrefix(name));
+    return std::shared_ptr<const Model>(WithPlainSchema(std::move(lgb).value()));
   }
   StatusOr<pickle::TreePtr> root = pickle::ReadPickle(bytes, ToReadLimits(options));
   if (!root.ok()) return OneLine(root.status().WithPrefix(name));

@@ -7,6 +7,7 @@
 #include "sklearn/compose/compose_adapters.h"
 #include "sklearn/ensemble/ensemble_adapters.h"
 #include "sklearn/hist_gradient_boosting/hist_gradient_boosting_adapters.h"
+#include "sklearn/lightgbm/lightgbm_adapters.h"
 #include "sklearn/linear/linear_adapters.h"
 #include "sklearn/naive_bayes/naive_bayes_adapters.h"
 #include "sklearn/neighbors/neighbors_adapters.h"
@@ -27,9 +28,9 @@ const Table& GetTable() {
     auto* t = new Table();
     // One entry point per family folder, in alphabetical order.
     for (std::span<const AdapterEntry> family :
-         {ComposeAdapters(), EnsembleAdapters(), HistGradientBoostingAdapters(), LinearAdapters(), NaiveBayesAdapters(),
-          NeighborsAdapters(), NeuralNetworkAdapters(), PipelineAdapters(), PreprocessingAdapters(), SvmAdapters(),
-          TreeAdapters(), XGBoostAdapters()}) {
+         {ComposeAdapters(), EnsembleAdapters(), HistGradientBoostingAdapters(), LightGBMAdapters(), LinearAdapters(),
+          NaiveBayesAdapters(), NeighborsAdapters(), NeuralNetworkAdapters(), PipelineAdapters(),
+          PreprocessingAdapters(), SvmAdapters(), TreeAdapters(), XGBoostAdapters()}) {
       for (const AdapterEntry& e : family) t->emplace(e.class_name, e.adapter);
     }
     return t;

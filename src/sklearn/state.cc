@@ -151,14 +151,15 @@ StatusOr<Label> ObjectLabel(const Value& e) {
 
 }  // namespace
 
-StatusOr<std::vector<Label>> GetClasses(const Value& obj) {
-  INFERD_ASSIGN_OR_RETURN(const Value* v, Require(obj, "classes_"));
+StatusOr<std::vector<Label>> GetClasses(const Value& obj, std::string_view name) {
+  INFERD_ASSIGN_OR_RETURN(const Value* v, Require(obj, name));
   if (v->kind != Kind::kArray || v->array == nullptr || v->array->dtype == nullptr) {
-    return StateError(obj, "'classes_' must be an ndarray, found " + v->Describe());
+    return StateError(obj, "'" + std::string(name) + "' must be an ndarray, found " + v->Describe());
   }
   const NdArray& a = *v->array;
   if (a.ndim() != 1 || a.size() == 0 || a.size() > kMaxDim) {
-    return StateError(obj, "'classes_' must be a non-empty 1-D array, found shape " + ShapeString(a.shape));
+    return StateError(obj,
+                      "'" + std::string(name) + "' must be a non-empty 1-D array, found shape " + ShapeString(a.shape));
   }
   std::vector<Label> out;
   out.reserve(a.size());
@@ -223,10 +224,13 @@ StatusOr<std::vector<Label>> GetClasses(const Value& obj) {
     }
     default: bad = Status::InvalidArgument("unsupported dtype " + a.dtype->ToString());
   }
-  if (!bad.ok()) return StateError(obj, "'classes_': " + bad.message());
-  if (out.size() != a.size()) return StateError(obj, "'classes_': element count does not match its shape");
+  if (!bad.ok()) return StateError(obj, "'" + std::string(name) + "': " + bad.message());
+  if (out.size() != a.size())
+    return StateError(obj, "'" + std::string(name) + "': element count does not match its shape");
   return out;
 }
+
+StatusOr<std::vector<Label>> GetClasses(const Value& obj) { return GetClasses(obj, "classes_"); }
 
 StatusOr<size_t> CheckNFeatures(const Value& obj, size_t derived) {
   const Value* v = obj.Attr("n_features_in_");

@@ -57,6 +57,8 @@ StatusOr<std::optional<std::string>> GetOptionalString(const pickle::Value& obj,
 
 // `classes_` as labels of their Python type; must be a non-empty 1-D array.
 StatusOr<std::vector<Label>> GetClasses(const pickle::Value& obj);
+// The same for the attribute `name` (LightGBM's wrapper keeps them in `_classes`).
+StatusOr<std::vector<Label>> GetClasses(const pickle::Value& obj, std::string_view name);
 
 // n_features_in_ if present (must equal `derived`, the width implied by the fitted
 // arrays), else `derived`.

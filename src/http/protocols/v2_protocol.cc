@@ -118,6 +118,10 @@ void AppendV2ModelMetadata(const ServedModel& served, const std::vector<std::str
     AppendTensorMeta("decision_function", "FP64", static_cast<int64_t>(m.decision_function_width()),
                      m.decision_function_width() != 1, out);
   }
+  if (m.raw_score_width() > 0) {
+    sep();
+    AppendTensorMeta("raw_score", "FP64", static_cast<int64_t>(m.raw_score_width()), m.raw_score_width() != 1, out);
+  }
   if (const size_t groups = m.contribution_groups(); groups > 0) {
     // [-1, F + 1] or, per class, [-1, K, F + 1]; the bias last.
     sep();
