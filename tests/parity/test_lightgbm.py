@@ -383,3 +383,24 @@ def test_lightgbm_handle_that_is_not_a_model_text_is_refused(tmp_path, monkeypat
     path.write_bytes(pickle.dumps(b, protocol=4))
     rc, _, err = run_inferd(str(path), rows_files["lgb_reg"])
     assert rc != 0 and "Booster: lightgbm model line" in err, err
+
+
+@pytest.mark.parametrize("form", ["pkl", "txt"])
+@pytest.mark.parametrize("name", NAMES)
+def test_lightgbm_contributions(name, form, rows_files, run_inferd, record_error):
+    """`inferd predict --output contributions` equals LightGBM's stored pred_contrib (its
+    TreeSHAP in double, raw-score space); a model LightGBM does not explain (linear trees) is
+    refused the same way."""
+    case = load_case(name)
+    rc, out, err = run_inferd(str(DATA / f"{name}.{form}"), rows_files[name], "contributions")
+    if "pred_contrib" not in case:
+        assert rc == 1 and "no exact contributions" in err, (rc, err)
+        return
+    assert rc == 0, err
+    assert out["space"] == "raw score"
+    got = np.asarray(out["contributions"], dtype=np.float64).reshape(len(case["rows"]), -1)
+    want = np.asarray(case["pred_contrib"], dtype=np.float64).reshape(len(case["rows"]), -1)
+    assert got.shape == want.shape, (got.shape, want.shape)
+    e = max_rel_err(got, want)
+    record_error("lightgbm_contrib", e)
+    assert e <= RTOL, f"pred_contrib: max relative error {e:.3e}"

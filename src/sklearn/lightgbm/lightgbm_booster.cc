@@ -184,7 +184,72 @@ StatusOr<LgbBooster> LgbBooster::Build(const LgbDocument& doc, int64_t iteration
     }
     b.trees_.push_back(tree);
   }
+  // Explanations, as LightGBM gives them: not for linear trees, and only with node counts.
+  bool explainable = !any_linear;
+  for (size_t i = 0; i < n_trees && explainable; ++i) {
+    const LgbTree& t = doc.trees[i];
+    explainable = t.num_leaves == 1 || (!t.leaf_count.empty() && !t.internal_count.empty());
+  }
+  for (size_t i = 0; i < n_trees && explainable; ++i) {
+    const LgbTree& t = doc.trees[i];
+    ExplainTree& e = b.explain_.emplace_back();
+    const auto internal = static_cast<int32_t>(t.split_feature.size());
+    const auto m = static_cast<size_t>(internal + t.num_leaves);
+    auto id = [&](int32_t child) { return child >= 0 ? child : internal + ~child; };
+    e.left.assign(m, -1);
+    e.right.assign(m, -1);
+    e.feature.assign(m, 0);
+    e.cover.assign(m, 0.0);
+    e.value.assign(m, 0.0);
+    for (int32_t n = 0; n < internal; ++n) {
+      const auto k = static_cast<size_t>(n);
+      e.left[k] = id(t.left_child[k]);
+      e.right[k] = id(t.right_child[k]);
+      e.feature[k] = t.split_feature[k];
+      e.cover[k] = t.internal_count[k];
+    }
+    for (int32_t l = 0; l < t.num_leaves; ++l) {
+      const auto k = static_cast<size_t>(internal + l);
+      e.value[k] = t.leaf_value[static_cast<size_t>(l)];
+      e.cover[k] = t.leaf_count.empty() ? 1.0 : t.leaf_count[static_cast<size_t>(l)];
+    }
+    const ShapTreeView view{e.left.data(), e.right.data(), e.feature.data(), e.cover.data(), e.value.data(), m, 1};
+    if (!ValidateShapTree(view, b.n_features_).ok()) {
+      b.explain_.clear();  // not a tree LightGBM could explain either: no contributions
+      break;
+    }
+    ShapExpectedValue(view, &e.expected);
+  }
   return b;
+}
+
+void LgbBooster::Contributions(const double* x, size_t n_rows, double* out) const {
+  const size_t nf = n_features_, width = nf + 1;
+  thread_local std::vector<double> row;
+  thread_local std::vector<int32_t> hot;
+  thread_local TreeShapScratch scratch;
+  row.resize(nf);
+  std::fill(out, out + n_rows * groups_ * width, 0.0);
+  for (size_t r = 0; r < n_rows; ++r) {
+    PrepareRow(x + r * nf, row.data());
+    for (size_t ti = 0; ti < explain_.size(); ++ti) {
+      const ExplainTree& e = explain_[ti];
+      double* o = out + (r * groups_ + ti % groups_) * width;  // iteration-major
+      o[nf] += e.expected;
+      const Tree& t = trees_[ti];
+      if (!t.split) continue;
+      const size_t m = e.left.size();
+      const auto internal = static_cast<int32_t>(m / 2);  // a full binary tree: m = 2 * internal + 1
+      hot.resize(m);
+      const Node* nodes = nodes_.data() + t.node_begin;
+      for (int32_t n = 0; n < internal; ++n) {
+        const int32_t next = Step(nodes, n, row.data());
+        hot[static_cast<size_t>(n)] = next >= 0 ? next : internal + ~next;
+      }
+      const ShapTreeView view{e.left.data(), e.right.data(), e.feature.data(), e.cover.data(), e.value.data(), m, 1};
+      TreeShap(view, hot.data(), o, &scratch);
+    }
+  }
 }
 
 void LgbBooster::SetCategoryMaps(std::vector<std::vector<std::pair<double, double>>> category_maps) {

@@ -28,6 +28,7 @@
 
 #include "inferd/status.h"
 #include "sklearn/lightgbm/lightgbm_document.h"
+#include "sklearn/tree/tree_shap.h"
 
 namespace inferd::sklearn {
 
@@ -65,6 +66,12 @@ class LgbBooster {
   void RawScores(const double* x, size_t n_rows, double* out) const;
   // Booster.predict: average_output, then the link.
   void Predict(const double* x, size_t n_rows, double* out) const;
+  // True when LightGBM explains this model: no linear trees, every tree with its node counts.
+  bool explainable() const { return !explain_.empty(); }
+  // Booster.predict(pred_contrib=True): path-dependent TreeSHAP with the nodes' counts as
+  // covers, in the raw-score space: out[(r * n_groups() + k) * (n_features() + 1) + f], each
+  // tree's expected value (its leaves weighted by count) in the last slot. REQUIRES: explainable().
+  void Contributions(const double* x, size_t n_rows, double* out) const;
 
  private:
   // A node's split rule reduced to what a step needs (see Leaf): a numerical step is
@@ -123,6 +130,14 @@ class LgbBooster {
   std::vector<int32_t> lin_feature_;
   std::vector<double> lin_coeff_;
   std::vector<std::vector<std::pair<double, double>>> category_maps_;
+  // Explanations, per tree of trees_: nodes numbered internal nodes first (as the file), then
+  // the leaves; children always come after their parent.
+  struct ExplainTree {
+    std::vector<int32_t> left, right, feature;
+    std::vector<double> cover, value;
+    double expected = 0;
+  };
+  std::vector<ExplainTree> explain_;
   bool has_category_maps_ = false;
 };
 

@@ -1,5 +1,6 @@
 #include "sklearn/lightgbm/lightgbm_document.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -276,6 +277,17 @@ StatusOr<LgbTree> ReadTree(const Block& b, size_t line, int64_t n_features) {
     }
   }
   if (internal > 0) INFERD_RETURN_IF_ERROR(CheckShape(t, b, b.Get("left_child").line));
+  // Optional: kept only when both are present, of the right lengths and non-negative numbers.
+  if (b.Get("internal_count").present && b.Get("leaf_count").present) {
+    std::vector<double> ic, lc;
+    if (ArrayField(b, "internal_count", internal, line, &ic).ok() &&
+        ArrayField(b, "leaf_count", leaves, line, &lc).ok() &&
+        std::all_of(ic.begin(), ic.end(), [](double c) { return c >= 0 && std::isfinite(c); }) &&
+        std::all_of(lc.begin(), lc.end(), [](double c) { return c >= 0 && std::isfinite(c); })) {
+      t.internal_count = std::move(ic);
+      t.leaf_count = std::move(lc);
+    }
+  }
   if (b.Get("is_linear").present) {
     INFERD_ASSIGN_OR_RETURN(int64_t lin, IntField(b, "is_linear", 0, 1, line));
     t.is_linear = lin == 1;
@@ -434,7 +446,7 @@ StatusOr<LgbDocument> ReadLgbDocument(std::string_view text) {
     Block b("Tree=" + std::to_string(id) + " ",
             {"num_leaves", "num_cat", "split_feature", "threshold", "decision_type", "left_child", "right_child",
              "leaf_value", "cat_boundaries", "cat_threshold", "is_linear", "leaf_const", "num_features",
-             "leaf_features", "leaf_coeff"});
+             "leaf_features", "leaf_coeff", "internal_count", "leaf_count"});
     while (lines.Next(&line)) {
       if (line.empty() || StartsWith(line, "Tree=") || line == "end of trees") {
         lines.Unread(line);

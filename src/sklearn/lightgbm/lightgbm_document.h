@@ -78,6 +78,10 @@ struct LgbTree {
   std::vector<int32_t> leaf_num_features;  // linear: num_leaves
   std::vector<int32_t> leaf_features;      // linear: the leaves' features, concatenated
   std::vector<double> leaf_coeff;          // linear: their coefficients, concatenated
+  // Training samples that reached each node (explanations' cover); empty when the file has
+  // none or they are not counts (then the model has no contributions).
+  std::vector<double> internal_count;  // num_leaves - 1
+  std::vector<double> leaf_count;      // num_leaves
 };
 
 // One value of a pandas_categorical list: a string, or a number (a category column of numbers).

@@ -161,4 +161,10 @@ Status LightGBMModel::PredictClass(const double* x, size_t n_rows, int32_t* out)
   return Status::Ok();
 }
 
+Status LightGBMModel::Contributions(const double* x, size_t n_rows, double* out) const {
+  if (!booster_.explainable()) return Model::Contributions(x, n_rows, out);
+  booster_.Contributions(x, n_rows, out);
+  return Status::Ok();
+}
+
 }  // namespace inferd::sklearn

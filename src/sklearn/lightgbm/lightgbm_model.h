@@ -72,6 +72,10 @@ class LightGBMModel final : public Model, public DescribesInputs {
   Status PredictValue(const double* x, size_t n_rows, double* out) const override;
   Status PredictProba(const double* x, size_t n_rows, double* out) const override;
   Status RawScore(const double* x, size_t n_rows, double* out) const override;
+  // LightGBM's pred_contrib (raw-score space), when it explains the model (no linear trees).
+  size_t contribution_groups() const override { return booster_.explainable() ? booster_.n_groups() : 0; }
+  std::string contribution_space() const override { return "raw score"; }
+  Status Contributions(const double* x, size_t n_rows, double* out) const override;
 
  private:
   explicit LightGBMModel(LgbBooster booster) : booster_(std::move(booster)) {}
