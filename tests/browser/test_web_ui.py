@@ -278,3 +278,41 @@ def test_column_form_of_a_string_category_model_equals_sklearn(tabular_models, b
             assert json.loads(shown["prediction"]) == m.predict(frame).tolist()[0], (row, shown)
     finally:
         assert s.stop() == 0
+
+
+def test_explain_draws_the_rows_contributions(tabular_models, browser):
+    """The column form's "explain" box: the page draws one bar per column, largest first, each
+    equal to what POST /predict answers with "explain": true, and says what they add up to.
+    With INFERD_UI_SCREENSHOT=path the page is saved as a PNG (docs/images/explain.png)."""
+    s = Server("--model", tabular_models / "forest.pkl", "--threads", "1")
+    try:
+        page = open_page(browser, s)
+        cdp = browser.cdp
+        row = {"age": 22, "fare": 7.25, "pclass": 3}
+        cdp.evaluate(page, "document.getElementById('column-explain').checked = true")
+        shown = fill_columns(browser, page, row)
+        assert shown["status"] == "200", shown
+        bars = cdp.evaluate(page, """[...document.querySelectorAll('#contributions .bar-row')].map((r) => ({
+            feature: r.dataset.feature, value: Number(r.dataset.value),
+            neg: r.querySelector('.neg').getBoundingClientRect().width,
+            pos: r.querySelector('.pos').getBoundingClientRect().width}))""")
+        status, _, raw = s.request("POST", "/predict", json.dumps({"features": row, "explain": True}),
+                                   headers={"Content-Type": "application/json"})
+        assert status == 200
+        answer = json.loads(raw)
+        klass = str(answer["prediction"])
+        want = answer["contributions"][klass]  # per class: the page shows the predicted class's
+        assert sorted(b["feature"] for b in bars) == sorted(want)
+        assert all(b["value"] == want[b["feature"]] for b in bars)
+        assert [abs(b["value"]) for b in bars] == sorted((abs(v) for v in want.values()), reverse=True)
+        for b in bars:  # the bar is on the side of its sign, the largest one the longest
+            assert (b["pos"] > 0) == (b["value"] > 0) and (b["neg"] > 0) == (b["value"] < 0), b
+        assert max(b["pos"] + b["neg"] for b in bars) == bars[0]["pos"] + bars[0]["neg"]
+        caption = cdp.evaluate(page, "document.querySelector('#contributions .muted').textContent")
+        assert f"for class {klass}" in caption and "bias" in caption
+        if os.environ.get("INFERD_UI_SCREENSHOT"):
+            import base64
+            shot = cdp.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, page)
+            pathlib.Path(os.environ["INFERD_UI_SCREENSHOT"]).write_bytes(base64.b64decode(shot["data"]))
+    finally:
+        assert s.stop() == 0

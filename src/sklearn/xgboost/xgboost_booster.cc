@@ -254,8 +254,7 @@ StatusOr<XgbBooster> XgbBooster::Build(const XgbDocument& doc, const XgbEvalOpti
       out[0] = static_cast<double>(v);
     }));
     b.group_.push_back(static_cast<uint32_t>(doc.tree_info[i]));
-    INFERD_RETURN_IF_ERROR(
-        AddExplainTree(doc.trees[i], i, b.n_features_, w, static_cast<uint32_t>(doc.tree_info[i]), &b.explain_));
+    b.weight_.push_back(w);
   }
   return b;
 }
@@ -354,8 +353,30 @@ void XgbBooster::HotChildren(const ExplainTree& e, const float* xf, int32_t* hot
   }
 }
 
-void XgbBooster::Contributions(const double* x, size_t n_rows, float* out) const {
+void XgbBooster::KeepTreesForExplanations(std::vector<XgbTree> trees) {
+  if (linear_) return;
+  explainer_ = std::make_unique<Explainer>();
+  explainer_->trees = std::move(trees);
+}
+
+Status XgbBooster::Contributions(const double* x, size_t n_rows, float* out) const {
   const size_t nf = n_features_, groups = n_groups_, width = nf + 1;
+  if (!linear_) {
+    if (explainer_ == nullptr) return Status::FailedPrecondition("this xgboost model kept no trees to explain");
+    Explainer& ex = *explainer_;
+    std::call_once(ex.once, [&] {
+      for (size_t i = 0; i < group_.size() && i < ex.trees.size(); ++i) {
+        ex.status = AddExplainTree(ex.trees[i], i, nf, weight_[i], group_[i], &ex.explain);
+        if (!ex.status.ok()) break;
+      }
+      if (ex.status.ok() && ex.explain.size() != group_.size()) {
+        ex.status = Status::Internal("xgboost model: the explained trees do not match the forest");
+      }
+      if (!ex.status.ok()) ex.explain.clear();
+      std::vector<XgbTree>().swap(ex.trees);
+    });
+    if (!ex.status.ok()) return ex.status;
+  }
   std::fill(out, out + n_rows * groups * width, 0.0f);
   thread_local std::vector<float> xf, tree_phi;
   xf.resize(kShapLanes<float> * nf);
@@ -371,7 +392,7 @@ void XgbBooster::Contributions(const double* x, size_t n_rows, float* out) const
         p[nf] = w[nf * groups + g] + base_margin_;
       }
     }
-    return;
+    return Status::Ok();
   }
   // xgboost's order, per row: per group, every tree of the group in turn, each tree's
   // contributions (its expected value first, in the bias slot) added in scaled by its weight.
@@ -386,7 +407,7 @@ void XgbBooster::Contributions(const double* x, size_t n_rows, float* out) const
     const size_t lanes = std::min(kShapLanes<float>, n_rows - r0);
     for (size_t l = 0; l < lanes; ++l) CastRow(x + (r0 + l) * nf, xf.data() + l * nf);
     for (size_t g = 0; g < groups; ++g) {
-      for (const ExplainTree& e : explain_) {
+      for (const ExplainTree& e : explainer_->explain) {
         if (e.group != g) continue;
         const size_t m = e.left.size();
         hot.resize(lanes * m);
@@ -409,6 +430,7 @@ void XgbBooster::Contributions(const double* x, size_t n_rows, float* out) const
       for (size_t l = 0; l < lanes; ++l) out[((r0 + l) * groups + g) * width + nf] += base_margin_;
     }
   }
+  return Status::Ok();
 }
 
 void XgbBooster::CastRows(const double* x, size_t n_rows, float* xf) const {

@@ -22,6 +22,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -69,8 +71,13 @@ class XgbBooster {
   // computes them in float (path-dependent TreeSHAP with each node's sum_hessian as its
   // cover; gblinear: weight * x, 0 for a missing cell):
   // out[(r * n_groups() + g) * (n_features() + 1) + f], the bias (expected margin) last.
-  // Contributions plus bias add up to the margin.
-  void Contributions(const double* x, size_t n_rows, float* out) const;
+  // Contributions plus bias add up to the margin. The walk's trees are built on the first
+  // call (thread-safe): loads do not pay for explanations; an error is a tree the walk
+  // refuses (ValidateShapTree), the same for every call.
+  Status Contributions(const double* x, size_t n_rows, float* out) const;
+  // Keeps the document's trees for Contributions (Build does not copy them). REQUIRES: the
+  // trees of the document Build was given; call once, before the booster is shared.
+  void KeepTreesForExplanations(std::vector<XgbTree> trees);
 
  private:
   // The trees' nodes send NaN to their second child (no per-node missing direction to decode).
@@ -116,7 +123,16 @@ class XgbBooster {
   std::vector<uint32_t> group_;  // per tree in forest_: its output group
   // gblinear: weight[feature * n_groups + g], then bias[g].
   std::vector<float> linear_weights_;
-  std::vector<ExplainTree> explain_;  // gbtree / dart: the trees forest_ holds, in order
+  std::vector<float> weight_;  // per tree in forest_: dart's weight_drop, else 1
+  // gbtree / dart: the document's trees until the first Contributions call builds `explain`
+  // (the trees forest_ holds, in order) from them.
+  struct Explainer {
+    std::once_flag once;
+    Status status;
+    std::vector<XgbTree> trees;
+    std::vector<ExplainTree> explain;
+  };
+  std::unique_ptr<Explainer> explainer_;
 };
 
 }  // namespace inferd::sklearn

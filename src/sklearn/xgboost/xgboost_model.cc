@@ -129,6 +129,7 @@ StatusOr<std::unique_ptr<XGBoostModel>> XGBoostModel::Load(std::string_view blob
   m->description_ = options.name + "[" + doc.objective + ", " + doc.booster +
                     (doc.booster == "gblinear" ? "" : ", " + std::to_string(n_trees) + " trees") + ", " +
                     std::to_string(b.n_features()) + " features]";
+  m->booster_.KeepTreesForExplanations(std::move(doc.trees));
   return m;
 }
 
@@ -192,7 +193,7 @@ Status XGBoostModel::Contributions(const double* x, size_t n_rows, double* out) 
   thread_local std::vector<float> c;
   const size_t n = n_rows * booster_.n_groups() * (booster_.n_features() + 1);
   c.resize(n);
-  booster_.Contributions(x, n_rows, c.data());
+  INFERD_RETURN_IF_ERROR(booster_.Contributions(x, n_rows, c.data()));
   std::copy(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(n), out);
   return Status::Ok();
 }
