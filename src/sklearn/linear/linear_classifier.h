@@ -43,6 +43,13 @@ class LinearClassifierModel final : public Model {
   Status DecisionFunction(const double* x, size_t n_rows, double* out) const override {
     return decision_.DecisionFunction(x, n_rows, out);
   }
+  // Linear contributions to the decision function (coef * x, the intercept as bias): one
+  // group per decision column.
+  size_t contribution_groups() const override { return decision_.n_rows(); }
+  std::string contribution_space() const override { return "decision function"; }
+  Status Contributions(const double* x, size_t n_rows, double* out) const override {
+    return decision_.Contributions(x, n_rows, out);
+  }
 
  private:
   const std::string name_;

@@ -46,6 +46,21 @@ class LinearDecision {
     return Status::Ok();
   }
 
+  // Exact contributions of a linear function: coef[k][f] * x[f] per feature, the intercept as
+  // the bias; out[(r * n_rows() + k) * (n_features() + 1) + f].
+  Status Contributions(const double* x, size_t n, double* out) const {
+    const size_t width = n_features_ + 1;
+    for (size_t r = 0; r < n; ++r) {
+      const double* row = x + r * n_features_;
+      for (size_t k = 0; k < n_rows_; ++k) {
+        double* o = out + (r * n_rows_ + k) * width;
+        const double* w = coef_.data() + k * n_features_;
+        for (size_t j = 0; j < n_features_; ++j) o[j] = row[j] * w[j];
+        o[n_features_] = intercept_[k];
+      }
+    }
+    return Status::Ok();
+  }
   // Class indices as LinearClassifierMixin.predict picks them.
   Status PredictClass(const double* x, size_t n, int32_t* out) const {
     thread_local std::vector<double> d;

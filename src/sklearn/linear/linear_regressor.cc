@@ -33,4 +33,17 @@ Status LinearRegressor::PredictValue(const double* x, size_t n_rows, double* out
   return Status::Ok();
 }
 
+Status LinearRegressor::Contributions(const double* x, size_t n_rows, double* out) const {
+  const size_t f = n_features_, width = f + 1;
+  for (size_t r = 0; r < n_rows; ++r) {
+    for (size_t t = 0; t < n_targets_; ++t) {
+      double* o = out + (r * n_targets_ + t) * width;
+      const double* w = coef_.data() + t * f;
+      for (size_t j = 0; j < f; ++j) o[j] = x[r * f + j] * w[j];
+      o[f] = intercept_[t];
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace inferd::sklearn

@@ -24,6 +24,10 @@ class LinearRegressor final : public Model {
   const std::vector<Label>& classes() const override { return no_classes_; }
   std::string Describe() const override;
   Status PredictValue(const double* x, size_t n_rows, double* out) const override;
+  // coef * x per feature, the intercept as bias; one group per target.
+  size_t contribution_groups() const override { return n_targets_; }
+  std::string contribution_space() const override { return "value"; }
+  Status Contributions(const double* x, size_t n_rows, double* out) const override;
 
  private:
   const std::string name_;
