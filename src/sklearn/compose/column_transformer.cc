@@ -101,4 +101,17 @@ Status ColumnTransformerModel::Transform(const double* x, size_t n_rows, double*
   return Status::Ok();
 }
 
+std::vector<long> ColumnTransformerModel::output_sources() const {
+  std::vector<long> out;
+  for (const ColumnPart& p : parts_) {
+    const std::vector<long> local = p.model ? OutputSourcesOf(*p.model) : IdentitySources(p.columns.size());
+    for (long l : local) {
+      out.push_back(l < 0 || static_cast<size_t>(l) >= p.columns.size()
+                        ? kMixedColumns
+                        : static_cast<long>(p.columns[static_cast<size_t>(l)]));
+    }
+  }
+  return out;
+}
+
 }  // namespace inferd::sklearn

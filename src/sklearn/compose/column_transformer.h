@@ -38,13 +38,18 @@ struct ColumnPart {
   size_t width() const { return model ? model->n_outputs() : columns.size(); }
 };
 
-class ColumnTransformerModel final : public TransformerModel, public DescribesInputs, public PassesColumnsThrough {
+class ColumnTransformerModel final : public TransformerModel,
+                                     public DescribesInputs,
+                                     public PassesColumnsThrough,
+                                     public AttributesOutputs {
  public:
   ColumnTransformerModel(size_t n_features, std::vector<ColumnPart> parts);
   std::string Describe() const override;
   Status Transform(const double* x, size_t n_rows, double* out) const override;
   void DescribeInputs(std::span<ColumnFacts> facts) const override;
   const std::vector<long>& passed_through() const override { return passed_through_; }
+  // Each part's outputs, mapped back through the columns it selects.
+  std::vector<long> output_sources() const override;
 
  private:
   const std::vector<ColumnPart> parts_;

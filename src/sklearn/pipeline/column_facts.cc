@@ -32,4 +32,15 @@ std::vector<ColumnFacts> DescribeInputsOf(const Model& model) {
   return facts;
 }
 
+std::vector<long> OutputSourcesOf(const Model& model) {
+  if (const auto* a = dynamic_cast<const AttributesOutputs*>(&model)) return a->output_sources();
+  return std::vector<long>(model.n_outputs(), kMixedColumns);
+}
+
+std::vector<long> IdentitySources(size_t n) {
+  std::vector<long> s(n);
+  for (size_t i = 0; i < n; ++i) s[i] = static_cast<long>(i);
+  return s;
+}
+
 }  // namespace inferd::sklearn

@@ -59,6 +59,21 @@ class PassesColumnsThrough {
   virtual const std::vector<long>& passed_through() const = 0;
 };
 
+// Transformers whose output columns each come from one input column (scalers, imputers,
+// encoders, ColumnTransformer over them), so that explanations of a pipeline can be given per
+// input column: a transformed feature's contribution goes to the column it came from.
+class AttributesOutputs {
+ public:
+  virtual ~AttributesOutputs() = default;
+  // For each output column, the one input column it is computed from, or kMixedColumns.
+  virtual std::vector<long> output_sources() const = 0;
+};
+inline constexpr long kMixedColumns = -1;
+// `model`'s output sources when it AttributesOutputs, else every output mixed.
+std::vector<long> OutputSourcesOf(const Model& model);
+// 0, 1, ..., n - 1.
+std::vector<long> IdentitySources(size_t n);
+
 // The missing-value rule of every column of a model that says nothing per column.
 MissingRule ModelMissingRule(const Model& model);
 // The facts of `model`'s n_features() input columns (all numbers unless it DescribesInputs).

@@ -1,5 +1,6 @@
 #include "sklearn/pipeline/pipeline.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace inferd::sklearn {
@@ -66,6 +67,22 @@ PipelineModel::PipelineModel(std::vector<std::unique_ptr<const Model>> transform
   } else {
     removes_missing_ = final_ != nullptr && OutputFreeOfMissing(*final_);
   }
+  // Where each input of the final step comes from, through the transformer steps.
+  final_sources_ = IdentitySources(n_features_);
+  for (const auto& t : transformers_) {
+    const std::vector<long> step = OutputSourcesOf(*t);
+    std::vector<long> next(step.size(), kMixedColumns);
+    for (size_t j = 0; j < step.size(); ++j) {
+      if (step[j] >= 0 && static_cast<size_t>(step[j]) < final_sources_.size()) {
+        next[j] = final_sources_[static_cast<size_t>(step[j])];
+      }
+    }
+    final_sources_ = std::move(next);
+  }
+  const bool attributable = std::all_of(final_sources_.begin(), final_sources_.end(), [](long c) { return c >= 0; });
+  explain_groups_ = final_ != nullptr && attributable && final_->n_features() == final_sources_.size()
+                        ? final_->contribution_groups()
+                        : 0;
 }
 
 void PipelineModel::DescribeInputs(std::span<ColumnFacts> facts) const {
@@ -124,6 +141,34 @@ Status PipelineModel::DecisionFunction(const double* x, size_t n_rows, double* o
   Scratch scratch;
   INFERD_ASSIGN_OR_RETURN(const double* z, RunTransformers(x, n_rows, &scratch));
   return final_->DecisionFunction(z, n_rows, out);
+}
+
+std::vector<long> PipelineModel::output_sources() const {
+  if (final_ == nullptr) return final_sources_;
+  std::vector<long> out;
+  for (long l : OutputSourcesOf(*final_)) {
+    out.push_back(l < 0 || static_cast<size_t>(l) >= final_sources_.size() ? kMixedColumns
+                                                                           : final_sources_[static_cast<size_t>(l)]);
+  }
+  return out;
+}
+
+Status PipelineModel::Contributions(const double* x, size_t n_rows, double* out) const {
+  if (explain_groups_ == 0) return Model::Contributions(x, n_rows, out);
+  Scratch scratch;
+  INFERD_ASSIGN_OR_RETURN(const double* z, RunTransformers(x, n_rows, &scratch));
+  const size_t groups = explain_groups_, inner_width = final_->n_features() + 1, width = n_features_ + 1;
+  thread_local std::vector<double> inner;
+  inner.resize(n_rows * groups * inner_width);
+  INFERD_RETURN_IF_ERROR(final_->Contributions(z, n_rows, inner.data()));
+  for (size_t rg = 0; rg < n_rows * groups; ++rg) {
+    const double* in = inner.data() + rg * inner_width;
+    double* o = out + rg * width;
+    std::fill(o, o + width, 0.0);
+    for (size_t j = 0; j + 1 < inner_width; ++j) o[static_cast<size_t>(final_sources_[j])] += in[j];
+    o[n_features_] = in[inner_width - 1];
+  }
+  return Status::Ok();
 }
 
 std::string PipelineModel::Describe() const {

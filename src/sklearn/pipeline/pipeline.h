@@ -17,7 +17,7 @@
 
 namespace inferd::sklearn {
 
-class PipelineModel final : public Model, public RemovesMissing, public DescribesInputs {
+class PipelineModel final : public Model, public RemovesMissing, public DescribesInputs, public AttributesOutputs {
  public:
   // REQUIRES: every element of `transformers` has kind kTransformer; widths chain
   // (transformers[i+1]->n_features() == transformers[i]->n_outputs(), and the final
@@ -44,6 +44,16 @@ class PipelineModel final : public Model, public RemovesMissing, public Describe
   Status PredictProba(const double* x, size_t n_rows, double* out) const override;
   Status Transform(const double* x, size_t n_rows, double* out) const override;
   Status DecisionFunction(const double* x, size_t n_rows, double* out) const override;
+  // A transformer pipeline: its steps' sources composed.
+  std::vector<long> output_sources() const override;
+  // Explained by its final estimator, each transformed feature's contribution given to the
+  // input column it came from (a one-hot block to its column, a scaled column to itself);
+  // none when a step mixes columns (PCA, ...).
+  size_t contribution_groups() const override { return explain_groups_; }
+  std::string contribution_space() const override {
+    return final_ != nullptr ? final_->contribution_space() : std::string();
+  }
+  Status Contributions(const double* x, size_t n_rows, double* out) const override;
 
  private:
   class Scratch;
@@ -56,6 +66,9 @@ class PipelineModel final : public Model, public RemovesMissing, public Describe
   ModelKind kind_;
   size_t n_features_ = 0;
   size_t n_outputs_ = 0;
+  // For each input of the final step, the pipeline input column it comes from (or kMixedColumns).
+  std::vector<long> final_sources_;
+  size_t explain_groups_ = 0;
   bool accepts_missing_ = true;
   bool removes_missing_ = false;
   const std::vector<Label> no_classes_;

@@ -42,11 +42,17 @@ struct OneHotColumn {
   size_t width = 0;
 };
 
-class OneHotEncoderModel final : public TransformerModel, public DescribesInputs {
+class OneHotEncoderModel final : public TransformerModel, public DescribesInputs, public AttributesOutputs {
  public:
   // `unknown_is_error`: handle_unknown='error'.
   OneHotEncoderModel(std::vector<OneHotColumn> columns, bool unknown_is_error);
   std::string Describe() const override { return "OneHotEncoder"; }
+  // Each input column's block of indicator columns comes from it.
+  std::vector<long> output_sources() const override {
+    std::vector<long> s;
+    for (size_t c = 0; c < columns_.size(); ++c) s.insert(s.end(), columns_[c].width, static_cast<long>(c));
+    return s;
+  }
   Status Transform(const double* x, size_t n_rows, double* out) const override;
   void DescribeInputs(std::span<ColumnFacts> facts) const override;
 
@@ -55,12 +61,13 @@ class OneHotEncoderModel final : public TransformerModel, public DescribesInputs
   const bool unknown_is_error_;
 };
 
-class OrdinalEncoderModel final : public TransformerModel, public DescribesInputs {
+class OrdinalEncoderModel final : public TransformerModel, public DescribesInputs, public AttributesOutputs {
  public:
   // unknown_value: nullopt = handle_unknown 'error'.
   OrdinalEncoderModel(std::vector<CategoryList> categories, std::optional<double> unknown_value,
                       double encoded_missing_value);
   std::string Describe() const override { return "OrdinalEncoder"; }
+  std::vector<long> output_sources() const override { return IdentitySources(categories_.size()); }
   Status Transform(const double* x, size_t n_rows, double* out) const override;
   void DescribeInputs(std::span<ColumnFacts> facts) const override;
 

@@ -45,7 +45,10 @@ struct ImputerMissing {
   std::string text;
 };
 
-class SimpleImputerModel final : public TransformerModel, public DescribesInputs, public PassesColumnsThrough {
+class SimpleImputerModel final : public TransformerModel,
+                                 public DescribesInputs,
+                                 public PassesColumnsThrough,
+                                 public AttributesOutputs {
  public:
   // REQUIRES: kept[i] < n_in; statistics.size() == n_in; indicator[i] < n_in.
   SimpleImputerModel(size_t n_in, ImputerMissing missing, std::vector<ImputerStatistic> statistics,
@@ -54,6 +57,12 @@ class SimpleImputerModel final : public TransformerModel, public DescribesInputs
   Status Transform(const double* x, size_t n_rows, double* out) const override;
   void DescribeInputs(std::span<ColumnFacts> facts) const override;
   const std::vector<long>& passed_through() const override { return passed_through_; }
+  // The kept columns, then the missing indicators, each from its column.
+  std::vector<long> output_sources() const override {
+    std::vector<long> s(kept_.begin(), kept_.end());
+    s.insert(s.end(), indicator_.begin(), indicator_.end());
+    return s;
+  }
 
  private:
   bool IsMissing(size_t col, double v) const;

@@ -11,10 +11,11 @@
 #include <vector>
 
 #include "inferd/model.h"
+#include "sklearn/pipeline/column_facts.h"
 
 namespace inferd::sklearn {
 
-class StandardScalerModel final : public Model {
+class StandardScalerModel final : public Model, public AttributesOutputs {
  public:
   // `mean` / `scale` empty when with_mean / with_std is false, else n_features long.
   StandardScalerModel(size_t n_features, std::vector<double> mean, std::vector<double> scale);
@@ -25,6 +26,7 @@ class StandardScalerModel final : public Model {
   const std::vector<Label>& classes() const override { return no_classes_; }
   bool accepts_missing() const override { return true; }  // NaN passes through, as in sklearn
   std::string Describe() const override { return "StandardScaler"; }
+  std::vector<long> output_sources() const override { return IdentitySources(n_features_); }
   Status Transform(const double* x, size_t n_rows, double* out) const override;
 
  private:
@@ -34,7 +36,7 @@ class StandardScalerModel final : public Model {
   const std::vector<Label> no_classes_;
 };
 
-class MinMaxScalerModel final : public Model {
+class MinMaxScalerModel final : public Model, public AttributesOutputs {
  public:
   // REQUIRES: scale.size() == min.size() == n_features.
   MinMaxScalerModel(size_t n_features, std::vector<double> scale, std::vector<double> min, bool clip, double lo,
@@ -46,6 +48,7 @@ class MinMaxScalerModel final : public Model {
   const std::vector<Label>& classes() const override { return no_classes_; }
   bool accepts_missing() const override { return true; }
   std::string Describe() const override { return clip_ ? "MinMaxScaler[clip]" : "MinMaxScaler"; }
+  std::vector<long> output_sources() const override { return IdentitySources(n_features_); }
   Status Transform(const double* x, size_t n_rows, double* out) const override;
 
  private:

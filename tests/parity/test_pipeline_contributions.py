@@ -1,0 +1,119 @@
+"""Contributions of pipelines, given per input column: the final estimator explains the
+transformed row and each transformed feature's contribution goes to the column it came from (a
+one-hot block to its column, an imputed and scaled column to itself). Checked against
+scikit-learn: the transformed row from pipe[:-1].transform, the final estimator's coef_ (linear)
+or Shapley values from the definition (a forest, via test_tree_contributions' oracle), summed per
+source column as get_feature_names_out names them; rows add up to decision_function /
+predict_proba. A pipeline with a column-mixing step (PCA) has no per-column contributions (the
+CLI exits 1 naming the model). Tolerance 1e-9 relative."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.decomposition import PCA
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from parity_util import dump, max_rel_err
+from test_tree_contributions import shapley, sklearn_tree
+
+COLUMNS = ["age", "fare", "sex", "embarked"]
+
+
+def frame(seed, n):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"age": rng.normal(30, 12, n).round(1), "fare": rng.gamma(2.0, 15.0, n).round(2),
+                       "sex": rng.choice(["female", "male"], n), "embarked": rng.choice(["C", "Q", "S"], n)})
+    df.loc[rng.random(n) < 0.1, "age"] = np.nan
+    y = ((df["sex"] == "female") * 1.5 - df["age"].fillna(30) / 40 + rng.normal(0, 0.5, n) > 0.3).astype(int)
+    return df, y
+
+
+def titanic(final):
+    pre = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["sex", "embarked"]),
+                             ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), ["age", "fare"])])
+    return Pipeline([("pre", pre), ("clf", final)])
+
+
+def source_of(name):
+    """The input column a get_feature_names_out name comes from ("cat__sex_female" -> "sex")."""
+    rest = name.split("__", 1)[1]
+    return max((c for c in COLUMNS if rest == c or rest.startswith(c + "_")), key=len)
+
+
+def run(tmp_path, run_inferd, model, rows):
+    path = str(tmp_path / "pipe.joblib")
+    dump(model, path, "joblib")
+    records = [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()}
+               for r in rows.to_dict("records")]
+    p = tmp_path / "rows.json"
+    p.write_text(json.dumps(records))
+    return run_inferd(path, str(p), "contributions")
+
+
+def per_column(model, rows, transformed_contrib):
+    """[rows, groups, F_t + 1] per transformed feature -> [rows, groups, columns + 1]."""
+    names = model[:-1].get_feature_names_out()
+    out = np.zeros(transformed_contrib.shape[:2] + (len(COLUMNS) + 1,))
+    for j, name in enumerate(names):
+        out[:, :, COLUMNS.index(source_of(name))] += transformed_contrib[:, :, j]
+    out[:, :, -1] = transformed_contrib[:, :, -1]
+    return out
+
+
+def test_logistic_pipeline_contributions_by_column(tmp_path, run_inferd, record_error):
+    df, y = frame(1, 300)
+    model = titanic(LogisticRegression(max_iter=1000)).fit(df, y)
+    rows, _ = frame(2, 40)
+    rc, out, err = run(tmp_path, run_inferd, model, rows)
+    assert rc == 0, err
+    assert out["space"] == "decision function"
+    got = np.asarray(out["contributions"], dtype=np.float64)
+    z = model[:-1].transform(rows)
+    clf = model[-1]
+    inner = np.concatenate([z * clf.coef_[0], np.full((len(rows), 1), clf.intercept_[0])], axis=1)[:, None, :]
+    want = per_column(model, rows, inner)[:, 0, :]
+    e = max_rel_err(got, want)
+    record_error("pipeline_contrib", e)
+    assert e <= 1e-9, f"largest relative difference {e:.3e}"
+    assert np.allclose(got.sum(axis=1), model.decision_function(rows), rtol=1e-9, atol=1e-9)
+
+
+def test_forest_pipeline_contributions_by_column(tmp_path, run_inferd, record_error):
+    df, y = frame(3, 300)
+    model = titanic(RandomForestClassifier(n_estimators=4, max_depth=4, random_state=0)).fit(df, y)
+    rows, _ = frame(4, 12)
+    rc, out, err = run(tmp_path, run_inferd, model, rows)
+    assert rc == 0, err
+    assert out["space"] == "probability"
+    got = np.asarray(out["contributions"], dtype=np.float64)
+    z = model[:-1].transform(rows)
+    nf = z.shape[1]
+    inner = np.zeros((len(rows), 2, nf + 1))
+    for est in model[-1].estimators_:
+        t = sklearn_tree(est, True)
+        for r in range(len(rows)):
+            inner[r] += shapley(t, z[r], nf)
+    inner /= len(model[-1].estimators_)
+    want = per_column(model, rows, inner)
+    e = max_rel_err(got, want)
+    record_error("pipeline_contrib", e)
+    assert e <= 1e-9, f"largest relative difference {e:.3e}"
+    assert np.allclose(got.sum(axis=-1), model.predict_proba(rows), rtol=1e-9, atol=1e-9)
+
+
+def test_pipeline_with_a_mixing_step_has_no_column_contributions(tmp_path, run_inferd):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(100, 4))
+    model = make_pipeline(StandardScaler(), PCA(n_components=2), LogisticRegression()).fit(X, X[:, 0] > 0)
+    path = str(tmp_path / "pca.joblib")
+    dump(model, path, "joblib")
+    p = tmp_path / "rows.json"
+    p.write_text(json.dumps(X[:3].tolist()))
+    rc, out, err = run_inferd(path, str(p), "contributions")
+    assert rc == 1 and "no exact contributions" in err and "PCA" in err, err
