@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // A std::string copy: the decoder must not rely on padding or a terminator beyond size.
   std::string body(reinterpret_cast<const char*>(data + 1), size - 1);
   inferd::InferenceRequest req;
-  PredictFlags proba;
+  inferd::PredictFlags proba;
   inferd::Status st = inferd::DecodePredictRequest(body, o, &req, &proba);
   if (st.ok()) {
     if (req.n_rows > o.max_rows) __builtin_trap();
