@@ -81,7 +81,8 @@ def test_bench_smoke(tmp_path):
     micro = "was not available" not in load
     if micro:  # the in-process XGBoost targets need inferd_micro_bench
         xgb_targets += [r"xgb100: load of the .ubj file", r"xgb100: load of the .json file",
-                        r"xgb100: 1000-row predict_proba, one thread", r"xgb100: one-row predict_proba in process"]
+                        r"xgb100: 1000-row predict_proba, one thread", r"xgb100: one-row predict_proba in process",
+                        r"xgb100: 1000 rows' contributions, one thread"]
     for target in xgb_targets:
         assert re.search(rf"^\| {target}[^|]* \| [0-9.]+( µs)?×?[^|]* \| \*\*(PASS|FAIL)\*\* \|", targets, re.M), (
             target, targets)

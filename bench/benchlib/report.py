@@ -240,6 +240,12 @@ def xgb_targets(d, verdict):
         mi = d.micro(f"PredictProba/{XGB_ONE_ROW}/1")
         rows.append((f"{XGB_ONE_ROW}: one-row predict_proba in process ≤ 10 µs", fmt_mmm(mi, 1e6, " µs"),
                      verdict(mi, mi is not None and mi[0] <= 10e-6)))
+    if XGB_ONE_ROW in models:
+        mi, xg = d.micro(f"Contributions/{XGB_ONE_ROW}/1000"), d.xgb(XGB_ONE_ROW, "contribs_s", "1000")
+        r = (mi[0] / xg[0]) if mi and xg and xg[0] > 0 else None
+        txt = "n/a" if r is None else f"{r:.3g}× ({fmt_n(mi[0] * 1000)} vs {fmt_n(xg[0] * 1000)} ms)"
+        rows.append((f"{XGB_ONE_ROW}: 1000 rows' contributions, one thread, in process ≤ 0.5 × xgboost's "
+                     "predict(pred_contribs=True)", txt, verdict(r, r is not None and r <= 0.5)))
     rps64 = lambda p: p["wrk"]["64"]["rps"]  # noqa: E731
     for m in models:
         if ("inferd", m) in d.configs() and ("nginx", "-") in d.configs() and m in XGB_SERVED_TARGET:

@@ -35,6 +35,9 @@ in the page cache):
                    buffer instead of copied into a new ndarray. What remains of Python is one
                    ctypes call (~1 µs). Its output is checked equal to inplace_predict's first.
   overhead_s       inplace_s - inplace_c_s per row count: what the Python wrapper adds per call.
+  contribs_s       {"1000": t}: booster.predict(DMatrix(rows[:1000]), pred_contribs=True), the
+                   DMatrix made before timing, nthread=1: xgboost's exact TreeSHAP (the
+                   explanations target compares inferd's Model::Contributions with it).
 """
 import json
 import statistics
@@ -132,6 +135,13 @@ def xgb_timing(model_path, rows, budget):
         med, mn, reps = timed(call, budget)
         out["inplace_c_s"][str(n)], out["inplace_c_min_s"][str(n)], out["reps"][f"inplace_c_{n}"] = med, mn, reps
         out["overhead_s"][str(n)] = out["inplace_s"][str(n)] - med
+    # Explanations: predict(pred_contribs=True) on a DMatrix made beforehand, one thread.
+    x = np.ascontiguousarray(rows(1000), dtype=np.float64)
+    if len(x) == 1000:
+        d = xgboost.DMatrix(x, nthread=1)
+        booster.predict(d, pred_contribs=True)  # warm-up
+        med, mn, reps = timed(lambda: booster.predict(d, pred_contribs=True), budget)
+        out["contribs_s"], out["contribs_min_s"], out["reps"]["contribs_1000"] = {"1000": med}, {"1000": mn}, reps
     print(json.dumps(out))
     return 0
 

@@ -27,8 +27,9 @@
 //   Predict/NAME/ROWS    PredictClass (classifiers) or PredictValue (regressors) on the first ROWS
 //                        rows, for ROWS in 1, 100, 1000 (fewer if the file holds fewer rows)
 //   Contributions/NAME/ROWS  Model::Contributions (exact per-feature contributions) for ROWS in
-//                        1, 1000, for models that explain: what xgboost's predict(pred_contribs=
-//                        True) computes
+//                        1, 1000, for the models named by --contributions=NAME,... that explain
+//                        (opt-in: a deep forest's explanations take minutes): what xgboost's
+//                        predict(pred_contribs=True) computes
 //   PredictProba/NAME/ROWS  PredictProba, the same row counts, for classifiers with has_proba():
 //                        what predict_proba, and xgboost's inplace_predict, compute
 // Every Predict benchmark first checks the call succeeds and stops with a message if it does not,
@@ -177,15 +178,23 @@ int main(int argc, char** argv) {
   // Cases live until the end of main: the registered benchmarks point at them.
   std::vector<std::unique_ptr<Case>> cases;
   double load_seconds = 2.0;
+  std::string explained = ",";  // --contributions: ",NAME,NAME,"
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg.rfind("--load_seconds=", 0) == 0) {
       load_seconds = std::atof(arg.c_str() + 15);
       continue;
     }
+    if (arg.rfind("--contributions=", 0) == 0) {
+      explained += arg.substr(16) + ",";
+      continue;
+    }
     const size_t eq = arg.find('='), comma = arg.find(',', eq == std::string::npos ? 0 : eq);
     if (eq == std::string::npos) {
-      std::fprintf(stderr, "usage: %s [--benchmark_...] [--load_seconds=S] NAME=MODEL[,ROWS.f64] ...\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--benchmark_...] [--load_seconds=S] [--contributions=NAME,...] "
+                   "NAME=MODEL[,ROWS.f64] ...\n",
+                   argv[0]);
       return 2;
     }
     auto c = std::make_unique<Case>();
@@ -236,7 +245,10 @@ int main(int argc, char** argv) {
           ->Unit(benchmark::kMicrosecond);
     }
     for (size_t n : {size_t{1}, size_t{1000}}) {
-      if (n > c->n_rows || c->model->contribution_groups() == 0) break;
+      if (n > c->n_rows || c->model->contribution_groups() == 0 ||
+          explained.find("," + c->name + ",") == std::string::npos) {
+        break;
+      }
       benchmark::RegisterBenchmark(("Contributions/" + c->name + "/" + std::to_string(n)).c_str(), BM_Contributions,
                                    c.get(), n)
           ->Unit(benchmark::kMicrosecond);
