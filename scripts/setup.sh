@@ -9,6 +9,8 @@ PKGS=(
   # C++ libraries
   libboost-dev libboost-system-dev libsimdjson-dev libfmt-dev libcli11-dev libyaml-cpp-dev
   zlib1g-dev libbz2-dev liblzma-dev liblz4-dev
+  # gRPC (without TLS) on protobuf's lite runtime; protoc and grpc_cpp_plugin generate the code
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing (libFuzzer) and sanitizers
   clang-14 libclang-rt-14-dev
@@ -20,6 +22,8 @@ PKGS=(
   # XGBoost: the Python package is the parity tests' oracle only (inferd reads and evaluates
   # XGBoost models itself)
   python3-xgboost
+  # gRPC integration tests (a real client, stubs generated from src/grpc/proto); h2load for bench/
+  python3-grpcio python3-grpc-tools nghttp2-client
   # metrics validation and load tools
   prometheus wrk
   # OpenAPI response validation; the GET / page tested in headless Chromium

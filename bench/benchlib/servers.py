@@ -48,7 +48,7 @@ def command(kind, *, model, port, workers, scratch, inferd_bin, rows="matrix"):
                 os.path.join(prefix, "nginx.conf")], env, prefix
     if kind == "inferd":
         return [inferd_bin, "serve", "--model", model, "--host", "127.0.0.1", "--port", str(port),
-                "--threads", str(workers)], env, scratch
+                "--grpc-port", "-1", "--threads", str(workers)], env, scratch
     app = REFERENCE_APPS[rows]
     env["MODEL_PATH"] = model
     # One BLAS thread per process, as a container with a CPU limit would have; otherwise numpy's

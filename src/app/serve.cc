@@ -116,6 +116,9 @@ int Serve(const ServeConfig& o) {
   app_options.inference.max_batch_rows = o.max_batch_rows > 0 ? o.max_batch_rows : 1;
   app_options.inference.ignore_extra_columns = o.ignore_extra_columns;
   if (o.enable_model_control) app_options.control = &repo;
+  app_options.grpc_enabled = o.grpc_port != 0;
+  app_options.grpc.host = o.host;
+  app_options.grpc.port = o.grpc_port < 0 ? 0 : static_cast<uint16_t>(o.grpc_port);
 
   auto app_or = ServerApp::Create(app_options, models);
   if (!app_or.ok()) {
@@ -130,6 +133,7 @@ int Serve(const ServeConfig& o) {
   LogInfo("listening")
       .Str("host", o.host)
       .Int("port", app->port())
+      .Int("grpc_port", app->grpc_port())
       .Int("threads", static_cast<int64_t>(app_options.http.threads))
       .Str("version", INFERD_VERSION);
 

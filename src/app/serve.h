@@ -26,6 +26,7 @@ struct ServeConfig {
   size_t max_connections = 0;                   // --max-connections, INFERD_MAX_CONNECTIONS
   std::string host = "0.0.0.0";                 // --host, INFERD_HOST
   uint16_t port = 8080;                         // --port, INFERD_PORT (0 picks a free port)
+  int32_t grpc_port = 8081;                     // --grpc-port, INFERD_GRPC_PORT (0 = no gRPC, -1 = a free port)
   size_t threads = 0;                           // --threads, INFERD_THREADS (0 = number of cores)
   uint64_t max_body_bytes = uint64_t{8} << 20;  // --max-body-bytes, INFERD_MAX_BODY_BYTES
   size_t max_batch_rows = 10000;                // --max-batch-rows, INFERD_MAX_BATCH_ROWS
@@ -37,7 +38,7 @@ struct ServeConfig {
 };
 
 // Runs the server (blocks until a signal and the drain complete) and returns the process exit
-// code: 0 after a graceful shutdown, 2 if a model cannot be loaded or the port cannot be opened.
+// code: 0 after a graceful shutdown, 2 if a model cannot be loaded or a port cannot be opened.
 // REQUIRES: no other threads have been started by the caller (SIGTERM/SIGINT/SIGHUP are blocked
 // here so the server threads inherit the mask).
 int Serve(const ServeConfig& config);

@@ -12,7 +12,21 @@ namespace inferd {
 ServerApp::ServerApp(const ServerAppOptions& options, std::shared_ptr<ModelManager> models)
     : options_(options), models_(std::move(models)), inference_(models_.get(), options.inference) {}
 
-ServerApp::~ServerApp() { server_.reset(); }
+ServerApp::~ServerApp() {
+  grpc_.reset();
+  server_.reset();
+}
+
+void ServerApp::SetDraining() {
+  draining_.store(true, std::memory_order_release);
+  if (grpc_) grpc_->UpdateHealth();
+}
+
+bool ServerApp::Wait(std::chrono::steady_clock::time_point deadline) {
+  const bool grpc_clean = grpc_ ? grpc_->Shutdown(deadline) : true;
+  const bool http_clean = server_->Wait(deadline);
+  return grpc_clean && http_clean;
+}
 
 void ServerApp::BuildRoutes() {
   // /predict first: exact routes are scanned in order, so the hot path compares one string.
@@ -69,6 +83,19 @@ StatusOr<std::unique_ptr<ServerApp>> ServerApp::Create(const ServerAppOptions& o
   http::HttpServerOptions http = options.http;
   http.threads = threads;
   INFERD_ASSIGN_OR_RETURN(app->server_, http::HttpServer::Create(http, &app->router_, app->metrics_.get()));
+  if (options.grpc_enabled) {
+    grpc_api::GrpcServerOptions grpc = options.grpc;
+    grpc.server_version = options.version;
+    grpc.control = options.control;
+    grpc.max_message_bytes = options.http.max_body_bytes;
+    grpc.max_inflight = options.http.max_inflight;
+    grpc.retry_after_seconds = options.http.retry_after_seconds;
+    grpc.request_timeout = options.http.request_timeout;
+    grpc.log_requests = options.http.log_requests;
+    ServerApp* raw = app.get();
+    grpc.ready = [raw] { return raw->ready(); };
+    INFERD_ASSIGN_OR_RETURN(app->grpc_, grpc_api::GrpcServer::Create(grpc, &app->inference_));
+  }
   return app;
 }
 

@@ -2,6 +2,9 @@
 // (serving/inference.h), the route table, the metrics and the HTTP server — with the readiness
 // state the lifecycle (start, drain, stop) drives.
 //
+// gRPC (when options.grpc_enabled): grpc/grpc_server.h on its own port, over the same request
+// path, with readiness mirrored into gRPC's health service.
+//
 // Routes: the reference API (/predict, /transform), the KServe V2, TF Serving / V1 and MLflow
 // scoring protocols, GET /openapi.json and GET / (http/protocols/), and the server's own
 // GET /healthz (alive), GET /readyz (every configured model is loaded and warmed and the server
@@ -16,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "grpc/grpc_server.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "metrics/server_metrics.h"
@@ -32,6 +36,10 @@ struct ServerAppOptions {
   std::string version = "dev";
   // Serves POST /v2/repository/models/{name}/load|unload when set (--enable-model-control).
   ModelControl* control = nullptr;
+  // The gRPC server beside HTTP (`inferd serve --grpc-port`, 0 = none). Its version, control,
+  // readiness, limits and timeouts are filled from the fields above.
+  bool grpc_enabled = false;
+  grpc_api::GrpcServerOptions grpc;
 };
 
 class ServerApp {
@@ -48,14 +56,18 @@ class ServerApp {
   ServerApp& operator=(const ServerApp&) = delete;
 
   uint16_t port() const { return server_->port(); }
+  // The gRPC port, or 0 without gRPC.
+  uint16_t grpc_port() const { return grpc_ ? grpc_->port() : 0; }
   void Start() { server_->Start(); }
-  // Readiness turns false at once; requests are still served (the drain period).
-  void SetDraining() { draining_.store(true, std::memory_order_release); }
+  // Readiness turns false at once (gRPC health: NOT_SERVING); requests are still served (the
+  // drain period).
+  void SetDraining();
   bool ready() const { return !draining_.load(std::memory_order_acquire) && models_->AllExpectedLoaded(); }
   // Stops accepting and closes connections as their in-flight request completes.
   void Shutdown() { server_->Shutdown(); }
-  // See HttpServer::Wait.
-  bool Wait(std::chrono::steady_clock::time_point deadline) { return server_->Wait(deadline); }
+  // Stops gRPC (its calls in flight may finish until `deadline`) and waits for HTTP (see
+  // HttpServer::Wait). True if everything finished in time.
+  bool Wait(std::chrono::steady_clock::time_point deadline);
 
   ModelManager& models() { return *models_; }
   ServerMetrics& metrics() { return *metrics_; }
@@ -71,6 +83,7 @@ class ServerApp {
   http::Router router_;
   std::unique_ptr<ServerMetrics> metrics_;
   std::unique_ptr<http::HttpServer> server_;
+  std::unique_ptr<grpc_api::GrpcServer> grpc_;
 };
 
 }  // namespace inferd

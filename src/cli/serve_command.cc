@@ -61,6 +61,12 @@ void AddServeCommand(CLI::App& app) {
   cmd->add_option("--port", opts->port, "TCP port to listen on; 0 picks a free port (logged as \"listening\")")
       ->envname("INFERD_PORT")
       ->capture_default_str();
+  cmd->add_option("--grpc-port", opts->grpc_port,
+                  "TCP port of the gRPC API (Open Inference Protocol, health, reflection) on the same --host; "
+                  "0 turns gRPC off, -1 picks a free port (logged as \"grpc_port\" in \"listening\")")
+      ->envname("INFERD_GRPC_PORT")
+      ->capture_default_str()
+      ->check(CLI::Range(-1, 65535));
   cmd->add_option("--threads", opts->threads, "Event-loop threads (default: number of CPU cores)")
       ->envname("INFERD_THREADS")
       ->check(CLI::Range(0, 1024));

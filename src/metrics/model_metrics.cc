@@ -34,6 +34,7 @@ const char* ProtocolLabel(Protocol p) {
     case Protocol::kV1: return "v1";
     case Protocol::kV2: return "v2";
     case Protocol::kMlflow: return "mlflow";
+    case Protocol::kGrpc: return "grpc";
   }
   return "other";
 }

@@ -27,8 +27,8 @@
 namespace inferd {
 
 // The protocol a request came in over; the `protocol` label value.
-enum class Protocol : uint8_t { kReference = 0, kTransform, kV1, kV2, kMlflow };
-inline constexpr size_t kNumProtocols = 5;
+enum class Protocol : uint8_t { kReference = 0, kTransform, kV1, kV2, kMlflow, kGrpc };
+inline constexpr size_t kNumProtocols = 6;
 const char* ProtocolLabel(Protocol p);
 
 class ModelStats {

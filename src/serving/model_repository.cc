@@ -361,4 +361,21 @@ Status ModelRepository::UnloadModel(const std::string& name) {
   return Status::Ok();
 }
 
+std::vector<ModelIndexEntry> ModelRepository::Index() {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<ModelIndexEntry> out;
+  for (const std::string& name : Names()) {
+    auto it = loaded_.find(name);
+    if (it != loaded_.end() && !it->second.empty()) {
+      for (const auto& [version, loaded] : it->second) out.push_back({name, version, "READY", ""});
+      continue;
+    }
+    std::string reason = unloaded_.count(name) ? "unloaded"
+                         : failed_.count(name) ? "its file failed to load (see the server's log)"
+                                               : "no version on disk matches the version policy";
+    out.push_back({name, "", "UNAVAILABLE", std::move(reason)});
+  }
+  return out;
+}
+
 }  // namespace inferd

@@ -61,6 +61,7 @@ class ModelRepository : public ModelControl {
   // unloaded model alone until it is loaded again).
   Status LoadModel(const std::string& name) override;
   Status UnloadModel(const std::string& name) override;
+  std::vector<ModelIndexEntry> Index() override;
 
  private:
   struct FileId {

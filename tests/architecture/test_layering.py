@@ -1,6 +1,7 @@
 """The layout's arrows point one way (docs/architecture.md):
 
     cli -> app -> http -> json -> serving -> public API (include/inferd/) <- sklearn -> pickle
+           app -> grpc -> json (gRPC is a transport beside http; neither includes the other)
 
 with metrics (below serving) and a small base (common/, logging/, inferd/status.h) that every
 part may use. These tests read every #include "..." line in src/, include/ and bench/ and fail,
@@ -22,9 +23,10 @@ ALLOWED = {
     "serving": {"metrics", "api", "base"},
     "json": {"serving", "metrics", "api", "base"},
     "http": {"json", "serving", "metrics", "api", "base"},
-    "app": {"http", "json", "serving", "metrics", "api", "base"},
+    "grpc": {"json", "serving", "metrics", "api", "base"},
+    "app": {"http", "grpc", "json", "serving", "metrics", "api", "base"},
     # The binary's commands may use any part (inspect reads pickles, predict runs models).
-    "cli": {"app", "http", "json", "serving", "metrics", "sklearn", "pickle", "api", "base"},
+    "cli": {"app", "http", "grpc", "json", "serving", "metrics", "sklearn", "pickle", "api", "base"},
     # In-process benchmarks of the runtimes: everything below serving.
     "bench": {"sklearn", "pickle", "api", "base"},
 }
@@ -40,6 +42,7 @@ FOLDER_PART = {
     "serving": "serving",
     "json": "json",
     "http": "http",
+    "grpc": "grpc",
     "app": "app",
     "cli": "cli",
 }
@@ -113,6 +116,9 @@ def test_the_check_catches_each_forbidden_arrow(tmp_path):
         "src/http/y.cc": "sklearn/registry.h",
         "src/metrics/x.cc": "serving/model_manager.h",
         "src/json/x.cc": "http/message.h",
+        "src/grpc/x.cc": "http/message.h",
+        "src/http/z.cc": "grpc/grpc_server.h",
+        "src/serving/w.cc": "grpc/infer_codec.h",
     }
     files = []
     global REPO
