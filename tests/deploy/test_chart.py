@@ -21,6 +21,8 @@ SCENARIOS = {
     "image-volume": ["-f", str(CHART / "ci" / "image-volume-values.yaml")],
     "keda": ["-f", str(CHART / "ci" / "keda-values.yaml")],
     "canary": ["-f", str(CHART / "ci" / "canary-values.yaml")],
+    "grpc-probes": ["-f", str(CHART / "ci" / "grpc-probes-values.yaml")],
+    "no-grpc": ["-f", str(CHART / "ci" / "no-grpc-values.yaml")],
 }
 
 
@@ -139,7 +141,8 @@ def test_hardened_security_context_and_no_service_account_token(helm):
 def test_probes_hit_the_servers_real_endpoints_and_port(helm):
     objs = render(helm, "--set", "server.port=9090")
     c = server(objs)
-    assert c["ports"] == [{"name": "http", "containerPort": 9090, "protocol": "TCP"}]
+    assert c["ports"] == [{"name": "http", "containerPort": 9090, "protocol": "TCP"},
+                          {"name": "grpc", "containerPort": 8081, "protocol": "TCP"}]
     assert env(c)["INFERD_PORT"] == "9090"
     assert c["startupProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
     assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
@@ -234,6 +237,10 @@ def test_keda_replaces_the_hpa(helm):
     ["--set", "rollout.analysis.maxErrorRatio=2"],
     ["--set", "rollout.analysis.interval=soon"],
     ["--set", "rollout.analysis.prometheusAddress=prometheus:9090"],
+    ["--set", "server.grpcPort=70000"],
+    ["--set", "server.grpcPort=-1"],
+    ["--set", "service.grpcPort=0"],
+    ["--set", "probes.type=tcp"],
 ])
 def test_schema_rejects_bad_values(helm, bad):
     proc = helm_template(helm, *bad, check=False)
@@ -247,6 +254,8 @@ def test_schema_rejects_bad_values(helm, bad):
     (["--set", "model.source=image"], "model.source=image needs model.image.reference"),
     (["--set", "autoscaling.minReplicas=5", "--set", "autoscaling.maxReplicas=3"], "minReplicas is greater"),
     (["--set", "rollout.enabled=true", "--set", "rollout.steps={50,10}"], "rollout.steps must increase: 10 follows 50"),
+    (["--set", "server.grpcPort=8080"], "server.grpcPort and server.port are both 8080"),
+    (["--set", "service.grpcPort=80"], "service.grpcPort and service.port are both 80"),
 ])
 def test_render_time_validation_explains_the_fix(helm, bad, message):
     proc = helm_template(helm, *bad, check=False)
@@ -255,7 +264,8 @@ def test_render_time_validation_explains_the_fix(helm, bad, message):
 
 
 def test_helm_test_pod_makes_a_real_prediction_with_the_inferd_image(helm):
-    objs = render(helm, "--set", "image.tag=abc123", "--set", "service.port=8081")
+    # service.grpcPort moves off 8081, which a Service cannot hold twice.
+    objs = render(helm, "--set", "image.tag=abc123", "--set", "service.port=8081", "--set", "service.grpcPort=9001")
     pod = one(objs, "Pod")
     assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
     c = pod["spec"]["containers"][0]
@@ -464,3 +474,123 @@ def test_analysis_queries_measure_the_canary_pods_serving_traffic_only(helm, tmp
     promtool_eval(tmp_path, only_ok, [
         {"expr": errors, "eval_time": "4m",
          "exp_samples": [{"labels": "{}", "value": 0}]}])
+
+
+# ---- gRPC endpoint (server.grpcPort, probes.type=grpc) ----
+GRPC_PROBES_MESSAGE = "probes.type=grpc needs the gRPC endpoint, but server.grpcPort is 0"
+
+
+def grpc_mentions(node, path=""):
+    """Paths of every key or string value in a parsed object that mentions gRPC."""
+    if isinstance(node, dict):
+        return [m for k, v in node.items() for m in
+                ([f"{path}.{k}"] if "grpc" in k.lower() else []) + grpc_mentions(v, f"{path}.{k}")]
+    if isinstance(node, list):
+        return [m for i, v in enumerate(node) for m in grpc_mentions(v, f"{path}[{i}]")]
+    return [f"{path}={node}"] if isinstance(node, str) and "grpc" in node.lower() else []
+
+
+def test_default_serves_grpc_beside_http_with_http_probes_and_metrics(helm):
+    objs = render(helm, "--set", "serviceMonitor.enabled=true", "--set", "ingress.enabled=true")
+    c = server(objs)
+    assert {"name": "grpc", "containerPort": 8081, "protocol": "TCP"} in c["ports"]
+    assert env(c)["INFERD_GRPC_PORT"] == "8081"
+    assert one(objs, "Service")["spec"]["ports"] == [
+        {"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"},
+        {"name": "grpc", "port": 8081, "targetPort": "grpc", "protocol": "TCP", "appProtocol": "grpc"}]
+    # HTTP probes by default; metrics and the Ingress stay on the HTTP port.
+    assert all("httpGet" in c[p] and "grpc" not in c[p] for p in ("startupProbe", "readinessProbe", "livenessProbe"))
+    assert one(objs, "ServiceMonitor")["spec"]["endpoints"] == [{"port": "http", "path": "/metrics", "interval": "15s"}]
+    backends = [p["backend"]["service"]["port"] for r in one(objs, "Ingress")["spec"]["rules"] for p in r["http"]["paths"]]
+    assert backends == [{"name": "http"}]
+
+
+def test_service_target_ports_name_container_ports(helm):
+    for name, args in SCENARIOS.items():
+        objs = render(helm, *args)
+        container_ports = {p["name"] for p in server(objs)["ports"]}
+        targets = {p["targetPort"] for p in one(objs, "Service")["spec"]["ports"]}
+        assert targets <= container_ports, f"{name}: Service targets {targets}, container has {container_ports}"
+
+
+def test_grpc_port_zero_leaves_only_the_env_that_turns_grpc_off(helm):
+    objs = render(helm, *SCENARIOS["no-grpc"])
+    c = server(objs)
+    assert c["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
+    assert env(c)["INFERD_GRPC_PORT"] == "0", "inferd's own default is 8081: 0 must be explicit"
+    assert [p["name"] for p in one(objs, "Service")["spec"]["ports"]] == ["http"]
+    assert one(objs, "NetworkPolicy")["spec"]["ingress"][0]["ports"] == [{"port": "http", "protocol": "TCP"}]
+    mentions = [m for o in objs for m in grpc_mentions(o)]
+    assert len(mentions) == 1 and re.fullmatch(r".*\.containers\[0\]\.env\[\d+\]\.name=INFERD_GRPC_PORT", mentions[0]), mentions
+
+
+def test_grpc_probes_use_the_port_number_and_the_liveness_service(helm):
+    objs = render(helm, "--set", "probes.type=grpc", "--set", "server.grpcPort=9000",
+                  "--set", "probes.liveness.periodSeconds=7")
+    c = server(objs)
+    assert {"name": "grpc", "containerPort": 9000, "protocol": "TCP"} in c["ports"]
+    assert env(c)["INFERD_GRPC_PORT"] == "9000"
+    # Kubernetes' grpc probe takes a port number (a name is not allowed); service "" is omitted.
+    assert c["startupProbe"] == {"grpc": {"port": 9000}, "periodSeconds": 2, "timeoutSeconds": 2,
+                                 "failureThreshold": 60}
+    assert c["readinessProbe"] == {"grpc": {"port": 9000}, "periodSeconds": 2, "timeoutSeconds": 2,
+                                   "failureThreshold": 2, "successThreshold": 1}
+    # `liveness` stays SERVING during a drain, so the drain never restarts the container.
+    assert c["livenessProbe"] == {"grpc": {"port": 9000, "service": "liveness"}, "periodSeconds": 7,
+                                  "timeoutSeconds": 2, "failureThreshold": 3}
+
+
+def test_grpc_probes_without_the_grpc_port_are_refused_by_schema_and_template(helm):
+    bad = ["--set", "probes.type=grpc", "--set", "server.grpcPort=0"]
+    proc = helm_template(helm, *bad, check=False)
+    assert proc.returncode != 0
+    assert "schema" in proc.stderr and "at '/probes/type'" in proc.stderr
+    # The template check holds on its own too (e.g. under --skip-schema-validation).
+    proc = helm_template(helm, *bad, "--skip-schema-validation", check=False)
+    assert proc.returncode != 0
+    assert GRPC_PROBES_MESSAGE in proc.stderr
+    # gRPC port 0 with the default HTTP probes is fine.
+    assert helm_template(helm, "--set", "server.grpcPort=0").returncode == 0
+
+
+def test_network_policy_lets_the_same_peers_reach_http_and_grpc(helm):
+    for args in (SCENARIOS["prod"], SCENARIOS["volume-model"], SCENARIOS["grpc-probes"]):
+        objs = render(helm, *args)
+        assert env(server(objs))["INFERD_GRPC_PORT"] != "0"
+        rules = one(objs, "NetworkPolicy")["spec"]["ingress"]
+        assert len(rules) == 1, "one rule: every allowed peer reaches both ports"
+        assert rules[0]["ports"] == [{"port": "http", "protocol": "TCP"}, {"port": "grpc", "protocol": "TCP"}]
+    peers = one(render(helm, *SCENARIOS["grpc-probes"]), "NetworkPolicy")["spec"]["ingress"][0]["from"]
+    assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "clients"}}} in peers
+
+
+def test_rollout_runs_the_deployments_pods_with_grpc_and_grpc_probes(helm):
+    objs = render(helm, *SCENARIOS["grpc-probes"])
+    rollout = one(objs, "Rollout")
+    deployment = one(render(helm, *SCENARIOS["grpc-probes"], "--set", "rollout.enabled=false"), "Deployment")
+    assert rollout["spec"]["template"] == deployment["spec"]["template"]
+    c = server(objs)
+    assert {"name": "grpc", "containerPort": 9000, "protocol": "TCP"} in c["ports"]
+    assert c["readinessProbe"]["grpc"] == {"port": 9000}
+    assert c["livenessProbe"]["grpc"] == {"port": 9000, "service": "liveness"}
+    assert one(objs, "Service")["spec"]["ports"][1] == {
+        "name": "grpc", "port": 9000, "targetPort": "grpc", "protocol": "TCP", "appProtocol": "grpc"}
+    no_grpc = render(helm, *SCENARIOS["no-grpc"], "--set", "rollout.enabled=true")
+    plain = render(helm, *SCENARIOS["no-grpc"])
+    assert one(no_grpc, "Rollout")["spec"]["template"] == one(plain, "Deployment")["spec"]["template"]
+
+
+def test_validator_rejects_a_grpc_probe_with_a_port_name(helm, node_modules, tmp_path):
+    """Kubernetes' GRPCAction.port is an int32: the validation would catch a named port."""
+    text = helm_template(helm, *SCENARIOS["grpc-probes"]).stdout
+    bad = text.replace("service: liveness", "service: liveness\n              serviceName: x", 1).replace(
+        "grpc:\n              port: 9000", "grpc:\n              port: grpc", 1)
+    assert bad.count("port: grpc") == text.count("port: grpc") + 1 and "serviceName: x" in bad
+    out = tmp_path / "bad.yaml"
+    out.write_text(bad)
+    proc = subprocess.run(["node", str(ROOT / "tests" / "deploy" / "validate_manifests.mjs"),
+                           str(node_modules), str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    errors = "\n".join(json.loads(proc.stdout)["errors"])
+    assert "livenessProbe.grpc.serviceName: unknown field" in errors
+    assert "startupProbe/grpc/port must be integer" in errors

@@ -87,6 +87,14 @@ name: {{ include "inferd.fullname" . }}
 {{- end }}
 
 {{/*
+Non-empty when the pods serve gRPC (server.grpcPort > 0): the container port, the Service port
+and the NetworkPolicy rule named `grpc` exist only then.
+*/}}
+{{- define "inferd.grpcEnabled" -}}
+{{- if gt (int .Values.server.grpcPort) 0 }}true{{ end }}
+{{- end }}
+
+{{/*
 Termination grace period: long enough for the preStop pause, inferd's drain and the requests
 still in flight, so a rollout under load fails no request.
 */}}
@@ -131,6 +139,16 @@ and fails once with all of them.
 {{- end }}
 {{- $previous = int . }}
 {{- end }}
+{{- end }}
+{{- if include "inferd.grpcEnabled" . }}
+{{- if eq (int .Values.server.grpcPort) (int .Values.server.port) }}
+{{- $errors = append $errors (printf "server.grpcPort and server.port are both %d: give gRPC its own port (default 8081) or set server.grpcPort=0." (int .Values.server.port)) }}
+{{- end }}
+{{- if eq (int .Values.service.grpcPort) (int .Values.service.port) }}
+{{- $errors = append $errors (printf "service.grpcPort and service.port are both %d: a Service needs a distinct port for gRPC." (int .Values.service.port)) }}
+{{- end }}
+{{- else if eq .Values.probes.type "grpc" }}
+{{- $errors = append $errors "probes.type=grpc needs the gRPC endpoint, but server.grpcPort is 0: set server.grpcPort (e.g. 8081) or probes.type=http." }}
 {{- end }}
 {{- $min := include "inferd.minGracePeriod" . | int }}
 {{- $set := int .Values.shutdown.terminationGracePeriodSeconds }}

@@ -39,6 +39,9 @@ spec:
           value: "0.0.0.0"
         - name: INFERD_PORT
           value: {{ .Values.server.port | quote }}
+        # Always set: the server's own default is 8081, so 0 must be explicit to turn gRPC off.
+        - name: INFERD_GRPC_PORT
+          value: {{ .Values.server.grpcPort | int | quote }}
         - name: INFERD_MODEL
           value: {{ printf "%s/%s" (trimSuffix "/" .Values.model.mountPath) .Values.model.file | quote }}
         {{- if gt (int .Values.server.threads) 0 }}
@@ -61,6 +64,29 @@ spec:
         - name: http
           containerPort: {{ .Values.server.port }}
           protocol: TCP
+        {{- if include "inferd.grpcEnabled" . }}
+        - name: grpc
+          containerPort: {{ .Values.server.grpcPort | int }}
+          protocol: TCP
+        {{- end }}
+      {{- if eq .Values.probes.type "grpc" }}
+      # grpc.health.v1.Health on the gRPC port (a probe's grpc.port must be a number, not a name).
+      # Service "" (omitted) is SERVING once every model is loaded and not draining; `liveness`
+      # is SERVING while the process runs, so a drain never restarts the container.
+      startupProbe:
+        grpc:
+          port: {{ .Values.server.grpcPort | int }}
+        {{- toYaml .Values.probes.startup | nindent 8 }}
+      readinessProbe:
+        grpc:
+          port: {{ .Values.server.grpcPort | int }}
+        {{- toYaml .Values.probes.readiness | nindent 8 }}
+      livenessProbe:
+        grpc:
+          port: {{ .Values.server.grpcPort | int }}
+          service: liveness
+        {{- toYaml .Values.probes.liveness | nindent 8 }}
+      {{- else }}
       startupProbe:
         httpGet:
           path: /readyz
@@ -76,6 +102,7 @@ spec:
           path: /healthz
           port: http
         {{- toYaml .Values.probes.liveness | nindent 8 }}
+      {{- end }}
       lifecycle:
         preStop:
           # The image has no shell: the kubelet's built-in sleep keeps the pod serving while
