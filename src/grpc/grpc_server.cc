@@ -79,15 +79,25 @@ grpc::Status ToGrpc(const Status& st) {
   return grpc::Status(GrpcCode(st.code()), st.message());
 }
 
-// ModelInfer's two halves around the request path.
+// ModelInfer's two halves around the request path. A result computed after `deadline` (the
+// server's --request-timeout-ms) is answered DEADLINE_EXCEEDED instead, as gRPC answers a call
+// that outlives the client's deadline.
 class GrpcInferCodec final : public ProtocolCodec {
  public:
-  GrpcInferCodec(const inference::ModelInferRequest* request, inference::ModelInferResponse* response)
-      : request_(request), response_(response) {}
+  GrpcInferCodec(const inference::ModelInferRequest* request, inference::ModelInferResponse* response,
+                 Clock::time_point deadline)
+      : request_(request), response_(response), deadline_(deadline) {}
   Status Decode(const InputSpec& spec, InferenceRequest* r) override {
     return DecodeModelInferRequest(*request_, spec, r, &raw_outputs_);
   }
-  void Encode(const InferenceResult& result) override { EncodeModelInferResponse(result, raw_outputs_, response_); }
+  void Encode(const InferenceResult& result) override {
+    if (Clock::now() > deadline_) {
+      status_ = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                             "the call ran past the server's --request-timeout-ms");
+      return;
+    }
+    EncodeModelInferResponse(result, raw_outputs_, response_);
+  }
   void Fail(const Status& status) override {
     response_->Clear();
     status_ = ToGrpc(status);
@@ -98,6 +108,7 @@ class GrpcInferCodec final : public ProtocolCodec {
  private:
   const inference::ModelInferRequest* const request_;
   inference::ModelInferResponse* const response_;
+  const Clock::time_point deadline_;
   bool raw_outputs_ = false;
   grpc::Status status_;
 };
@@ -329,18 +340,16 @@ struct GrpcServer::Impl final : public inference::GRPCInferenceService::Callback
                                           std::to_string(options.max_inflight) + " requests; retry later"),
                          req->model_name());
     }
-    // The call's deadline: the client's, or the server's own if that is sooner.
-    auto deadline = ctx->deadline();
-    if (options.request_timeout.count() > 0) {
-      auto own = std::chrono::system_clock::now() + options.request_timeout;
-      if (own < deadline) deadline = own;
-    }
-    if (ctx->IsCancelled() || std::chrono::system_clock::now() >= deadline) {
+    // The client's deadline may have passed while the call waited for a gRPC thread; gRPC
+    // itself answers a call that outlives it. The server's own runs from here.
+    if (ctx->IsCancelled() || std::chrono::system_clock::now() >= ctx->deadline()) {
       return call.Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
                                       "the request's deadline passed before it could run"),
                          req->model_name());
     }
-    GrpcInferCodec codec(req, resp);
+    const Clock::time_point own_deadline =
+        options.request_timeout.count() > 0 ? call.start() + options.request_timeout : Clock::time_point::max();
+    GrpcInferCodec codec(req, resp, own_deadline);
     inference->Infer(Protocol::kGrpc, ModelSelector{req->model_name(), req->model_version()}, codec);
     return call.Finish(codec.status(), req->model_name());
   }

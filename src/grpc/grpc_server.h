@@ -3,9 +3,9 @@
 // (grpc.health.v1.Health, Check and Watch) and server reflection, on one port beside HTTP.
 //
 // What the REST side guarantees holds here too: calls beyond max_inflight are shed with
-// RESOURCE_EXHAUSTED and a retry hint (grpc-retry-pushback-ms), a call whose deadline (the
-// client's grpc-timeout, or the server's request_timeout) has passed is not run
-// (DEADLINE_EXCEEDED), messages beyond max_message_bytes get RESOURCE_EXHAUSTED, every call has
+// RESOURCE_EXHAUSTED and a retry hint (grpc-retry-pushback-ms), a call whose client deadline
+// (grpc-timeout) has passed before it runs is not run and a result computed after the server's
+// request_timeout is not sent (both DEADLINE_EXCEEDED), messages beyond max_message_bytes get RESOURCE_EXHAUSTED, every call has
 // a request id (the client's x-request-id metadata or a generated one, sent back in the initial
 // metadata), ModelInfer is counted in the per-model metrics with protocol="grpc", and calls are
 // logged as JSON lines when log_requests is set.
@@ -40,7 +40,8 @@ struct GrpcServerOptions {
   size_t max_inflight = 0;
   // Value of grpc-retry-pushback-ms on shed calls, in seconds.
   int retry_after_seconds = 1;
-  // The server's own deadline for a call; 0 = none (the client's grpc-timeout still applies).
+  // The server's own deadline for a ModelInfer call, from its start; 0 = none (the client's
+  // grpc-timeout still applies).
   std::chrono::milliseconds request_timeout{0};
   bool log_requests = false;
   std::string server_version = "dev";

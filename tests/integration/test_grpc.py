@@ -18,7 +18,7 @@ import pytest
 
 grpc = pytest.importorskip("grpc")
 
-from grpc_util import GrpcServer, stubs  # noqa: E402
+from grpc_util import REPO, GrpcServer, stubs  # noqa: E402
 from prod_util import train, wait_for  # noqa: E402
 
 ROWS = np.array([[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3], [5.9, 2.8, 4.3, 1.3], [6.0, 2.2, 5.0, 1.5]])
@@ -505,3 +505,34 @@ def test_drain_health_turns_not_serving_and_no_call_fails(models):
         stub.ModelInfer(req, timeout=2)
     assert e.value.code() == grpc.StatusCode.UNAVAILABLE
     ch.close()
+
+
+def test_the_documented_python_client(env, tmp_path):
+    """examples/grpc/client.py (docs/api.md) works as documented."""
+    s, _, exp = env
+    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{REPO / 'src' / 'grpc' / 'proto'}",
+                    f"--python_out={tmp_path}", f"--grpc_python_out={tmp_path}", "inference.proto"], check=True)
+    out = subprocess.run([sys.executable, str(REPO / "examples" / "grpc" / "client.py"), f"127.0.0.1:{s.grpc_port}",
+                          "iris"] + [",".join(map(str, r)) for r in ROWS.tolist()],
+                         check=True, capture_output=True, text=True, timeout=60,
+                         env=dict(os.environ, PYTHONPATH=str(tmp_path))).stdout
+    answer = json.loads(out)
+    assert answer["model"] == "iris" and answer["predict"] == exp["pred"]
+    assert np.allclose(answer["predict_proba"], exp["proba"], rtol=1e-12, atol=1e-15)
+
+
+def test_server_request_timeout_bounds_the_call(models):
+    """--request-timeout-ms: a ModelInfer call that computes longer than it is answered
+    DEADLINE_EXCEEDED (a 504, counted under code="5xx")."""
+    d, _, _ = models
+    s = GrpcServer("--model", d / "slow.pkl", "--request-timeout-ms", "5")
+    try:
+        ch = s.channel()
+        stub = stubs()[1].GRPCInferenceServiceStub(ch)
+        rows = np.random.RandomState(1).normal(size=(10000, 4))
+        code, msg = code_of(stub, infer_request("slow", [("x", "FP64", [10000, 4], rows.ravel().tolist())], raw=True))
+        assert code == grpc.StatusCode.DEADLINE_EXCEEDED and "--request-timeout-ms" in msg
+        assert s.metrics()['inferd_model_requests_total{model="slow",protocol="grpc",code="5xx"}'] == 1
+        ch.close()
+    finally:
+        assert s.stop() == 0
