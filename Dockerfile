@@ -16,12 +16,14 @@
 ARG BUILD_IMAGE=docker.io/library/debian:bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
-# build: compiles inferd with the Debian packages scripts/setup.sh installs (build deps only),
-# CMake Release, no tests/benchmarks, stripped. It links statically (INFERD_STATIC=ON) when every
-# dependency has a static archive; Debian ships some only as shared objects (libsimdjson), and then
-# the link falls back to dynamic. scripts/image/stage-runtime.sh then stages the binary and the
-# shared libraries ldd lists (loader, libc, libstdc++, ...) at their dpkg paths, with the owning
-# packages' records as distroless writes them (/var/lib/dpkg/status.d/<package>, its .md5sums,
+# build: compiles inferd with the Debian packages scripts/setup.sh installs (build deps only;
+# protoc and grpc_cpp_plugin generate the gRPC code here), CMake Release, no tests/benchmarks,
+# stripped. It links statically (INFERD_STATIC=ON) when every dependency has a static archive;
+# Debian ships some only as shared objects (libsimdjson), and then the link falls back to dynamic
+# (gRPC, abseil, c-ares and protobuf-lite become shared libraries too).
+# scripts/image/stage-runtime.sh then stages the binary and the shared libraries ldd lists
+# (loader, libc, libstdc++, libgrpc++, ...) at their dpkg paths, with the owning packages' records
+# as distroless writes them (/var/lib/dpkg/status.d/<package>, its .md5sums,
 # /usr/share/doc/<package>/copyright), so scanners see what the image carries: the distroless-`cc`
 # equivalent, still FROM scratch. The runtime gets exactly the files under /rootfs.
 FROM ${BUILD_IMAGE} AS build
@@ -30,6 +32,7 @@ RUN apt-get update \
       build-essential cmake ninja-build pkg-config \
       libboost-dev libboost-system-dev libsimdjson-dev libfmt-dev libcli11-dev libyaml-cpp-dev \
       zlib1g-dev libbz2-dev liblzma-dev liblz4-dev \
+      libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the server build needs: bench/ and tests/ are left out, so CMake skips them.
@@ -62,17 +65,20 @@ ARG REVISION=unknown
 ARG CREATED=unknown
 ARG SOURCE=https://github.com/inferd/inferd
 LABEL org.opencontainers.image.title="inferd" \
-      org.opencontainers.image.description="Serves a scikit-learn model.pkl over HTTP (POST /predict) without Python" \
+      org.opencontainers.image.description="Serves a scikit-learn model.pkl over HTTP (POST /predict) and gRPC without Python" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.source="${SOURCE}"
 COPY --from=build /rootfs/ /
-# 12-factor configuration; every flag of `inferd serve` has an INFERD_* variable.
+# 12-factor configuration; every flag of `inferd serve` has an INFERD_* variable. HTTP on
+# INFERD_PORT; gRPC (Open Inference Protocol, grpc.health.v1, reflection) on INFERD_GRPC_PORT,
+# same host, 0 turns it off.
 ENV INFERD_HOST=0.0.0.0 \
     INFERD_PORT=8080 \
+    INFERD_GRPC_PORT=8081 \
     INFERD_MODEL=/models/model.pkl
-EXPOSE 8080
+EXPOSE 8080 8081
 # Numeric, so runAsNonRoot can verify it without an /etc/passwd; matches the chart's runAsUser.
 USER 65532:65532
 # No shell or curl in the image: the binary probes itself. Docker-format images only (OCI

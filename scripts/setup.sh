@@ -11,6 +11,7 @@ PKGS=(
   zlib1g-dev libbz2-dev liblzma-dev liblz4-dev
   # gRPC (without TLS) on protobuf's lite runtime; protoc and grpc_cpp_plugin generate the code
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  # unit tests and micro-benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing (libFuzzer) and sanitizers
   clang-14 libclang-rt-14-dev

@@ -7,10 +7,13 @@ The tools are installed by the repository's scripts, never by the tests themselv
   scripts/container-tools.sh  buildah, podman, runc and the local base image
 A test whose tool is missing skips and names the script to run (scripts/test.sh runs both).
 """
+import importlib
 import os
 import pathlib
 import shutil
 import subprocess
+import sys
+import tempfile
 
 import pytest
 
@@ -20,6 +23,9 @@ TOOLS = pathlib.Path(os.environ.get("INFERD_TOOLS_DIR", ROOT / ".tools"))
 NODE_MODULES = TOOLS / "npm" / "node_modules"
 
 yaml = pytest.importorskip("yaml", reason="PyYAML missing: apt-get install python3-yaml (scripts/setup.sh)")
+
+PROTO_DIR = ROOT / "src" / "grpc" / "proto"
+_GRPC_STUBS = None
 
 # Lines printed at the end of the run (image size and the like), collected by tests.
 REPORT: list[str] = []
@@ -72,3 +78,19 @@ def one(objs: list[dict], kind: str) -> dict:
 
 def kinds(objs: list[dict]) -> list[str]:
     return sorted(o["kind"] for o in objs)
+
+
+def grpc_stubs():
+    """The gRPC client modules generated from src/grpc/proto/ (the files the server is built from)
+    with python3-grpc-tools: (inference_pb2, inference_pb2_grpc, health_pb2, health_pb2_grpc)."""
+    global _GRPC_STUBS
+    if _GRPC_STUBS is None:
+        pytest.importorskip("grpc", reason="python3-grpcio missing: apt-get install python3-grpcio (scripts/setup.sh)")
+        pytest.importorskip("grpc_tools", reason="python3-grpc-tools missing (scripts/setup.sh)")
+        out = tempfile.mkdtemp(prefix="inferd-deploy-grpc-stubs-")
+        subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{PROTO_DIR}", f"--python_out={out}",
+                        f"--grpc_python_out={out}", "inference.proto", "health.proto"], check=True, timeout=60)
+        sys.path.insert(0, out)
+        _GRPC_STUBS = tuple(importlib.import_module(m) for m in (
+            "inference_pb2", "inference_pb2_grpc", "health_pb2", "health_pb2_grpc"))
+    return _GRPC_STUBS

@@ -3,7 +3,9 @@ checks the process is not root, drains on SIGTERM, and reports the image size. E
 object in the image is recorded as a file of a Debian package at the version the build stage
 installed, the way distroless images record theirs, so scanners can see into the image. The same image
 serves XGBoost models (a pickled XGBClassifier and a native .ubj file, mounted from a volume)
-with xgboost's own answers, and its binary does not link libxgboost.
+with xgboost's own answers, and its binary does not link libxgboost. It serves gRPC on its exposed
+port 8081 (health, ServerReady, ModelMetadata, ModelInfer through python3-grpcio) with the same
+answers as its REST API.
 
 Needs scripts/container-tools.sh (buildah, podman, runc, the local debian:bookworm-slim base and
 the storage/containers configuration); skips with that instruction when they are missing or
@@ -19,13 +21,14 @@ import pathlib
 import pickle
 import shutil
 import socket
+import struct
 import subprocess
 import time
 import urllib.request
 
 import pytest
 
-from deploy_util import REPORT, ROOT
+from deploy_util import REPORT, ROOT, grpc_stubs
 
 CONTAINERS_DIR = pathlib.Path(os.environ.get("INFERD_CONTAINERS_DIR", "/var/tmp/inferd-containers"))
 BASE = "docker.io/library/debian:bookworm-slim"
@@ -84,9 +87,15 @@ def free_port():
 
 def serve(image_name, port, *extra):
     # No --init: inferd is PID 1, as in a Kubernetes pod, so SIGTERM handling is tested for real.
+    # Host network: gRPC gets a free port too, so the image's default 8081 cannot collide.
     cid = run("podman", "run", "-d", "--pull=never", "--network", "host", "--no-healthcheck",
-              "-e", f"INFERD_PORT={port}", "-e", "INFERD_HOST=127.0.0.1", "-e", "INFERD_DRAIN_SECONDS=1",
-              *extra, image_name).stdout.strip()
+              "-e", f"INFERD_PORT={port}", "-e", f"INFERD_GRPC_PORT={free_port()}", "-e", "INFERD_HOST=127.0.0.1",
+              "-e", "INFERD_DRAIN_SECONDS=1", *extra, image_name).stdout.strip()
+    return wait_ready(cid, port)
+
+
+def wait_ready(cid, port):
+    """cid once http://127.0.0.1:PORT/readyz answers 200; its logs in the failure otherwise."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -156,6 +165,98 @@ def test_server_image_serves_a_model_mounted_from_a_volume(image):
     finally:
         run("podman", "rm", "-f", "-t", "2", cid, check=False)
 
+
+
+# ---- gRPC in the image: the image's own ports, published the way `docker run -p` does ----
+BAKED_MODEL = "model"  # one model is named after its file: /models/model.pkl
+# Open Inference Protocol datatype -> (little-endian struct format of raw contents, typed field).
+NUMERIC = {"INT32": ("i", "int_contents"), "INT64": ("q", "int64_contents"), "FP32": ("f", "fp32_contents"),
+           "FP64": ("d", "fp64_contents")}
+
+
+def rest_json(port, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 200
+        return json.loads(r.read())
+
+
+def sklearn_probabilities():
+    import joblib
+    return joblib.load(ROOT / "examples" / "iris" / "model.pkl").predict_proba(ROWS).tolist()
+
+
+def test_image_serves_grpc_on_its_exposed_port_like_rest(image):
+    """The baked image, run with its own defaults (HTTP 8080, gRPC 8081) on a bridge network with
+    both ports published, answers a real gRPC client: health "" and "liveness" SERVING,
+    ServerReady, ModelMetadata equal to REST's, ModelInfer (typed and raw contents) equal bit for
+    bit to REST /v2/models/model/infer on the same rows, and to scikit-learn."""
+    import grpc
+    pb, pbg, hpb, hpbg = grpc_stubs()
+    inspected = json.loads(run("podman", "image", "inspect", IMAGE).stdout)[0]["Config"]
+    assert {"8080/tcp", "8081/tcp"} <= set(inspected["ExposedPorts"]), inspected["ExposedPorts"]
+    assert "INFERD_GRPC_PORT=8081" in inspected["Env"], inspected["Env"]
+
+    http_port, grpc_port = free_port(), free_port()
+    cid = run("podman", "run", "-d", "--pull=never", "--no-healthcheck", "-e", "INFERD_DRAIN_SECONDS=1",
+              "-p", f"127.0.0.1:{http_port}:8080", "-p", f"127.0.0.1:{grpc_port}:8081", IMAGE).stdout.strip()
+    try:
+        wait_ready(cid, http_port)
+        channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
+        grpc.channel_ready_future(channel).result(timeout=15)
+        health, stub = hpbg.HealthStub(channel), pbg.GRPCInferenceServiceStub(channel)
+        for service in ("", "liveness"):
+            got = health.Check(hpb.HealthCheckRequest(service=service), timeout=5).status
+            assert got == hpb.HealthCheckResponse.SERVING, (service, got)
+        assert stub.ServerReady(pb.ServerReadyRequest(), timeout=5).ready is True
+
+        meta = stub.ModelMetadata(pb.ModelMetadataRequest(name=BAKED_MODEL), timeout=5)
+        rest_meta = rest_json(http_port, f"/v2/models/{BAKED_MODEL}")
+        assert (meta.name, list(meta.versions), meta.platform) == \
+            (rest_meta["name"], rest_meta["versions"], rest_meta["platform"])
+        for mine, theirs in ((meta.inputs, rest_meta["inputs"]), (meta.outputs, rest_meta["outputs"])):
+            assert [(t.name, t.datatype, list(t.shape)) for t in mine] == \
+                [(t["name"], t["datatype"], t["shape"]) for t in theirs]
+
+        outputs = ["predict", "predict_proba"]
+        rest = rest_json(http_port, f"/v2/models/{BAKED_MODEL}/infer", {
+            "inputs": [{"name": "input-0", "datatype": "FP64", "shape": [len(ROWS), 4], "data": ROWS}],
+            "outputs": [{"name": o} for o in outputs]})
+        rest = {o["name"]: o for o in rest["outputs"]}
+        flat = [v for row in ROWS for v in row]
+        for raw in (False, True):
+            req = pb.ModelInferRequest(model_name=BAKED_MODEL)
+            tensor = req.inputs.add(name="input-0", datatype="FP64", shape=[len(ROWS), 4])
+            if raw:
+                req.raw_input_contents.append(struct.pack(f"<{len(flat)}d", *flat))
+            else:
+                tensor.contents.fp64_contents.extend(flat)
+            for o in outputs:
+                req.outputs.add(name=o)
+            resp = stub.ModelInfer(req, timeout=10)
+            assert resp.model_name == BAKED_MODEL
+            got = {}
+            for i, o in enumerate(resp.outputs):
+                assert (o.datatype, list(o.shape)) == (rest[o.name]["datatype"], rest[o.name]["shape"]), o.name
+                fmt, field = NUMERIC[o.datatype]
+                if raw:
+                    blob = resp.raw_output_contents[i]
+                    got[o.name] = list(struct.unpack(f"<{len(blob) // struct.calcsize(fmt)}{fmt}", blob))
+                else:
+                    got[o.name] = list(getattr(o.contents, field))
+            assert list(got) == outputs
+            for name in outputs:
+                assert got[name] == rest[name]["data"], (raw, name)  # the same values, bit for bit
+            assert got["predict"] == sklearn_predictions()
+            proba = got["predict_proba"]
+            want = [v for row in sklearn_probabilities() for v in row]
+            assert all(math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15) for a, b in zip(proba, want, strict=True))
+        channel.close()
+        REPORT.append(f"image {IMAGE}: gRPC on its port 8081 (published as {grpc_port}) answers like REST on 8080")
+    finally:
+        run("podman", "rm", "-f", "-t", "2", cid, check=False)
 
 # ---- XGBoost in the image: inferd's own evaluator, no libxgboost ----
 XGB_FEATURES = 6

@@ -191,6 +191,40 @@ def test_dockerfile_runtime_is_scratch_non_root_exec_form_with_healthcheck():
     assert {".git", ".tools", "build", "build-*"} <= set(ignored)
 
 
+
+def setup_package_groups():
+    """scripts/setup.sh's PKGS as {comment of the group: [packages]}."""
+    text = (ROOT / "scripts/setup.sh").read_text()
+    body = text[text.index("PKGS=(") + len("PKGS=("):text.index("\n)\n")]
+    groups, current = {}, None
+    for line in body.splitlines():
+        line = line.strip()
+        if line.startswith("#"):
+            current = line.lstrip("# ")
+            groups[current] = []
+        elif line:
+            groups[current] += line.split()
+    return groups
+
+
+def test_dockerfile_build_stage_has_the_cpp_and_grpc_build_packages_and_runtime_exposes_grpc():
+    stages = final_stage_instructions()
+    install = [v for op, v in stages["build"] if op == "RUN" and "apt-get install" in v]
+    assert len(install) == 1 and "--no-install-recommends" in install[0], install
+    installed = set(install[0].split())
+    groups = setup_package_groups()
+    for prefix in ("C++ libraries", "gRPC (without TLS)"):
+        group = [pkgs for comment, pkgs in groups.items() if comment.startswith(prefix)]
+        assert len(group) == 1, f"scripts/setup.sh has no single '# {prefix}' group: {list(groups)}"
+        missing = [p for p in group[0] if p not in installed]
+        assert not missing, f"the Dockerfile's build stage lacks setup.sh's {prefix} packages {missing}"
+    assert {"libgrpc++-dev", "protobuf-compiler-grpc"} <= installed
+    server = stages["server"]
+    exposed = {port for op, v in server if op == "EXPOSE" for port in v.split()}
+    assert exposed == {"8080", "8081"}, exposed
+    env = " ".join(v for op, v in server if op == "ENV").split()
+    assert "INFERD_PORT=8080" in env and "INFERD_GRPC_PORT=8081" in env, env
+
 def test_kit_scripts_pass_shellcheck():
     if shutil.which("shellcheck") is None:
         pytest.skip("shellcheck missing: apt-get install shellcheck (scripts/setup.sh)")
