@@ -14,8 +14,8 @@
 
 #include "grpc/infer_codec.h"
 #include "grpc/reflection_service.h"
-#include "json/tensor_codec.h"
 #include "inference.grpc.pb.h"
+#include "json/tensor_codec.h"
 #include "logging/log.h"
 
 namespace inferd::grpc_api {
@@ -92,8 +92,8 @@ class GrpcInferCodec final : public ProtocolCodec {
   }
   void Encode(const InferenceResult& result) override {
     if (Clock::now() > deadline_) {
-      status_ = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                             "the call ran past the server's --request-timeout-ms");
+      status_ =
+          grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "the call ran past the server's --request-timeout-ms");
       return;
     }
     EncodeModelInferResponse(result, raw_outputs_, response_);
@@ -167,7 +167,8 @@ struct GrpcServer::Impl final : public inference::GRPCInferenceService::Callback
       } else {
         id_ = impl->id_prefix;
         char buf[24];
-        auto* end = std::to_chars(buf, buf + sizeof buf, impl->next_id.fetch_add(1, std::memory_order_relaxed) + 1, 16).ptr;
+        auto* end =
+            std::to_chars(buf, buf + sizeof buf, impl->next_id.fetch_add(1, std::memory_order_relaxed) + 1, 16).ptr;
         id_.append(buf, static_cast<size_t>(end - buf));
       }
       ctx->AddInitialMetadata("x-request-id", id_);
@@ -282,7 +283,8 @@ struct GrpcServer::Impl final : public inference::GRPCInferenceService::Callback
       for (const InputColumn& col : schema.columns()) {
         const bool str = col.type == InputColumn::Type::kString;
         Tensor* t = add(resp->mutable_inputs(), col.name, str ? "BYTES" : "FP64", {-1});
-        if (str && !col.categories.empty()) SetParameter(t->mutable_parameters(), "categories", JsonStringArray(col.categories));
+        if (str && !col.categories.empty())
+          SetParameter(t->mutable_parameters(), "categories", JsonStringArray(col.categories));
       }
     } else {
       add(resp->mutable_inputs(), "input-0", "FP64", {-1, static_cast<int64_t>(m.n_features())});
@@ -343,9 +345,9 @@ struct GrpcServer::Impl final : public inference::GRPCInferenceService::Callback
     // The client's deadline may have passed while the call waited for a gRPC thread; gRPC
     // itself answers a call that outlives it. The server's own runs from here.
     if (ctx->IsCancelled() || std::chrono::system_clock::now() >= ctx->deadline()) {
-      return call.Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                                      "the request's deadline passed before it could run"),
-                         req->model_name());
+      return call.Finish(
+          grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "the request's deadline passed before it could run"),
+          req->model_name());
     }
     const Clock::time_point own_deadline =
         options.request_timeout.count() > 0 ? call.start() + options.request_timeout : Clock::time_point::max();
@@ -471,9 +473,8 @@ bool GrpcServer::Shutdown(Clock::time_point deadline) {
   }
   impl_->cv.notify_all();
   if (impl_->health_thread.joinable()) impl_->health_thread.join();
-  const auto system_deadline =
-      std::chrono::system_clock::now() +
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(deadline - Clock::now());
+  const auto system_deadline = std::chrono::system_clock::now() +
+                               std::chrono::duration_cast<std::chrono::system_clock::duration>(deadline - Clock::now());
   impl_->server->Shutdown(system_deadline);  // health answers NOT_SERVING from here on
   const bool clean = Clock::now() < deadline || impl_->inflight.load() == 0;
   impl_->server->Wait();

@@ -5,10 +5,10 @@
 // What the REST side guarantees holds here too: calls beyond max_inflight are shed with
 // RESOURCE_EXHAUSTED and a retry hint (grpc-retry-pushback-ms), a call whose client deadline
 // (grpc-timeout) has passed before it runs is not run and a result computed after the server's
-// request_timeout is not sent (both DEADLINE_EXCEEDED), messages beyond max_message_bytes get RESOURCE_EXHAUSTED, every call has
-// a request id (the client's x-request-id metadata or a generated one, sent back in the initial
-// metadata), ModelInfer is counted in the per-model metrics with protocol="grpc", and calls are
-// logged as JSON lines when log_requests is set.
+// request_timeout is not sent (both DEADLINE_EXCEEDED), messages beyond max_message_bytes get RESOURCE_EXHAUSTED, every
+// call has a request id (the client's x-request-id metadata or a generated one, sent back in the initial metadata),
+// ModelInfer is counted in the per-model metrics with protocol="grpc", and calls are logged as JSON lines when
+// log_requests is set.
 //
 // Health: the services "" and "inference.GRPCInferenceService" are SERVING while ready() holds
 // (re-read every 100 ms and at UpdateHealth), "liveness" while the process serves at all, so a

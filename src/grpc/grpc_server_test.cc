@@ -4,8 +4,8 @@
 
 #include <atomic>
 #include <future>
-#include <thread>
 #include <memory>
+#include <thread>
 
 #include <grpcpp/grpcpp.h>
 

@@ -20,22 +20,36 @@ using InputTensor = inference::ModelInferRequest::InferInputTensor;
 
 constexpr size_t kMaxRank = 8;
 
-enum class DType { kBool, kInt8, kInt16, kInt32, kInt64, kUInt8, kUInt16, kUInt32, kUInt64, kFp16, kFp32, kFp64, kBytes };
+enum class DType {
+  kBool,
+  kInt8,
+  kInt16,
+  kInt32,
+  kInt64,
+  kUInt8,
+  kUInt16,
+  kUInt32,
+  kUInt64,
+  kFp16,
+  kFp32,
+  kFp64,
+  kBytes
+};
 
 struct DTypeInfo {
   std::string_view name;
   DType dt;
-  size_t raw_size;        // bytes per element in raw contents; 0 for BYTES
-  const char* contents;   // the typed contents field, or nullptr (FP16: raw only)
+  size_t raw_size;       // bytes per element in raw contents; 0 for BYTES
+  const char* contents;  // the typed contents field, or nullptr (FP16: raw only)
 };
 
 constexpr DTypeInfo kDTypes[] = {
-    {"BOOL", DType::kBool, 1, "bool_contents"},         {"INT8", DType::kInt8, 1, "int_contents"},
-    {"INT16", DType::kInt16, 2, "int_contents"},        {"INT32", DType::kInt32, 4, "int_contents"},
-    {"INT64", DType::kInt64, 8, "int64_contents"},      {"UINT8", DType::kUInt8, 1, "uint_contents"},
-    {"UINT16", DType::kUInt16, 2, "uint_contents"},     {"UINT32", DType::kUInt32, 4, "uint_contents"},
-    {"UINT64", DType::kUInt64, 8, "uint64_contents"},   {"FP16", DType::kFp16, 2, nullptr},
-    {"FP32", DType::kFp32, 4, "fp32_contents"},         {"FP64", DType::kFp64, 8, "fp64_contents"},
+    {"BOOL", DType::kBool, 1, "bool_contents"},       {"INT8", DType::kInt8, 1, "int_contents"},
+    {"INT16", DType::kInt16, 2, "int_contents"},      {"INT32", DType::kInt32, 4, "int_contents"},
+    {"INT64", DType::kInt64, 8, "int64_contents"},    {"UINT8", DType::kUInt8, 1, "uint_contents"},
+    {"UINT16", DType::kUInt16, 2, "uint_contents"},   {"UINT32", DType::kUInt32, 4, "uint_contents"},
+    {"UINT64", DType::kUInt64, 8, "uint64_contents"}, {"FP16", DType::kFp16, 2, nullptr},
+    {"FP32", DType::kFp32, 4, "fp32_contents"},       {"FP64", DType::kFp64, 8, "fp64_contents"},
     {"BYTES", DType::kBytes, 0, "bytes_contents"},
 };
 
@@ -109,7 +123,7 @@ struct Input {
   const DTypeInfo* dtype = nullptr;
   std::vector<size_t> shape;
   size_t count = 1;
-  const std::string* raw = nullptr;          // raw form: the tensor's bytes
+  const std::string* raw = nullptr;           // raw form: the tensor's bytes
   std::vector<std::string_view> raw_strings;  // raw BYTES: the elements
 };
 
@@ -126,7 +140,8 @@ Status CheckInput(const InputTensor& t, const std::string* raw, const InputSpec&
   if (out->dtype == nullptr) {
     return Status::InvalidArgument("input '" + name + "': unknown datatype '" + t.datatype() + "'");
   }
-  if (t.shape_size() == 0) return Status::InvalidArgument("input '" + name + "': shape must have at least one dimension");
+  if (t.shape_size() == 0)
+    return Status::InvalidArgument("input '" + name + "': shape must have at least one dimension");
   if (static_cast<size_t>(t.shape_size()) > kMaxRank)
     return Status::InvalidArgument("input '" + name + "': shape has too many dimensions");
   size_t count = 1;
@@ -183,12 +198,13 @@ Status CheckInput(const InputTensor& t, const std::string* raw, const InputSpec&
   }
   const size_t n = ContentsSize(t.contents(), dt.dt);
   if (AllContentsSize(t.contents()) != n) {
-    return Status::InvalidArgument("input '" + name + "': datatype " + std::string(dt.name) + " takes its elements in " +
-                                   dt.contents + " only");
+    return Status::InvalidArgument("input '" + name + "': datatype " + std::string(dt.name) +
+                                   " takes its elements in " + dt.contents + " only");
   }
   if (n != count) {
     return Status::InvalidArgument("input '" + name + "': " + dt.contents + " has " + std::to_string(n) +
-                                   " elements but shape " + ShapeString(out->shape) + " needs " + std::to_string(count));
+                                   " elements but shape " + ShapeString(out->shape) + " needs " +
+                                   std::to_string(count));
   }
   return Status::Ok();
 }
@@ -203,8 +219,9 @@ Status DecodeCell(const Input& in, size_t i, const InputSpec& spec, size_t col, 
   const DType dt = in.dtype->dt;
   Status st;
   if (dt == DType::kBytes) {
-    std::string_view s = in.raw != nullptr ? in.raw_strings[i] : std::string_view(in.tensor->contents().bytes_contents(
-                                                                      static_cast<int>(i)));
+    std::string_view s = in.raw != nullptr
+                             ? in.raw_strings[i]
+                             : std::string_view(in.tensor->contents().bytes_contents(static_cast<int>(i)));
     st = DecodeStringCell(s, spec, col, out);
   } else {
     double d = 0;
@@ -239,7 +256,9 @@ Status DecodeCell(const Input& in, size_t i, const InputSpec& spec, size_t col, 
         case DType::kInt16:
         case DType::kInt32: {
           const int32_t v = c.int_contents(k);
-          const int32_t lim = dt == DType::kInt8 ? 127 : dt == DType::kInt16 ? 32767 : std::numeric_limits<int32_t>::max();
+          const int32_t lim = dt == DType::kInt8    ? 127
+                              : dt == DType::kInt16 ? 32767
+                                                    : std::numeric_limits<int32_t>::max();
           if (v > lim || v < -lim - 1) return OutOfRange(in, i);
           d = v;
           break;
@@ -302,7 +321,8 @@ Status DecodeModelInferRequest(const inference::ModelInferRequest& request, cons
                                    " entries for " + std::to_string(n_inputs) + " inputs (one per input)");
   }
   const size_t nf = spec.n_features;
-  if (static_cast<size_t>(n_inputs) > nf + 1 && !spec.ignore_extra_columns) return Status::InvalidArgument("too many inputs");
+  if (static_cast<size_t>(n_inputs) > nf + 1 && !spec.ignore_extra_columns)
+    return Status::InvalidArgument("too many inputs");
   if (static_cast<size_t>(n_inputs) > 2 * nf + 64) return Status::InvalidArgument("too many inputs");
   thread_local std::vector<Input> ins;
   ins.clear();
@@ -313,7 +333,8 @@ Status DecodeModelInferRequest(const inference::ModelInferRequest& request, cons
       return Status::InvalidArgument("input '" + t.name() +
                                      "' has contents but the request uses raw_input_contents; use one form");
     }
-    INFERD_RETURN_IF_ERROR(CheckInput(t, raw ? &request.raw_input_contents(k) : nullptr, spec, &ins[static_cast<size_t>(k)]));
+    INFERD_RETURN_IF_ERROR(
+        CheckInput(t, raw ? &request.raw_input_contents(k) : nullptr, spec, &ins[static_cast<size_t>(k)]));
   }
   // One input is the [N, n_features] matrix unless it names one of the model's own columns
   // (then it is that column, and the others are missing).
@@ -374,8 +395,9 @@ Status DecodeModelInferRequest(const inference::ModelInferRequest& request, cons
   for (const auto& o : request.outputs()) {
     OutputKind kind;
     if (!ParseOutputKind(o.name(), &kind)) {
-      return Status::InvalidArgument("unknown output '" + o.name() +
-                                     "' (predict, predict_proba, decision_function, transform, raw_score, contributions)");
+      return Status::InvalidArgument(
+          "unknown output '" + o.name() +
+          "' (predict, predict_proba, decision_function, transform, raw_score, contributions)");
     }
     for (OutputKind seen : out->outputs) {
       if (seen == kind) return Status::InvalidArgument("output '" + o.name() + "' requested twice");
@@ -385,7 +407,8 @@ Status DecodeModelInferRequest(const inference::ModelInferRequest& request, cons
   return Status::Ok();
 }
 
-void EncodeModelInferResponse(const InferenceResult& result, bool raw_outputs, inference::ModelInferResponse* response) {
+void EncodeModelInferResponse(const InferenceResult& result, bool raw_outputs,
+                              inference::ModelInferResponse* response) {
   const Model& model = *result.served->model;
   response->set_model_name(result.served->name);
   response->set_model_version(result.served->version);
@@ -417,7 +440,8 @@ void EncodeModelInferResponse(const InferenceResult& result, bool raw_outputs, i
     for (size_t i = 0; i < n; ++i) {
       const auto index = static_cast<size_t>(t.classes[i]);
       if (classes.empty()) {
-        raw != nullptr ? AppendRaw<int64_t>(static_cast<int64_t>(index), raw) : c->add_int64_contents(static_cast<int64_t>(index));
+        raw != nullptr ? AppendRaw<int64_t>(static_cast<int64_t>(index), raw)
+                       : c->add_int64_contents(static_cast<int64_t>(index));
         continue;
       }
       const Label& label = classes[index];
@@ -425,7 +449,9 @@ void EncodeModelInferResponse(const InferenceResult& result, bool raw_outputs, i
         case Label::Type::kInt:
           raw != nullptr ? AppendRaw<int64_t>(label.i, raw) : c->add_int64_contents(label.i);
           break;
-        case Label::Type::kFloat: raw != nullptr ? AppendRaw<double>(label.f, raw) : c->add_fp64_contents(label.f); break;
+        case Label::Type::kFloat:
+          raw != nullptr ? AppendRaw<double>(label.f, raw) : c->add_fp64_contents(label.f);
+          break;
         case Label::Type::kBool:
           raw != nullptr ? AppendRaw<uint8_t>(label.b ? 1 : 0, raw) : c->add_bool_contents(label.b);
           break;

@@ -23,8 +23,8 @@
 #ifndef INFERD_GRPC_INFER_CODEC_H_
 #define INFERD_GRPC_INFER_CODEC_H_
 
-#include "inference.pb.h"
 #include "inferd/status.h"
+#include "inference.pb.h"
 #include "serving/inference.h"
 
 namespace inferd::grpc_api {

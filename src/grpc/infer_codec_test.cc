@@ -241,7 +241,10 @@ TEST(InferCodec, RefusesMalformedTensors) {
   expect_error(nan, "x1");  // the model takes no missing values
   Request bytes_len;
   AddInput(&bytes_len, "x", "BYTES", {1, 2});
-  bytes_len.add_raw_input_contents(std::string("\x10\x00\x00\x00" "ab", 6));
+  bytes_len.add_raw_input_contents(
+      std::string("\x10\x00\x00\x00"
+                  "ab",
+                  6));
   expect_error(bytes_len, "longer than the bytes left");
   Request output;
   Tensor* ot = AddInput(&output, "x", "FP64", {1, 2});
@@ -252,8 +255,8 @@ TEST(InferCodec, RefusesMalformedTensors) {
 }
 
 TEST(InferCodec, EncodesTypedAndRawOutputs) {
-  auto model = std::make_shared<testing::FakeClassifier>(
-      2, std::vector<Label>{Label::String("no"), Label::String("yes")});
+  auto model =
+      std::make_shared<testing::FakeClassifier>(2, std::vector<Label>{Label::String("no"), Label::String("yes")});
   ServedModel served;
   served.model = model;
   served.name = "m";

@@ -51,7 +51,8 @@ void ForEachBytesField(std::string_view in, Fn&& fn) {
   }
 }
 
-class ReflectionReactor final : public grpc::ServerBidiReactor<refl::ServerReflectionRequest, refl::ServerReflectionResponse> {
+class ReflectionReactor final
+    : public grpc::ServerBidiReactor<refl::ServerReflectionRequest, refl::ServerReflectionResponse> {
  public:
   explicit ReflectionReactor(const ReflectionService* service) : service_(service) { StartRead(&request_); }
 
@@ -133,8 +134,7 @@ void ReflectionService::Answer(const refl::ServerReflectionRequest& request,
         return;
       }
       return not_found("no type named '" + request.all_extension_numbers_of_type() + "'");
-    case refl::ServerReflectionRequest::kFileContainingExtension:
-      return not_found("no extensions are declared");
+    case refl::ServerReflectionRequest::kFileContainingExtension: return not_found("no extensions are declared");
     case refl::ServerReflectionRequest::MESSAGE_REQUEST_NOT_SET: break;
   }
   refl::ErrorResponse* e = response->mutable_error_response();
