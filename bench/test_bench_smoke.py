@@ -3,7 +3,8 @@ temporary folder must produce a report in which every server (nginx, inferd, the
 under gunicorn and under Flask's dev server) answered correctly and had 0 errors under load, for
 the numeric models, for titanic (named rows with strings and nulls; the reference app's
 DataFrame variant) and for xgb100 (an XGBClassifier pickle, 10 trees in smoke mode), and the titanic
-and XGBoost targets are evaluated (xgboost's own load and inplace_predict timings included).
+and XGBoost targets are evaluated (xgboost's own load and inplace_predict timings included), and
+logreg's gRPC ModelInfer (h2load) is timed beside REST V2 infer with its two targets evaluated.
 
 The figures of a smoke run mean nothing; this checks the harness works end to end. Skips (with the
 reason) when bench/setup.sh's packages or the inferd binary are missing.
@@ -32,12 +33,12 @@ def _inferd_binary():
 
 
 def _missing():
-    missing = [t for t in ("wrk", "gunicorn") if not shutil.which(t)]
+    missing = [t for t in ("wrk", "gunicorn", "h2load") if not shutil.which(t)]
     if not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
         missing.append("nginx")
-    r = subprocess.run([sys.executable, "-c", "import flask, sklearn, matplotlib"], capture_output=True)
+    r = subprocess.run([sys.executable, "-c", "import flask, sklearn, matplotlib, grpc, grpc_tools"], capture_output=True)
     if r.returncode != 0:
-        missing.append("python3-flask/python3-sklearn/python3-matplotlib")
+        missing.append("python3-flask/python3-sklearn/python3-matplotlib/python3-grpcio/python3-grpc-tools")
     return missing
 
 
@@ -86,6 +87,17 @@ def test_bench_smoke(tmp_path):
     for target in xgb_targets:
         assert re.search(rf"^\| {target}[^|]* \| [0-9.]+( µs)?×?[^|]* \| \*\*(PASS|FAIL)\*\* \|", targets, re.M), (
             target, targets)
+    # gRPC (issue 17): logreg's ModelInfer calls, proven right (answer = REST V2's, inferd's count =
+    # h2load's), timed at every shape beside REST V2 infer, and both targets evaluated.
+    for target in ("logreg: gRPC req/s at 64 streams (h2load -c64 -m1) ≥ 0.8 × inferd REST (V2 infer, wrk -c64)",
+                   "logreg: gRPC p50 one stream (h2load -c1 -m1) ≤ REST p50 (V2 infer, wrk -c1)"):
+        assert re.search(rf"^\| {re.escape(target)} \| [0-9.]+×[^|]* \| \*\*(PASS|FAIL)\*\* \|", targets, re.M), (
+            target, targets)
+    grpc_section = text.split("## gRPC ModelInfer vs REST", 1)[1].split("\n## ", 1)[0]
+    for shape, conns in (("64x1", 64), ("1x64", 64), ("1x1", 1)):
+        assert re.search(rf"^\| logreg \| {shape} \| [0-9][^|]* \| [0-9.,]+ µs[^|]* \| [0-9.,]+ µs[^|]* \| {conns} \| "
+                         r"[0-9][^|]* \| [0-9.,]+ µs[^|]* \| [0-9.]+×[^|]* \|.*\| h2load done = inferd \|$", grpc_section,
+                         re.M), (shape, grpc_section)
     # The scaling check ran nginx and inferd with 2 workers/threads and reports inferd against nginx.
     scaling = text.split("## Scaling check", 1)[1].split("\n## ", 1)[0]
     assert re.search(r"^\| nginx \| - \| [0-9]", scaling, re.M), scaling
