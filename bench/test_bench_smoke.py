@@ -10,6 +10,7 @@ The figures of a smoke run mean nothing; this checks the harness works end to en
 reason) when bench/setup.sh's packages or the inferd binary are missing.
 """
 import glob
+import json
 import os
 import re
 import shutil
@@ -113,3 +114,45 @@ def test_bench_smoke(tmp_path):
     assert re.search(r"^\| xgb100 \| 1000 \| [^|]+ \| [^|]+ \| [0-9.,]+ µs", xgb_section, re.M), xgb_section
     for png in ("throughput.png", "memory_startup.png"):
         assert (out / png).stat().st_size > 1000, png
+
+
+def test_grpc_figures_refused_when_calls_fail(tmp_path):
+    """grpcbench's guards: a gRPC error travels as HTTP 200 + grpc-status, so h2load counts it as
+    succeeded; the harness must refuse such a figure (here: a row of 5 features for a 20-feature
+    model, answered INVALID_ARGUMENT) and accept the right request's."""
+    missing = _missing()
+    if missing:
+        pytest.skip(f"benchmark tools missing: {', '.join(missing)} (install them with bench/setup.sh)")
+    inferd = _inferd_binary()
+    if not inferd:
+        pytest.skip("no built inferd binary (build/bin/inferd): build it first (scripts/build.sh)")
+    sys.path.insert(0, BENCH)
+    import numpy as np
+    from benchlib import grpcbench, procs, servers
+    subprocess.run([sys.executable, os.path.join(BENCH, "models", "make_models.py"), str(tmp_path), "--only", "logreg",
+                    "--small"], check=True, capture_output=True, timeout=300)
+    row = np.load(tmp_path / "logreg.X.npy")[0].tolist()
+    (tmp_path / "good").mkdir()
+    (tmp_path / "bad").mkdir()
+    good = grpcbench.write_bodies(str(tmp_path), "logreg", row, str(tmp_path / "good"))
+    bad = grpcbench.write_bodies(str(tmp_path), "logreg", row[:5], str(tmp_path / "bad"))
+    port = servers.free_port()
+    argv, env, _ = servers.command("inferd", model=str(tmp_path / "logreg.pkl"), port=port, workers=1,
+                                   scratch=str(tmp_path), inferd_bin=inferd)
+    log_path = tmp_path / "inferd.log"
+    with open(log_path, "wb") as logf:
+        p = procs.start(argv, env=env, cwd=str(tmp_path), stdout=logf, stderr=logf)
+    try:
+        assert procs.wait_until(lambda: servers.try_predict(port, json.dumps({"features": row}).encode()), 30)
+        gport = grpcbench.grpc_port_of(str(log_path))
+        with pytest.raises(grpcbench.Refused, match="INVALID_ARGUMENT"):
+            grpcbench.check(str(tmp_path), gport, port, "logreg", bad, 0)
+        with pytest.raises(grpcbench.Refused, match=r"inferd counted gRPC codes .*'400': [1-9]"):
+            grpcbench.timed(gport, port, "logreg", bad["grpc"], 4, 4, 0.5, 1.0, str(tmp_path))
+        want = grpcbench.check(str(tmp_path), gport, port, "logreg", good, servers.try_predict(
+            port, json.dumps({"features": row}).encode())[1]["prediction"])
+        assert want[0][0] == "predict"
+        r = grpcbench.timed(gport, port, "logreg", good["grpc"], 4, 4, 0.5, 1.0, str(tmp_path))
+        assert r["done"] == r["inferd_counted"]["200"] >= 64 and r["p50_us"] > 0, r
+    finally:
+        procs.stop(p)

@@ -190,6 +190,8 @@ def h2load(grpc_port, body, clients, streams, *, n=None, duration=None, log_file
            "-H", "te: trailers"]
     cmd += [f"-n{n}"] if n else [f"-D{max(1, round(duration))}"]
     if log_file:
+        if os.path.exists(log_file):
+            os.remove(log_file)  # h2load appends to it
         cmd += [f"--log-file={log_file}"]
     cmd.append(f"http://127.0.0.1:{grpc_port}{METHOD_PATH}")
     rc, out, err = procs.run(cmd, timeout=timeout)
