@@ -3,12 +3,14 @@ temporary folder must produce a report in which every server (nginx, inferd, the
 under gunicorn and under Flask's dev server) answered correctly and had 0 errors under load, for
 the numeric models, for titanic (named rows with strings and nulls; the reference app's
 DataFrame variant) and for xgb100 (an XGBClassifier pickle, 10 trees in smoke mode), and the titanic
-and XGBoost targets are evaluated (xgboost's own load and inplace_predict timings included).
+and XGBoost targets are evaluated (xgboost's own load and inplace_predict timings included), and
+logreg's gRPC ModelInfer (h2load) is timed beside REST V2 infer with its two targets evaluated.
 
 The figures of a smoke run mean nothing; this checks the harness works end to end. Skips (with the
 reason) when bench/setup.sh's packages or the inferd binary are missing.
 """
 import glob
+import json
 import os
 import re
 import shutil
@@ -32,12 +34,12 @@ def _inferd_binary():
 
 
 def _missing():
-    missing = [t for t in ("wrk", "gunicorn") if not shutil.which(t)]
+    missing = [t for t in ("wrk", "gunicorn", "h2load") if not shutil.which(t)]
     if not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
         missing.append("nginx")
-    r = subprocess.run([sys.executable, "-c", "import flask, sklearn, matplotlib"], capture_output=True)
+    r = subprocess.run([sys.executable, "-c", "import flask, sklearn, matplotlib, grpc, grpc_tools"], capture_output=True)
     if r.returncode != 0:
-        missing.append("python3-flask/python3-sklearn/python3-matplotlib")
+        missing.append("python3-flask/python3-sklearn/python3-matplotlib/python3-grpcio/python3-grpc-tools")
     return missing
 
 
@@ -86,6 +88,17 @@ def test_bench_smoke(tmp_path):
     for target in xgb_targets:
         assert re.search(rf"^\| {target}[^|]* \| [0-9.]+( µs)?×?[^|]* \| \*\*(PASS|FAIL)\*\* \|", targets, re.M), (
             target, targets)
+    # gRPC (issue 17): logreg's ModelInfer calls, proven right (answer = REST V2's, inferd's count =
+    # h2load's), timed at every shape beside REST V2 infer, and both targets evaluated.
+    for target in ("logreg: gRPC req/s at 64 streams (h2load -c64 -m1) ≥ 0.8 × inferd REST (V2 infer, wrk -c64)",
+                   "logreg: gRPC p50 one stream (h2load -c1 -m1) ≤ REST p50 (V2 infer, wrk -c1)"):
+        assert re.search(rf"^\| {re.escape(target)} \| [0-9.]+×[^|]* \| \*\*(PASS|FAIL)\*\* \|", targets, re.M), (
+            target, targets)
+    grpc_section = text.split("## gRPC ModelInfer vs REST", 1)[1].split("\n## ", 1)[0]
+    for shape, conns in (("64x1", 64), ("1x64", 64), ("1x1", 1)):
+        assert re.search(rf"^\| logreg \| {shape} \| [0-9][^|]* \| [0-9.,]+ µs[^|]* \| [0-9.,]+ µs[^|]* \| {conns} \| "
+                         r"[0-9][^|]* \| [0-9.,]+ µs[^|]* \| [0-9.]+×[^|]* \|.*\| h2load done = inferd \|$", grpc_section,
+                         re.M), (shape, grpc_section)
     # The scaling check ran nginx and inferd with 2 workers/threads and reports inferd against nginx.
     scaling = text.split("## Scaling check", 1)[1].split("\n## ", 1)[0]
     assert re.search(r"^\| nginx \| - \| [0-9]", scaling, re.M), scaling
@@ -101,3 +114,45 @@ def test_bench_smoke(tmp_path):
     assert re.search(r"^\| xgb100 \| 1000 \| [^|]+ \| [^|]+ \| [0-9.,]+ µs", xgb_section, re.M), xgb_section
     for png in ("throughput.png", "memory_startup.png"):
         assert (out / png).stat().st_size > 1000, png
+
+
+def test_grpc_figures_refused_when_calls_fail(tmp_path):
+    """grpcbench's guards: a gRPC error travels as HTTP 200 + grpc-status, so h2load counts it as
+    succeeded; the harness must refuse such a figure (here: a row of 5 features for a 20-feature
+    model, answered INVALID_ARGUMENT) and accept the right request's."""
+    missing = _missing()
+    if missing:
+        pytest.skip(f"benchmark tools missing: {', '.join(missing)} (install them with bench/setup.sh)")
+    inferd = _inferd_binary()
+    if not inferd:
+        pytest.skip("no built inferd binary (build/bin/inferd): build it first (scripts/build.sh)")
+    sys.path.insert(0, BENCH)
+    import numpy as np
+    from benchlib import grpcbench, procs, servers
+    subprocess.run([sys.executable, os.path.join(BENCH, "models", "make_models.py"), str(tmp_path), "--only", "logreg",
+                    "--small"], check=True, capture_output=True, timeout=300)
+    row = np.load(tmp_path / "logreg.X.npy")[0].tolist()
+    (tmp_path / "good").mkdir()
+    (tmp_path / "bad").mkdir()
+    good = grpcbench.write_bodies(str(tmp_path), "logreg", row, str(tmp_path / "good"))
+    bad = grpcbench.write_bodies(str(tmp_path), "logreg", row[:5], str(tmp_path / "bad"))
+    port = servers.free_port()
+    argv, env, _ = servers.command("inferd", model=str(tmp_path / "logreg.pkl"), port=port, workers=1,
+                                   scratch=str(tmp_path), inferd_bin=inferd)
+    log_path = tmp_path / "inferd.log"
+    with open(log_path, "wb") as logf:
+        p = procs.start(argv, env=env, cwd=str(tmp_path), stdout=logf, stderr=logf)
+    try:
+        assert procs.wait_until(lambda: servers.try_predict(port, json.dumps({"features": row}).encode()), 30)
+        gport = grpcbench.grpc_port_of(str(log_path))
+        with pytest.raises(grpcbench.Refused, match="INVALID_ARGUMENT"):
+            grpcbench.check(str(tmp_path), gport, port, "logreg", bad, 0)
+        with pytest.raises(grpcbench.Refused, match=r"inferd counted gRPC codes .*'400': [1-9]"):
+            grpcbench.timed(gport, port, "logreg", bad["grpc"], 4, 4, 0.5, 1.0, str(tmp_path))
+        want = grpcbench.check(str(tmp_path), gport, port, "logreg", good, servers.try_predict(
+            port, json.dumps({"features": row}).encode())[1]["prediction"])
+        assert want[0][0] == "predict"
+        r = grpcbench.timed(gport, port, "logreg", good["grpc"], 4, 4, 0.5, 1.0, str(tmp_path))
+        assert r["done"] == r["inferd_counted"]["200"] >= 64 and r["p50_us"] > 0, r
+    finally:
+        procs.stop(p)

@@ -98,6 +98,10 @@ class Data:
             n += p.get("fixed_rate", {}).get("errors", 0)
             for w in p.get("batch", {}).values():
                 n += w["errors"]
+            for w in p.get("v2", {}).values():
+                n += w["errors"]
+            for g in p.get("grpc", {}).values():  # h2load's own failures (grpcbench.timed refuses the rest)
+                n += g["failed"] + g["errored"] + g["timeout"]
         return n
 
     def failures(self, kind, model):
@@ -188,7 +192,86 @@ def targets(d):
                      verdict(r, r is not None and r <= 0.2)))
     rows += xgb_targets(d, verdict)
     rows += lgb_targets(d, verdict)
+    rows += grpc_targets(d, verdict)
     return rows
+
+
+GRPC_TARGET_SHAPE = "64x1"  # h2load -c64 -m1: 64 connections with one call in flight each, as wrk -c64
+
+
+def grpc_models(d):
+    return [m for m in d.r["env"]["settings"].get("grpc_models", []) if ("inferd", m) in d.configs()]
+
+
+def grpc_targets(d, verdict):
+    """Issue 17: gRPC ModelInfer req/s at 64 concurrent streams ≥ 0.8 × inferd's REST (V2 infer, the
+    same one-row FP64 request, wrk at 64 connections), and its p50 at one stream ≤ REST V2's at one
+    connection; the ratio to POST /predict is shown beside. Per-pass ratios, median [min–max]."""
+    rows = []
+    for m in grpc_models(d):
+        key = ("inferd", m)
+        g64 = lambda p: p["grpc"][GRPC_TARGET_SHAPE]["rps"]  # noqa: E731
+        r = mmm([g64(p) / p["v2"]["64"]["rps"] for p in d.passes(*key) if _has(p, GRPC_TARGET_SHAPE, "64")])
+        rp = mmm([g64(p) / p["wrk"]["64"]["rps"] for p in d.passes(*key)
+                  if _has(p, GRPC_TARGET_SHAPE, "64") and "64" in p.get("wrk", {})])
+        rows.append((f"{m}: gRPC req/s at 64 streams (h2load -c64 -m1) ≥ 0.8 × inferd REST (V2 infer, wrk -c64)",
+                     f"{fmt_ratio(r)}; × POST /predict {fmt_ratio(rp)}", verdict(r, r and r[0] >= 0.8)))
+        g1 = lambda p: p["grpc"]["1x1"]["p50_us"]  # noqa: E731
+        r = mmm([g1(p) / p["v2"]["1"]["p50_us"] for p in d.passes(*key) if _has(p, "1x1", "1")])
+        rp = mmm([g1(p) / p["wrk"]["1"]["p50_us"] for p in d.passes(*key)
+                  if _has(p, "1x1", "1") and "1" in p.get("wrk", {})])
+        rows.append((f"{m}: gRPC p50 one stream (h2load -c1 -m1) ≤ REST p50 (V2 infer, wrk -c1)",
+                     f"{fmt_ratio(r)}; × POST /predict {fmt_ratio(rp)}", verdict(r, r and r[0] <= 1.0)))
+    return rows
+
+
+def _has(p, shape, conns):
+    return shape in p.get("grpc", {}) and conns in p.get("v2", {}) and p["v2"][conns]["rps"] > 0
+
+
+def grpc_section(d, results):
+    """Markdown lines: gRPC ModelInfer against REST V2 infer and POST /predict, per model and shape."""
+    models = grpc_models(d)
+    if not models:
+        return []
+    s = results["env"]["settings"]
+    L = ["## gRPC ModelInfer vs REST (issue 17)\n"]
+    L.append("The same one-row request both ways: gRPC `inference.GRPCInferenceService/ModelInfer` (input "
+             "`input-0`, FP64, shape [1, n], typed `fp64_contents`) sent by h2load "
+             f"({results['env']['versions'].get('h2load', '?')}, `-t1`) as a pre-framed message with "
+             "`content-type: application/grpc`, `te: trailers`; REST V2 `POST /v2/models/NAME/infer` with the same "
+             "row as JSON, sent by wrk `-t1` (and `POST /predict`, the Throughput table's figure). Before timing, the "
+             "body h2load sends went once through python3-grpcio and had to answer exactly like REST V2 and "
+             "sklearn. h2load does not read grpc-status, so each gRPC run is a fixed count of calls (`-n`, sized "
+             f"from a {s.get('grpc_warmup_s', 1):g} s warm-up to last about {s['duration_s']:g} s) and its figure "
+             "is kept only if inferd's `inferd_model_requests_total{protocol=\"grpc\",code=\"200\"}` for the "
+             "model grew by exactly the calls h2load reports done, and no other code did. REST V2 runs get the "
+             "same warm-up (a discarded wrk run). Shapes: h2load `-cC -mM` = C HTTP/2 connections × M concurrent "
+             "streams each; 64×1 is wrk's shape at 64 connections (the target's), 1×64 is one channel carrying "
+             "64 calls. Latencies in µs. gRPC p50 is from h2load's per-call log (`--log-file`), wrk's from its "
+             "own histogram.\n")
+    L.append("| model | gRPC shape (c×m) | gRPC calls/s | gRPC p50 | gRPC p99 | REST V2 conns | REST V2 req/s | "
+             "REST V2 p50 | gRPC ÷ REST V2 (req/s) | POST /predict req/s | p50 | inferd counted |\n"
+             "|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for m in models:
+        ps = d.passes("inferd", m)
+        for shape in s.get("grpc_shapes", []):
+            c, mm = (int(x) for x in shape.split("x"))
+            conns = str(c * mm)
+            g = [p["grpc"][shape] for p in ps if shape in p.get("grpc", {})]
+            v = [p["v2"][conns] for p in ps if conns in p.get("v2", {})]
+            w = [p["wrk"][conns] for p in ps if conns in p.get("wrk", {})]
+            ratio = mmm([p["grpc"][shape]["rps"] / p["v2"][conns]["rps"] for p in ps if _has(p, shape, conns)])
+            counted = "=" if g and all(x["inferd_counted"].get("200") == x["done"] for x in g) else "—"
+            L.append(f"| {m} | {shape} | {fmt_mmm(mmm([x['rps'] for x in g]))} | "
+                     f"{fmt_mmm(mmm([x['p50_us'] for x in g]), 1, ' µs')} | "
+                     f"{fmt_mmm(mmm([x['p99_us'] for x in g]), 1, ' µs')} | {conns} | "
+                     f"{fmt_mmm(mmm([x['rps'] for x in v]))} | {fmt_mmm(mmm([x['p50_us'] for x in v]), 1, ' µs')} | "
+                     f"{fmt_ratio(ratio)} | {fmt_mmm(mmm([x['rps'] for x in w]))} | "
+                     f"{fmt_mmm(mmm([x['p50_us'] for x in w]), 1, ' µs')} | "
+                     f"{'h2load done ' + counted + ' inferd' if g else 'refused or not run'} |")
+    L.append("")
+    return L
 
 
 def lgb_targets(d, verdict):
@@ -446,7 +529,7 @@ def write(results, out):
                  f"{'; '.join(f[:200].replace('|', '/') for f in fails) or '—'} |")
     L.append("")
 
-    L.append("## Targets (issues 6 and 14, and the XGBoost evaluator's)\n")
+    L.append("## Targets (issues 6, 14 and 17, and the XGBoost evaluator's)\n")
     L.append("| target | measured | verdict |\n|---|---|---|")
     for t, m, v in targets(d):
         L.append(f"| {t} | {m} | **{v}** |")
@@ -562,6 +645,7 @@ def write(results, out):
     L.append("")
 
     L += xgb_section(d, results)
+    L += grpc_section(d, results)
 
     L.append("## Batch throughput (rows/s)\n")
     L.append("inferd over HTTP: one connection, `{\"instances\": [...]}` of N rows per request (wrk). "

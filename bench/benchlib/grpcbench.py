@@ -1,0 +1,242 @@
+"""gRPC ModelInfer under load (issue 17), beside inferd's own REST V2 infer with the same request.
+
+The load generator is h2load (Debian's nghttp2-client, C++), POSTing a pre-framed gRPC message:
+the body file is the 5-byte gRPC frame header (0 = uncompressed, then the 4-byte big-endian
+length) and a serialized ModelInferRequest, with `content-type: application/grpc` and
+`te: trailers`. The request is one row as FP64 `contents.fp64_contents`, shape [1, n_features],
+input "input-0"; REST gets the same row as V2 JSON (`POST /v2/models/NAME/infer`).
+
+A gRPC error comes back as HTTP 200 with a grpc-status trailer, which h2load does not read, so
+h2load's "succeeded" proves nothing. Contracts:
+- check() sends the exact message of the body file once through a real gRPC client (python3-grpcio)
+  and requires its outputs to equal the REST V2 answer to the same row (names, datatypes, shapes,
+  values) and its `predict` to equal the expected prediction; nothing is timed before that passes.
+- timed() runs a fixed number of calls (h2load -n, sized from a warm-up run so it lasts about
+  `duration`; run once more, resized, if it lasted under half of that) and refuses the figure
+  (raises Refused) unless inferd's own counter
+  inferd_model_requests_total{model=NAME,protocol="grpc",code="200"} grew by exactly the number
+  h2load reports done, with no other gRPC code counted for the model. (-D mode cannot be checked
+  that way: it abandons the calls in flight at its end, which inferd may still answer.)
+Every tool run is bounded by a timeout (benchlib.procs).
+"""
+import http.client
+import importlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+from . import procs, servers
+
+BENCH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROTO_DIR = os.path.join(os.path.dirname(BENCH_DIR), "src", "grpc", "proto")
+METHOD_PATH = "/inference.GRPCInferenceService/ModelInfer"
+INPUT_NAME = "input-0"
+PY = "/usr/bin/python3"
+
+
+class Refused(RuntimeError):
+    """A gRPC figure that cannot be trusted (wrong answer, or inferd's count != h2load's)."""
+
+
+def missing_tools():
+    """Names of the Debian packages gRPC measuring needs and lacks."""
+    out = [] if shutil.which("h2load") else ["nghttp2-client"]
+    for mod, pkg in (("grpc", "python3-grpcio"), ("grpc_tools", "python3-grpc-tools")):
+        r = subprocess.run([PY, "-c", f"import {mod}"], capture_output=True, timeout=60)
+        if r.returncode != 0:
+            out.append(pkg)
+    return out
+
+
+_STUBS = None
+
+
+def stubs(work):
+    """(inference_pb2, inference_pb2_grpc), generated into WORK/grpc-stubs from src/grpc/proto."""
+    global _STUBS
+    if _STUBS is None:
+        out = os.path.join(work, "grpc-stubs")
+        os.makedirs(out, exist_ok=True)
+        rc, _, err = procs.run([PY, "-m", "grpc_tools.protoc", f"-I{PROTO_DIR}", f"--python_out={out}",
+                                f"--grpc_python_out={out}", "inference.proto"], timeout=120)
+        if rc != 0:
+            raise RuntimeError(f"grpc_tools.protoc failed: {err[-500:]}")
+        sys.path.insert(0, out)
+        _STUBS = (importlib.import_module("inference_pb2"), importlib.import_module("inference_pb2_grpc"))
+    return _STUBS
+
+
+def write_bodies(work, model, row, out_dir):
+    """Writes MODEL.grpc (framed ModelInferRequest) and MODEL.v2.json (the same row as V2 JSON) into
+    out_dir; returns {"grpc": path, "v2": path}."""
+    pb, _ = stubs(work)
+    req = pb.ModelInferRequest(model_name=model)
+    t = req.inputs.add(name=INPUT_NAME, datatype="FP64", shape=[1, len(row)])
+    t.contents.fp64_contents.extend(row)
+    msg = req.SerializeToString()
+    paths = {"grpc": os.path.join(out_dir, f"{model}.grpc"), "v2": os.path.join(out_dir, f"{model}.v2.json")}
+    with open(paths["grpc"], "wb") as f:
+        f.write(b"\0" + len(msg).to_bytes(4, "big") + msg)
+    with open(paths["v2"], "w") as f:
+        json.dump({"inputs": [{"name": INPUT_NAME, "datatype": "FP64", "shape": [1, len(row)], "data": row}]}, f,
+                  allow_nan=False)
+    return paths
+
+
+def grpc_port_of(log_path):
+    """The gRPC port from inferd's JSON "listening" line (started with --grpc-port -1)."""
+    with open(log_path, "rb") as f:
+        for line in f:
+            try:
+                d = json.loads(line)
+            except ValueError:
+                continue
+            if d.get("msg") == "listening" and d.get("grpc_port", 0) > 0:
+                return d["grpc_port"]
+    raise RuntimeError(f"no grpc_port in the listening line of {log_path}")
+
+
+_FIELDS = {"BOOL": "bool_contents", "INT8": "int_contents", "INT16": "int_contents", "INT32": "int_contents",
+           "INT64": "int64_contents", "UINT8": "uint_contents", "UINT16": "uint_contents",
+           "UINT32": "uint_contents", "UINT64": "uint64_contents", "FP32": "fp32_contents",
+           "FP64": "fp64_contents", "BYTES": "bytes_contents"}
+_NUMPY = {"BOOL": "?", "INT8": "<i1", "INT16": "<i2", "INT32": "<i4", "INT64": "<i8", "UINT8": "<u1",
+          "UINT16": "<u2", "UINT32": "<u4", "UINT64": "<u8", "FP32": "<f4", "FP64": "<f8"}
+
+
+def _grpc_outputs(resp):
+    """[(name, datatype, shape, values)] of a ModelInferResponse, typed or raw contents."""
+    import numpy as np
+    out = []
+    for i, o in enumerate(resp.outputs):
+        if len(resp.raw_output_contents):
+            if o.datatype not in _NUMPY:
+                raise Refused(f"raw output of datatype {o.datatype} not decoded here")
+            values = np.frombuffer(resp.raw_output_contents[i], dtype=_NUMPY[o.datatype]).tolist()
+        else:
+            values = list(getattr(o.contents, _FIELDS[o.datatype]))
+            if o.datatype == "BYTES":
+                values = [v.decode() for v in values]
+        out.append((o.name, o.datatype, list(o.shape), values))
+    return out
+
+
+def check(work, grpc_port, http_port, model, bodies, expected):
+    """The body file's exact message through grpcio must answer like REST V2 for the same row, and
+    its `predict` output must be [expected]. Raises Refused otherwise; returns the outputs."""
+    import grpc
+    pb, pbg = stubs(work)
+    with open(bodies["grpc"], "rb") as f:
+        framed = f.read()
+    if framed[0] != 0 or int.from_bytes(framed[1:5], "big") != len(framed) - 5:
+        raise Refused("malformed gRPC frame in the body file")
+    req = pb.ModelInferRequest.FromString(framed[5:])
+    with grpc.insecure_channel(f"127.0.0.1:{grpc_port}") as ch:
+        try:
+            resp = pbg.GRPCInferenceServiceStub(ch).ModelInfer(req, timeout=30)
+        except grpc.RpcError as e:
+            raise Refused(f"ModelInfer failed: {e.code()} {e.details()}")
+    got = _grpc_outputs(resp)
+    conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=30)
+    try:
+        with open(bodies["v2"], "rb") as f:
+            st, rest = servers.post(conn, f"/v2/models/{model}/infer", f.read())
+    finally:
+        conn.close()
+    if st != 200 or not isinstance(rest, dict):
+        raise Refused(f"REST V2 infer answered {st} {str(rest)[:200]}")
+    want = [(o["name"], o["datatype"], list(o["shape"]), list(o["data"])) for o in rest.get("outputs", [])]
+    if got != want:
+        raise Refused(f"gRPC answer {str(got)[:300]} != REST V2 answer {str(want)[:300]}")
+    pred = next((v for n, _, _, v in got if n == "predict"), None)
+    if pred is None or len(pred) != 1 or not servers.same_answer(pred[0], expected):
+        raise Refused(f"gRPC predict {pred!r} != expected [{expected!r}]")
+    return got
+
+
+def grpc_counts(http_port, model):
+    """{code: count} of inferd_model_requests_total{model=MODEL,protocol="grpc"} from GET /metrics."""
+    conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=30)
+    try:
+        conn.request("GET", "/metrics")
+        r = conn.getresponse()
+        text = r.read().decode(errors="replace")
+    finally:
+        conn.close()
+    if r.status != 200:
+        raise RuntimeError(f"GET /metrics answered {r.status}")
+    counts = {}
+    pat = re.compile(r'^inferd_model_requests_total\{model="' + re.escape(model) +
+                     r'",protocol="grpc",code="([^"]+)"\} ([0-9.e+]+)$')
+    for line in text.splitlines():
+        m = pat.match(line)
+        if m:
+            counts[m.group(1)] = int(float(m.group(2)))
+    return counts
+
+
+def _pct(lat, p):
+    return lat[min(len(lat) - 1, int(p / 100.0 * len(lat)))] if lat else None
+
+
+def h2load(grpc_port, body, clients, streams, *, n=None, duration=None, log_file=None, timeout):
+    """One h2load run (-t1): n calls (-n) or for `duration` seconds (-D). Returns a dict: done,
+    started, succeeded, failed, errored, timeout, seconds, rps and, with log_file, latency
+    percentiles (µs) of every call from that file."""
+    cmd = ["h2load", "-t1", f"-c{clients}", f"-m{streams}", "-d", body, "-H", "content-type: application/grpc",
+           "-H", "te: trailers"]
+    cmd += [f"-n{n}"] if n else [f"-D{max(1, round(duration))}"]
+    if log_file:
+        if os.path.exists(log_file):
+            os.remove(log_file)  # h2load appends to it
+        cmd += [f"--log-file={log_file}"]
+    cmd.append(f"http://127.0.0.1:{grpc_port}{METHOD_PATH}")
+    rc, out, err = procs.run(cmd, timeout=timeout)
+    m = re.search(r"^requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, "
+                  r"(\d+) errored, (\d+) timeout", out, re.M)
+    f = re.search(r"^finished in ([0-9.]+)(us|ms|s),", out, re.M)
+    if rc != 0 or not m or not f:
+        raise RuntimeError(f"h2load failed (rc={rc}): {err.strip()[-300:]} {out.strip()[-300:]}")
+    secs = float(f.group(1)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[f.group(2)]
+    total, started, done, ok, failed, errored, tmo = (int(x) for x in m.groups())
+    r = {"clients": clients, "streams": streams, "done": done, "started": started, "succeeded": ok,
+         "failed": failed, "errored": errored, "timeout": tmo, "seconds": secs, "rps": done / secs if secs else 0.0}
+    if log_file:
+        lat = []
+        with open(log_file) as fh:
+            for line in fh:
+                cols = line.split("\t")
+                if len(cols) >= 3 and cols[1] == "200":
+                    lat.append(int(cols[2]))
+        lat.sort()
+        r.update({"logged": len(lat), "p50_us": _pct(lat, 50), "p90_us": _pct(lat, 90), "p99_us": _pct(lat, 99),
+                  "p999_us": _pct(lat, 99.9), "mean_us": sum(lat) / len(lat) if lat else None})
+    return r
+
+
+def timed(grpc_port, http_port, model, body, clients, streams, duration, warmup, scratch):
+    """clients x streams concurrent ModelInfer calls: a warm-up of `warmup` s (-D, discarded; its
+    rate sizes the timed run), then n calls (-n) checked against inferd's counter. Returns
+    h2load()'s dict plus "warmup_rps"; raises Refused when the counts disagree or a call failed."""
+    w = h2load(grpc_port, body, clients, streams, duration=warmup, timeout=warmup + 60)
+    rate = w["rps"]
+    log_file = os.path.join(scratch, f"h2load-{model}-{clients}x{streams}.log")
+    for attempt in (1, 2):  # a second run, resized, only when the first lasted under half of `duration`
+        n = max(clients * streams * 4, round(rate * duration))
+        before = grpc_counts(http_port, model)
+        # Bounded: expected to take ~duration; the timeout allows a machine 4x slower than the warm-up.
+        r = h2load(grpc_port, body, clients, streams, n=n, log_file=log_file, timeout=4 * duration + 60)
+        after = grpc_counts(http_port, model)
+        delta = {c: after.get(c, 0) - before.get(c, 0) for c in set(after) | set(before)}
+        other = {c: v for c, v in delta.items() if c != "200" and v}
+        if r["done"] != n or r["succeeded"] != n or delta.get("200", 0) != r["done"] or other or r.get("logged") != n:
+            raise Refused(f"h2load {clients}x{streams}: asked {n}, done {r['done']}, succeeded {r['succeeded']}, "
+                          f"logged {r.get('logged')}; inferd counted gRPC codes {delta}")
+        r["warmup_rps"], r["inferd_counted"], r["attempt"] = w["rps"], delta, attempt
+        if r["seconds"] >= duration / 2:
+            break
+        rate = r["rps"]
+    return r
