@@ -209,3 +209,57 @@ def test_forest_after_pca_per_transformed_feature(tmp_path, run_inferd, record_e
     record_error("pipeline_contrib", e)
     assert e <= 1e-9, f"largest relative difference {e:.3e}"
     assert np.allclose(got.sum(axis=-1), model.predict_proba(rows), rtol=1e-9, atol=1e-9)
+
+
+def _names_case(name):
+    """(pipeline, training frame, target) whose transformer steps name their outputs in more ways."""
+    from sklearn.linear_model import Ridge
+    from sklearn.preprocessing import MinMaxScaler, Normalizer, OrdinalEncoder, PolynomialFeatures
+
+    rng = np.random.default_rng(11)
+    n = 300
+    df = pd.DataFrame({"age": rng.normal(30, 12, n).round(1), "fare": rng.gamma(2.0, 15.0, n).round(2),
+                       "pclass": rng.choice([1, 2, 3], n), "deck": rng.choice([0.5, 1.0, 2.5], n),
+                       "sex": rng.choice(["female", "male"], n)})
+    df.loc[rng.random(n) < 0.1, "age"] = np.nan
+    y = df["fare"] / 10 - df["age"].fillna(30) / 20 + (df["sex"] == "female") + rng.normal(0, 0.3, n)
+    if name == "indicator_and_numeric_categories":
+        pre = ColumnTransformer([
+            ("num", SimpleImputer(strategy="median", add_indicator=True), ["age", "fare"]),
+            ("cls", OneHotEncoder(), ["pclass", "deck"]),
+            ("sex", OneHotEncoder(drop="first"), ["sex"])])
+        steps = [("pre", pre), ("scale", MinMaxScaler())]
+    elif name == "remainder_not_verbose":
+        pre = ColumnTransformer([("ord", OrdinalEncoder(), ["sex"])], remainder="passthrough",
+                                verbose_feature_names_out=False)
+        steps = [("pre", pre), ("impute", SimpleImputer())]
+    elif name == "polynomial_in_a_part":
+        pre = ColumnTransformer([
+            ("poly", make_pipeline(SimpleImputer(), PolynomialFeatures(2, include_bias=False)), ["age", "fare"]),
+            ("norm", Normalizer(), ["pclass", "deck"])])
+        steps = [("pre", pre)]
+    else:
+        raise ValueError(name)
+    return Pipeline(steps + [("reg", Ridge())]), df, y
+
+
+@pytest.mark.parametrize("case", ["indicator_and_numeric_categories", "remainder_not_verbose",
+                                  "polynomial_in_a_part"])
+def test_transformed_feature_names_equal_get_feature_names_out(tmp_path, run_inferd, record_error, case):
+    model, df, y = _names_case(case)
+    model.fit(df, y)
+    rows = df.iloc[:20]
+    path = str(tmp_path / "pipe.joblib")
+    dump(model, path, "joblib")
+    p = tmp_path / "rows.json"
+    p.write_text(json.dumps([{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in r.items()}
+                             for r in rows.to_dict("records")]))
+    rc, out, err = run_inferd(path, str(p), "contributions", "--explain", "features")
+    assert rc == 0, err
+    assert out["contributions_of"] == "transformed_features"
+    assert out["features"] == list(model[:-1].get_feature_names_out())
+    got = np.asarray(out["contributions"], dtype=np.float64)
+    e = max_rel_err(got, linear_inner(model, rows))
+    record_error("pipeline_contrib", e)
+    assert e <= 1e-9, f"{case}: largest relative difference {e:.3e}"
+    assert np.allclose(got.sum(axis=1), model.predict(rows), rtol=1e-9, atol=1e-9)
