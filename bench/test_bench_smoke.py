@@ -4,7 +4,9 @@ under gunicorn and under Flask's dev server) answered correctly and had 0 errors
 the numeric models, for titanic (named rows with strings and nulls; the reference app's
 DataFrame variant) and for xgb100 (an XGBClassifier pickle, 10 trees in smoke mode), and the titanic
 and XGBoost targets are evaluated (xgboost's own load and inplace_predict timings included), and
-logreg's gRPC ModelInfer (h2load) is timed beside REST V2 infer with its two targets evaluated.
+logreg's gRPC ModelInfer (h2load) is timed beside REST V2 infer with its two targets evaluated, and
+the explanation targets over HTTP (xgb100 explained with "explain": true, its contributions equal
+to xgboost's pred_contribs, and "explain": false against the body without the field).
 
 The figures of a smoke run mean nothing; this checks the harness works end to end. Skips (with the
 reason) when bench/setup.sh's packages or the inferd binary are missing.
@@ -99,6 +101,15 @@ def test_bench_smoke(tmp_path):
         assert re.search(rf"^\| logreg \| {shape} \| [0-9][^|]* \| [0-9.,]+ µs[^|]* \| [0-9.,]+ µs[^|]* \| {conns} \| "
                          r"[0-9][^|]* \| [0-9.,]+ µs[^|]* \| [0-9.]+×[^|]* \|.*\| h2load done = inferd \|$", grpc_section,
                          re.M), (shape, grpc_section)
+    # Explanations over HTTP: one explained row on one connection (p50, p99), and req/s at 64
+    # connections with "explain": false over the same body without the field, both measured.
+    assert re.search(r"^\| xgb100: one explained row over HTTP[^|]* \| [0-9.]+ ms; p99 [0-9.]+ ms \| "
+                     r"\*\*(PASS|FAIL)\*\* \|", targets, re.M), targets
+    assert re.search(r"^\| xgb100: req/s at 64 conns with `\"explain\": false` ≥ 0.95 × [^|]* \| [0-9.]+×[^|]* \| "
+                     r"\*\*(PASS|FAIL)\*\* \|", targets, re.M), targets
+    explained = text.split("## Explanations over HTTP", 1)[1].split("\n## ", 1)[0]
+    assert re.search(r"^\| xgb100 \| 1 \| [0-9.]+ ms \| [0-9.]+ ms \| [0-9.]+ ms \| [0-9.,]+, [0-9.,]+ \| "
+                     r"[0-9.,]+, [0-9.,]+ \| [0-9.]+× \|", explained, re.M), explained
     # The scaling check ran nginx and inferd with 2 workers/threads and reports inferd against nginx.
     scaling = text.split("## Scaling check", 1)[1].split("\n## ", 1)[0]
     assert re.search(r"^\| nginx \| - \| [0-9]", scaling, re.M), scaling

@@ -18,6 +18,9 @@ XGB = ("xgb100", "xgb100m", "xgb500")  # XGBoost models, also measured against x
 XGB_SERVED_TARGET = ("xgb100", "xgb100m")  # the 100-tree models: req/s ≥ 0.8 × nginx
 XGB_ONE_ROW = "xgb100"  # the model of the one-row, in-process target
 LGB = ("lgb100",)  # LightGBM models (served by inferd alone: no LightGBM in Python here)
+EXPLAIN = ("xgb100",)  # explained over HTTP (bench/run EXPLAIN_MODELS)
+EXPLAIN_P50_US = 1000  # one explained row over HTTP: p50 at 1 connection
+EXPLAIN_FALSE_RATIO = 0.95  # req/s with "explain": false ÷ without the field, at 64 connections
 
 
 def mmm(values):
@@ -102,7 +105,13 @@ class Data:
                 n += w["errors"]
             for g in p.get("grpc", {}).values():  # h2load's own failures (grpcbench.timed refuses the rest)
                 n += g["failed"] + g["errored"] + g["timeout"]
+            ex = p.get("explain", {})
+            n += ex.get("one_conn", {}).get("errors", 0) + sum(x["errors"] for x in ex.get("ab", []))
         return n
+
+    def explain(self, model, getter):
+        """median [min-max] over inferd's passes of getter(pass["explain"])."""
+        return mmm([getter(p["explain"]) for p in self.passes("inferd", model) if "explain" in p])
 
     def failures(self, kind, model):
         return [p["error"] for p in self.passes(kind, model) if p.get("error")]
@@ -192,6 +201,7 @@ def targets(d):
                      verdict(r, r is not None and r <= 0.2)))
     rows += xgb_targets(d, verdict)
     rows += lgb_targets(d, verdict)
+    rows += explain_targets(d, verdict)
     rows += grpc_targets(d, verdict)
     return rows
 
@@ -270,6 +280,55 @@ def grpc_section(d, results):
                      f"{fmt_ratio(ratio)} | {fmt_mmm(mmm([x['rps'] for x in w]))} | "
                      f"{fmt_mmm(mmm([x['p50_us'] for x in w]), 1, ' µs')} | "
                      f"{'h2load done ' + counted + ' inferd' if g else 'refused or not run'} |")
+    L.append("")
+    return L
+
+
+def explain_targets(d, verdict):
+    """Explanations over HTTP (issue 16): one explained row, p50 at one connection ≤ 1 ms; the
+    cost of "explain": false, req/s at 64 connections ≥ 0.95 × the same body without the field
+    (both bodies alternated in one server: the median of the passes' ratios)."""
+    rows = []
+    for m in (m for m in EXPLAIN if ("inferd", m) in d.configs()):
+        p50 = d.explain(m, lambda e: e["one_conn"]["p50_us"])
+        p99 = d.explain(m, lambda e: e["one_conn"]["p99_us"])
+        txt = "n/a" if p50 is None else f"{fmt_mmm(p50, 1e-3, ' ms')}; p99 {fmt_mmm(p99, 1e-3, ' ms')}"
+        rows.append((f"{m}: one explained row over HTTP (`\"explain\": true`), p50 at 1 conn ≤ 1 ms", txt,
+                     verdict(p50, p50 is not None and p50[0] <= EXPLAIN_P50_US)))
+        r = d.explain(m, lambda e: e["false_vs_no_field"])
+        rows.append((f"{m}: req/s at 64 conns with `\"explain\": false` ≥ {EXPLAIN_FALSE_RATIO} × the same body "
+                     "without the field", fmt_ratio(r), verdict(r, r is not None and r[0] >= EXPLAIN_FALSE_RATIO)))
+    return rows
+
+
+def explain_section(d, results):
+    """Markdown lines: the explanation figures per pass."""
+    models = [m for m in EXPLAIN if any("explain" in p for p in d.passes("inferd", m))]
+    if not models:
+        return []
+    L = ["## Explanations over HTTP\n"]
+    L.append("inferd only, after the model's other load tests in the same server. Explained: `POST /predict` with "
+             "`{\"features\": [...], \"explain\": true}` (one row; its contributions checked against xgboost's "
+             "`pred_contribs` first), wrk -t1 on one connection; beside it the same row without `explain` at one "
+             "connection from the throughput table. `\"explain\": false`: the one-row body with the field and "
+             "the same body without it at 64 connections, alternated without / with / with / without in one "
+             "server; the ratio is the with-runs' req/s over the without-runs'.\n")
+    L.append("| model | pass | explained p50 @1 | explained p99 @1 | unexplained p50 @1 | 64 conns without the field "
+             "(req/s) | with `\"explain\": false` | ratio |\n|---|---|---|---|---|---|---|---|")
+    for m in models:
+        for p in d.passes("inferd", m):
+            e = p.get("explain")
+            if not e:
+                continue
+            plain = p.get("wrk", {}).get("1", {}).get("p50_us")
+            runs = {k: [x["rps"] for x in e["ab"] if x["body"] == k] for k in ("no_field", "explain_false")}
+            ratio = e.get("false_vs_no_field")
+            L.append(f"| {m} | {p['pass']} | {fmt_n(e['one_conn']['p50_us'] / 1000, ' ms')} | "
+                     f"{fmt_n(e['one_conn']['p99_us'] / 1000, ' ms')} | "
+                     f"{fmt_n(plain / 1000, ' ms') if plain is not None else 'n/a'} | "
+                     f"{', '.join(fmt_n(x) for x in runs['no_field'])} | "
+                     f"{', '.join(fmt_n(x) for x in runs['explain_false'])} | "
+                     f"{f'{ratio:.3g}×' if ratio else 'n/a'} |")
     L.append("")
     return L
 
@@ -529,7 +588,7 @@ def write(results, out):
                  f"{'; '.join(f[:200].replace('|', '/') for f in fails) or '—'} |")
     L.append("")
 
-    L.append("## Targets (issues 6, 14 and 17, and the XGBoost evaluator's)\n")
+    L.append("## Targets (issues 6, 14, 16 and 17, and the XGBoost and LightGBM evaluators')\n")
     L.append("| target | measured | verdict |\n|---|---|---|")
     for t, m, v in targets(d):
         L.append(f"| {t} | {m} | **{v}** |")
@@ -645,6 +704,7 @@ def write(results, out):
     L.append("")
 
     L += xgb_section(d, results)
+    L += explain_section(d, results)
     L += grpc_section(d, results)
 
     L.append("## Batch throughput (rows/s)\n")

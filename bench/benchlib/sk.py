@@ -5,6 +5,8 @@
     sk.py expected MODEL.pkl ROWS N        -> JSON list: model.predict(rows[:N]).tolist()
     sk.py timing MODEL.pkl ROWS SECONDS    -> JSON object of timings (seconds), see below
     sk.py xgb MODEL.pkl ROWS SECONDS       -> JSON object of xgboost's own timings (XGBoost models)
+    sk.py contribs MODEL.pkl ROWS N        -> JSON list: the pickle's booster's predict(pred_contribs=True)
+                                              on rows[:N] (XGBoost models; per row F values, bias last)
 
 ROWS is NAME.X.npy (a float64 matrix) or NAME.rows.json (a list of records, as make_models.py
 writes for models fitted on a DataFrame). Records are read as pandas.DataFrame(records): the frame
@@ -105,6 +107,12 @@ def main(argv):
         return 0
     if cmd == "xgb":
         return xgb_timing(model_path, rows, float(argv[4]))
+    if cmd == "contribs":
+        import xgboost
+        booster = joblib.load(model_path).get_booster()
+        x = np.ascontiguousarray(rows(int(argv[4])), dtype=np.float64)
+        print(json.dumps(booster.predict(xgboost.DMatrix(x), pred_contribs=True).astype(np.float64).tolist()))
+        return 0
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -45,6 +45,18 @@ enum class ModelKind { kClassifier, kRegressor, kTransformer };
 // "classifier", "regressor", "transformer".
 const char* ModelKindName(ModelKind kind);
 
+// What a row's contributions are given for.
+enum class ContributionForm : uint8_t {
+  // The model's input columns (input_schema()): through a pipeline, each transformed
+  // feature's contribution added to the one input column it comes from.
+  kInputColumns,
+  // The features a pipeline's final estimator reads, after its transformer steps, named by
+  // transformed_feature_names().
+  kTransformedFeatures,
+};
+// "input_columns", "transformed_features".
+const char* ContributionFormName(ContributionForm form);
+
 class Model {
  public:
   Model() = default;
@@ -104,10 +116,22 @@ class Model {
   // The output the contributions add up to, e.g. "margin" (xgboost: before the objective's
   // link, log-odds for binary:logistic).
   virtual std::string contribution_space() const { return ""; }
-  // contribution_groups() > 0: out[(r * groups + g) * (n_features() + 1) + f], the last entry
-  // of each group the bias (the expected output over the training data); a group's entries
-  // add up to the row's output in contribution_space().
+  // contribution_groups() > 0: out[(r * groups + g) * (F + 1) + f], the last entry of each
+  // group the bias (the expected output over the training data); a group's entries add up to
+  // the row's output in contribution_space(). The features are those of contribution_form():
+  // F = n_features() per input column, transformed_feature_names().size() per transformed feature.
   virtual Status Contributions(const double* x, size_t n_rows, double* out) const;
+  // The form Contributions answers in: per input column, unless a pipeline step mixes
+  // columns (PCA, PolynomialFeatures, ...): then per transformed feature.
+  virtual ContributionForm contribution_form() const { return ContributionForm::kInputColumns; }
+  // The transformed features of a pipeline with transformer steps, as sklearn's
+  // get_feature_names_out of those steps names them; empty for a model without such steps
+  // (its only form is per input column) or when a step cannot name its outputs.
+  virtual const std::vector<std::string>& transformed_feature_names() const;
+  // contribution_groups() > 0 and transformed_feature_names() non-empty: the contributions
+  // per transformed feature (Contributions' layout with F = transformed_feature_names().size()),
+  // whichever form contribution_form() is.
+  virtual Status TransformedContributions(const double* x, size_t n_rows, double* out) const;
 };
 
 }  // namespace inferd

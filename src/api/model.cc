@@ -11,6 +11,19 @@ const InputSchema& Model::input_schema() const {
   return *kEmpty;
 }
 
+const std::vector<std::string>& Model::transformed_feature_names() const {
+  static const std::vector<std::string>* const kNone = new std::vector<std::string>();
+  return *kNone;
+}
+
+const char* ContributionFormName(ContributionForm form) {
+  switch (form) {
+    case ContributionForm::kInputColumns: return "input_columns";
+    case ContributionForm::kTransformedFeatures: return "transformed_features";
+  }
+  return "unknown";
+}
+
 const char* ModelKindName(ModelKind kind) {
   switch (kind) {
     case ModelKind::kClassifier: return "classifier";
@@ -79,6 +92,10 @@ Status Model::RawScore(const double*, size_t, double*) const {
 
 Status Model::Contributions(const double*, size_t, double*) const {
   return Status::FailedPrecondition("this model has no exact contributions");
+}
+
+Status Model::TransformedContributions(const double*, size_t, double*) const {
+  return Status::FailedPrecondition("this model has no contributions per transformed feature");
 }
 
 }  // namespace inferd

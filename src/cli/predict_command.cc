@@ -18,6 +18,7 @@ struct PredictOptions {
   std::string model;
   std::string input;
   std::string output = "predict";
+  std::string explain;  // contributions: "columns", "features" or empty (the model's form)
   bool ignore_extra_columns = false;
 };
 
@@ -131,9 +132,17 @@ int RunPredict(const PredictOptions& o) {
   } else if (o.output == "contributions") {
     const size_t groups = model.contribution_groups();
     if (groups == 0) return Fail(1, "this model (" + model.Describe() + ") has no exact contributions");
-    const size_t width = model.n_features() + 1;
+    const std::vector<std::string>& names = model.transformed_feature_names();
+    bool transformed = model.contribution_form() == ContributionForm::kTransformedFeatures;
+    if (o.explain == "columns" && transformed) {
+      return Fail(1, "this model (" + model.Describe() +
+                         ") has no contributions per input column (a pipeline step mixes columns: use --explain "
+                         "features)");
+    }
+    if (o.explain == "features" && !names.empty()) transformed = true;
+    const size_t width = (transformed ? names.size() : model.n_features()) + 1;
     std::vector<double> v(n * groups * width);
-    Status s = model.Contributions(x, n, v.data());
+    Status s = transformed ? model.TransformedContributions(x, n, v.data()) : model.Contributions(x, n, v.data());
     if (!s.ok()) return Fail(1, s.message());
     // [n][F + 1] or, per group, [n][K][F + 1] (xgboost's pred_contribs layout), bias last.
     out.append("{\"contributions\": [");
@@ -152,7 +161,17 @@ int RunPredict(const PredictOptions& o) {
     }
     out.append("], \"space\": ");
     AppendJsonString(model.contribution_space(), &out);
-    out.append("}");
+    out.append(", \"contributions_of\": ");
+    AppendJsonString(
+        ContributionFormName(transformed ? ContributionForm::kTransformedFeatures : ContributionForm::kInputColumns),
+        &out);
+    out.append(", \"features\": [");
+    for (size_t f = 0; f + 1 < width; ++f) {
+      if (f) out.append(", ");
+      const std::vector<InputColumn>& columns = model.input_schema().columns();
+      AppendJsonString(transformed ? names[f] : f < columns.size() ? columns[f].name : "x" + std::to_string(f), &out);
+    }
+    out.append("]}");
   } else {
     return Fail(1, "unknown --output '" + o.output +
                        "' (predict, proba, decision_function, raw_score, transform or contributions)");
@@ -191,11 +210,16 @@ void AddPredictCommand(CLI::App& app) {
          "(columns in the order of classes, as sklearn's predict_proba); transform -> {\"transform\": [[...]]} "
          "for a pipeline ending in a transformer; decision_function -> {\"decision_function\": [...]} "
          "shaped as sklearn returns it; raw_score -> {\"raw_score\": [...]} for LightGBM models (its "
-         "predict(raw_score=True)); contributions -> {\"contributions\": [[...]], \"space\": ...}: each "
-         "row's exact per-feature contributions, the bias last ([rows][classes][features + 1] for a multi-class "
-         "model, as xgboost's pred_contribs)")
+         "predict(raw_score=True)); contributions -> {\"contributions\": [[...]], \"space\": ..., "
+         "\"contributions_of\": ..., \"features\": [...]}: each row's exact per-feature contributions, the bias "
+         "last ([rows][classes][features + 1] for a multi-class model, as xgboost's pred_contribs)")
       ->check(CLI::IsMember({"predict", "proba", "decision_function", "raw_score", "transform", "contributions"}))
       ->capture_default_str();
+  cmd->add_option("--explain", opts->explain,
+                  "With --output contributions: columns -> per input column (the default, through a pipeline's "
+                  "transforms); features -> per feature the pipeline's final estimator reads, named as sklearn's "
+                  "get_feature_names_out (the default when a step mixes columns, e.g. PCA)")
+      ->check(CLI::IsMember({"columns", "features"}));
   cmd->callback([opts]() { std::exit(RunPredict(*opts)); });
 }
 

@@ -320,10 +320,15 @@ struct GrpcServer::Impl final : public inference::GRPCInferenceService::Callback
         add(resp->mutable_outputs(), "raw_score", "FP64", {-1, width(w)});
       }
     }
+    // The default form's features (REST V2's metadata): input columns, or the transformed
+    // features of a pipeline whose steps mix columns; the bias last.
+    const size_t features = m.contribution_form() == ContributionForm::kTransformedFeatures
+                                ? m.transformed_feature_names().size()
+                                : m.n_features();
     if (const size_t groups = m.contribution_groups(); groups > 1) {
-      add(resp->mutable_outputs(), "contributions", "FP64", {-1, width(groups), width(m.n_features() + 1)});
+      add(resp->mutable_outputs(), "contributions", "FP64", {-1, width(groups), width(features + 1)});
     } else if (groups == 1) {
-      add(resp->mutable_outputs(), "contributions", "FP64", {-1, width(m.n_features() + 1)});
+      add(resp->mutable_outputs(), "contributions", "FP64", {-1, width(features + 1)});
     }
   }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "json/predict_codec.h"
 #include "json/table_cells.h"
 #include "json/tensor_codec.h"
 
@@ -312,6 +313,15 @@ void AppendRaw(T v, std::string* out) {
 Status DecodeModelInferRequest(const inference::ModelInferRequest& request, const InputSpec& spec,
                                InferenceRequest* out, bool* raw_outputs) {
   out->id = request.id();
+  // parameters["explain"]: true/false (the model's own form), "columns" or "features" — the
+  // REST V2 request parameter.
+  if (auto it = request.parameters().find("explain"); it != request.parameters().end()) {
+    const inference::InferParameter& p = it->second;
+    const bool ok = p.parameter_choice_case() == inference::InferParameter::kBoolParam ||
+                    (p.parameter_choice_case() == inference::InferParameter::kStringParam &&
+                     ParseContributionRequest(p.string_param(), &out->contributions_form));
+    if (!ok) return Status::InvalidArgument("parameters['explain'] must be true, false, \"columns\" or \"features\"");
+  }
   const int n_inputs = request.inputs_size();
   if (n_inputs == 0) return Status::InvalidArgument("the request has no inputs");
   const bool raw = request.raw_input_contents_size() > 0;
@@ -423,6 +433,13 @@ void EncodeModelInferResponse(const InferenceResult& result, bool raw_outputs,
       o->add_shape(static_cast<int64_t>(t.width / t.groups));
     } else if (t.two_d) {
       o->add_shape(static_cast<int64_t>(t.width));
+    }
+    if (t.kind == OutputKind::kContributions) {
+      // As REST V2: which features the contributions are for, and their names (a JSON array).
+      (*o->mutable_parameters())["contributions_of"].set_string_param(ContributionsOf(t));
+      std::string names;
+      AppendContributionFeatureNames(model, t, &names);
+      (*o->mutable_parameters())["features"].set_string_param(std::move(names));
     }
     const size_t n = t.n_rows * t.width;
     std::string* raw = raw_outputs ? response->add_raw_output_contents() : nullptr;

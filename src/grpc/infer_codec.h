@@ -13,6 +13,9 @@
 //
 // Outputs: predict (labels: INT64, FP64, BOOL or BYTES as the model's classes are), and FP64
 // predict_proba, decision_function, transform, raw_score, contributions; shapes as REST V2.
+// The request parameter "explain" ("columns" / "features") picks the contributions' form, and
+// the contributions output carries the parameters "contributions_of" and "features" (a JSON
+// array of names), as REST V2 does.
 // The answer uses raw_output_contents when the request used raw_input_contents, else typed
 // contents.
 //

@@ -8,6 +8,7 @@
 #include <simdjson.h>
 
 #include "json/csv_reader.h"
+#include "json/predict_codec.h"
 #include "json/table_cells.h"
 #include "json/tensor_codec.h"
 
@@ -269,6 +270,14 @@ Status DecodeParams(od::value& value, InferenceRequest* out) {
     if (auto e = std::move(field_r).get(f)) return Malformed(e);
     std::string_view key;
     if (auto e = f.unescaped_key().get(key)) return Malformed(e);
+    if (key == "explain") {
+      std::string_view form;
+      if (f.value().get_string().get(form) != simdjson::SUCCESS ||
+          !ParseContributionRequest(form, &out->contributions_form)) {
+        return Status::InvalidArgument("params['explain'] must be \"columns\" or \"features\"");
+      }
+      continue;
+    }
     if (key != "predict_method") continue;  // other params: ignored, as MLflow does without a params schema
     std::string_view method;
     OutputKind kind;
@@ -442,6 +451,15 @@ Status DecodeMlflowCsv(std::string_view body, const InputSpec& spec, InferenceRe
 void EncodeMlflowPredictions(const InferenceResult& result, std::string* out) {
   // MLflow's scoring server writes {"predictions": <the array's tolist()>}: V1's shape.
   EncodeV1Predictions(result, out);
+  const OutputTensor& t = result.outputs[0];
+  if (t.kind != OutputKind::kContributions) return;
+  // Contributions are positional: which features they are for follows the predictions.
+  out->resize(out->size() - 2);  // "}\n"
+  *out += ",\"contributions_of\":\"";
+  *out += ContributionsOf(t);
+  *out += "\",\"features\":";
+  AppendContributionFeatureNames(*result.served->model, t, out);
+  *out += "}\n";
 }
 
 }  // namespace inferd

@@ -98,6 +98,13 @@ TEST(MlflowCodec, Params) {
   EXPECT_NE(st.message().find("predict_method"), std::string::npos) << st.message();
   st = f.Json(R"({"params": [1], "instances": [[1, "male", 2]]})");
   EXPECT_EQ(st.message(), "params must be a JSON object");
+  ASSERT_TRUE(
+      f.Json(R"({"instances": [[1, "male", 2]], "params": {"predict_method": "contributions", "explain": "features"}})")
+          .ok());
+  EXPECT_EQ(f.req.outputs[0], OutputKind::kContributions);
+  EXPECT_EQ(f.req.contributions_form, ContributionRequest::kTransformedFeatures);
+  st = f.Json(R"({"instances": [[1, "male", 2]], "params": {"explain": true}})");
+  EXPECT_EQ(st.message(), "params['explain'] must be \"columns\" or \"features\"");
 }
 
 TEST(MlflowCodec, RowErrors) {

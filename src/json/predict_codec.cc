@@ -200,14 +200,20 @@ void AppendGroupKey(const Model& model, size_t groups, size_t g, std::string* ou
   }
 }
 
-// One row's contributions of group g: {"<column>": c, ...}.
-void AppendContributionObject(const Model& model, const double* c, std::string* out) {
+// The name of feature f of contributions tensor `t`: its transformed feature, or input column.
+void AppendFeatureName(const Model& model, const OutputTensor& t, size_t f, std::string* out) {
+  if (t.feature_names != nullptr) return AppendJsonString((*t.feature_names)[f], out);
   const std::vector<InputColumn>& columns = model.input_schema().columns();
-  const size_t nf = model.n_features();
+  AppendJsonString(f < columns.size() ? columns[f].name : "x" + std::to_string(f), out);
+}
+
+// One row's contributions of group g: {"<feature>": c, ...}.
+void AppendContributionObject(const Model& model, const OutputTensor& t, const double* c, std::string* out) {
+  const size_t nf = t.width / t.groups - 1;
   *out += '{';
   for (size_t f = 0; f < nf; ++f) {
     if (f) *out += ',';
-    AppendJsonString(f < columns.size() ? columns[f].name : "x" + std::to_string(f), out);
+    AppendFeatureName(model, t, f, out);
     *out += ':';
     AppendPythonFloat(c[f], out);
   }
@@ -238,9 +244,12 @@ void AppendContributions(const Model& model, const OutputTensor& t, std::optiona
     if (!row) *out += ']';
   };
   *out += ",\"contributions\":";
-  each_row([&](const double* c) { AppendContributionObject(model, c, out); });
+  each_row([&](const double* c) { AppendContributionObject(model, t, c, out); });
   *out += ",\"bias\":";
   each_row([&](const double* c) { AppendPythonFloat(c[stride - 1], out); });
+  *out += ",\"contributions_of\":\"";
+  *out += ContributionsOf(t);
+  *out += '"';
 }
 
 }  // namespace
@@ -292,10 +301,15 @@ Status DecodePredictRequest(std::string_view body, const InputSpec& options, Inf
       if (have_explain) return Status::InvalidArgument("duplicate key \"explain\"");
       have_explain = true;
       bool b;
-      if (value.get_bool().get(b) != simdjson::SUCCESS) {
-        return Status::InvalidArgument("\"explain\" must be true or false");
+      std::string_view form;
+      if (value.get_bool().get(b) == simdjson::SUCCESS) {
+        flags->explain = b;
+      } else if (value.get_string().get(form) == simdjson::SUCCESS &&
+                 ParseContributionRequest(form, &flags->explain_form)) {
+        flags->explain = true;
+      } else {
+        return Status::InvalidArgument("\"explain\" must be true, false, \"columns\" or \"features\"");
       }
-      flags->explain = b;
     }
     // Other keys are ignored, as the reference app ignores them (the value is skipped).
   }
@@ -356,7 +370,7 @@ void AppendRowContributions(const Model& model, const OutputTensor& t, size_t ro
   const double* c = t.values + row * t.width;
   *out += "\"contributions\":";
   if (groups == 1) {
-    AppendContributionObject(model, c, out);
+    AppendContributionObject(model, t, c, out);
     *out += ",\"bias\":";
     AppendPythonFloat(c[stride - 1], out);
     return;
@@ -369,7 +383,7 @@ void AppendRowContributions(const Model& model, const OutputTensor& t, size_t ro
       AppendGroupKey(model, groups, g, out);
       *out += ':';
       if (part == 0) {
-        AppendContributionObject(model, c + g * stride, out);
+        AppendContributionObject(model, t, c + g * stride, out);
       } else {
         AppendPythonFloat(c[g * stride + stride - 1], out);
       }
@@ -382,6 +396,18 @@ void EncodeError(std::string_view message, std::string* out) {
   *out += "{\"error\":";
   AppendJsonString(std::string(message), out);
   *out += "}\n";
+}
+
+const char* ContributionsOf(const OutputTensor& t) { return ContributionFormName(t.contributions_form); }
+
+void AppendContributionFeatureNames(const Model& model, const OutputTensor& t, std::string* out) {
+  const size_t nf = t.width / t.groups - 1;
+  *out += '[';
+  for (size_t f = 0; f < nf; ++f) {
+    if (f) *out += ',';
+    AppendFeatureName(model, t, f, out);
+  }
+  *out += ']';
 }
 
 }  // namespace inferd

@@ -29,7 +29,9 @@ namespace inferd {
 // The switches of a /predict body besides its rows.
 struct PredictFlags {
   bool proba = false;    // "proba": true -> predict_proba too
-  bool explain = false;  // "explain": true -> the contributions too
+  bool explain = false;  // "explain": true, "columns" or "features" -> the contributions too
+  // "columns" / "features": per input column / per transformed feature; true: the model's form.
+  ContributionRequest explain_form = ContributionRequest::kDefault;
 };
 
 // Decodes `body` into *out (cleared by the caller): x, n_rows and single_row ("features").
@@ -49,6 +51,12 @@ void EncodePrediction(const InferenceResult& result, std::string* out);
 // Appends `"contributions":{"<column>":c,...},"bias":b` for row `row` of a contributions
 // output (per group when t.groups > 1: {"<label>":{...}} and "bias":{"<label>":b}).
 void AppendRowContributions(const Model& model, const OutputTensor& t, size_t row, std::string* out);
+
+// "input_columns" / "transformed_features": the features contributions tensor `t` is for.
+const char* ContributionsOf(const OutputTensor& t);
+// The JSON array of the names of contributions tensor `t`'s features, in order (the bias,
+// last in each group, has none).
+void AppendContributionFeatureNames(const Model& model, const OutputTensor& t, std::string* out);
 
 // Appends {"error": "<message>"} followed by a newline.
 void EncodeError(std::string_view message, std::string* out);

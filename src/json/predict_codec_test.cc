@@ -98,7 +98,16 @@ TEST(DecodeTest, ExplainFlag) {
   ASSERT_TRUE(Decode(R"({"features":[1,2],"explain":false,"proba":true})", Opts(2), &r).ok());
   EXPECT_FALSE(r.flags.explain);
   EXPECT_TRUE(r.flags.proba);
-  EXPECT_EQ(Err(R"({"features":[1,2],"explain":1})", Opts(2)), "\"explain\" must be true or false");
+  EXPECT_EQ(r.flags.explain_form, ContributionRequest::kDefault);
+  ASSERT_TRUE(Decode(R"({"features":[1,2],"explain":"columns"})", Opts(2), &r).ok());
+  EXPECT_TRUE(r.flags.explain);
+  EXPECT_EQ(r.flags.explain_form, ContributionRequest::kInputColumns);
+  ASSERT_TRUE(Decode(R"({"features":[1,2],"explain":"features"})", Opts(2), &r).ok());
+  EXPECT_TRUE(r.flags.explain);
+  EXPECT_EQ(r.flags.explain_form, ContributionRequest::kTransformedFeatures);
+  for (const char* bad : {R"({"features":[1,2],"explain":1})", R"({"features":[1,2],"explain":"rows"})"}) {
+    EXPECT_EQ(Err(bad, Opts(2)), "\"explain\" must be true, false, \"columns\" or \"features\"");
+  }
   EXPECT_EQ(Err(R"({"features":[1,2],"explain":true,"explain":true})", Opts(2)), "duplicate key \"explain\"");
 }
 

@@ -359,6 +359,22 @@ bool RewriteNaNWords(std::string_view body, std::string* out) {
   return found;
 }
 
+// The contributions' form from the "explain" entry of `holder` (V2: the request's
+// parameters, V1: the body): "columns" or "features"; absent or true: the model's own.
+Status DecodeExplainForm(dom::element holder, std::string_view what, InferenceRequest* out) {
+  dom::object h;
+  if (holder.get_object().get(h) != simdjson::SUCCESS) return Status::Ok();
+  dom::element e;
+  if (h["explain"].get(e) != simdjson::SUCCESS) return Status::Ok();
+  bool b;
+  std::string_view form;
+  if (e.get_bool().get(b) == simdjson::SUCCESS) return Status::Ok();
+  if (e.get_string().get(form) == simdjson::SUCCESS && ParseContributionRequest(form, &out->contributions_form)) {
+    return Status::Ok();
+  }
+  return Status::InvalidArgument(std::string(what) + " must be true, false, \"columns\" or \"features\"");
+}
+
 Status ParseBody(std::string_view body, dom::element* doc) {
   if (auto e = t_dom.parse(body.data(), body.size(), true).get(*doc)) {
     thread_local std::string rewritten;
@@ -457,6 +473,9 @@ Status DecodeV2InferRequest(std::string_view body, const InputSpec& options, Inf
     if (by_name) INFERD_RETURN_IF_ERROR(mapper.CheckComplete().WithPrefix("inputs"));
   }
   if (out->n_rows == 0) return Status::InvalidArgument("the request has no rows");
+  if (dom::element params; obj["parameters"].get(params) == simdjson::SUCCESS) {
+    INFERD_RETURN_IF_ERROR(DecodeExplainForm(params, "parameters['explain']", out));
+  }
   dom::array outputs;
   if (obj["outputs"].get_array().get(outputs) == simdjson::SUCCESS) {
     for (dom::element o : outputs) {
@@ -478,10 +497,11 @@ Status DecodeV2InferRequest(std::string_view body, const InputSpec& options, Inf
   return Status::Ok();
 }
 
-Status DecodeV1PredictRequest(std::string_view body, const InputSpec& options, InferenceRequest* out) {
+Status DecodeV1PredictRequest(std::string_view body, const InputSpec& options, InferenceRequest* out, bool explain) {
   dom::element doc;
   INFERD_RETURN_IF_ERROR(ParseBody(body, &doc));
   dom::object obj = doc.get_object().value_unsafe();
+  if (explain) INFERD_RETURN_IF_ERROR(DecodeExplainForm(doc, "\"explain\"", out));
   dom::element instances, inputs;
   bool have_instances = obj["instances"].get(instances) == simdjson::SUCCESS;
   bool have_inputs = obj["inputs"].get(inputs) == simdjson::SUCCESS;
@@ -550,7 +570,15 @@ void EncodeV2InferResponse(const InferenceResult& result, std::string* out) {
       *out += ',';
       AppendInt(static_cast<int64_t>(t.width), out);
     }
-    *out += "],\"data\":[";
+    *out += ']';
+    if (t.kind == OutputKind::kContributions) {
+      *out += ",\"parameters\":{\"contributions_of\":\"";
+      *out += ContributionsOf(t);
+      *out += "\",\"features\":";
+      AppendContributionFeatureNames(model, t, out);
+      *out += '}';
+    }
+    *out += ",\"data\":[";
     size_t n = t.n_rows * t.width;
     for (size_t i = 0; i < n; ++i) {
       if (i) *out += ',';
@@ -598,7 +626,9 @@ void EncodeV1Explanations(const InferenceResult& result, std::string* out) {
     AppendRowContributions(model, t, r, out);
     *out += '}';
   }
-  *out += "]}\n";
+  *out += "],\"contributions_of\":\"";
+  *out += ContributionsOf(t);
+  *out += "\"}\n";
 }
 
 void EncodeTransform(const InferenceResult& result, std::string* out) {

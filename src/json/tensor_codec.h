@@ -29,11 +29,15 @@ namespace inferd {
 
 // Decodes a V2 infer request body. Errors are InvalidArgument (400) with a client message,
 // ResourceExhausted for more than options.max_rows rows.
-// Fills out->x, n_rows, outputs (the requested output names) and id.
+// Fills out->x, n_rows, outputs (the requested output names), id and, from
+// "parameters": {"explain": "columns" | "features"}, contributions_form. A contributions
+// output carries "parameters": {"contributions_of": ..., "features": [names]}.
 Status DecodeV2InferRequest(std::string_view body, const InputSpec& spec, InferenceRequest* out);
 
-// Decodes a V1 predict body into out->x / n_rows.
-Status DecodeV1PredictRequest(std::string_view body, const InputSpec& spec, InferenceRequest* out);
+// Decodes a V1 predict body into out->x / n_rows; for :explain (`explain`) also the body's
+// "explain": "columns" | "features" into contributions_form (:predict ignores the key).
+Status DecodeV1PredictRequest(std::string_view body, const InputSpec& spec, InferenceRequest* out,
+                              bool explain = false);
 
 // The V2 datatype of an output for `model` ("INT64", "FP64", "BOOL", "BYTES").
 const char* V2Datatype(const Model& model, const OutputTensor& t);
@@ -46,8 +50,9 @@ void EncodeV2InferResponse(const InferenceResult& result, std::string* out);
 void EncodeV1Predictions(const InferenceResult& result, std::string* out);
 
 // KServe V1 :explain answer for result.outputs[0] (contributions):
-// {"explanations": [{"contributions": {"<column>": c, ...}, "bias": b}, ...]} (per class for a
-// multi-class model, as EncodePrediction writes them).
+// {"explanations": [{"contributions": {"<feature>": c, ...}, "bias": b}, ...],
+// "contributions_of": "input_columns" | "transformed_features"} (per class for a multi-class
+// model, as EncodePrediction writes them).
 void EncodeV1Explanations(const InferenceResult& result, std::string* out);
 
 // Appends {"transform":[[...],...]}\n, or {"transform":[...]}\n for one unbatched row

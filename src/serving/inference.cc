@@ -38,6 +38,17 @@ bool ParseOutputKind(std::string_view name, OutputKind* out) {
   return true;
 }
 
+bool ParseContributionRequest(std::string_view name, ContributionRequest* out) {
+  if (name == "columns") {
+    *out = ContributionRequest::kInputColumns;
+  } else if (name == "features") {
+    *out = ContributionRequest::kTransformedFeatures;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 const char* OutputKindName(OutputKind k) {
   switch (k) {
     case OutputKind::kPredict: return "predict";
@@ -88,7 +99,8 @@ void InferenceService::Infer(Protocol protocol, const ModelSelector& selector, P
     s.result.outputs.resize(s.request.outputs.size());
     const auto t0 = std::chrono::steady_clock::now();
     for (size_t i = 0; i < s.request.outputs.size() && st.ok(); ++i) {
-      st = Compute(model, s.request.outputs[i], s.request.x.data(), s.request.n_rows, &s.compute, &s.result.outputs[i]);
+      st = Compute(model, s.request.outputs[i], s.request.x.data(), s.request.n_rows, &s.compute, &s.result.outputs[i],
+                   s.request.contributions_form);
     }
     inference_ns = NanosSince(t0);
   }
@@ -105,7 +117,7 @@ void InferenceService::Infer(Protocol protocol, const ModelSelector& selector, P
 }
 
 Status InferenceService::Compute(const Model& model, OutputKind kind, const double* x, size_t n, ComputeScratch* s,
-                                 OutputTensor* out) {
+                                 OutputTensor* out, ContributionRequest form) {
   *out = OutputTensor{};
   out->kind = kind;
   out->n_rows = n;
@@ -161,15 +173,29 @@ Status InferenceService::Compute(const Model& model, OutputKind kind, const doub
       INFERD_RETURN_IF_ERROR(model.Transform(x, n, s->transform.data()));
       out->values = s->transform.data();
       return Status::Ok();
-    case OutputKind::kContributions:
+    case OutputKind::kContributions: {
       if (model.contribution_groups() == 0) return missing("exact contributions (no explanation method for it)");
+      const std::vector<std::string>& names = model.transformed_feature_names();
+      bool transformed = model.contribution_form() == ContributionForm::kTransformedFeatures;
+      if (form == ContributionRequest::kInputColumns && transformed) {
+        return missing(
+            "contributions per input column (a pipeline step mixes columns: ask for the transformed features)");
+      }
+      if (form == ContributionRequest::kTransformedFeatures && !names.empty()) transformed = true;
       out->groups = model.contribution_groups();
-      out->width = out->groups * (model.n_features() + 1);
+      out->width = out->groups * ((transformed ? names.size() : model.n_features()) + 1);
       out->two_d = true;
       s->contributions.resize(n * out->width);
-      INFERD_RETURN_IF_ERROR(model.Contributions(x, n, s->contributions.data()));
+      if (transformed) {
+        out->contributions_form = ContributionForm::kTransformedFeatures;
+        out->feature_names = &names;
+        INFERD_RETURN_IF_ERROR(model.TransformedContributions(x, n, s->contributions.data()));
+      } else {
+        INFERD_RETURN_IF_ERROR(model.Contributions(x, n, s->contributions.data()));
+      }
       out->values = s->contributions.data();
       return Status::Ok();
+    }
   }
   return missing("such output");
 }

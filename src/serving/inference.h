@@ -40,6 +40,13 @@ const char* OutputKindName(OutputKind k);
 // The default output of a model: transform for transformers, else predict.
 OutputKind DefaultOutput(const Model& model);
 
+// The form of contributions a request asks for: the model's own (Model::contribution_form()),
+// per input column, or per transformed feature (a model without transformer steps answers
+// per input column, which are then the same features).
+enum class ContributionRequest : uint8_t { kDefault, kInputColumns, kTransformedFeatures };
+// "columns" -> kInputColumns, "features" -> kTransformedFeatures; false if unknown.
+bool ParseContributionRequest(std::string_view name, ContributionRequest* out);
+
 // What a decoder must produce for the resolved model.
 struct InputSpec {
   // Every row has exactly this many values.
@@ -66,6 +73,8 @@ struct InferenceRequest {
   std::string id;
   // The client sent one unbatched row ({"features": [...]}) and expects one answer, not a list.
   bool single_row = false;
+  // The form of a kContributions output.
+  ContributionRequest contributions_form = ContributionRequest::kDefault;
 
   void Clear() {
     x.clear();
@@ -73,6 +82,7 @@ struct InferenceRequest {
     outputs.clear();
     id.clear();
     single_row = false;
+    contributions_form = ContributionRequest::kDefault;
   }
 };
 
@@ -86,6 +96,10 @@ struct OutputTensor {
       1;  // kContributions: width = groups * (n_features + 1); shape [n_rows, groups, width / groups] if > 1
   const int32_t* classes = nullptr;  // kPredict on a classifier: indices into model.classes()
   const double* values = nullptr;    // everything else: n_rows * width values
+  // kContributions: the features they are given for; per transformed feature, their names
+  // (model.transformed_feature_names(), valid while the model is), else null (input columns).
+  ContributionForm contributions_form = ContributionForm::kInputColumns;
+  const std::vector<std::string>* feature_names = nullptr;
 };
 
 // What the encoder gets: the model version that answered, the request, and one tensor per
@@ -145,8 +159,10 @@ class InferenceService {
     std::vector<int32_t> classes;
     std::vector<double> predict, proba, decision, transform, raw, contributions;
   };
+  // `form` applies to kContributions: asking per input column of a model whose steps mix
+  // columns is InvalidArgument naming the model.
   static Status Compute(const Model& model, OutputKind kind, const double* x, size_t n_rows, ComputeScratch* scratch,
-                        OutputTensor* out);
+                        OutputTensor* out, ContributionRequest form = ContributionRequest::kDefault);
 
   const ModelManager& models() const { return *models_; }
   const InferenceOptions& options() const { return options_; }

@@ -49,6 +49,72 @@ std::shared_ptr<const Model> Classifier() {
   return std::make_shared<testing::FakeClassifier>(2, std::vector<Label>{Label::Int(0), Label::Int(1)});
 }
 
+// A regressor explained per input column (x0 + 2 x1) or per transformed feature (one, "s" =
+// x0 + x1, whose contribution is the sum), or only per transformed feature (`mixing`).
+class TwoFormModel final : public Model {
+ public:
+  explicit TwoFormModel(bool mixing) : mixing_(mixing) {}
+  ModelKind kind() const override { return ModelKind::kRegressor; }
+  size_t n_features() const override { return 2; }
+  size_t n_outputs() const override { return 1; }
+  const std::vector<Label>& classes() const override { return none_; }
+  std::string Describe() const override { return "TwoForm"; }
+  size_t contribution_groups() const override { return 1; }
+  ContributionForm contribution_form() const override {
+    return mixing_ ? ContributionForm::kTransformedFeatures : ContributionForm::kInputColumns;
+  }
+  const std::vector<std::string>& transformed_feature_names() const override { return names_; }
+  Status Contributions(const double* x, size_t n, double* out) const override {
+    if (mixing_) return TransformedContributions(x, n, out);
+    for (size_t r = 0; r < n; ++r) {
+      out[3 * r] = x[2 * r];
+      out[3 * r + 1] = 2 * x[2 * r + 1];
+      out[3 * r + 2] = 0.5;
+    }
+    return Status::Ok();
+  }
+  Status TransformedContributions(const double* x, size_t n, double* out) const override {
+    for (size_t r = 0; r < n; ++r) {
+      out[2 * r] = x[2 * r] + 2 * x[2 * r + 1];
+      out[2 * r + 1] = 0.5;
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const bool mixing_;
+  const std::vector<std::string> names_{"s"};
+  const std::vector<Label> none_;
+};
+
+TEST(InferenceTest, ContributionsInTheRequestedForm) {
+  const double x[2] = {1, 3};
+  InferenceService::ComputeScratch s;
+  OutputTensor t;
+  TwoFormModel columns(false), mixing(true);
+  ASSERT_TRUE(InferenceService::Compute(columns, OutputKind::kContributions, x, 1, &s, &t).ok());
+  EXPECT_EQ(t.contributions_form, ContributionForm::kInputColumns);
+  EXPECT_EQ(t.feature_names, nullptr);
+  EXPECT_EQ(std::vector<double>(t.values, t.values + t.width), (std::vector<double>{1, 6, 0.5}));
+  ASSERT_TRUE(InferenceService::Compute(columns, OutputKind::kContributions, x, 1, &s, &t,
+                                        ContributionRequest::kTransformedFeatures)
+                  .ok());
+  EXPECT_EQ(t.contributions_form, ContributionForm::kTransformedFeatures);
+  ASSERT_NE(t.feature_names, nullptr);
+  EXPECT_EQ(*t.feature_names, (std::vector<std::string>{"s"}));
+  EXPECT_EQ(std::vector<double>(t.values, t.values + t.width), (std::vector<double>{7, 0.5}));
+  for (ContributionRequest form : {ContributionRequest::kDefault, ContributionRequest::kTransformedFeatures}) {
+    ASSERT_TRUE(InferenceService::Compute(mixing, OutputKind::kContributions, x, 1, &s, &t, form).ok());
+    EXPECT_EQ(t.contributions_form, ContributionForm::kTransformedFeatures);
+    EXPECT_EQ(t.width, 2u);
+  }
+  Status st =
+      InferenceService::Compute(mixing, OutputKind::kContributions, x, 1, &s, &t, ContributionRequest::kInputColumns);
+  EXPECT_EQ(st.message(),
+            "the model (TwoForm) has no contributions per input column (a pipeline step mixes columns: ask for the "
+            "transformed features)");
+}
+
 TEST(InferenceTest, FindGivesOneErrorTextPerCase) {
   ModelManager models;
   InferenceService service(&models, InferenceOptions{});

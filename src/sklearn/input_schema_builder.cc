@@ -40,7 +40,18 @@ std::vector<std::string> FeatureNames(const Value& root, size_t n) {
 
 class SchemaModel final : public Model {
  public:
-  SchemaModel(ModelPtr inner, InputSchema schema) : inner_(std::move(inner)), schema_(std::move(schema)) {}
+  SchemaModel(ModelPtr inner, InputSchema schema)
+      : inner_(std::move(inner)), schema_(std::move(schema)), transformed_names_(inner_->transformed_feature_names()) {
+    // The transformed features named from this schema's column names, as sklearn names them
+    // from feature_names_in_ (an inner schema model has named them already).
+    const auto* namer = dynamic_cast<const NamesTransformedFeatures*>(inner_.get());
+    if (namer != nullptr && !transformed_names_.empty() && schema_.size() == inner_->n_features()) {
+      std::vector<std::string> columns;
+      for (const InputColumn& c : schema_.columns()) columns.push_back(c.name);
+      std::vector<std::string> names = namer->TransformedFeatureNames(columns);
+      if (names.size() == transformed_names_.size()) transformed_names_ = std::move(names);
+    }
+  }
 
   ModelKind kind() const override { return inner_->kind(); }
   size_t n_features() const override { return inner_->n_features(); }
@@ -51,6 +62,8 @@ class SchemaModel final : public Model {
   size_t decision_function_width() const override { return inner_->decision_function_width(); }
   size_t contribution_groups() const override { return inner_->contribution_groups(); }
   std::string contribution_space() const override { return inner_->contribution_space(); }
+  ContributionForm contribution_form() const override { return inner_->contribution_form(); }
+  const std::vector<std::string>& transformed_feature_names() const override { return transformed_names_; }
   size_t raw_score_width() const override { return inner_->raw_score_width(); }
   const InputSchema& input_schema() const override { return schema_; }
   std::string Describe() const override { return inner_->Describe(); }
@@ -73,6 +86,9 @@ class SchemaModel final : public Model {
   Status Contributions(const double* x, size_t n_rows, double* out) const override {
     return inner_->Contributions(x, n_rows, out);
   }
+  Status TransformedContributions(const double* x, size_t n_rows, double* out) const override {
+    return inner_->TransformedContributions(x, n_rows, out);
+  }
   Status RawScore(const double* x, size_t n_rows, double* out) const override {
     return inner_->RawScore(x, n_rows, out);
   }
@@ -80,6 +96,7 @@ class SchemaModel final : public Model {
  private:
   const ModelPtr inner_;
   const InputSchema schema_;
+  std::vector<std::string> transformed_names_;
 };
 
 }  // namespace

@@ -3,7 +3,10 @@
 "explain": true, KServe V1 :explain, the V2 output "contributions" (and its metadata), MLflow's
 params predict_method -- equal to python3-xgboost's predict(pred_contribs=True); the
 contributions and the bias add up to the margin; "explain": false leaves the answer as it was;
-a model without an exact method answers 400 naming its estimator.
+a model without an exact method answers 400 naming its estimator. A pipeline whose PCA step
+mixes columns answers per transformed feature (pca0, pca1, as get_feature_names_out names them;
+"contributions_of": "transformed_features") on every protocol, equal to the final step's
+coef * z on sklearn's transformed rows; asked per input column it answers 400.
 
 Run: INFERD_BUILD_DIR=build /usr/bin/python3 -m pytest tests/integration/test_explanations.py
 """
@@ -167,3 +170,86 @@ def test_model_without_exact_method_is_400(tmp_path):
         assert status == 400 and "KNeighborsClassifier" in body["error"]
     finally:
         assert server.stop() == 0
+
+
+@pytest.fixture(scope="module")
+def mixing(tmp_path_factory):
+    """A pipeline whose PCA step mixes columns: explained per transformed feature (pca0, pca1)."""
+    import joblib
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame(rng.normal(size=(200, 4)), columns=COLUMNS)
+    model = make_pipeline(StandardScaler(), PCA(n_components=2), LogisticRegression()).fit(X, X["age"] > 0)
+    path = tmp_path_factory.mktemp("mixing") / "mixing.joblib"
+    joblib.dump(model, path)
+    s = Server("--model", path, "--threads", "1")
+    yield model, s
+    assert s.stop() == 0
+
+
+MIX_ROWS = [[0.5, 1.0, -1.0, 2.0], [-1.5, 0.25, 0.0, 1.0]]
+
+
+def _mix_want(model, rows):
+    """The final step's coef * z on sklearn's transformed rows, the intercept last: [rows][3]."""
+    z = model[:-1].transform(pd.DataFrame(rows, columns=COLUMNS))
+    lr = model[-1]
+    return np.concatenate([z * lr.coef_[0], np.full((len(rows), 1), lr.intercept_[0])], axis=1)
+
+
+def test_mixing_pipeline_answers_per_transformed_feature_on_every_protocol(mixing):
+    model, server = mixing
+    names = list(model[:-1].get_feature_names_out())
+    assert names == ["pca0", "pca1"]
+    want = _mix_want(model, MIX_ROWS)
+    for explain in (True, "features"):
+        status, body = post(server, "/predict", {"features": MIX_ROWS[0], "explain": explain})
+        assert status == 200, body
+        assert body["contributions_of"] == "transformed_features"
+        assert list(body["contributions"]) == names
+        assert np.allclose([body["contributions"][n] for n in names] + [body["bias"]], want[0], rtol=1e-12, atol=0)
+        margin = model.decision_function(pd.DataFrame(MIX_ROWS[:1], columns=COLUMNS))[0]
+        assert abs(sum(body["contributions"].values()) + body["bias"] - margin) < 1e-9
+    status, body = post(server, "/predict", {"features": MIX_ROWS[0], "explain": "columns"})
+    assert status == 400 and "per input column" in body["error"] and "PCA" in body["error"], body
+    status, body = post(server, "/predict", {"features": MIX_ROWS[0], "explain": "sideways"})
+    assert status == 400 and "\"explain\" must be" in body["error"], body
+
+    status, body = post(server, "/v1/models/mixing:explain", {"instances": MIX_ROWS, "explain": "features"})
+    assert status == 200, body
+    assert body["contributions_of"] == "transformed_features"
+    got = [[e["contributions"][n] for n in names] + [e["bias"]] for e in body["explanations"]]
+    assert np.allclose(got, want, rtol=1e-12, atol=0)
+
+    req = {"inputs": [{"name": "input-0", "shape": [2, 4], "datatype": "FP64", "data": MIX_ROWS}],
+           "outputs": [{"name": "contributions"}]}
+    status, body = post(server, "/v2/models/mixing/infer", req)
+    assert status == 200, body
+    out = body["outputs"][0]
+    assert out["shape"] == [2, 3]
+    assert out["parameters"] == {"contributions_of": "transformed_features", "features": names}
+    assert np.allclose(np.reshape(out["data"], (2, 3)), want, rtol=1e-12, atol=0)
+    status, body = post(server, "/v2/models/mixing/infer", dict(req, parameters={"explain": "columns"}))
+    assert status == 400 and "per input column" in body["error"], body
+    status, _, raw = server.request("GET", "/v2/models/mixing")
+    meta = {o["name"]: o for o in json.loads(raw)["outputs"]}
+    assert meta["contributions"]["shape"] == [-1, 3]
+
+    status, body = post(server, "/invocations", {"dataframe_split": {"columns": COLUMNS, "data": MIX_ROWS},
+                                                 "params": {"predict_method": "contributions", "explain": "features"}})
+    assert status == 200, body
+    assert body["contributions_of"] == "transformed_features" and body["features"] == names
+    assert np.allclose(body["predictions"], want, rtol=1e-12, atol=0)
+
+
+def test_xgboost_model_either_form_is_its_columns(binary):
+    model, server = binary
+    for explain in (True, "columns", "features"):
+        status, body = post(server, "/predict", {"features": ROWS[0], "explain": explain})
+        assert status == 200, body
+        assert body["contributions_of"] == "input_columns"
+        assert list(body["contributions"]) == COLUMNS

@@ -21,10 +21,10 @@ def inferd_bin():
 
 @pytest.fixture(scope="session")
 def run_inferd(inferd_bin):
-    """run_inferd(model_path, rows_path, output) -> (returncode, parsed stdout or None, stderr)."""
+    """run_inferd(model_path, rows_path, output, *extra_args) -> (returncode, parsed stdout or None, stderr)."""
 
-    def run(model, rows, output="predict"):
-        p = subprocess.run([inferd_bin, "predict", "--model", model, "--input", rows, "--output", output],
+    def run(model, rows, output="predict", *extra):
+        p = subprocess.run([inferd_bin, "predict", "--model", model, "--input", rows, "--output", output, *extra],
                            capture_output=True, text=True, timeout=300)
         out = json.loads(p.stdout) if p.returncode == 0 else None
         return p.returncode, out, p.stderr

@@ -16,6 +16,7 @@ class PredictCodec final : public HttpCodec {
     r->outputs.push_back(OutputKind::kPredict);
     if (flags.proba) r->outputs.push_back(OutputKind::kPredictProba);
     if (flags.explain) r->outputs.push_back(OutputKind::kContributions);
+    r->contributions_form = flags.explain_form;
     return Status::Ok();
   }
   void Encode(const InferenceResult& result) override { EncodePrediction(result, &response_->body); }

@@ -21,7 +21,7 @@ class V1ExplainCodec final : public HttpCodec {
  public:
   using HttpCodec::HttpCodec;
   Status Decode(const InputSpec& spec, InferenceRequest* r) override {
-    INFERD_RETURN_IF_ERROR(DecodeV1PredictRequest(request_.body, spec, r));
+    INFERD_RETURN_IF_ERROR(DecodeV1PredictRequest(request_.body, spec, r, /*explain=*/true));
     r->outputs.assign(1, OutputKind::kContributions);
     return Status::Ok();
   }

@@ -130,7 +130,8 @@ void AppendV2ModelMetadata(const ServedModel& served, const std::vector<std::str
       AppendInt(static_cast<int64_t>(groups), out);
       *out += ',';
     }
-    AppendInt(static_cast<int64_t>(m.n_features() + 1), out);
+    const bool transformed = m.contribution_form() == ContributionForm::kTransformedFeatures;
+    AppendInt(static_cast<int64_t>((transformed ? m.transformed_feature_names().size() : m.n_features()) + 1), out);
     *out += "]}";
   }
   *out += "]";

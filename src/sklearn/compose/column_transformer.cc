@@ -1,5 +1,7 @@
 #include "sklearn/compose/column_transformer.h"
 
+#include <algorithm>
+#include <string>
 #include <utility>
 
 namespace inferd::sklearn {
@@ -24,9 +26,10 @@ bool ColumnPartsRemove(const std::vector<ColumnPart>& parts) {
   return true;
 }
 
-ColumnTransformerModel::ColumnTransformerModel(size_t n_features, std::vector<ColumnPart> parts)
+ColumnTransformerModel::ColumnTransformerModel(size_t n_features, std::vector<ColumnPart> parts, bool verbose_names)
     : TransformerModel(n_features, ColumnPartsWidth(parts), ColumnPartsAccept(parts), ColumnPartsRemove(parts)),
-      parts_(std::move(parts)) {
+      parts_(std::move(parts)),
+      verbose_names_(verbose_names) {
   for (const ColumnPart& p : parts_) {
     const auto* through = p.model ? dynamic_cast<const PassesColumnsThrough*>(p.model.get()) : nullptr;
     if (p.model == nullptr && !p.weighted) {
@@ -99,6 +102,24 @@ Status ColumnTransformerModel::Transform(const double* x, size_t n_rows, double*
     offset += w;
   }
   return Status::Ok();
+}
+
+std::vector<std::string> ColumnTransformerModel::OutputNames(std::span<const std::string> input_names) const {
+  std::vector<std::string> names;
+  for (const ColumnPart& p : parts_) {
+    if (p.unnamed) return {};
+    std::vector<std::string> selected;
+    for (size_t c : p.columns) selected.push_back(input_names[c]);
+    std::vector<std::string> local = p.model ? OutputNamesOf(*p.model, selected) : std::move(selected);
+    if (local.size() != p.width()) return {};
+    for (std::string& n : local) names.push_back(verbose_names_ ? p.name + "__" + n : std::move(n));
+  }
+  if (!verbose_names_) {
+    std::vector<std::string> sorted = names;
+    std::sort(sorted.begin(), sorted.end());
+    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) return {};
+  }
+  return names;
 }
 
 std::vector<long> ColumnTransformerModel::output_sources() const {

@@ -35,24 +35,33 @@ struct ColumnPart {
                                        // n_features() == columns.size()
   double weight = 1.0;
   bool weighted = false;
+  // A passthrough sklearn cannot name (an identity FunctionTransformer without feature_names_out).
+  bool unnamed = false;
   size_t width() const { return model ? model->n_outputs() : columns.size(); }
 };
 
 class ColumnTransformerModel final : public TransformerModel,
                                      public DescribesInputs,
                                      public PassesColumnsThrough,
-                                     public AttributesOutputs {
+                                     public AttributesOutputs,
+                                     public NamesOutputs {
  public:
-  ColumnTransformerModel(size_t n_features, std::vector<ColumnPart> parts);
+  // `verbose_names`: verbose_feature_names_out (each output named <part>__<name>).
+  ColumnTransformerModel(size_t n_features, std::vector<ColumnPart> parts, bool verbose_names = true);
   std::string Describe() const override;
   Status Transform(const double* x, size_t n_rows, double* out) const override;
   void DescribeInputs(std::span<ColumnFacts> facts) const override;
   const std::vector<long>& passed_through() const override { return passed_through_; }
   // Each part's outputs, mapped back through the columns it selects.
   std::vector<long> output_sources() const override;
+  // Each part's names of its selected columns' outputs, prefixed with the part's name when
+  // verbose (as get_feature_names_out); empty if a part cannot name its outputs or, not
+  // verbose, two names are equal (sklearn refuses those).
+  std::vector<std::string> OutputNames(std::span<const std::string> input_names) const override;
 
  private:
   const std::vector<ColumnPart> parts_;
+  const bool verbose_names_;
   std::vector<long> passed_through_;
 };
 

@@ -70,7 +70,10 @@ StatusOr<ModelPtr> BuildColumnTransformer(const Value& obj) {
     if (part.columns.empty()) continue;
     if (t.kind == Kind::kStr) {
       if (t.s != "passthrough") return StateError(obj, "'" + part.name + "': unsupported transformer '" + t.s + "'");
-    } else if (!IsIdentityFunctionTransformer(t)) {
+    } else if (IsIdentityFunctionTransformer(t)) {
+      const Value* fno = t.Attr("feature_names_out");
+      part.unnamed = !(fno != nullptr && fno->kind == Kind::kStr && fno->s == "one-to-one");
+    } else {
       StatusOr<ModelPtr> m = BuildEstimator(t);
       if (!m.ok()) return Status(m.status().code(), "ColumnTransformer: '" + part.name + "': " + m.status().message());
       if ((*m)->kind() != ModelKind::kTransformer) {
@@ -93,7 +96,17 @@ StatusOr<ModelPtr> BuildColumnTransformer(const Value& obj) {
     parts.push_back(std::move(part));
   }
   if (ColumnPartsWidth(parts) > kMaxDim) return StateError(obj, "output too wide");
-  return ModelPtr(std::make_unique<ColumnTransformerModel>(nf, std::move(parts)));
+  // Only output names depend on it: a file whose flag is not a bool loads, its outputs unnamed.
+  bool verbose = true;
+  if (const Value* v = obj.Attr("verbose_feature_names_out"); v != nullptr && !v->is_none()) {
+    StatusOr<bool> b = v->AsBool();
+    if (b.ok()) {
+      verbose = *b;
+    } else {
+      for (ColumnPart& p : parts) p.unnamed = true;
+    }
+  }
+  return ModelPtr(std::make_unique<ColumnTransformerModel>(nf, std::move(parts), verbose));
 }
 
 }  // namespace

@@ -37,6 +37,20 @@ std::vector<long> OutputSourcesOf(const Model& model) {
   return std::vector<long>(model.n_outputs(), kMixedColumns);
 }
 
+std::vector<std::string> OutputNamesOf(const Model& model, std::span<const std::string> input_names) {
+  const auto* n = dynamic_cast<const NamesOutputs*>(&model);
+  if (n == nullptr || input_names.size() != model.n_features()) return {};
+  std::vector<std::string> out = n->OutputNames(input_names);
+  if (out.size() != model.n_outputs()) return {};
+  return out;
+}
+
+std::vector<std::string> DefaultInputNames(size_t n) {
+  std::vector<std::string> names(n);
+  for (size_t i = 0; i < n; ++i) names[i] = "x" + std::to_string(i);
+  return names;
+}
+
 std::vector<long> IdentitySources(size_t n) {
   std::vector<long> s(n);
   for (size_t i = 0; i < n; ++i) s[i] = static_cast<long>(i);

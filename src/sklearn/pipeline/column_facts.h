@@ -74,6 +74,29 @@ std::vector<long> OutputSourcesOf(const Model& model);
 // 0, 1, ..., n - 1.
 std::vector<long> IdentitySources(size_t n);
 
+// Transformers that name their output columns as sklearn's get_feature_names_out(input_features)
+// does, so that a pipeline's contributions can be given per transformed feature by name.
+class NamesOutputs {
+ public:
+  virtual ~NamesOutputs() = default;
+  // REQUIRES: input_names.size() == n_features(). n_outputs() names, or empty when this
+  // fitted transformer's names cannot be known (then no name is given rather than a wrong one).
+  virtual std::vector<std::string> OutputNames(std::span<const std::string> input_names) const = 0;
+};
+// `model`'s output names when it NamesOutputs, else empty.
+std::vector<std::string> OutputNamesOf(const Model& model, std::span<const std::string> input_names);
+// x0, x1, ..., x{n-1}: sklearn's names of columns fitted without names.
+std::vector<std::string> DefaultInputNames(size_t n);
+
+// Models that can explain per transformed feature (pipelines with transformer steps): the
+// names of those features for the model's input column names.
+class NamesTransformedFeatures {
+ public:
+  virtual ~NamesTransformedFeatures() = default;
+  // REQUIRES: input_names.size() == n_features(). Empty when a step cannot name its outputs.
+  virtual std::vector<std::string> TransformedFeatureNames(std::span<const std::string> input_names) const = 0;
+};
+
 // The missing-value rule of every column of a model that says nothing per column.
 MissingRule ModelMissingRule(const Model& model);
 // The facts of `model`'s n_features() input columns (all numbers unless it DescribesInputs).

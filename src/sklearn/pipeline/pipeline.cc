@@ -79,10 +79,39 @@ PipelineModel::PipelineModel(std::vector<std::unique_ptr<const Model>> transform
     }
     final_sources_ = std::move(next);
   }
+  // Explanations: the final estimator's own, per its input columns, on the transformed row.
+  const size_t groups = final_ != nullptr && final_->contribution_form() == ContributionForm::kInputColumns &&
+                                final_->n_features() == final_sources_.size()
+                            ? final_->contribution_groups()
+                            : 0;
+  if (groups == 0) return;
+  if (!transformers_.empty()) {
+    transformed_names_ = TransformedFeatureNames(DefaultInputNames(n_features_));
+    if (transformed_names_.size() != final_->n_features()) transformed_names_.clear();
+  }
   const bool attributable = std::all_of(final_sources_.begin(), final_sources_.end(), [](long c) { return c >= 0; });
-  explain_groups_ = final_ != nullptr && attributable && final_->n_features() == final_sources_.size()
-                        ? final_->contribution_groups()
-                        : 0;
+  if (attributable) {
+    explain_groups_ = groups;
+  } else if (!transformed_names_.empty()) {
+    explain_groups_ = groups;
+    form_ = ContributionForm::kTransformedFeatures;
+  }
+}
+
+std::vector<std::string> PipelineModel::TransformedFeatureNames(std::span<const std::string> input_names) const {
+  std::vector<std::string> names(input_names.begin(), input_names.end());
+  for (const auto& t : transformers_) {
+    names = OutputNamesOf(*t, names);
+    if (names.empty()) return {};
+  }
+  return names;
+}
+
+std::vector<std::string> PipelineModel::OutputNames(std::span<const std::string> input_names) const {
+  if (kind_ != ModelKind::kTransformer) return {};
+  std::vector<std::string> names = TransformedFeatureNames(input_names);
+  if (final_ == nullptr || names.empty()) return names;
+  return OutputNamesOf(*final_, names);
 }
 
 void PipelineModel::DescribeInputs(std::span<ColumnFacts> facts) const {
@@ -153,8 +182,16 @@ std::vector<long> PipelineModel::output_sources() const {
   return out;
 }
 
+Status PipelineModel::TransformedContributions(const double* x, size_t n_rows, double* out) const {
+  if (explain_groups_ == 0 || transformed_names_.empty()) return Model::TransformedContributions(x, n_rows, out);
+  Scratch scratch;
+  INFERD_ASSIGN_OR_RETURN(const double* z, RunTransformers(x, n_rows, &scratch));
+  return final_->Contributions(z, n_rows, out);
+}
+
 Status PipelineModel::Contributions(const double* x, size_t n_rows, double* out) const {
   if (explain_groups_ == 0) return Model::Contributions(x, n_rows, out);
+  if (form_ == ContributionForm::kTransformedFeatures) return TransformedContributions(x, n_rows, out);
   Scratch scratch;
   INFERD_ASSIGN_OR_RETURN(const double* z, RunTransformers(x, n_rows, &scratch));
   const size_t groups = explain_groups_, inner_width = final_->n_features() + 1, width = n_features_ + 1;

@@ -17,7 +17,12 @@
 
 namespace inferd::sklearn {
 
-class PipelineModel final : public Model, public RemovesMissing, public DescribesInputs, public AttributesOutputs {
+class PipelineModel final : public Model,
+                            public RemovesMissing,
+                            public DescribesInputs,
+                            public AttributesOutputs,
+                            public NamesOutputs,
+                            public NamesTransformedFeatures {
  public:
   // REQUIRES: every element of `transformers` has kind kTransformer; widths chain
   // (transformers[i+1]->n_features() == transformers[i]->n_outputs(), and the final
@@ -46,14 +51,23 @@ class PipelineModel final : public Model, public RemovesMissing, public Describe
   Status DecisionFunction(const double* x, size_t n_rows, double* out) const override;
   // A transformer pipeline: its steps' sources composed.
   std::vector<long> output_sources() const override;
-  // Explained by its final estimator, each transformed feature's contribution given to the
-  // input column it came from (a one-hot block to its column, a scaled column to itself);
-  // none when a step mixes columns (PCA, ...).
+  // A transformer pipeline: its steps' names composed (sklearn's get_feature_names_out).
+  std::vector<std::string> OutputNames(std::span<const std::string> input_names) const override;
+  // The transformer steps' names composed (pipe[:-1].get_feature_names_out(input_names)).
+  std::vector<std::string> TransformedFeatureNames(std::span<const std::string> input_names) const override;
+  // Explained by its final estimator on the transformed row: by default each transformed
+  // feature's contribution given to the input column it came from (a one-hot block to its
+  // column, a scaled column to itself); when a step mixes columns (PCA, ...), per
+  // transformed feature. Names here are for columns x0, x1, ... (the loader's schema
+  // renames them for a model fitted on named columns).
   size_t contribution_groups() const override { return explain_groups_; }
   std::string contribution_space() const override {
     return final_ != nullptr ? final_->contribution_space() : std::string();
   }
   Status Contributions(const double* x, size_t n_rows, double* out) const override;
+  ContributionForm contribution_form() const override { return form_; }
+  const std::vector<std::string>& transformed_feature_names() const override { return transformed_names_; }
+  Status TransformedContributions(const double* x, size_t n_rows, double* out) const override;
 
  private:
   class Scratch;
@@ -69,6 +83,10 @@ class PipelineModel final : public Model, public RemovesMissing, public Describe
   // For each input of the final step, the pipeline input column it comes from (or kMixedColumns).
   std::vector<long> final_sources_;
   size_t explain_groups_ = 0;
+  ContributionForm form_ = ContributionForm::kInputColumns;
+  // The final step's input features, named for input columns x0, x1, ...; empty when the
+  // per-transformed-feature form is not offered.
+  std::vector<std::string> transformed_names_;
   bool accepts_missing_ = true;
   bool removes_missing_ = false;
   const std::vector<Label> no_classes_;

@@ -147,5 +147,84 @@ TEST(PipelineFacts, SchemaNamesComeFromTheFirstStep) {
   EXPECT_EQ(wrapped->Describe(), "Pipeline(StandardScaler, LogisticRegression[ovr, 2 classes])");
 }
 
+ValuePtr Pca() {
+  return Obj("sklearn.decomposition._pca.PCA", {{"components_", F64({2, 2}, {0.6, 0.8, -0.8, 0.6})},
+                                                {"mean_", F64({2}, {1, 1})},
+                                                {"whiten", Bool(false)},
+                                                {"_sklearn_version", Str("1.2.1")}});
+}
+ValuePtr Poly() {
+  return Obj("sklearn.preprocessing._polynomial.PolynomialFeatures", {{"n_features_in_", Int(2)},
+                                                                      {"_min_degree", Int(0)},
+                                                                      {"_max_degree", Int(2)},
+                                                                      {"interaction_only", Bool(false)},
+                                                                      {"include_bias", Bool(true)},
+                                                                      {"n_output_features_", Int(6)}});
+}
+ValuePtr Linear(std::vector<double> coef) {
+  const size_t n = coef.size();
+  return Obj(
+      "sklearn.linear_model._base.LinearRegression",
+      {{"coef_", F64({n}, coef)}, {"intercept_", F64Scalar(0.5)}, {"n_features_in_", Int(static_cast<int64_t>(n))}});
+}
+
+TEST(PipelineContributions, MixingStepGivesTheFinalEstimatorsPerTransformedFeature) {
+  // Scaler -> PCA -> logistic regression: per column is impossible, so the default form is
+  // per transformed feature, the final step's coef * z with its intercept as the bias.
+  auto root = Pipe({Scaler(), Pca(), Logit()});
+  auto m = BuildEstimator(*root);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ((*m)->contribution_groups(), 1u);
+  EXPECT_EQ((*m)->contribution_form(), ContributionForm::kTransformedFeatures);
+  EXPECT_EQ((*m)->transformed_feature_names(), (std::vector<std::string>{"pca0", "pca1"}));
+  const double x[2] = {3, 5};   // scaled (1, 1); PCA: (0.6 * 0 + 0.8 * 0, ...) of (1, 1) - (1, 1) = (0, 0)
+  const double x2[2] = {5, 9};  // scaled (2, 2) - mean (1, 1) = (1, 1): z = (1.4, -0.2)
+  double c[3], t[3], d[1];
+  for (const double* row : {x, x2}) {
+    ASSERT_TRUE((*m)->Contributions(row, 1, c).ok());
+    ASSERT_TRUE((*m)->TransformedContributions(row, 1, t).ok());
+    ASSERT_TRUE((*m)->DecisionFunction(row, 1, d).ok());
+    EXPECT_EQ(std::vector<double>(c, c + 3), std::vector<double>(t, t + 3));
+    EXPECT_DOUBLE_EQ(c[0] + c[1] + c[2], d[0]);  // additivity
+    EXPECT_EQ(c[2], 0.0);                        // the intercept
+  }
+  EXPECT_DOUBLE_EQ(c[0], 1.4);
+  EXPECT_DOUBLE_EQ(c[1], -0.2);
+}
+
+TEST(PipelineContributions, ColumnPipelineOffersBothFormsAndSchemaNamesThem) {
+  auto scaler = Scaler();
+  scaler->state->entries.push_back({Str("feature_names_in_"), ObjArray({2}, {Str("age"), Str("fare")})});
+  auto root = Pipe({scaler, Logit()});
+  auto m = BuildEstimator(*root);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ((*m)->contribution_form(), ContributionForm::kInputColumns);
+  EXPECT_EQ((*m)->transformed_feature_names(), (std::vector<std::string>{"x0", "x1"}));
+  InputSchema schema = BuildInputSchema(*root, **m);
+  ModelPtr named = WithInputSchema(std::move(m).value(), std::move(schema));
+  EXPECT_EQ(named->transformed_feature_names(), (std::vector<std::string>{"age", "fare"}));
+  const double x[2] = {3, 9};  // scaled (1, 2)
+  double c[3], t[3];
+  ASSERT_TRUE(named->Contributions(x, 1, c).ok());
+  ASSERT_TRUE(named->TransformedContributions(x, 1, t).ok());
+  EXPECT_EQ(std::vector<double>(c, c + 3), (std::vector<double>{1, 2, 0}));
+  EXPECT_EQ(std::vector<double>(t, t + 3), (std::vector<double>{1, 2, 0}));
+}
+
+TEST(PipelineContributions, PolynomialFeaturesNamedAsSklearn) {
+  auto m = BuildEstimator(*Pipe({Poly(), Linear({0, 1, 2, 3, 4, 5})}));
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ((*m)->contribution_form(), ContributionForm::kTransformedFeatures);
+  EXPECT_EQ((*m)->transformed_feature_names(), (std::vector<std::string>{"1", "x0", "x1", "x0^2", "x0 x1", "x1^2"}));
+  const double x[2] = {2, 3};  // 1, 2, 3, 4, 6, 9
+  double c[7], v[1];
+  ASSERT_TRUE((*m)->Contributions(x, 1, c).ok());
+  ASSERT_TRUE((*m)->PredictValue(x, 1, v).ok());
+  EXPECT_EQ(std::vector<double>(c, c + 7), (std::vector<double>{0, 2, 6, 12, 24, 45, 0.5}));
+  double sum = 0;
+  for (double e : c) sum += e;
+  EXPECT_DOUBLE_EQ(sum, v[0]);
+}
+
 }  // namespace
 }  // namespace inferd::sklearn

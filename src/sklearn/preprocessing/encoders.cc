@@ -39,6 +39,28 @@ OneHotEncoderModel::OneHotEncoderModel(std::vector<OneHotColumn> columns, bool u
       columns_(std::move(columns)),
       unknown_is_error_(unknown_is_error) {}
 
+std::vector<std::string> OneHotEncoderModel::OutputNames(std::span<const std::string> input_names) const {
+  std::vector<std::string> names;
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    const OneHotColumn& col = columns_[c];
+    std::vector<std::string> block(col.width);
+    for (size_t k = 0; k < col.position.size(); ++k) {
+      const long p = col.position[k];
+      if (p < 0 || p == col.infrequent_position) continue;
+      if (col.texts.size() != col.position.size()) return {};
+      block[static_cast<size_t>(p)] = input_names[c] + "_" + col.texts[k];
+    }
+    if (col.infrequent_position >= 0) {
+      block[static_cast<size_t>(col.infrequent_position)] = input_names[c] + "_infrequent_sklearn";
+    }
+    for (std::string& n : block) {
+      if (n.empty()) return {};
+      names.push_back(std::move(n));
+    }
+  }
+  return names;
+}
+
 Status OneHotEncoderModel::Transform(const double* x, size_t n_rows, double* out) const {
   const size_t nin = n_features(), nout = n_outputs();
   for (size_t r = 0; r < n_rows; ++r) {

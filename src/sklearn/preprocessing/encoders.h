@@ -40,9 +40,16 @@ struct OneHotColumn {
   // are errors.
   long unknown_position = -1;
   size_t width = 0;
+  // Per category, str(category) as get_feature_names_out writes it; empty when not known.
+  std::vector<std::string> texts;
+  // The block position of the infrequent group ("infrequent_sklearn"), or -1.
+  long infrequent_position = -1;
 };
 
-class OneHotEncoderModel final : public TransformerModel, public DescribesInputs, public AttributesOutputs {
+class OneHotEncoderModel final : public TransformerModel,
+                                 public DescribesInputs,
+                                 public AttributesOutputs,
+                                 public NamesOutputs {
  public:
   // `unknown_is_error`: handle_unknown='error'.
   OneHotEncoderModel(std::vector<OneHotColumn> columns, bool unknown_is_error);
@@ -55,19 +62,27 @@ class OneHotEncoderModel final : public TransformerModel, public DescribesInputs
   }
   Status Transform(const double* x, size_t n_rows, double* out) const override;
   void DescribeInputs(std::span<ColumnFacts> facts) const override;
+  // <column>_<str(category)> per block position, <column>_infrequent_sklearn for the group.
+  std::vector<std::string> OutputNames(std::span<const std::string> input_names) const override;
 
  private:
   const std::vector<OneHotColumn> columns_;
   const bool unknown_is_error_;
 };
 
-class OrdinalEncoderModel final : public TransformerModel, public DescribesInputs, public AttributesOutputs {
+class OrdinalEncoderModel final : public TransformerModel,
+                                  public DescribesInputs,
+                                  public AttributesOutputs,
+                                  public NamesOutputs {
  public:
   // unknown_value: nullopt = handle_unknown 'error'.
   OrdinalEncoderModel(std::vector<CategoryList> categories, std::optional<double> unknown_value,
                       double encoded_missing_value);
   std::string Describe() const override { return "OrdinalEncoder"; }
   std::vector<long> output_sources() const override { return IdentitySources(categories_.size()); }
+  std::vector<std::string> OutputNames(std::span<const std::string> input_names) const override {
+    return {input_names.begin(), input_names.end()};
+  }
   Status Transform(const double* x, size_t n_rows, double* out) const override;
   void DescribeInputs(std::span<ColumnFacts> facts) const override;
 

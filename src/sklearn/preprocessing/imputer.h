@@ -48,7 +48,8 @@ struct ImputerMissing {
 class SimpleImputerModel final : public TransformerModel,
                                  public DescribesInputs,
                                  public PassesColumnsThrough,
-                                 public AttributesOutputs {
+                                 public AttributesOutputs,
+                                 public NamesOutputs {
  public:
   // REQUIRES: kept[i] < n_in; statistics.size() == n_in; indicator[i] < n_in.
   SimpleImputerModel(size_t n_in, ImputerMissing missing, std::vector<ImputerStatistic> statistics,
@@ -62,6 +63,13 @@ class SimpleImputerModel final : public TransformerModel,
     std::vector<long> s(kept_.begin(), kept_.end());
     s.insert(s.end(), indicator_.begin(), indicator_.end());
     return s;
+  }
+  // The kept columns' names, then missingindicator_<name> per indicator.
+  std::vector<std::string> OutputNames(std::span<const std::string> input_names) const override {
+    std::vector<std::string> names;
+    for (size_t k : kept_) names.push_back(input_names[k]);
+    for (size_t k : indicator_) names.push_back("missingindicator_" + input_names[k]);
+    return names;
   }
 
  private:

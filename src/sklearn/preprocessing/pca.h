@@ -11,17 +11,24 @@
 #include <string>
 #include <vector>
 
+#include "sklearn/pipeline/column_facts.h"
 #include "sklearn/preprocessing/transformer_base.h"
 
 namespace inferd::sklearn {
 
-class PcaModel final : public TransformerModel {
+class PcaModel final : public TransformerModel, public NamesOutputs {
  public:
   // components: k x n_in row-major; mean: n_in; scale: k divisors (empty: no whitening).
   PcaModel(size_t n_in, size_t k, std::vector<double> mean, std::vector<double> components, std::vector<double> scale,
            bool new_formula);
   std::string Describe() const override;
   Status Transform(const double* x, size_t n_rows, double* out) const override;
+  // pca0, pca1, ... (sklearn's class-name prefix).
+  std::vector<std::string> OutputNames(std::span<const std::string>) const override {
+    std::vector<std::string> names(n_outputs());
+    for (size_t i = 0; i < names.size(); ++i) names[i] = "pca" + std::to_string(i);
+    return names;
+  }
 
  private:
   const std::vector<double> mean_;

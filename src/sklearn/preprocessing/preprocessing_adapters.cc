@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "common/json_number.h"
 #include "sklearn/preprocessing/encoders.h"
 #include "sklearn/preprocessing/fitted_cells.h"
 #include "sklearn/preprocessing/imputer.h"
@@ -176,8 +177,35 @@ StatusOr<ModelPtr> BuildMinMaxScaler(const Value& obj) {
   return ModelPtr(std::make_unique<MinMaxScalerModel>(nf, std::move(*scale), std::move(*min), clip, lo, hi));
 }
 
+// str() of each element of the 1-D categories array `a`, as get_feature_names_out writes
+// them; empty when that is not certain (numbers in an object array: int or float).
+std::vector<std::string> CategoryTexts(const Value& a) {
+  if (a.kind != Kind::kArray || a.array == nullptr || a.array->dtype == nullptr) return {};
+  const char kind = a.array->dtype->kind;
+  StatusOr<std::vector<Cell>> cells = CellsOf(a, &a, "categories");
+  if (!cells.ok()) return {};
+  std::vector<std::string> texts;
+  for (const Cell& e : *cells) {
+    std::string t;
+    if (e.is_string()) {
+      t = e.text;
+    } else if (e.type == Cell::Type::kNan) {
+      t = "nan";
+    } else if (kind == 'i' || kind == 'u') {
+      AppendInt(static_cast<int64_t>(e.value), &t);
+    } else if (kind == 'f') {
+      AppendPythonFloat(e.value, &t);
+    } else {
+      return {};
+    }
+    texts.push_back(std::move(t));
+  }
+  return texts;
+}
+
 StatusOr<ModelPtr> BuildOneHotEncoder(const Value& obj) {
   INFERD_ASSIGN_OR_RETURN(std::vector<CategoryList> cats, ReadCategories(obj));
+  const Value* c_list = obj.Attr("categories_");
   INFERD_ASSIGN_OR_RETURN(size_t nf, CheckNFeatures(obj, cats.size()));
   INFERD_ASSIGN_OR_RETURN(std::string handle, StringOr(obj, "handle_unknown", "error"));
   if (handle != "error" && handle != "ignore" && handle != "infrequent_if_exist") {
@@ -226,6 +254,8 @@ StatusOr<ModelPtr> BuildOneHotEncoder(const Value& obj) {
     for (long g : grouped) col.position.push_back(position(g));
     // sklearn maps an unknown value to the infrequent group only under infrequent_if_exist.
     if (has_infrequent && handle == "infrequent_if_exist") col.unknown_position = position(n_grouped - 1);
+    if (has_infrequent) col.infrequent_position = position(n_grouped - 1);
+    col.texts = CategoryTexts(*c_list->items[i]);
     col.width = static_cast<size_t>(n_grouped - (drop >= 0 ? 1 : 0));
     col.categories = std::move(cats[i]);
     columns.push_back(std::move(col));

@@ -102,6 +102,48 @@ PolynomialFeaturesModel::PolynomialFeaturesModel(size_t n_in, size_t min_degree,
       Expand(nullptr, n_in, max_degree, interaction_only, include_bias, nullptr, std::numeric_limits<size_t>::max());
 }
 
+std::vector<std::string> PolynomialFeaturesModel::OutputNames(std::span<const std::string> input_names) const {
+  // sklearn's powers_ order: the bias (the empty combination), then for each degree the
+  // combinations (with replacement unless interaction_only) of column indices in
+  // lexicographic order.
+  const size_t n = input_names.size();
+  std::vector<std::string> full;
+  if (include_bias_) full.push_back("1");
+  std::vector<size_t> c;
+  for (size_t d = 1; d <= max_degree_ && full.size() <= n_full_; ++d) {
+    if (interaction_only_ && d > n) break;
+    c.assign(d, 0);
+    if (interaction_only_) {
+      for (size_t i = 0; i < d; ++i) c[i] = i;
+    }
+    while (full.size() <= n_full_) {
+      std::string name;
+      for (size_t i = 0; i < d;) {
+        size_t k = i;
+        while (k < d && c[k] == c[i]) ++k;
+        if (!name.empty()) name += ' ';
+        name += input_names[c[i]];
+        if (k - i > 1) name += "^" + std::to_string(k - i);
+        i = k;
+      }
+      full.push_back(std::move(name));
+      // Next combination: the rightmost index that can grow grows, the ones after it follow.
+      size_t i = d;
+      while (i > 0 && c[i - 1] == (interaction_only_ ? n - d + (i - 1) : n - 1)) --i;
+      if (i == 0) break;
+      ++c[i - 1];
+      for (size_t j = i; j < d; ++j) c[j] = interaction_only_ ? c[j - 1] + 1 : c[i - 1];
+    }
+  }
+  if (full.size() != n_full_) return {};
+  const size_t nout = n_outputs();
+  if (min_degree_ <= 1) return full;
+  std::vector<std::string> out;
+  if (include_bias_) out.push_back("1");
+  for (size_t j = out.size(); j < nout; ++j) out.push_back(full[n_full_ - nout + j]);
+  return out;
+}
+
 std::string PolynomialFeaturesModel::Describe() const {
   return "PolynomialFeatures[degree " + std::to_string(max_degree_) + (interaction_only_ ? ", interaction_only" : "") +
          "]";

@@ -16,14 +16,18 @@
 #include <string>
 #include <vector>
 
+#include "sklearn/pipeline/column_facts.h"
 #include "sklearn/preprocessing/transformer_base.h"
 
 namespace inferd::sklearn {
 
-class NormalizerModel final : public TransformerModel {
+class NormalizerModel final : public TransformerModel, public NamesOutputs {
  public:
   enum class Norm { kL1, kL2, kMax };
   NormalizerModel(size_t n_in, Norm norm) : TransformerModel(n_in, n_in, false, true), norm_(norm) {}
+  std::vector<std::string> OutputNames(std::span<const std::string> input_names) const override {
+    return {input_names.begin(), input_names.end()};
+  }
   std::string Describe() const override;
   Status Transform(const double* x, size_t n_rows, double* out) const override;
 
@@ -31,7 +35,7 @@ class NormalizerModel final : public TransformerModel {
   const Norm norm_;
 };
 
-class PolynomialFeaturesModel final : public TransformerModel {
+class PolynomialFeaturesModel final : public TransformerModel, public NamesOutputs {
  public:
   // Output width for these parameters, or an error if it exceeds `limit` columns.
   static StatusOr<size_t> OutputWidth(size_t n_in, size_t min_degree, size_t max_degree, bool interaction_only,
@@ -41,6 +45,8 @@ class PolynomialFeaturesModel final : public TransformerModel {
                           size_t n_out);
   std::string Describe() const override;
   Status Transform(const double* x, size_t n_rows, double* out) const override;
+  // Per output column its powers_ row written as sklearn writes it: "1", "x0", "x0^2", "x0 x1".
+  std::vector<std::string> OutputNames(std::span<const std::string> input_names) const override;
 
  private:
   const size_t min_degree_, max_degree_;

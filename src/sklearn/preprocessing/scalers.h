@@ -15,7 +15,7 @@
 
 namespace inferd::sklearn {
 
-class StandardScalerModel final : public Model, public AttributesOutputs {
+class StandardScalerModel final : public Model, public AttributesOutputs, public NamesOutputs {
  public:
   // `mean` / `scale` empty when with_mean / with_std is false, else n_features long.
   StandardScalerModel(size_t n_features, std::vector<double> mean, std::vector<double> scale);
@@ -27,6 +27,9 @@ class StandardScalerModel final : public Model, public AttributesOutputs {
   bool accepts_missing() const override { return true; }  // NaN passes through, as in sklearn
   std::string Describe() const override { return "StandardScaler"; }
   std::vector<long> output_sources() const override { return IdentitySources(n_features_); }
+  std::vector<std::string> OutputNames(std::span<const std::string> input_names) const override {
+    return {input_names.begin(), input_names.end()};
+  }
   Status Transform(const double* x, size_t n_rows, double* out) const override;
 
  private:
@@ -36,7 +39,7 @@ class StandardScalerModel final : public Model, public AttributesOutputs {
   const std::vector<Label> no_classes_;
 };
 
-class MinMaxScalerModel final : public Model, public AttributesOutputs {
+class MinMaxScalerModel final : public Model, public AttributesOutputs, public NamesOutputs {
  public:
   // REQUIRES: scale.size() == min.size() == n_features.
   MinMaxScalerModel(size_t n_features, std::vector<double> scale, std::vector<double> min, bool clip, double lo,
@@ -49,6 +52,9 @@ class MinMaxScalerModel final : public Model, public AttributesOutputs {
   bool accepts_missing() const override { return true; }
   std::string Describe() const override { return clip_ ? "MinMaxScaler[clip]" : "MinMaxScaler"; }
   std::vector<long> output_sources() const override { return IdentitySources(n_features_); }
+  std::vector<std::string> OutputNames(std::span<const std::string> input_names) const override {
+    return {input_names.begin(), input_names.end()};
+  }
   Status Transform(const double* x, size_t n_rows, double* out) const override;
 
  private:
