@@ -245,6 +245,12 @@ def test_contributions_equal_rest(env):
     o = resp.outputs[0]
     assert list(o.shape) == rest["contributions"]["shape"] == [4, 3, 5]
     assert decode_output(resp, 0) == rest["contributions"]["data"]
+    assert o.parameters["contributions_of"].string_param == rest["contributions"]["parameters"]["contributions_of"]
+    assert json.loads(o.parameters["features"].string_param) == rest["contributions"]["parameters"]["features"]
+    bad = infer_request("rf", [("input-0", "FP64", [1, 4], ROWS[0].tolist())], outputs=["contributions"])
+    bad.parameters["explain"].string_param = "everything"
+    code, msg = code_of(stub, bad)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "parameters['explain']" in msg
     with pytest.raises(grpc.RpcError) as e:
         stub.ModelInfer(infer_request("lin", [("input-0", "FP64", [1, 4], ROWS[0].tolist())],
                                       outputs=["predict_proba"]))
