@@ -12,7 +12,6 @@ import importlib.util
 import json
 import os
 import sys
-import types
 
 import pytest
 
@@ -36,7 +35,8 @@ def prepared(tmp_path_factory):
     pytest.importorskip("sklearn")
     run = _load_run()
     work = tmp_path_factory.mktemp("bench-work")
-    args = types.SimpleNamespace(work=str(work), smoke=True, models=["titanic"])
+    # The run's own parser, so the test's arguments carry every field prepare_models reads.
+    args = run.parse_args(["--smoke", "--models", "titanic", "--work", str(work)])
     mdir, manifest, bodies = run.prepare_models(args)
     return run, mdir, manifest, bodies
 
