@@ -27,6 +27,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 from . import procs, servers
 
@@ -217,6 +218,22 @@ def h2load(grpc_port, body, clients, streams, *, n=None, duration=None, log_file
     return r
 
 
+def settled_counts(http_port, model, quiet_s=0.2, limit_s=10.0):
+    """grpc_counts once it has stopped moving (two reads quiet_s apart agree): a duration-bound
+    h2load run (-D) ends with calls still in flight, which inferd may answer and count after
+    h2load has exited. Raises Refused if the count still moves after limit_s."""
+    end = time.monotonic() + limit_s
+    last = grpc_counts(http_port, model)
+    while True:
+        time.sleep(quiet_s)
+        now = grpc_counts(http_port, model)
+        if now == last:
+            return now
+        if time.monotonic() > end:
+            raise Refused(f"inferd's gRPC counts still moving {limit_s:.0f} s after the load stopped: {last} -> {now}")
+        last = now
+
+
 def timed(grpc_port, http_port, model, body, clients, streams, duration, warmup, scratch):
     """clients x streams concurrent ModelInfer calls: a warm-up of `warmup` s (-D, discarded; its
     rate sizes the timed run), then n calls (-n) checked against inferd's counter. Returns
@@ -226,7 +243,7 @@ def timed(grpc_port, http_port, model, body, clients, streams, duration, warmup,
     log_file = os.path.join(scratch, f"h2load-{model}-{clients}x{streams}.log")
     for attempt in (1, 2):  # a second run, resized, only when the first lasted under half of `duration`
         n = max(clients * streams * 4, round(rate * duration))
-        before = grpc_counts(http_port, model)
+        before = settled_counts(http_port, model)  # the warm-up's last calls counted first
         # Bounded: expected to take ~duration; the timeout allows a machine 4x slower than the warm-up.
         r = h2load(grpc_port, body, clients, streams, n=n, log_file=log_file, timeout=4 * duration + 60)
         after = grpc_counts(http_port, model)
