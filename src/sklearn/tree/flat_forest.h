@@ -66,6 +66,7 @@ class FlatForest {
   void Reserve(size_t nodes, size_t leaves) {
     nodes_.reserve(nodes);
     payload_.reserve(leaves * width_);
+    if (all_covers_) covers_.reserve(nodes);  // freed again if a tree comes without covers
   }
 
   // Appends a parsed (validated) tree. `fill(node, out)` writes the payload of leaf `node`
