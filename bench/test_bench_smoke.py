@@ -59,6 +59,8 @@ def test_bench_smoke(tmp_path):
     assert report.exists(), f"no report; rc={r.returncode}\n{r.stderr[-4000:]}"
     text = report.read_text()
     assert r.returncode == 0, f"bench/run failed (rc={r.returncode}):\n{r.stderr[-4000:]}\n{text[:3000]}"
+    # The machine's page-fault cost, measured at the start (load times scale with it).
+    assert re.search(r"^- Page faults: \*\*[0-9]+\.[0-9]{2} µs\*\* per fresh 4 kB page", text, re.M), text[:1500]
     # The correctness table: | server | model | verified | errors under load | problems |
     section = text.split("## Correctness", 1)[1].split("\n## ", 1)[0]
     rows = [ln.split("|")[1:-1] for ln in section.splitlines() if re.match(r"\| (nginx|inferd|gunicorn|flask) \|", ln)]

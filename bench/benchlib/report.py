@@ -557,6 +557,10 @@ def write(results, out):
     L.append(f"- Load average (1/5/15 min) at start: **{env['loadavg_start']}**, at end: **{env['loadavg_end']}** "
              f"(`uptime`: {env['uptime_end']}). A load average near or above the CPU count means other work "
              "shared the machine: absolute figures are low and noisy; ratios from alternating passes hold better.")
+    if env.get("page_fault_us") is not None:
+        L.append(f"- Page faults: **{env['page_fault_us']:.2f} µs** per fresh 4 kB page (8 MB of private anonymous "
+                 "memory touched page by page, best of 3, at the start). Model load times scale with it: "
+                 "compare load figures across runs only at a similar cost.")
     s = env["settings"]
     L.append(f"- Settings: {s['passes']} alternating passes, {s['duration_s']:g} s per measurement, wrk -t1 at "
              f"{', '.join(map(str, conns))} connections, fixed rate {s['rate']:g} req/s (hey -q, 4 connections), "
