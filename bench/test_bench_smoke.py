@@ -45,13 +45,19 @@ def _missing():
     return missing
 
 
-def test_bench_smoke(tmp_path):
+def _tools_and_inferd():
+    """The built inferd binary; skips the test when it or a benchmark tool is missing."""
     missing = _missing()
     if missing:
         pytest.skip(f"benchmark tools missing: {', '.join(missing)} (install them with bench/setup.sh)")
     inferd = _inferd_binary()
     if not inferd:
         pytest.skip("no built inferd binary (build/bin/inferd): build it first (scripts/build.sh)")
+    return inferd
+
+
+def test_bench_smoke(tmp_path):
+    inferd = _tools_and_inferd()
     out = tmp_path / "results"
     r = subprocess.run([sys.executable, os.path.join(BENCH, "run"), "--smoke", "--inferd", inferd, "--out", str(out),
                         "--no-images"], capture_output=True, text=True, timeout=1200)
@@ -133,12 +139,7 @@ def test_grpc_figures_refused_when_calls_fail(tmp_path):
     """grpcbench's guards: a gRPC error travels as HTTP 200 + grpc-status, so h2load counts it as
     succeeded; the harness must refuse such a figure (here: a row of 5 features for a 20-feature
     model, answered INVALID_ARGUMENT) and accept the right request's."""
-    missing = _missing()
-    if missing:
-        pytest.skip(f"benchmark tools missing: {', '.join(missing)} (install them with bench/setup.sh)")
-    inferd = _inferd_binary()
-    if not inferd:
-        pytest.skip("no built inferd binary (build/bin/inferd): build it first (scripts/build.sh)")
+    inferd = _tools_and_inferd()
     sys.path.insert(0, BENCH)
     import numpy as np
     from benchlib import grpcbench, procs, servers

@@ -53,15 +53,20 @@ def test_helm_lint_strict(helm, values):
     assert "0 chart(s) failed" in proc.stdout
 
 
+def validate_manifests(node_modules, path, text):
+    """Writes `text` to `path` and runs the offline schema validator on it: (exit code, report)."""
+    path.write_text(text)
+    proc = subprocess.run(["node", str(ROOT / "tests" / "deploy" / "validate_manifests.mjs"),
+                           str(node_modules), str(path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_rendering_is_valid_kubernetes_1_33_with_no_unknown_fields(helm, node_modules, tmp_path, scenario):
-    out = tmp_path / f"{scenario}.yaml"
-    out.write_text(helm_template(helm, *SCENARIOS[scenario]).stdout)
-    proc = subprocess.run(["node", str(ROOT / "tests" / "deploy" / "validate_manifests.mjs"),
-                           str(node_modules), str(out)], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    report = json.loads(proc.stdout)
-    assert report["errors"] == []
+    rc, report = validate_manifests(node_modules, tmp_path / f"{scenario}.yaml",
+                                    helm_template(helm, *SCENARIOS[scenario]).stdout)
+    assert rc == 0 and report["errors"] == [], report["errors"]
     assert len(report["objects"]) >= 4
 
 
@@ -70,12 +75,9 @@ def test_validator_rejects_unknown_fields_and_wrong_types(helm, node_modules, tm
     bad = text.replace("maxUnavailable: 0", "maxUnavailabel: 0").replace(
         "averageUtilization: 70", 'averageUtilization: "70"')
     assert bad != text
-    out = tmp_path / "bad.yaml"
-    out.write_text(bad)
-    proc = subprocess.run(["node", str(ROOT / "tests" / "deploy" / "validate_manifests.mjs"),
-                           str(node_modules), str(out)], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 1
-    errors = "\n".join(json.loads(proc.stdout)["errors"])
+    rc, report = validate_manifests(node_modules, tmp_path / "bad.yaml", bad)
+    assert rc == 1
+    errors = "\n".join(report["errors"])
     assert "maxUnavailabel: unknown field" in errors
     assert "averageUtilization must be integer" in errors
 
@@ -354,12 +356,9 @@ def test_validator_rejects_unknown_fields_in_argo_rollouts_objects(helm, node_mo
            .replace("          args: [\"serve\"]", "          args: [\"serve\"]\n          imagePullPolicyy: Always", 1)
            .replace("- setWeight: 10", '- setWeight: "ten"', 1))
     assert bad.count("\n") == text.count("\n") + 4
-    out = tmp_path / "bad.yaml"
-    out.write_text(bad)
-    proc = subprocess.run(["node", str(ROOT / "tests" / "deploy" / "validate_manifests.mjs"),
-                           str(node_modules), str(out)], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 1
-    errors = "\n".join(json.loads(proc.stdout)["errors"])
+    rc, report = validate_manifests(node_modules, tmp_path / "bad.yaml", bad)
+    assert rc == 1
+    errors = "\n".join(report["errors"])
     assert "Rollout.spec.strategy.canary.maxSurgee: unknown field" in errors
     assert "Rollout.spec.strategy.canary.steps[1].analysis.args[0].valueFrom.podTemplateHash: unknown field" in errors
     assert "AnalysisTemplate.spec.metrics[0].failureLimitt: unknown field" in errors
@@ -586,11 +585,8 @@ def test_validator_rejects_a_grpc_probe_with_a_port_name(helm, node_modules, tmp
     bad = text.replace("service: liveness", "service: liveness\n              serviceName: x", 1).replace(
         "grpc:\n              port: 9000", "grpc:\n              port: grpc", 1)
     assert bad.count("port: grpc") == text.count("port: grpc") + 1 and "serviceName: x" in bad
-    out = tmp_path / "bad.yaml"
-    out.write_text(bad)
-    proc = subprocess.run(["node", str(ROOT / "tests" / "deploy" / "validate_manifests.mjs"),
-                           str(node_modules), str(out)], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 1
-    errors = "\n".join(json.loads(proc.stdout)["errors"])
+    rc, report = validate_manifests(node_modules, tmp_path / "bad.yaml", bad)
+    assert rc == 1
+    errors = "\n".join(report["errors"])
     assert "livenessProbe.grpc.serviceName: unknown field" in errors
     assert "startupProbe/grpc/port must be integer" in errors
