@@ -17,12 +17,12 @@ ARG BUILD_IMAGE=docker.io/library/debian:bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
 # build: compiles inferd with the Debian packages scripts/setup.sh installs (build deps only;
-# protoc and grpc_cpp_plugin generate the gRPC code here), CMake Release, no tests/benchmarks,
+# protoc generates the gRPC messages here), CMake Release, no tests/benchmarks,
 # stripped. It links statically (INFERD_STATIC=ON) when every dependency has a static archive;
 # Debian ships some only as shared objects (libsimdjson), and then the link falls back to dynamic
-# (gRPC, abseil, c-ares and protobuf-lite become shared libraries too).
+# (libnghttp2 and protobuf-lite become shared libraries too).
 # scripts/image/stage-runtime.sh then stages the binary and the shared libraries ldd lists
-# (loader, libc, libstdc++, libgrpc++, ...) at their dpkg paths, with the owning packages' records
+# (loader, libc, libstdc++, libnghttp2, ...) at their dpkg paths, with the owning packages' records
 # as distroless writes them (/var/lib/dpkg/status.d/<package>, its .md5sums,
 # /usr/share/doc/<package>/copyright), so scanners see what the image carries: the distroless-`cc`
 # equivalent, still FROM scratch. The runtime gets exactly the files under /rootfs.
@@ -32,7 +32,7 @@ RUN apt-get update \
       build-essential cmake ninja-build pkg-config \
       libboost-dev libboost-system-dev libsimdjson-dev libfmt-dev libcli11-dev libyaml-cpp-dev \
       zlib1g-dev libbz2-dev liblzma-dev liblz4-dev \
-      libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc \
+      libnghttp2-dev libprotobuf-dev protobuf-compiler \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the server build needs: bench/ and tests/ are left out, so CMake skips them.

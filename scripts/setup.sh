@@ -9,8 +9,9 @@ PKGS=(
   # C++ libraries
   libboost-dev libboost-system-dev libsimdjson-dev libfmt-dev libcli11-dev libyaml-cpp-dev
   zlib1g-dev libbz2-dev liblzma-dev liblz4-dev
-  # gRPC (without TLS) on protobuf's lite runtime; protoc and grpc_cpp_plugin generate the code
-  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  # gRPC (without TLS): inferd's own transport on libnghttp2; protoc generates the messages for
+  # protobuf's lite runtime
+  libnghttp2-dev libprotobuf-dev protobuf-compiler
   # unit tests and micro-benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing (libFuzzer) and sanitizers

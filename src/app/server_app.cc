@@ -92,6 +92,7 @@ StatusOr<std::unique_ptr<ServerApp>> ServerApp::Create(const ServerAppOptions& o
     grpc.retry_after_seconds = options.http.retry_after_seconds;
     grpc.request_timeout = options.http.request_timeout;
     grpc.log_requests = options.http.log_requests;
+    grpc.threads = threads;
     ServerApp* raw = app.get();
     grpc.ready = [raw] { return raw->ready(); };
     INFERD_ASSIGN_OR_RETURN(app->grpc_, grpc_api::GrpcServer::Create(grpc, &app->inference_));

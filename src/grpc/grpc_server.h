@@ -11,10 +11,13 @@
 // log_requests is set.
 //
 // Health: the services "" and "inference.GRPCInferenceService" are SERVING while ready() holds
-// (re-read every 100 ms and at UpdateHealth), "liveness" while the process serves at all, so a
-// liveness probe does not fail during a drain.
+// (Check reads it; Watch streams re-read it every 100 ms and at UpdateHealth), "liveness" until
+// Shutdown, so a liveness probe does not fail during a drain.
 //
-// Thread safety: every method may be called from any thread; calls run on gRPC's threads.
+// The transport is inferd's own (grpc_transport.h, on libnghttp2): calls run on its event-loop
+// threads, like the HTTP server's requests.
+//
+// Thread safety: every method may be called from any thread.
 #ifndef INFERD_GRPC_GRPC_SERVER_H_
 #define INFERD_GRPC_GRPC_SERVER_H_
 
@@ -34,6 +37,8 @@ struct GrpcServerOptions {
   std::string host = "0.0.0.0";
   // 0 picks a free port (tests); `inferd serve --grpc-port 0` starts no gRPC server at all.
   uint16_t port = 8081;
+  // Event-loop threads (the HTTP server's --threads).
+  size_t threads = 1;
   // Largest request message (the REST body limit); larger ones get RESOURCE_EXHAUSTED.
   size_t max_message_bytes = size_t{8} << 20;
   // ModelInfer calls running at once beyond which calls are shed; 0 = unlimited.

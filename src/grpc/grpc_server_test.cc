@@ -3,22 +3,30 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <future>
 #include <memory>
-#include <thread>
+#include <string>
 
-#include <grpcpp/grpcpp.h>
-
-#include "inference.grpc.pb.h"
+#include "grpc/testing/grpc_test_client.h"
+#include "health.pb.h"
+#include "inference.pb.h"
+#include "reflection.pb.h"
 #include "serving/testing/fake_model.h"
 
 namespace inferd::grpc_api {
 namespace {
 
+using grpc_api::testing::GrpcTestClient;
+using grpc_api::testing::TestAnswer;
+using grpc_api::testing::TestCall;
+namespace health = ::grpc::health::v1;
+
+constexpr int kOk = 0, kInvalidArgument = 3, kDeadlineExceeded = 4, kNotFound = 5, kPermissionDenied = 7,
+              kResourceExhausted = 8, kUnimplemented = 12, kInternal = 13;
+
 std::shared_ptr<ModelManager> Models() {
   auto models = std::make_shared<ModelManager>();
   auto s = std::make_shared<ServedModel>();
-  s->model = std::make_shared<testing::FakeClassifier>(2, std::vector<Label>{Label::Int(0), Label::Int(7)});
+  s->model = std::make_shared<inferd::testing::FakeClassifier>(2, std::vector<Label>{Label::Int(0), Label::Int(7)});
   s->name = "clf";
   models->Swap(std::move(s));
   return models;
@@ -29,7 +37,6 @@ struct Server {
   InferenceService inference{models.get(), InferenceOptions{}};
   std::atomic<bool> ready{true};
   std::unique_ptr<GrpcServer> server;
-  std::unique_ptr<inference::GRPCInferenceService::Stub> stub;
 
   explicit Server(GrpcServerOptions options = {}) {
     options.host = "127.0.0.1";
@@ -38,10 +45,8 @@ struct Server {
     auto created = GrpcServer::Create(options, &inference);
     EXPECT_TRUE(created.ok()) << created.status().message();
     server = std::move(created).value();
-    auto channel =
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()), grpc::InsecureChannelCredentials());
-    stub = inference::GRPCInferenceService::NewStub(channel);
   }
+  uint16_t port() const { return server->port(); }
 };
 
 inference::ModelInferRequest Rows(const std::string& model, std::initializer_list<double> values) {
@@ -56,123 +61,146 @@ inference::ModelInferRequest Rows(const std::string& model, std::initializer_lis
   return r;
 }
 
+TestCall Infer(const inference::ModelInferRequest& r) {
+  return TestCall{"/inference.GRPCInferenceService/ModelInfer", {r.SerializeAsString()}, {}, {}};
+}
+
+template <typename Response>
+Response Decode(const TestAnswer& a) {
+  Response r;
+  EXPECT_EQ(a.messages.size(), 1u);
+  if (!a.messages.empty()) {
+    EXPECT_TRUE(r.ParseFromString(a.messages[0]));
+  }
+  return r;
+}
+
 TEST(GrpcServer, InfersThroughTheRequestPath) {
   Server s;
-  grpc::ClientContext ctx;
-  ctx.AddMetadata("x-request-id", "rid-1");
-  inference::ModelInferResponse resp;
-  grpc::Status st = s.stub->ModelInfer(&ctx, Rows("clf", {0, 0, 1, 5}), &resp);
-  ASSERT_TRUE(st.ok()) << st.error_message();
+  GrpcTestClient client(s.port());
+  TestCall call = Infer(Rows("clf", {0, 0, 1, 5}));
+  call.metadata = {{"x-request-id", "rid-1"}};
+  TestAnswer a = client.Call(call);
+  ASSERT_EQ(a.code, kOk) << a.message;
+  EXPECT_EQ(a.http_status, 200);
+  auto resp = Decode<inference::ModelInferResponse>(a);
   ASSERT_EQ(resp.outputs_size(), 1);
   EXPECT_EQ(resp.outputs(0).name(), "predict");
   EXPECT_EQ(resp.outputs(0).datatype(), "INT64");
   ASSERT_EQ(resp.outputs(0).contents().int64_contents_size(), 2);
   EXPECT_EQ(resp.outputs(0).contents().int64_contents(0), 0);
   EXPECT_EQ(resp.outputs(0).contents().int64_contents(1), 7);
-  auto id = ctx.GetServerInitialMetadata().find("x-request-id");
-  ASSERT_NE(id, ctx.GetServerInitialMetadata().end());
-  EXPECT_EQ(std::string(id->second.data(), id->second.size()), "rid-1");
+  EXPECT_EQ(a.headers["x-request-id"], "rid-1");
+  EXPECT_EQ(a.headers["content-type"], "application/grpc");
+  // A generated id when the client sends none.
+  TestAnswer b = client.Call(Infer(Rows("clf", {0, 0})));
+  EXPECT_EQ(b.code, kOk);
+  EXPECT_FALSE(b.headers["x-request-id"].empty());
+  EXPECT_NE(b.headers["x-request-id"], "rid-1");
   // Counted in the model's metrics under protocol="grpc".
   auto catalog = s.models->catalog();
   ModelStats::Totals totals = catalog->stats.at("clf")->Sum();
-  EXPECT_EQ(totals.requests[static_cast<size_t>(Protocol::kGrpc)][prom::CodeSlot(200)], 1u);
+  EXPECT_EQ(totals.requests[static_cast<size_t>(Protocol::kGrpc)][prom::CodeSlot(200)], 2u);
 }
 
 TEST(GrpcServer, ErrorsAreGrpcStatuses) {
   Server s;
-  {
-    grpc::ClientContext ctx;
-    inference::ModelInferResponse resp;
-    grpc::Status st = s.stub->ModelInfer(&ctx, Rows("nope", {0, 0}), &resp);
-    EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND);
-    EXPECT_EQ(st.error_message(), "no model named 'nope'");
-  }
-  {
-    grpc::ClientContext ctx;
-    inference::ModelInferResponse resp;
-    inference::ModelInferRequest r = Rows("clf", {0, 0});
-    r.mutable_inputs(0)->set_shape(1, 3);
-    grpc::Status st = s.stub->ModelInfer(&ctx, r, &resp);
-    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  }
-  {
-    grpc::ClientContext ctx;
-    inference::RepositoryIndexResponse resp;
-    grpc::Status st = s.stub->RepositoryIndex(&ctx, inference::RepositoryIndexRequest(), &resp);
-    EXPECT_EQ(st.error_code(), grpc::StatusCode::PERMISSION_DENIED);
-  }
-}
+  GrpcTestClient client(s.port());
+  TestAnswer a = client.Call(Infer(Rows("nope", {0, 0})));
+  EXPECT_EQ(a.code, kNotFound);
+  EXPECT_EQ(a.message, "no model named 'nope'");
+  EXPECT_TRUE(a.messages.empty());
+  EXPECT_EQ(a.trailers["grpc-status"], "5");  // a Trailers-Only answer
 
-// A classifier whose predictions wait until the test releases them.
-class BlockingClassifier : public testing::FakeClassifier {
- public:
-  BlockingClassifier() : FakeClassifier(2, {Label::Int(0), Label::Int(1)}) {}
-  Status PredictClass(const double* x, size_t n, int32_t* out) const override {
-    entered.set_value();
-    release.wait();
-    return FakeClassifier::PredictClass(x, n, out);
-  }
-  mutable std::promise<void> entered;
-  std::shared_future<void> release;
-};
+  inference::ModelInferRequest r = Rows("clf", {0, 0});
+  r.mutable_inputs(0)->set_shape(1, 3);
+  EXPECT_EQ(client.Call(Infer(r)).code, kInvalidArgument);
+
+  TestCall index{"/inference.GRPCInferenceService/RepositoryIndex", {""}, {}, {}};
+  EXPECT_EQ(client.Call(index).code, kPermissionDenied);
+
+  TestAnswer unknown = client.Call(TestCall{"/inference.GRPCInferenceService/ModelStatistics", {""}, {}, {}});
+  EXPECT_EQ(unknown.code, kUnimplemented);
+
+  TestAnswer garbage = client.Call(TestCall{"/inference.GRPCInferenceService/ModelInfer", {"\xff\xff\xff"}, {}, {}});
+  EXPECT_EQ(garbage.code, kInvalidArgument);
+  EXPECT_NE(garbage.message.find("inference.ModelInferRequest"), std::string::npos);
+
+  TestAnswer none = client.Call(TestCall{"/inference.GRPCInferenceService/ServerLive", {}, {}, {}});
+  EXPECT_EQ(none.code, kInvalidArgument);
+  TestAnswer two = client.Call(TestCall{"/inference.GRPCInferenceService/ServerLive", {"", ""}, {}, {}});
+  EXPECT_EQ(two.code, kInvalidArgument);
+  // A prefix announcing 100 bytes and 3 of them, then the end of the request.
+  TestAnswer cut =
+      client.Call(TestCall{"/inference.GRPCInferenceService/ServerLive", {}, {}, std::string("\0\0\0\0\x64xyz", 8)});
+  EXPECT_EQ(cut.code, kInternal);
+  // A compressed message (flag 1): no codec is announced.
+  TestAnswer zipped =
+      client.Call(TestCall{"/inference.GRPCInferenceService/ServerLive", {}, {}, std::string("\x01\0\0\0\x01x", 6)});
+  EXPECT_EQ(zipped.code, kUnimplemented);
+  // The connection still serves after all that.
+  EXPECT_EQ(client.Call(Infer(Rows("clf", {0, 0}))).code, kOk);
+}
 
 TEST(GrpcServer, ShedsBeyondMaxInflight) {
   GrpcServerOptions o;
   o.max_inflight = 1;
   o.retry_after_seconds = 2;
   Server s(o);
-  auto blocking = std::make_shared<BlockingClassifier>();
-  std::promise<void> release;
-  blocking->release = release.get_future().share();
-  auto served = std::make_shared<ServedModel>();
-  served->model = blocking;
-  served->name = "slow";
-  s.models->Swap(std::move(served));
-  std::future<void> entered = blocking->entered.get_future();
-
-  grpc::Status first;
-  std::thread t([&] {
-    grpc::ClientContext ctx;
-    inference::ModelInferResponse resp;
-    first = s.stub->ModelInfer(&ctx, Rows("slow", {0, 0}), &resp);
-  });
-  entered.wait();  // the first call holds the only slot
-  grpc::ClientContext ctx;
-  inference::ModelInferResponse resp;
-  grpc::Status second = s.stub->ModelInfer(&ctx, Rows("clf", {0, 0}), &resp);
-  release.set_value();
-  t.join();
-  EXPECT_TRUE(first.ok()) << first.error_message();
-  EXPECT_EQ(second.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_NE(second.error_message().find("--max-inflight limit of 1"), std::string::npos);
-  auto pushback = ctx.GetServerTrailingMetadata().find("grpc-retry-pushback-ms");
-  ASSERT_NE(pushback, ctx.GetServerTrailingMetadata().end());
-  EXPECT_EQ(std::string(pushback->second.data(), pushback->second.size()), "2000");
-  // The slot is free again.
-  grpc::ClientContext again;
-  EXPECT_TRUE(s.stub->ModelInfer(&again, Rows("clf", {0, 0}), &resp).ok());
+  GrpcTestClient client(s.port());
+  // Three calls in one write: read in one round, counted before the first runs.
+  TestCall call = Infer(Rows("clf", {0, 0}));
+  std::vector<TestAnswer> answers = client.CallAll({call, call, call});
+  EXPECT_EQ(answers[0].code, kOk) << answers[0].message;
+  for (size_t i = 1; i < 3; ++i) {
+    EXPECT_EQ(answers[i].code, kResourceExhausted);
+    EXPECT_NE(answers[i].message.find("--max-inflight limit of 1"), std::string::npos) << answers[i].message;
+    EXPECT_EQ(answers[i].trailers["grpc-retry-pushback-ms"], "2000");
+  }
+  // Health checks are not counted against the limit.
+  health::HealthCheckRequest h;
+  TestCall check{"/grpc.health.v1.Health/Check", {h.SerializeAsString()}, {}, {}};
+  answers = client.CallAll({call, check, check});
+  EXPECT_EQ(answers[0].code, kOk);
+  EXPECT_EQ(answers[1].code, kOk);
+  EXPECT_EQ(answers[2].code, kOk);
+  // The slots are free again.
+  EXPECT_EQ(client.Call(call).code, kOk);
 }
 
-TEST(GrpcServer, ReadinessAndMetadata) {
+TEST(GrpcServer, DeadlinePassedBeforeTheCallRuns) {
   Server s;
-  {
-    grpc::ClientContext ctx;
-    inference::ServerReadyResponse resp;
-    ASSERT_TRUE(s.stub->ServerReady(&ctx, inference::ServerReadyRequest(), &resp).ok());
-    EXPECT_TRUE(resp.ready());
-  }
+  GrpcTestClient client(s.port());
+  TestCall call = Infer(Rows("clf", {0, 0}));
+  call.metadata = {{"grpc-timeout", "0n"}};
+  TestAnswer a = client.Call(call);
+  EXPECT_EQ(a.code, kDeadlineExceeded);
+  call.metadata = {{"grpc-timeout", "10S"}};
+  EXPECT_EQ(client.Call(call).code, kOk);
+}
+
+TEST(GrpcServer, ReadinessHealthAndMetadata) {
+  Server s;
+  GrpcTestClient client(s.port());
+  TestCall ready{"/inference.GRPCInferenceService/ServerReady", {""}, {}, {}};
+  EXPECT_TRUE(Decode<inference::ServerReadyResponse>(client.Call(ready)).ready());
+  health::HealthCheckRequest h;
+  TestCall check{"/grpc.health.v1.Health/Check", {h.SerializeAsString()}, {}, {}};
+  EXPECT_EQ(Decode<health::HealthCheckResponse>(client.Call(check)).status(), health::HealthCheckResponse::SERVING);
   s.ready = false;
-  {
-    grpc::ClientContext ctx;
-    inference::ServerReadyResponse resp;
-    ASSERT_TRUE(s.stub->ServerReady(&ctx, inference::ServerReadyRequest(), &resp).ok());
-    EXPECT_FALSE(resp.ready());
-  }
-  grpc::ClientContext ctx;
+  EXPECT_FALSE(Decode<inference::ServerReadyResponse>(client.Call(ready)).ready());
+  EXPECT_EQ(Decode<health::HealthCheckResponse>(client.Call(check)).status(), health::HealthCheckResponse::NOT_SERVING);
+  h.set_service("liveness");
+  check.messages = {h.SerializeAsString()};
+  EXPECT_EQ(Decode<health::HealthCheckResponse>(client.Call(check)).status(), health::HealthCheckResponse::SERVING);
+  h.set_service("no.such.Service");
+  check.messages = {h.SerializeAsString()};
+  EXPECT_EQ(client.Call(check).code, kNotFound);
+
   inference::ModelMetadataRequest req;
   req.set_name("clf");
-  inference::ModelMetadataResponse resp;
-  ASSERT_TRUE(s.stub->ModelMetadata(&ctx, req, &resp).ok());
+  auto resp = Decode<inference::ModelMetadataResponse>(
+      client.Call(TestCall{"/inference.GRPCInferenceService/ModelMetadata", {req.SerializeAsString()}, {}, {}}));
   EXPECT_EQ(resp.name(), "clf");
   ASSERT_EQ(resp.inputs_size(), 1);
   EXPECT_EQ(resp.inputs(0).shape(1), 2);
@@ -180,15 +208,50 @@ TEST(GrpcServer, ReadinessAndMetadata) {
   EXPECT_EQ(resp.outputs(1).name(), "predict_proba");
 }
 
+TEST(GrpcServer, StreamingCallAnswersEveryMessageThenEnds) {
+  Server s;
+  GrpcTestClient client(s.port());
+  namespace reflection = ::grpc::reflection::v1alpha;
+  reflection::ServerReflectionRequest list, missing;
+  list.set_list_services("");
+  missing.set_file_containing_symbol("no.such.Thing");
+  TestAnswer a = client.Call(TestCall{"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                                      {list.SerializeAsString(), missing.SerializeAsString(), list.SerializeAsString()},
+                                      {},
+                                      {}});
+  EXPECT_EQ(a.code, kOk) << a.message;
+  ASSERT_EQ(a.messages.size(), 3u);
+  reflection::ServerReflectionResponse r;
+  ASSERT_TRUE(r.ParseFromString(a.messages[0]));
+  EXPECT_EQ(r.list_services_response().service_size(), 3);
+  ASSERT_TRUE(r.ParseFromString(a.messages[1]));
+  EXPECT_EQ(r.error_response().error_code(), kNotFound);
+  ASSERT_TRUE(r.ParseFromString(a.messages[2]));
+  EXPECT_EQ(r.list_services_response().service_size(), 3);
+}
+
 TEST(GrpcServer, RefusesOversizedMessages) {
   GrpcServerOptions o;
   o.max_message_bytes = 1024;
   Server s(o);
+  GrpcTestClient client(s.port());
   inference::ModelInferRequest r = Rows("clf", {0, 0});
-  r.set_id(std::string(4096, 'x'));
-  grpc::ClientContext ctx;
-  inference::ModelInferResponse resp;
-  EXPECT_EQ(s.stub->ModelInfer(&ctx, r, &resp).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  r.set_id(std::string(64 * 1024, 'x'));
+  TestAnswer a = client.Call(Infer(r));
+  EXPECT_EQ(a.code, kResourceExhausted);
+  EXPECT_NE(a.message.find("vs. 1024"), std::string::npos) << a.message;
+  EXPECT_EQ(client.Call(Infer(Rows("clf", {0, 0}))).code, kOk);
+}
+
+TEST(GrpcServer, ShutdownRefusesNewConnections) {
+  Server s;
+  const uint16_t port = s.port();
+  {
+    GrpcTestClient client(port);
+    EXPECT_EQ(client.Call(Infer(Rows("clf", {0, 0}))).code, kOk);
+  }
+  EXPECT_TRUE(s.server->Shutdown(std::chrono::steady_clock::now() + std::chrono::seconds(5)));
+  EXPECT_THROW(GrpcTestClient client(port), std::runtime_error);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "grpc/grpc_transport.h"
+
 #include "grpc/descriptor_set.h"  // generated: kDescriptorSet, kDescriptorSetSize
 
 namespace inferd::grpc_api {
@@ -51,29 +53,6 @@ void ForEachBytesField(std::string_view in, Fn&& fn) {
   }
 }
 
-class ReflectionReactor final
-    : public grpc::ServerBidiReactor<refl::ServerReflectionRequest, refl::ServerReflectionResponse> {
- public:
-  explicit ReflectionReactor(const ReflectionService* service) : service_(service) { StartRead(&request_); }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) return Finish(grpc::Status::OK);  // the client closed its side
-    response_.Clear();
-    service_->Answer(request_, &response_);
-    StartWrite(&response_);
-  }
-  void OnWriteDone(bool ok) override {
-    if (!ok) return Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the stream was closed"));
-    StartRead(&request_);
-  }
-  void OnDone() override { delete this; }
-
- private:
-  const ReflectionService* const service_;
-  refl::ServerReflectionRequest request_;
-  refl::ServerReflectionResponse response_;
-};
-
 }  // namespace
 
 ReflectionService::ReflectionService(std::vector<std::string> services) : services_(std::move(services)) {
@@ -106,7 +85,7 @@ void ReflectionService::Answer(const refl::ServerReflectionRequest& request,
   *response->mutable_original_request() = request;
   auto not_found = [response](const std::string& what) {
     refl::ErrorResponse* e = response->mutable_error_response();
-    e->set_error_code(static_cast<int32_t>(grpc::StatusCode::NOT_FOUND));
+    e->set_error_code(static_cast<int32_t>(GrpcCode::kNotFound));
     e->set_error_message(what);
   };
   switch (request.message_request_case()) {
@@ -138,13 +117,8 @@ void ReflectionService::Answer(const refl::ServerReflectionRequest& request,
     case refl::ServerReflectionRequest::MESSAGE_REQUEST_NOT_SET: break;
   }
   refl::ErrorResponse* e = response->mutable_error_response();
-  e->set_error_code(static_cast<int32_t>(grpc::StatusCode::INVALID_ARGUMENT));
+  e->set_error_code(static_cast<int32_t>(GrpcCode::kInvalidArgument));
   e->set_error_message("the request names no reflection call");
-}
-
-grpc::ServerBidiReactor<refl::ServerReflectionRequest, refl::ServerReflectionResponse>*
-ReflectionService::ServerReflectionInfo(grpc::CallbackServerContext*) {
-  return new ReflectionReactor(this);
 }
 
 }  // namespace inferd::grpc_api

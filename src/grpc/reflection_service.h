@@ -5,7 +5,7 @@
 // src/grpc/proto/*.proto are compiled in as the serialized FileDescriptorSet protoc writes at
 // build time, and a symbol belongs to the file whose package prefixes it.
 //
-// Thread safety: the service is immutable after construction; each stream has its own reactor.
+// Thread safety: immutable after construction; Answer may be called from any thread.
 #ifndef INFERD_GRPC_REFLECTION_SERVICE_H_
 #define INFERD_GRPC_REFLECTION_SERVICE_H_
 
@@ -13,20 +13,16 @@
 #include <string_view>
 #include <vector>
 
-#include "reflection.grpc.pb.h"
+#include "reflection.pb.h"
 
 namespace inferd::grpc_api {
 
-class ReflectionService final : public grpc::reflection::v1alpha::ServerReflection::CallbackService {
+class ReflectionService {
  public:
   // `services`: the full names list_services answers.
   explicit ReflectionService(std::vector<std::string> services);
 
-  grpc::ServerBidiReactor<grpc::reflection::v1alpha::ServerReflectionRequest,
-                          grpc::reflection::v1alpha::ServerReflectionResponse>*
-  ServerReflectionInfo(grpc::CallbackServerContext* context) override;
-
-  // The answer to one request (exposed for tests).
+  // The answer to one request of the ServerReflectionInfo stream.
   void Answer(const grpc::reflection::v1alpha::ServerReflectionRequest& request,
               grpc::reflection::v1alpha::ServerReflectionResponse* response) const;
 

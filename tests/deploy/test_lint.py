@@ -218,7 +218,7 @@ def test_dockerfile_build_stage_has_the_cpp_and_grpc_build_packages_and_runtime_
         assert len(group) == 1, f"scripts/setup.sh has no single '# {prefix}' group: {list(groups)}"
         missing = [p for p in group[0] if p not in installed]
         assert not missing, f"the Dockerfile's build stage lacks setup.sh's {prefix} packages {missing}"
-    assert {"libgrpc++-dev", "protobuf-compiler-grpc"} <= installed
+    assert {"libnghttp2-dev", "libprotobuf-dev", "protobuf-compiler"} <= installed
     server = stages["server"]
     exposed = {port for op, v in server if op == "EXPOSE" for port in v.split()}
     assert exposed == {"8080", "8081"}, exposed

@@ -1,0 +1,774 @@
+#include <utility>  // Boost 1.74 asio with g++ 12 in C++20 needs this first (http-performance.md).
+
+#include "grpc/grpc_transport.h"
+
+#include <nghttp2/nghttp2.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <condition_variable>
+#include <cstring>
+#include <list>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include <boost/asio.hpp>
+
+#include "grpc/grpc_wire.h"
+#include "logging/log.h"
+
+namespace inferd::grpc_api {
+namespace {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using ReusePort = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr auto kTick = std::chrono::milliseconds(100);
+// Request headers beyond this reset the stream (the HTTP side's header limit).
+constexpr size_t kMaxHeaderBytes = 16 * 1024;
+constexpr uint32_t kMaxConcurrentStreams = 256;
+// Flow control: a stream's window reopens as its bytes arrive; the connection's only once the
+// bytes are used (a unary request once answered), so the connection window bounds what one
+// connection can make the server hold. Large enough that a message of a few MB does not wait
+// for a window update per 64 kB.
+constexpr int32_t kStreamWindow = 1 << 20;
+constexpr size_t kMinConnectionWindow = 16 << 20;
+
+class TransportImpl;
+class Worker;
+class Connection;
+
+nghttp2_nv Header(std::string_view name, std::string_view value) {
+  return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
+                    NGHTTP2_NV_FLAG_NONE};
+}
+
+class Stream final : public GrpcCall {
+ public:
+  Stream(Connection* conn, int32_t id) : conn_(conn), id_(id), headers_at_(Clock::now()), start_(headers_at_) {}
+  ~Stream() override;
+
+  std::string_view method() const override { return path_; }
+  std::string_view request_id() const override { return request_id_; }
+  Clock::time_point start() const override { return start_; }
+  void AddTrailer(std::string name, std::string value) override {
+    trailers_.emplace_back(std::move(name), std::move(value));
+  }
+  void SetLogModel(std::string_view model) override { log_model_ = model; }
+  void Write(std::string message) override;
+  void Finish(const GrpcStatus& status) override;
+  void SetState(std::shared_ptr<void> state) override { state_ = std::move(state); }
+  void* state() const override { return state_.get(); }
+
+ private:
+  friend class Connection;
+  static ssize_t ReadData(nghttp2_session* session, int32_t stream_id, uint8_t* buf, size_t length,
+                          uint32_t* data_flags, nghttp2_data_source* source, void* user_data);
+  // Submits the response headers (with a data source), or a Trailers-Only answer.
+  void SubmitHeaders();
+  void SubmitTrailersOnly();
+  std::vector<nghttp2_nv> StatusHeaders(std::string* code_buf, std::string* message_buf);
+  void Log();
+
+  Connection* const conn_;
+  const int32_t id_;
+  const Clock::time_point headers_at_;
+  Clock::time_point start_;
+  std::string path_;
+  std::string request_id_;
+  std::string content_type_;
+  bool has_timeout_ = false;
+  Clock::duration timeout_{};
+  size_t header_bytes_ = 0;
+  MethodKind kind_ = MethodKind::kUnknown;
+  MessageReader reader_;
+  std::string message_;  // a unary call's request
+  int messages_ = 0;
+  bool responded_ = false;  // headers or a Trailers-Only answer submitted
+  bool finished_ = false;   // the status is decided (sent after the data)
+  bool admitted_ = false;   // counted in the transport's in-flight calls
+  bool deferred_ = false;   // the data source is waiting for Write/Finish
+  bool handler_open_ = false;
+  size_t unreleased_ = 0;  // received bytes not yet returned to the connection's window
+  std::string out_;
+  size_t out_pos_ = 0;
+  GrpcStatus status_;
+  std::vector<std::pair<std::string, std::string>> trailers_;
+  std::string log_model_;
+  std::shared_ptr<void> state_;
+};
+
+class Worker {
+ public:
+  Worker(TransportImpl* t, size_t index) : t_(t), index_(index) {}
+  Status Listen(const tcp::endpoint& endpoint);
+  uint16_t local_port() const { return acceptor_.local_endpoint().port(); }
+  void Run();
+  void Post(std::function<void()> fn) { net::post(ioc_, std::move(fn)); }
+  void Stop() { ioc_.stop(); }
+  void Drain();
+  void TickStreams();
+
+ private:
+  friend class Connection;
+  friend class Stream;
+  void DoAccept();
+  void StartTick();
+  bool Finished() const { return draining_ && conns_.empty() && !acceptor_.is_open(); }
+
+  TransportImpl* const t_;
+  const size_t index_;
+  std::list<Connection*> conns_;  // before ioc_: see http/server.cc
+  net::io_context ioc_{1};
+  tcp::acceptor acceptor_{ioc_};
+  net::steady_timer tick_{ioc_};
+  net::steady_timer accept_retry_{ioc_};
+  bool draining_ = false;
+  uint64_t next_id_ = 0;
+};
+
+class TransportImpl final : public GrpcTransport {
+ public:
+  TransportImpl(const GrpcTransportOptions& o, GrpcHandler* h) : options_(o), handler_(h) {}
+  ~TransportImpl() override { Shutdown(Clock::now()); }
+  Status Init();
+  void Start();
+  uint16_t port() const override { return port_; }
+  void TickStreams() override {
+    for (auto& w : workers_) {
+      Worker* wp = w.get();
+      wp->Post([wp] { wp->TickStreams(); });
+    }
+  }
+  bool Shutdown(Clock::time_point deadline) override;
+
+  const GrpcTransportOptions options_;
+  GrpcHandler* const handler_;
+  std::atomic<int64_t> inflight_{0};
+  std::string id_prefix_;
+
+ private:
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::thread> threads_;
+  uint16_t port_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t running_ = 0;  // guarded by mu_
+  bool shut_down_ = false;
+  bool clean_ = true;
+};
+
+// One client connection: an nghttp2 server session over the socket. Lives as long as an async
+// operation holds its shared_ptr; touched only on its worker's thread.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Worker* w, tcp::socket s) : w_(w), socket_(std::move(s)) {}
+  ~Connection() {
+    for (auto& [id, s] : streams_) {
+      if (s->handler_open_) handler().OnClosed(*s);
+    }
+    streams_.clear();
+    if (session_ != nullptr) nghttp2_session_del(session_);
+    w_->conns_.erase(self_it_);
+  }
+
+  void Start() {
+    self_it_ = w_->conns_.insert(w_->conns_.end(), this);
+    static nghttp2_option* const kOption = [] {
+      nghttp2_option* o = nullptr;
+      nghttp2_option_new(&o);
+      nghttp2_option_set_no_auto_window_update(o, 1);
+      return o;
+    }();
+    nghttp2_session_server_new2(&session_, Callbacks(), this, kOption);
+    const nghttp2_settings_entry settings[] = {
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kMaxConcurrentStreams},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<uint32_t>(kStreamWindow)},
+        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<uint32_t>(kMaxHeaderBytes)},
+    };
+    nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+    const size_t window = std::min<size_t>(std::max(kMinConnectionWindow, 2 * options().max_message_bytes + 1024),
+                                           (size_t{1} << 31) - 1);
+    nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, static_cast<int32_t>(window));
+    if (w_->draining_) Goaway();
+    Flush();
+    DoRead();
+  }
+
+  // Every kTick: the streaming calls' tick.
+  void Tick() {
+    bool any = false;
+    for (auto& [id, s] : streams_) {
+      if (s->handler_open_ && !s->finished_) {
+        handler().OnTick(*s);
+        any = true;
+      }
+    }
+    if (any) ScheduleFlush();
+  }
+
+  // Refuses new streams and ends the streaming calls; the connection closes when the calls
+  // in flight are answered.
+  void Drain() {
+    Goaway();
+    for (auto& [id, s] : streams_) {
+      if (s->handler_open_ && !s->finished_) {
+        handler().OnTick(*s);  // a last change (NOT_SERVING) before the end
+        s->Finish(GrpcStatus{GrpcCode::kUnavailable, "the server is shutting down"});
+      }
+    }
+    ScheduleFlush();
+  }
+
+  void ScheduleFlush() {
+    if (flush_scheduled_) return;
+    flush_scheduled_ = true;
+    net::post(w_->ioc_, [self = shared_from_this()] {
+      self->flush_scheduled_ = false;
+      self->Flush();
+    });
+  }
+
+  GrpcHandler& handler() { return *w_->t_->handler_; }
+  const GrpcTransportOptions& options() const { return w_->t_->options_; }
+  nghttp2_session* session() { return session_; }
+
+ private:
+  friend class Stream;
+
+  static const nghttp2_session_callbacks* Callbacks() {
+    static nghttp2_session_callbacks* callbacks = [] {
+      nghttp2_session_callbacks* cb = nullptr;
+      nghttp2_session_callbacks_new(&cb);
+      nghttp2_session_callbacks_set_on_begin_headers_callback(cb, OnBeginHeaders);
+      nghttp2_session_callbacks_set_on_header_callback(cb, OnHeader);
+      nghttp2_session_callbacks_set_on_frame_recv_callback(cb, OnFrameRecv);
+      nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, OnDataChunk);
+      nghttp2_session_callbacks_set_on_stream_close_callback(cb, OnStreamClose);
+      return cb;
+    }();
+    return callbacks;
+  }
+
+  static Stream* Find(nghttp2_session* session, int32_t id) {
+    return static_cast<Stream*>(nghttp2_session_get_stream_user_data(session, id));
+  }
+
+  static int OnBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+    auto* c = static_cast<Connection*>(user);
+    auto s = std::make_unique<Stream>(c, frame->hd.stream_id);
+    nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, s.get());
+    c->streams_.emplace(frame->hd.stream_id, std::move(s));
+    return 0;
+  }
+
+  static int OnHeader(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* name, size_t namelen,
+                      const uint8_t* value, size_t valuelen, uint8_t, void*) {
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+    Stream* s = Find(session, frame->hd.stream_id);
+    if (s == nullptr) return 0;
+    s->header_bytes_ += namelen + valuelen + 32;
+    if (s->header_bytes_ > kMaxHeaderBytes) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // resets the stream
+    std::string_view n(reinterpret_cast<const char*>(name), namelen);
+    std::string_view v(reinterpret_cast<const char*>(value), valuelen);
+    if (n == ":path") {
+      s->path_ = v;
+    } else if (n == "content-type") {
+      s->content_type_ = v;
+    } else if (n == "grpc-timeout") {
+      if (auto t = ParseGrpcTimeout(v)) {
+        s->has_timeout_ = true;
+        s->timeout_ = *t;
+      }
+    } else if (n == "x-request-id") {
+      if (!v.empty() && v.size() <= 128) s->request_id_ = v;
+    }
+    return 0;
+  }
+
+  static int OnFrameRecv(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
+    auto* c = static_cast<Connection*>(user);
+    if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
+    Stream* s = Find(session, frame->hd.stream_id);
+    if (s == nullptr) return 0;
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) c->OnHeadersDone(s);
+    if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) c->OnRequestEnd(s);
+    return 0;
+  }
+
+  static int OnDataChunk(nghttp2_session* session, uint8_t, int32_t id, const uint8_t* data, size_t len, void* user) {
+    nghttp2_session_consume_stream(session, id, len);
+    Stream* s = Find(session, id);
+    if (s == nullptr) {
+      nghttp2_session_consume_connection(session, len);
+      return 0;
+    }
+    s->unreleased_ += len;
+    auto* c = static_cast<Connection*>(user);
+    c->OnData(s, std::string_view(reinterpret_cast<const char*>(data), len));
+    // Only a unary request waiting for its answer keeps its bytes counted.
+    if (s->kind_ != MethodKind::kUnary && s->kind_ != MethodKind::kUnaryCounted) c->Release(s);
+    else if (s->responded_) c->Release(s);
+    return 0;
+  }
+
+  static int OnStreamClose(nghttp2_session* session, int32_t id, uint32_t, void* user) {
+    auto* c = static_cast<Connection*>(user);
+    Stream* s = Find(session, id);
+    if (s == nullptr) return 0;
+    if (s->handler_open_) {
+      s->handler_open_ = false;
+      c->handler().OnClosed(*s);
+    }
+    c->streams_.erase(id);
+    return 0;
+  }
+
+  void OnHeadersDone(Stream* s) {
+    if (s->request_id_.empty()) {
+      s->request_id_ = w_->t_->id_prefix_;
+      char buf[40];
+      auto* end = std::to_chars(buf, buf + sizeof buf, w_->index_, 16).ptr;
+      *end++ = '-';
+      end = std::to_chars(end, buf + sizeof buf, ++w_->next_id_, 16).ptr;
+      s->request_id_.append(buf, static_cast<size_t>(end - buf));
+    }
+    if (s->content_type_.rfind("application/grpc", 0) != 0) {
+      return Fail(s, GrpcCode::kInvalidArgument, "content-type '" + s->content_type_ + "' is not application/grpc");
+    }
+    s->kind_ = handler().Kind(s->path_);
+    if (s->kind_ == MethodKind::kUnknown) return Fail(s, GrpcCode::kUnimplemented, "unknown method " + s->path_);
+    if (s->kind_ == MethodKind::kStreaming) s->handler_open_ = true;
+  }
+
+  void Release(Stream* s) {
+    if (s->unreleased_ == 0) return;
+    nghttp2_session_consume_connection(session_, s->unreleased_);
+    s->unreleased_ = 0;
+  }
+
+  void OnData(Stream* s, std::string_view data) {
+    if (s->finished_ || s->kind_ == MethodKind::kUnknown) return;  // answered already: discard
+    s->reader_.Append(data);
+    for (;;) {
+      std::string_view message;
+      MessageReader::Result r = s->reader_.Next(options().max_message_bytes, &message);
+      if (r == MessageReader::Result::kNeedMore) return;
+      if (r == MessageReader::Result::kTooLarge) {
+        return Fail(s, GrpcCode::kResourceExhausted,
+                    "received message larger than max (" + std::to_string(s->reader_.pending_length()) + " vs. " +
+                        std::to_string(options().max_message_bytes) + ")");
+      }
+      if (r == MessageReader::Result::kCompressed) {
+        return Fail(s, GrpcCode::kUnimplemented, "compressed messages are not supported (grpc-accept-encoding: identity)");
+      }
+      ++s->messages_;
+      if (s->kind_ == MethodKind::kStreaming) {
+        handler().OnMessage(*s, message);
+        if (s->finished_) return;
+      } else if (s->messages_ == 1) {
+        s->message_.assign(message);
+      } else {
+        return Fail(s, GrpcCode::kInvalidArgument, "a unary call sent more than one message");
+      }
+    }
+  }
+
+  void OnRequestEnd(Stream* s) {
+    // A streaming call may have sent messages already and still be open.
+    if (s->finished_ || s->kind_ == MethodKind::kUnknown) return;
+    if (s->reader_.buffered() > 0) return Fail(s, GrpcCode::kInternal, "the request ended inside a message");
+    if (s->kind_ == MethodKind::kStreaming) {
+      handler().OnHalfClose(*s);
+      return;
+    }
+    if (s->messages_ != 1) return Fail(s, GrpcCode::kInvalidArgument, "a unary call sent no message");
+    s->start_ = Clock::now();
+    if (s->kind_ == MethodKind::kUnaryCounted) {
+      s->admitted_ = true;
+      const int64_t now_inflight = w_->t_->inflight_.fetch_add(1, std::memory_order_relaxed) + 1;
+      const size_t max = options().max_inflight;
+      if (max != 0 && now_inflight > static_cast<int64_t>(max)) {
+        // Shed at once: no model work, the client retries later.
+        s->AddTrailer("grpc-retry-pushback-ms", std::to_string(options().retry_after_seconds * 1000));
+        return Fail(s, GrpcCode::kResourceExhausted,
+                    "server is at its --max-inflight limit of " + std::to_string(max) + " requests; retry later");
+      }
+    }
+    net::post(w_->ioc_, [self = shared_from_this(), id = s->id_] { self->Process(id); });
+  }
+
+  void Process(int32_t id) {
+    auto it = streams_.find(id);
+    if (it == streams_.end()) return;  // reset by the client meanwhile
+    Stream* s = it->second.get();
+    if (s->responded_) return;
+    if (s->has_timeout_ && Clock::now() >= s->headers_at_ + s->timeout_) {
+      return Fail(s, GrpcCode::kDeadlineExceeded, "the request's deadline passed before it could run");
+    }
+    std::string response;
+    GrpcStatus st = handler().Unary(*s, s->message_, &response);
+    s->message_ = std::string();
+    Release(s);
+    if (!st.ok()) return Fail(s, st.code, std::move(st.message));
+    s->out_ = FrameMessage(response);
+    s->finished_ = true;
+    s->SubmitHeaders();
+    s->Log();
+    ScheduleFlush();
+  }
+
+  void Fail(Stream* s, GrpcCode code, std::string message) {
+    s->Finish(GrpcStatus{code, std::move(message)});
+  }
+
+  void Goaway() {
+    if (goaway_) return;
+    goaway_ = true;
+    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(session_),
+                          NGHTTP2_NO_ERROR, nullptr, 0);
+  }
+
+  void DoRead() {
+    socket_.async_read_some(net::buffer(in_, sizeof in_), [self = shared_from_this()](
+                                                              boost::system::error_code ec, size_t n) {
+      if (ec) return self->Close();
+      const ssize_t used = nghttp2_session_mem_recv(self->session_, self->in_, n);
+      if (used < 0) {
+        self->Flush();  // a GOAWAY nghttp2 queued for a protocol error, if it can still leave
+        return self->CloseAfterWrite();
+      }
+      self->Flush();
+      if (!self->closing_) self->DoRead();
+    });
+  }
+
+  void Flush() {
+    if (writing_ || closed_) return;
+    out_.clear();
+    for (;;) {
+      const uint8_t* data = nullptr;
+      const ssize_t n = nghttp2_session_mem_send(session_, &data);
+      if (n < 0) return Close();
+      if (n == 0) break;
+      out_.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+    }
+    if (out_.empty()) {
+      if (closing_ || (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0)) {
+        Close();
+      }
+      return;
+    }
+    writing_ = true;
+    net::async_write(socket_, net::buffer(out_), [self = shared_from_this()](boost::system::error_code ec, size_t) {
+      self->writing_ = false;
+      if (ec) return self->Close();
+      self->Flush();
+    });
+  }
+
+  void CloseAfterWrite() {
+    closing_ = true;
+    if (!writing_) Flush();
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+  Worker* const w_;
+  tcp::socket socket_;
+  std::list<Connection*>::iterator self_it_;
+  nghttp2_session* session_ = nullptr;
+  std::unordered_map<int32_t, std::unique_ptr<Stream>> streams_;
+  uint8_t in_[kReadChunk];
+  std::string out_;
+  bool writing_ = false;
+  bool flush_scheduled_ = false;
+  bool goaway_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+};
+
+Stream::~Stream() {
+  if (admitted_) conn_->w_->t_->inflight_.fetch_sub(1, std::memory_order_relaxed);
+  conn_->Release(this);
+}
+
+std::vector<nghttp2_nv> Stream::StatusHeaders(std::string* code_buf, std::string* message_buf) {
+  std::vector<nghttp2_nv> nv;
+  *code_buf = std::to_string(static_cast<int>(status_.code));
+  nv.push_back(Header("grpc-status", *code_buf));
+  if (!status_.message.empty()) {
+    *message_buf = PercentEncode(status_.message);
+    nv.push_back(Header("grpc-message", *message_buf));
+  }
+  for (const auto& [name, value] : trailers_) nv.push_back(Header(name, value));
+  return nv;
+}
+
+void Stream::SubmitHeaders() {
+  responded_ = true;
+  const nghttp2_nv nv[] = {Header(":status", "200"), Header("content-type", "application/grpc"),
+                           Header("grpc-accept-encoding", "identity"), Header("x-request-id", request_id_)};
+  nghttp2_data_provider provider;
+  provider.source.ptr = this;
+  provider.read_callback = ReadData;
+  nghttp2_submit_response(conn_->session_, id_, nv, std::size(nv), &provider);
+}
+
+void Stream::SubmitTrailersOnly() {
+  responded_ = true;
+  std::string code, message;
+  std::vector<nghttp2_nv> nv = {Header(":status", "200"), Header("content-type", "application/grpc"),
+                                Header("x-request-id", request_id_)};
+  std::vector<nghttp2_nv> status = StatusHeaders(&code, &message);
+  nv.insert(nv.end(), status.begin(), status.end());
+  nghttp2_submit_response(conn_->session_, id_, nv.data(), nv.size(), nullptr);
+}
+
+ssize_t Stream::ReadData(nghttp2_session* session, int32_t stream_id, uint8_t* buf, size_t length,
+                         uint32_t* data_flags, nghttp2_data_source* source, void*) {
+  auto* s = static_cast<Stream*>(source->ptr);
+  const size_t n = std::min(length, s->out_.size() - s->out_pos_);
+  std::memcpy(buf, s->out_.data() + s->out_pos_, n);
+  s->out_pos_ += n;
+  if (s->out_pos_ < s->out_.size()) return static_cast<ssize_t>(n);
+  s->out_.clear();
+  s->out_pos_ = 0;
+  if (s->finished_) {
+    *data_flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
+    std::string code, message;
+    std::vector<nghttp2_nv> nv = s->StatusHeaders(&code, &message);
+    nghttp2_submit_trailer(session, stream_id, nv.data(), nv.size());
+    return static_cast<ssize_t>(n);
+  }
+  if (n == 0) {
+    s->deferred_ = true;
+    return NGHTTP2_ERR_DEFERRED;
+  }
+  return static_cast<ssize_t>(n);
+}
+
+void Stream::Write(std::string message) {
+  if (finished_) return;
+  out_ += FrameMessage(message);
+  if (!responded_) {
+    SubmitHeaders();
+  } else if (deferred_) {
+    deferred_ = false;
+    nghttp2_session_resume_data(conn_->session_, id_);
+  }
+  conn_->ScheduleFlush();
+}
+
+void Stream::Finish(const GrpcStatus& status) {
+  if (finished_) return;
+  finished_ = true;
+  status_ = status;
+  if (!responded_) {
+    SubmitTrailersOnly();
+  } else if (deferred_) {
+    deferred_ = false;
+    nghttp2_session_resume_data(conn_->session_, id_);
+  }
+  Log();
+  conn_->ScheduleFlush();
+}
+
+void Stream::Log() {
+  if (!conn_->options().log_requests) return;
+  std::string_view method = path_;
+  if (auto slash = method.rfind('/'); slash != std::string_view::npos) method.remove_prefix(slash + 1);
+  LogInfo("request")
+      .Str("protocol", "grpc")
+      .Str("method", method)
+      .Str("model", log_model_)
+      .Str("status", GrpcCodeName(status_.code))
+      .Double("duration_seconds", std::chrono::duration<double>(Clock::now() - start_).count())
+      .Str("request_id", request_id_);
+}
+
+Status Worker::Listen(const tcp::endpoint& endpoint) {
+  boost::system::error_code ec;
+  auto fail = [&](const char* what) {
+    return Status::Unavailable(std::string("cannot ") + what + " " + endpoint.address().to_string() + ":" +
+                               std::to_string(endpoint.port()) + " for gRPC: " + ec.message());
+  };
+  acceptor_.open(endpoint.protocol(), ec);
+  if (ec) return fail("open a socket for");
+  acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (ec) return fail("set SO_REUSEADDR on");
+  acceptor_.set_option(ReusePort(true), ec);
+  if (ec) return fail("set SO_REUSEPORT on");
+  acceptor_.bind(endpoint, ec);
+  if (ec) return fail("bind");
+  acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen on");
+  return Status::Ok();
+}
+
+void Worker::Run() {
+  DoAccept();
+  StartTick();
+  for (;;) {
+    try {
+      ioc_.run();
+      return;
+    } catch (const std::exception& e) {  // e.g. bad_alloc inside a handler; keep serving
+      LogError("gRPC event loop error").Str("error", e.what()).Int("thread", static_cast<int64_t>(index_));
+    }
+  }
+}
+
+void Worker::DoAccept() {
+  acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec) {
+      LogWarn("gRPC accept failed").Str("error", ec.message());
+      accept_retry_.expires_after(std::chrono::milliseconds(50));
+      accept_retry_.async_wait([this](boost::system::error_code e) {
+        if (!e && acceptor_.is_open()) DoAccept();
+      });
+      return;
+    }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    std::make_shared<Connection>(this, std::move(socket))->Start();
+    DoAccept();
+  });
+}
+
+void Worker::StartTick() {
+  tick_.expires_after(kTick);
+  tick_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    TickStreams();
+    if (Finished()) return;  // let run() return
+    StartTick();
+  });
+}
+
+void Worker::TickStreams() {
+  for (Connection* c : conns_) c->Tick();
+}
+
+void Worker::Drain() {
+  if (draining_) return;
+  draining_ = true;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  accept_retry_.cancel();
+  for (Connection* c : conns_) c->Drain();
+  if (Finished()) tick_.cancel();
+}
+
+Status TransportImpl::Init() {
+  std::random_device rd;
+  char prefix[16];
+  std::snprintf(prefix, sizeof prefix, "%08x-g", rd());
+  id_prefix_ = prefix;
+  boost::system::error_code ec;
+  net::ip::address address = net::ip::make_address(options_.host, ec);
+  if (ec) {
+    net::io_context ioc;
+    tcp::resolver resolver(ioc);
+    auto results = resolver.resolve(options_.host, "", ec);
+    if (ec || results.empty()) {
+      return Status::InvalidArgument("cannot resolve host '" + options_.host + "': " + ec.message());
+    }
+    address = results.begin()->endpoint().address();
+  }
+  const size_t n = std::max<size_t>(options_.threads, 1);
+  uint16_t port = options_.port;
+  for (size_t i = 0; i < n; ++i) {
+    auto w = std::make_unique<Worker>(this, i);
+    INFERD_RETURN_IF_ERROR(w->Listen(tcp::endpoint(address, port)));
+    if (i == 0) port = w->local_port();  // with port 0 the others join the first's via SO_REUSEPORT
+    workers_.push_back(std::move(w));
+  }
+  port_ = port;
+  return Status::Ok();
+}
+
+void TransportImpl::Start() {
+  running_ = workers_.size();
+  for (auto& w : workers_) {
+    Worker* wp = w.get();
+    threads_.emplace_back([this, wp] {
+      wp->Run();
+      std::lock_guard<std::mutex> l(mu_);
+      if (--running_ == 0) cv_.notify_all();
+    });
+  }
+}
+
+bool TransportImpl::Shutdown(Clock::time_point deadline) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (shut_down_) return clean_;
+    shut_down_ = true;
+  }
+  for (auto& w : workers_) {
+    Worker* wp = w.get();
+    wp->Post([wp] { wp->Drain(); });
+  }
+  bool clean;
+  {
+    std::unique_lock<std::mutex> l(mu_);
+    clean = cv_.wait_until(l, deadline, [this] { return running_ == 0; });
+  }
+  if (!clean) {
+    for (auto& w : workers_) w->Stop();
+  }
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  clean_ = clean;
+  return clean;
+}
+
+}  // namespace
+
+const char* GrpcCodeName(GrpcCode code) {
+  switch (code) {
+    case GrpcCode::kOk: return "OK";
+    case GrpcCode::kCancelled: return "CANCELLED";
+    case GrpcCode::kUnknown: return "UNKNOWN";
+    case GrpcCode::kInvalidArgument: return "INVALID_ARGUMENT";
+    case GrpcCode::kDeadlineExceeded: return "DEADLINE_EXCEEDED";
+    case GrpcCode::kNotFound: return "NOT_FOUND";
+    case GrpcCode::kPermissionDenied: return "PERMISSION_DENIED";
+    case GrpcCode::kResourceExhausted: return "RESOURCE_EXHAUSTED";
+    case GrpcCode::kFailedPrecondition: return "FAILED_PRECONDITION";
+    case GrpcCode::kOutOfRange: return "OUT_OF_RANGE";
+    case GrpcCode::kUnimplemented: return "UNIMPLEMENTED";
+    case GrpcCode::kInternal: return "INTERNAL";
+    case GrpcCode::kUnavailable: return "UNAVAILABLE";
+  }
+  return "UNKNOWN";
+}
+
+StatusOr<std::unique_ptr<GrpcTransport>> GrpcTransport::Create(const GrpcTransportOptions& options,
+                                                               GrpcHandler* handler) {
+  auto t = std::make_unique<TransportImpl>(options, handler);
+  INFERD_RETURN_IF_ERROR(t->Init());
+  t->Start();
+  return std::unique_ptr<GrpcTransport>(std::move(t));
+}
+
+}  // namespace inferd::grpc_api
