@@ -195,8 +195,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<uint32_t>(kMaxHeaderBytes)},
     };
     nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
-    const size_t window = std::min<size_t>(std::max(kMinConnectionWindow, 2 * options().max_message_bytes + 1024),
-                                           (size_t{1} << 31) - 1);
+    const size_t window =
+        std::min<size_t>(std::max(kMinConnectionWindow, 2 * options().max_message_bytes + 1024), (size_t{1} << 31) - 1);
     nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, static_cast<int32_t>(window));
     if (w_->draining_) Goaway();
     Flush();
@@ -316,8 +316,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto* c = static_cast<Connection*>(user);
     c->OnData(s, std::string_view(reinterpret_cast<const char*>(data), len));
     // Only a unary request waiting for its answer keeps its bytes counted.
-    if (s->kind_ != MethodKind::kUnary && s->kind_ != MethodKind::kUnaryCounted) c->Release(s);
-    else if (s->responded_) c->Release(s);
+    if (s->kind_ != MethodKind::kUnary && s->kind_ != MethodKind::kUnaryCounted)
+      c->Release(s);
+    else if (s->responded_)
+      c->Release(s);
     return 0;
   }
 
@@ -369,7 +371,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
                         std::to_string(options().max_message_bytes) + ")");
       }
       if (r == MessageReader::Result::kCompressed) {
-        return Fail(s, GrpcCode::kUnimplemented, "compressed messages are not supported (grpc-accept-encoding: identity)");
+        return Fail(s, GrpcCode::kUnimplemented,
+                    "compressed messages are not supported (grpc-accept-encoding: identity)");
       }
       ++s->messages_;
       if (s->kind_ == MethodKind::kStreaming) {
@@ -427,9 +430,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ScheduleFlush();
   }
 
-  void Fail(Stream* s, GrpcCode code, std::string message) {
-    s->Finish(GrpcStatus{code, std::move(message)});
-  }
+  void Fail(Stream* s, GrpcCode code, std::string message) { s->Finish(GrpcStatus{code, std::move(message)}); }
 
   void Goaway() {
     if (goaway_) return;
@@ -439,17 +440,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void DoRead() {
-    socket_.async_read_some(net::buffer(in_, sizeof in_), [self = shared_from_this()](
-                                                              boost::system::error_code ec, size_t n) {
-      if (ec) return self->Close();
-      const ssize_t used = nghttp2_session_mem_recv(self->session_, self->in_, n);
-      if (used < 0) {
-        self->Flush();  // a GOAWAY nghttp2 queued for a protocol error, if it can still leave
-        return self->CloseAfterWrite();
-      }
-      self->Flush();
-      if (!self->closing_) self->DoRead();
-    });
+    socket_.async_read_some(net::buffer(in_, sizeof in_),
+                            [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                              if (ec) return self->Close();
+                              const ssize_t used = nghttp2_session_mem_recv(self->session_, self->in_, n);
+                              if (used < 0) {
+                                self->Flush();  // a GOAWAY nghttp2 queued for a protocol error, if it can still leave
+                                return self->CloseAfterWrite();
+                              }
+                              self->Flush();
+                              if (!self->closing_) self->DoRead();
+                            });
   }
 
   void Flush() {
@@ -540,8 +541,8 @@ void Stream::SubmitTrailersOnly() {
   nghttp2_submit_response(conn_->session_, id_, nv.data(), nv.size(), nullptr);
 }
 
-ssize_t Stream::ReadData(nghttp2_session* session, int32_t stream_id, uint8_t* buf, size_t length,
-                         uint32_t* data_flags, nghttp2_data_source* source, void*) {
+ssize_t Stream::ReadData(nghttp2_session* session, int32_t stream_id, uint8_t* buf, size_t length, uint32_t* data_flags,
+                         nghttp2_data_source* source, void*) {
   auto* s = static_cast<Stream*>(source->ptr);
   const size_t n = std::min(length, s->out_.size() - s->out_pos_);
   std::memcpy(buf, s->out_.data() + s->out_pos_, n);

@@ -52,8 +52,9 @@ GrpcTestClient::GrpcTestClient(uint16_t port) {
   nghttp2_session_callbacks* cb = nullptr;
   nghttp2_session_callbacks_new(&cb);
   nghttp2_session_callbacks_set_on_header_callback(
-      cb, [](nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t namelen, const uint8_t* value,
-             size_t valuelen, uint8_t, void* user) -> int {
+      cb,
+      [](nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t namelen, const uint8_t* value,
+         size_t valuelen, uint8_t, void* user) -> int {
         auto* s = static_cast<Session*>(user);
         auto it = s->streams.find(frame->hd.stream_id);
         if (it == s->streams.end()) return 0;
@@ -84,13 +85,13 @@ GrpcTestClient::GrpcTestClient(uint16_t port) {
         if (it != s->streams.end()) it->second->data.append(reinterpret_cast<const char*>(data), len);
         return 0;
       });
-  nghttp2_session_callbacks_set_on_stream_close_callback(
-      cb, [](nghttp2_session*, int32_t id, uint32_t, void* user) -> int {
-        auto* s = static_cast<Session*>(user);
-        auto it = s->streams.find(id);
-        if (it != s->streams.end()) it->second->closed = true;
-        return 0;
-      });
+  nghttp2_session_callbacks_set_on_stream_close_callback(cb,
+                                                         [](nghttp2_session*, int32_t id, uint32_t, void* user) -> int {
+                                                           auto* s = static_cast<Session*>(user);
+                                                           auto it = s->streams.find(id);
+                                                           if (it != s->streams.end()) it->second->closed = true;
+                                                           return 0;
+                                                         });
   nghttp2_session_client_new(&session_->h2, cb, session_);
   nghttp2_session_callbacks_del(cb);
   nghttp2_submit_settings(session_->h2, NGHTTP2_FLAG_NONE, nullptr, 0);
@@ -119,8 +120,8 @@ std::vector<TestAnswer> GrpcTestClient::CallAll(const std::vector<TestCall>& cal
     const std::string method = ":method", post = "POST", scheme = ":scheme", http = "http", path = ":path",
                       authority = ":authority", host = "localhost", ct = "content-type", grpc = "application/grpc",
                       te = "te", trailers = "trailers";
-    std::vector<nghttp2_nv> nv = {Nv(method, post), Nv(scheme, http), Nv(path, c.method), Nv(authority, host),
-                                  Nv(ct, grpc), Nv(te, trailers)};
+    std::vector<nghttp2_nv> nv = {Nv(method, post),    Nv(scheme, http), Nv(path, c.method),
+                                  Nv(authority, host), Nv(ct, grpc),     Nv(te, trailers)};
     for (const auto& [k, v] : c.metadata) nv.push_back(Nv(k, v));
     nghttp2_data_provider provider;
     provider.source.ptr = &p;
