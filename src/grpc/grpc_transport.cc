@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include <boost/asio.hpp>
+#include <boost/container/small_vector.hpp>
 
 #include "grpc/grpc_wire.h"
 #include "logging/log.h"
@@ -40,29 +41,59 @@ constexpr uint32_t kMaxConcurrentStreams = 256;
 // for a window update per 64 kB.
 constexpr int32_t kStreamWindow = 1 << 20;
 constexpr size_t kMinConnectionWindow = 16 << 20;
+// Closed calls' buffers a connection keeps for its next calls, and the largest it keeps.
+constexpr size_t kSpareBuffers = 16;
+constexpr size_t kMaxRecycledBytes = 64 * 1024;
 
 class TransportImpl;
 class Worker;
 class Connection;
 
-nghttp2_nv Header(std::string_view name, std::string_view value) {
+// `flags`: NGHTTP2_NV_FLAG_NO_INDEX for a value unique to one call (x-request-id): indexed, each
+// would take a place in the connection's HPACK table and lengthen every later lookup in it.
+nghttp2_nv Header(std::string_view name, std::string_view value, uint8_t flags = NGHTTP2_NV_FLAG_NONE) {
   return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
-                    NGHTTP2_NV_FLAG_NONE};
+                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(), flags};
 }
+
+// The heap buffers of one call. A closed call hands them back to its connection and the next
+// call there reuses them (cleared, capacity kept), so a steady stream of small calls allocates
+// none of them.
+struct StreamBuffers {
+  std::string path;
+  std::string content_type;
+  std::string request_id;
+  std::string message;  // a unary call's request
+  std::string out;      // framed messages not yet taken by nghttp2
+  MessageReader reader;
+
+  size_t capacity() const {
+    return path.capacity() + content_type.capacity() + request_id.capacity() + message.capacity() + out.capacity() +
+           reader.capacity();
+  }
+  void Clear() {
+    path.clear();
+    content_type.clear();
+    request_id.clear();
+    message.clear();
+    out.clear();
+    reader.Clear();
+  }
+};
 
 class Stream final : public GrpcCall {
  public:
-  Stream(Connection* conn, int32_t id) : conn_(conn), id_(id), headers_at_(Clock::now()), start_(headers_at_) {}
+  Stream(Connection* conn, int32_t id, StreamBuffers buffers)
+      : conn_(conn), id_(id), headers_at_(Clock::now()), start_(headers_at_), b_(std::move(buffers)) {}
   ~Stream() override;
 
-  std::string_view method() const override { return path_; }
-  std::string_view request_id() const override { return request_id_; }
+  std::string_view method() const override { return b_.path; }
+  std::string_view request_id() const override { return b_.request_id; }
   Clock::time_point start() const override { return start_; }
   void AddTrailer(std::string name, std::string value) override {
     trailers_.emplace_back(std::move(name), std::move(value));
   }
-  void SetLogModel(std::string_view model) override { log_model_ = model; }
+  void SetLogModel(std::string_view model) override;
   void Write(std::string message) override;
   void Finish(const GrpcStatus& status) override;
   void SetState(std::shared_ptr<void> state) override { state_ = std::move(state); }
@@ -75,22 +106,22 @@ class Stream final : public GrpcCall {
   // Submits the response headers (with a data source), or a Trailers-Only answer.
   void SubmitHeaders();
   void SubmitTrailersOnly();
-  std::vector<nghttp2_nv> StatusHeaders(std::string* code_buf, std::string* message_buf);
+  using HeaderList = boost::container::small_vector<nghttp2_nv, 8>;
+  // grpc-status, grpc-message and the trailers added; the strings must outlive the list.
+  void AppendStatusHeaders(std::string* code_buf, std::string* message_buf, HeaderList* nv);
   void Log();
 
   Connection* const conn_;
   const int32_t id_;
   const Clock::time_point headers_at_;
   Clock::time_point start_;
-  std::string path_;
-  std::string request_id_;
-  std::string content_type_;
+  StreamBuffers b_;
+  Stream* prev_ = nullptr;  // the connection's open calls
+  Stream* next_ = nullptr;
   bool has_timeout_ = false;
   Clock::duration timeout_{};
   size_t header_bytes_ = 0;
   MethodKind kind_ = MethodKind::kUnknown;
-  MessageReader reader_;
-  std::string message_;  // a unary call's request
   int messages_ = 0;
   bool responded_ = false;  // headers or a Trailers-Only answer submitted
   bool finished_ = false;   // the status is decided (sent after the data)
@@ -98,7 +129,6 @@ class Stream final : public GrpcCall {
   bool deferred_ = false;   // the data source is waiting for Write/Finish
   bool handler_open_ = false;
   size_t unreleased_ = 0;  // received bytes not yet returned to the connection's window
-  std::string out_;
   size_t out_pos_ = 0;
   GrpcStatus status_;
   std::vector<std::pair<std::string, std::string>> trailers_;
@@ -172,10 +202,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(Worker* w, tcp::socket s) : w_(w), socket_(std::move(s)) {}
   ~Connection() {
-    for (auto& [id, s] : streams_) {
+    while (streams_ != nullptr) {
+      Stream* s = streams_;
       if (s->handler_open_) handler().OnClosed(*s);
+      Unlink(s);
+      delete s;
     }
-    streams_.clear();
     if (session_ != nullptr) nghttp2_session_del(session_);
     w_->conns_.erase(self_it_);
   }
@@ -186,6 +218,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       nghttp2_option* o = nullptr;
       nghttp2_option_new(&o);
       nghttp2_option_set_no_auto_window_update(o, 1);
+      // No RFC 7540 priority tree (gRPC clients do not use it): closed streams are not kept
+      // for it, and the scheduler is the simpler RFC 9218 one.
+      nghttp2_option_set_no_closed_streams(o, 1);
       return o;
     }();
     nghttp2_session_server_new2(&session_, Callbacks(), this, kOption);
@@ -193,6 +228,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kMaxConcurrentStreams},
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, static_cast<uint32_t>(kStreamWindow)},
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<uint32_t>(kMaxHeaderBytes)},
+        {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
     };
     nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
     const size_t window =
@@ -206,7 +242,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Every kTick: the streaming calls' tick.
   void Tick() {
     bool any = false;
-    for (auto& [id, s] : streams_) {
+    for (Stream* s = streams_; s != nullptr; s = s->next_) {
       if (s->handler_open_ && !s->finished_) {
         handler().OnTick(*s);
         any = true;
@@ -219,7 +255,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // in flight are answered.
   void Drain() {
     Goaway();
-    for (auto& [id, s] : streams_) {
+    for (Stream* s = streams_; s != nullptr; s = s->next_) {
       if (s->handler_open_ && !s->finished_) {
         handler().OnTick(*s);  // a last change (NOT_SERVING) before the end
         s->Finish(GrpcStatus{GrpcCode::kUnavailable, "the server is shutting down"});
@@ -265,10 +301,32 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static int OnBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
     auto* c = static_cast<Connection*>(user);
-    auto s = std::make_unique<Stream>(c, frame->hd.stream_id);
-    nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, s.get());
-    c->streams_.emplace(frame->hd.stream_id, std::move(s));
+    StreamBuffers buffers;
+    if (!c->spare_.empty()) {
+      buffers = std::move(c->spare_.back());
+      c->spare_.pop_back();
+    }
+    auto* s = new Stream(c, frame->hd.stream_id, std::move(buffers));
+    s->next_ = c->streams_;
+    if (c->streams_ != nullptr) c->streams_->prev_ = s;
+    c->streams_ = s;
+    nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, s);
     return 0;
+  }
+
+  void Unlink(Stream* s) {
+    if (s->prev_ != nullptr) s->prev_->next_ = s->next_;
+    if (s->next_ != nullptr) s->next_->prev_ = s->prev_;
+    if (streams_ == s) streams_ = s->next_;
+    s->prev_ = s->next_ = nullptr;
+  }
+
+  // Keeps a closed call's buffers for the next call, unless they grew large (one big message
+  // must not keep its memory for the connection's life).
+  void Recycle(StreamBuffers&& b) {
+    if (spare_.size() >= kSpareBuffers || b.capacity() > kMaxRecycledBytes) return;
+    b.Clear();
+    spare_.push_back(std::move(b));
   }
 
   static int OnHeader(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* name, size_t namelen,
@@ -281,16 +339,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::string_view n(reinterpret_cast<const char*>(name), namelen);
     std::string_view v(reinterpret_cast<const char*>(value), valuelen);
     if (n == ":path") {
-      s->path_ = v;
+      s->b_.path = v;
     } else if (n == "content-type") {
-      s->content_type_ = v;
+      s->b_.content_type = v;
     } else if (n == "grpc-timeout") {
       if (auto t = ParseGrpcTimeout(v)) {
         s->has_timeout_ = true;
         s->timeout_ = *t;
       }
     } else if (n == "x-request-id") {
-      if (!v.empty() && v.size() <= 128) s->request_id_ = v;
+      if (!v.empty() && v.size() <= 128) s->b_.request_id = v;
     }
     return 0;
   }
@@ -327,28 +385,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
     auto* c = static_cast<Connection*>(user);
     Stream* s = Find(session, id);
     if (s == nullptr) return 0;
+    nghttp2_session_set_stream_user_data(session, id, nullptr);
     if (s->handler_open_) {
       s->handler_open_ = false;
       c->handler().OnClosed(*s);
     }
-    c->streams_.erase(id);
+    c->Unlink(s);
+    delete s;
     return 0;
   }
 
   void OnHeadersDone(Stream* s) {
-    if (s->request_id_.empty()) {
-      s->request_id_ = w_->t_->id_prefix_;
+    if (s->b_.request_id.empty()) {
+      s->b_.request_id = w_->t_->id_prefix_;
       char buf[40];
       auto* end = std::to_chars(buf, buf + sizeof buf, w_->index_, 16).ptr;
       *end++ = '-';
       end = std::to_chars(end, buf + sizeof buf, ++w_->next_id_, 16).ptr;
-      s->request_id_.append(buf, static_cast<size_t>(end - buf));
+      s->b_.request_id.append(buf, static_cast<size_t>(end - buf));
     }
-    if (s->content_type_.rfind("application/grpc", 0) != 0) {
-      return Fail(s, GrpcCode::kInvalidArgument, "content-type '" + s->content_type_ + "' is not application/grpc");
+    if (s->b_.content_type.rfind("application/grpc", 0) != 0) {
+      return Fail(s, GrpcCode::kInvalidArgument, "content-type '" + s->b_.content_type + "' is not application/grpc");
     }
-    s->kind_ = handler().Kind(s->path_);
-    if (s->kind_ == MethodKind::kUnknown) return Fail(s, GrpcCode::kUnimplemented, "unknown method " + s->path_);
+    s->kind_ = handler().Kind(s->b_.path);
+    if (s->kind_ == MethodKind::kUnknown) return Fail(s, GrpcCode::kUnimplemented, "unknown method " + s->b_.path);
     if (s->kind_ == MethodKind::kStreaming) s->handler_open_ = true;
   }
 
@@ -360,14 +420,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void OnData(Stream* s, std::string_view data) {
     if (s->finished_ || s->kind_ == MethodKind::kUnknown) return;  // answered already: discard
-    s->reader_.Append(data);
+    s->b_.reader.Append(data);
     for (;;) {
       std::string_view message;
-      MessageReader::Result r = s->reader_.Next(options().max_message_bytes, &message);
+      MessageReader::Result r = s->b_.reader.Next(options().max_message_bytes, &message);
       if (r == MessageReader::Result::kNeedMore) return;
       if (r == MessageReader::Result::kTooLarge) {
         return Fail(s, GrpcCode::kResourceExhausted,
-                    "received message larger than max (" + std::to_string(s->reader_.pending_length()) + " vs. " +
+                    "received message larger than max (" + std::to_string(s->b_.reader.pending_length()) + " vs. " +
                         std::to_string(options().max_message_bytes) + ")");
       }
       if (r == MessageReader::Result::kCompressed) {
@@ -379,7 +439,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         handler().OnMessage(*s, message);
         if (s->finished_) return;
       } else if (s->messages_ == 1) {
-        s->message_.assign(message);
+        s->b_.message.assign(message);
       } else {
         return Fail(s, GrpcCode::kInvalidArgument, "a unary call sent more than one message");
       }
@@ -389,7 +449,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnRequestEnd(Stream* s) {
     // A streaming call may have sent messages already and still be open.
     if (s->finished_ || s->kind_ == MethodKind::kUnknown) return;
-    if (s->reader_.buffered() > 0) return Fail(s, GrpcCode::kInternal, "the request ended inside a message");
+    if (s->b_.reader.buffered() > 0) return Fail(s, GrpcCode::kInternal, "the request ended inside a message");
     if (s->kind_ == MethodKind::kStreaming) {
       handler().OnHalfClose(*s);
       return;
@@ -407,27 +467,37 @@ class Connection : public std::enable_shared_from_this<Connection> {
                     "server is at its --max-inflight limit of " + std::to_string(max) + " requests; retry later");
       }
     }
+    ++queued_;
     net::post(w_->ioc_, [self = shared_from_this(), id = s->id_] { self->Process(id); });
   }
 
   void Process(int32_t id) {
-    auto it = streams_.find(id);
-    if (it == streams_.end()) return;  // reset by the client meanwhile
-    Stream* s = it->second.get();
-    if (s->responded_) return;
+    --queued_;
+    Stream* s = Find(session_, id);
+    if (s == nullptr || s->responded_) return;  // reset by the client meanwhile
     if (s->has_timeout_ && Clock::now() >= s->headers_at_ + s->timeout_) {
       return Fail(s, GrpcCode::kDeadlineExceeded, "the request's deadline passed before it could run");
     }
-    std::string response;
-    GrpcStatus st = handler().Unary(*s, s->message_, &response);
-    s->message_ = std::string();
+    // The answer is framed in place: a prefix, then the handler appends the message.
+    std::string& out = s->b_.out;
+    out.assign(kMessagePrefixBytes, '\0');
+    GrpcStatus st = handler().Unary(*s, s->b_.message, &out);
+    s->b_.message.clear();
     Release(s);
-    if (!st.ok()) return Fail(s, st.code, std::move(st.message));
-    s->out_ = FrameMessage(response);
+    if (!st.ok()) {
+      out.clear();
+      return Fail(s, st.code, std::move(st.message));
+    }
+    SetMessagePrefix(out.size() - kMessagePrefixBytes, out.data());
     s->finished_ = true;
     s->SubmitHeaders();
     s->Log();
-    ScheduleFlush();
+    // The last queued call of this connection sends now; earlier ones leave with it.
+    if (queued_ == 0) {
+      Flush();
+    } else {
+      ScheduleFlush();
+    }
   }
 
   void Fail(Stream* s, GrpcCode code, std::string message) { s->Finish(GrpcStatus{code, std::move(message)}); }
@@ -494,9 +564,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   tcp::socket socket_;
   std::list<Connection*>::iterator self_it_;
   nghttp2_session* session_ = nullptr;
-  std::unordered_map<int32_t, std::unique_ptr<Stream>> streams_;
+  Stream* streams_ = nullptr;  // open calls, owned; linked through Stream::next_
+  std::vector<StreamBuffers> spare_;
   uint8_t in_[kReadChunk];
   std::string out_;
+  size_t queued_ = 0;  // calls posted to Process and not yet run
   bool writing_ = false;
   bool flush_scheduled_ = false;
   bool goaway_ = false;
@@ -507,24 +579,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
 Stream::~Stream() {
   if (admitted_) conn_->w_->t_->inflight_.fetch_sub(1, std::memory_order_relaxed);
   conn_->Release(this);
+  conn_->Recycle(std::move(b_));
 }
 
-std::vector<nghttp2_nv> Stream::StatusHeaders(std::string* code_buf, std::string* message_buf) {
-  std::vector<nghttp2_nv> nv;
+void Stream::SetLogModel(std::string_view model) {
+  if (conn_->options().log_requests) log_model_ = model;
+}
+
+void Stream::AppendStatusHeaders(std::string* code_buf, std::string* message_buf, HeaderList* nv) {
   *code_buf = std::to_string(static_cast<int>(status_.code));
-  nv.push_back(Header("grpc-status", *code_buf));
+  nv->push_back(Header("grpc-status", *code_buf));
   if (!status_.message.empty()) {
     *message_buf = PercentEncode(status_.message);
-    nv.push_back(Header("grpc-message", *message_buf));
+    nv->push_back(Header("grpc-message", *message_buf));
   }
-  for (const auto& [name, value] : trailers_) nv.push_back(Header(name, value));
-  return nv;
+  for (const auto& [name, value] : trailers_) nv->push_back(Header(name, value));
 }
 
 void Stream::SubmitHeaders() {
   responded_ = true;
   const nghttp2_nv nv[] = {Header(":status", "200"), Header("content-type", "application/grpc"),
-                           Header("grpc-accept-encoding", "identity"), Header("x-request-id", request_id_)};
+                           Header("grpc-accept-encoding", "identity"),
+                           Header("x-request-id", b_.request_id, NGHTTP2_NV_FLAG_NO_INDEX)};
   nghttp2_data_provider provider;
   provider.source.ptr = this;
   provider.read_callback = ReadData;
@@ -534,26 +610,27 @@ void Stream::SubmitHeaders() {
 void Stream::SubmitTrailersOnly() {
   responded_ = true;
   std::string code, message;
-  std::vector<nghttp2_nv> nv = {Header(":status", "200"), Header("content-type", "application/grpc"),
-                                Header("x-request-id", request_id_)};
-  std::vector<nghttp2_nv> status = StatusHeaders(&code, &message);
-  nv.insert(nv.end(), status.begin(), status.end());
+  HeaderList nv = {Header(":status", "200"), Header("content-type", "application/grpc"),
+                   Header("x-request-id", b_.request_id, NGHTTP2_NV_FLAG_NO_INDEX)};
+  AppendStatusHeaders(&code, &message, &nv);
   nghttp2_submit_response(conn_->session_, id_, nv.data(), nv.size(), nullptr);
 }
 
 ssize_t Stream::ReadData(nghttp2_session* session, int32_t stream_id, uint8_t* buf, size_t length, uint32_t* data_flags,
                          nghttp2_data_source* source, void*) {
   auto* s = static_cast<Stream*>(source->ptr);
-  const size_t n = std::min(length, s->out_.size() - s->out_pos_);
-  std::memcpy(buf, s->out_.data() + s->out_pos_, n);
+  std::string& out = s->b_.out;
+  const size_t n = std::min(length, out.size() - s->out_pos_);
+  std::memcpy(buf, out.data() + s->out_pos_, n);
   s->out_pos_ += n;
-  if (s->out_pos_ < s->out_.size()) return static_cast<ssize_t>(n);
-  s->out_.clear();
+  if (s->out_pos_ < out.size()) return static_cast<ssize_t>(n);
+  out.clear();
   s->out_pos_ = 0;
   if (s->finished_) {
     *data_flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
     std::string code, message;
-    std::vector<nghttp2_nv> nv = s->StatusHeaders(&code, &message);
+    HeaderList nv;
+    s->AppendStatusHeaders(&code, &message, &nv);
     nghttp2_submit_trailer(session, stream_id, nv.data(), nv.size());
     return static_cast<ssize_t>(n);
   }
@@ -566,7 +643,10 @@ ssize_t Stream::ReadData(nghttp2_session* session, int32_t stream_id, uint8_t* b
 
 void Stream::Write(std::string message) {
   if (finished_) return;
-  out_ += FrameMessage(message);
+  const size_t at = b_.out.size();
+  b_.out.resize(at + kMessagePrefixBytes);
+  SetMessagePrefix(message.size(), b_.out.data() + at);
+  b_.out += message;
   if (!responded_) {
     SubmitHeaders();
   } else if (deferred_) {
@@ -592,7 +672,7 @@ void Stream::Finish(const GrpcStatus& status) {
 
 void Stream::Log() {
   if (!conn_->options().log_requests) return;
-  std::string_view method = path_;
+  std::string_view method = b_.path;
   if (auto slash = method.rfind('/'); slash != std::string_view::npos) method.remove_prefix(slash + 1);
   LogInfo("request")
       .Str("protocol", "grpc")
@@ -600,7 +680,7 @@ void Stream::Log() {
       .Str("model", log_model_)
       .Str("status", GrpcCodeName(status_.code))
       .Double("duration_seconds", std::chrono::duration<double>(Clock::now() - start_).count())
-      .Str("request_id", request_id_);
+      .Str("request_id", b_.request_id);
 }
 
 Status Worker::Listen(const tcp::endpoint& endpoint) {

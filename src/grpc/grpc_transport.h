@@ -71,7 +71,8 @@ class GrpcHandler {
  public:
   virtual ~GrpcHandler() = default;
   virtual MethodKind Kind(std::string_view method) const = 0;
-  // Runs a unary call: on OK `*response` is the serialized answer.
+  // Runs a unary call: on OK the serialized answer has been appended to `*response` (which
+  // may hold the transport's bytes already); on an error `*response` is ignored.
   virtual GrpcStatus Unary(GrpcCall& call, std::string_view request, std::string* response) = 0;
   // Streaming calls: each request message, the client's end of the stream, and every 100 ms
   // while the call is open (a server-streaming method pushes changes from here). The call is

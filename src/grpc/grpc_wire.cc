@@ -40,14 +40,19 @@ std::string PercentEncode(std::string_view message) {
   return out;
 }
 
+void SetMessagePrefix(size_t length, char* prefix) {
+  const auto n = static_cast<uint32_t>(length);
+  prefix[0] = 0;
+  prefix[1] = static_cast<char>(n >> 24);
+  prefix[2] = static_cast<char>(n >> 16);
+  prefix[3] = static_cast<char>(n >> 8);
+  prefix[4] = static_cast<char>(n);
+}
+
 std::string FrameMessage(std::string_view message) {
-  std::string out(5 + message.size(), '\0');
-  const auto n = static_cast<uint32_t>(message.size());
-  out[1] = static_cast<char>(n >> 24);
-  out[2] = static_cast<char>(n >> 16);
-  out[3] = static_cast<char>(n >> 8);
-  out[4] = static_cast<char>(n);
-  if (!message.empty()) std::memcpy(out.data() + 5, message.data(), message.size());
+  std::string out(kMessagePrefixBytes + message.size(), '\0');
+  SetMessagePrefix(message.size(), out.data());
+  if (!message.empty()) std::memcpy(out.data() + kMessagePrefixBytes, message.data(), message.size());
   return out;
 }
 

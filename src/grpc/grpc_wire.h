@@ -20,7 +20,12 @@ std::optional<std::chrono::nanoseconds> ParseGrpcTimeout(std::string_view value)
 // Bytes outside 0x20..0x7e and '%' as %XX.
 std::string PercentEncode(std::string_view message);
 
-// The 5-byte prefix (uncompressed, big-endian length) and the message.
+// A message's 5-byte prefix: not compressed, then the length (big-endian).
+constexpr size_t kMessagePrefixBytes = 5;
+// Writes the prefix of an uncompressed message of `length` bytes to prefix[0..5).
+void SetMessagePrefix(size_t length, char* prefix);
+
+// The prefix and the message.
 std::string FrameMessage(std::string_view message);
 
 // Splits a stream's DATA bytes into messages.
@@ -33,6 +38,13 @@ class MessageReader {
   Result Next(size_t max, std::string_view* message);
   // Bytes held that are not yet a returned message.
   size_t buffered() const { return buffer_.size() - pos_; }
+  size_t capacity() const { return buffer_.capacity(); }
+  // Forgets everything held; keeps the buffer's memory.
+  void Clear() {
+    buffer_.clear();
+    pos_ = 0;
+    pending_length_ = 0;
+  }
   uint32_t pending_length() const { return pending_length_; }
 
  private:

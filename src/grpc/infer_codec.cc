@@ -146,6 +146,7 @@ Status CheckInput(const InputTensor& t, const std::string* raw, const InputSpec&
   if (static_cast<size_t>(t.shape_size()) > kMaxRank)
     return Status::InvalidArgument("input '" + name + "': shape has too many dimensions");
   size_t count = 1;
+  out->shape.reserve(static_cast<size_t>(t.shape_size()));
   for (int64_t d : t.shape()) {
     if (d < 0) return Status::InvalidArgument("input '" + name + "': shape must be non-negative integers");
     const auto v = static_cast<size_t>(d);
