@@ -73,7 +73,7 @@ class GrpcInferCodec final : public ProtocolCodec {
     return DecodeModelInferRequest(*request_, spec, r, &raw_outputs_);
   }
   void Encode(const InferenceResult& result) override {
-    if (Clock::now() > deadline_) {
+    if (deadline_ != Clock::time_point::max() && Clock::now() > deadline_) {
       status_ = GrpcStatus{GrpcCode::kDeadlineExceeded, "the call ran past the server's --request-timeout-ms"};
       return;
     }

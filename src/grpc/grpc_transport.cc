@@ -49,6 +49,66 @@ class TransportImpl;
 class Worker;
 class Connection;
 
+// Storage for one pending operation of a connection (its read, its write, a queued call):
+// Asio allocates the operation there instead of on the heap, or on the heap while it is in
+// use. Touched only on the connection's thread.
+class HandlerMemory {
+ public:
+  void* Allocate(size_t size) {
+    if (!in_use_ && size <= sizeof storage_) {
+      in_use_ = true;
+      return storage_;
+    }
+    return ::operator new(size);
+  }
+  void Deallocate(void* p) {
+    if (p == storage_) {
+      in_use_ = false;
+    } else {
+      ::operator delete(p);
+    }
+  }
+
+ private:
+  alignas(std::max_align_t) unsigned char storage_[512];
+  bool in_use_ = false;
+};
+
+template <typename T>
+class HandlerAllocator {
+ public:
+  using value_type = T;
+  explicit HandlerAllocator(HandlerMemory& memory) : memory_(&memory) {}
+  template <typename U>
+  HandlerAllocator(const HandlerAllocator<U>& other) noexcept : memory_(other.memory_) {}
+  T* allocate(size_t n) { return static_cast<T*>(memory_->Allocate(sizeof(T) * n)); }
+  void deallocate(T* p, size_t) { memory_->Deallocate(p); }
+  bool operator==(const HandlerAllocator& other) const noexcept { return memory_ == other.memory_; }
+
+ private:
+  template <typename U>
+  friend class HandlerAllocator;
+  HandlerMemory* memory_;
+};
+
+// A completion handler whose operation Asio allocates in `memory` (its associated allocator).
+// The handler must keep the memory's owner alive (Asio frees the memory before calling it).
+template <typename Handler>
+class InMemory {
+ public:
+  using allocator_type = HandlerAllocator<Handler>;
+  InMemory(HandlerMemory& memory, Handler handler) : memory_(&memory), handler_(std::move(handler)) {}
+  allocator_type get_allocator() const noexcept { return allocator_type(*memory_); }
+  template <typename... Args>
+  void operator()(Args&&... args) {
+    handler_(std::forward<Args>(args)...);
+  }
+
+ private:
+  HandlerMemory* memory_;
+  Handler handler_;
+};
+
 // `flags`: NGHTTP2_NV_FLAG_NO_INDEX for a value unique to one call (x-request-id): indexed, each
 // would take a place in the connection's HPACK table and lengthen every later lookup in it.
 nghttp2_nv Header(std::string_view name, std::string_view value, uint8_t flags = NGHTTP2_NV_FLAG_NONE) {
@@ -83,8 +143,7 @@ struct StreamBuffers {
 
 class Stream final : public GrpcCall {
  public:
-  Stream(Connection* conn, int32_t id, StreamBuffers buffers)
-      : conn_(conn), id_(id), headers_at_(Clock::now()), start_(headers_at_), b_(std::move(buffers)) {}
+  Stream(Connection* conn, int32_t id, StreamBuffers buffers) : conn_(conn), id_(id), b_(std::move(buffers)) {}
   ~Stream() override;
 
   std::string_view method() const override { return b_.path; }
@@ -113,13 +172,12 @@ class Stream final : public GrpcCall {
 
   Connection* const conn_;
   const int32_t id_;
-  const Clock::time_point headers_at_;
   Clock::time_point start_;
   StreamBuffers b_;
   Stream* prev_ = nullptr;  // the connection's open calls
   Stream* next_ = nullptr;
   bool has_timeout_ = false;
-  Clock::duration timeout_{};
+  Clock::time_point deadline_;  // the client's (grpc-timeout), from when its header arrived
   size_t header_bytes_ = 0;
   MethodKind kind_ = MethodKind::kUnknown;
   int messages_ = 0;
@@ -345,7 +403,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     } else if (n == "grpc-timeout") {
       if (auto t = ParseGrpcTimeout(v)) {
         s->has_timeout_ = true;
-        s->timeout_ = *t;
+        s->deadline_ = Clock::now() + *t;
       }
     } else if (n == "x-request-id") {
       if (!v.empty() && v.size() <= 128) s->b_.request_id = v;
@@ -409,7 +467,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     s->kind_ = handler().Kind(s->b_.path);
     if (s->kind_ == MethodKind::kUnknown) return Fail(s, GrpcCode::kUnimplemented, "unknown method " + s->b_.path);
-    if (s->kind_ == MethodKind::kStreaming) s->handler_open_ = true;
+    if (s->kind_ == MethodKind::kStreaming) {
+      s->start_ = Clock::now();
+      s->handler_open_ = true;
+    }
   }
 
   void Release(Stream* s) {
@@ -468,14 +529,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
     }
     ++queued_;
-    net::post(w_->ioc_, [self = shared_from_this(), id = s->id_] { self->Process(id); });
+    net::post(w_->ioc_, InMemory(process_memory_, [self = shared_from_this(), id = s->id_] { self->Process(id); }));
   }
 
   void Process(int32_t id) {
     --queued_;
     Stream* s = Find(session_, id);
     if (s == nullptr || s->responded_) return;  // reset by the client meanwhile
-    if (s->has_timeout_ && Clock::now() >= s->headers_at_ + s->timeout_) {
+    if (s->has_timeout_ && Clock::now() >= s->deadline_) {
       return Fail(s, GrpcCode::kDeadlineExceeded, "the request's deadline passed before it could run");
     }
     // The answer is framed in place: a prefix, then the handler appends the message.
@@ -511,7 +572,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void DoRead() {
     socket_.async_read_some(net::buffer(in_, sizeof in_),
-                            [self = shared_from_this()](boost::system::error_code ec, size_t n) {
+                            InMemory(read_memory_, [self = shared_from_this()](boost::system::error_code ec, size_t n) {
                               if (ec) return self->Close();
                               const ssize_t used = nghttp2_session_mem_recv(self->session_, self->in_, n);
                               if (used < 0) {
@@ -520,7 +581,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                               }
                               self->Flush();
                               if (!self->closing_) self->DoRead();
-                            });
+                            }));
   }
 
   void Flush() {
@@ -540,11 +601,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     writing_ = true;
-    net::async_write(socket_, net::buffer(out_), [self = shared_from_this()](boost::system::error_code ec, size_t) {
-      self->writing_ = false;
-      if (ec) return self->Close();
-      self->Flush();
-    });
+    net::async_write(socket_, net::buffer(out_),
+                     InMemory(write_memory_, [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                       self->writing_ = false;
+                       if (ec) return self->Close();
+                       self->Flush();
+                     }));
   }
 
   void CloseAfterWrite() {
@@ -568,7 +630,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<StreamBuffers> spare_;
   uint8_t in_[kReadChunk];
   std::string out_;
-  size_t queued_ = 0;  // calls posted to Process and not yet run
+  HandlerMemory read_memory_;
+  HandlerMemory write_memory_;
+  HandlerMemory process_memory_;  // the first queued call's Process (others use the heap)
+  size_t queued_ = 0;             // calls posted to Process and not yet run
   bool writing_ = false;
   bool flush_scheduled_ = false;
   bool goaway_ = false;
@@ -679,7 +744,8 @@ void Stream::Log() {
       .Str("method", method)
       .Str("model", log_model_)
       .Str("status", GrpcCodeName(status_.code))
-      .Double("duration_seconds", std::chrono::duration<double>(Clock::now() - start_).count())
+      .Double("duration_seconds",  // 0 for a call refused before its request was complete
+              start_ == Clock::time_point() ? 0.0 : std::chrono::duration<double>(Clock::now() - start_).count())
       .Str("request_id", b_.request_id);
 }
 
