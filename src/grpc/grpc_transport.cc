@@ -19,6 +19,7 @@
 #include <boost/asio.hpp>
 #include <boost/container/small_vector.hpp>
 
+#include "common/event_loop.h"
 #include "grpc/grpc_wire.h"
 #include "logging/log.h"
 
@@ -28,7 +29,6 @@ namespace {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
-using ReusePort = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr auto kTick = std::chrono::milliseconds(100);
@@ -573,15 +573,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void DoRead() {
     socket_.async_read_some(net::buffer(in_, sizeof in_),
                             InMemory(read_memory_, [self = shared_from_this()](boost::system::error_code ec, size_t n) {
-                              if (ec) return self->Close();
-                              const ssize_t used = nghttp2_session_mem_recv(self->session_, self->in_, n);
-                              if (used < 0) {
-                                self->Flush();  // a GOAWAY nghttp2 queued for a protocol error, if it can still leave
-                                return self->CloseAfterWrite();
-                              }
-                              self->Flush();
-                              if (!self->closing_) self->DoRead();
+                              self->OnRead(ec, n);
                             }));
+  }
+
+  void OnRead(boost::system::error_code ec, size_t n) {
+    if (ec) return Close();
+    const ssize_t used = nghttp2_session_mem_recv(session_, in_, n);
+    if (used < 0) {
+      Flush();  // a GOAWAY nghttp2 queued for a protocol error, if it can still leave
+      return CloseAfterWrite();
+    }
+    Flush();
+    if (closing_) return;
+    if (queued_ == 0) return DoRead();
+    // The next read (which usually finds nothing yet) waits behind the calls just queued, so
+    // their answers leave first.
+    net::post(w_->ioc_, InMemory(read_memory_, [self = shared_from_this()] {
+                if (!self->closing_ && !self->closed_) self->DoRead();
+              }));
   }
 
   void Flush() {
@@ -749,36 +759,12 @@ void Stream::Log() {
       .Str("request_id", b_.request_id);
 }
 
-Status Worker::Listen(const tcp::endpoint& endpoint) {
-  boost::system::error_code ec;
-  auto fail = [&](const char* what) {
-    return Status::Unavailable(std::string("cannot ") + what + " " + endpoint.address().to_string() + ":" +
-                               std::to_string(endpoint.port()) + " for gRPC: " + ec.message());
-  };
-  acceptor_.open(endpoint.protocol(), ec);
-  if (ec) return fail("open a socket for");
-  acceptor_.set_option(net::socket_base::reuse_address(true), ec);
-  if (ec) return fail("set SO_REUSEADDR on");
-  acceptor_.set_option(ReusePort(true), ec);
-  if (ec) return fail("set SO_REUSEPORT on");
-  acceptor_.bind(endpoint, ec);
-  if (ec) return fail("bind");
-  acceptor_.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) return fail("listen on");
-  return Status::Ok();
-}
+Status Worker::Listen(const tcp::endpoint& endpoint) { return ListenWithReusePort(acceptor_, endpoint, " for gRPC"); }
 
 void Worker::Run() {
   DoAccept();
   StartTick();
-  for (;;) {
-    try {
-      ioc_.run();
-      return;
-    } catch (const std::exception& e) {  // e.g. bad_alloc inside a handler; keep serving
-      LogError("gRPC event loop error").Str("error", e.what()).Int("thread", static_cast<int64_t>(index_));
-    }
-  }
+  RunEventLoop(ioc_, "gRPC event loop error", index_);
 }
 
 void Worker::DoAccept() {

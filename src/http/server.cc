@@ -21,6 +21,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include "common/event_loop.h"
 #include "logging/log.h"
 
 namespace inferd::http {
@@ -30,7 +31,6 @@ namespace net = boost::asio;
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
-using ReusePort = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 constexpr size_t kReadChunk = 16 * 1024;
 // How long a closing connection keeps draining client bytes after the response, so a client
@@ -505,23 +505,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
 };
 
 Status Worker::Listen(const tcp::endpoint& endpoint) {
+  INFERD_RETURN_IF_ERROR(ListenWithReusePort(acceptor_, endpoint));
   boost::system::error_code ec;
-  auto fail = [&](const char* what) {
-    return Status::Unavailable(std::string("cannot ") + what + " " + endpoint.address().to_string() + ":" +
-                               std::to_string(endpoint.port()) + ": " + ec.message());
-  };
-  acceptor_.open(endpoint.protocol(), ec);
-  if (ec) return fail("open a socket for");
-  acceptor_.set_option(net::socket_base::reuse_address(true), ec);
-  if (ec) return fail("set SO_REUSEADDR on");
-  acceptor_.set_option(ReusePort(true), ec);
-  if (ec) return fail("set SO_REUSEPORT on");
-  acceptor_.bind(endpoint, ec);
-  if (ec) return fail("bind");
-  acceptor_.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) return fail("listen on");
   acceptor_.non_blocking(true, ec);  // for the backlog-draining accepts in DoAccept
-  if (ec) return fail("set non-blocking mode on");
+  if (ec) {
+    return Status::Unavailable("cannot set non-blocking mode on " + endpoint.address().to_string() + ":" +
+                               std::to_string(endpoint.port()) + ": " + ec.message());
+  }
   UpdateClock();
   return Status::Ok();
 }
@@ -535,14 +525,7 @@ void Worker::UpdateClock() {
 void Worker::Run() {
   DoAccept();
   StartTick();
-  for (;;) {
-    try {
-      ioc_.run();
-      return;
-    } catch (const std::exception& e) {  // e.g. bad_alloc inside a handler; keep serving
-      LogError("event loop error").Str("error", e.what()).Int("thread", static_cast<int64_t>(index_));
-    }
-  }
+  RunEventLoop(ioc_, "event loop error", index_);
 }
 
 void Worker::DoAccept() {
