@@ -535,7 +535,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Process(int32_t id) {
     --queued_;
     Stream* s = Find(session_, id);
-    if (s == nullptr || s->responded_) return;  // reset by the client meanwhile
+    if (s == nullptr || s->responded_) {  // reset by the client meanwhile
+      if (queued_ == 0) Flush();
+      return;
+    }
     if (s->has_timeout_ && Clock::now() >= s->deadline_) {
       return Fail(s, GrpcCode::kDeadlineExceeded, "the request's deadline passed before it could run");
     }
@@ -584,11 +587,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
       Flush();  // a GOAWAY nghttp2 queued for a protocol error, if it can still leave
       return CloseAfterWrite();
     }
-    Flush();
-    if (closing_) return;
-    if (queued_ == 0) return DoRead();
-    // The next read (which usually finds nothing yet) waits behind the calls just queued, so
-    // their answers leave first.
+    if (queued_ == 0) {
+      Flush();  // frames nghttp2 owes (SETTINGS ack, PING, WINDOW_UPDATE, an error's answer)
+      if (!closing_) DoRead();
+      return;
+    }
+    // The calls just queued send what nghttp2 owes with their answers; the next read (which
+    // usually finds nothing yet) waits behind them, so the answers leave first.
     net::post(w_->ioc_, InMemory(read_memory_, [self = shared_from_this()] {
                 if (!self->closing_ && !self->closed_) self->DoRead();
               }));
