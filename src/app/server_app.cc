@@ -91,6 +91,8 @@ StatusOr<std::unique_ptr<ServerApp>> ServerApp::Create(const ServerAppOptions& o
     grpc.max_inflight = options.http.max_inflight;
     grpc.retry_after_seconds = options.http.retry_after_seconds;
     grpc.request_timeout = options.http.request_timeout;
+    grpc.read_timeout = options.http.read_timeout;
+    grpc.idle_timeout = options.http.idle_timeout;
     grpc.log_requests = options.http.log_requests;
     grpc.threads = threads;
     ServerApp* raw = app.get();

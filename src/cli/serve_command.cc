@@ -49,7 +49,8 @@ void AddServeCommand(CLI::App& app) {
       ->envname("INFERD_REQUEST_TIMEOUT_MS")
       ->capture_default_str();
   cmd->add_option("--read-timeout-seconds", opts->read_timeout_seconds,
-                  "A started request must be fully received (headers and body) within this, else 408 and close")
+                  "A started request must be fully received (headers and body) within this, else 408 and close "
+                  "(gRPC: DEADLINE_EXCEEDED and the stream reset)")
       ->envname("INFERD_READ_TIMEOUT_SECONDS")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -84,7 +85,7 @@ void AddServeCommand(CLI::App& app) {
                 "does not have; they are ignored instead of answered 400")
       ->envname("INFERD_IGNORE_EXTRA_COLUMNS");
   cmd->add_option("--idle-timeout-seconds", opts->idle_timeout_seconds,
-                  "Close a connection idle (or stuck mid-request) this long")
+                  "Close a connection idle (or stuck mid-request) this long (gRPC: without any call, GOAWAY)")
       ->envname("INFERD_IDLE_TIMEOUT_SECONDS")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -462,6 +462,8 @@ StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Create(const GrpcServerOptions
   t.max_message_bytes = options.max_message_bytes;
   t.max_inflight = options.max_inflight;
   t.retry_after_seconds = options.retry_after_seconds;
+  t.read_timeout = options.read_timeout;
+  t.idle_timeout = options.idle_timeout;
   t.log_requests = options.log_requests;
   INFERD_ASSIGN_OR_RETURN(impl->transport, GrpcTransport::Create(t, impl.get()));
   return std::unique_ptr<GrpcServer>(new GrpcServer(std::move(impl)));

@@ -48,6 +48,10 @@ struct GrpcServerOptions {
   // The server's own deadline for a ModelInfer call, from its start; 0 = none (the client's
   // grpc-timeout still applies).
   std::chrono::milliseconds request_timeout{0};
+  // A call's request not complete this long after its headers gets DEADLINE_EXCEEDED; a
+  // connection without calls this long is closed (the HTTP side's read and idle timeouts).
+  std::chrono::seconds read_timeout{30};
+  std::chrono::seconds idle_timeout{60};
   bool log_requests = false;
   std::string server_version = "dev";
   // Serves the repository calls when set (--enable-model-control); else they are

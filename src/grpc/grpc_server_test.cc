@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
+#include "grpc/grpc_wire.h"
 #include "grpc/testing/grpc_test_client.h"
 #include "health.pb.h"
 #include "inference.pb.h"
@@ -241,6 +244,36 @@ TEST(GrpcServer, RefusesOversizedMessages) {
   EXPECT_EQ(a.code, kResourceExhausted);
   EXPECT_NE(a.message.find("vs. 1024"), std::string::npos) << a.message;
   EXPECT_EQ(client.Call(Infer(Rows("clf", {0, 0}))).code, kOk);
+}
+
+TEST(GrpcServer, StalledRequestEndsAfterTheReadTimeout) {
+  GrpcServerOptions o;
+  o.read_timeout = std::chrono::seconds(1);
+  Server s(o);
+  GrpcTestClient client(s.port());
+  // Half a framed message, and the stream left open: the server must not wait for the rest.
+  TestCall stalled = Infer(Rows("clf", {0, 0}));
+  const std::string framed = FrameMessage(stalled.messages[0]);
+  stalled.raw_body = framed.substr(0, framed.size() / 2);
+  stalled.end_stream = false;
+  const auto start = std::chrono::steady_clock::now();
+  TestAnswer a = client.Call(stalled);
+  EXPECT_EQ(a.code, kDeadlineExceeded);
+  EXPECT_NE(a.message.find("not received within 1 s"), std::string::npos) << a.message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(client.Call(Infer(Rows("clf", {0, 0}))).code, kOk);  // the connection serves on
+}
+
+TEST(GrpcServer, IdleConnectionIsClosed) {
+  GrpcServerOptions o;
+  o.idle_timeout = std::chrono::seconds(1);
+  Server s(o);
+  GrpcTestClient client(s.port());
+  EXPECT_EQ(client.Call(Infer(Rows("clf", {0, 0}))).code, kOk);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  EXPECT_EQ(client.Call(Infer(Rows("clf", {0, 0}))).code, -1);  // closed: no answer
+  GrpcTestClient again(s.port());
+  EXPECT_EQ(again.Call(Infer(Rows("clf", {0, 0}))).code, kOk);
 }
 
 TEST(GrpcServer, ShutdownRefusesNewConnections) {

@@ -180,6 +180,10 @@ class Stream final : public GrpcCall {
   Clock::time_point deadline_;  // the client's (grpc-timeout), from when its header arrived
   size_t header_bytes_ = 0;
   MethodKind kind_ = MethodKind::kUnknown;
+  uint64_t born_tick_ = 0;      // the worker's tick count when its headers began
+  bool request_ended_ = false;  // the client's END_STREAM arrived
+  uint64_t timed_out_at_ = 0;   // tick of its read timeout's answer; 0 = none
+  bool reset_sent_ = false;
   int messages_ = 0;
   bool responded_ = false;  // headers or a Trailers-Only answer submitted
   bool finished_ = false;   // the status is decided (sent after the data)
@@ -221,6 +225,7 @@ class Worker {
   net::steady_timer accept_retry_{ioc_};
   bool draining_ = false;
   uint64_t next_id_ = 0;
+  uint64_t ticks_ = 0;  // kTick periods since the loop started: the coarse clock of timeouts
 };
 
 class TransportImpl final : public GrpcTransport {
@@ -272,6 +277,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Start() {
     self_it_ = w_->conns_.insert(w_->conns_.end(), this);
+    idle_since_ = w_->ticks_;
     static nghttp2_option* const kOption = [] {
       nghttp2_option* o = nullptr;
       nghttp2_option_new(&o);
@@ -297,16 +303,41 @@ class Connection : public std::enable_shared_from_this<Connection> {
     DoRead();
   }
 
-  // Every kTick: the streaming calls' tick.
+  // Every kTick: the streaming calls' tick; a unary request still incomplete after the read
+  // timeout is answered DEADLINE_EXCEEDED and its stream reset (a slow or stalled client must
+  // not hold its buffers); a connection without calls for the idle timeout is closed (GOAWAY).
   void Tick() {
     bool any = false;
+    const uint64_t now = w_->ticks_;
     for (Stream* s = streams_; s != nullptr; s = s->next_) {
       if (s->handler_open_ && !s->finished_) {
         handler().OnTick(*s);
         any = true;
+      } else if (s->kind_ != MethodKind::kStreaming && !s->request_ended_ && !s->reset_sent_ &&
+                 now - s->born_tick_ > TicksOf(options().read_timeout)) {
+        if (s->timed_out_at_ == 0) {
+          Fail(s, GrpcCode::kDeadlineExceeded,
+               "the request was not received within " + std::to_string(options().read_timeout.count()) +
+                   " s (--read-timeout-seconds)");
+          s->timed_out_at_ = now;
+        } else if (now > s->timed_out_at_ + 1) {
+          // A tick later, when the answer has left: a RST_STREAM queued with it would cancel it.
+          s->reset_sent_ = true;
+          nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s->id_, NGHTTP2_NO_ERROR);
+        }
+        any = true;
       }
     }
+    if (streams_ == nullptr && !closing_ && now - idle_since_ > TicksOf(options().idle_timeout)) {
+      Goaway();
+      CloseAfterWrite();
+      return;
+    }
     if (any) ScheduleFlush();
+  }
+
+  static uint64_t TicksOf(std::chrono::seconds d) {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(d) / kTick);
   }
 
   // Refuses new streams and ends the streaming calls; the connection closes when the calls
@@ -365,6 +396,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       c->spare_.pop_back();
     }
     auto* s = new Stream(c, frame->hd.stream_id, std::move(buffers));
+    s->born_tick_ = c->w_->ticks_;
     s->next_ = c->streams_;
     if (c->streams_ != nullptr) c->streams_->prev_ = s;
     c->streams_ = s;
@@ -450,6 +482,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     c->Unlink(s);
     delete s;
+    if (c->streams_ == nullptr) c->idle_since_ = c->w_->ticks_;
     return 0;
   }
 
@@ -508,6 +541,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void OnRequestEnd(Stream* s) {
+    s->request_ended_ = true;
     // A streaming call may have sent messages already and still be open.
     if (s->finished_ || s->kind_ == MethodKind::kUnknown) return;
     if (s->b_.reader.buffered() > 0) return Fail(s, GrpcCode::kInternal, "the request ended inside a message");
@@ -649,6 +683,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   HandlerMemory write_memory_;
   HandlerMemory process_memory_;  // the first queued call's Process (others use the heap)
   size_t queued_ = 0;             // calls posted to Process and not yet run
+  uint64_t idle_since_ = 0;       // worker tick when the last call closed (or the connection opened)
   bool writing_ = false;
   bool flush_scheduled_ = false;
   bool goaway_ = false;
@@ -794,6 +829,7 @@ void Worker::StartTick() {
   tick_.expires_after(kTick);
   tick_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
+    ++ticks_;
     TickStreams();
     if (Finished()) return;  // let run() return
     StartTick();

@@ -111,6 +111,10 @@ struct GrpcTransportOptions {
   size_t max_message_bytes = size_t{8} << 20;
   size_t max_inflight = 0;  // kUnaryCounted calls read and not answered, server-wide; 0 = none
   int retry_after_seconds = 1;
+  // A unary call whose request is not complete this long after its headers: DEADLINE_EXCEEDED.
+  std::chrono::seconds read_timeout{30};
+  // A connection without any call this long is closed (GOAWAY; clients reconnect).
+  std::chrono::seconds idle_timeout{60};
   bool log_requests = false;
 };
 

@@ -20,6 +20,7 @@ namespace {
 struct Pending {
   std::string body;
   size_t pos = 0;
+  bool end_stream = true;
   TestAnswer* answer = nullptr;
   std::string data;  // response DATA, unframed at the end
   bool closed = false;
@@ -112,6 +113,7 @@ std::vector<TestAnswer> GrpcTestClient::CallAll(const std::vector<TestCall>& cal
     const TestCall& c = calls[i];
     Pending& p = pending[i];
     p.answer = &answers[i];
+    p.end_stream = c.end_stream;
     if (!c.raw_body.empty()) {
       p.body = c.raw_body;
     } else {
@@ -131,7 +133,10 @@ std::vector<TestAnswer> GrpcTestClient::CallAll(const std::vector<TestCall>& cal
       const size_t n = std::min(length, q->body.size() - q->pos);
       std::memcpy(buf, q->body.data() + q->pos, n);
       q->pos += n;
-      if (q->pos == q->body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+      if (q->pos == q->body.size()) {
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+        if (!q->end_stream) *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+      }
       return static_cast<ssize_t>(n);
     };
     const int32_t id = nghttp2_submit_request(session_->h2, nullptr, nv.data(), nv.size(), &provider, nullptr);

@@ -16,7 +16,8 @@ struct TestCall {
   std::string method;                 // "/package.Service/Method"
   std::vector<std::string> messages;  // request messages (framed by the client)
   std::vector<std::pair<std::string, std::string>> metadata;
-  std::string raw_body;  // if set, sent as the DATA instead of framed messages
+  std::string raw_body;    // if set, sent as the DATA instead of framed messages
+  bool end_stream = true;  // false: the request stays open after its DATA (a stalled client)
 };
 
 struct TestAnswer {
