@@ -22,7 +22,7 @@ BUILD="${INFERD_FUZZ_BUILD_DIR:-$ROOT/build-fuzz}"
 JOBS="${JOBS:-2}"
 SECONDS_PER_TARGET=20
 BUILD_ONLY=0
-ALL_TARGETS="read_pickle_fuzz load_model_fuzz predict_codec_fuzz tensor_codec_fuzz mlflow_codec_fuzz http_server_fuzz xgboost_document_fuzz lightgbm_model_fuzz infer_codec_fuzz"
+ALL_TARGETS="read_pickle_fuzz load_model_fuzz predict_codec_fuzz tensor_codec_fuzz mlflow_codec_fuzz http_server_fuzz grpc_server_fuzz xgboost_document_fuzz lightgbm_model_fuzz infer_codec_fuzz"
 TARGETS="$ALL_TARGETS"
 
 while [[ $# -gt 0 ]]; do
@@ -56,12 +56,13 @@ spec() {
     tensor_codec_fuzz)  echo "src/json/fuzz/corpus_tensor|src/json/fuzz/json.dict|4096" ;;
     mlflow_codec_fuzz)  echo "src/json/fuzz/corpus_mlflow|src/json/fuzz/json.dict|4096" ;;
     http_server_fuzz)   echo "src/app/fuzz/corpus|src/app/fuzz/http.dict|8192" ;;
+    grpc_server_fuzz)   echo "src/app/fuzz/corpus_grpc|src/app/fuzz/grpc.dict|8192" ;;
     infer_codec_fuzz)   echo "src/grpc/fuzz/corpus|src/grpc/fuzz/infer_codec.dict|4096" ;;
     *) echo "unknown target $1" >&2; exit 2 ;;
   esac
 }
 
-# What a harness exits with when it cannot run (src/app/fuzz/http_server_fuzz.cc: kHarnessErrorExit);
+# What a harness exits with when it cannot run (src/app/fuzz/server_harness.h: kHarnessErrorExit);
 # libFuzzer's own statuses are 77 (crash, leak, OOM, sanitizer report) and 70 (timeout).
 HARNESS_ERROR_EXIT=3
 
