@@ -270,7 +270,7 @@ TEST(GrpcServer, IdleConnectionIsClosed) {
   Server s(o);
   GrpcTestClient client(s.port());
   EXPECT_EQ(client.Call(Infer(Rows("clf", {0, 0}))).code, kOk);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+  std::this_thread::sleep_for(std::chrono::seconds(3));         // 1 s idle + ticks, with room for a loaded machine
   EXPECT_EQ(client.Call(Infer(Rows("clf", {0, 0}))).code, -1);  // closed: no answer
   GrpcTestClient again(s.port());
   EXPECT_EQ(again.Call(Infer(Rows("clf", {0, 0}))).code, kOk);
