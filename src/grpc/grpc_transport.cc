@@ -225,7 +225,8 @@ class Worker {
   net::steady_timer accept_retry_{ioc_};
   bool draining_ = false;
   uint64_t next_id_ = 0;
-  uint64_t ticks_ = 0;  // kTick periods since the loop started: the coarse clock of timeouts
+  uint64_t ticks_ = 0;       // kTick periods since the loop started: the coarse clock of timeouts
+  size_t queued_calls_ = 0;  // calls of this loop's connections posted to run and not yet run
 };
 
 class TransportImpl final : public GrpcTransport {
@@ -563,7 +564,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
     }
     ++queued_;
-    net::post(w_->ioc_, InMemory(process_memory_, [self = shared_from_this(), id = s->id_] { self->Process(id); }));
+    ready_.push_back(s->id_);  // run or queued when the read that completed it is parsed (OnRead)
   }
 
   void Process(int32_t id) {
@@ -621,13 +622,30 @@ class Connection : public std::enable_shared_from_this<Connection> {
       Flush();  // a GOAWAY nghttp2 queued for a protocol error, if it can still leave
       return CloseAfterWrite();
     }
-    if (queued_ == 0) {
+    if (ready_.empty() && queued_ == 0) {
       Flush();  // frames nghttp2 owes (SETTINGS ack, PING, WINDOW_UPDATE, an error's answer)
       if (!closing_) DoRead();
       return;
     }
-    // The calls just queued send what nghttp2 owes with their answers; the next read (which
-    // usually finds nothing yet) waits behind them, so the answers leave first.
+    if (!ready_.empty() && w_->queued_calls_ == 0) {
+      // No call of this loop is waiting: the calls just read run now, in order (their answers
+      // and what nghttp2 owes leave with the last one's flush), then the next read.
+      running_.swap(ready_);
+      for (int32_t id : running_) Process(id);
+      running_.clear();
+      if (!closing_ && !closed_) DoRead();
+      return;
+    }
+    // Calls of this loop are waiting: these queue behind them, and so does the next read (which
+    // usually finds nothing yet), so the answers leave first.
+    for (int32_t id : ready_) {
+      ++w_->queued_calls_;
+      net::post(w_->ioc_, InMemory(process_memory_, [self = shared_from_this(), id] {
+                  --self->w_->queued_calls_;
+                  self->Process(id);
+                }));
+    }
+    ready_.clear();
     net::post(w_->ioc_, InMemory(read_memory_, [self = shared_from_this()] {
                 if (!self->closing_ && !self->closed_) self->DoRead();
               }));
@@ -682,7 +700,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   HandlerMemory read_memory_;
   HandlerMemory write_memory_;
   HandlerMemory process_memory_;  // the first queued call's Process (others use the heap)
-  size_t queued_ = 0;             // calls posted to Process and not yet run
+  size_t queued_ = 0;             // calls read completely and not yet run
+  std::vector<int32_t> ready_;    // calls completed by the read being parsed
+  std::vector<int32_t> running_;  // the calls OnRead runs at once (ready_'s buffer, swapped)
   uint64_t idle_since_ = 0;       // worker tick when the last call closed (or the connection opened)
   bool writing_ = false;
   bool flush_scheduled_ = false;

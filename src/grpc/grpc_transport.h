@@ -1,8 +1,9 @@
 // GrpcTransport: gRPC over HTTP/2 (cleartext, prior knowledge) on libnghttp2 and Asio, shaped
 // like the HTTP server (http/server.h): one io_context + listener per thread (SO_REUSEPORT),
-// calls handled on their connection's thread, a fully read unary call posted to the end of its
-// loop's queue so the backlog is counted (--max-inflight sheds with RESOURCE_EXHAUSTED) and
-// deadlines are checked before it runs; the answers of one loop round leave in one write.
+// calls handled on their connection's thread. Fully read unary calls are counted at once
+// (--max-inflight sheds with RESOURCE_EXHAUSTED); they run right after the read that completed
+// them when no other call of the loop is waiting, else they are posted to the end of the loop's
+// queue; deadlines are checked before a call runs; the answers of one read leave in one write.
 //
 // The wire: gRPC's length-prefixed messages (no compression: a compressed message is
 // UNIMPLEMENTED, and the server announces grpc-accept-encoding: identity), grpc-timeout,
