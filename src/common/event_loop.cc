@@ -16,6 +16,17 @@ namespace inferd {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+StatusOr<net::ip::address> ResolveListenAddress(const std::string& host) {
+  boost::system::error_code ec;
+  net::ip::address address = net::ip::make_address(host, ec);
+  if (!ec) return address;
+  net::io_context ioc;
+  tcp::resolver resolver(ioc);
+  auto results = resolver.resolve(host, "", ec);
+  if (ec || results.empty()) return Status::InvalidArgument("cannot resolve host '" + host + "': " + ec.message());
+  return results.begin()->endpoint().address();
+}
+
 Status ListenWithReusePort(tcp::acceptor& acceptor, const tcp::endpoint& endpoint, std::string_view purpose) {
   using ReusePort = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
   boost::system::error_code ec;
@@ -44,6 +55,37 @@ void RunEventLoop(net::io_context& ioc, const char* loop_name, size_t index) {
     } catch (const std::exception& e) {
       LogError(loop_name).Str("error", e.what()).Int("thread", static_cast<int64_t>(index));
     }
+  }
+}
+
+void LoopThreads::Start(size_t n, const std::function<void(size_t)>& run) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    running_ = n;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    threads_.emplace_back([this, run, i] {
+      run(i);
+      std::lock_guard<std::mutex> l(mu_);
+      if (--running_ == 0) cv_.notify_all();
+    });
+  }
+}
+
+bool LoopThreads::WaitThenJoin(std::chrono::steady_clock::time_point deadline, const std::function<void()>& stop_all) {
+  bool clean;
+  {
+    std::unique_lock<std::mutex> l(mu_);
+    clean = cv_.wait_until(l, deadline, [this] { return running_ == 0; });
+  }
+  if (!clean) stop_all();
+  Join();
+  return clean;
+}
+
+void LoopThreads::Join() {
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
   }
 }
 

@@ -8,12 +8,10 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
-#include <condition_variable>
 #include <cstring>
 #include <list>
 #include <mutex>
 #include <random>
-#include <thread>
 #include <unordered_map>
 
 #include <boost/asio.hpp>
@@ -251,13 +249,11 @@ class TransportImpl final : public GrpcTransport {
 
  private:
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::vector<std::thread> threads_;
+  LoopThreads threads_;
   uint16_t port_ = 0;
   std::mutex mu_;
-  std::condition_variable cv_;
-  size_t running_ = 0;  // guarded by mu_
-  bool shut_down_ = false;
-  bool clean_ = true;
+  bool shut_down_ = false;  // guarded by mu_
+  bool clean_ = true;       // guarded by mu_
 };
 
 // One client connection: an nghttp2 server session over the socket. Lives as long as an async
@@ -630,9 +626,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (!ready_.empty() && w_->queued_calls_ == 0) {
       // No call of this loop is waiting: the calls just read run now, in order (their answers
       // and what nghttp2 owes leave with the last one's flush), then the next read.
-      running_.swap(ready_);
-      for (int32_t id : running_) Process(id);
-      running_.clear();
+      for (size_t i = 0; i < ready_.size(); ++i) Process(ready_[i]);
+      ready_.clear();
       if (!closing_ && !closed_) DoRead();
       return;
     }
@@ -702,7 +697,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   HandlerMemory process_memory_;  // the first queued call's Process (others use the heap)
   size_t queued_ = 0;             // calls read completely and not yet run
   std::vector<int32_t> ready_;    // calls completed by the read being parsed
-  std::vector<int32_t> running_;  // the calls OnRead runs at once (ready_'s buffer, swapped)
   uint64_t idle_since_ = 0;       // worker tick when the last call closed (or the connection opened)
   bool writing_ = false;
   bool flush_scheduled_ = false;
@@ -875,17 +869,7 @@ Status TransportImpl::Init() {
   char prefix[16];
   std::snprintf(prefix, sizeof prefix, "%08x-g", rd());
   id_prefix_ = prefix;
-  boost::system::error_code ec;
-  net::ip::address address = net::ip::make_address(options_.host, ec);
-  if (ec) {
-    net::io_context ioc;
-    tcp::resolver resolver(ioc);
-    auto results = resolver.resolve(options_.host, "", ec);
-    if (ec || results.empty()) {
-      return Status::InvalidArgument("cannot resolve host '" + options_.host + "': " + ec.message());
-    }
-    address = results.begin()->endpoint().address();
-  }
+  INFERD_ASSIGN_OR_RETURN(const net::ip::address address, ResolveListenAddress(options_.host));
   const size_t n = std::max<size_t>(options_.threads, 1);
   uint16_t port = options_.port;
   for (size_t i = 0; i < n; ++i) {
@@ -899,15 +883,7 @@ Status TransportImpl::Init() {
 }
 
 void TransportImpl::Start() {
-  running_ = workers_.size();
-  for (auto& w : workers_) {
-    Worker* wp = w.get();
-    threads_.emplace_back([this, wp] {
-      wp->Run();
-      std::lock_guard<std::mutex> l(mu_);
-      if (--running_ == 0) cv_.notify_all();
-    });
-  }
+  threads_.Start(workers_.size(), [this](size_t i) { workers_[i]->Run(); });
 }
 
 bool TransportImpl::Shutdown(Clock::time_point deadline) {
@@ -920,17 +896,9 @@ bool TransportImpl::Shutdown(Clock::time_point deadline) {
     Worker* wp = w.get();
     wp->Post([wp] { wp->Drain(); });
   }
-  bool clean;
-  {
-    std::unique_lock<std::mutex> l(mu_);
-    clean = cv_.wait_until(l, deadline, [this] { return running_ == 0; });
-  }
-  if (!clean) {
+  const bool clean = threads_.WaitThenJoin(deadline, [this] {
     for (auto& w : workers_) w->Stop();
-  }
-  for (auto& t : threads_) {
-    if (t.joinable()) t.join();
-  }
+  });
   std::lock_guard<std::mutex> l(mu_);
   clean_ = clean;
   return clean;

@@ -8,13 +8,10 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
-#include <condition_variable>
 #include <ctime>
 #include <list>
-#include <mutex>
 #include <optional>
 #include <random>
-#include <thread>
 #include <vector>
 
 #include <boost/asio.hpp>
@@ -116,9 +113,7 @@ class ServerImpl final : public HttpServer {
   ServerImpl(const HttpServerOptions& o, const Router* r, ServerMetrics* m) : options_(o), router_(r), metrics_(m) {}
   ~ServerImpl() override {
     for (auto& w : workers_) w->Stop();
-    for (auto& t : threads_) {
-      if (t.joinable()) t.join();
-    }
+    threads_.Join();
   }
 
   Status Init();
@@ -137,12 +132,9 @@ class ServerImpl final : public HttpServer {
 
  private:
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::vector<std::thread> threads_;
+  LoopThreads threads_;
   uint16_t port_ = 0;
   std::atomic<bool> shutdown_{false};
-  std::mutex mu_;
-  std::condition_variable cv_;
-  size_t running_ = 0;  // guarded by mu_
 };
 
 // One client connection. Lives as long as an async operation holds its shared_ptr.
@@ -634,17 +626,7 @@ Status ServerImpl::Init() {
     id_prefix_.assign(buf, static_cast<size_t>(end - buf));
     id_prefix_ += '-';
   }
-  boost::system::error_code ec;
-  net::ip::address address = net::ip::make_address(options_.host, ec);
-  if (ec) {
-    net::io_context ioc;
-    tcp::resolver resolver(ioc);
-    auto results = resolver.resolve(options_.host, "", ec);
-    if (ec || results.empty()) {
-      return Status::InvalidArgument("cannot resolve host '" + options_.host + "': " + ec.message());
-    }
-    address = results.begin()->endpoint().address();
-  }
+  INFERD_ASSIGN_OR_RETURN(const net::ip::address address, ResolveListenAddress(options_.host));
   size_t n = options_.threads == 0 ? 1 : options_.threads;
   uint16_t port = options_.port;
   for (size_t i = 0; i < n; ++i) {
@@ -659,18 +641,7 @@ Status ServerImpl::Init() {
 }
 
 void ServerImpl::Start() {
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    running_ = workers_.size();
-  }
-  for (auto& w : workers_) {
-    Worker* wp = w.get();
-    threads_.emplace_back([this, wp] {
-      wp->Run();
-      std::lock_guard<std::mutex> l(mu_);
-      if (--running_ == 0) cv_.notify_all();
-    });
-  }
+  threads_.Start(workers_.size(), [this](size_t i) { workers_[i]->Run(); });
 }
 
 void ServerImpl::Shutdown() {
@@ -679,18 +650,9 @@ void ServerImpl::Shutdown() {
 }
 
 bool ServerImpl::Wait(Clock::time_point deadline) {
-  bool clean;
-  {
-    std::unique_lock<std::mutex> l(mu_);
-    clean = cv_.wait_until(l, deadline, [this] { return running_ == 0; });
-  }
-  if (!clean) {
+  return threads_.WaitThenJoin(deadline, [this] {
     for (auto& w : workers_) w->Stop();
-  }
-  for (auto& t : threads_) {
-    if (t.joinable()) t.join();
-  }
-  return clean;
+  });
 }
 
 }  // namespace
