@@ -353,6 +353,166 @@ void TreeShapLanes(const ShapTreeViewT<T>& tree, const int32_t* hot_child, size_
   }
 }
 
+namespace {
+
+// Mask groups at a node with `depth` ancestors: 2^depth masks, kShapLanes<T> to a group.
+template <typename T>
+size_t MaskGroups(size_t depth) {
+  const size_t masks = size_t{1} << depth;
+  return masks <= kShapLanes<T> ? 1 : masks / kShapLanes<T>;
+}
+
+// The table's walk (BuildTreeShapTable): LaneWalk's operations with masks for lanes. Bit j of a
+// mask says whether the row goes toward this node at its ancestor of depth j, so at depth d a
+// node's masks extend its parent's with bit d-1: the masks with it set take the parent's split
+// as the row's branch (one fraction as incoming), the others as the other branch (0).
+template <typename T>
+struct MaskWalk {
+  using Table = TreeShapTable<T>;
+  using V = typename Table::Lanes;
+  using Element = typename Table::Element;
+  using Ops = LaneWalk<T>;
+  static constexpr size_t kLanes = kShapLanes<T>;
+
+  const ShapTreeViewT<T>& tree;
+  Table* t;
+  size_t stride;               // path elements per group
+  const size_t* level_path;    // per depth: offset of its groups' paths in t->path
+  const size_t* level_groups;  // per depth: offset of its groups in t->incoming
+
+  // `unique_depth` is the path length after this node's parent split is added (as TreeShap's
+  // depth); the parent's groups' paths hold [0, unique_depth).
+  void Recurse(int32_t node, size_t d, size_t unique_depth, T zero_fraction, int32_t parent_feature) const {
+    const size_t groups = MaskGroups<T>(d);
+    Element* paths = t->path.data() + level_path[d];
+    if (d == 0) {
+      Ops::Extend(paths, 0, zero_fraction, V{} + T{1}, parent_feature);
+    } else {
+      const size_t parent_groups = MaskGroups<T>(d - 1);
+      const Element* parents = t->path.data() + level_path[d - 1];
+      const V* incoming = t->incoming.data() + level_groups[d - 1];
+      V lane_bits{};  // one group: bit d-1 of each lane's mask
+      for (size_t l = 0; l < kLanes; ++l) lane_bits[l] = ((l >> (d - 1)) & 1) != 0 ? T{1} : T{0};
+      for (size_t g = 0; g < groups; ++g) {
+        const size_t pg = g % parent_groups;
+        Element* path = paths + g * stride;
+        std::copy(parents + pg * stride, parents + pg * stride + unique_depth, path);
+        V one;
+        if (groups == 1) {
+          one = lane_bits != T{0} ? incoming[pg] : V{};
+        } else {
+          one = g >= parent_groups ? incoming[pg] : V{};
+        }
+        Ops::Extend(path, unique_depth, zero_fraction, one, parent_feature);
+      }
+    }
+    const auto n = static_cast<size_t>(node);
+    size_t depth = unique_depth;
+    if (tree.left[node] < 0) {
+      t->leaf_first[n] = static_cast<uint32_t>(t->scales.size());
+      t->leaf_feature[n] = static_cast<uint32_t>(t->features.size());
+      t->leaf_count[n] = static_cast<uint32_t>(depth);
+      for (size_t i = 1; i <= depth; ++i) {
+        t->features.push_back(paths[i].feature);
+        for (size_t g = 0; g < groups; ++g) {
+          const Element* path = paths + g * stride;
+          V w;
+          Ops::UnwoundSum(path, depth, i, &w);
+          t->scales.push_back(w * (path[i].one_fraction - path[i].zero_fraction));
+        }
+      }
+      return;
+    }
+    const int32_t feature = tree.feature[node];
+    const int32_t left = tree.left[node], right = tree.right[node];
+    const T cover = tree.cover[node];
+    const T left_zero_fraction = cover > 0 ? tree.cover[left] / cover : 0;
+    const T right_zero_fraction = cover > 0 ? tree.cover[right] / cover : 0;
+    T incoming_zero_fraction = 1;
+    V* incoming = t->incoming.data() + level_groups[d];
+    size_t index = 1;
+    while (index <= depth && paths[index].feature != feature) ++index;
+    if (index <= depth) {
+      incoming_zero_fraction = paths[index].zero_fraction;
+      for (size_t g = 0; g < groups; ++g) {
+        Element* path = paths + g * stride;
+        incoming[g] = path[index].one_fraction;
+        Ops::Unwind(path, depth, index);
+      }
+      --depth;
+    } else {
+      for (size_t g = 0; g < groups; ++g) incoming[g] = V{} + T{1};
+    }
+    Recurse(left, d + 1, depth + 1, left_zero_fraction * incoming_zero_fraction, feature);
+    Recurse(right, d + 1, depth + 1, right_zero_fraction * incoming_zero_fraction, feature);
+  }
+};
+
+}  // namespace
+
+template <typename T>
+bool TreeShapTablePays(const ShapTreeViewT<T>& tree, size_t rows, TreeShapTable<T>* table) {
+  table->max_depth = MaxDepth(tree, &table->depth);
+  if (table->max_depth > kMaxTreeShapTableDepth) return false;
+  // Both walks do the same work per node and group of lanes.
+  size_t table_groups = 0;
+  for (size_t n = 0; n < tree.node_count; ++n) table_groups += MaskGroups<T>(static_cast<size_t>(table->depth[n]));
+  const size_t lane_groups = (rows + kShapLanes<T> - 1) / kShapLanes<T> * tree.node_count;
+  return table_groups < lane_groups;
+}
+
+template <typename T>
+void BuildTreeShapTable(const ShapTreeViewT<T>& tree, TreeShapTable<T>* table) {
+  const size_t max_depth = table->max_depth;
+  const size_t stride = max_depth + 2;
+  size_t level_path[kMaxTreeShapTableDepth + 2], level_groups[kMaxTreeShapTableDepth + 2];
+  size_t paths = 0, groups = 0;
+  for (size_t d = 0; d <= max_depth; ++d) {
+    level_path[d] = paths;
+    level_groups[d] = groups;
+    paths += MaskGroups<T>(d) * stride;
+    groups += MaskGroups<T>(d);
+  }
+  if (table->path.size() < paths) table->path.resize(paths);
+  if (table->incoming.size() < groups) table->incoming.resize(groups);
+  table->scales.clear();
+  table->features.clear();
+  table->leaf_first.assign(tree.node_count, 0);
+  table->leaf_feature.assign(tree.node_count, 0);
+  table->leaf_count.assign(tree.node_count, 0);
+  const MaskWalk<T> walk{tree, table, stride, level_path, level_groups};
+  walk.Recurse(0, 0, 0, 1, -1);
+}
+
+template <typename T>
+void TreeShapFromTable(const ShapTreeViewT<T>& tree, const int32_t* hot_child, T* phi, TreeShapTable<T>* table) {
+  // Depth first, the hot child before the other (TreeShap's order of additions).
+  const size_t width = tree.width;
+  auto& stack = table->stack;
+  stack.assign(1, {0, 0u});
+  while (!stack.empty()) {
+    const auto [node, mask] = stack.back();
+    stack.pop_back();
+    const auto n = static_cast<size_t>(node);
+    if (tree.left[node] >= 0) {
+      const int32_t hot = hot_child[n];
+      stack.emplace_back(hot == tree.left[node] ? tree.right[node] : tree.left[node], mask);
+      stack.emplace_back(hot, mask | (1u << table->depth[n]));
+      continue;
+    }
+    const size_t groups = MaskGroups<T>(static_cast<size_t>(table->depth[n]));
+    const auto* scale = table->scales.data() + table->leaf_first[n] + mask / kShapLanes<T>;
+    const size_t lane = mask % kShapLanes<T>;
+    const int32_t* feature = table->features.data() + table->leaf_feature[n];
+    const T* value = tree.values + n * width;
+    for (uint32_t i = 0; i < table->leaf_count[n]; ++i) {
+      const T s = scale[i * groups][lane];
+      T* o = phi + static_cast<size_t>(feature[i]) * width;
+      for (size_t k = 0; k < width; ++k) o[k] += s * value[k];
+    }
+  }
+}
+
 template Status ValidateShapTree(const ShapTreeViewT<double>&, size_t);
 template Status ValidateShapTree(const ShapTreeViewT<float>&, size_t);
 template void ShapExpectedValue(const ShapTreeViewT<double>&, double*);
@@ -363,5 +523,11 @@ template void TreeShapLanes(const ShapTreeViewT<double>&, const int32_t*, size_t
                             TreeShapLanesScratch<double>*);
 template void TreeShapLanes(const ShapTreeViewT<float>&, const int32_t*, size_t, float* const*,
                             TreeShapLanesScratch<float>*);
+template bool TreeShapTablePays(const ShapTreeViewT<double>&, size_t, TreeShapTable<double>*);
+template bool TreeShapTablePays(const ShapTreeViewT<float>&, size_t, TreeShapTable<float>*);
+template void BuildTreeShapTable(const ShapTreeViewT<double>&, TreeShapTable<double>*);
+template void BuildTreeShapTable(const ShapTreeViewT<float>&, TreeShapTable<float>*);
+template void TreeShapFromTable(const ShapTreeViewT<double>&, const int32_t*, double*, TreeShapTable<double>*);
+template void TreeShapFromTable(const ShapTreeViewT<float>&, const int32_t*, float*, TreeShapTable<float>*);
 
 }  // namespace inferd::sklearn

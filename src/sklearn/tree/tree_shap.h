@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "inferd/status.h"
@@ -120,6 +121,44 @@ struct TreeShapLanesScratch {
   std::vector<uint32_t> leaf_count;  // per node: its number of terms
   std::vector<int32_t> depth, stack;
 };
+
+// Many rows of one tree: a row's terms at a leaf depend only on which of the leaf's ancestors it
+// agrees with (goes toward the leaf at), so one walk over every such agreement mask, in lanes,
+// computes them for all rows; each row then adds its leaves' terms in its own order. Results are
+// bit-identical to TreeShap's. The table has 2^depth masks per leaf, so it pays for batches of
+// rows of shallow trees (TreeShapTablePays says when).
+template <typename T>
+struct TreeShapTable {
+  using Lanes = typename TreeShapLanesScratch<T>::Lanes;
+  using Element = typename TreeShapLanesScratch<T>::PathElement;
+  // Leaf n's terms: element i (0-based, up to leaf_count[n]) for mask m is
+  // scales[leaf_first[n] + i * groups(n) + m / lanes][m % lanes], feature features[leaf_feature[n] + i].
+  std::vector<Lanes> scales;
+  std::vector<int32_t> features;
+  std::vector<uint32_t> leaf_first, leaf_feature, leaf_count;
+  std::vector<int32_t> depth;  // per node: its number of ancestors
+  std::vector<Element> path;   // the walk's working paths, level by level
+  std::vector<Lanes> incoming;  // per level and mask group: the one fraction its children extend with
+  std::vector<std::pair<int32_t, uint32_t>> stack;
+  size_t max_depth = 0;
+};
+
+// The deepest tree a table is built for (2^12 masks per leaf).
+inline constexpr size_t kMaxTreeShapTableDepth = 12;
+
+// Whether BuildTreeShapTable and `rows` TreeShapFromTable calls cost less than walking the rows
+// in lanes. Fills table->depth. Precondition: ValidateShapTree passed.
+template <typename T>
+bool TreeShapTablePays(const ShapTreeViewT<T>& tree, size_t rows, TreeShapTable<T>* table);
+
+// Builds the table of `tree`. Precondition: TreeShapTablePays(tree, ..., table) was called last
+// for this tree and returned true.
+template <typename T>
+void BuildTreeShapTable(const ShapTreeViewT<T>& tree, TreeShapTable<T>* table);
+
+// Adds one row's contributions as TreeShap does (hot_child as there), from the tree's table.
+template <typename T>
+void TreeShapFromTable(const ShapTreeViewT<T>& tree, const int32_t* hot_child, T* phi, TreeShapTable<T>* table);
 
 }  // namespace inferd::sklearn
 

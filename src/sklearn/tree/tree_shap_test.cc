@@ -182,6 +182,72 @@ TEST(TreeShapTest, LanesEqualTreeShapBitForBit) {
   CheckLanesEqualTreeShap<double>(4);
 }
 
+// The table gives every row exactly TreeShap's result, in float and in double, for trees of
+// every depth up to the table's limit (repeated features included).
+template <typename T>
+void CheckTableEqualsTreeShap(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  TreeShapTable<T> table;  // reused across trees, as callers do
+  TreeShapScratchT<T> scratch;
+  size_t built = 0;
+  for (int rep = 0; rep < 60; ++rep) {
+    const size_t nf = 1 + rep % 9, width = rep % 3 == 0 ? 3 : 1;
+    const int max_depth = rep % static_cast<int>(kMaxTreeShapTableDepth + 1);
+    const OwnedTree owned = RandomTree(&rng, nf, max_depth, width);
+    std::vector<T> cover(owned.cover.begin(), owned.cover.end()), values(owned.values.begin(), owned.values.end());
+    const ShapTreeViewT<T> view{owned.left.data(),
+                                owned.right.data(),
+                                owned.feature.data(),
+                                cover.data(),
+                                values.data(),
+                                owned.left.size(),
+                                width};
+    ASSERT_TRUE(ValidateShapTree(view, nf).ok());
+    TreeShapTablePays(view, 1u << 20, &table);  // a batch large enough for any of these trees
+    BuildTreeShapTable(view, &table);
+    ++built;
+    for (int row = 0; row < 12; ++row) {
+      const std::vector<int32_t> hot = RandomHotChildren(owned, &rng);
+      std::vector<T> got(nf * width, T{0.25}), want(nf * width, T{0.25});
+      TreeShapFromTable(view, hot.data(), got.data(), &table);
+      TreeShap(view, hot.data(), want.data(), &scratch);
+      for (size_t i = 0; i < want.size(); ++i) {
+        ASSERT_EQ(got[i], want[i]) << "rep " << rep << " row " << row << " entry " << i;
+      }
+    }
+  }
+  EXPECT_EQ(built, 60u);
+}
+
+TEST(TreeShapTest, TableEqualsTreeShapBitForBit) {
+  CheckTableEqualsTreeShap<float>(5);
+  CheckTableEqualsTreeShap<double>(6);
+}
+
+TEST(TreeShapTest, TablePaysForBatchesOfShallowTreesOnly) {
+  std::mt19937_64 rng(7);
+  const OwnedTree shallow = RandomTree(&rng, 5, 6, 1);
+  TreeShapTable<double> table;
+  EXPECT_FALSE(TreeShapTablePays(shallow.view(), 1, &table));
+  EXPECT_TRUE(TreeShapTablePays(shallow.view(), 1000, &table));
+  // A chain deeper than the table's limit: internal node 2k has the leaf 2k+1 and node 2k+2.
+  OwnedTree deep;
+  const size_t levels = kMaxTreeShapTableDepth + 1;
+  for (size_t k = 0; k < levels; ++k) {
+    const auto id = static_cast<int32_t>(2 * k);
+    deep.left.insert(deep.left.end(), {id + 1, -1});
+    deep.right.insert(deep.right.end(), {id + 2, -1});
+    deep.feature.insert(deep.feature.end(), {static_cast<int32_t>(k % 5), 0});
+  }
+  deep.left.push_back(-1);
+  deep.right.push_back(-1);
+  deep.feature.push_back(0);
+  deep.cover.assign(deep.left.size(), 1.0);
+  deep.values.assign(deep.left.size(), 0.5);
+  EXPECT_FALSE(TreeShapTablePays(deep.view(), size_t{1} << 30, &table));
+  EXPECT_EQ(table.max_depth, levels);
+}
+
 TEST(TreeShapTest, AddsToWhatIsInPhi) {
   std::mt19937_64 rng(11);
   const OwnedTree t = RandomTree(&rng, 4, 4, 1);

@@ -20,6 +20,10 @@ struct Run {
 };
 constexpr int64_t kMinusInf = INT64_MIN;
 
+// Rows explained per pass over the trees: enough for a shallow tree's table of terms to pay
+// (TreeShapTablePays), few enough for the block's inputs and outputs to stay in cache.
+constexpr size_t kExplainBlockRows = 1024;
+
 // The runs of a categorical split whose set is `cats` (the categories that go right) and
 // whose missing / invalid values go right iff `default_right`.
 std::vector<Run> CategoryRuns(std::vector<int64_t> cats, bool default_right) {
@@ -396,38 +400,50 @@ Status XgbBooster::Contributions(const double* x, size_t n_rows, float* out) con
   }
   // xgboost's order, per row: per group, every tree of the group in turn, each tree's
   // contributions (its expected value first, in the bias slot) added in scaled by its weight.
-  // kShapLanes<float> rows share each tree's walk (TreeShapLanes: each row's arithmetic unchanged).
+  // Trees run one at a time over a block of rows: a tree's table of terms (TreeShapTable) when
+  // the block is large enough to pay for it, else kShapLanes<float> rows share each walk
+  // (TreeShapLanes). Either way each row's arithmetic is TreeShap's.
   thread_local std::vector<int32_t> hot;
   thread_local TreeShapLanesScratch<float> scratch;
   thread_local TreeShapScratchF single;
-  tree_phi.resize(kShapLanes<float> * width);
-  float* lane_phi[kShapLanes<float>];
-  for (size_t l = 0; l < kShapLanes<float>; ++l) lane_phi[l] = tree_phi.data() + l * width;
-  for (size_t r0 = 0; r0 < n_rows; r0 += kShapLanes<float>) {
-    const size_t lanes = std::min(kShapLanes<float>, n_rows - r0);
-    for (size_t l = 0; l < lanes; ++l) CastRow(x + (r0 + l) * nf, xf.data() + l * nf);
-    for (size_t g = 0; g < groups; ++g) {
-      for (const ExplainTree& e : explainer_->explain) {
-        if (e.group != g) continue;
-        const size_t m = e.left.size();
+  thread_local TreeShapTable<float> table;
+  constexpr size_t kLanes = kShapLanes<float>;
+  tree_phi.resize(kLanes * width);
+  float* lane_phi[kLanes];
+  for (size_t l = 0; l < kLanes; ++l) lane_phi[l] = tree_phi.data() + l * width;
+  for (size_t b0 = 0; b0 < n_rows; b0 += kExplainBlockRows) {
+    const size_t block = std::min(kExplainBlockRows, n_rows - b0);
+    xf.resize(block * nf);
+    for (size_t r = 0; r < block; ++r) CastRow(x + (b0 + r) * nf, xf.data() + r * nf);
+    for (const ExplainTree& e : explainer_->explain) {
+      const size_t m = e.left.size(), g = e.group;
+      const ShapTreeViewF view{e.left.data(), e.right.data(), e.feature.data(), e.cover.data(), e.value.data(), m, 1};
+      const bool use_table = block > 1 && TreeShapTablePays(view, block, &table);
+      if (use_table) BuildTreeShapTable(view, &table);
+      const size_t step = use_table ? 1 : kLanes;
+      for (size_t r0 = 0; r0 < block; r0 += step) {
+        const size_t lanes = std::min(step, block - r0);
         hot.resize(lanes * m);
         for (size_t l = 0; l < lanes; ++l) {
-          HotChildren(e, xf.data() + l * nf, hot.data() + l * m);
+          HotChildren(e, xf.data() + (r0 + l) * nf, hot.data() + l * m);
           std::fill(lane_phi[l], lane_phi[l] + width, 0.0f);
           lane_phi[l][nf] += e.expected;
         }
-        const ShapTreeViewF view{e.left.data(), e.right.data(), e.feature.data(), e.cover.data(), e.value.data(), m, 1};
-        if (lanes == 1) {
+        if (use_table) {
+          TreeShapFromTable(view, hot.data(), lane_phi[0], &table);
+        } else if (lanes == 1) {
           TreeShap(view, hot.data(), lane_phi[0], &single);  // no lanes to fill: the plain walk is cheaper
         } else {
           TreeShapLanes(view, hot.data(), lanes, lane_phi, &scratch);
         }
         for (size_t l = 0; l < lanes; ++l) {
-          float* p = out + ((r0 + l) * groups + g) * width;
+          float* p = out + ((b0 + r0 + l) * groups + g) * width;
           for (size_t c = 0; c < width; ++c) p[c] += lane_phi[l][c] * e.weight;
         }
       }
-      for (size_t l = 0; l < lanes; ++l) out[((r0 + l) * groups + g) * width + nf] += base_margin_;
+    }
+    for (size_t r = 0; r < block; ++r) {
+      for (size_t g = 0; g < groups; ++g) out[((b0 + r) * groups + g) * width + nf] += base_margin_;
     }
   }
   return Status::Ok();
