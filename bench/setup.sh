@@ -6,16 +6,15 @@
 #   gunicorn, python3-flask   the reference app (bench/reference/app.py) as the tutorial runs it
 #   python3-pandas the DataFrame model (titanic) and its reference app (app_dataframe.py)
 #   wrk, hey       closed-loop (wrk) and fixed-rate (hey -q) load generators
-#   nghttp2-client h2load: gRPC ModelInfer under load (pre-framed messages over HTTP/2)
 #   python3-grpcio, python3-grpc-tools   the gRPC stubs and the one real call that checks the
-#                  answer before h2load times it (bench/benchlib/grpcbench.py)
+#                  answer before inferd_grpc_load (built with inferd) times it (bench/benchlib/grpcbench.py)
 #   python3-matplotlib        the PNG plots in bench/results/
 #   linux-perf     profiling when inferd misses a target
 #   valgrind       instructions per model load (bench/load_instructions.sh)
 # Idempotent; apt only (no PyPI). Run as root or with sudo.
 set -euo pipefail
 
-PKGS=(nginx gunicorn python3-flask wrk hey nghttp2-client python3-grpcio python3-grpc-tools python3-matplotlib
+PKGS=(nginx gunicorn python3-flask wrk hey python3-grpcio python3-grpc-tools python3-matplotlib
       linux-perf valgrind
       python3-sklearn python3-numpy python3-pandas python3-joblib python3-pytest libbenchmark-dev)
 

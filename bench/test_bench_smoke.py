@@ -4,12 +4,12 @@ under gunicorn and under Flask's dev server) answered correctly and had 0 errors
 the numeric models, for titanic (named rows with strings and nulls; the reference app's
 DataFrame variant) and for xgb100 (an XGBClassifier pickle, 10 trees in smoke mode), and the titanic
 and XGBoost targets are evaluated (xgboost's own load and inplace_predict timings included), and
-logreg's gRPC ModelInfer (h2load) is timed beside REST V2 infer with its two targets evaluated, and
+logreg's gRPC ModelInfer (inferd_grpc_load) is timed beside REST V2 infer with its two targets evaluated, and
 the explanation targets over HTTP (xgb100 explained with "explain": true, its contributions equal
 to xgboost's pred_contribs, and "explain": false against the body without the field).
 
 The figures of a smoke run mean nothing; this checks the harness works end to end. Skips (with the
-reason) when bench/setup.sh's packages or the inferd binary are missing.
+reason) when bench/setup.sh's packages or the inferd and inferd_grpc_load binaries are missing.
 """
 import glob
 import json
@@ -36,7 +36,7 @@ def _inferd_binary():
 
 
 def _missing():
-    missing = [t for t in ("wrk", "gunicorn", "h2load") if not shutil.which(t)]
+    missing = [t for t in ("wrk", "gunicorn") if not shutil.which(t)]
     if not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
         missing.append("nginx")
     r = subprocess.run([sys.executable, "-c", "import flask, sklearn, matplotlib, grpc, grpc_tools"], capture_output=True)
@@ -53,6 +53,10 @@ def _tools_and_inferd():
     inferd = _inferd_binary()
     if not inferd:
         pytest.skip("no built inferd binary (build/bin/inferd): build it first (scripts/build.sh)")
+    sys.path.insert(0, BENCH)
+    from benchlib import grpcbench
+    if not grpcbench.find_tool():
+        pytest.skip("no built inferd_grpc_load (build/bin/inferd_grpc_load): build it first (scripts/build.sh)")
     return inferd
 
 
@@ -99,15 +103,15 @@ def test_bench_smoke(tmp_path):
         assert re.search(rf"^\| {target}[^|]* \| [0-9.]+( µs)?×?[^|]* \| \*\*(PASS|FAIL)\*\* \|", targets, re.M), (
             target, targets)
     # gRPC (issue 17): logreg's ModelInfer calls, proven right (answer = REST V2's, inferd's count =
-    # h2load's), timed at every shape beside REST V2 infer, and both targets evaluated.
-    for target in ("logreg: gRPC req/s at 64 streams (h2load -c64 -m1) ≥ 0.8 × inferd REST (V2 infer, wrk -c64)",
-                   "logreg: gRPC p50 one stream (h2load -c1 -m1) ≤ REST p50 (V2 infer, wrk -c1)"):
+    # the tool's, every call ok), timed at every shape beside REST V2 infer, and both targets evaluated.
+    for target in ("logreg: gRPC req/s at 64 streams (inferd_grpc_load 64×1) ≥ 0.8 × inferd REST (V2 infer, wrk -c64)",
+                   "logreg: gRPC p50 one stream (inferd_grpc_load 1×1) ≤ REST p50 (V2 infer, wrk -c1)"):
         assert re.search(rf"^\| {re.escape(target)} \| [0-9.]+×[^|]* \| \*\*(PASS|FAIL)\*\* \|", targets, re.M), (
             target, targets)
     grpc_section = text.split("## gRPC ModelInfer vs REST", 1)[1].split("\n## ", 1)[0]
     for shape, conns in (("64x1", 64), ("1x64", 64), ("1x1", 1)):
         assert re.search(rf"^\| logreg \| {shape} \| [0-9][^|]* \| [0-9.,]+ µs[^|]* \| [0-9.,]+ µs[^|]* \| {conns} \| "
-                         r"[0-9][^|]* \| [0-9.,]+ µs[^|]* \| [0-9.]+×[^|]* \|.*\| h2load done = inferd \|$", grpc_section,
+                         r"[0-9][^|]* \| [0-9.,]+ µs[^|]* \| [0-9.]+×[^|]* \|.*\| tool done = inferd \|$", grpc_section,
                          re.M), (shape, grpc_section)
     # Explanations over HTTP: one explained row on one connection (p50, p99), and req/s at 64
     # connections with "explain": false over the same body without the field, both measured.
@@ -136,9 +140,9 @@ def test_bench_smoke(tmp_path):
 
 
 def test_grpc_figures_refused_when_calls_fail(tmp_path):
-    """grpcbench's guards: a gRPC error travels as HTTP 200 + grpc-status, so h2load counts it as
-    succeeded; the harness must refuse such a figure (here: a row of 5 features for a 20-feature
-    model, answered INVALID_ARGUMENT) and accept the right request's."""
+    """grpcbench's guards: a gRPC error travels as HTTP 200 + grpc-status; the harness must refuse
+    such a figure (here: a row of 5 features for a 20-feature model, answered INVALID_ARGUMENT,
+    which inferd counts as code 400) and accept the right request's."""
     inferd = _tools_and_inferd()
     sys.path.insert(0, BENCH)
     import numpy as np

@@ -24,8 +24,8 @@ PKGS=(
   # XGBoost: the Python package is the parity tests' oracle only (inferd reads and evaluates
   # XGBoost models itself)
   python3-xgboost
-  # gRPC integration tests (a real client, stubs generated from src/grpc/proto); h2load for bench/
-  python3-grpcio python3-grpc-tools nghttp2-client
+  # gRPC integration tests (a real client, stubs generated from src/grpc/proto)
+  python3-grpcio python3-grpc-tools
   # metrics validation and load tools
   prometheus wrk
   # OpenAPI response validation; the GET / page tested in headless Chromium

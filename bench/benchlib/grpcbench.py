@@ -1,30 +1,38 @@
 """gRPC ModelInfer under load (issue 17), beside inferd's own REST V2 infer with the same request.
 
-The load generator is h2load (Debian's nghttp2-client, C++), POSTing a pre-framed gRPC message:
-the body file is the 5-byte gRPC frame header (0 = uncompressed, then the 4-byte big-endian
-length) and a serialized ModelInferRequest, with `content-type: application/grpc` and
-`te: trailers`. The request is one row as FP64 `contents.fp64_contents`, shape [1, n_features],
-input "input-0"; REST gets the same row as V2 JSON (`POST /v2/models/NAME/infer`).
+The load generator is inferd_grpc_load (bench/grpcload/grpc_load.cc, built beside inferd into
+build*/bin): one thread, closed loop, HTTP/2 by hand on non-blocking sockets like wrk, its
+request headers HPACK-encoded once, so that the client's own CPU per call is close to wrk's and
+stays out of the one-stream latency. It sends the body file as is in every call: the 5-byte gRPC
+frame header (0 = uncompressed, then the 4-byte big-endian length) and a serialized
+ModelInferRequest, with `content-type: application/grpc` and `te: trailers`. It decodes every
+answer's headers and trailers and counts a call ok only when :status is 200, grpc-status 0 and
+the answer's bytes equal the first ok answer's. The request is one row as FP64
+`contents.fp64_contents`, shape [1, n_features], input "input-0"; REST gets the same row as V2
+JSON (`POST /v2/models/NAME/infer`).
 
-A gRPC error comes back as HTTP 200 with a grpc-status trailer, which h2load does not read, so
-h2load's "succeeded" proves nothing. Contracts:
+A gRPC error comes back as HTTP 200 with a grpc-status trailer, so an HTTP client's "succeeded"
+would prove nothing; the tool's "ok" reads grpc-status, and inferd's own counter is checked too.
+Contracts:
 - check() sends the exact message of the body file once through a real gRPC client (python3-grpcio)
   and requires its outputs to equal the REST V2 answer to the same row (names, datatypes, shapes,
   values) and its `predict` to equal the expected prediction; nothing is timed before that passes.
-- timed() runs a fixed number of calls (h2load -n, sized from a warm-up run so it lasts about
+- timed() runs a fixed number of calls (--calls, sized from a warm-up run so it lasts about
   `duration`; run once more, resized, if it lasted under half of that) and refuses the figure
-  (raises Refused) unless inferd's own counter
-  inferd_model_requests_total{model=NAME,protocol="grpc",code="200"} grew by exactly the number
-  h2load reports done, with no other gRPC code counted for the model. (-D mode cannot be checked
-  that way: it abandons the calls in flight at its end, which inferd may still answer.)
+  (raises Refused) unless the tool reports every call done and ok (ok == done == the calls asked,
+  one latency logged per call) and inferd's own counter
+  inferd_model_requests_total{model=NAME,protocol="grpc",code="200"} grew by exactly `done`,
+  with no other gRPC code counted for the model. (A --duration run ends with the last calls
+  answered, but inferd may count a call after the tool has read its answer, so the counter is
+  read once it has settled.)
 Every tool run is bounded by a timeout (benchlib.procs).
 """
+import glob
 import http.client
 import importlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -32,6 +40,7 @@ import time
 from . import procs, servers
 
 BENCH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(BENCH_DIR)
 PROTO_DIR = os.path.join(os.path.dirname(BENCH_DIR), "src", "grpc", "proto")
 METHOD_PATH = "/inference.GRPCInferenceService/ModelInfer"
 INPUT_NAME = "input-0"
@@ -39,12 +48,26 @@ PY = "/usr/bin/python3"
 
 
 class Refused(RuntimeError):
-    """A gRPC figure that cannot be trusted (wrong answer, or inferd's count != h2load's)."""
+    """A gRPC figure that cannot be trusted (a failed call, or inferd's count != the tool's)."""
+
+
+def find_tool():
+    """The inferd_grpc_load binary: $INFERD_GRPC_LOAD, else $INFERD_BUILD_DIR/bin, else the newest
+    <repo>/build*/bin/inferd_grpc_load (as bench/run finds inferd and inferd_micro_bench); None if
+    there is none."""
+    if os.environ.get("INFERD_GRPC_LOAD"):
+        return os.environ["INFERD_GRPC_LOAD"]
+    cands = glob.glob(os.path.join(REPO, "build*", "bin", "inferd_grpc_load"))
+    if os.environ.get("INFERD_BUILD_DIR"):
+        cands.insert(0, os.path.join(os.environ["INFERD_BUILD_DIR"], "bin", "inferd_grpc_load"))
+    cands = [p for p in cands if os.access(p, os.X_OK)]
+    return max(cands, key=os.path.getmtime) if cands else None
 
 
 def missing_tools():
-    """Names of the Debian packages gRPC measuring needs and lacks."""
-    out = [] if shutil.which("h2load") else ["nghttp2-client"]
+    """Names of the Debian packages gRPC measuring needs and lacks (inferd_grpc_load is built with
+    inferd: bench/run looks for it separately)."""
+    out = []
     for mod, pkg in (("grpc", "python3-grpcio"), ("grpc_tools", "python3-grpc-tools")):
         r = subprocess.run([PY, "-c", f"import {mod}"], capture_output=True, timeout=60)
         if r.returncode != 0:
@@ -179,49 +202,32 @@ def grpc_counts(http_port, model):
     return counts
 
 
-def _pct(lat, p):
-    return lat[min(len(lat) - 1, int(p / 100.0 * len(lat)))] if lat else None
-
-
-def h2load(grpc_port, body, clients, streams, *, n=None, duration=None, log_file=None, timeout):
-    """One h2load run (-t1): n calls (-n) or for `duration` seconds (-D). Returns a dict: done,
-    started, succeeded, failed, errored, timeout, seconds, rps and, with log_file, latency
-    percentiles (µs) of every call from that file."""
-    cmd = ["h2load", "-t1", f"-c{clients}", f"-m{streams}", "-d", body, "-H", "content-type: application/grpc",
-           "-H", "te: trailers"]
-    cmd += [f"-n{n}"] if n else [f"-D{max(1, round(duration))}"]
+def grpc_load(tool, grpc_port, body, connections, streams, *, n=None, duration=None, log_file=None, timeout):
+    """One inferd_grpc_load run: n calls (--calls) or for `duration` seconds (--duration). Returns
+    its JSON (done, ok, failed, errors, seconds, rps, p50_us ... mean_us, cpu_user_s, cpu_sys_s)
+    plus, with log_file, "logged": the latencies it wrote there, one per call."""
+    cmd = [tool, "--port", str(grpc_port), "--path", METHOD_PATH, "--body", body, "--connections", str(connections),
+           "--streams", str(streams)]
+    cmd += ["--calls", str(n)] if n else ["--duration", f"{duration:g}"]
     if log_file:
-        if os.path.exists(log_file):
-            os.remove(log_file)  # h2load appends to it
-        cmd += [f"--log-file={log_file}"]
-    cmd.append(f"http://127.0.0.1:{grpc_port}{METHOD_PATH}")
+        cmd += ["--log-file", log_file]
     rc, out, err = procs.run(cmd, timeout=timeout)
-    m = re.search(r"^requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, "
-                  r"(\d+) errored, (\d+) timeout", out, re.M)
-    f = re.search(r"^finished in ([0-9.]+)(us|ms|s),", out, re.M)
-    if rc != 0 or not m or not f:
-        raise RuntimeError(f"h2load failed (rc={rc}): {err.strip()[-300:]} {out.strip()[-300:]}")
-    secs = float(f.group(1)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[f.group(2)]
-    total, started, done, ok, failed, errored, tmo = (int(x) for x in m.groups())
-    r = {"clients": clients, "streams": streams, "done": done, "started": started, "succeeded": ok,
-         "failed": failed, "errored": errored, "timeout": tmo, "seconds": secs, "rps": done / secs if secs else 0.0}
+    try:
+        r = json.loads(out.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        r = None
+    if rc != 0 or not isinstance(r, dict):
+        raise RuntimeError(f"inferd_grpc_load failed (rc={rc}): {err.strip()[-300:]} {out.strip()[-300:]}")
     if log_file:
-        lat = []
         with open(log_file) as fh:
-            for line in fh:
-                cols = line.split("\t")
-                if len(cols) >= 3 and cols[1] == "200":
-                    lat.append(int(cols[2]))
-        lat.sort()
-        r.update({"logged": len(lat), "p50_us": _pct(lat, 50), "p90_us": _pct(lat, 90), "p99_us": _pct(lat, 99),
-                  "p999_us": _pct(lat, 99.9), "mean_us": sum(lat) / len(lat) if lat else None})
+            r["logged"] = sum(1 for line in fh if line.strip())
     return r
 
 
 def settled_counts(http_port, model, quiet_s=0.2, limit_s=10.0):
-    """grpc_counts once it has stopped moving (two reads quiet_s apart agree): a duration-bound
-    h2load run (-D) ends with calls still in flight, which inferd may answer and count after
-    h2load has exited. Raises Refused if the count still moves after limit_s."""
+    """grpc_counts once it has stopped moving (two reads quiet_s apart agree): inferd may count a
+    call of the warm-up after the tool has read its answer and exited. Raises Refused if the
+    count still moves after limit_s."""
     end = time.monotonic() + limit_s
     last = grpc_counts(http_port, model)
     while True:
@@ -234,24 +240,31 @@ def settled_counts(http_port, model, quiet_s=0.2, limit_s=10.0):
         last = now
 
 
-def timed(grpc_port, http_port, model, body, clients, streams, duration, warmup, scratch):
-    """clients x streams concurrent ModelInfer calls: a warm-up of `warmup` s (-D, discarded; its
-    rate sizes the timed run), then n calls (-n) checked against inferd's counter. Returns
-    h2load()'s dict plus "warmup_rps"; raises Refused when the counts disagree or a call failed."""
-    w = h2load(grpc_port, body, clients, streams, duration=warmup, timeout=warmup + 60)
+def timed(grpc_port, http_port, model, body, clients, streams, duration, warmup, scratch, tool=None):
+    """clients x streams concurrent ModelInfer calls with inferd_grpc_load (`tool`, default
+    find_tool()): a warm-up of `warmup` s (--duration, discarded; its rate sizes the timed run),
+    then n calls (--calls) checked against inferd's counter. Returns grpc_load()'s dict plus
+    "warmup_rps", "inferd_counted" and "attempt"; raises Refused when a call failed or the counts
+    disagree."""
+    tool = tool or find_tool()
+    if not tool:
+        raise RuntimeError("inferd_grpc_load not found: build it (cmake --build build --target inferd_grpc_load)")
+    w = grpc_load(tool, grpc_port, body, clients, streams, duration=warmup, timeout=warmup + 60)
     rate = w["rps"]
-    log_file = os.path.join(scratch, f"h2load-{model}-{clients}x{streams}.log")
+    log_file = os.path.join(scratch, f"grpc-load-{model}-{clients}x{streams}.log")
     for attempt in (1, 2):  # a second run, resized, only when the first lasted under half of `duration`
         n = max(clients * streams * 4, round(rate * duration))
         before = settled_counts(http_port, model)  # the warm-up's last calls counted first
         # Bounded: expected to take ~duration; the timeout allows a machine 4x slower than the warm-up.
-        r = h2load(grpc_port, body, clients, streams, n=n, log_file=log_file, timeout=4 * duration + 60)
+        r = grpc_load(tool, grpc_port, body, clients, streams, n=n, log_file=log_file, timeout=4 * duration + 60)
         after = grpc_counts(http_port, model)
         delta = {c: after.get(c, 0) - before.get(c, 0) for c in set(after) | set(before)}
         other = {c: v for c, v in delta.items() if c != "200" and v}
-        if r["done"] != n or r["succeeded"] != n or delta.get("200", 0) != r["done"] or other or r.get("logged") != n:
-            raise Refused(f"h2load {clients}x{streams}: asked {n}, done {r['done']}, succeeded {r['succeeded']}, "
-                          f"logged {r.get('logged')}; inferd counted gRPC codes {delta}")
+        if (r["done"] != n or r["ok"] != n or r["failed"] or r["errors"] or delta.get("200", 0) != r["done"] or other
+                or r.get("logged") != n):
+            raise Refused(f"inferd_grpc_load {clients}x{streams}: asked {n}, done {r['done']}, ok {r['ok']}, "
+                          f"failed {r['failed']}, errors {r['errors']}, logged {r.get('logged')}; "
+                          f"inferd counted gRPC codes {delta}")
         r["warmup_rps"], r["inferd_counted"], r["attempt"] = w["rps"], delta, attempt
         if r["seconds"] >= duration / 2:
             break

@@ -103,8 +103,8 @@ class Data:
                 n += w["errors"]
             for w in p.get("v2", {}).values():
                 n += w["errors"]
-            for g in p.get("grpc", {}).values():  # h2load's own failures (grpcbench.timed refuses the rest)
-                n += g["failed"] + g["errored"] + g["timeout"]
+            for g in p.get("grpc", {}).values():  # failed calls (grpcbench.timed refuses such a run)
+                n += g["failed"] + g["errors"]
             ex = p.get("explain", {})
             n += ex.get("one_conn", {}).get("errors", 0) + sum(x["errors"] for x in ex.get("ab", []))
         return n
@@ -206,7 +206,7 @@ def targets(d):
     return rows
 
 
-GRPC_TARGET_SHAPE = "64x1"  # h2load -c64 -m1: 64 connections with one call in flight each, as wrk -c64
+GRPC_TARGET_SHAPE = "64x1"  # 64 connections with one call in flight each, as wrk -c64
 
 
 def grpc_models(d):
@@ -224,13 +224,13 @@ def grpc_targets(d, verdict):
         r = mmm([g64(p) / p["v2"]["64"]["rps"] for p in d.passes(*key) if _has(p, GRPC_TARGET_SHAPE, "64")])
         rp = mmm([g64(p) / p["wrk"]["64"]["rps"] for p in d.passes(*key)
                   if _has(p, GRPC_TARGET_SHAPE, "64") and "64" in p.get("wrk", {})])
-        rows.append((f"{m}: gRPC req/s at 64 streams (h2load -c64 -m1) ≥ 0.8 × inferd REST (V2 infer, wrk -c64)",
+        rows.append((f"{m}: gRPC req/s at 64 streams (inferd_grpc_load 64×1) ≥ 0.8 × inferd REST (V2 infer, wrk -c64)",
                      f"{fmt_ratio(r)}; × POST /predict {fmt_ratio(rp)}", verdict(r, r and r[0] >= 0.8)))
         g1 = lambda p: p["grpc"]["1x1"]["p50_us"]  # noqa: E731
         r = mmm([g1(p) / p["v2"]["1"]["p50_us"] for p in d.passes(*key) if _has(p, "1x1", "1")])
         rp = mmm([g1(p) / p["wrk"]["1"]["p50_us"] for p in d.passes(*key)
                   if _has(p, "1x1", "1") and "1" in p.get("wrk", {})])
-        rows.append((f"{m}: gRPC p50 one stream (h2load -c1 -m1) ≤ REST p50 (V2 infer, wrk -c1)",
+        rows.append((f"{m}: gRPC p50 one stream (inferd_grpc_load 1×1) ≤ REST p50 (V2 infer, wrk -c1)",
                      f"{fmt_ratio(r)}; × POST /predict {fmt_ratio(rp)}", verdict(r, r and r[0] <= 1.0)))
     return rows
 
@@ -247,19 +247,21 @@ def grpc_section(d, results):
     s = results["env"]["settings"]
     L = ["## gRPC ModelInfer vs REST (issue 17)\n"]
     L.append("The same one-row request both ways: gRPC `inference.GRPCInferenceService/ModelInfer` (input "
-             "`input-0`, FP64, shape [1, n], typed `fp64_contents`) sent by h2load "
-             f"({results['env']['versions'].get('h2load', '?')}, `-t1`) as a pre-framed message with "
-             "`content-type: application/grpc`, `te: trailers`; REST V2 `POST /v2/models/NAME/infer` with the same "
-             "row as JSON, sent by wrk `-t1` (and `POST /predict`, the Throughput table's figure). Before timing, the "
-             "body h2load sends went once through python3-grpcio and had to answer exactly like REST V2 and "
-             "sklearn. h2load does not read grpc-status, so each gRPC run is a fixed count of calls (`-n`, sized "
-             f"from a {s.get('grpc_warmup_s', 1):g} s warm-up to last about {s['duration_s']:g} s) and its figure "
-             "is kept only if inferd's `inferd_model_requests_total{protocol=\"grpc\",code=\"200\"}` for the "
-             "model grew by exactly the calls h2load reports done, and no other code did. REST V2 runs get the "
-             "same warm-up (a discarded wrk run). Shapes: h2load `-cC -mM` = C HTTP/2 connections × M concurrent "
-             "streams each; 64×1 is wrk's shape at 64 connections (the target's), 1×64 is one channel carrying "
-             "64 calls. Latencies in µs. gRPC p50 is from h2load's per-call log (`--log-file`), wrk's from its "
-             "own histogram.\n")
+             "`input-0`, FP64, shape [1, n], typed `fp64_contents`) sent by inferd_grpc_load (bench/grpcload: one "
+             "thread, closed loop, HTTP/2 by hand with its request headers encoded once, like wrk's pre-formatted "
+             "request) as a pre-framed message with `content-type: application/grpc`, `te: trailers`; REST V2 "
+             "`POST /v2/models/NAME/infer` with the same row as JSON, sent by wrk `-t1` (and `POST /predict`, the "
+             "Throughput table's figure). Before timing, the body the tool sends went once through python3-grpcio "
+             "and had to answer exactly like REST V2 and sklearn. Each gRPC run is a fixed count of calls "
+             f"(`--calls`, sized from a {s.get('grpc_warmup_s', 1):g} s warm-up to last about {s['duration_s']:g} s) "
+             "and its figure is kept only if the tool counted every call ok (:status 200, grpc-status 0, the same "
+             "answer bytes as the first call) and inferd's "
+             "`inferd_model_requests_total{protocol=\"grpc\",code=\"200\"}` "
+             "for the model grew by exactly the calls done, and no other code did. REST V2 runs get the same warm-up "
+             "(a discarded wrk run). Shapes: C×M = C HTTP/2 connections × M concurrent streams each; 64×1 is wrk's "
+             "shape at 64 connections (the target's), 1×64 is one channel carrying 64 calls. Latencies in µs. gRPC "
+             "p50 is from the tool's per-call latencies (from queuing the request's frames to reading the "
+             "trailers), wrk's from its own histogram.\n")
     L.append("| model | gRPC shape (c×m) | gRPC calls/s | gRPC p50 | gRPC p99 | REST V2 conns | REST V2 req/s | "
              "REST V2 p50 | gRPC ÷ REST V2 (req/s) | POST /predict req/s | p50 | inferd counted |\n"
              "|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -279,7 +281,7 @@ def grpc_section(d, results):
                      f"{fmt_mmm(mmm([x['rps'] for x in v]))} | {fmt_mmm(mmm([x['p50_us'] for x in v]), 1, ' µs')} | "
                      f"{fmt_ratio(ratio)} | {fmt_mmm(mmm([x['rps'] for x in w]))} | "
                      f"{fmt_mmm(mmm([x['p50_us'] for x in w]), 1, ' µs')} | "
-                     f"{'h2load done ' + counted + ' inferd' if g else 'refused or not run'} |")
+                     f"{'tool done ' + counted + ' inferd' if g else 'refused or not run'} |")
     L.append("")
     return L
 
