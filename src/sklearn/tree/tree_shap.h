@@ -136,8 +136,8 @@ struct TreeShapTable {
   std::vector<Lanes> scales;
   std::vector<int32_t> features;
   std::vector<uint32_t> leaf_first, leaf_feature, leaf_count;
-  std::vector<int32_t> depth;  // per node: its number of ancestors
-  std::vector<Element> path;   // the walk's working paths, level by level
+  std::vector<int32_t> depth;   // per node: its number of ancestors
+  std::vector<Element> path;    // the walk's working paths, level by level
   std::vector<Lanes> incoming;  // per level and mask group: the one fraction its children extend with
   std::vector<std::pair<int32_t, uint32_t>> stack;
   size_t max_depth = 0;
