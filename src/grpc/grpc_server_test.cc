@@ -264,6 +264,36 @@ TEST(GrpcServer, StalledRequestEndsAfterTheReadTimeout) {
   EXPECT_EQ(client.Call(Infer(Rows("clf", {0, 0}))).code, kOk);  // the connection serves on
 }
 
+// Unary requests hold the connection's window until answered: partial requests that fill it,
+// none able to complete, would stall every call on the connection until the read timeout.
+TEST(GrpcServer, PartialRequestsFillingTheWindowAreRefused) {
+  Server s(GrpcServerOptions{});  // 8 MB messages: a 16 MB window; read timeout 30 s
+  GrpcTestClient client(s.port());
+  // 20 requests each announcing a 2 MB message and sending 1 MB of it, the streams left open.
+  std::string partial(kMessagePrefixBytes + (size_t{1} << 20), 'x');
+  SetMessagePrefix(size_t{2} << 20, partial.data());
+  std::vector<TestCall> calls;
+  for (int i = 0; i < 20; ++i) {
+    TestCall c = Infer(Rows("clf", {0, 0}));
+    c.raw_body = partial;
+    c.end_stream = false;
+    calls.push_back(c);
+  }
+  int refused = 0;
+  for (const TestAnswer& a : client.CallAll(calls)) {
+    if (a.code == kResourceExhausted) {
+      ++refused;
+      EXPECT_NE(a.message.find("flow-control window (16778240 bytes) is full"), std::string::npos) << a.message;
+    } else {
+      EXPECT_EQ(a.code, -1) << a.message;  // still waiting for the rest of its message
+    }
+  }
+  // The window holds at most 16 of the 20 bodies: the server must refuse some to let the rest in.
+  EXPECT_GE(refused, 5);
+  GrpcTestClient again(s.port());
+  EXPECT_EQ(again.Call(Infer(Rows("clf", {0, 0}))).code, kOk);
+}
+
 TEST(GrpcServer, IdleConnectionIsClosed) {
   GrpcServerOptions o;
   o.idle_timeout = std::chrono::seconds(1);

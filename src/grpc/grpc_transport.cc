@@ -292,9 +292,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
     };
     nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
-    const size_t window =
-        std::min<size_t>(std::max(kMinConnectionWindow, 2 * options().max_message_bytes + 1024), (size_t{1} << 31) - 1);
-    nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, static_cast<int32_t>(window));
+    nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, static_cast<int32_t>(ConnectionWindow()));
     if (w_->draining_) Goaway();
     Flush();
     DoRead();
@@ -459,13 +457,69 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     s->unreleased_ += len;
     auto* c = static_cast<Connection*>(user);
+    c->held_ += len;
     c->OnData(s, std::string_view(reinterpret_cast<const char*>(data), len));
     // Only a unary request waiting for its answer keeps its bytes counted.
     if (s->kind_ != MethodKind::kUnary && s->kind_ != MethodKind::kUnaryCounted)
       c->Release(s);
     else if (s->responded_)
       c->Release(s);
+    c->RefuseIfStalled();
     return 0;
+  }
+
+  // The bytes still needed to complete a unary call's request (0 once its message is whole).
+  static size_t RequestBytesNeeded(const Stream& s) {
+    if (s.messages_ > 0) return 0;
+    const MessageReader& r = s.b_.reader;
+    const size_t have = r.buffered();
+    if (have < kMessagePrefixBytes) return kMessagePrefixBytes - have;
+    return kMessagePrefixBytes + r.pending_length() - have;
+  }
+
+  // Unary requests' bytes return to the connection's window only once answered, so partial
+  // requests can fill it with none able to complete (a client interleaving more large messages
+  // than the window holds): then nothing moves until the read timeout. When no answer is coming
+  // and the client's room is smaller than what any request still needs, the requests holding
+  // the most are refused (RESOURCE_EXHAUSTED) and their bytes returned at once.
+  void RefuseIfStalled() {
+    while (held_ > 0 && queued_ == 0 && ready_.empty()) {
+      const int32_t room = nghttp2_session_get_local_window_size(session_);
+      // The request nearest completion is kept; the others holding the most make room for it.
+      Stream* nearest = nullptr;
+      size_t least_needed = SIZE_MAX;
+      for (Stream* s = streams_; s != nullptr; s = s->next_) {
+        if (s->responded_ || s->unreleased_ == 0) continue;
+        if (s->kind_ != MethodKind::kUnary && s->kind_ != MethodKind::kUnaryCounted) continue;
+        if (const size_t need = RequestBytesNeeded(*s); need < least_needed) {
+          least_needed = need;
+          nearest = s;
+        }
+      }
+      if (nearest == nullptr || room < 0 || static_cast<size_t>(room) >= least_needed) return;
+      Stream* largest = nullptr;
+      for (Stream* s = streams_; s != nullptr; s = s->next_) {
+        if (s == nearest || s->responded_ || s->unreleased_ == 0) continue;
+        if (s->kind_ != MethodKind::kUnary && s->kind_ != MethodKind::kUnaryCounted) continue;
+        if (largest == nullptr || s->unreleased_ > largest->unreleased_) largest = s;
+      }
+      if (largest == nullptr) return;  // one request larger than the window: its size limit applies
+      const size_t window = ConnectionWindow();
+      Fail(largest, GrpcCode::kResourceExhausted,
+           "the connection's flow-control window (" + std::to_string(window) +
+               " bytes) is full of incomplete requests; send fewer large messages at once on one connection");
+      Release(largest);
+      // consume_connection returns bytes only in halves of the window: return every byte not
+      // held now (received, not yet returned, minus held = consumed).
+      const int64_t unheld =
+          int64_t{nghttp2_session_get_effective_recv_data_length(session_)} - static_cast<int64_t>(held_);
+      if (unheld > 0) nghttp2_submit_window_update(session_, NGHTTP2_FLAG_NONE, 0, static_cast<int32_t>(unheld));
+    }
+  }
+
+  size_t ConnectionWindow() const {
+    return std::min<size_t>(std::max(kMinConnectionWindow, 2 * options().max_message_bytes + 1024),
+                            (size_t{1} << 31) - 1);
   }
 
   static int OnStreamClose(nghttp2_session* session, int32_t id, uint32_t, void* user) {
@@ -506,6 +560,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Release(Stream* s) {
     if (s->unreleased_ == 0) return;
     nghttp2_session_consume_connection(session_, s->unreleased_);
+    held_ -= s->unreleased_;
     s->unreleased_ = 0;
   }
 
@@ -589,6 +644,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     s->Log();
     // The last queued call of this connection sends now; earlier ones leave with it.
     if (queued_ == 0) {
+      RefuseIfStalled();  // this answer's bytes may not have reopened the window
       Flush();
     } else {
       ScheduleFlush();
@@ -698,6 +754,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t queued_ = 0;             // calls read completely and not yet run
   std::vector<int32_t> ready_;    // calls completed by the read being parsed
   uint64_t idle_since_ = 0;       // worker tick when the last call closed (or the connection opened)
+  size_t held_ = 0;               // its streams' unreleased_ bytes
   bool writing_ = false;
   bool flush_scheduled_ = false;
   bool goaway_ = false;
