@@ -323,6 +323,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         any = true;
       }
     }
+    RefuseIfStalled();  // a backstop: the checks on arrival and answer should have caught it
     if (streams_ == nullptr && !closing_ && now - idle_since_ > TicksOf(options().idle_timeout)) {
       Goaway();
       CloseAfterWrite();
@@ -451,12 +452,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static int OnDataChunk(nghttp2_session* session, uint8_t, int32_t id, const uint8_t* data, size_t len, void* user) {
     nghttp2_session_consume_stream(session, id, len);
     Stream* s = Find(session, id);
-    if (s == nullptr) {
+    auto* c = static_cast<Connection*>(user);
+    if (s == nullptr) {  // a call already answered and closed: its late bytes go back at once
       nghttp2_session_consume_connection(session, len);
+      c->RefuseIfStalled();
       return 0;
     }
     s->unreleased_ += len;
-    auto* c = static_cast<Connection*>(user);
     c->held_ += len;
     c->OnData(s, std::string_view(reinterpret_cast<const char*>(data), len));
     // Only a unary request waiting for its answer keeps its bytes counted.

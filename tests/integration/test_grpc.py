@@ -542,3 +542,39 @@ def test_server_request_timeout_bounds_the_call(models):
         ch.close()
     finally:
         assert s.stop() == 0
+
+
+def test_large_concurrent_messages_never_stall_the_connection(models):
+    """More large requests at once than the connection's flow-control window holds (24 x 2.56 MB
+    against 16 MB): grpc-core interleaves their DATA, which would fill the window with partial
+    requests, none able to complete, and stall every call until the read timeout. Each call
+    ends at once instead, answered or RESOURCE_EXHAUSTED naming the window."""
+    d, _, _ = models
+    s = GrpcServer("--model", d / "iris.pkl", "--max-batch-rows", "100000", "--read-timeout-seconds", "120")
+    try:
+        opts = [("grpc.max_send_message_length", 16 << 20), ("grpc.max_receive_message_length", 16 << 20)]
+        ch = grpc.insecure_channel(f"127.0.0.1:{s.grpc_port}", options=opts)
+        stub = stubs()[1].GRPCInferenceServiceStub(ch)
+        rows = np.tile(ROWS, (20000, 1))  # 80,000 x 4 float64: 2.56 MB raw
+        req = infer_request("iris", [("x", "FP64", list(rows.shape), rows.ravel().tolist())], raw=True)
+        for attempt in range(3):
+            started = time.monotonic()
+            futures = [stub.ModelInfer.future(req, timeout=60) for _ in range(24)]
+            codes, messages = [], []
+            for f in futures:
+                try:
+                    assert f.result().outputs[0].shape == [80000]
+                    codes.append(grpc.StatusCode.OK)
+                except grpc.RpcError as e:
+                    codes.append(e.code())
+                    messages.append(e.details())
+            elapsed = time.monotonic() - started
+            assert elapsed < 30, (attempt, elapsed, codes, messages)
+            assert set(codes) <= {grpc.StatusCode.OK, grpc.StatusCode.RESOURCE_EXHAUSTED}, (codes, messages)
+            assert codes.count(grpc.StatusCode.OK) >= 1, messages
+            assert all("flow-control window" in m for m in messages), messages
+        # The connection still serves.
+        assert stub.ModelInfer(infer_request("iris", [("x", "FP64", [1, 4], ROWS[0].tolist())])).outputs[0].shape == [1]
+        ch.close()
+    finally:
+        assert s.stop() == 0
