@@ -61,6 +61,19 @@ OwnedTree RandomTree(std::mt19937_64* rng, size_t n_features, int max_depth, siz
   return t;
 }
 
+// The tree in arithmetic T (covers and values converted), viewed as the walks read it.
+template <typename T>
+struct TypedTree {
+  explicit TypedTree(const OwnedTree& t)
+      : owned(t), cover(t.cover.begin(), t.cover.end()), values(t.values.begin(), t.values.end()) {}
+  ShapTreeViewT<T> view() const {
+    return {owned.left.data(), owned.right.data(), owned.feature.data(), cover.data(),
+            values.data(),     owned.left.size(),  owned.width};
+  }
+  const OwnedTree& owned;
+  std::vector<T> cover, values;
+};
+
 // The row: at each internal node, the child it goes to (any choice per node is a row of some
 // inputs, since the decision at a node depends only on that node's feature).
 std::vector<int32_t> RandomHotChildren(const OwnedTree& t, std::mt19937_64* rng) {
@@ -147,14 +160,8 @@ void CheckLanesEqualTreeShap(uint64_t seed) {
   for (int rep = 0; rep < 40; ++rep) {
     const size_t nf = 1 + rep % 9, width = rep % 3 == 0 ? 3 : 1;
     const OwnedTree owned = RandomTree(&rng, nf, 1 + rep % 8, width);
-    std::vector<T> cover(owned.cover.begin(), owned.cover.end()), values(owned.values.begin(), owned.values.end());
-    const ShapTreeViewT<T> view{owned.left.data(),
-                                owned.right.data(),
-                                owned.feature.data(),
-                                cover.data(),
-                                values.data(),
-                                owned.left.size(),
-                                width};
+    const TypedTree<T> typed(owned);
+    const ShapTreeViewT<T> view = typed.view();
     const size_t lanes = 1 + static_cast<size_t>(rep) % kShapLanes<T>;
     std::vector<int32_t> hot;
     for (size_t l = 0; l < lanes; ++l) {
@@ -194,14 +201,8 @@ void CheckTableEqualsTreeShap(uint64_t seed) {
     const size_t nf = 1 + rep % 9, width = rep % 3 == 0 ? 3 : 1;
     const int max_depth = rep % static_cast<int>(kMaxTreeShapTableDepth + 1);
     const OwnedTree owned = RandomTree(&rng, nf, max_depth, width);
-    std::vector<T> cover(owned.cover.begin(), owned.cover.end()), values(owned.values.begin(), owned.values.end());
-    const ShapTreeViewT<T> view{owned.left.data(),
-                                owned.right.data(),
-                                owned.feature.data(),
-                                cover.data(),
-                                values.data(),
-                                owned.left.size(),
-                                width};
+    const TypedTree<T> typed(owned);
+    const ShapTreeViewT<T> view = typed.view();
     ASSERT_TRUE(ValidateShapTree(view, nf).ok());
     TreeShapTablePays(view, 1u << 20, &table);  // a batch large enough for any of these trees
     BuildTreeShapTable(view, &table);
