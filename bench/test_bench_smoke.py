@@ -11,7 +11,6 @@ to xgboost's pred_contribs, and "explain": false against the body without the fi
 The figures of a smoke run mean nothing; this checks the harness works end to end. Skips (with the
 reason) when bench/setup.sh's packages or the inferd and inferd_grpc_load binaries are missing.
 """
-import glob
 import json
 import os
 import re
@@ -27,12 +26,9 @@ SERVERS = ("nginx", "inferd", "gunicorn", "flask")
 
 
 def _inferd_binary():
-    if os.environ.get("INFERD_BIN"):
-        return os.environ["INFERD_BIN"]
-    build = os.environ.get("INFERD_BUILD_DIR")
-    cands = [os.path.join(build, "bin", "inferd")] if build else []
-    cands += sorted(glob.glob(os.path.join(REPO, "build*", "bin", "inferd")), key=os.path.getmtime, reverse=True)
-    return next((c for c in cands if os.access(c, os.X_OK)), None)
+    sys.path.insert(0, BENCH)
+    from benchlib import procs
+    return procs.find_binary("inferd", "INFERD_BIN")
 
 
 def _missing():

@@ -8,7 +8,6 @@ tool with exit status 1 and a one-line message.
 Skips (with the reason) when the inferd or inferd_grpc_load binary or python3-grpc-tools (the
 stubs that write the request) is missing.
 """
-import glob
 import json
 import os
 import subprocess
@@ -28,13 +27,7 @@ ROW = [5.1, 3.5, 1.4, 0.2]
 
 
 def _inferd_binary():
-    """As test_bench_smoke: $INFERD_BIN, $INFERD_BUILD_DIR/bin/inferd, else the newest build*/bin/inferd."""
-    if os.environ.get("INFERD_BIN"):
-        return os.environ["INFERD_BIN"]
-    build = os.environ.get("INFERD_BUILD_DIR")
-    cands = [os.path.join(build, "bin", "inferd")] if build else []
-    cands += sorted(glob.glob(os.path.join(REPO, "build*", "bin", "inferd")), key=os.path.getmtime, reverse=True)
-    return next((c for c in cands if os.access(c, os.X_OK)), None)
+    return procs.find_binary("inferd", "INFERD_BIN")
 
 
 def _run(tool, args, timeout=120):

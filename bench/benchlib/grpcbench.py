@@ -27,7 +27,6 @@ Contracts:
   read once it has settled.)
 Every tool run is bounded by a timeout (benchlib.procs).
 """
-import glob
 import http.client
 import importlib
 import json
@@ -55,13 +54,7 @@ def find_tool():
     """The inferd_grpc_load binary: $INFERD_GRPC_LOAD, else $INFERD_BUILD_DIR/bin, else the newest
     <repo>/build*/bin/inferd_grpc_load (as bench/run finds inferd and inferd_micro_bench); None if
     there is none."""
-    if os.environ.get("INFERD_GRPC_LOAD"):
-        return os.environ["INFERD_GRPC_LOAD"]
-    cands = glob.glob(os.path.join(REPO, "build*", "bin", "inferd_grpc_load"))
-    if os.environ.get("INFERD_BUILD_DIR"):
-        cands.insert(0, os.path.join(os.environ["INFERD_BUILD_DIR"], "bin", "inferd_grpc_load"))
-    cands = [p for p in cands if os.access(p, os.X_OK)]
-    return max(cands, key=os.path.getmtime) if cands else None
+    return procs.find_binary("inferd_grpc_load", "INFERD_GRPC_LOAD")
 
 
 def missing_tools():

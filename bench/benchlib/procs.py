@@ -6,6 +6,7 @@ runs from atexit and from the SIGINT/SIGTERM/SIGHUP handlers installed by instal
 interrupted or failing run leaves nothing behind. Not thread-safe: the harness is single-threaded.
 """
 import atexit
+import glob
 import os
 import signal
 import subprocess
@@ -13,6 +14,21 @@ import sys
 import time
 
 _live = {}  # pid -> (Popen, description)
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def find_binary(name, env_name, explicit=None):
+    """A built binary: `explicit`, else $env_name, else the newest executable of
+    $INFERD_BUILD_DIR/bin/NAME and <repo>/build*/bin/NAME; None if there is none."""
+    if explicit:
+        return explicit
+    if os.environ.get(env_name):
+        return os.environ[env_name]
+    cands = glob.glob(os.path.join(_REPO, "build*", "bin", name))
+    if os.environ.get("INFERD_BUILD_DIR"):
+        cands.insert(0, os.path.join(os.path.abspath(os.environ["INFERD_BUILD_DIR"]), "bin", name))
+    cands = [p for p in cands if os.access(p, os.X_OK)]
+    return max(cands, key=os.path.getmtime) if cands else None
 
 
 def start(cmd, *, env=None, cwd=None, stdout=None, stderr=None, desc=None):
