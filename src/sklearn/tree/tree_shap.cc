@@ -69,6 +69,13 @@ T UnwoundPathSum(const PathElement<T>* path, size_t depth, size_t index) {
   return total;
 }
 
+// The share of `node`'s cover that goes to `child` (the child's zero fraction).
+template <typename T>
+T ZeroFraction(const ShapTreeViewT<T>& tree, int32_t node, int32_t child) {
+  const T cover = tree.cover[node];
+  return cover > 0 ? tree.cover[child] / cover : 0;
+}
+
 template <typename T>
 struct Walk {
   const ShapTreeViewT<T>& tree;
@@ -96,9 +103,8 @@ struct Walk {
     const int32_t feature = tree.feature[node];
     const int32_t hot = hot_child[node];
     const int32_t cold = hot == tree.left[node] ? tree.right[node] : tree.left[node];
-    const T cover = tree.cover[node];
-    const T hot_zero_fraction = cover > 0 ? tree.cover[hot] / cover : 0;
-    const T cold_zero_fraction = cover > 0 ? tree.cover[cold] / cover : 0;
+    const T hot_zero_fraction = ZeroFraction(tree, node, hot);
+    const T cold_zero_fraction = ZeroFraction(tree, node, cold);
     T incoming_zero_fraction = 1;
     T incoming_one_fraction = 1;
     // A feature split on again further down: undo its earlier split and redo it here.
@@ -289,9 +295,8 @@ struct LaneWalk {
     }
     const int32_t feature = tree.feature[node];
     const int32_t left = tree.left[node], right = tree.right[node];
-    const T cover = tree.cover[node];
-    const T left_zero_fraction = cover > 0 ? tree.cover[left] / cover : 0;
-    const T right_zero_fraction = cover > 0 ? tree.cover[right] / cover : 0;
+    const T left_zero_fraction = ZeroFraction(tree, node, left);
+    const T right_zero_fraction = ZeroFraction(tree, node, right);
     T incoming_zero_fraction = 1;
     V incoming_one_fraction = V{} + T{1};
     size_t index = 1;
@@ -425,9 +430,8 @@ struct MaskWalk {
     }
     const int32_t feature = tree.feature[node];
     const int32_t left = tree.left[node], right = tree.right[node];
-    const T cover = tree.cover[node];
-    const T left_zero_fraction = cover > 0 ? tree.cover[left] / cover : 0;
-    const T right_zero_fraction = cover > 0 ? tree.cover[right] / cover : 0;
+    const T left_zero_fraction = ZeroFraction(tree, node, left);
+    const T right_zero_fraction = ZeroFraction(tree, node, right);
     T incoming_zero_fraction = 1;
     V* incoming = t->incoming.data() + level_groups[d];
     size_t index = 1;
