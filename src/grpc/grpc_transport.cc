@@ -487,6 +487,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void RefuseIfStalled() {
     while (held_ > 0 && queued_ == 0 && ready_.empty()) {
       const int32_t room = nghttp2_session_get_local_window_size(session_);
+      // No request needs more than a whole message (larger ones are refused as they start).
+      if (room >= 0 && static_cast<size_t>(room) >= options().max_message_bytes + kMessagePrefixBytes) return;
       // The request nearest completion is kept; the others holding the most make room for it.
       Stream* nearest = nullptr;
       size_t least_needed = SIZE_MAX;

@@ -459,10 +459,14 @@ bool TreeShapTablePays(const ShapTreeViewT<T>& tree, size_t rows, TreeShapTable<
   table->max_depth = MaxDepth(tree, &table->depth);
   if (table->max_depth > kMaxTreeShapTableDepth) return false;
   // Both walks do the same work per node and group of lanes.
-  size_t table_groups = 0;
-  for (size_t n = 0; n < tree.node_count; ++n) table_groups += MaskGroups<T>(static_cast<size_t>(table->depth[n]));
+  size_t table_groups = 0, terms = 0;
+  for (size_t n = 0; n < tree.node_count; ++n) {
+    const auto d = static_cast<size_t>(table->depth[n]);
+    table_groups += MaskGroups<T>(d);
+    if (tree.left[n] < 0) terms += MaskGroups<T>(d) * d;  // at most d path elements per leaf
+  }
   const size_t lane_groups = (rows + kShapLanes<T> - 1) / kShapLanes<T> * tree.node_count;
-  return table_groups < lane_groups;
+  return table_groups < lane_groups && terms <= kMaxTreeShapTableTerms;
 }
 
 template <typename T>

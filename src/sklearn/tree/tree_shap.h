@@ -143,11 +143,13 @@ struct TreeShapTable {
   size_t max_depth = 0;
 };
 
-// The deepest tree a table is built for (2^12 masks per leaf).
+// The deepest tree a table is built for (2^12 masks per leaf), and the most terms (vectors of
+// kShapLanes masks: 16 bytes each) a table may hold, so a model's shape cannot make one large.
 inline constexpr size_t kMaxTreeShapTableDepth = 12;
+inline constexpr size_t kMaxTreeShapTableTerms = size_t{1} << 18;
 
 // Whether BuildTreeShapTable and `rows` TreeShapFromTable calls cost less than walking the rows
-// in lanes. Fills table->depth. Precondition: ValidateShapTree passed.
+// in lanes, within the limits above. Fills table->depth. Precondition: ValidateShapTree passed.
 template <typename T>
 bool TreeShapTablePays(const ShapTreeViewT<T>& tree, size_t rows, TreeShapTable<T>* table);
 

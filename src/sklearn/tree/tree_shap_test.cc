@@ -247,6 +247,18 @@ TEST(TreeShapTest, TablePaysForBatchesOfShallowTreesOnly) {
   deep.values.assign(deep.left.size(), 0.5);
   EXPECT_FALSE(TreeShapTablePays(deep.view(), size_t{1} << 30, &table));
   EXPECT_EQ(table.max_depth, levels);
+  // A full tree of depth 10: 1024 leaves x 256 mask groups x 10 terms, over the terms budget.
+  OwnedTree full;
+  const int32_t internal = 1023, count = 2047;
+  for (int32_t i = 0; i < count; ++i) {
+    full.left.push_back(i < internal ? 2 * i + 1 : -1);
+    full.right.push_back(i < internal ? 2 * i + 2 : -1);
+    full.feature.push_back(i % 5);
+  }
+  full.cover.assign(count, 1.0);
+  full.values.assign(count, 0.5);
+  EXPECT_TRUE(TreeShapTablePays(shallow.view(), 1u << 30, &table));  // the same batch, a small tree
+  EXPECT_FALSE(TreeShapTablePays(full.view(), size_t{1} << 30, &table));
 }
 
 TEST(TreeShapTest, AddsToWhatIsInPhi) {
