@@ -136,15 +136,18 @@ StatusOr<const XgbValue*> NumberArrayOf(const XgbValue* v, std::string_view key,
   }
   switch (v->type) {
     case Type::kIntArray: return v;
-    case Type::kRealArray:
+    case Type::kRealArray: {
       if (!integers) return v;
-      for (size_t i = 0; i < v->size(); ++i) {
-        const double d = XgbRealAt(*v, i);
+      std::vector<double> reals(v->size());
+      XgbNumbersAsDouble(*v, reals.data());
+      for (size_t i = 0; i < reals.size(); ++i) {
+        const double d = reals[i];
         if (!(d == std::floor(d)) || std::fabs(d) > 9.0e15) {
           return Err(where, Quoted(key) + "[" + std::to_string(i) + "] is not an integer");
         }
       }
       return Err(where, Quoted(key) + " must hold integers, found numbers with a fraction or exponent");
+    }
     case Type::kArray:
       if (integers) {
         return BadElement(*v, key, where, "an integer", [](const XgbValue& x) { return x.type == Type::kInt; });
@@ -166,7 +169,7 @@ Status ReadIntsOf(const XgbValue* member, std::string_view key, std::string_view
   INFERD_ASSIGN_OR_RETURN(const XgbValue* v, NumberArrayOf(member, key, where, true, optional));
   if (v == nullptr) return Status::Ok();
   out->resize(v->size());
-  for (size_t i = 0; i < out->size(); ++i) (*out)[i] = XgbIntAt(*v, i);
+  XgbIntsAsInt64(*v, out->data());
   return Status::Ok();
 }
 
@@ -191,10 +194,18 @@ Status CheckFlags(const XgbValue& v, std::string_view key, std::string_view wher
     return Err(where, Quoted(key) + "[" + std::to_string(i) + "] is " + found + ", must be in " + Range(0, max_value));
   };
   if (v.type == Type::kIntArray) {
-    const auto* u = reinterpret_cast<const uint8_t*>(v.string.data());
-    for (size_t i = 0; i < v.size(); ++i) {
-      const int64_t x = v.typed == 'U' ? u[i] : XgbIntAt(v, i);
-      if (x < 0 || x > max_value) return bad(i, std::to_string(x));
+    if (v.typed == 'U') {
+      const auto* u = reinterpret_cast<const uint8_t*>(v.string.data());
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (u[i] > max_value) return bad(i, std::to_string(u[i]));
+      }
+      return Status::Ok();
+    }
+    thread_local std::vector<int64_t> flags;  // kept from tree to tree
+    flags.resize(v.size());
+    XgbIntsAsInt64(v, flags.data());
+    for (size_t i = 0; i < flags.size(); ++i) {
+      if (flags[i] < 0 || flags[i] > max_value) return bad(i, std::to_string(flags[i]));
     }
     return Status::Ok();
   }
@@ -220,7 +231,10 @@ void CopyFlags(const XgbValue& v, uint8_t XgbNode::*field, std::vector<XgbNode>*
     return;
   }
   if (v.type == Type::kIntArray) {
-    for (size_t i = 0; i < nodes->size(); ++i) (*nodes)[i].*field = static_cast<uint8_t>(XgbIntAt(v, i));
+    thread_local std::vector<int64_t> flags;  // kept from tree to tree
+    flags.resize(nodes->size());
+    XgbIntsAsInt64(v, flags.data());
+    for (size_t i = 0; i < nodes->size(); ++i) (*nodes)[i].*field = static_cast<uint8_t>(flags[i]);
     return;
   }
   size_t i = 0;
@@ -368,7 +382,9 @@ Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
   // The per-node arrays (TreeKey kLeftChildren..kSplitType): their kinds, then their lengths
   // (num_nodes is only a claim until every array has that many entries: the node table is
   // allocated after), then one pass each.
-  enum class Kind { kId, kFloat, kFlag };
+  // kShapeOnly: checked (numbers, num_nodes of them) but not kept; prediction and explanation
+  // never read base_weights or loss_changes.
+  enum class Kind { kId, kFloat, kFlag, kShapeOnly };
   struct PerNode {
     Kind kind;
     int32_t XgbNode::*id;
@@ -382,8 +398,8 @@ Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
       {Kind::kId, &XgbNode::split_index, nullptr, nullptr},
       {Kind::kFloat, nullptr, &XgbNode::split_condition, nullptr},
       {Kind::kFlag, nullptr, nullptr, &XgbNode::default_left},
-      {Kind::kFloat, nullptr, &XgbNode::base_weight, nullptr},
-      {Kind::kFloat, nullptr, &XgbNode::loss_change, nullptr},
+      {Kind::kShapeOnly, nullptr, nullptr, nullptr},  // base_weights
+      {Kind::kShapeOnly, nullptr, nullptr, nullptr},  // loss_changes
       {Kind::kFloat, nullptr, &XgbNode::sum_hessian, nullptr},
       {Kind::kFlag, nullptr, nullptr, &XgbNode::split_type},  // optional
   };
@@ -458,6 +474,7 @@ Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
         for (size_t i = 0; i < n; ++i) nodes[i].*a.real = reals[i];
         break;
       case Kind::kFlag: CopyFlags(*v, a.flag, &nodes); break;
+      case Kind::kShapeOnly: break;
     }
   }
   return Status::Ok();
@@ -565,10 +582,11 @@ Status ReadModel(const XgbValue& model, bool ubjson, XgbDocument* doc) {
   if (version->type != Type::kIntArray || version->size() != 3 || version->typed != 0) {
     return Err("model", "\"version\" must be an array of 3 integers");
   }
+  int64_t parts[3];
+  XgbIntsAsInt64(*version, parts);
   for (size_t i = 0; i < 3; ++i) {
-    if (version->ints[i] < 0 || version->ints[i] > 0x7fffffff)
-      return Err("model", "\"version\" has a negative or huge part");
-    doc->version[i] = version->ints[i];
+    if (parts[i] < 0 || parts[i] > 0x7fffffff) return Err("model", "\"version\" has a negative or huge part");
+    doc->version[i] = parts[i];
   }
   INFERD_ASSIGN_OR_RETURN(const XgbValue* learner, ObjectMember(model, "learner", "model"));
   return ReadLearner(*learner, ubjson, doc);

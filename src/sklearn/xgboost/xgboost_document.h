@@ -68,7 +68,8 @@ inline constexpr int64_t kXgbDeletedSplitIndex = 0x7fffffff;
 
 enum class XgbDocumentForm { kModelFile, kSnapshot };
 
-// One node of a tree: its entries of the file's per-node arrays. Ids are int32 as xgboost
+// One node of a tree: its entries of the file's per-node arrays that predictions and
+// explanations use (base_weights and loss_changes are checked, not kept). Ids are int32 as xgboost
 // writes them (a file's integer outside int32 is refused when read).
 struct XgbNode {
   int32_t left = -1;  // left_children: -1 for a leaf
@@ -76,11 +77,9 @@ struct XgbNode {
   int32_t parent = 0;
   int32_t split_index = 0;    // the feature an internal node splits on
   float split_condition = 0;  // threshold of an internal node, value of a leaf
-  float base_weight = 0;
-  float loss_change = 0;
-  float sum_hessian = 0;
-  uint8_t default_left = 0;  // 1: a missing value goes left
-  uint8_t split_type = 0;    // 0 numerical, 1 categorical
+  float sum_hessian = 0;      // the cover, which explanations weigh paths by
+  uint8_t default_left = 0;   // 1: a missing value goes left
+  uint8_t split_type = 0;     // 0 numerical, 1 categorical
 };
 
 // One tree, nodes indexed by id (0 is the root). The category arrays keep the file's values

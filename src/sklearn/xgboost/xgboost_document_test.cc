@@ -262,8 +262,7 @@ TEST(XgbDocument, ReadsAValidModelInEveryForm) {
         const XgbNode& b = d->trees[t].nodes[i];
         EXPECT_EQ(std::tie(a.left, a.right, a.parent, a.split_index, a.default_left, a.split_type),
                   std::tie(b.left, b.right, b.parent, b.split_index, b.default_left, b.split_type));
-        EXPECT_EQ(std::tie(a.split_condition, a.base_weight, a.loss_change, a.sum_hessian),
-                  std::tie(b.split_condition, b.base_weight, b.loss_change, b.sum_hessian));
+        EXPECT_EQ(std::tie(a.split_condition, a.sum_hessian), std::tie(b.split_condition, b.sum_hessian));
       }
     }
     EXPECT_EQ(o->base_score, d->base_score);
@@ -444,7 +443,7 @@ TEST(XgbDocument, DepthIsBounded) {
       node.left = static_cast<int32_t>(internal ? i + 1 : -1);
       node.right = static_cast<int32_t>(internal ? i + 2 : -1);
       node.parent = static_cast<int32_t>(i == 0 ? kXgbRootParent : (i % 2 == 1 ? i - 1 : i - 2));
-      node.split_condition = node.base_weight = node.loss_change = node.sum_hessian = 0.5f;
+      node.split_condition = node.sum_hessian = 0.5f;
     }
     d.trees.push_back(t);
     return d;
@@ -485,9 +484,9 @@ TEST(XgbDocument, SnapshotNeedsConfigAndModel) {
 
 TEST(XgbValue, JsonLimits) {
   EXPECT_EQ(ReadXgbDocument(R"({"a":1,"a":2})", XgbDocumentForm::kModelFile).status().message(),
-            "malformed JSON: duplicate key \"a\"");
+            "malformed JSON at byte 0: duplicate key \"a\"");
   std::string deep = "{\"a\":" + std::string(40, '[') + std::string(40, ']') + "}";
-  EXPECT_EQ(ParseXgbJson(deep).status().message(), "malformed JSON: nested deeper than 32 levels");
+  EXPECT_EQ(ParseXgbJson(deep).status().message(), "malformed JSON at byte 36: nested deeper than 32 levels");
   EXPECT_FALSE(ParseXgbJson("[123456789012345678901234567890]").ok());
   // xgboost's words for non-finite numbers, outside strings only.
   StatusOr<XgbParsed> words = ParseXgbJson(R"({"a":[NaN,Infinity,-Infinity,1.5],"NaN":"NaN"})");
@@ -518,6 +517,72 @@ TEST(XgbValue, JsonLimits) {
   std::vector<std::string> kinds;
   for (const XgbValue& item : m.items()) kinds.emplace_back(XgbTypeName(item));
   EXPECT_EQ(kinds, (std::vector<std::string>{"an integer", "a string", "a number"}));
+}
+
+TEST(XgbValue, JsonGrammar) {
+  auto error = [](std::string_view json) { return ParseXgbJson(json).status().message(); };
+  EXPECT_EQ(error("[1,]"), "malformed JSON at byte 3: not a JSON value");
+  EXPECT_EQ(error("[1 2]"), "malformed JSON at byte 3: expected ',' or ']' in an array, found '2'");
+  EXPECT_EQ(error("[01]"), "malformed JSON at byte 2: expected ',' or ']' in an array, found '1'");
+  EXPECT_EQ(error("[1.]"), "malformed JSON at byte 1: not a JSON value");
+  EXPECT_EQ(error("[-]"), "malformed JSON at byte 1: not a JSON value");
+  EXPECT_EQ(error("[1e]"), "malformed JSON at byte 1: not a JSON value");
+  EXPECT_EQ(error("{\"a\" 1}"), "malformed JSON at byte 5: expected ':' after a key, found '1'");
+  EXPECT_EQ(error("{\"a\":1,}"), "malformed JSON at byte 7: expected a key, found '}'");
+  EXPECT_EQ(error("{1:2}"), "malformed JSON at byte 1: expected a key, found '1'");
+  EXPECT_EQ(error("{\"a\":tru}"), "malformed JSON at byte 5: not a JSON value");
+  EXPECT_EQ(error("[\"a]"), "malformed JSON at byte 1: a string is not closed");
+  EXPECT_EQ(error("[\"a\x01\"]"), "malformed JSON at byte 3: control character in a string");
+  EXPECT_EQ(error("[\"\\x\"]"), "malformed JSON at byte 2: unknown escape in a string");
+  EXPECT_EQ(error("[\"\\ud800\"]"), "malformed JSON at byte 2: unpaired surrogate in a string");
+  EXPECT_EQ(error("[\"\\u12\"]"), "malformed JSON at byte 2: bad \\u escape in a string");
+  EXPECT_EQ(error("[\"\xff\"]"), "malformed JSON at byte 0: the text is not valid UTF-8");
+  EXPECT_EQ(error("[1] 2"), "malformed JSON at byte 4: content after the document");
+  EXPECT_EQ(error("  "), "malformed JSON at byte 2: unexpected end of the text");
+  EXPECT_EQ(error("[1,2"), "malformed JSON at byte 4: expected ',' or ']' in an array, found the end of the text");
+  EXPECT_EQ(error("[9223372036854775808]"), "malformed JSON at byte 1: integer out of range");
+
+  // Escapes are decoded; surrogate pairs become one UTF-8 sequence.
+  StatusOr<XgbParsed> s = ParseXgbJson(R"({"k\"\\\/\n":"\u00e9\ud83d\ude00\t"})");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  const XgbMemberRef m = *s->root().members().begin();
+  EXPECT_EQ(m.key, "k\"\\/\n");
+  EXPECT_EQ(m.value.string, "\xc3\xa9\xf0\x9f\x98\x80\t");
+
+  // A number array is a view of its text; every reader decodes the same values.
+  const std::string text = " [ 1 , -2 ,\n3 ] ";
+  StatusOr<XgbParsed> ints = ParseXgbJson(text);
+  ASSERT_TRUE(ints.ok());
+  const XgbValue& a = ints->root();
+  ASSERT_TRUE(a.text);
+  EXPECT_EQ(a.type, XgbValue::Type::kIntArray);
+  EXPECT_EQ(a.string, " 1 , -2 ,\n3 ");
+  int64_t i64[3];
+  XgbIntsAsInt64(a, i64);
+  EXPECT_EQ(std::vector<int64_t>(i64, i64 + 3), (std::vector<int64_t>{1, -2, 3}));
+  double d[3];
+  XgbNumbersAsDouble(a, d);
+  EXPECT_EQ(std::vector<double>(d, d + 3), (std::vector<double>{1, -2, 3}));
+  EXPECT_EQ(XgbIntAt(a, 2), 3);
+  const std::string wide = "[1,4294967296]";
+  StatusOr<XgbParsed> w = ParseXgbJson(wide);
+  ASSERT_TRUE(w.ok());
+  int32_t i32[2];
+  size_t bad = 0;
+  EXPECT_FALSE(XgbIntsAsInt32(w->root(), i32, &bad));
+  EXPECT_EQ(bad, 1u);
+  // Beyond double's range: infinite (then refused where a finite number is needed), or zero.
+  const std::string huge = "[1e999,-1e999,1e-999,2.5E-1,0.0000000001e-400,100000e-360]";
+  StatusOr<XgbParsed> h = ParseXgbJson(huge);
+  ASSERT_TRUE(h.ok());
+  float f[6];
+  XgbNumbersAsFloat(h->root(), f);
+  EXPECT_EQ(f[4], 0.0f);
+  EXPECT_EQ(f[5], 0.0f);
+  EXPECT_EQ(f[0], HUGE_VALF);
+  EXPECT_EQ(f[1], -HUGE_VALF);
+  EXPECT_EQ(f[2], 0.0f);
+  EXPECT_EQ(f[3], 0.25f);
 }
 
 std::string Bytes(std::initializer_list<int> b) {
@@ -602,7 +667,8 @@ TEST(XgbValue, UbjsonLimits) {
 }
 
 TEST(XgbDocument, UbjsonNaNThresholdIsRefused) {
-  StatusOr<XgbParsed> v = ParseXgbJson(ModelJson());
+  const std::string json = ModelJson();  // the parsed number arrays point into it
+  StatusOr<XgbParsed> v = ParseXgbJson(json);
   ASSERT_TRUE(v.ok());
   std::string ubj;
   Ubj(v->root(), &ubj);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cfloat>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -16,8 +17,6 @@
 
 namespace inferd::sklearn {
 namespace {
-
-namespace od = simdjson::ondemand;
 
 using Type = XgbValue::Type;
 
@@ -146,13 +145,6 @@ class XgbTableBuilder {
     Cache().Take(&out_.reals_);
   }
 
-  // Room for `n` numbers in each side table at once: growing them copies every number and
-  // touches fresh pages each time. Pages reserved and never written cost no memory.
-  void ReserveNumbers(size_t n) {
-    out_.ints_.reserve(n);
-    out_.reals_.reserve(n);
-  }
-
   // Appends an entry of type `t`; false once the table would pass its allowance.
   bool Add(Type t, size_t* index) {
     // The budget (far below 2^32 entries for any input the loader takes) keeps spans in 32 bits.
@@ -243,7 +235,7 @@ class XgbTableBuilder {
       }
     }
     for (XgbValue& v : out_.values_) {
-      if (v.typed != 0) continue;
+      if (v.typed != 0 || v.text) continue;
       if (v.type == Type::kIntArray) v.ints = out_.ints_.data() + v.integer;
       if (v.type == Type::kRealArray) v.reals = out_.reals_.data() + v.integer;
     }
@@ -264,241 +256,407 @@ class XgbTableBuilder {
 
 namespace {
 
-// ---- JSON (simdjson On-Demand) ----
+// ---- JSON ----
 
-// xgboost writes NaN and infinities as the bare words NaN, Infinity and -Infinity (a
-// categorical split's threshold is NaN), which JSON has no syntax for. Outside strings they
-// are rewritten as strings of these markers (a NUL first, which no xgboost key or value has)
-// before simdjson parses the text, and the converter turns the markers back into numbers.
-constexpr std::string_view kNaNMarker = "\\u0000NaN";
-constexpr std::string_view kInfMarker = "\\u0000Infinity";
-constexpr std::string_view kNegInfMarker = "\\u0000-Infinity";
+bool IsJsonSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-// `json` with every bare NaN / -NaN / Infinity / -Infinity replaced by a quoted marker;
-// std::nullopt if there is none (the common case: no copy).
-std::optional<std::string> QuoteNonFiniteWords(std::string_view json) {
-  std::optional<std::string> out;
-  // Most models have no non-finite number: two substring searches (memchr-based) skip the scan.
-  if (json.find("NaN") == std::string_view::npos && json.find("Infinity") == std::string_view::npos) return out;
-  size_t copied = 0;  // json[0, copied) is in *out
-  bool in_string = false;
-  for (size_t i = 0; i < json.size(); ++i) {
-    const char c = json[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-      continue;
-    }
-    if (c != 'N' && c != 'I' && c != '-') continue;
-    const std::string_view rest = json.substr(i);
-    std::string_view word;
-    std::string_view marker;
-    for (const auto& [w, m] :
-         {std::pair{std::string_view("NaN"), kNaNMarker}, std::pair{std::string_view("-NaN"), kNaNMarker},
-          std::pair{std::string_view("Infinity"), kInfMarker},
-          std::pair{std::string_view("-Infinity"), kNegInfMarker}}) {
-      if (rest.substr(0, w.size()) == w) {
-        word = w;
-        marker = m;
-        break;
+// The end of the JSON number at p (grammar checked; xgboost's bare words NaN, -NaN, Infinity and
+// -Infinity taken too), or nullptr. *real: it has a fraction, an exponent or is a word.
+const char* ScanNumber(const char* p, const char* end, bool* real) {
+  *real = false;
+  if (p < end && *p == '-') ++p;
+  if (p == end) return nullptr;
+  if (!IsDigit(*p)) {
+    for (std::string_view word : {std::string_view("NaN"), std::string_view("Infinity")}) {
+      if (static_cast<size_t>(end - p) >= word.size() && std::string_view(p, word.size()) == word) {
+        *real = true;
+        return p + word.size();
       }
     }
-    if (word.empty()) continue;
-    if (!out) out.emplace().reserve(json.size() + 64);
-    out->append(json.substr(copied, i - copied));
-    out->push_back('"');
-    out->append(marker);
-    out->push_back('"');
-    i += word.size() - 1;
-    copied = i + 1;
+    return nullptr;
   }
-  if (out) out->append(json.substr(copied));
-  return out;
-}
-
-// The number a marker string stands for.
-bool MarkerNumber(std::string_view s, double* d) {
-  if (s.empty() || s[0] != '\0') return false;
-  if (s.substr(1) == "NaN") {
-    *d = std::numeric_limits<double>::quiet_NaN();
-  } else if (s.substr(1) == "Infinity") {
-    *d = std::numeric_limits<double>::infinity();
-  } else if (s.substr(1) == "-Infinity") {
-    *d = -std::numeric_limits<double>::infinity();
+  if (*p == '0') {
+    ++p;
   } else {
-    return false;
+    while (p < end && IsDigit(*p)) ++p;
   }
-  return true;
+  if (p < end && *p == '.') {
+    *real = true;
+    ++p;
+    if (p == end || !IsDigit(*p)) return nullptr;
+    while (p < end && IsDigit(*p)) ++p;
+  }
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    *real = true;
+    ++p;
+    if (p < end && (*p == '+' || *p == '-')) ++p;
+    if (p == end || !IsDigit(*p)) return nullptr;
+    while (p < end && IsDigit(*p)) ++p;
+  }
+  return p;
 }
 
-// Converts a document as simdjson's On-Demand front end walks it: the numbers go straight from
-// the text into the table (no intermediate tape), and every value is visited, so a malformed one
-// anywhere is reported.
-class JsonConverter {
- public:
-  // A JSON number takes two bytes of text at least (a digit and a separator).
-  explicit JsonConverter(size_t input_bytes) : table_(input_bytes) { table_.ReserveNumbers(input_bytes / 2 + 1); }
-
-  // `V` is od::value, or od::document for the root.
-  template <typename V>
-  Status Convert(V& v, size_t depth) {
-    if (depth > kMaxXgbNesting) return Malformed("nested deeper than " + std::to_string(kMaxXgbNesting) + " levels");
-    od::json_type t;
-    if (const auto e = v.type().get(t)) return Malformed(e);
-    switch (t) {
-      case od::json_type::array: {
-        od::array a;
-        if (const auto e = v.get_array().get(a)) return Malformed(e);
-        return ConvertArray(a, depth);
-      }
-      case od::json_type::object: {
-        od::object o;
-        if (const auto e = v.get_object().get(o)) return Malformed(e);
-        size_t index;
-        if (!table_.Add(Type::kObject, &index)) return TooBig();
-        for (auto field : o) {
-          std::string_view k;
-          if (const auto e = field.unescaped_key().get(k)) return Malformed(e);
-          size_t key;
-          if (!table_.Add(Type::kKey, &key)) return TooBig();
-          table_.at(key).string = k;
-          od::value member;
-          if (const auto e = field.value().get(member)) return Malformed(e);
-          INFERD_RETURN_IF_ERROR(Convert(member, depth + 1));
-          ++table_.at(index).count;
-        }
-        table_.Close(index);
-        if (auto k = table_.RepeatedMemberKey(index, depth)) return Malformed("duplicate key " + Quoted(*k));
-        return Status::Ok();
-      }
-      case od::json_type::number: {
-        bool is_int = false;
-        int64_t i = 0;
-        double d = 0;
-        INFERD_RETURN_IF_ERROR(Number(v, &is_int, &i, &d));
-        size_t index;
-        if (!table_.Add(is_int ? Type::kInt : Type::kReal, &index)) return TooBig();
-        if (is_int) {
-          table_.at(index).integer = i;
-        } else {
-          table_.at(index).real = d;
-        }
-        return Status::Ok();
-      }
-      case od::json_type::string: {
-        std::string_view s;
-        if (const auto e = v.get_string().get(s)) return Malformed(e);
-        return AddString(s);
-      }
-      case od::json_type::boolean: {
-        bool b = false;
-        if (const auto e = v.get_bool().get(b)) return Malformed(e);
-        size_t index;
-        if (!table_.Add(Type::kBool, &index)) return TooBig();
-        table_.at(index).boolean = b;
-        return Status::Ok();
-      }
-      case od::json_type::null: {
-        bool null = false;
-        if (const auto e = v.is_null().get(null)) return Malformed(e);
-        if (!null) return Malformed("bad literal");
-        size_t index;
-        return table_.Add(Type::kNull, &index) ? Status::Ok() : TooBig();
-      }
-    }
-    return Malformed("unknown value");
+// Whether a number token (checked by ScanNumber) that is beyond double's range is so because it
+// is too large, not too small: the decimal exponent of its first significant digit decides.
+bool TooLargeForDouble(const char* p, const char* end) {
+  if (p < end && *p == '-') ++p;
+  while (p < end && *p == '0') ++p;
+  const char* digits = p;
+  while (p < end && IsDigit(*p)) ++p;
+  int64_t magnitude = p - digits;  // integer digits after leading zeros
+  if (p < end && *p == '.') {
+    ++p;
+    const char* zeros = p;
+    while (p < end && *p == '0') ++p;
+    if (magnitude == 0) magnitude = -(p - zeros);
+    while (p < end && IsDigit(*p)) ++p;
   }
+  int64_t exponent = 0;
+  bool negative = false;
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    if (p < end && (*p == '+' || *p == '-')) negative = *p++ == '-';
+    for (; p < end && IsDigit(*p); ++p) exponent = std::min<int64_t>(exponent * 10 + (*p - '0'), int64_t{1} << 40);
+  }
+  return magnitude + (negative ? -exponent : exponent) > 0;
+}
 
-  XgbParsed Finish() { return table_.Finish(true); }
+// A number token checked by ScanNumber. std::from_chars reads the words too; values beyond
+// double's range become infinite or (signed) zero.
+double JsonReal(const char* p, const char* end) {
+  double d = 0;
+  const std::from_chars_result r = std::from_chars(p, end, d);
+  if (r.ec == std::errc::result_out_of_range) {
+    const bool negative = *p == '-';
+    if (TooLargeForDouble(p, end)) return negative ? -HUGE_VAL : HUGE_VAL;
+    return negative ? -0.0 : 0.0;
+  }
+  return d;
+}
+
+// An integer token checked by ScanNumber; false if it is outside int64.
+bool JsonInt(const char* p, const char* end, int64_t* i) { return std::from_chars(p, end, *i).ec == std::errc(); }
+
+// Calls f(begin, end) for every element of a number array's text (between its brackets,
+// checked when parsed); f returns where the number it read ends (std::from_chars reads exactly
+// the tokens ScanNumber takes).
+template <typename F>
+void ForEachJsonNumber(std::string_view text, F f) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  while (true) {
+    while (p < end && (IsJsonSpace(*p) || *p == ',')) ++p;
+    if (p == end) return;
+    const char* q = f(p, end);
+    p = q > p ? q : p + 1;  // always moves on, whatever f read
+  }
+}
+
+// A JSON document into the value table, in one pass over the text. Arrays of numbers only (what
+// xgboost writes for every per-node array) are checked and kept as their text, decoded later
+// straight into the caller's arrays (see XgbValue::text), so the numbers take no memory here.
+class JsonParser {
+ public:
+  explicit JsonParser(std::string_view bytes) : b_(bytes), table_(bytes.size()) {}
+
+  StatusOr<XgbParsed> Run() {
+    if (!simdjson::validate_utf8(b_.data(), b_.size())) return Error(0, "the text is not valid UTF-8");
+    SkipSpace();
+    INFERD_RETURN_IF_ERROR(Value(1));
+    SkipSpace();
+    if (p_ != b_.size()) return Error(p_, "content after the document");
+    return table_.Finish(true);
+  }
 
  private:
-  template <typename V>
-  static Status Number(V& v, bool* is_int, int64_t* i, double* d) {
-    od::number n;
-    if (const auto e = v.get_number().get(n)) return Malformed(e);
-    switch (n.get_number_type()) {
-      case od::number_type::signed_integer:
-        *is_int = true;
-        *i = n.get_int64();
+  Status Error(size_t at, const std::string& what) const {
+    return Status::InvalidArgument("malformed JSON at byte " + std::to_string(at) + ": " + what);
+  }
+  Status TooBig() const {
+    return Status::ResourceExhausted("JSON document holds too many values for its size (at byte " + std::to_string(p_) +
+                                     ")");
+  }
+  void SkipSpace() {
+    while (p_ < b_.size() && IsJsonSpace(b_[p_])) ++p_;
+  }
+  // The next character after white space, or 0 at the end.
+  char PeekToken() {
+    SkipSpace();
+    return p_ < b_.size() ? b_[p_] : '\0';
+  }
+  Status Expect(char c, const char* context) {
+    if (PeekToken() != c) {
+      return Error(p_, std::string("expected '") + c + "' " + context + ", found " + Found());
+    }
+    ++p_;
+    return Status::Ok();
+  }
+  std::string Found() const {
+    if (p_ >= b_.size()) return "the end of the text";
+    const auto u = static_cast<unsigned char>(b_[p_]);
+    if (u >= 0x21 && u < 0x7f) return std::string("'") + b_[p_] + "'";
+    return "byte 0x" + std::string(1, "0123456789abcdef"[u >> 4]) + "0123456789abcdef"[u & 15];
+  }
+
+  Status Value(size_t depth) {
+    if (depth > kMaxXgbNesting) return Error(p_, "nested deeper than " + std::to_string(kMaxXgbNesting) + " levels");
+    switch (PeekToken()) {
+      case '{': return Object(depth);
+      case '[': return Array(depth);
+      case '"': {
+        std::string_view s;
+        INFERD_RETURN_IF_ERROR(String(&s));
+        size_t index;
+        if (!table_.Add(Type::kString, &index)) return TooBig();
+        table_.at(index).string = s;
         return Status::Ok();
-      case od::number_type::floating_point_number:
-        *is_int = false;
-        *d = n.get_double();
-        return Status::Ok();
-      default: return Malformed("integer out of range");
+      }
+      case 't': return Literal("true", Type::kBool, true);
+      case 'f': return Literal("false", Type::kBool, false);
+      case 'n': return Literal("null", Type::kNull, false);
+      default: return Scalar();
     }
   }
 
-  // A string value; a marker (see QuoteNonFiniteWords) is the number it stands for.
-  Status AddString(std::string_view s) {
-    double marked = 0;
-    const bool number = MarkerNumber(s, &marked);
+  Status Literal(std::string_view word, Type t, bool value) {
+    if (b_.substr(p_, word.size()) != word) return Error(p_, "not a JSON value");
+    p_ += word.size();
     size_t index;
-    if (!table_.Add(number ? Type::kReal : Type::kString, &index)) return TooBig();
-    if (number) {
-      table_.at(index).real = marked;
-    } else {
-      table_.at(index).string = s;
-    }
+    if (!table_.Add(t, &index)) return TooBig();
+    table_.at(index).boolean = value;
     return Status::Ok();
   }
 
-  Status ConvertArray(od::array& a, size_t depth) {
+  // A number (p_ at its first character) as a kInt or kReal entry.
+  Status Scalar() {
+    const size_t at = p_;
+    const char* begin = b_.data() + p_;
+    bool real = false;
+    const char* end = ScanNumber(begin, b_.data() + b_.size(), &real);
+    if (end == nullptr) return Error(at, p_ < b_.size() ? "not a JSON value" : "unexpected end of the text");
+    size_t index;
+    if (!table_.Add(real ? Type::kReal : Type::kInt, &index)) return TooBig();
+    if (real) {
+      table_.at(index).real = JsonReal(begin, end);
+    } else if (!JsonInt(begin, end, &table_.at(index).integer)) {
+      return Error(at, "integer out of range");
+    }
+    p_ = static_cast<size_t>(end - b_.data());
+    return Status::Ok();
+  }
+
+  Status Object(size_t depth) {
+    const size_t at = p_;
+    ++p_;  // '{'
+    size_t index;
+    if (!table_.Add(Type::kObject, &index)) return TooBig();
+    if (PeekToken() == '}') {
+      ++p_;
+    } else {
+      while (true) {
+        if (PeekToken() != '"') return Error(p_, "expected a key, found " + Found());
+        std::string_view key;
+        INFERD_RETURN_IF_ERROR(String(&key));
+        size_t k;
+        if (!table_.Add(Type::kKey, &k)) return TooBig();
+        table_.at(k).string = key;
+        INFERD_RETURN_IF_ERROR(Expect(':', "after a key"));
+        INFERD_RETURN_IF_ERROR(Value(depth + 1));
+        ++table_.at(index).count;
+        const char c = PeekToken();
+        ++p_;
+        if (c == '}') break;
+        if (c != ',') return Error(p_ - 1, "expected ',' or '}' in an object, found " + Found(p_ - 1));
+      }
+    }
+    table_.Close(index);
+    if (auto k = table_.RepeatedMemberKey(index, depth)) return Error(at, "duplicate key " + Quoted(*k));
+    return Status::Ok();
+  }
+  std::string Found(size_t at) {
+    const size_t keep = p_;
+    p_ = at;
+    std::string s = Found();
+    p_ = keep;
+    return s;
+  }
+
+  Status Array(size_t depth) {
+    const size_t open = p_;
+    ++p_;  // '['
     size_t index;
     if (!table_.Add(Type::kIntArray, &index)) return TooBig();
-    const XgbTableBuilder::NumberMark mark = table_.StartNumbers();
-    for (auto element : a) {
-      od::value e;
-      if (const auto err = element.get(e)) return Malformed(err);
-      if (table_.at(index).type != Type::kArray) {
-        od::json_type t;
-        if (const auto err = e.type().get(t)) return Malformed(err);
-        if (t == od::json_type::number) {
-          bool is_int = false;
-          int64_t i = 0;
-          double d = 0;
-          INFERD_RETURN_IF_ERROR(Number(e, &is_int, &i, &d));
-          if (!table_.AppendNumber(index, mark, is_int, i, d)) return TooBig();
-          continue;
-        }
-        if (t == od::json_type::string) {
-          std::string_view s;
-          if (const auto err = e.get_string().get(s)) return Malformed(err);
-          double marked = 0;
-          if (MarkerNumber(s, &marked)) {
-            if (!table_.AppendNumber(index, mark, false, 0, marked)) return TooBig();
-            continue;
-          }
-          if (!table_.Generalise(index, mark)) return TooBig();
-          INFERD_RETURN_IF_ERROR(AddString(s));
-          ++table_.at(index).count;
-          continue;
-        }
-        if (!table_.Generalise(index, mark)) return TooBig();
+    if (NumberArray(index)) return Status::Ok();
+    // Not numbers only: read again from the start, each item an entry.
+    p_ = open + 1;
+    XgbValue& a = table_.at(index);
+    a.type = Type::kArray;
+    a.text = false;
+    a.count = 0;
+    if (PeekToken() == ']') {
+      ++p_;
+    } else {
+      while (true) {
+        INFERD_RETURN_IF_ERROR(Value(depth + 1));
+        ++table_.at(index).count;
+        const char c = PeekToken();
+        ++p_;
+        if (c == ']') break;
+        if (c != ',') return Error(p_ - 1, "expected ',' or ']' in an array, found " + Found(p_ - 1));
       }
-      INFERD_RETURN_IF_ERROR(Convert(e, depth + 1));
-      ++table_.at(index).count;
     }
-    table_.EndNumbers(index, mark);
     table_.Close(index);
     return Status::Ok();
   }
 
-  static Status Malformed(const std::string& what) { return Status::InvalidArgument("malformed JSON: " + what); }
-  static Status Malformed(simdjson::error_code e) {
-    if (e == simdjson::DEPTH_ERROR)
-      return Malformed("nested deeper than " + std::to_string(kMaxXgbNesting) + " levels");
-    return Malformed(simdjson::error_message(e));
+  // Reads the array at p_ (after its '[') as the number array at `index` if it holds numbers
+  // only; false (p_ anywhere) otherwise, also on a syntax error, which the generic read reports.
+  bool NumberArray(size_t index) {
+    const char* const end = b_.data() + b_.size();
+    const char* p = b_.data() + p_;
+    const char* const first = p;
+    uint64_t count = 0;
+    bool any_real = false;
+    while (p < end && IsJsonSpace(*p)) ++p;
+    if (p < end && *p == ']') {
+      ++p;
+    } else {
+      while (true) {
+        while (p < end && IsJsonSpace(*p)) ++p;
+        bool real = false;
+        const char* q = ScanNumber(p, end, &real);
+        if (q == nullptr) return false;
+        if (!real) {
+          // Up to 18 digits always fit in int64; longer ones are checked.
+          const size_t digits = static_cast<size_t>(q - p) - (*p == '-');
+          int64_t unused;
+          if (digits > 18 && !JsonInt(p, q, &unused)) return false;
+        }
+        any_real |= real;
+        ++count;
+        p = q;
+        while (p < end && IsJsonSpace(*p)) ++p;
+        if (p == end) return false;
+        if (*p == ']') {
+          ++p;
+          break;
+        }
+        if (*p != ',') return false;
+        ++p;
+      }
+    }
+    XgbValue& a = table_.at(index);
+    a.type = any_real ? Type::kRealArray : Type::kIntArray;
+    a.text = true;
+    a.count = count;
+    a.string = std::string_view(first, static_cast<size_t>(p - 1 - first));
+    p_ = static_cast<size_t>(p - b_.data());
+    table_.Close(index);
+    return true;
   }
-  static Status TooBig() { return Status::ResourceExhausted("JSON document holds too many values for its size"); }
 
+  // A string (p_ at its '"'): a view of the input, or of unescaped_ if it has escapes.
+  Status String(std::string_view* out) {
+    const size_t at = p_;
+    ++p_;
+    const size_t begin = p_;
+    while (p_ < b_.size() && b_[p_] != '"' && b_[p_] != '\\' && static_cast<unsigned char>(b_[p_]) >= 0x20) ++p_;
+    if (p_ < b_.size() && b_[p_] == '"') {
+      *out = b_.substr(begin, p_ - begin);
+      ++p_;
+      return Status::Ok();
+    }
+    // Escapes: decoded into unescaped_, reserved once to the input's size (a decoded string is
+    // never longer than its text), so earlier views stay valid.
+    if (unescaped_.capacity() < b_.size()) unescaped_.reserve(b_.size());
+    const size_t start = unescaped_.size();
+    unescaped_.append(b_.substr(begin, p_ - begin));
+    while (true) {
+      if (p_ >= b_.size()) return Error(at, "a string is not closed");
+      const char c = b_[p_];
+      if (c == '"') break;
+      if (static_cast<unsigned char>(c) < 0x20) return Error(p_, "control character in a string");
+      if (c != '\\') {
+        unescaped_.push_back(c);
+        ++p_;
+        continue;
+      }
+      if (p_ + 1 >= b_.size()) return Error(p_, "a string is not closed");
+      const char e = b_[p_ + 1];
+      p_ += 2;
+      switch (e) {
+        case '"': unescaped_.push_back('"'); break;
+        case '\\': unescaped_.push_back('\\'); break;
+        case '/': unescaped_.push_back('/'); break;
+        case 'b': unescaped_.push_back('\b'); break;
+        case 'f': unescaped_.push_back('\f'); break;
+        case 'n': unescaped_.push_back('\n'); break;
+        case 'r': unescaped_.push_back('\r'); break;
+        case 't': unescaped_.push_back('\t'); break;
+        case 'u': INFERD_RETURN_IF_ERROR(Unicode()); break;
+        default: return Error(p_ - 2, "unknown escape in a string");
+      }
+    }
+    ++p_;
+    *out = std::string_view(unescaped_).substr(start);
+    return Status::Ok();
+  }
+
+  // The code point of a \u escape (p_ after "\u"), a surrogate pair taken whole, as UTF-8.
+  Status Unicode() {
+    const size_t at = p_ - 2;
+    uint32_t cp;
+    if (!Hex4(&cp)) return Error(at, "bad \\u escape in a string");
+    if (cp >= 0xdc00 && cp <= 0xdfff) return Error(at, "unpaired surrogate in a string");
+    if (cp >= 0xd800 && cp <= 0xdbff) {
+      uint32_t low;
+      if (b_.substr(p_, 2) != "\\u" || (p_ += 2, !Hex4(&low)) || low < 0xdc00 || low > 0xdfff) {
+        return Error(at, "unpaired surrogate in a string");
+      }
+      cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+    }
+    if (cp < 0x80) {
+      unescaped_.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      unescaped_.push_back(static_cast<char>(0xc0 | (cp >> 6)));
+      unescaped_.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else if (cp < 0x10000) {
+      unescaped_.push_back(static_cast<char>(0xe0 | (cp >> 12)));
+      unescaped_.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+      unescaped_.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else {
+      unescaped_.push_back(static_cast<char>(0xf0 | (cp >> 18)));
+      unescaped_.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+      unescaped_.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+      unescaped_.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    }
+    return Status::Ok();
+  }
+  bool Hex4(uint32_t* out) {
+    if (b_.size() - p_ < 4) return false;
+    uint32_t v = 0;
+    for (size_t i = 0; i < 4; ++i) {
+      const char c = b_[p_ + i];
+      v <<= 4;
+      if (c >= '0' && c <= '9') {
+        v |= static_cast<uint32_t>(c - '0');
+      } else if (c >= 'a' && c <= 'f') {
+        v |= static_cast<uint32_t>(c - 'a' + 10);
+      } else if (c >= 'A' && c <= 'F') {
+        v |= static_cast<uint32_t>(c - 'A' + 10);
+      } else {
+        return false;
+      }
+    }
+    p_ += 4;
+    *out = v;
+    return true;
+  }
+
+  std::string_view b_;
+  size_t p_ = 0;
+  std::string unescaped_;
   XgbTableBuilder table_;
 };
 
@@ -743,7 +901,41 @@ const XgbValue* XgbValue::Find(std::string_view key) const {
   return nullptr;
 }
 
+namespace {
+
+// Element i of a JSON number array kept as text: decoded from the start (tests and error
+// messages only; bulk readers decode in one pass).
+template <typename T, typename Decode>
+T JsonElementAt(const XgbValue& a, size_t i, Decode decode) {
+  T out{};
+  size_t k = 0;
+  ForEachJsonNumber(a.string, [&](const char* b, const char* e) {
+    const char* stop = b;
+    const T v = decode(b, e, &stop);
+    if (k++ == i) out = v;
+    return stop;
+  });
+  return out;
+}
+
+// The number at b (checked when parsed) and where it ends.
+int64_t JsonIntToken(const char* b, const char* e, const char** stop) {
+  int64_t v = 0;
+  *stop = std::from_chars(b, e, v).ptr;
+  return v;
+}
+double JsonRealToken(const char* b, const char* e, const char** stop) {
+  double d = 0;
+  const std::from_chars_result r = std::from_chars(b, e, d);
+  *stop = r.ptr;
+  if (r.ec == std::errc::result_out_of_range) d = JsonReal(b, r.ptr);
+  return d;
+}
+
+}  // namespace
+
 int64_t XgbIntAt(const XgbValue& a, size_t i) {
+  if (a.text) return JsonElementAt<int64_t>(a, i, JsonIntToken);
   if (a.typed == 0) return a.ints[i];
   const auto* p = reinterpret_cast<const unsigned char*>(a.string.data());
   switch (a.typed) {
@@ -754,12 +946,45 @@ int64_t XgbIntAt(const XgbValue& a, size_t i) {
 }
 
 double XgbRealAt(const XgbValue& a, size_t i) {
+  if (a.text) return JsonElementAt<double>(a, i, JsonRealToken);
   if (a.typed == 0) return a.type == Type::kRealArray ? a.reals[i] : static_cast<double>(a.ints[i]);
   if (a.typed != 'd') return static_cast<double>(XgbIntAt(a, i));
   const uint32_t bits = BigEndian32(reinterpret_cast<const unsigned char*>(a.string.data()) + 4 * i);
   float f;
   std::memcpy(&f, &bits, sizeof f);
   return f;
+}
+
+void XgbIntsAsInt64(const XgbValue& a, int64_t* out) {
+  if (a.text) {
+    ForEachJsonNumber(a.string, [&](const char* b, const char* e) {
+      const char* stop;
+      *out++ = JsonIntToken(b, e, &stop);
+      return stop;
+    });
+    return;
+  }
+  for (size_t i = 0; i < a.size(); ++i) out[i] = XgbIntAt(a, i);
+}
+
+void XgbNumbersAsDouble(const XgbValue& a, double* out) {
+  if (a.text) {
+    if (a.type == Type::kIntArray) {
+      ForEachJsonNumber(a.string, [&](const char* b, const char* e) {
+        const char* stop;
+        *out++ = static_cast<double>(JsonIntToken(b, e, &stop));
+        return stop;
+      });
+    } else {
+      ForEachJsonNumber(a.string, [&](const char* b, const char* e) {
+        const char* stop;
+        *out++ = JsonRealToken(b, e, &stop);
+        return stop;
+      });
+    }
+    return;
+  }
+  for (size_t i = 0; i < a.size(); ++i) out[i] = XgbRealAt(a, i);
 }
 
 bool XgbIntsAsInt32(const XgbValue& a, int32_t* out, size_t* bad) {
@@ -772,6 +997,21 @@ bool XgbIntsAsInt32(const XgbValue& a, int32_t* out, size_t* bad) {
       out[i] = static_cast<int32_t>(__builtin_bswap32(be));
     }
     return true;
+  }
+  if (a.text) {
+    size_t i = 0;
+    bool ok = true;
+    ForEachJsonNumber(a.string, [&](const char* b, const char* e) {
+      int32_t v = 0;
+      const std::from_chars_result r = std::from_chars(b, e, v);
+      if (ok && r.ec != std::errc()) {
+        ok = false;
+        *bad = i;
+      }
+      out[i++] = v;
+      return r.ptr;
+    });
+    return ok;
   }
   for (size_t i = 0; i < n; ++i) {
     const int64_t v = XgbIntAt(a, i);
@@ -793,6 +1033,22 @@ void XgbNumbersAsFloat(const XgbValue& a, float* out) {
       std::memcpy(&be, p, sizeof be);
       const uint32_t bits = __builtin_bswap32(be);
       std::memcpy(out + i, &bits, sizeof bits);
+    }
+    return;
+  }
+  if (a.text) {
+    if (a.type == Type::kIntArray) {
+      ForEachJsonNumber(a.string, [&](const char* b, const char* e) {
+        const char* stop;
+        *out++ = XgbToFloat(static_cast<double>(JsonIntToken(b, e, &stop)));
+        return stop;
+      });
+    } else {
+      ForEachJsonNumber(a.string, [&](const char* b, const char* e) {
+        const char* stop;
+        *out++ = XgbToFloat(JsonRealToken(b, e, &stop));
+        return stop;
+      });
     }
     return;
   }
@@ -824,24 +1080,7 @@ const char* XgbTypeName(const XgbValue& v) {
 
 StatusOr<XgbParsed> ParseXgbJson(std::string_view bytes) {
   if (bytes.empty()) return Status::InvalidArgument("malformed JSON: empty document");
-  const std::optional<std::string> quoted = QuoteNonFiniteWords(bytes);
-  // simdjson reads up to SIMDJSON_PADDING bytes past the end.
-  const simdjson::padded_string text(quoted ? std::string_view(*quoted) : bytes);
-  od::parser parser;
-  if (parser.allocate(text.size(), kMaxXgbNesting + 1) != simdjson::SUCCESS) {
-    return Status::ResourceExhausted("JSON document too large to parse");
-  }
-  od::document doc;
-  if (const simdjson::error_code e = parser.iterate(text).get(doc)) {
-    return Status::InvalidArgument(std::string("malformed JSON: ") + simdjson::error_message(e));
-  }
-  JsonConverter c(bytes.size());
-  INFERD_RETURN_IF_ERROR(c.Convert(doc, 1));
-  const char* rest = nullptr;
-  if (doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS) {
-    return Status::InvalidArgument("malformed JSON: content after the document");
-  }
-  return c.Finish();
+  return JsonParser(bytes).Run();
 }
 
 StatusOr<XgbParsed> ParseXgbUbjson(std::string_view bytes) { return UbjsonParser(bytes).Run(); }

@@ -1,5 +1,8 @@
-// A bounded reader for the two encodings of XGBoost's model documents: JSON (through
-// simdjson's On-Demand front end, error codes only) and UBJSON (hand-written, the subset xgboost writes).
+// A bounded reader for the two encodings of XGBoost's model documents, JSON and UBJSON (the
+// subset xgboost writes), both read in one pass by hand: a model's per-node arrays are nearly all
+// of its bytes, and both readers keep them as views of the input, decoded once straight into
+// the caller's arrays (a general JSON parser would index or copy every number first; see
+// docs/benchmarks.md). simdjson checks the JSON text's UTF-8.
 // Both give the same flat value table, XgbParsed, that the schema reader
 // (xgboost_document.h) walks; neither knows anything about models.
 //
@@ -7,9 +10,9 @@
 // members, each a key entry (kKey) and then the member's value; an array holding anything but
 // only numbers is followed by its items. A value and everything inside it take `span`
 // consecutive entries, so members and items are reached by skipping, without pointers.
-// Arrays of numbers are compact: a JSON or untyped UBJSON one keeps one int64 or double per
-// element in side tables; a typed UBJSON one ([$T#N, xgboost's per-node arrays) is a view of
-// its bytes in the input, decoded only by the Xgb*As* functions below, once, into the caller's
+// Arrays of numbers are compact: an untyped UBJSON one keeps one int64 or double per element in
+// side tables; a typed UBJSON one ([$T#N, xgboost's per-node arrays) and a JSON one are views of
+// their bytes in the input, decoded only by the Xgb*As* functions below, once, into the caller's
 // own arrays. Strings are views too (of the input for UBJSON, of the result's own copy for JSON).
 //
 // Bounds: nesting is limited to kMaxXgbNesting levels; every count and length in a UBJSON
@@ -60,6 +63,9 @@ struct XgbValue {
   // The element marker of a UBJSON typed array ([$T#N): d, l, L or U; 0 for any other value.
   // A typed array's elements stay in the input: `string` holds them (count big-endian elements).
   char typed = 0;
+  // A JSON array of numbers kept as its text (`string`: what is between the brackets, checked
+  // when parsed), decoded only by the Xgb*As* functions below, once, into the caller's arrays.
+  bool text = false;
   bool boolean = false;
   // Table entries taken by this value and its contents (the parsers' memory budget keeps a
   // table far below 2^32 entries).
@@ -157,10 +163,15 @@ class XgbParsed {
   std::string text_;
 };
 
-// Element i of an array of numbers (kIntArray or kRealArray, typed or not), i < size().
+// Element i of an array of numbers (kIntArray or kRealArray, typed or not), i < size(). For a
+// JSON array (`text`) this decodes the elements before it: the bulk readers below are one pass.
 int64_t XgbIntAt(const XgbValue& array, size_t i);  // REQUIRES: kIntArray
 double XgbRealAt(const XgbValue& array, size_t i);
 
+// All elements of an array of integers (kIntArray) into out[0, size()).
+void XgbIntsAsInt64(const XgbValue& array, int64_t* out);
+// All elements of an array of numbers (kIntArray or kRealArray) into out[0, size()).
+void XgbNumbersAsDouble(const XgbValue& array, double* out);
 // All elements of an array of integers (kIntArray, typed or not) into out[0, size()) as int32.
 // False if one is outside int32 (its index in *bad; `out` is then partly written).
 bool XgbIntsAsInt32(const XgbValue& array, int32_t* out, size_t* bad);
@@ -175,8 +186,9 @@ float XgbToFloat(double d);
 // "an integer", "a string", ... for error messages.
 const char* XgbTypeName(const XgbValue& v);
 
-// Parses a complete JSON document; the bare words NaN, Infinity and -Infinity that xgboost
-// writes for non-finite numbers are read as those numbers. Errors: one line, "malformed JSON: ...".
+// Parses a complete JSON document (RFC 8259, UTF-8); the bare words NaN, -NaN, Infinity and
+// -Infinity that xgboost writes for non-finite numbers are read as those numbers. Errors: one
+// line, "malformed JSON at byte N: ...". The result's number arrays point into `bytes`.
 StatusOr<XgbParsed> ParseXgbJson(std::string_view bytes);
 // Parses a complete UBJSON document (objects, arrays counted or not, typed numeric arrays
 // `[$T#N`, markers i U I l L d D S T F Z; trailing bytes are refused). Errors: one line,

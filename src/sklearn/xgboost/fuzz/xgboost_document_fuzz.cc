@@ -4,7 +4,10 @@
 // ValidateXgbDocument again, whose every tree can be walked from the root to a leaf, and from
 // which the evaluator builds a booster that predicts rows of zeros, NaN, negative and huge
 // values, under both dart weightings and a `missing` value — never a crash, sanitizer report,
-// hang, or an allocation beyond the reader's budget.
+// hang, or an allocation beyond the reader's budget. The JSON parser is also checked against
+// simdjson's: they take and refuse the same texts but for the refusals that are the reader's
+// own (depth, repeated keys, integers beyond int64, the budget) and the values simdjson has no
+// syntax or range for (xgboost's NaN / Infinity words, numbers beyond double).
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -15,8 +18,11 @@
 #include <limits>
 #include <vector>
 
+#include <simdjson.h>
+
 #include "sklearn/xgboost/xgboost_booster.h"
 #include "sklearn/xgboost/xgboost_document.h"
+#include "sklearn/xgboost/xgboost_value.h"
 
 namespace {
 
@@ -78,10 +84,31 @@ void Evaluate(const XgbDocument& d) {
   }
 }
 
+void CompareWithSimdjson(std::string_view bytes) {
+  if (bytes.empty()) return;
+  const auto ours = inferd::sklearn::ParseXgbJson(bytes);
+  simdjson::dom::parser parser;
+  const simdjson::padded_string text(bytes);
+  const simdjson::error_code theirs = parser.parse(text).error();
+  if (theirs == simdjson::SUCCESS && !ours.ok()) {
+    const std::string& m = ours.status().message();
+    for (const char* own : {"nested deeper than", "duplicate key", "integer out of range", "too many values"}) {
+      if (m.find(own) != std::string::npos) return;
+    }
+    Finding("JSON that simdjson parses is refused");
+  }
+  if (theirs != simdjson::SUCCESS && ours.ok()) {
+    if (theirs == simdjson::NUMBER_ERROR || theirs == simdjson::NUMBER_OUT_OF_RANGE) return;  // beyond double
+    if (bytes.find("NaN") != std::string_view::npos || bytes.find("Infinity") != std::string_view::npos) return;
+    Finding("JSON that simdjson refuses is accepted");
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  CompareWithSimdjson(bytes);
   for (auto form : {inferd::sklearn::XgbDocumentForm::kModelFile, inferd::sklearn::XgbDocumentForm::kSnapshot}) {
     auto doc = inferd::sklearn::ReadXgbDocument(bytes, form);
     if (!doc.ok()) {
