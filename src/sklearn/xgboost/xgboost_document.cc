@@ -223,18 +223,25 @@ Status CheckFlags(const XgbValue& v, std::string_view key, std::string_view wher
   return Err(where, Quoted(key) + " must be an array, found " + XgbTypeName(v));
 }
 
+// nodes[i].*field = value(i) for i < n. A function of its own so that the loop keeps its
+// pointers in registers (inlined into the schema reader, it reloaded them for every node).
+template <typename T, typename F>
+void SetField(XgbNode* nodes, size_t n, T XgbNode::*field, F value) {
+  for (size_t i = 0; i < n; ++i) nodes[i].*field = value(i);
+}
+
 // The flags of `v` (checked by CheckFlags) into nodes[k].*field.
 void CopyFlags(const XgbValue& v, uint8_t XgbNode::*field, std::vector<XgbNode>* nodes) {
   if (v.typed == 'U') {
     const auto* p = reinterpret_cast<const uint8_t*>(v.string.data());
-    for (size_t i = 0; i < nodes->size(); ++i) (*nodes)[i].*field = p[i];
+    SetField(nodes->data(), nodes->size(), field, [p](size_t i) { return p[i]; });
     return;
   }
   if (v.type == Type::kIntArray) {
     thread_local std::vector<int64_t> flags;  // kept from tree to tree
     flags.resize(nodes->size());
     XgbIntsAsInt64(v, flags.data());
-    for (size_t i = 0; i < nodes->size(); ++i) (*nodes)[i].*field = static_cast<uint8_t>(flags[i]);
+    SetField(nodes->data(), nodes->size(), field, [d = flags.data()](size_t i) { return static_cast<uint8_t>(d[i]); });
     return;
   }
   size_t i = 0;
@@ -439,7 +446,7 @@ Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
   if (ubjson) INFERD_RETURN_IF_ERROR(CheckUbjsonArrayTypes(m, where));
 
   tree->nodes.assign(n, XgbNode());
-  std::vector<XgbNode>& nodes = tree->nodes;
+  XgbNode* const nodes = tree->nodes.data();
   // Contiguous decoding buffers, kept from tree to tree (a document's trees are read in turn).
   thread_local std::vector<int32_t> ids;
   thread_local std::vector<float> reals;
@@ -451,7 +458,7 @@ Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
       case Kind::kId: {
         if (v->typed == 'l') {  // what xgboost writes: decoded straight into the nodes
           const char* p = v->string.data();
-          for (size_t i = 0; i < n; ++i, p += 4) nodes[i].*a.id = static_cast<int32_t>(BigEndian32(p));
+          SetField(nodes, n, a.id, [p](size_t i) { return static_cast<int32_t>(BigEndian32(p + 4 * i)); });
           break;
         }
         ids.resize(n);
@@ -460,20 +467,20 @@ Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
           return Err(where, Quoted(kTreeKeyNames[k]) + "[" + std::to_string(bad) + "] is " +
                                 std::to_string(XgbIntAt(*v, bad)) + ", outside the 32-bit range xgboost writes");
         }
-        for (size_t i = 0; i < n; ++i) nodes[i].*a.id = ids[i];
+        SetField(nodes, n, a.id, [d = ids.data()](size_t i) { return d[i]; });
         break;
       }
       case Kind::kFloat:
         if (v->typed == 'd') {
           const char* p = v->string.data();
-          for (size_t i = 0; i < n; ++i, p += 4) nodes[i].*a.real = std::bit_cast<float>(BigEndian32(p));
+          SetField(nodes, n, a.real, [p](size_t i) { return std::bit_cast<float>(BigEndian32(p + 4 * i)); });
           break;
         }
         reals.resize(n);
         XgbNumbersAsFloat(*v, reals.data());
-        for (size_t i = 0; i < n; ++i) nodes[i].*a.real = reals[i];
+        SetField(nodes, n, a.real, [d = reals.data()](size_t i) { return d[i]; });
         break;
-      case Kind::kFlag: CopyFlags(*v, a.flag, &nodes); break;
+      case Kind::kFlag: CopyFlags(*v, a.flag, &tree->nodes); break;
       case Kind::kShapeOnly: break;
     }
   }
