@@ -932,6 +932,18 @@ double JsonRealToken(const char* b, const char* e, const char** stop) {
   return d;
 }
 
+// sink(value) for every element of a JSON number array (`text`), in order, as a double (an
+// integer array's elements read as int64 first).
+template <typename Sink>
+void ForEachJsonValue(const XgbValue& a, Sink sink) {
+  const bool ints = a.type == Type::kIntArray;
+  ForEachJsonNumber(a.string, [&](const char* b, const char* e) {
+    const char* stop = b;
+    sink(ints ? static_cast<double>(JsonIntToken(b, e, &stop)) : JsonRealToken(b, e, &stop));
+    return stop;
+  });
+}
+
 }  // namespace
 
 int64_t XgbIntAt(const XgbValue& a, size_t i) {
@@ -969,19 +981,7 @@ void XgbIntsAsInt64(const XgbValue& a, int64_t* out) {
 
 void XgbNumbersAsDouble(const XgbValue& a, double* out) {
   if (a.text) {
-    if (a.type == Type::kIntArray) {
-      ForEachJsonNumber(a.string, [&](const char* b, const char* e) {
-        const char* stop;
-        *out++ = static_cast<double>(JsonIntToken(b, e, &stop));
-        return stop;
-      });
-    } else {
-      ForEachJsonNumber(a.string, [&](const char* b, const char* e) {
-        const char* stop;
-        *out++ = JsonRealToken(b, e, &stop);
-        return stop;
-      });
-    }
+    ForEachJsonValue(a, [&](double d) { *out++ = d; });
     return;
   }
   for (size_t i = 0; i < a.size(); ++i) out[i] = XgbRealAt(a, i);
@@ -1037,19 +1037,7 @@ void XgbNumbersAsFloat(const XgbValue& a, float* out) {
     return;
   }
   if (a.text) {
-    if (a.type == Type::kIntArray) {
-      ForEachJsonNumber(a.string, [&](const char* b, const char* e) {
-        const char* stop;
-        *out++ = XgbToFloat(static_cast<double>(JsonIntToken(b, e, &stop)));
-        return stop;
-      });
-    } else {
-      ForEachJsonNumber(a.string, [&](const char* b, const char* e) {
-        const char* stop;
-        *out++ = XgbToFloat(JsonRealToken(b, e, &stop));
-        return stop;
-      });
-    }
+    ForEachJsonValue(a, [&](double d) { *out++ = XgbToFloat(d); });
     return;
   }
   for (size_t i = 0; i < n; ++i) out[i] = XgbToFloat(XgbRealAt(a, i));
