@@ -113,8 +113,8 @@ std::optional<StatusOr<ModelPtr>> TryLoadNativeXGBoostFile(const std::string& pa
     std::fclose(f);
     return std::nullopt;
   }
-  // Read, not mapped as pickles are: on the VMs measured, faulting in a mapping's pages took
-  // twice as long as copying the file (docs/benchmarks.md).
+  // Read, not mapped as pickles are: every byte is parsed at once, and faulting in a mapping's
+  // pages costs more than copying them (docs/benchmarks.md).
   std::string bytes(head, got);
   struct stat st;
   if (fstat(fileno(f), &st) == 0 && st.st_size > 0 && static_cast<uint64_t>(st.st_size) <= max_bytes) {

@@ -223,9 +223,8 @@ Status CheckFlags(const XgbValue& v, std::string_view key, std::string_view wher
   return Err(where, Quoted(key) + " must be an array, found " + XgbTypeName(v));
 }
 
-// nodes[i].*field = value(i) for i < n. A function of its own, never inlined, so that the loop
-// keeps its bounds and pointers in registers (inside the schema reader it reloaded them from the
-// stack for every node).
+// nodes[i].*field = value(i) for i < n. Never inlined: a loop of its own keeps its bound and
+// pointers in registers, which the schema reader's large frame does not.
 template <typename T, typename F>
 [[gnu::noinline]] void SetField(XgbNode* nodes, size_t n, T XgbNode::*field, F value) {
   for (size_t i = 0; i < n; ++i) nodes[i].*field = value(i);

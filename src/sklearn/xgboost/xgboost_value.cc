@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
-#include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -387,15 +386,16 @@ class JsonParser {
   }
   Status Expect(char c, const char* context) {
     if (PeekToken() != c) {
-      return Error(p_, std::string("expected '") + c + "' " + context + ", found " + Found());
+      return Error(p_, std::string("expected '") + c + "' " + context + ", found " + FoundAt(p_));
     }
     ++p_;
     return Status::Ok();
   }
-  std::string Found() const {
-    if (p_ >= b_.size()) return "the end of the text";
-    const auto u = static_cast<unsigned char>(b_[p_]);
-    if (u >= 0x21 && u < 0x7f) return std::string("'") + b_[p_] + "'";
+  // What stands at byte `at`, for a message.
+  std::string FoundAt(size_t at) const {
+    if (at >= b_.size()) return "the end of the text";
+    const auto u = static_cast<unsigned char>(b_[at]);
+    if (u >= 0x21 && u < 0x7f) return std::string("'") + b_[at] + "'";
     return "byte 0x" + std::string(1, "0123456789abcdef"[u >> 4]) + "0123456789abcdef"[u & 15];
   }
 
@@ -455,7 +455,7 @@ class JsonParser {
       ++p_;
     } else {
       while (true) {
-        if (PeekToken() != '"') return Error(p_, "expected a key, found " + Found());
+        if (PeekToken() != '"') return Error(p_, "expected a key, found " + FoundAt(p_));
         std::string_view key;
         INFERD_RETURN_IF_ERROR(String(&key));
         size_t k;
@@ -467,19 +467,12 @@ class JsonParser {
         const char c = PeekToken();
         ++p_;
         if (c == '}') break;
-        if (c != ',') return Error(p_ - 1, "expected ',' or '}' in an object, found " + Found(p_ - 1));
+        if (c != ',') return Error(p_ - 1, "expected ',' or '}' in an object, found " + FoundAt(p_ - 1));
       }
     }
     table_.Close(index);
     if (auto k = table_.RepeatedMemberKey(index, depth)) return Error(at, "duplicate key " + Quoted(*k));
     return Status::Ok();
-  }
-  std::string Found(size_t at) {
-    const size_t keep = p_;
-    p_ = at;
-    std::string s = Found();
-    p_ = keep;
-    return s;
   }
 
   Status Array(size_t depth) {
@@ -503,7 +496,7 @@ class JsonParser {
         const char c = PeekToken();
         ++p_;
         if (c == ']') break;
-        if (c != ',') return Error(p_ - 1, "expected ',' or ']' in an array, found " + Found(p_ - 1));
+        if (c != ',') return Error(p_ - 1, "expected ',' or ']' in an array, found " + FoundAt(p_ - 1));
       }
     }
     table_.Close(index);
