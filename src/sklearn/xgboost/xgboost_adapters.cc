@@ -1,18 +1,36 @@
 #include "sklearn/xgboost/xgboost_adapters.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cmath>
-#include <cstdio>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "common/huge_page_allocator.h"
 #include "sklearn/state.h"
 #include "sklearn/xgboost/xgboost_model.h"
 
 namespace inferd::sklearn {
 namespace {
+
+// read(2) of up to `size` bytes into `out`, retried on EINTR; *got = 0 at the end of the file.
+bool ReadSome(int fd, char* out, size_t size, size_t* got) {
+  while (true) {
+    const ssize_t n = ::read(fd, out, size);
+    if (n >= 0) {
+      *got = static_cast<size_t>(n);
+      return true;
+    }
+    if (errno != EINTR) return false;
+  }
+}
 
 using pickle::Kind;
 using pickle::Value;
@@ -98,42 +116,52 @@ StatusOr<ModelPtr> LoadNativeXGBoostModel(std::string_view bytes) {
 }
 
 std::optional<StatusOr<ModelPtr>> TryLoadNativeXGBoostFile(const std::string& path, size_t max_bytes) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return std::nullopt;  // the pickle reader reports the error
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;  // the pickle reader reports the error
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
   char head[4] = {0, 0, 0, 0};
-  const size_t got = std::fread(head, 1, sizeof head, f);
+  size_t got = 0;
+  for (size_t n = 1; got < sizeof head && n != 0; got += n) {
+    if (!ReadSome(fd, head + got, sizeof head - got, &n)) return std::nullopt;
+  }
   if (got == sizeof head && std::string_view(head, 4) == "binf") {
     // xgboost's deprecated binary model format (save_model to a name that is not .json/.ubj).
-    std::fclose(f);
     return StatusOr<ModelPtr>(Status::Unimplemented(
         "a legacy binary xgboost model (\"binf\"): re-save it with xgboost >= 1.6 as save_model('model.ubj') or "
         "save_model('model.json')"));
   }
-  if (got == 0 || head[0] != '{') {
-    std::fclose(f);
-    return std::nullopt;
-  }
+  if (got == 0 || head[0] != '{') return std::nullopt;
   // Read, not mapped as pickles are: every byte is parsed at once, and faulting in a mapping's
-  // pages costs more than copying them (docs/benchmarks.md).
-  std::string bytes(head, got);
+  // pages costs more than copying them (docs/benchmarks.md). The kernel copies straight into
+  // a buffer that a big file gets as huge pages (HugePageAllocator), sized from fstat and grown
+  // if the file is longer.
+  std::vector<char, HugePageAllocator<char>> bytes;
   struct stat st;
-  if (fstat(fileno(f), &st) == 0 && st.st_size > 0 && static_cast<uint64_t>(st.st_size) <= max_bytes) {
-    bytes.reserve(static_cast<size_t>(st.st_size));  // one allocation, no regrowth copies
-  }
-  char buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
-    bytes.append(buf, n);
-    if (bytes.size() > max_bytes) {
-      std::fclose(f);
-      return StatusOr<ModelPtr>(
-          Status::ResourceExhausted("file is over the limit of " + std::to_string(max_bytes) + " bytes"));
+  size_t capacity = size_t{1} << 16;
+  if (fstat(fd, &st) == 0 && st.st_size > 0) capacity = static_cast<size_t>(st.st_size);
+  capacity = std::min(std::max(capacity, got), max_bytes) + 1;  // + 1: a read past the size ends the file
+  bytes.resize(capacity);
+  std::memcpy(bytes.data(), head, got);
+  size_t size = got;
+  while (true) {
+    if (size == bytes.size()) {
+      if (size > max_bytes) {
+        return StatusOr<ModelPtr>(
+            Status::ResourceExhausted("file is over the limit of " + std::to_string(max_bytes) + " bytes"));
+      }
+      bytes.resize(std::min(2 * size, max_bytes + 1));
     }
+    size_t n = 0;
+    if (!ReadSome(fd, bytes.data() + size, bytes.size() - size, &n)) {
+      return StatusOr<ModelPtr>(Status::InvalidArgument("read error"));
+    }
+    if (n == 0) break;
+    size += n;
   }
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) return StatusOr<ModelPtr>(Status::InvalidArgument("read error"));
-  return LoadNativeXGBoostModel(bytes);
+  return LoadNativeXGBoostModel(std::string_view(bytes.data(), size));
 }
 
 std::span<const AdapterEntry> XGBoostAdapters() {

@@ -59,6 +59,68 @@ float FloatBelow(float t) {
   return t;
 }
 
+// The node `k` of a PlainTree: "x < split goes left, missing goes to the default side" for the
+// runtime's `x <= threshold` step, which sends NaN to the second child: with the default on the
+// right, (x, FloatBelow(split), left, right); with it on the left, the negated cell and the
+// children swapped: !(-x <= -split) <=> x < split or NaN.
+inline void SetSplit(PlainTree* out, size_t k, bool missing_left, int32_t feature, size_t n_features, float split,
+                     int32_t to_left, int32_t to_right) {
+  if (missing_left) {
+    out->left[k] = to_right;
+    out->right[k] = to_left;
+    out->feature[k] = static_cast<int32_t>(n_features) + feature;
+    out->threshold[k] = -split;
+  } else {
+    out->left[k] = to_left;
+    out->right[k] = to_right;
+    out->feature[k] = feature;
+    out->threshold[k] = FloatBelow(split);
+  }
+}
+
+// ToPlainTree for a tree without categorical splits, in one breadth-first pass: the node at
+// queue position k becomes plain node k, and its children take the next two positions.
+Status ToPlainTreeNumerical(const XgbTree& t, size_t n_features, std::vector<int32_t>* queue_buffer, PlainTree* out,
+                            std::vector<float>* leaf_value) {
+  const auto n = static_cast<size_t>(t.num_nodes);
+  // The reachable nodes are at most n (each is reached once: ValidateXgbDocument).
+  queue_buffer->resize(n);
+  out->left.resize(n);
+  out->right.resize(n);
+  out->feature.resize(n);
+  out->threshold.resize(n);
+  leaf_value->resize(n);
+  int32_t* const queue = queue_buffer->data();
+  float* const value = leaf_value->data();
+  const XgbNode* const nodes = t.nodes.data();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  queue[0] = 0;
+  size_t tail = 1;
+  for (size_t k = 0; k < tail; ++k) {
+    const XgbNode& node = nodes[queue[k]];
+    if (node.left < 0) {
+      out->left[k] = -1;
+      out->right[k] = -1;
+      out->feature[k] = 0;
+      out->threshold[k] = nan;
+      value[k] = node.split_condition;
+      continue;
+    }
+    queue[tail] = node.left;
+    queue[tail + 1] = node.right;
+    const auto l = static_cast<int32_t>(tail);
+    tail += 2;
+    value[k] = 0.0f;
+    SetSplit(out, k, node.default_left != 0, node.split_index, n_features, node.split_condition, l, l + 1);
+  }
+  out->left.resize(tail);
+  out->right.resize(tail);
+  out->feature.resize(tail);
+  out->threshold.resize(tail);
+  leaf_value->resize(tail);
+  return Status::Ok();
+}
+
 // Buffers ToPlainTree reuses from one tree to the next (a load converts trees one at a time).
 struct PlainTreeScratch {
   std::vector<int32_t> order;          // original ids, breadth first
@@ -76,6 +138,7 @@ Status ToPlainTree(const XgbTree& t, size_t index, size_t n_features, PlainTreeS
                    std::vector<float>* leaf_value) {
   const auto n = static_cast<size_t>(t.num_nodes);
   std::vector<int32_t>& order = scratch->order;
+  if (t.categories_nodes.empty()) return ToPlainTreeNumerical(t, n_features, &order, out, leaf_value);
   order.clear();
   order.reserve(n);
   order.push_back(0);
@@ -132,23 +195,8 @@ Status ToPlainTree(const XgbTree& t, size_t index, size_t n_features, PlainTreeS
     const int32_t right = start[static_cast<size_t>(t.nodes[i].right)];
     const auto feature = static_cast<int32_t>(t.nodes[i].split_index);
     const bool missing_left = t.nodes[i].default_left != 0;
-    // A node "x < split goes left, missing goes to the default side", for the runtime's
-    // `x <= threshold` step, which sends NaN to the second child: with the default on the
-    // right, (x, FloatBelow(split), left, right); with it on the left, the negated cell and the
-    // children swapped: !(-x <= -split) <=> x < split or NaN.
     auto set = [&](int32_t node, float split, int32_t to_left, int32_t to_right) {
-      const auto s = static_cast<size_t>(node);
-      if (missing_left) {
-        out->left[s] = to_right;
-        out->right[s] = to_left;
-        out->feature[s] = static_cast<int32_t>(n_features) + feature;
-        out->threshold[s] = -split;
-      } else {
-        out->left[s] = to_left;
-        out->right[s] = to_right;
-        out->feature[s] = feature;
-        out->threshold[s] = FloatBelow(split);
-      }
+      SetSplit(out, static_cast<size_t>(node), missing_left, feature, n_features, split, to_left, to_right);
     };
     if (runs_of(i) == 0) {
       set(id, t.nodes[i].split_condition, left, right);

@@ -230,6 +230,29 @@ template <typename T, typename F>
   for (size_t i = 0; i < n; ++i) nodes[i].*field = value(i);
 }
 
+// A UBJSON tree's per-node arrays as xgboost writes them: big-endian int32 ids, float32 reals,
+// uint8 flags; split_type may be null (all 0).
+struct TypedNodeArrays {
+  const char *left, *right, *parent, *split_index, *split_condition, *default_left, *sum_hessian, *split_type;
+};
+
+// nodes[0, n) from `a` in one pass (each array holds n elements). Never inlined, as SetField.
+[[gnu::noinline]] void DecodeTypedNodes(const TypedNodeArrays a, size_t n, XgbNode* nodes) {
+  const auto* default_left = reinterpret_cast<const uint8_t*>(a.default_left);
+  const auto* split_type = reinterpret_cast<const uint8_t*>(a.split_type);
+  for (size_t i = 0; i < n; ++i) {
+    XgbNode& node = nodes[i];
+    node.left = static_cast<int32_t>(BigEndian32(a.left + 4 * i));
+    node.right = static_cast<int32_t>(BigEndian32(a.right + 4 * i));
+    node.parent = static_cast<int32_t>(BigEndian32(a.parent + 4 * i));
+    node.split_index = static_cast<int32_t>(BigEndian32(a.split_index + 4 * i));
+    node.split_condition = std::bit_cast<float>(BigEndian32(a.split_condition + 4 * i));
+    node.sum_hessian = std::bit_cast<float>(BigEndian32(a.sum_hessian + 4 * i));
+    node.default_left = default_left[i];
+    node.split_type = split_type == nullptr ? 0 : split_type[i];
+  }
+}
+
 // The flags of `v` (checked by CheckFlags) into nodes[k].*field.
 void CopyFlags(const XgbValue& v, uint8_t XgbNode::*field, std::vector<XgbNode>* nodes) {
   if (v.typed == 'U') {
@@ -447,6 +470,16 @@ Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
 
   tree->nodes.assign(n, XgbNode());
   XgbNode* const nodes = tree->nodes.data();
+  if (ubjson && m[kLossChanges]->typed != 0 && m[kSplitIndices]->typed == 'l') {
+    // The typed arrays xgboost writes (CheckUbjsonArrayTypes fixed their element types).
+    const XgbValue* split_type = m[kSplitType];
+    DecodeTypedNodes(
+        {m[kLeftChildren]->string.data(), m[kRightChildren]->string.data(), m[kParents]->string.data(),
+         m[kSplitIndices]->string.data(), m[kSplitConditions]->string.data(), m[kDefaultLeft]->string.data(),
+         m[kSumHessian]->string.data(), split_type == nullptr ? nullptr : split_type->string.data()},
+        n, nodes);
+    return Status::Ok();
+  }
   // Contiguous decoding buffers, kept from tree to tree (a document's trees are read in turn).
   thread_local std::vector<int32_t> ids;
   thread_local std::vector<float> reals;
@@ -605,22 +638,12 @@ std::string NodeWhere(size_t tree, int64_t node) {
   return "tree " + std::to_string(tree) + " node " + std::to_string(node);
 }
 
-Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t* category_words) {
-  const std::string where = "tree " + std::to_string(index);
-  const int64_t n = t.num_nodes;
-  if (n < 1 || n > kMaxXgbTreeNodes)
-    return Err(where, "num_nodes " + std::to_string(n) + " is not in " + Range(1, kMaxXgbTreeNodes));
-  if (static_cast<int64_t>(t.nodes.size()) != n) {
-    return Err(where, "has " + std::to_string(t.nodes.size()) + " nodes, num_nodes is " + std::to_string(n));
-  }
-  const XgbNode* nodes = t.nodes.data();
+// Names the first node that fails a check of its own (NodesLookValid's), if any.
+Status NodeErrors(const XgbNode* nodes, int64_t n, size_t index, int64_t num_feature) {
   const auto range_error = [&](int64_t node, const char* what, int64_t v) {
     return Err(NodeWhere(index, node), std::string(what) + " " + std::to_string(v) + " is out of range (tree has " +
                                            std::to_string(n) + " nodes)");
   };
-
-  // Each node on its own.
-  bool any_categorical = false;
   for (int64_t i = 0; i < n; ++i) {
     const XgbNode& node = nodes[i];
     const int64_t l = node.left;
@@ -655,25 +678,62 @@ Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t
     }
     // A categorical split has no threshold (xgboost writes NaN there); every other value counts.
     const bool categorical_split = l != -1 && node.split_type == 1;
-    any_categorical |= node.split_type == 1;
     if (!std::isfinite(node.split_condition) && !categorical_split) {
       return Err(NodeWhere(index, i), std::string(l == -1 ? "leaf value" : "threshold") +
                                           " (split_conditions) is not a finite float32 number");
     }
   }
 
-  // From the root: every node reached at most once, from its recorded parent.
-  // Buffers kept from tree to tree (a document's trees are validated one after another).
-  thread_local std::vector<uint8_t> reached;
-  thread_local std::vector<std::pair<int64_t, int64_t>> stack;  // (node, depth)
-  reached.assign(static_cast<size_t>(n), 0);
-  stack.clear();
+  return Status::Ok();
+}
+
+// Whether every node passes the checks of its own that NodeErrors makes, computed without
+// branches (a few instructions a node when all pass); sets *any_categorical if a node has
+// split_type 1. REQUIRES: 1 <= n <= kMaxXgbTreeNodes.
+bool NodesLookValid(const XgbNode* nodes, int64_t n, bool* any_categorical) {
+  bool bad = nodes[0].parent != kXgbRootParent && nodes[0].parent != -1;
+  uint8_t split_types = 0;
+  const auto un = static_cast<uint32_t>(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const XgbNode& node = nodes[i];
+    const bool leaf = node.left == -1;
+    bad |= (node.right == -1) != leaf;
+    // Children in [1, n): c - 1, as unsigned, below n - 1.
+    bad |= (!leaf) & ((static_cast<uint32_t>(node.left) - 1 >= un - 1) |
+                      (static_cast<uint32_t>(node.right) - 1 >= un - 1) | (node.left == node.right));
+    bad |= (i != 0) & (static_cast<uint32_t>(node.parent) >= un);
+    bad |= node.split_index < 0;
+    bad |= (node.default_left | node.split_type) > 1;
+    split_types |= node.split_type;
+    bad |= (!std::isfinite(node.split_condition)) & (leaf | (node.split_type != 1));
+  }
+  *any_categorical = split_types != 0;
+  return !bad;
+}
+
+// The checks from the root (ValidateTree's), by a depth-first walk: every node reached at most
+// once, from its recorded parent, within kMaxXgbTreeDepth; the others deleted. Marks in
+// reached[0, n) the nodes it reaches.
+Status ReachFromRoot(const XgbTree& t, size_t index, int64_t num_feature, const std::string& where, uint8_t* reached) {
+  const XgbNode* nodes = t.nodes.data();
+  const int64_t n = t.num_nodes;
+  // From the root: every node reached at most once, from its recorded parent. Each node is
+  // pushed at most once, so the stack never holds more than n entries.
+  // A buffer kept from tree to tree (a document's trees are validated one after another).
+  struct Pending {
+    int32_t id;
+    int32_t depth;
+  };
+  thread_local std::vector<Pending> stack_buffer;
+  stack_buffer.resize(static_cast<size_t>(n));
+  std::fill(reached, reached + n, 0);
+  Pending* const stack = stack_buffer.data();
+  size_t top = 0;
   reached[0] = 1;
-  stack.emplace_back(0, 0);
+  stack[top++] = {0, 0};
   int64_t n_reached = 1;
-  while (!stack.empty()) {
-    const auto [id, depth] = stack.back();
-    stack.pop_back();
+  while (top != 0) {
+    const auto [id, depth] = stack[--top];
     const XgbNode& node = nodes[id];
     const bool deleted = node.split_index == kXgbDeletedSplitIndex && node.default_left == 1;
     if (deleted) return Err(NodeWhere(index, id), "is marked deleted but is reached from the root");
@@ -690,7 +750,7 @@ Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t
       return Err(where, "is deeper than " + std::to_string(kMaxXgbTreeDepth) + " levels");
     }
     for (int side = 0; side < 2; ++side) {
-      const int64_t c = side == 0 ? node.left : node.right;
+      const int32_t c = side == 0 ? node.left : node.right;
       const char* what = side == 0 ? "left child" : "right child";
       if (reached[c]) {
         return Err(NodeWhere(index, id), std::string(what) + " " + std::to_string(c) +
@@ -702,7 +762,7 @@ Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t
       }
       reached[c] = 1;
       ++n_reached;
-      stack.emplace_back(c, depth + 1);
+      stack[top++] = {c, depth + 1};
     }
   }
   // The rest must be nodes xgboost deleted when it pruned the tree (leaves, kept in the arrays).
@@ -718,6 +778,75 @@ Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t
   if (deleted != n - n_reached || deleted != t.num_deleted) {
     return Err(where, "num_deleted is " + std::to_string(t.num_deleted) + " but " + std::to_string(deleted) +
                           " nodes are marked deleted");
+  }
+
+  return Status::Ok();
+}
+
+// Whether the checks of ReachFromRoot pass, for a tree whose children all have larger ids than
+// their parents (what xgboost writes unless pruning reused ids): then one forward pass finds
+// each node's reachability and depth from its parent's, without branches. False does not mean
+// the tree is invalid (ReachFromRoot decides). Fills reached[0, n) as ReachFromRoot does.
+bool ForwardTreeLooksValid(const XgbTree& t, int64_t num_feature, uint8_t* reached) {
+  const XgbNode* nodes = t.nodes.data();
+  const int64_t n = t.num_nodes;
+  thread_local std::vector<int32_t> depth_buffer;  // kept from tree to tree
+  depth_buffer.resize(static_cast<size_t>(n));
+  int32_t* const depth = depth_buffer.data();
+  std::fill(reached, reached + n, 0);
+  reached[0] = 1;
+  depth[0] = 0;
+  bool bad = false;
+  int64_t deleted = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const XgbNode& node = nodes[i];
+    const bool marked = node.split_index == kXgbDeletedSplitIndex && node.default_left == 1;
+    const bool leaf = node.left == -1;
+    if (reached[i] == 0) {  // only a deleted leaf may be unreached
+      bad |= !marked || !leaf;
+      ++deleted;
+      continue;
+    }
+    bad |= marked;
+    if (leaf) {
+      bad |= node.split_type != 0;
+      continue;
+    }
+    // Forward edges, each child's parent this node (so no node has two parents), in range.
+    const int32_t l = node.left, r = node.right;
+    if (l <= i || r <= i) return false;
+    bad |= (nodes[l].parent != i) | (nodes[r].parent != i);
+    bad |= node.split_index >= num_feature;
+    bad |= depth[i] + 1 > kMaxXgbTreeDepth;
+    reached[l] = reached[r] = 1;
+    depth[l] = depth[r] = depth[i] + 1;
+  }
+  return !bad && deleted == t.num_deleted;
+}
+
+Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t* category_words) {
+  const std::string where = "tree " + std::to_string(index);
+  const int64_t n = t.num_nodes;
+  if (n < 1 || n > kMaxXgbTreeNodes)
+    return Err(where, "num_nodes " + std::to_string(n) + " is not in " + Range(1, kMaxXgbTreeNodes));
+  if (static_cast<int64_t>(t.nodes.size()) != n) {
+    return Err(where, "has " + std::to_string(t.nodes.size()) + " nodes, num_nodes is " + std::to_string(n));
+  }
+  const XgbNode* nodes = t.nodes.data();
+
+  // Each node on its own: a screen without branches first, then, only if it finds something,
+  // the loop below names the first bad node.
+  bool any_categorical = false;
+  if (!NodesLookValid(nodes, n, &any_categorical)) {
+    INFERD_RETURN_IF_ERROR(NodeErrors(nodes, n, index, num_feature));
+  }
+
+  // From the root: every node reached at most once, from its recorded parent; the rest deleted.
+  thread_local std::vector<uint8_t> reached_buffer;  // kept from tree to tree
+  reached_buffer.resize(static_cast<size_t>(n));
+  uint8_t* const reached = reached_buffer.data();
+  if (!ForwardTreeLooksValid(t, num_feature, reached)) {
+    INFERD_RETURN_IF_ERROR(ReachFromRoot(t, index, num_feature, where, reached));
   }
 
   // Categorical splits.

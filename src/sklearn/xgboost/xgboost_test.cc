@@ -4,7 +4,9 @@
 // attributes (classes, n_features_in_, missing) are honoured, and refusals name the problem.
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -490,6 +492,65 @@ TEST(XGBoostEvaluator, ConcurrentPredictionsEqualOneThreadsWithoutALock) {
   }
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(same, std::vector<int>(4, 1));
+}
+
+TEST(XGBoostEvaluator, ChildrenNumberedBeforeTheirParentPredictAsInBreadthFirstOrder) {
+  // xgboost's pruner lets a later split reuse freed ids, so a child may have a smaller id than
+  // its parent. Node 0 splits x0 at 0.5 (missing left) into node 3 and leaf 4; node 3 splits
+  // x1 at 0.5 (missing right) into leaves 1 and 2. The same tree numbered breadth first must
+  // give the same margins.
+  auto tree = [](const std::string& left, const std::string& right, const std::string& parents,
+                 const std::string& features, const std::string& splits, const std::string& default_left) {
+    return R"({"base_weights":[0.0,0.0,0.0,0.0,0.0],"categories":[],"categories_nodes":[],)"
+           R"("categories_segments":[],"categories_sizes":[],"default_left":)" +
+           default_left + R"(,"id":0,"left_children":)" + left + R"(,"loss_changes":[1.0,0.0,0.0,1.0,0.0],"parents":)" +
+           parents + R"(,"right_children":)" + right + R"(,"split_conditions":)" + splits + R"(,"split_indices":)" +
+           features +
+           R"(,"split_type":[0,0,0,0,0],"sum_hessian":[4.0,1.0,1.0,2.0,2.0],)"
+           R"("tree_param":{"num_deleted":"0","num_feature":"2","num_nodes":"5","size_leaf_vector":"0"}})";
+  };
+  Booster reused, ordered;
+  reused.trees = {tree("[3,-1,-1,1,-1]", "[4,-1,-1,2,-1]", "[2147483647,3,3,0,0]", "[0,0,0,1,0]",
+                       "[0.5,-1.0,2.0,0.5,0.25]", "[1,0,0,0,0]")};
+  ordered.trees = {tree("[1,3,-1,-1,-1]", "[2,4,-1,-1,-1]", "[2147483647,0,0,1,1]", "[0,1,0,0,0]",
+                        "[0.5,0.5,0.25,-1.0,2.0]", "[1,0,0,0,0]")};
+  for (Booster* b : {&reused, &ordered}) {
+    b->objective = R"({"name":"reg:squarederror","reg_loss_param":{"scale_pos_weight":"1"}})";
+    b->base_score = "0E0";
+  }
+  const std::vector<double> rows = {0.0, 0.0, 0.0, 1.0, 1.0, 0.0, NAN, 1.0, 0.0, NAN, 1.0, NAN};
+  const std::vector<double> want = {-1.0, 2.0, 0.25, 2.0, 2.0, 0.25};
+  for (const Booster* b : {&reused, &ordered}) {
+    StatusOr<std::shared_ptr<const Model>> m = LoadJson(*b);
+    ASSERT_TRUE(m.ok()) << m.status().message();
+    std::vector<double> y(want.size());
+    ASSERT_TRUE((*m)->PredictValue(rows.data(), want.size(), y.data()).ok());
+    EXPECT_EQ(y, want);
+  }
+}
+
+TEST(XGBoostModelFile, FileIsReadWholeUpToTheSizeLimit) {
+  // A native file goes through the loader's own read (not the bytes entry point): the whole
+  // file, and nothing past max_file_bytes.
+  const std::string json = ModelJson(Booster{});
+  const std::string path = ::testing::TempDir() + "/xgb_read_limit.json";
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << json;
+  }
+  LoadOptions options;
+  options.max_file_bytes = json.size();
+  StatusOr<std::shared_ptr<const Model>> m = LoadModelFile(path, options);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  std::vector<int32_t> cls(kNRows);
+  ASSERT_TRUE((*m)->PredictClass(kRows.data(), kNRows, cls.data()).ok());
+  EXPECT_EQ(cls, (std::vector<int32_t>{0, 1, 0, 1}));
+  options.max_file_bytes = json.size() - 1;
+  m = LoadModelFile(path, options);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("over the limit of " + std::to_string(json.size() - 1)), std::string::npos)
+      << m.status().message();
+  std::remove(path.c_str());
 }
 
 }  // namespace
