@@ -9,11 +9,10 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
 #include <utility>
-#include <vector>
 
-#include "common/huge_page_allocator.h"
 #include "sklearn/state.h"
 #include "sklearn/xgboost/xgboost_model.h"
 
@@ -136,32 +135,34 @@ std::optional<StatusOr<ModelPtr>> TryLoadNativeXGBoostFile(const std::string& pa
   if (got == 0 || head[0] != '{') return std::nullopt;
   // Read, not mapped as pickles are: every byte is parsed at once, and faulting in a mapping's
   // pages costs more than copying them (docs/benchmarks.md). The kernel copies straight into
-  // a buffer that a big file gets as huge pages (HugePageAllocator), sized from fstat and grown
-  // if the file is longer.
-  std::vector<char, HugePageAllocator<char>> bytes;
+  // an uninitialised heap buffer (a reload reuses the memory the last one faulted in), sized
+  // from fstat and grown if the file is longer.
   struct stat st;
   size_t capacity = size_t{1} << 16;
   if (fstat(fd, &st) == 0 && st.st_size > 0) capacity = static_cast<size_t>(st.st_size);
   capacity = std::min(std::max(capacity, got), max_bytes) + 1;  // + 1: a read past the size ends the file
-  bytes.resize(capacity);
-  std::memcpy(bytes.data(), head, got);
+  std::unique_ptr<char[]> bytes(new char[capacity]);
+  std::memcpy(bytes.get(), head, got);
   size_t size = got;
   while (true) {
-    if (size == bytes.size()) {
+    if (size == capacity) {
       if (size > max_bytes) {
         return StatusOr<ModelPtr>(
             Status::ResourceExhausted("file is over the limit of " + std::to_string(max_bytes) + " bytes"));
       }
-      bytes.resize(std::min(2 * size, max_bytes + 1));
+      capacity = std::min(2 * size, max_bytes + 1);
+      std::unique_ptr<char[]> grown(new char[capacity]);
+      std::memcpy(grown.get(), bytes.get(), size);
+      bytes = std::move(grown);
     }
     size_t n = 0;
-    if (!ReadSome(fd, bytes.data() + size, bytes.size() - size, &n)) {
+    if (!ReadSome(fd, bytes.get() + size, capacity - size, &n)) {
       return StatusOr<ModelPtr>(Status::InvalidArgument("read error"));
     }
     if (n == 0) break;
     size += n;
   }
-  return LoadNativeXGBoostModel(std::string_view(bytes.data(), size));
+  return LoadNativeXGBoostModel(std::string_view(bytes.get(), size));
 }
 
 std::span<const AdapterEntry> XGBoostAdapters() {

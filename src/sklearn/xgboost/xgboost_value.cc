@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <bit>
 #include <cfloat>
 #include <charconv>
 #include <cmath>
@@ -689,23 +690,16 @@ class UbjsonParser {
     const size_t n = NumberSize(m);
     if (Remaining() < n) return Error(p_, "unexpected end of data in a number");
     const auto* p = reinterpret_cast<const unsigned char*>(b_.data() + p_);
-    const uint64_t raw = BigEndian(p, n);
     p_ += n;
     *is_int = IsIntMarker(m);
     switch (m) {
-      case 'i': *i = static_cast<int8_t>(raw); break;
-      case 'U': *i = static_cast<uint8_t>(raw); break;
-      case 'I': *i = static_cast<int16_t>(raw); break;
-      case 'l': *i = static_cast<int32_t>(raw); break;
-      case 'L': *i = static_cast<int64_t>(raw); break;
-      case 'd': {
-        const auto bits = static_cast<uint32_t>(raw);
-        float f;
-        std::memcpy(&f, &bits, sizeof f);
-        *d = f;
-        break;
-      }
-      case 'D': std::memcpy(d, &raw, sizeof *d); break;
+      case 'i': *i = static_cast<int8_t>(p[0]); break;
+      case 'U': *i = p[0]; break;
+      case 'I': *i = static_cast<int16_t>((p[0] << 8) | p[1]); break;
+      case 'l': *i = static_cast<int32_t>(BigEndian32(p)); break;
+      case 'L': *i = static_cast<int64_t>(BigEndian(p, 8)); break;
+      case 'd': *d = std::bit_cast<float>(BigEndian32(p)); break;
+      case 'D': *d = std::bit_cast<double>(BigEndian(p, 8)); break;
       default: return Error(p_ - n - 1, "not a number marker");
     }
     return Status::Ok();
@@ -726,6 +720,16 @@ class UbjsonParser {
 
   // A string's bytes after its length; the length must fit in what is left.
   Status Chars(const char* what, std::string_view* out) {
+    // A length marked 'U' (below 256: what xgboost writes for keys and short strings) is read
+    // here; any other form, and every error, below.
+    if (Remaining() >= 2 && b_[p_] == 'U') {
+      const size_t n = static_cast<unsigned char>(b_[p_ + 1]);
+      if (n <= Remaining() - 2) {
+        *out = b_.substr(p_ + 2, n);
+        p_ += 2 + n;
+        return Status::Ok();
+      }
+    }
     const size_t at = p_;
     int64_t n;
     INFERD_RETURN_IF_ERROR(Length(what, &n));
