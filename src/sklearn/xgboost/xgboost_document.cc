@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cfloat>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -323,12 +324,26 @@ constexpr std::string_view kTreeKeyNames[kTreeKeys] = {
     "categories_segments", "categories_sizes", "tree_param",   "id",
 };
 
+// The TreeKeys in the order of their names, which is the order xgboost writes them in.
+constexpr TreeKey kSortedTreeKeys[kTreeKeys] = {
+    kBaseWeights,  kCategories,  kCategoriesNodes, kCategoriesSegments, kCategoriesSizes, kDefaultLeft,  kId,
+    kLeftChildren, kLossChanges, kParents,         kRightChildren,      kSplitConditions, kSplitIndices, kSplitType,
+    kSumHessian,   kTreeParam,
+};
+
 void FindTreeMembers(const XgbValue& t, const XgbValue* (&out)[kTreeKeys]) {
   for (const XgbValue*& m : out) m = nullptr;
+  size_t next = 0;  // position in kSortedTreeKeys of the key expected next
   for (const auto& [key, value] : t.members()) {
-    for (size_t k = 0; k < kTreeKeys; ++k) {
-      if (key == kTreeKeyNames[k]) {
-        out[k] = &value;  // keys are unique (the parser refuses repeats)
+    // Keys are unique (the parser refuses repeats): the first match is the only one.
+    if (next < kTreeKeys && key == kTreeKeyNames[kSortedTreeKeys[next]]) {
+      out[kSortedTreeKeys[next++]] = &value;
+      continue;
+    }
+    for (size_t j = 0; j < kTreeKeys; ++j) {
+      if (key == kTreeKeyNames[kSortedTreeKeys[j]]) {
+        out[kSortedTreeKeys[j]] = &value;
+        next = j + 1;
         break;
       }
     }
@@ -386,8 +401,18 @@ bool BaseScoreIsProbability(std::string_view objective) {
   return objective == "reg:logistic" || objective == "binary:logistic";
 }
 
+// "tree <index><suffix>" in `buf`, for messages (built on the stack: every tree needs one).
+// REQUIRES: suffix.size() <= 24.
+std::string_view TreeWhere(size_t index, std::string_view suffix, char (&buf)[48]) {
+  std::memcpy(buf, "tree ", 5);
+  char* end = std::to_chars(buf + 5, buf + 24, index).ptr;
+  std::memcpy(end, suffix.data(), suffix.size());
+  return {buf, static_cast<size_t>(end - buf) + suffix.size()};
+}
+
 Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
-  const std::string where = "tree " + std::to_string(index);
+  char where_buf[48];
+  const std::string_view where = TreeWhere(index, "", where_buf);
   if (t.type != Type::kObject) return Err(where, "must be an object, found " + std::string(XgbTypeName(t)));
   const XgbValue* m[kTreeKeys];
   FindTreeMembers(t, m);
@@ -396,7 +421,8 @@ Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
   if (param->type != Type::kObject) {
     return Err(where, "\"tree_param\" must be an object, found " + std::string(XgbTypeName(*param)));
   }
-  const std::string pwhere = where + " tree_param";
+  char pwhere_buf[48];
+  const std::string_view pwhere = TreeWhere(index, " tree_param", pwhere_buf);
   INFERD_ASSIGN_OR_RETURN(tree->num_nodes, IntParam(*param, "num_nodes", pwhere, 1, kMaxXgbTreeNodes));
   INFERD_ASSIGN_OR_RETURN(tree->num_deleted, IntParam(*param, "num_deleted", pwhere, 0, kMaxXgbTreeNodes, 0));
   // Each tree repeats the model's feature count; predictions use the learner's.
@@ -714,7 +740,7 @@ bool NodesLookValid(const XgbNode* nodes, int64_t n, bool* any_categorical) {
 // The checks from the root (ValidateTree's), by a depth-first walk: every node reached at most
 // once, from its recorded parent, within kMaxXgbTreeDepth; the others deleted. Marks in
 // reached[0, n) the nodes it reaches.
-Status ReachFromRoot(const XgbTree& t, size_t index, int64_t num_feature, const std::string& where, uint8_t* reached) {
+Status ReachFromRoot(const XgbTree& t, size_t index, int64_t num_feature, std::string_view where, uint8_t* reached) {
   const XgbNode* nodes = t.nodes.data();
   const int64_t n = t.num_nodes;
   // From the root: every node reached at most once, from its recorded parent. Each node is
@@ -783,11 +809,12 @@ Status ReachFromRoot(const XgbTree& t, size_t index, int64_t num_feature, const 
   return Status::Ok();
 }
 
-// Whether the checks of ReachFromRoot pass, for a tree whose children all have larger ids than
-// their parents (what xgboost writes unless pruning reused ids): then one forward pass finds
-// each node's reachability and depth from its parent's, without branches. False does not mean
-// the tree is invalid (ReachFromRoot decides). Fills reached[0, n) as ReachFromRoot does.
-bool ForwardTreeLooksValid(const XgbTree& t, int64_t num_feature, uint8_t* reached) {
+// Whether the checks of NodesLookValid and ReachFromRoot pass, for a tree whose children all
+// have larger ids than their parents (what xgboost writes unless pruning reused ids): then one
+// forward pass finds each node's reachability and depth from its parent's. False does not mean
+// the tree is invalid (those two decide). When true, reached[0, n) is as ReachFromRoot leaves it
+// and *any_categorical as NodesLookValid sets it.
+bool ForwardTreeLooksValid(const XgbTree& t, int64_t num_feature, uint8_t* reached, bool* any_categorical) {
   const XgbNode* nodes = t.nodes.data();
   const int64_t n = t.num_nodes;
   thread_local std::vector<int32_t> depth_buffer;  // kept from tree to tree
@@ -796,12 +823,22 @@ bool ForwardTreeLooksValid(const XgbTree& t, int64_t num_feature, uint8_t* reach
   std::fill(reached, reached + n, 0);
   reached[0] = 1;
   depth[0] = 0;
-  bool bad = false;
+  bool bad = nodes[0].parent != kXgbRootParent && nodes[0].parent != -1;
+  uint8_t split_types = 0;
   int64_t deleted = 0;
+  const auto un = static_cast<uint32_t>(n);
   for (int64_t i = 0; i < n; ++i) {
     const XgbNode& node = nodes[i];
-    const bool marked = node.split_index == kXgbDeletedSplitIndex && node.default_left == 1;
     const bool leaf = node.left == -1;
+    // The node on its own (NodesLookValid's checks; the children's range below).
+    bad |= (node.right == -1) != leaf;
+    bad |= (i != 0) & (static_cast<uint32_t>(node.parent) >= un);
+    bad |= node.split_index < 0;
+    bad |= (node.default_left | node.split_type) > 1;
+    split_types |= node.split_type;
+    bad |= (!std::isfinite(node.split_condition)) & (leaf | (node.split_type != 1));
+    // From the root.
+    const bool marked = node.split_index == kXgbDeletedSplitIndex && node.default_left == 1;
     if (reached[i] == 0) {  // only a deleted leaf may be unreached
       bad |= !marked || !leaf;
       ++deleted;
@@ -812,20 +849,23 @@ bool ForwardTreeLooksValid(const XgbTree& t, int64_t num_feature, uint8_t* reach
       bad |= node.split_type != 0;
       continue;
     }
-    // Forward edges, each child's parent this node (so no node has two parents), in range.
+    // Children after this node and in range; each child's parent this node, so no node has two.
     const int32_t l = node.left, r = node.right;
-    if (l <= i || r <= i) return false;
+    if (l <= i || r <= i || l >= n || r >= n) return false;
+    bad |= l == r;
     bad |= (nodes[l].parent != i) | (nodes[r].parent != i);
     bad |= node.split_index >= num_feature;
     bad |= depth[i] + 1 > kMaxXgbTreeDepth;
     reached[l] = reached[r] = 1;
     depth[l] = depth[r] = depth[i] + 1;
   }
+  *any_categorical = split_types != 0;
   return !bad && deleted == t.num_deleted;
 }
 
 Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t* category_words) {
-  const std::string where = "tree " + std::to_string(index);
+  char where_buf[48];
+  const std::string_view where = TreeWhere(index, "", where_buf);
   const int64_t n = t.num_nodes;
   if (n < 1 || n > kMaxXgbTreeNodes)
     return Err(where, "num_nodes " + std::to_string(n) + " is not in " + Range(1, kMaxXgbTreeNodes));
@@ -834,18 +874,19 @@ Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t
   }
   const XgbNode* nodes = t.nodes.data();
 
-  // Each node on its own: a screen without branches first, then, only if it finds something,
-  // the loop below names the first bad node.
-  bool any_categorical = false;
-  if (!NodesLookValid(nodes, n, &any_categorical)) {
-    INFERD_RETURN_IF_ERROR(NodeErrors(nodes, n, index, num_feature));
-  }
-
-  // From the root: every node reached at most once, from its recorded parent; the rest deleted.
+  // Every check of a node on its own (NodeErrors) and from the root (ReachFromRoot), in one
+  // forward pass when the tree's children follow their parents; when that pass does not
+  // vouch for the tree, the two checks in turn name the first problem.
   thread_local std::vector<uint8_t> reached_buffer;  // kept from tree to tree
   reached_buffer.resize(static_cast<size_t>(n));
   uint8_t* const reached = reached_buffer.data();
-  if (!ForwardTreeLooksValid(t, num_feature, reached)) {
+  bool any_categorical = false;
+  if (!ForwardTreeLooksValid(t, num_feature, reached, &any_categorical)) {
+    if (!NodesLookValid(nodes, n, &any_categorical)) {
+      INFERD_RETURN_IF_ERROR(NodeErrors(nodes, n, index, num_feature));
+      // The walk below indexes by the children NodesLookValid checks: never reached with them bad.
+      return Status::Internal(std::string(where) + ": a node check has no message");
+    }
     INFERD_RETURN_IF_ERROR(ReachFromRoot(t, index, num_feature, where, reached));
   }
 
