@@ -331,17 +331,26 @@ constexpr TreeKey kSortedTreeKeys[kTreeKeys] = {
     kSumHessian,   kTreeParam,
 };
 
+// a == b for short keys, inline (see KeyLess in xgboost_value.cc).
+bool SameKey(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 void FindTreeMembers(const XgbValue& t, const XgbValue* (&out)[kTreeKeys]) {
   for (const XgbValue*& m : out) m = nullptr;
   size_t next = 0;  // position in kSortedTreeKeys of the key expected next
   for (const auto& [key, value] : t.members()) {
     // Keys are unique (the parser refuses repeats): the first match is the only one.
-    if (next < kTreeKeys && key == kTreeKeyNames[kSortedTreeKeys[next]]) {
+    if (next < kTreeKeys && SameKey(key, kTreeKeyNames[kSortedTreeKeys[next]])) {
       out[kSortedTreeKeys[next++]] = &value;
       continue;
     }
     for (size_t j = 0; j < kTreeKeys; ++j) {
-      if (key == kTreeKeyNames[kSortedTreeKeys[j]]) {
+      if (SameKey(key, kTreeKeyNames[kSortedTreeKeys[j]])) {
         out[kSortedTreeKeys[j]] = &value;
         next = j + 1;
         break;

@@ -60,6 +60,16 @@ const std::string_view* RepeatedKey(std::vector<std::string_view>* keys) {
   return nullptr;
 }
 
+// a < b in byte order, inline: keys are short and usually differ in their first bytes, where a
+// call to memcmp would cost more than the comparison.
+bool KeyLess(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+  }
+  return a.size() < b.size();
+}
+
 // Size in bytes of a number with this marker, 0 if the marker is not a number.
 size_t NumberSize(char m) {
   switch (m) {
@@ -80,6 +90,12 @@ uint64_t BigEndian(const unsigned char* p, size_t n) {
   uint64_t v = 0;
   for (size_t i = 0; i < n; ++i) v = (v << 8) | p[i];
   return v;
+}
+
+uint64_t BigEndian64(const unsigned char* p) {
+  uint64_t be;
+  std::memcpy(&be, p, sizeof be);
+  return __builtin_bswap64(be);
 }
 
 uint32_t BigEndian32(const unsigned char* p) {
@@ -697,9 +713,9 @@ class UbjsonParser {
       case 'U': *i = p[0]; break;
       case 'I': *i = static_cast<int16_t>((p[0] << 8) | p[1]); break;
       case 'l': *i = static_cast<int32_t>(BigEndian32(p)); break;
-      case 'L': *i = static_cast<int64_t>(BigEndian(p, 8)); break;
+      case 'L': *i = static_cast<int64_t>(BigEndian64(p)); break;
       case 'd': *d = std::bit_cast<float>(BigEndian32(p)); break;
-      case 'D': *d = std::bit_cast<double>(BigEndian(p, 8)); break;
+      case 'D': *d = std::bit_cast<double>(BigEndian64(p)); break;
       default: return Error(p_ - n - 1, "not a number marker");
     }
     return Status::Ok();
@@ -707,6 +723,25 @@ class UbjsonParser {
 
   // A count or length: an integer marker and its value, which must be >= 0.
   Status Length(const char* what, int64_t* n) {
+    // Valid lengths are read here (xgboost marks every key length and count 'L'); errors below.
+    if (Remaining() >= 9) {
+      const auto* q = reinterpret_cast<const unsigned char*>(b_.data() + p_);
+      int64_t v = -1;
+      size_t size = 0;
+      switch (q[0]) {
+        case 'L': v = static_cast<int64_t>(BigEndian64(q + 1)), size = 9; break;
+        case 'U': v = q[1], size = 2; break;
+        case 'i': v = static_cast<int8_t>(q[1]), size = 2; break;
+        case 'I': v = static_cast<int16_t>((q[1] << 8) | q[2]), size = 3; break;
+        case 'l': v = static_cast<int32_t>(BigEndian32(q + 1)), size = 5; break;
+        default: break;
+      }
+      if (v >= 0) {
+        *n = v;
+        p_ += size;
+        return Status::Ok();
+      }
+    }
     const size_t at = p_;
     char m = 0;
     INFERD_RETURN_IF_ERROR(Next(&m));
@@ -720,16 +755,6 @@ class UbjsonParser {
 
   // A string's bytes after its length; the length must fit in what is left.
   Status Chars(const char* what, std::string_view* out) {
-    // A length marked 'U' (below 256: what xgboost writes for keys and short strings) is read
-    // here; any other form, and every error, below.
-    if (Remaining() >= 2 && b_[p_] == 'U') {
-      const size_t n = static_cast<unsigned char>(b_[p_ + 1]);
-      if (n <= Remaining() - 2) {
-        *out = b_.substr(p_ + 2, n);
-        p_ += 2 + n;
-        return Status::Ok();
-      }
-    }
     const size_t at = p_;
     int64_t n;
     INFERD_RETURN_IF_ERROR(Length(what, &n));
@@ -797,6 +822,10 @@ class UbjsonParser {
     if (Peek() == '$' || Peek() == '#') return Error(p_, "typed or counted objects are not supported");
     size_t index;
     if (!table_.Add(Type::kObject, &index)) return TooBig();
+    // Keys in strictly increasing order (how xgboost writes them) cannot repeat: the full
+    // search for a repeat runs only for objects whose keys are not.
+    bool increasing = true;
+    std::string_view previous;
     while (true) {
       if (p_ >= b_.size()) return Error(p_, "unexpected end of data in an object");
       if (b_[p_] == '}') {
@@ -805,6 +834,8 @@ class UbjsonParser {
       }
       std::string_view key;
       INFERD_RETURN_IF_ERROR(Chars("key length", &key));
+      increasing = increasing && (table_.at(index).count == 0 || KeyLess(previous, key));
+      previous = key;
       size_t k;
       if (!table_.Add(Type::kKey, &k)) return TooBig();
       table_.at(k).string = key;
@@ -814,6 +845,7 @@ class UbjsonParser {
       ++table_.at(index).count;
     }
     table_.Close(index);
+    if (increasing) return Status::Ok();
     if (auto k = table_.RepeatedMemberKey(index, depth)) {
       return Error(at, "duplicate key " + Quoted(*k) + " in an object");
     }
