@@ -42,6 +42,12 @@ def fmt_n(x, unit=""):
     return s + unit
 
 
+def fmt_ratios(t):
+    """A ratio's median [min–max] to three significant digits, e.g. 0.187× [0.171–0.203]."""
+    m, lo, hi = t
+    return f"{m:.3g}×" if lo == hi else f"{m:.3g}× [{lo:.3g}–{hi:.3g}]"
+
+
 def fmt_mmm(t, scale=1.0, unit=""):
     if t is None:
         return "n/a"
@@ -132,6 +138,22 @@ class Data:
         """The micro bench's counterpart of inplace_predict: predict_proba for classifiers (what
         inplace_predict returns for them), predict for regressors."""
         return f"{'PredictProba' if self.is_classifier(model) else 'Predict'}/{model}/{n}"
+
+    def load_ratio(self, model, fmt):
+        """inferd's load of NAME.FMT over xgboost's: the median, min and max of the per-pass ratios
+        (each pass times both back to back: bench/run's native_load_pass), with the median times
+        (inferd, xgboost); from the micro bench's single run when there are no per-pass figures."""
+        ours = {e["pass"]: e["s"] for e in (self.r.get("native_loads") or {}).get(f"Load/{model}.{fmt}", [])}
+        theirs = {r.get("pass"): r["booster_load_s"].get(fmt) for r in self.r.get("xgboost", {}).get(model, [])
+                  if "booster_load_s" in r}
+        pairs = [(ours[p], theirs[p]) for p in sorted(ours) if p in theirs and ours[p] and theirs[p]]
+        if pairs:
+            return mmm([a / b for a, b in pairs]), statistics.median(a for a, _ in pairs), statistics.median(
+                b for _, b in pairs)
+        mi, xg = self.micro(f"Load/{model}.{fmt}"), self.xgb(model, "booster_load_s", fmt)
+        if not (mi and xg):
+            return None, None, None
+        return (mi[0] / xg[0],) * 3, mi[0], xg[0]
 
     def micro(self, name):
         m = self.r.get("micro") or {}
@@ -366,9 +388,10 @@ def xgb_targets(d, verdict):
     models = [m for m in XGB if m in d.r["settings_models"]]
     for m in models:
         for fmt in ("ubj", "json"):
-            mi, xg = d.micro(f"Load/{m}.{fmt}"), d.xgb(m, "booster_load_s", fmt)
-            r = (mi[0] / xg[0]) if mi and xg else None
-            txt = f"{r:.3g}× ({fmt_n(mi[0] * 1000)} vs {fmt_n(xg[0] * 1000)} ms)" if r is not None else "n/a"
+            ratios, ours, theirs = d.load_ratio(m, fmt)
+            r = ratios[0] if ratios else None
+            txt = "n/a" if r is None else (f"{fmt_ratios(ratios)} ({fmt_n(ours * 1000)} vs {fmt_n(theirs * 1000)} ms; "
+                                           "median of the passes' back-to-back ratios)")
             rows.append((f"{m}: load of the .{fmt} file ≤ 0.2 × xgboost.Booster(model_file=...)", txt,
                          verdict(r, r is not None and r <= 0.2)))
     for m in models:
@@ -415,16 +438,20 @@ def xgb_section(d, results):
              "`XGBoosterPredictFromDense`, the function `inplace_predict` calls, through ctypes with the arguments "
              "the wrapper builds per call built once beforehand and the output left in xgboost's buffer (one ctypes "
              "call of Python remains, ~1 µs; its output is checked equal to `inplace_predict`'s). The 1000-row "
-             "target compares with the C call.\n")
+             "target compares with the C call. Both sides run on the same CPU (`taskset`); each pass times inferd's "
+             "loads of the native files right after xgboost's, and a load ratio is the median [min–max] of those "
+             "per-pass ratios (the inferd column: the per-pass medians).\n")
     L.append("### Load\n")
     L.append("| model | file | size | inferd | xgboost | inferd ÷ xgboost |\n|---|---|---|---|---|---|")
     for m in models:
         for fmt in ("ubj", "json"):
             mi, xg = d.micro(f"Load/{m}.{fmt}"), d.xgb(m, "booster_load_s", fmt)
+            ours = mmm([e["s"] for e in (d.r.get("native_loads") or {}).get(f"Load/{m}.{fmt}", [])]) or mi
+            ratios, _, _ = d.load_ratio(m, fmt)
             size = man.get(m, {}).get("native_bytes", {}).get(fmt)
-            L.append(f"| {m} | .{fmt} | {fmt_bytes(size)} | {fmt_mmm(mi, 1000, ' ms')} | "
+            L.append(f"| {m} | .{fmt} | {fmt_bytes(size)} | {fmt_mmm(ours, 1000, ' ms')} | "
                      f"{fmt_mmm(xg, 1000, ' ms')} (`Booster(model_file=...)`) | "
-                     f"{f'{mi[0] / xg[0]:.3g}×' if mi and xg else 'n/a'} |")
+                     f"{fmt_ratios(ratios) if ratios else 'n/a'} |")
         mi, sk = d.micro(f"Load/{m}"), d.sk(m, "load_s")
         L.append(f"| {m} | .pkl (joblib) | {fmt_bytes(man.get(m, {}).get('file_bytes'))} | {fmt_mmm(mi, 1000, ' ms')} | "
                  f"{fmt_mmm(sk, 1000, ' ms')} (`joblib.load`) | {f'{mi[0] / sk[0]:.3g}×' if mi and sk else 'n/a'} |")
