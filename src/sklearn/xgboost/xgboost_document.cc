@@ -764,9 +764,8 @@ bool NodesLookValid(const XgbNode* nodes, int64_t n, bool* any_categorical) {
 Status ReachFromRoot(const XgbTree& t, size_t index, int64_t num_feature, std::string_view where, uint8_t* reached) {
   const XgbNode* nodes = t.nodes.data();
   const int64_t n = t.num_nodes;
-  // From the root: every node reached at most once, from its recorded parent. Each node is
-  // pushed at most once, so the stack never holds more than n entries.
-  // A buffer kept from tree to tree (a document's trees are validated one after another).
+  // Each node is pushed at most once, so the stack never holds more than n entries. A buffer
+  // kept from tree to tree (a document's trees are validated one after another).
   struct Pending {
     int32_t id;
     int32_t depth;
