@@ -734,6 +734,15 @@ Status NodeErrors(const XgbNode* nodes, int64_t n, size_t index, int64_t num_fea
   return Status::Ok();
 }
 
+// Whether node i (of n) fails a check of its own that does not involve its children's ids,
+// computed without branches.
+inline bool OwnFieldsBad(const XgbNode& node, int64_t i, uint32_t n) {
+  const bool leaf = node.left == -1;
+  return ((node.right == -1) != leaf) | ((i != 0) & (static_cast<uint32_t>(node.parent) >= n)) |
+         (node.split_index < 0) | ((node.default_left | node.split_type) > 1) |
+         ((!std::isfinite(node.split_condition)) & (leaf | (node.split_type != 1)));
+}
+
 // Whether every node passes the checks of its own that NodeErrors makes, computed without
 // branches (a few instructions a node when all pass); sets *any_categorical if a node has
 // split_type 1. REQUIRES: 1 <= n <= kMaxXgbTreeNodes.
@@ -743,16 +752,11 @@ bool NodesLookValid(const XgbNode* nodes, int64_t n, bool* any_categorical) {
   const auto un = static_cast<uint32_t>(n);
   for (int64_t i = 0; i < n; ++i) {
     const XgbNode& node = nodes[i];
-    const bool leaf = node.left == -1;
-    bad |= (node.right == -1) != leaf;
+    bad |= OwnFieldsBad(node, i, un);
     // Children in [1, n): c - 1, as unsigned, below n - 1.
-    bad |= (!leaf) & ((static_cast<uint32_t>(node.left) - 1 >= un - 1) |
-                      (static_cast<uint32_t>(node.right) - 1 >= un - 1) | (node.left == node.right));
-    bad |= (i != 0) & (static_cast<uint32_t>(node.parent) >= un);
-    bad |= node.split_index < 0;
-    bad |= (node.default_left | node.split_type) > 1;
+    bad |= (node.left != -1) & ((static_cast<uint32_t>(node.left) - 1 >= un - 1) |
+                                (static_cast<uint32_t>(node.right) - 1 >= un - 1) | (node.left == node.right));
     split_types |= node.split_type;
-    bad |= (!std::isfinite(node.split_condition)) & (leaf | (node.split_type != 1));
   }
   *any_categorical = split_types != 0;
   return !bad;
@@ -850,13 +854,8 @@ bool ForwardTreeLooksValid(const XgbTree& t, int64_t num_feature, uint8_t* reach
   for (int64_t i = 0; i < n; ++i) {
     const XgbNode& node = nodes[i];
     const bool leaf = node.left == -1;
-    // The node on its own (NodesLookValid's checks; the children's range below).
-    bad |= (node.right == -1) != leaf;
-    bad |= (i != 0) & (static_cast<uint32_t>(node.parent) >= un);
-    bad |= node.split_index < 0;
-    bad |= (node.default_left | node.split_type) > 1;
+    bad |= OwnFieldsBad(node, i, un);  // the children's range below
     split_types |= node.split_type;
-    bad |= (!std::isfinite(node.split_condition)) & (leaf | (node.split_type != 1));
     // From the root.
     const bool marked = node.split_index == kXgbDeletedSplitIndex && node.default_left == 1;
     if (reached[i] == 0) {  // only a deleted leaf may be unreached
