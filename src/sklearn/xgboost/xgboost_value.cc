@@ -721,27 +721,49 @@ class UbjsonParser {
     return Status::Ok();
   }
 
+  // The hot paths below return bool, not Status: a Status per key and per count was a large
+  // part of the parse. They read only valid input and leave every error (and its message) to
+  // the Status functions they stand in front of.
+
+  // A count or length at p_ (Length's forms: a marker L, l, I, i or U and its bytes, >= 0): true
+  // and p_ past it; false (p_ unchanged) when it is anything else. xgboost marks every key
+  // length and count 'L'.
+  bool QuickLength(int64_t* n) {
+    if (Remaining() < 9) return false;
+    const auto* q = reinterpret_cast<const unsigned char*>(b_.data() + p_);
+    int64_t v = -1;
+    size_t size = 0;
+    switch (q[0]) {
+      case 'L': v = static_cast<int64_t>(BigEndian64(q + 1)), size = 9; break;
+      case 'U': v = q[1], size = 2; break;
+      case 'i': v = static_cast<int8_t>(q[1]), size = 2; break;
+      case 'I': v = static_cast<int16_t>((q[1] << 8) | q[2]), size = 3; break;
+      case 'l': v = static_cast<int32_t>(BigEndian32(q + 1)), size = 5; break;
+      default: break;
+    }
+    if (v < 0) return false;
+    *n = v;
+    p_ += size;
+    return true;
+  }
+
+  // Chars when its length is a QuickLength and fits in what is left; false (p_ unchanged) if not.
+  bool QuickChars(std::string_view* out) {
+    const size_t start = p_;
+    int64_t n;
+    if (!QuickLength(&n)) return false;
+    if (static_cast<uint64_t>(n) > Remaining()) {
+      p_ = start;
+      return false;
+    }
+    *out = b_.substr(p_, static_cast<size_t>(n));
+    p_ += static_cast<size_t>(n);
+    return true;
+  }
+
   // A count or length: an integer marker and its value, which must be >= 0.
   Status Length(const char* what, int64_t* n) {
-    // Valid lengths are read here (xgboost marks every key length and count 'L'); errors below.
-    if (Remaining() >= 9) {
-      const auto* q = reinterpret_cast<const unsigned char*>(b_.data() + p_);
-      int64_t v = -1;
-      size_t size = 0;
-      switch (q[0]) {
-        case 'L': v = static_cast<int64_t>(BigEndian64(q + 1)), size = 9; break;
-        case 'U': v = q[1], size = 2; break;
-        case 'i': v = static_cast<int8_t>(q[1]), size = 2; break;
-        case 'I': v = static_cast<int16_t>((q[1] << 8) | q[2]), size = 3; break;
-        case 'l': v = static_cast<int32_t>(BigEndian32(q + 1)), size = 5; break;
-        default: break;
-      }
-      if (v >= 0) {
-        *n = v;
-        p_ += size;
-        return Status::Ok();
-      }
-    }
+    if (QuickLength(n)) return Status::Ok();
     const size_t at = p_;
     char m = 0;
     INFERD_RETURN_IF_ERROR(Next(&m));
@@ -755,6 +777,7 @@ class UbjsonParser {
 
   // A string's bytes after its length; the length must fit in what is left.
   Status Chars(const char* what, std::string_view* out) {
+    if (QuickChars(out)) return Status::Ok();
     const size_t at = p_;
     int64_t n;
     INFERD_RETURN_IF_ERROR(Length(what, &n));
@@ -833,14 +856,18 @@ class UbjsonParser {
         break;
       }
       std::string_view key;
-      INFERD_RETURN_IF_ERROR(Chars("key length", &key));
+      if (!QuickChars(&key)) INFERD_RETURN_IF_ERROR(Chars("key length", &key));
       increasing = increasing && (table_.at(index).count == 0 || KeyLess(previous, key));
       previous = key;
       size_t k;
       if (!table_.Add(Type::kKey, &k)) return TooBig();
       table_.at(k).string = key;
       char m = 0;
-      INFERD_RETURN_IF_ERROR(Next(&m));
+      if (p_ < b_.size()) {
+        m = b_[p_++];
+      } else {
+        INFERD_RETURN_IF_ERROR(Next(&m));
+      }
       INFERD_RETURN_IF_ERROR(Value(m, depth + 1));
       ++table_.at(index).count;
     }
@@ -870,7 +897,7 @@ class UbjsonParser {
       if (hash != '#') return Error(p_ - 1, "a typed array needs a count ('#')");
       const size_t count_at = p_;
       int64_t n;
-      INFERD_RETURN_IF_ERROR(Length("array count", &n));
+      if (!QuickLength(&n)) INFERD_RETURN_IF_ERROR(Length("array count", &n));
       if (static_cast<uint64_t>(n) > Remaining() / size) {
         return Error(count_at, "array count " + std::to_string(n) + " needs more than the " +
                                    std::to_string(Remaining()) + " bytes left");
