@@ -1,11 +1,9 @@
 #include "sklearn/lightgbm/lightgbm_adapters.h"
 
-#include <sys/stat.h>
-
-#include <cstdio>
 #include <string>
 #include <utility>
 
+#include "common/whole_file.h"
 #include "sklearn/lightgbm/lightgbm_document.h"
 #include "sklearn/lightgbm/lightgbm_model.h"
 #include "sklearn/state.h"
@@ -91,33 +89,12 @@ StatusOr<ModelPtr> LoadLightGBMText(std::string_view bytes) {
 }
 
 std::optional<StatusOr<ModelPtr>> TryLoadLightGBMTextFile(const std::string& path, size_t max_bytes) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return std::nullopt;  // the pickle reader reports the error
-  char head[6] = {0, 0, 0, 0, 0, 0};
-  const size_t got = std::fread(head, 1, sizeof head, f);
-  if (!IsLightGBMText(std::string_view(head, got))) {
-    std::fclose(f);
-    return std::nullopt;
-  }
-  std::string bytes(head, got);
-  struct stat st;
-  if (fstat(fileno(f), &st) == 0 && st.st_size > 0 && static_cast<uint64_t>(st.st_size) <= max_bytes) {
-    bytes.reserve(static_cast<size_t>(st.st_size));  // one allocation, no regrowth copies
-  }
-  char buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
-    bytes.append(buf, n);
-    if (bytes.size() > max_bytes) {
-      std::fclose(f);
-      return StatusOr<ModelPtr>(
-          Status::ResourceExhausted("file is over the limit of " + std::to_string(max_bytes) + " bytes"));
-    }
-  }
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) return StatusOr<ModelPtr>(Status::InvalidArgument("read error"));
-  return LoadLightGBMText(bytes);
+  WholeFileReader file;
+  if (!file.OpenHead(path, 6)) return std::nullopt;  // the pickle reader reports the error
+  if (!IsLightGBMText(file.head())) return std::nullopt;
+  StatusOr<std::string_view> bytes = file.ReadAll(max_bytes);
+  if (!bytes.ok()) return StatusOr<ModelPtr>(bytes.status());
+  return LoadLightGBMText(*bytes);
 }
 
 std::span<const AdapterEntry> LightGBMAdapters() {

@@ -1,35 +1,16 @@
 #include "sklearn/xgboost/xgboost_adapters.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <limits>
-#include <memory>
 #include <string>
 #include <utility>
 
+#include "common/whole_file.h"
 #include "sklearn/state.h"
 #include "sklearn/xgboost/xgboost_model.h"
 
 namespace inferd::sklearn {
 namespace {
-
-// read(2) of up to `size` bytes into `out`, retried on EINTR; *got = 0 at the end of the file.
-bool ReadSome(int fd, char* out, size_t size, size_t* got) {
-  while (true) {
-    const ssize_t n = ::read(fd, out, size);
-    if (n >= 0) {
-      *got = static_cast<size_t>(n);
-      return true;
-    }
-    if (errno != EINTR) return false;
-  }
-}
 
 using pickle::Kind;
 using pickle::Value;
@@ -115,54 +96,21 @@ StatusOr<ModelPtr> LoadNativeXGBoostModel(std::string_view bytes) {
 }
 
 std::optional<StatusOr<ModelPtr>> TryLoadNativeXGBoostFile(const std::string& path, size_t max_bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;  // the pickle reader reports the error
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  char head[4] = {0, 0, 0, 0};
-  size_t got = 0;
-  for (size_t n = 1; got < sizeof head && n != 0; got += n) {
-    if (!ReadSome(fd, head + got, sizeof head - got, &n)) return std::nullopt;
-  }
-  if (got == sizeof head && std::string_view(head, 4) == "binf") {
+  WholeFileReader file;
+  if (!file.OpenHead(path, 4)) return std::nullopt;  // the pickle reader reports the error
+  const std::string_view head = file.head();
+  if (head == "binf") {
     // xgboost's deprecated binary model format (save_model to a name that is not .json/.ubj).
     return StatusOr<ModelPtr>(Status::Unimplemented(
         "a legacy binary xgboost model (\"binf\"): re-save it with xgboost >= 1.6 as save_model('model.ubj') or "
         "save_model('model.json')"));
   }
-  if (got == 0 || head[0] != '{') return std::nullopt;
+  if (head.empty() || head[0] != '{') return std::nullopt;
   // Read, not mapped as pickles are: every byte is parsed at once, and faulting in a mapping's
-  // pages costs more than copying them (docs/benchmarks.md). The kernel copies straight into
-  // an uninitialised heap buffer (a reload reuses the memory the last one faulted in), sized
-  // from fstat and grown if the file is longer.
-  struct stat st;
-  size_t capacity = size_t{1} << 16;
-  if (fstat(fd, &st) == 0 && st.st_size > 0) capacity = static_cast<size_t>(st.st_size);
-  capacity = std::min(std::max(capacity, got), max_bytes) + 1;  // + 1: a read past the size ends the file
-  std::unique_ptr<char[]> bytes(new char[capacity]);
-  std::memcpy(bytes.get(), head, got);
-  size_t size = got;
-  while (true) {
-    if (size == capacity) {
-      if (size > max_bytes) {
-        return StatusOr<ModelPtr>(
-            Status::ResourceExhausted("file is over the limit of " + std::to_string(max_bytes) + " bytes"));
-      }
-      capacity = std::min(2 * size, max_bytes + 1);
-      std::unique_ptr<char[]> grown(new char[capacity]);
-      std::memcpy(grown.get(), bytes.get(), size);
-      bytes = std::move(grown);
-    }
-    size_t n = 0;
-    if (!ReadSome(fd, bytes.get() + size, capacity - size, &n)) {
-      return StatusOr<ModelPtr>(Status::InvalidArgument("read error"));
-    }
-    if (n == 0) break;
-    size += n;
-  }
-  return LoadNativeXGBoostModel(std::string_view(bytes.get(), size));
+  // pages costs more than copying them (docs/benchmarks.md).
+  StatusOr<std::string_view> bytes = file.ReadAll(max_bytes);
+  if (!bytes.ok()) return StatusOr<ModelPtr>(bytes.status());
+  return LoadNativeXGBoostModel(*bytes);
 }
 
 std::span<const AdapterEntry> XGBoostAdapters() {
