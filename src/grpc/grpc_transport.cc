@@ -688,7 +688,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       // and what nghttp2 owes leave with the last one's flush), then the next read.
       for (size_t i = 0; i < ready_.size(); ++i) Process(ready_[i]);
       ready_.clear();
-      if (!closing_ && !closed_) DoRead();
+      PostRead();
       return;
     }
     // Calls of this loop are waiting: these queue behind them, and so does the next read (which
@@ -701,6 +701,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
                 }));
     }
     ready_.clear();
+    PostRead();
+  }
+
+  // The next read, behind the handlers already queued: a read tried right after an answer left
+  // finds nothing yet from a client that waits for it (asio tries each read at once, and a
+  // failed try costs a system call); behind the loop's other work it usually finds the next
+  // request.
+  void PostRead() {
     net::post(w_->ioc_, InMemory(read_memory_, [self = shared_from_this()] {
                 if (!self->closing_ && !self->closed_) self->DoRead();
               }));
