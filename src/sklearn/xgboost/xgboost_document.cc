@@ -237,10 +237,12 @@ struct TypedNodeArrays {
   const char *left, *right, *parent, *split_index, *split_condition, *default_left, *sum_hessian, *split_type;
 };
 
-// nodes[0, n) from `a` in one pass (each array holds n elements). Never inlined, as SetField.
-[[gnu::noinline]] void DecodeTypedNodes(const TypedNodeArrays a, size_t n, XgbNode* nodes) {
+// nodes[0, n) from `a` in one pass (each array holds n elements). False if a flag is above 1.
+// Never inlined, as SetField.
+[[gnu::noinline]] bool DecodeTypedNodes(const TypedNodeArrays a, size_t n, XgbNode* nodes) {
   const auto* default_left = reinterpret_cast<const uint8_t*>(a.default_left);
   const auto* split_type = reinterpret_cast<const uint8_t*>(a.split_type);
+  uint8_t flags = 0;
   for (size_t i = 0; i < n; ++i) {
     XgbNode& node = nodes[i];
     node.left = static_cast<int32_t>(BigEndian32(a.left + 4 * i));
@@ -251,7 +253,9 @@ struct TypedNodeArrays {
     node.sum_hessian = std::bit_cast<float>(BigEndian32(a.sum_hessian + 4 * i));
     node.default_left = default_left[i];
     node.split_type = split_type == nullptr ? 0 : split_type[i];
+    flags |= node.default_left | node.split_type;
   }
+  return flags <= 1;
 }
 
 // The flags of `v` (checked by CheckFlags) into nodes[k].*field.
@@ -482,13 +486,15 @@ Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
   };
   constexpr size_t kArrays = sizeof(kPerNode) / sizeof(kPerNode[0]);
   static_assert(kArrays == kSplitType + 1);
+  // Typed uint8 flag arrays are checked while they are decoded (CheckTypedFlags names a bad one).
+  const auto typed_flags = [](const XgbValue* v) { return v != nullptr && v->typed == 'U'; };
   for (size_t k = 0; k < kArrays; ++k) {
     const PerNode& a = kPerNode[k];
     const std::string_view key = kTreeKeyNames[k];
     if (a.kind == Kind::kFlag) {
       const bool split_type = k == kSplitType;
       if (m[k] == nullptr && !split_type) return Err(where, "missing " + Quoted(key));
-      if (m[k] != nullptr) INFERD_RETURN_IF_ERROR(CheckFlags(*m[k], key, where, 1, !split_type));
+      if (m[k] != nullptr && !typed_flags(m[k])) INFERD_RETURN_IF_ERROR(CheckFlags(*m[k], key, where, 1, !split_type));
     } else {
       INFERD_RETURN_IF_ERROR(NumberArrayOf(m[k], key, where, a.kind == Kind::kId).status());
     }
@@ -514,19 +520,31 @@ Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
     }
   }
   if (ubjson) INFERD_RETURN_IF_ERROR(CheckUbjsonArrayTypes(m, where));
+  // The flag checks skipped above, with their messages.
+  const auto check_typed_flags = [&]() -> Status {
+    for (const size_t k : {size_t{kDefaultLeft}, size_t{kSplitType}}) {
+      if (typed_flags(m[k])) INFERD_RETURN_IF_ERROR(CheckFlags(*m[k], kTreeKeyNames[k], where, 1, k == kDefaultLeft));
+    }
+    return Status::Ok();
+  };
 
   tree->nodes.assign(n, XgbNode());
   XgbNode* const nodes = tree->nodes.data();
   if (ubjson && m[kLossChanges]->typed != 0 && m[kSplitIndices]->typed == 'l') {
     // The typed arrays xgboost writes (CheckUbjsonArrayTypes fixed their element types).
     const XgbValue* split_type = m[kSplitType];
-    DecodeTypedNodes(
+    const bool flags_ok = DecodeTypedNodes(
         {m[kLeftChildren]->string.data(), m[kRightChildren]->string.data(), m[kParents]->string.data(),
          m[kSplitIndices]->string.data(), m[kSplitConditions]->string.data(), m[kDefaultLeft]->string.data(),
          m[kSumHessian]->string.data(), split_type == nullptr ? nullptr : split_type->string.data()},
         n, nodes);
+    if (!flags_ok) {
+      INFERD_RETURN_IF_ERROR(check_typed_flags());
+      return Status::Internal(std::string(where) + ": a flag check has no message");
+    }
     return Status::Ok();
   }
+  INFERD_RETURN_IF_ERROR(check_typed_flags());
   // Contiguous decoding buffers, kept from tree to tree (a document's trees are read in turn).
   thread_local std::vector<int32_t> ids;
   thread_local std::vector<float> reals;

@@ -359,6 +359,10 @@ TEST(XgbDocument, TypesAndParameters) {
                 "xgboost tree 0: \"split_conditions\"[1] is null, must be a number");
   ExpectRefused(ModelEdits().Tree0({{"default_left", "[1,0,2,0,0]"}}),
                 "xgboost tree 0: \"default_left\"[2] is 2, must be in [0, 1]");
+  ExpectRefused(ModelEdits().Tree0({{"default_left", "[1,0,0,0,255]"}}),
+                "xgboost tree 0: \"default_left\"[4] is 255, must be in [0, 1]");
+  ExpectRefused(ModelEdits().Tree0({{"split_type", "[0,0,0,0,3]"}}),
+                "xgboost tree 0: \"split_type\"[4] is 3, must be in [0, 1]");
   ExpectRefused(ModelEdits().Tree0({{"split_conditions", "[0.5,1e39,0.1,0.2,0.3]"}}),
                 "xgboost tree 0 node 1: threshold (split_conditions) is not a finite float32 number");
   ExpectRefused(ModelEdits().Tree0({{"tree_param", ""}}), "xgboost tree 0: missing \"tree_param\"");
