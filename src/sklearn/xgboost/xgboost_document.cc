@@ -486,7 +486,7 @@ Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
   };
   constexpr size_t kArrays = sizeof(kPerNode) / sizeof(kPerNode[0]);
   static_assert(kArrays == kSplitType + 1);
-  // Typed uint8 flag arrays are checked while they are decoded (CheckTypedFlags names a bad one).
+  // Typed uint8 flag arrays are checked while they are decoded (check_typed_flags names a bad one).
   const auto typed_flags = [](const XgbValue* v) { return v != nullptr && v->typed == 'U'; };
   for (size_t k = 0; k < kArrays; ++k) {
     const PerNode& a = kPerNode[k];
