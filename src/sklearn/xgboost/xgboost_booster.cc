@@ -121,6 +121,39 @@ Status ToPlainTreeNumerical(const XgbTree& t, size_t n_features, std::vector<int
   return Status::Ok();
 }
 
+// A tree whose node ids are already breadth first (the children of the k-th internal node are
+// the next two unused ids, so every node is reached: what xgboost's depthwise growth writes),
+// seen as the PlainTree ToPlainTreeNumerical would build from it (SetSplit's mapping per node),
+// without building it.
+struct BreadthFirstView {
+  const XgbNode* nodes;
+  size_t n;
+  int32_t n_features;
+  size_t node_count() const { return n; }
+  int64_t left(size_t i) const { return nodes[i].default_left != 0 ? nodes[i].right : nodes[i].left; }
+  int64_t right(size_t i) const { return nodes[i].default_left != 0 ? nodes[i].left : nodes[i].right; }
+  int64_t feature(size_t i) const {
+    return nodes[i].default_left != 0 ? n_features + nodes[i].split_index : nodes[i].split_index;
+  }
+  float threshold(size_t i) const {
+    return nodes[i].default_left != 0 ? -nodes[i].split_condition : FloatBelow(nodes[i].split_condition);
+  }
+  bool missing_left(size_t) const { return false; }
+};
+
+// Whether `t`'s ids are breadth first (BreadthFirstView) and it has no categorical split.
+bool IsBreadthFirstNumerical(const XgbTree& t) {
+  if (!t.categories_nodes.empty() || t.num_deleted != 0) return false;
+  int64_t next = 1;
+  bool ok = true;
+  for (const XgbNode& node : t.nodes) {
+    const bool split = node.left >= 0;
+    ok &= !split || (node.left == next && node.right == next + 1);
+    next += split ? 2 : 0;
+  }
+  return ok && next == t.num_nodes;
+}
+
 // Buffers ToPlainTree reuses from one tree to the next (a load converts trees one at a time).
 struct PlainTreeScratch {
   std::vector<int32_t> order;          // original ids, breadth first
@@ -295,16 +328,25 @@ StatusOr<XgbBooster> XgbBooster::Build(const XgbDocument& doc, const XgbEvalOpti
   std::vector<float> leaf_value;
   for (int64_t ti = 0; ti < n_trees; ++ti) {
     const auto i = static_cast<size_t>(ti);
-    INFERD_RETURN_IF_ERROR(ToPlainTree(doc.trees[i], i, b.n_features_, &scratch, &plain, &leaf_value));
+    const XgbTree& t = doc.trees[i];
     const float w = dart ? doc.weight_drop[i] : 1.0f;
     const float base = b.base_margin_;
     const bool inplace = options.dart_path == XgbDartPath::kInplace;
-    INFERD_RETURN_IF_ERROR(b.forest_.AddTree(plain, [&](size_t node, double* out) {
-      const float leaf = leaf_value[node];
+    const auto leaf_payload = [&](float leaf, double* out) {
       float v = leaf;
       if (dart) v = inplace ? ((base + leaf) - base) * w : leaf * w;
       out[0] = static_cast<double>(v);
-    }));
+    };
+    if (IsBreadthFirstNumerical(t)) {
+      const XgbNode* nodes = t.nodes.data();
+      INFERD_RETURN_IF_ERROR(
+          b.forest_.AddTreeView(BreadthFirstView{nodes, t.nodes.size(), static_cast<int32_t>(b.n_features_)},
+                                [&](size_t node, double* out) { leaf_payload(nodes[node].split_condition, out); }));
+    } else {
+      INFERD_RETURN_IF_ERROR(ToPlainTree(t, i, b.n_features_, &scratch, &plain, &leaf_value));
+      INFERD_RETURN_IF_ERROR(
+          b.forest_.AddTree(plain, [&](size_t node, double* out) { leaf_payload(leaf_value[node], out); }));
+    }
     b.group_.push_back(static_cast<uint32_t>(doc.tree_info[i]));
     b.weight_.push_back(w);
   }
