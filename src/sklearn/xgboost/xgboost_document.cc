@@ -375,6 +375,14 @@ void FindTreeMembers(const XgbValue& t, const XgbValue* (&out)[kTreeKeys]) {
   }
 }
 
+// Whether `m` (not 0) is one of `markers` (inline: this runs for every array of every tree).
+bool MarkerIn(const char* markers, char m) {
+  for (; *markers != '\0'; ++markers) {
+    if (*markers == m) return true;
+  }
+  return false;
+}
+
 // xgboost reads a UBJSON tree's arrays either all as typed arrays of fixed element types (what
 // it writes) or all as untyped arrays; a mix is refused here rather than by its reader.
 Status CheckUbjsonArrayTypes(const XgbValue* const (&m)[kTreeKeys], std::string_view where) {
@@ -390,7 +398,7 @@ Status CheckUbjsonArrayTypes(const XgbValue* const (&m)[kTreeKeys], std::string_
       return Err(where,
                  Quoted(key) + " is a typed UBJSON array but \"loss_changes\" is not; xgboost writes all or none");
     }
-    if (typed && (a->typed == 0 || std::strchr(kMarkers[k], a->typed) == nullptr)) {
+    if (typed && !MarkerIn(kMarkers[k], a->typed)) {
       return Err(where, Quoted(key) + " must be a typed UBJSON array of '" + kMarkers[k][0] + "' as xgboost writes it");
     }
   }
