@@ -254,7 +254,7 @@ class FlatForest {
   // Appends tree.node_count nodes, the k-th leaf (in node order) pointing at payload slot
   // payload_.size() + k * width_, lists the leaves' node ids in *leaf_ids and records the
   // root and depth. The non-template part of AddTree.
-  // The body of both AddTree overloads.
+  // The body of the AddTree overloads and AddTreeView.
   template <typename Tree, typename Fill>
   Status AddTreeOf(const Tree& tree, Fill& fill);
   Status AppendStructure(const ParsedTree& tree, std::vector<uint32_t>* leaf_ids);
@@ -377,8 +377,8 @@ Status FlatForest::AppendStructureOf(const Tree& tree, size_t node_count, bool h
 template <typename View>
 uint32_t FlatForest::WriteNodesT(const View& tree, size_t n_nodes, Node* out, size_t base, size_t pay,
                                  std::vector<uint32_t>* depth_scratch, std::vector<uint32_t>* leaf_ids) const {
-  // Node depths: children always have larger ids than their parent (ParsedTree and
-  // PlainTree guarantee it), so one forward pass computes them.
+  // Node depths: children always have larger ids than their parent (ParsedTree, PlainTree
+  // and AddTreeView's views guarantee it), so one forward pass computes them.
   // A node reachable from two parents (not something sklearn writes, but not excluded by
   // the parser) takes the deepest: depth(t) must bound every path, or a walk could stop on
   // an inner node.

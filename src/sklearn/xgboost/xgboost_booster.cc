@@ -59,23 +59,29 @@ float FloatBelow(float t) {
   return t;
 }
 
-// The node `k` of a PlainTree: "x < split goes left, missing goes to the default side" for the
-// runtime's `x <= threshold` step, which sends NaN to the second child: with the default on the
-// right, (x, FloatBelow(split), left, right); with it on the left, the negated cell and the
-// children swapped: !(-x <= -split) <=> x < split or NaN.
-inline void SetSplit(PlainTree* out, size_t k, bool missing_left, int32_t feature, size_t n_features, float split,
-                     int32_t to_left, int32_t to_right) {
-  if (missing_left) {
-    out->left[k] = to_right;
-    out->right[k] = to_left;
-    out->feature[k] = static_cast<int32_t>(n_features) + feature;
-    out->threshold[k] = -split;
-  } else {
-    out->left[k] = to_left;
-    out->right[k] = to_right;
-    out->feature[k] = feature;
-    out->threshold[k] = FloatBelow(split);
-  }
+// An xgboost split, "x < split goes left, missing goes to the default side", as a PlainTree
+// node for the runtime's `x <= threshold` step, which sends NaN to the second child: with the
+// default on the right, (x, FloatBelow(split), left, right); with it on the left, the negated
+// cell and the children swapped: !(-x <= -split) <=> x < split or NaN. Each field is computed
+// on its own (a view reads them one at a time).
+struct PlainSplit {
+  bool missing_left;
+  int32_t feature;
+  size_t n_features;
+  float split;
+  int32_t to_left, to_right;
+  int32_t left() const { return missing_left ? to_right : to_left; }
+  int32_t right() const { return missing_left ? to_left : to_right; }
+  int32_t plain_feature() const { return missing_left ? static_cast<int32_t>(n_features) + feature : feature; }
+  float threshold() const { return missing_left ? -split : FloatBelow(split); }
+};
+
+// Node `k` of a PlainTree from `s`.
+inline void SetSplit(PlainTree* out, size_t k, const PlainSplit& s) {
+  out->left[k] = s.left();
+  out->right[k] = s.right();
+  out->feature[k] = s.plain_feature();
+  out->threshold[k] = s.threshold();
 }
 
 // ToPlainTree for a tree without categorical splits, in one breadth-first pass: the node at
@@ -111,7 +117,7 @@ Status ToPlainTreeNumerical(const XgbTree& t, size_t n_features, std::vector<int
     const auto l = static_cast<int32_t>(tail);
     tail += 2;
     value[k] = 0.0f;
-    SetSplit(out, k, node.default_left != 0, node.split_index, n_features, node.split_condition, l, l + 1);
+    SetSplit(out, k, {node.default_left != 0, node.split_index, n_features, node.split_condition, l, l + 1});
   }
   out->left.resize(tail);
   out->right.resize(tail);
@@ -123,21 +129,20 @@ Status ToPlainTreeNumerical(const XgbTree& t, size_t n_features, std::vector<int
 
 // A tree whose node ids are already breadth first (the children of the k-th internal node are
 // the next two unused ids, so every node is reached: what xgboost's depthwise growth writes),
-// seen as the PlainTree ToPlainTreeNumerical would build from it (SetSplit's mapping per node),
-// without building it.
+// seen as the PlainTree ToPlainTreeNumerical would build from it, without building it.
 struct BreadthFirstView {
   const XgbNode* nodes;
   size_t n;
-  int32_t n_features;
+  size_t n_features;
+  PlainSplit At(size_t i) const {
+    const XgbNode& x = nodes[i];
+    return {x.default_left != 0, x.split_index, n_features, x.split_condition, x.left, x.right};
+  }
   size_t node_count() const { return n; }
-  int64_t left(size_t i) const { return nodes[i].default_left != 0 ? nodes[i].right : nodes[i].left; }
-  int64_t right(size_t i) const { return nodes[i].default_left != 0 ? nodes[i].left : nodes[i].right; }
-  int64_t feature(size_t i) const {
-    return nodes[i].default_left != 0 ? n_features + nodes[i].split_index : nodes[i].split_index;
-  }
-  float threshold(size_t i) const {
-    return nodes[i].default_left != 0 ? -nodes[i].split_condition : FloatBelow(nodes[i].split_condition);
-  }
+  int64_t left(size_t i) const { return At(i).left(); }  // a leaf's children are both -1
+  int64_t right(size_t i) const { return At(i).right(); }
+  int64_t feature(size_t i) const { return At(i).plain_feature(); }
+  float threshold(size_t i) const { return At(i).threshold(); }
   bool missing_left(size_t) const { return false; }
 };
 
@@ -229,7 +234,7 @@ Status ToPlainTree(const XgbTree& t, size_t index, size_t n_features, PlainTreeS
     const auto feature = static_cast<int32_t>(t.nodes[i].split_index);
     const bool missing_left = t.nodes[i].default_left != 0;
     auto set = [&](int32_t node, float split, int32_t to_left, int32_t to_right) {
-      SetSplit(out, static_cast<size_t>(node), missing_left, feature, n_features, split, to_left, to_right);
+      SetSplit(out, static_cast<size_t>(node), {missing_left, feature, n_features, split, to_left, to_right});
     };
     if (runs_of(i) == 0) {
       set(id, t.nodes[i].split_condition, left, right);
@@ -340,7 +345,7 @@ StatusOr<XgbBooster> XgbBooster::Build(const XgbDocument& doc, const XgbEvalOpti
     if (IsBreadthFirstNumerical(t)) {
       const XgbNode* nodes = t.nodes.data();
       INFERD_RETURN_IF_ERROR(
-          b.forest_.AddTreeView(BreadthFirstView{nodes, t.nodes.size(), static_cast<int32_t>(b.n_features_)},
+          b.forest_.AddTreeView(BreadthFirstView{nodes, t.nodes.size(), b.n_features_},
                                 [&](size_t node, double* out) { leaf_payload(nodes[node].split_condition, out); }));
     } else {
       INFERD_RETURN_IF_ERROR(ToPlainTree(t, i, b.n_features_, &scratch, &plain, &leaf_value));
