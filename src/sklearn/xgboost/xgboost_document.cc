@@ -908,6 +908,41 @@ bool ForwardTreeLooksValid(const XgbTree& t, int64_t num_feature, uint8_t* reach
   return !bad && deleted == t.num_deleted;
 }
 
+// Whether the checks of NodesLookValid and ReachFromRoot pass for a tree whose ids are breadth
+// first with no categorical split and no deleted node (the children of the k-th split are the
+// next two unused ids: what xgboost's depthwise growth writes). Then every node is reached once,
+// in id order, and a node's depth is its level's, so one pass needs no buffers. False does not
+// mean the tree is invalid (the general checks decide and name the problem).
+bool BreadthFirstTreeLooksValid(const XgbTree& t, int64_t num_feature) {
+  const XgbNode* nodes = t.nodes.data();
+  const int64_t n = t.num_nodes;
+  if (t.num_deleted != 0) return false;
+  bool bad = nodes[0].parent != kXgbRootParent && nodes[0].parent != -1;
+  uint8_t split_types = 0;
+  const auto un = static_cast<uint32_t>(n);
+  int64_t next = 1;       // the id the next split's left child must have
+  int64_t level_end = 1;  // the nodes before it are at depth `depth` or above
+  int64_t depth = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (i >= next) return false;  // no split before it has it as a child
+    if (i == level_end) {
+      ++depth;
+      level_end = next;
+    }
+    const XgbNode& node = nodes[i];
+    bad |= OwnFieldsBad(node, i, un);
+    split_types |= node.split_type;
+    bad |= node.split_index == kXgbDeletedSplitIndex && node.default_left == 1;  // marked deleted
+    if (node.left == -1) continue;
+    if (node.left != next || node.right != next + 1 || next + 1 >= n) return false;
+    bad |= (nodes[next].parent != i) | (nodes[next + 1].parent != i);
+    bad |= node.split_index >= num_feature;
+    bad |= depth + 1 > kMaxXgbTreeDepth;
+    next += 2;
+  }
+  return !bad && split_types == 0;
+}
+
 Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t* category_words) {
   char where_buf[48];
   const std::string_view where = TreeWhere(index, "", where_buf);
@@ -920,13 +955,15 @@ Status ValidateTree(const XgbTree& t, size_t index, int64_t num_feature, int64_t
   const XgbNode* nodes = t.nodes.data();
 
   // Every check of a node on its own (NodeErrors) and from the root (ReachFromRoot), in one
-  // forward pass when the tree's children follow their parents; when that pass does not
-  // vouch for the tree, the two checks in turn name the first problem.
+  // forward pass when the tree's ids are breadth first or its children follow their parents;
+  // when neither pass vouches for the tree, the two checks in turn name the first problem.
+  // `reached` is read below for categorical nodes only, which a breadth-first tree has none of.
   thread_local std::vector<uint8_t> reached_buffer;  // kept from tree to tree
   reached_buffer.resize(static_cast<size_t>(n));
   uint8_t* const reached = reached_buffer.data();
   bool any_categorical = false;
-  if (!ForwardTreeLooksValid(t, num_feature, reached, &any_categorical)) {
+  if (!BreadthFirstTreeLooksValid(t, num_feature) &&
+      !ForwardTreeLooksValid(t, num_feature, reached, &any_categorical)) {
     if (!NodesLookValid(nodes, n, &any_categorical)) {
       INFERD_RETURN_IF_ERROR(NodeErrors(nodes, n, index, num_feature));
       // The walk below indexes by the children NodesLookValid checks: never reached with them bad.
