@@ -1,12 +1,15 @@
 #include "sklearn/xgboost/xgboost_document.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cfloat>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "sklearn/xgboost/xgboost_value.h"
 
@@ -443,7 +446,184 @@ std::string_view TreeWhere(size_t index, std::string_view suffix, char (&buf)[48
   return {buf, static_cast<size_t>(end - buf) + suffix.size()};
 }
 
-Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
+// xgboost 1.7's UBJSON tree object read straight from its bytes, without the parser's value
+// table: the 16 members in the order and with the element types xgboost writes them, every
+// length and count 'L'-marked, no categorical split, tree_param's four members decimal strings
+// in ReadTree's ranges, every flag 0 or 1, every per-node array num_nodes long. Any other object
+// is declined and read by the parser and ReadTree, which name what is wrong: both paths give
+// the same document or the same error (the document fuzz target compares them).
+class TreeObjectReader final : public XgbObjectReader {
+ public:
+  struct Tree {
+    TypedNodeArrays arrays;
+    int64_t num_nodes;
+    int64_t num_deleted;
+    int64_t id;
+  };
+
+  std::string_view array_key() const override { return "trees"; }
+
+  size_t Read(std::string_view rest, int64_t* tag) override {
+    Cursor c{rest, 1};
+    Tree t{};
+    int64_t n = -1;  // the per-node arrays' count, from the first
+    int64_t params[kParams] = {};
+    const char* node_arrays[kTreeKeys] = {};
+    for (const TreeKey k : kSortedTreeKeys) {
+      if (!c.Take(Prefix(k))) return 0;
+      const char marker = kMarkerOf[k];
+      if (k == kId) {
+        if (!c.Integer(&t.id)) return 0;
+      } else if (k == kTreeParam) {
+        if (!c.Take("{")) return 0;
+        for (size_t j = 0; j < kParams; ++j) {
+          std::string_view digits;
+          if (!c.Take(ParamPrefix(j)) || !c.Counted(1, &digits) || !ParseDecimal(digits, &params[j])) return 0;
+        }
+        if (!c.Take("}")) return 0;
+      } else {
+        std::string_view elements;
+        int64_t count = 0;
+        if (!c.Counted(marker == 'L' ? 8 : marker == 'U' ? 1 : 4, &elements, &count)) return 0;
+        const bool category_array = k >= kCategories && k <= kCategoriesSizes;
+        if (category_array ? count != 0 : (n >= 0 && count != n)) return 0;
+        if (!category_array) n = count;
+        node_arrays[k] = elements.data();
+      }
+    }
+    if (!c.Take("}")) return 0;
+    // tree_param, as ReadTree's IntParam calls take it.
+    const auto [num_deleted, num_feature, num_nodes, size_leaf_vector] = params;
+    if (num_nodes < 1 || num_nodes > kMaxXgbTreeNodes || num_nodes != n) return 0;
+    if (num_deleted < 0 || num_deleted > kMaxXgbTreeNodes || num_feature < 0 || num_feature > kMaxXgbFeatures ||
+        size_leaf_vector != 0) {
+      return 0;
+    }
+    uint8_t flags = 0;
+    for (const TreeKey k : {kDefaultLeft, kSplitType}) {
+      for (int64_t i = 0; i < n; ++i) flags |= static_cast<uint8_t>(node_arrays[k][i]);
+    }
+    if (flags > 1) return 0;
+    t.arrays = {node_arrays[kLeftChildren], node_arrays[kRightChildren],   node_arrays[kParents],
+                node_arrays[kSplitIndices], node_arrays[kSplitConditions], node_arrays[kDefaultLeft],
+                node_arrays[kSumHessian],   node_arrays[kSplitType]};
+    t.num_nodes = num_nodes;
+    t.num_deleted = num_deleted;
+    *tag = static_cast<int64_t>(trees_.size());
+    trees_.push_back(t);
+    return c.p;
+  }
+
+  // REQUIRES: `tag` was set by Read.
+  const Tree& tree(int64_t tag) const { return trees_[static_cast<size_t>(tag)]; }
+  size_t size() const { return trees_.size(); }
+
+ private:
+  static constexpr size_t kParams = 4;  // tree_param's members, in order
+  static constexpr std::string_view kParamNames[kParams] = {"num_deleted", "num_feature", "num_nodes",
+                                                            "size_leaf_vector"};
+  // Each per-node array's element marker as xgboost writes it (0: not an array).
+  static constexpr char kMarkerOf[kTreeKeys] = {'l', 'l', 'l', 'l', 'd', 'U', 'd', 'd',
+                                                'd', 'U', 'l', 'l', 'L', 'L', 0,   0};
+
+  // Reads forward through the object; every method takes only what fits in `b`.
+  struct Cursor {
+    std::string_view b;
+    size_t p;
+    bool Take(std::string_view bytes) {
+      if (b.size() - p < bytes.size() || !SameKey(b.substr(p, bytes.size()), bytes)) return false;
+      p += bytes.size();
+      return true;
+    }
+    // A big-endian 'L' count, then that many elements of `size` bytes (*out; *count).
+    bool Counted(size_t size, std::string_view* out, int64_t* count = nullptr) {
+      if (b.size() - p < 8) return false;
+      uint64_t be;
+      std::memcpy(&be, b.data() + p, sizeof be);
+      const uint64_t k = __builtin_bswap64(be);
+      if (k > (b.size() - p - 8) / size) return false;
+      *out = b.substr(p + 8, k * size);
+      p += 8 + k * size;
+      if (count != nullptr) *count = static_cast<int64_t>(k);
+      return true;
+    }
+    // An integer value: a marker i, U, I, l or L and its big-endian bytes.
+    bool Integer(int64_t* v) {
+      if (p >= b.size()) return false;
+      const char m = b[p];
+      const size_t size = m == 'i' || m == 'U' ? 1 : m == 'I' ? 2 : m == 'l' ? 4 : m == 'L' ? 8 : 0;
+      if (size == 0 || b.size() - p - 1 < size) return false;
+      const auto* q = reinterpret_cast<const unsigned char*>(b.data() + p + 1);
+      uint64_t u = 0;
+      for (size_t i = 0; i < size; ++i) u = (u << 8) | q[i];
+      // Sign-extend the signed markers (all but U).
+      const unsigned shift = static_cast<unsigned>(64 - 8 * size);
+      *v = m == 'U' ? static_cast<int64_t>(u) : static_cast<int64_t>(u << shift) >> shift;
+      p += 1 + size;
+      return true;
+    }
+  };
+
+  // 'L', the key's length (big-endian int64) and the key, then the value's opening bytes.
+  static std::string KeyBytes(std::string_view key, std::string_view value_start) {
+    std::string out = "L";
+    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((key.size() >> shift) & 0xff));
+    out.append(key);
+    out.append(value_start);
+    return out;
+  }
+  // A tree member's bytes up to its value (a typed array: up to its count).
+  static std::string_view Prefix(TreeKey k) {
+    static const std::array<std::string, kTreeKeys> prefixes = [] {
+      std::array<std::string, kTreeKeys> p;
+      for (size_t j = 0; j < kTreeKeys; ++j) {
+        const char m = kMarkerOf[j];
+        p[j] = KeyBytes(kTreeKeyNames[j], m != 0 ? std::string("[$") + m + "#L" : std::string());
+      }
+      return p;
+    }();
+    return prefixes[k];
+  }
+  // A tree_param member's bytes up to its string's length.
+  static std::string_view ParamPrefix(size_t j) {
+    static const std::array<std::string, kParams> prefixes = [] {
+      std::array<std::string, kParams> p;
+      for (size_t i = 0; i < kParams; ++i) p[i] = KeyBytes(kParamNames[i], "SL");
+      return p;
+    }();
+    return prefixes[j];
+  }
+
+  std::vector<Tree> trees_;
+};
+
+// What ReadTree needs besides the value: the encoding, and the trees read straight from their
+// bytes (nullptr: none).
+struct ReadContext {
+  bool ubjson;
+  const TreeObjectReader* trees;
+};
+
+// A tree TreeObjectReader took: only its id is left to check (as ReadTree does).
+Status ReadTreeObject(const TreeObjectReader::Tree& t, size_t index, XgbTree* tree) {
+  if (t.id != static_cast<int64_t>(index)) {
+    char where_buf[48];
+    return Err(TreeWhere(index, "", where_buf),
+               "\"id\" is " + std::to_string(t.id) + ", trees must be stored in order");
+  }
+  tree->num_nodes = t.num_nodes;
+  tree->num_deleted = t.num_deleted;
+  const auto n = static_cast<size_t>(t.num_nodes);
+  tree->nodes.assign(n, XgbNode());
+  if (!DecodeTypedNodes(t.arrays, n, tree->nodes.data())) {
+    return Status::Internal("xgboost tree " + std::to_string(index) + ": a flag the tree reader checked is above 1");
+  }
+  return Status::Ok();
+}
+
+Status ReadTree(const XgbValue& t, size_t index, const ReadContext& ctx, XgbTree* tree) {
+  const bool ubjson = ctx.ubjson;
+  if (t.type == Type::kRead && ctx.trees != nullptr) return ReadTreeObject(ctx.trees->tree(t.integer), index, tree);
   char where_buf[48];
   const std::string_view where = TreeWhere(index, "", where_buf);
   if (t.type != Type::kObject) return Err(where, "must be an object, found " + std::string(XgbTypeName(t)));
@@ -594,7 +774,7 @@ Status ReadTree(const XgbValue& t, size_t index, bool ubjson, XgbTree* tree) {
 }
 
 // gbtree's {"gbtree_model_param", "trees", "tree_info"} (also inside dart).
-Status ReadTreeModel(const XgbValue& gb, std::string_view gb_where, bool ubjson, XgbDocument* doc) {
+Status ReadTreeModel(const XgbValue& gb, std::string_view gb_where, const ReadContext& ctx, XgbDocument* doc) {
   INFERD_ASSIGN_OR_RETURN(const XgbValue* model, ObjectMember(gb, "model", gb_where));
   const std::string where = std::string(gb_where) + ".model";
   INFERD_ASSIGN_OR_RETURN(const XgbValue* param, ObjectMember(*model, "gbtree_model_param", where));
@@ -609,7 +789,7 @@ Status ReadTreeModel(const XgbValue& gb, std::string_view gb_where, bool ubjson,
   doc->trees.resize(trees->type == Type::kArray ? trees->size() : 0);
   size_t i = 0;
   for (const XgbValue& tree : trees->items()) {
-    INFERD_RETURN_IF_ERROR(ReadTree(tree, i, ubjson, &doc->trees[i]));
+    INFERD_RETURN_IF_ERROR(ReadTree(tree, i, ctx, &doc->trees[i]));
     ++i;
   }
   INFERD_RETURN_IF_ERROR(ReadInts(*model, "tree_info", where, &doc->tree_info));
@@ -618,7 +798,7 @@ Status ReadTreeModel(const XgbValue& gb, std::string_view gb_where, bool ubjson,
   return Status::Ok();
 }
 
-Status ReadLearner(const XgbValue& learner, bool ubjson, XgbDocument* doc) {
+Status ReadLearner(const XgbValue& learner, const ReadContext& ctx, XgbDocument* doc) {
   INFERD_ASSIGN_OR_RETURN(const XgbValue* lmp, ObjectMember(learner, "learner_model_param", "learner"));
   const char* where = "learner_model_param";
   INFERD_ASSIGN_OR_RETURN(double base_score, RealParam(*lmp, "base_score", where));
@@ -655,13 +835,13 @@ Status ReadLearner(const XgbValue& learner, bool ubjson, XgbDocument* doc) {
   INFERD_ASSIGN_OR_RETURN(const XgbValue* gb, ObjectMember(learner, "gradient_booster", "learner"));
   INFERD_ASSIGN_OR_RETURN(doc->booster, StringMember(*gb, "name", "gradient_booster"));
   if (doc->booster == "gbtree") {
-    INFERD_RETURN_IF_ERROR(ReadTreeModel(*gb, "gradient_booster", ubjson, doc));
+    INFERD_RETURN_IF_ERROR(ReadTreeModel(*gb, "gradient_booster", ctx, doc));
   } else if (doc->booster == "dart") {
     INFERD_ASSIGN_OR_RETURN(const XgbValue* inner, ObjectMember(*gb, "gbtree", "gradient_booster"));
     INFERD_ASSIGN_OR_RETURN(std::string inner_name, StringMember(*inner, "name", "gradient_booster.gbtree"));
     if (inner_name != "gbtree")
       return Err("gradient_booster.gbtree", "\"name\" is " + Quoted(inner_name) + ", must be \"gbtree\"");
-    INFERD_RETURN_IF_ERROR(ReadTreeModel(*inner, "gradient_booster.gbtree", ubjson, doc));
+    INFERD_RETURN_IF_ERROR(ReadTreeModel(*inner, "gradient_booster.gbtree", ctx, doc));
     INFERD_RETURN_IF_ERROR(ReadFloats(*gb, "weight_drop", "gradient_booster", &doc->weight_drop));
     INFERD_RETURN_IF_ERROR(CheckUntyped(*gb, "weight_drop", "gradient_booster"));
   } else if (doc->booster == "gblinear") {
@@ -689,7 +869,7 @@ Status ReadLearner(const XgbValue& learner, bool ubjson, XgbDocument* doc) {
   return Status::Ok();
 }
 
-Status ReadModel(const XgbValue& model, bool ubjson, XgbDocument* doc) {
+Status ReadModel(const XgbValue& model, const ReadContext& ctx, XgbDocument* doc) {
   if (model.type != Type::kObject) return Err("model", "must be an object, found " + std::string(XgbTypeName(model)));
   INFERD_ASSIGN_OR_RETURN(const XgbValue* version, Member(model, "version", "model"));
   if (version->type != Type::kIntArray || version->size() != 3 || version->typed != 0) {
@@ -702,7 +882,7 @@ Status ReadModel(const XgbValue& model, bool ubjson, XgbDocument* doc) {
     doc->version[i] = parts[i];
   }
   INFERD_ASSIGN_OR_RETURN(const XgbValue* learner, ObjectMember(model, "learner", "model"));
-  return ReadLearner(*learner, ubjson, doc);
+  return ReadLearner(*learner, ctx, doc);
 }
 
 // ---- validation ----
@@ -1173,12 +1353,70 @@ Status ValidateXgbDocument(const XgbDocument& doc) {
   return Status::Ok();
 }
 
-StatusOr<XgbDocument> ReadXgbDocument(std::string_view bytes, XgbDocumentForm form) {
+namespace {
+
+bool SameFloats(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::bit_cast<uint32_t>(a[i]) != std::bit_cast<uint32_t>(b[i])) return false;
+  }
+  return true;
+}
+
+bool SameTree(const XgbTree& a, const XgbTree& b) {
+  if (a.num_nodes != b.num_nodes || a.num_deleted != b.num_deleted || a.nodes.size() != b.nodes.size() ||
+      a.categories != b.categories || a.categories_nodes != b.categories_nodes ||
+      a.categories_segments != b.categories_segments || a.categories_sizes != b.categories_sizes) {
+    return false;
+  }
+  for (size_t i = 0; i < a.nodes.size(); ++i) {
+    const XgbNode& x = a.nodes[i];
+    const XgbNode& y = b.nodes[i];
+    if (x.left != y.left || x.right != y.right || x.parent != y.parent || x.split_index != y.split_index ||
+        std::bit_cast<uint32_t>(x.split_condition) != std::bit_cast<uint32_t>(y.split_condition) ||
+        std::bit_cast<uint32_t>(x.sum_hessian) != std::bit_cast<uint32_t>(y.sum_hessian) ||
+        x.default_left != y.default_left || x.split_type != y.split_type) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool SameXgbDocument(const XgbDocument& a, const XgbDocument& b) {
+  if (!std::equal(std::begin(a.version), std::end(a.version), std::begin(b.version)) ||
+      std::bit_cast<uint32_t>(a.base_score) != std::bit_cast<uint32_t>(b.base_score) ||
+      a.num_feature != b.num_feature || a.num_class != b.num_class || a.num_target != b.num_target ||
+      a.objective != b.objective || a.objective_num_class != b.objective_num_class || a.booster != b.booster ||
+      a.num_parallel_tree != b.num_parallel_tree || a.num_trees != b.num_trees || a.trees.size() != b.trees.size() ||
+      a.tree_info != b.tree_info || a.iteration_indptr != b.iteration_indptr ||
+      !SameFloats(a.weight_drop, b.weight_drop) || !SameFloats(a.linear_weights, b.linear_weights) ||
+      a.attributes != b.attributes || a.feature_names != b.feature_names || a.feature_types != b.feature_types) {
+    return false;
+  }
+  for (size_t i = 0; i < a.trees.size(); ++i) {
+    if (!SameTree(a.trees[i], b.trees[i])) return false;
+  }
+  return true;
+}
+
+size_t XgbDirectTreeObjects(std::string_view bytes) {
+  TreeObjectReader reader;
+  size_t n = 0;
+  if (const StatusOr<XgbParsed> parsed = ParseXgbUbjson(bytes, &reader); parsed.ok()) n = reader.size();
+  return n;
+}
+
+StatusOr<XgbDocument> ReadXgbDocument(std::string_view bytes, XgbDocumentForm form, XgbTreeObjects tree_objects) {
   if (bytes.empty() || bytes[0] != '{') return Err("model", "not a JSON or UBJSON document (it must start with '{')");
   // After '{', JSON has a quote, whitespace or '}'; UBJSON has a key length's integer marker.
   const char second = bytes.size() > 1 ? bytes[1] : '\0';
   const bool ubjson = second == 'i' || second == 'U' || second == 'I' || second == 'l' || second == 'L';
-  INFERD_ASSIGN_OR_RETURN(XgbParsed parsed, ubjson ? ParseXgbUbjson(bytes) : ParseXgbJson(bytes));
+  TreeObjectReader tree_reader;
+  TreeObjectReader* const reader = tree_objects == XgbTreeObjects::kDirect ? &tree_reader : nullptr;
+  const ReadContext ctx{ubjson, reader};
+  INFERD_ASSIGN_OR_RETURN(XgbParsed parsed, ubjson ? ParseXgbUbjson(bytes, reader) : ParseXgbJson(bytes));
   const XgbValue& root = parsed.root();
   const XgbValue* model = &root;
   if (form == XgbDocumentForm::kSnapshot) {
@@ -1187,7 +1425,7 @@ StatusOr<XgbDocument> ReadXgbDocument(std::string_view bytes, XgbDocumentForm fo
     INFERD_ASSIGN_OR_RETURN(model, ObjectMember(root, "Model", "snapshot"));
   }
   XgbDocument doc;
-  INFERD_RETURN_IF_ERROR(ReadModel(*model, ubjson, &doc));
+  INFERD_RETURN_IF_ERROR(ReadModel(*model, ctx, &doc));
   INFERD_RETURN_IF_ERROR(ValidateXgbDocument(doc));
   return doc;
 }

@@ -125,12 +125,26 @@ struct XgbDocument {
   const std::string* attribute(std::string_view key) const;
 };
 
+// How a UBJSON document's tree objects are read. kDirect: the objects xgboost 1.7 writes straight
+// from their bytes (no value table), any other through the parser; kGeneric: all through the
+// parser (the reference kDirect is tested against). The document and the errors are the same.
+enum class XgbTreeObjects { kDirect, kGeneric };
+
 // Reads and validates `bytes` (a whole model file, or a booster snapshot). Errors are one line
 // without a file prefix.
-StatusOr<XgbDocument> ReadXgbDocument(std::string_view bytes, XgbDocumentForm form);
+StatusOr<XgbDocument> ReadXgbDocument(std::string_view bytes, XgbDocumentForm form,
+                                      XgbTreeObjects tree_objects = XgbTreeObjects::kDirect);
 
 // The semantic checks above, on a document from any source (ReadXgbDocument runs them).
 Status ValidateXgbDocument(const XgbDocument& doc);
+
+// Whether `a` and `b` hold the same values (floats compared bit for bit).
+bool SameXgbDocument(const XgbDocument& a, const XgbDocument& b);
+
+// The tree objects of `bytes` (a UBJSON document) that XgbTreeObjects::kDirect reads straight
+// from their bytes; 0 for JSON and for a document the parser refuses. Tests check with it that
+// the files xgboost writes take the direct path.
+size_t XgbDirectTreeObjects(std::string_view bytes);
 
 // The objective names xgboost 1.7 writes.
 bool IsKnownXgbObjective(std::string_view name);

@@ -156,6 +156,7 @@ void Ubj(const XgbValue& v, std::string* out, std::string_view key = "") {
   }
   switch (v.type) {
     case T::kNull: out->push_back('Z'); break;
+    case T::kRead: out->append(v.string); break;  // a UBJSON object, as it was read
     case T::kBool: out->push_back(v.boolean ? 'T' : 'F'); break;
     case T::kInt: UbjNumber(true, v.integer, 0, out); break;
     case T::kReal: UbjNumber(false, 0, v.real, out); break;
@@ -214,14 +215,29 @@ std::string Snapshot(const std::string& model_json) {
 }
 
 // Reads `json` in all four ways and returns the JSON model-file result; all must agree.
+// A UBJSON document read with its tree objects taken straight from their bytes and read by the
+// parser only: the same document or the same error.
+StatusOr<XgbDocument> ReadUbjsonBothWays(const std::string& bytes, XgbDocumentForm form) {
+  StatusOr<XgbDocument> direct = ReadXgbDocument(bytes, form, XgbTreeObjects::kDirect);
+  const StatusOr<XgbDocument> generic = ReadXgbDocument(bytes, form, XgbTreeObjects::kGeneric);
+  EXPECT_EQ(direct.status().message(), generic.status().message());
+  if (direct.ok() && generic.ok()) {
+    EXPECT_TRUE(SameXgbDocument(*direct, *generic));
+  }
+  return direct;
+}
+
 Status ReadAllWays(const std::string& json) {
   const StatusOr<XgbDocument> a = ReadXgbDocument(json, XgbDocumentForm::kModelFile);
-  const StatusOr<XgbDocument> b = ReadXgbDocument(ToUbjson(json), XgbDocumentForm::kModelFile);
+  const StatusOr<XgbDocument> b = ReadUbjsonBothWays(ToUbjson(json), XgbDocumentForm::kModelFile);
   const StatusOr<XgbDocument> c = ReadXgbDocument(Snapshot(json), XgbDocumentForm::kSnapshot);
-  const StatusOr<XgbDocument> d = ReadXgbDocument(ToUbjson(Snapshot(json)), XgbDocumentForm::kSnapshot);
+  const StatusOr<XgbDocument> d = ReadUbjsonBothWays(ToUbjson(Snapshot(json)), XgbDocumentForm::kSnapshot);
   EXPECT_EQ(a.status().message(), b.status().message());
   EXPECT_EQ(a.status().message(), c.status().message());
   EXPECT_EQ(a.status().message(), d.status().message());
+  if (a.ok() && b.ok()) {
+    EXPECT_TRUE(SameXgbDocument(*a, *b));
+  }
   return a.status();
 }
 
@@ -720,6 +736,68 @@ TEST(XgbDocument, RealFilesFromXgboostAreAccepted) {
   EXPECT_EQ(n, 14u);
   EXPECT_TRUE(saw_deleted);
   EXPECT_TRUE(saw_categorical);
+}
+
+// The corpus files (xgboost's own, see RealFilesFromXgboostAreAccepted) by name.
+std::map<std::string, std::string> CorpusFiles() {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(INFERD_XGBOOST_CORPUS_DIR)) {
+    std::ifstream f(entry.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    files[entry.path().filename().string()] = ss.str();
+  }
+  return files;
+}
+
+XgbDocumentForm FormOf(const std::string& name) {
+  return name.find("snapshot") != std::string::npos ? XgbDocumentForm::kSnapshot : XgbDocumentForm::kModelFile;
+}
+
+TEST(XgbDocument, TreeObjectsXgboostWritesAreReadStraightFromTheirBytes) {
+  for (const auto& [name, bytes] : CorpusFiles()) {
+    if (name.size() < 4 || name.substr(name.size() - 4) != ".ubj" || name.rfind("crash-", 0) == 0) continue;
+    StatusOr<XgbDocument> d = ReadUbjsonBothWays(bytes, FormOf(name));
+    ASSERT_TRUE(d.ok()) << name << ": " << d.status().message();
+    size_t categorical = 0;
+    for (const XgbTree& t : d->trees) categorical += t.categories_nodes.empty() ? 0 : 1;
+    // Every tree but those with a categorical split (read by the parser).
+    EXPECT_EQ(XgbDirectTreeObjects(bytes), d->trees.size() - categorical) << name;
+    if (name == "categorical.ubj") {
+      EXPECT_GT(categorical, 0u);
+    }
+    if (name != "gblinear.ubj") {
+      EXPECT_GT(d->trees.size(), categorical) << name;
+    }
+  }
+  // The hand-written model of these tests, as a file and as a snapshot.
+  EXPECT_EQ(XgbDirectTreeObjects(ToUbjson(ModelJson())), 2u);
+  EXPECT_EQ(XgbDirectTreeObjects(ToUbjson(Snapshot(ModelJson()))), 2u);
+  EXPECT_EQ(XgbDirectTreeObjects(ModelJson()), 0u);
+}
+
+TEST(XgbDocument, DirectTreeReadingAgreesWithTheParserAfterAnyOneByteEdit) {
+  // Every byte of every UBJSON corpus file replaced by three values, and every file cut short at
+  // every byte: the document or the error is the same with and without the direct reader.
+  size_t edits = 0;
+  size_t direct_refusals = 0;
+  for (const auto& [name, bytes] : CorpusFiles()) {
+    if (name.size() < 4 || name.substr(name.size() - 4) != ".ubj") continue;
+    const XgbDocumentForm form = FormOf(name);
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      for (const int delta : {1, 0x80, 0xff}) {
+        std::string edited = bytes;
+        edited[i] = static_cast<char>(static_cast<unsigned char>(edited[i]) + delta);
+        const StatusOr<XgbDocument> d = ReadUbjsonBothWays(edited, form);
+        direct_refusals += !d.ok() && XgbDirectTreeObjects(edited) > 0 ? 1 : 0;
+        ++edits;
+      }
+      (void)ReadUbjsonBothWays(bytes.substr(0, i), form);
+    }
+  }
+  EXPECT_GT(edits, 30000u);
+  // Edits the direct reader takes and validation then refuses (a child, parent or id changed).
+  EXPECT_GT(direct_refusals, 100u);
 }
 
 TEST(XgbDocument, MessagesStayOneLine) {

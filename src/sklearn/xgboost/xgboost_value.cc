@@ -674,7 +674,8 @@ class JsonParser {
 
 class UbjsonParser {
  public:
-  explicit UbjsonParser(std::string_view bytes) : b_(bytes), table_(bytes.size()) {}
+  UbjsonParser(std::string_view bytes, XgbObjectReader* reader)
+      : b_(bytes), reader_(reader), reader_key_(reader == nullptr ? std::string_view() : reader->array_key()) {}
 
   StatusOr<XgbParsed> Run() {
     char m = 0;
@@ -796,12 +797,13 @@ class UbjsonParser {
     return "0x" + std::string(1, "0123456789abcdef"[u >> 4]) + "0123456789abcdef"[u & 15];
   }
 
-  // The value whose marker `m` was just read (at p_ - 1).
-  Status Value(char m, size_t depth) {
+  // The value whose marker `m` was just read (at p_ - 1). `offer`: an array's object items go
+  // to reader_ first.
+  Status Value(char m, size_t depth, bool offer = false) {
     const size_t at = p_ - 1;
     switch (m) {
       case '{': return Object(depth, at);
-      case '[': return Array(depth);
+      case '[': return Array(depth, offer);
       case 'S': {
         size_t index;
         if (!table_.Add(Type::kString, &index)) return TooBig();
@@ -868,7 +870,7 @@ class UbjsonParser {
       } else {
         INFERD_RETURN_IF_ERROR(Next(&m));
       }
-      INFERD_RETURN_IF_ERROR(Value(m, depth + 1));
+      INFERD_RETURN_IF_ERROR(Value(m, depth + 1, reader_ != nullptr && key == reader_key_));
       ++table_.at(index).count;
     }
     table_.Close(index);
@@ -879,7 +881,7 @@ class UbjsonParser {
     return Status::Ok();
   }
 
-  Status Array(size_t depth) {
+  Status Array(size_t depth, bool offer) {
     if (depth > kMaxXgbNesting)
       return Error(p_ - 1, "nested deeper than " + std::to_string(kMaxXgbNesting) + " levels");
     size_t index;
@@ -935,17 +937,34 @@ class UbjsonParser {
         continue;
       }
       if (!generic && !table_.Generalise(index, mark)) return TooBig();
-      INFERD_RETURN_IF_ERROR(Value(m, depth + 1));
       ++table_.at(index).count;
+      if (m == '{' && offer && depth + 2 <= kMaxXgbNesting && ReadObject()) continue;
+      INFERD_RETURN_IF_ERROR(Value(m, depth + 1));
     }
     table_.EndNumbers(index, mark);
     table_.Close(index);
     return Status::Ok();
   }
 
+  // The object whose '{' was just read, if reader_ takes it: one kRead entry, p_ past it.
+  bool ReadObject() {
+    int64_t tag = 0;
+    const std::string_view rest = b_.substr(p_ - 1);
+    const size_t n = reader_->Read(rest, &tag);
+    if (n == 0 || n > rest.size()) return false;
+    size_t index;
+    if (!table_.Add(Type::kRead, &index)) return false;  // the parser reports the budget
+    table_.at(index).integer = tag;
+    table_.at(index).string = rest.substr(0, n);
+    p_ += n - 1;
+    return true;
+  }
+
   std::string_view b_;
   size_t p_ = 0;
-  XgbTableBuilder table_;
+  XgbObjectReader* reader_;
+  std::string_view reader_key_;
+  XgbTableBuilder table_{b_.size()};
 };
 
 }  // namespace
@@ -1118,6 +1137,7 @@ const char* XgbTypeName(const XgbValue& v) {
     case Type::kIntArray:
     case Type::kRealArray: return "an array";
     case Type::kKey: return "a key";
+    case Type::kRead: return "an object";
   }
   return "a value";
 }
@@ -1127,6 +1147,8 @@ StatusOr<XgbParsed> ParseXgbJson(std::string_view bytes) {
   return JsonParser(bytes).Run();
 }
 
-StatusOr<XgbParsed> ParseXgbUbjson(std::string_view bytes) { return UbjsonParser(bytes).Run(); }
+StatusOr<XgbParsed> ParseXgbUbjson(std::string_view bytes, XgbObjectReader* reader) {
+  return UbjsonParser(bytes, reader).Run();
+}
 
 }  // namespace inferd::sklearn

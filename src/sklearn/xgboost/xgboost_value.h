@@ -58,6 +58,7 @@ struct XgbValue {
     kIntArray,   // `count` integers (also every empty array)
     kRealArray,  // `count` numbers, at least one of them not an integer
     kKey,        // a member's key (`string`), followed by its value
+    kRead,       // an object an XgbObjectReader read (`integer`: its tag; `string`: its bytes)
   };
   Type type = Type::kNull;
   // The element marker of a UBJSON typed array ([$T#N): d, l, L or U; 0 for any other value.
@@ -186,6 +187,21 @@ float XgbToFloat(double d);
 // "an integer", "a string", ... for error messages.
 const char* XgbTypeName(const XgbValue& v);
 
+// A caller's reader for the objects of a UBJSON document it knows best, offered each object
+// that is an item of an array under the key array_key() (where nesting leaves room for two more
+// levels), at its '{'. It either reads and checks the whole object, or declines it: it never
+// reports an error, since a declined object is parsed like any other and errors come from there.
+// So a reader may take only objects whose every value it can vouch for as the parser and the
+// caller's schema reader would.
+class XgbObjectReader {
+ public:
+  virtual ~XgbObjectReader() = default;
+  virtual std::string_view array_key() const = 0;
+  // `rest`: the input from the object's '{' to its end. Returns the object's length in bytes
+  // (> 0, at most rest.size()) with *tag set, or 0 to decline.
+  virtual size_t Read(std::string_view rest, int64_t* tag) = 0;
+};
+
 // Parses a complete JSON document (RFC 8259, UTF-8); the bare words NaN, -NaN, Infinity and
 // -Infinity that xgboost writes for non-finite numbers are read as those numbers. Errors: one
 // line, "malformed JSON at byte N: ...". The result's number arrays point into `bytes`.
@@ -193,7 +209,8 @@ StatusOr<XgbParsed> ParseXgbJson(std::string_view bytes);
 // Parses a complete UBJSON document (objects, arrays counted or not, typed numeric arrays
 // `[$T#N`, markers i U I l L d D S T F Z; trailing bytes are refused). Errors: one line,
 // "malformed UBJSON at byte N: ...". The result's strings and typed arrays point into `bytes`.
-StatusOr<XgbParsed> ParseXgbUbjson(std::string_view bytes);
+// `reader` (optional, used during the call only): objects it reads are kRead entries.
+StatusOr<XgbParsed> ParseXgbUbjson(std::string_view bytes, XgbObjectReader* reader = nullptr);
 
 }  // namespace inferd::sklearn
 

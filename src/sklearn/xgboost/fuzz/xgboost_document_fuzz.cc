@@ -7,7 +7,9 @@
 // hang, or an allocation beyond the reader's budget. The JSON parser is also checked against
 // simdjson's: they take and refuse the same texts but for the refusals that are the reader's
 // own (depth, repeated keys, integers beyond int64, the budget) and the values simdjson has no
-// syntax or range for (xgboost's NaN / Infinity words, numbers beyond double).
+// syntax or range for (xgboost's NaN / Infinity words, numbers beyond double). A UBJSON
+// document's trees read straight from their bytes (XgbTreeObjects::kDirect) must give the
+// document or the error that reading them through the parser gives.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -111,6 +113,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CompareWithSimdjson(bytes);
   for (auto form : {inferd::sklearn::XgbDocumentForm::kModelFile, inferd::sklearn::XgbDocumentForm::kSnapshot}) {
     auto doc = inferd::sklearn::ReadXgbDocument(bytes, form);
+    const auto generic = inferd::sklearn::ReadXgbDocument(bytes, form, inferd::sklearn::XgbTreeObjects::kGeneric);
+    if (doc.status().message() != generic.status().message()) {
+      Finding("the direct tree reader and the parser give different errors");
+    }
+    if (doc.ok() && generic.ok() && !inferd::sklearn::SameXgbDocument(*doc, *generic)) {
+      Finding("the direct tree reader and the parser give different documents");
+    }
     if (!doc.ok()) {
       const std::string& m = doc.status().message();
       if (m.empty() || m.find('\n') != std::string::npos) Finding("an error is not one line");
