@@ -8,10 +8,14 @@
 
 #include "pickle/globals.h"
 #include "pickle/joblib.h"
+#include "pickle/mapped_file.h"
 #include "pickle/text_codec.h"
 
 namespace inferd::pickle {
 namespace {
+
+// Strings at least this long are populated before they are copied out (PopulateForRead).
+constexpr size_t kPopulateBytes = size_t{256} << 10;
 
 // Opcodes (CPython Lib/pickletools.py names).
 // clang-format off
@@ -253,6 +257,7 @@ StatusOr<ValuePtr> Machine::ReadString(size_t len_bytes, bool unicode, const cha
   const uint8_t* p = data_ + pos_;
   if (unicode && !ValidUtf8(p, len)) return Bad(std::string("invalid UTF-8 in ") + what, at);
   ValuePtr v = NewValue(unicode ? Kind::kStr : Kind::kBytes);
+  if (len >= kPopulateBytes) PopulateForRead(reinterpret_cast<const char*>(p), len);
   v->s.assign(reinterpret_cast<const char*>(p), len);
   pos_ += len;
   return v;
@@ -649,10 +654,11 @@ Status Machine::Reduce(const ValuePtr& fn, const ValuePtr& args, size_t at) {
     }
     case GlobalRole::kBytes:
     case GlobalRole::kBytearray: {
+      // bytes(b) / bytearray(b) hold b's bytes, and nothing here mutates a value: the node itself
+      // stands for the copy (a booster's bytearray is the model, megabytes long).
+      if (a.size() == 1 && a[0]->kind == Kind::kBytes) return Push(a[0], at);
       ValuePtr v = NewValue(Kind::kBytes);
       if (a.empty()) {
-      } else if (a.size() == 1 && a[0]->kind == Kind::kBytes) {
-        v->s = a[0]->s;
       } else if (a.size() == 2 && a[0]->kind == Kind::kStr && IsLatin1Name(*a[1])) {
         INFERD_RETURN_IF_ERROR(EncodeLatin1(a[0]->s, &v->s, at));
       } else {

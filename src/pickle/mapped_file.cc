@@ -111,6 +111,20 @@ StatusOr<std::shared_ptr<MappedFile>> MappedFile::Open(int fd, size_t size) {
   return std::shared_ptr<MappedFile>(new MappedFile(static_cast<const char*>(p), size, slot));
 }
 
+void PopulateForRead(const char* p, size_t n) {
+#ifdef MADV_POPULATE_READ
+  if (n == 0) return;
+  const long page = sysconf(_SC_PAGESIZE);  // NOLINT(runtime/int): sysconf's type
+  const auto mask = static_cast<uintptr_t>(page > 0 ? page : 4096) - 1;
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(p) & ~mask;
+  const uintptr_t end = reinterpret_cast<uintptr_t>(p) + n;
+  madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_READ);
+#else
+  (void)p;
+  (void)n;
+#endif
+}
+
 MappedFile::~MappedFile() {
   Slot& s = g_slots[slot_];
   s.begin.store(0, std::memory_order_release);

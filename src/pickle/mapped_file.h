@@ -59,6 +59,12 @@ class MappedFile {
   size_t slot_;  // index in the fault handler's table
 };
 
+// Maps in, with one call, the pages of [p, p + n) that are about to be read whole (a long
+// string copied out of a mapped file): faulting them in one by one costs several times the
+// copy itself on some VMs (docs/benchmarks.md). Any memory may be passed; it is only advice,
+// and a range the kernel cannot populate (old kernels, a truncated file) is left as it is.
+void PopulateForRead(const char* p, size_t n);
+
 }  // namespace inferd::pickle
 
 #endif  // INFERD_PICKLE_MAPPED_FILE_H_
