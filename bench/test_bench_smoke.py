@@ -98,10 +98,12 @@ def test_bench_smoke(tmp_path):
     for target in xgb_targets:
         assert re.search(rf"^\| {target}[^|]* \| [0-9.]+( µs)?×?[^|]* \| \*\*(PASS|FAIL)\*\* \|", targets, re.M), (
             target, targets)
-    if micro:  # native loads: inferd timed after xgboost in each pass, the ratio from those pairs
+    if micro:  # native loads and 1000-row batches: inferd timed after xgboost in each pass, the ratio from those pairs
         for fmt in ("ubj", "json"):
             assert re.search(rf"^\| xgb100: load of the .{fmt} file[^|]* \| [0-9.]+× [^|]*median of the passes' "
                              r"back-to-back ratios\) \|", targets, re.M), (fmt, targets)
+        assert re.search(r"^\| xgb100: 1000-row predict_proba, one thread[^|]* \| [0-9.]+× [^|]*median of the passes' "
+                         r"back-to-back ratios; [0-9.]+× of the whole Python call\) \|", targets, re.M), targets
     # gRPC (issue 17): logreg's ModelInfer calls, proven right (answer = REST V2's, inferd's count =
     # the tool's, every call ok), timed at every shape beside REST V2 infer, and both targets evaluated.
     for target in ("logreg: gRPC req/s at 64 streams (inferd_grpc_load 64×1) ≥ 0.8 × inferd REST (V2 infer, wrk -c64)",

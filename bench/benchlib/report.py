@@ -139,21 +139,34 @@ class Data:
         inplace_predict returns for them), predict for regressors."""
         return f"{'PredictProba' if self.is_classifier(model) else 'Predict'}/{model}/{n}"
 
-    def load_ratio(self, model, fmt):
-        """inferd's load of NAME.FMT over xgboost's: the median, min and max of the per-pass ratios
-        (each pass times both back to back: bench/run's native_load_pass), with the median times
-        (inferd, xgboost); from the micro bench's single run when there are no per-pass figures."""
-        ours = {e["pass"]: e["s"] for e in (self.r.get("native_loads") or {}).get(f"Load/{model}.{fmt}", [])}
-        theirs = {r.get("pass"): r["booster_load_s"].get(fmt) for r in self.r.get("xgboost", {}).get(model, [])
-                  if "booster_load_s" in r}
+    def paired(self, name):
+        """inferd's per-pass medians of micro bench `name` timed beside xgboost's (bench/run's
+        xgb_paired_pass; older results: native_loads), as {pass: seconds}."""
+        by_name = self.r.get("xgb_paired") or self.r.get("native_loads") or {}
+        return {e["pass"]: e["s"] for e in by_name.get(name, [])}
+
+    def paired_ratio(self, name, model, key, sub):
+        """inferd's micro bench `name` over xgboost's figure xgboost[model][key][sub]: the median,
+        min and max of the per-pass ratios (each pass times both back to back), with the median
+        times (inferd, xgboost); from the single micro bench run when there are no per-pass figures."""
+        ours = self.paired(name)
+        theirs = {r.get("pass"): r[key].get(sub) for r in self.r.get("xgboost", {}).get(model, []) if key in r}
         pairs = [(ours[p], theirs[p]) for p in sorted(ours) if p in theirs and ours[p] and theirs[p]]
         if pairs:
             return mmm([a / b for a, b in pairs]), statistics.median(a for a, _ in pairs), statistics.median(
                 b for _, b in pairs)
-        mi, xg = self.micro(f"Load/{model}.{fmt}"), self.xgb(model, "booster_load_s", fmt)
+        mi, xg = self.micro(name), self.xgb(model, key, sub)
         if not (mi and xg):
             return None, None, None
         return (mi[0] / xg[0],) * 3, mi[0], xg[0]
+
+    def load_ratio(self, model, fmt):
+        """inferd's load of NAME.FMT over xgboost.Booster(model_file=...)'s (paired_ratio)."""
+        return self.paired_ratio(f"Load/{model}.{fmt}", model, "booster_load_s", fmt)
+
+    def predict_ratio(self, model):
+        """inferd's 1000-row batch over xgboost's inplace_predict C call (paired_ratio)."""
+        return self.paired_ratio(self.xgb_predict_name(model, 1000), model, "inplace_c_s", "1000")
 
     def micro(self, name):
         m = self.r.get("micro") or {}
@@ -395,12 +408,13 @@ def xgb_targets(d, verdict):
             rows.append((f"{m}: load of the .{fmt} file ≤ 0.2 × xgboost.Booster(model_file=...)", txt,
                          verdict(r, r is not None and r <= 0.2)))
     for m in models:
-        mi = d.micro(d.xgb_predict_name(m, 1000))
-        net, raw = d.xgb(m, "inplace_c_s", "1000"), d.xgb(m, "inplace_s", "1000")
-        r = (mi[0] / net[0]) if mi and net and net[0] > 0 else None
+        ratios, ours, theirs = d.predict_ratio(m)
+        raw = d.xgb(m, "inplace_s", "1000")
+        r = ratios[0] if ratios else None
         what = "predict_proba" if d.is_classifier(m) else "predict"
-        txt = "n/a" if r is None else (f"{r:.3g}× ({fmt_n(mi[0] * 1e6)} vs {fmt_n(net[0] * 1e6)} µs; "
-                                       f"{mi[0] / raw[0]:.3g}× of the whole Python call)")
+        whole = f"; {ours / raw[0]:.3g}× of the whole Python call" if r is not None and raw else ""
+        txt = "n/a" if r is None else (f"{fmt_ratios(ratios)} ({fmt_n(ours * 1e6)} vs {fmt_n(theirs * 1e6)} µs, "
+                                       f"median of the passes' back-to-back ratios{whole})")
         rows.append((f"{m}: 1000-row {what}, one thread, in process ≤ 0.5 × xgboost's inplace_predict "
                      "(nthread=1, its C call without the Python wrapper)", txt, verdict(r, r is not None and r <= 0.5)))
     if XGB_ONE_ROW in models:
@@ -446,7 +460,7 @@ def xgb_section(d, results):
     for m in models:
         for fmt in ("ubj", "json"):
             mi, xg = d.micro(f"Load/{m}.{fmt}"), d.xgb(m, "booster_load_s", fmt)
-            ours = mmm([e["s"] for e in (d.r.get("native_loads") or {}).get(f"Load/{m}.{fmt}", [])]) or mi
+            ours = mmm(list(d.paired(f"Load/{m}.{fmt}").values())) or mi
             ratios, _, _ = d.load_ratio(m, fmt)
             size = man.get(m, {}).get("native_bytes", {}).get(fmt)
             L.append(f"| {m} | .{fmt} | {fmt_bytes(size)} | {fmt_mmm(ours, 1000, ' ms')} | "
