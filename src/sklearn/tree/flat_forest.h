@@ -132,7 +132,7 @@ class FlatForest {
   }
 
   // Calls f(t, payload_of_leaf) for every tree t = 0, 1, ... in order (one row). Trees are
-  // walked kGroup at a time in lockstep so their independent node loads overlap in the
+  // walked 16 (then 8) at a time in lockstep so their independent node loads overlap in the
   // memory system.
   template <typename F>
   void ForEachLeaf(const float* xf, F&& f) const {
@@ -197,10 +197,17 @@ class FlatForest {
 
   template <bool kMissing, typename F>
   void ForEachLeafT(const float* xf, F& f) const {
-    constexpr size_t kGroup = 8;
+    size_t t0 = ForEachLeafGroupsT<kMissing, 16>(xf, 0, f);
+    t0 = ForEachLeafGroupsT<kMissing, 8>(xf, t0, f);
+    for (const size_t nt = roots_.size(); t0 < nt; ++t0) f(t0, LeafT<kMissing>(t0, xf));
+  }
+
+  // ForEachLeafT's trees from t0 on, kGroup at a time in lockstep, while a whole group is left;
+  // returns the first tree not walked.
+  template <bool kMissing, size_t kGroup, typename F>
+  size_t ForEachLeafGroupsT(const float* xf, size_t t0, F& f) const {
     const Node* nodes = nodes_.data();
     const size_t nt = roots_.size();
-    size_t t0 = 0;
     for (; t0 + kGroup <= nt; t0 += kGroup) {
       int32_t idx[kGroup];
       uint32_t steps = 0;
@@ -216,12 +223,12 @@ class FlatForest {
       }
       for (size_t g = 0; g < kGroup; ++g) f(t0 + g, PayloadOf(nodes[idx[g]]));
     }
-    for (; t0 < nt; ++t0) f(t0, LeafT<kMissing>(t0, xf));
+    return t0;
   }
 
   template <bool kMissing, typename F>
   void ForEachLeafBatchT(const float* xf, size_t n_rows, size_t stride, F& f) const {
-    constexpr size_t kLanes = 8;
+    constexpr size_t kLanes = 16;
     const Node* nodes = nodes_.data();
     const size_t nt = roots_.size();
     for (size_t t = 0; t < nt; ++t) {
