@@ -23,6 +23,11 @@ struct Slot {
   std::atomic<bool> taken{false};
 };
 
+// Files up to this size are mapped in whole at Open (PopulateForRead): a pickle is read from
+// end to end, and faulting its pages in one at a time costs several times that on some VMs.
+// Bigger files fault in as the forest build's threads read their arrays.
+constexpr size_t kPopulateLimit = size_t{16} << 20;
+
 Slot g_slots[MappedFile::kMaxLive];
 uintptr_t g_page_size = 4096;
 struct sigaction g_previous;  // written once, before the handler is installed
@@ -92,17 +97,21 @@ StatusOr<std::shared_ptr<MappedFile>> MappedFile::Open(int fd, size_t size) {
     }
   }
   if (slot == kMaxLive) return Status::Unavailable("too many files mapped at once");
-  // No MAP_POPULATE: it would map every page on this thread before parsing begins, while
-  // the array pages are first read by the forest build, which runs on several threads and
-  // faults them in itself (the kernel maps 16 cached pages per fault). MADV_WILLNEED starts
-  // reading a file that is not cached yet, without waiting.
+  // Big files are not populated: that would map every page on this thread before parsing
+  // begins, while their array pages are first read by the forest build, which runs on several
+  // threads and faults them in itself (the kernel maps 16 cached pages per fault).
+  // MADV_WILLNEED starts reading a file that is not cached yet, without waiting.
   void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (p == MAP_FAILED) {
     const int err = errno;
     g_slots[slot].taken.store(false);
     return Status::Unavailable(std::string("cannot map the file: ") + std::strerror(err));
   }
-  madvise(p, size, MADV_WILLNEED);
+  if (size <= kPopulateLimit) {
+    PopulateForRead(static_cast<const char*>(p), size);
+  } else {
+    madvise(p, size, MADV_WILLNEED);
+  }
   const uintptr_t b = reinterpret_cast<uintptr_t>(p);
   Slot& s = g_slots[slot];
   s.truncated.store(false, std::memory_order_relaxed);
