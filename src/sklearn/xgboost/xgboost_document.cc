@@ -386,14 +386,17 @@ bool MarkerIn(const char* markers, char m) {
   return false;
 }
 
+// The element markers xgboost takes for a UBJSON tree's typed arrays, by TreeKey; the first is
+// the one it writes. nullptr: not an array (tree_param, id).
+constexpr const char* kTypedMarkers[kTreeKeys] = {"l", "l", "l", "lL", "d", "U", "d",     "d",
+                                                  "d", "U", "l", "l",  "L", "L", nullptr, nullptr};
+
 // xgboost reads a UBJSON tree's arrays either all as typed arrays of fixed element types (what
 // it writes) or all as untyped arrays; a mix is refused here rather than by its reader.
 Status CheckUbjsonArrayTypes(const XgbValue* const (&m)[kTreeKeys], std::string_view where) {
-  // Element markers xgboost takes for each array, by TreeKey.
-  static constexpr const char* kMarkers[] = {"l", "l", "l", "lL", "d", "U", "d", "d", "d", "U", "l", "l", "L", "L"};
   const XgbValue* first = m[kLossChanges];
   const bool typed = first != nullptr && first->typed != 0;
-  for (size_t k = 0; k < sizeof(kMarkers) / sizeof(kMarkers[0]); ++k) {
+  for (size_t k = 0; k <= kCategoriesSizes; ++k) {
     const XgbValue* a = m[k];
     if (a == nullptr) continue;
     const std::string_view key = kTreeKeyNames[k];
@@ -401,8 +404,9 @@ Status CheckUbjsonArrayTypes(const XgbValue* const (&m)[kTreeKeys], std::string_
       return Err(where,
                  Quoted(key) + " is a typed UBJSON array but \"loss_changes\" is not; xgboost writes all or none");
     }
-    if (typed && !MarkerIn(kMarkers[k], a->typed)) {
-      return Err(where, Quoted(key) + " must be a typed UBJSON array of '" + kMarkers[k][0] + "' as xgboost writes it");
+    if (typed && !MarkerIn(kTypedMarkers[k], a->typed)) {
+      return Err(where,
+                 Quoted(key) + " must be a typed UBJSON array of '" + kTypedMarkers[k][0] + "' as xgboost writes it");
     }
   }
   return Status::Ok();
@@ -471,7 +475,7 @@ class TreeObjectReader final : public XgbObjectReader {
     const char* node_arrays[kTreeKeys] = {};
     for (const TreeKey k : kSortedTreeKeys) {
       if (!c.Take(Prefix(k))) return 0;
-      const char marker = kMarkerOf[k];
+      const char marker = kTypedMarkers[k] == nullptr ? 0 : kTypedMarkers[k][0];
       if (k == kId) {
         if (!c.Integer(&t.id)) return 0;
       } else if (k == kTreeParam) {
@@ -522,9 +526,6 @@ class TreeObjectReader final : public XgbObjectReader {
   static constexpr size_t kParams = 4;  // tree_param's members, in order
   static constexpr std::string_view kParamNames[kParams] = {"num_deleted", "num_feature", "num_nodes",
                                                             "size_leaf_vector"};
-  // Each per-node array's element marker as xgboost writes it (0: not an array).
-  static constexpr char kMarkerOf[kTreeKeys] = {'l', 'l', 'l', 'l', 'd', 'U', 'd', 'd',
-                                                'd', 'U', 'l', 'l', 'L', 'L', 0,   0};
 
   // Reads forward through the object; every method takes only what fits in `b`.
   struct Cursor {
@@ -577,8 +578,8 @@ class TreeObjectReader final : public XgbObjectReader {
     static const std::array<std::string, kTreeKeys> prefixes = [] {
       std::array<std::string, kTreeKeys> p;
       for (size_t j = 0; j < kTreeKeys; ++j) {
-        const char m = kMarkerOf[j];
-        p[j] = KeyBytes(kTreeKeyNames[j], m != 0 ? std::string("[$") + m + "#L" : std::string());
+        const char* m = kTypedMarkers[j];
+        p[j] = KeyBytes(kTreeKeyNames[j], m != nullptr ? std::string("[$") + m[0] + "#L" : std::string());
       }
       return p;
     }();
@@ -604,13 +605,16 @@ struct ReadContext {
   const TreeObjectReader* trees;
 };
 
+// Tree `index`'s "id" member `id`, which must be its index.
+Status CheckTreeId(int64_t id, size_t index) {
+  if (id == static_cast<int64_t>(index)) return Status::Ok();
+  char where_buf[48];
+  return Err(TreeWhere(index, "", where_buf), "\"id\" is " + std::to_string(id) + ", trees must be stored in order");
+}
+
 // A tree TreeObjectReader took: only its id is left to check (as ReadTree does).
 Status ReadTreeObject(const TreeObjectReader::Tree& t, size_t index, XgbTree* tree) {
-  if (t.id != static_cast<int64_t>(index)) {
-    char where_buf[48];
-    return Err(TreeWhere(index, "", where_buf),
-               "\"id\" is " + std::to_string(t.id) + ", trees must be stored in order");
-  }
+  INFERD_RETURN_IF_ERROR(CheckTreeId(t.id, index));
   tree->num_nodes = t.num_nodes;
   tree->num_deleted = t.num_deleted;
   const auto n = static_cast<size_t>(t.num_nodes);
@@ -645,9 +649,7 @@ Status ReadTree(const XgbValue& t, size_t index, const ReadContext& ctx, XgbTree
   const XgbValue* id = m[kId];
   if (id == nullptr) return Err(where, "missing \"id\"");
   if (id->type != Type::kInt) return Err(where, "\"id\" must be an integer, found " + std::string(XgbTypeName(*id)));
-  if (id->integer != static_cast<int64_t>(index)) {
-    return Err(where, "\"id\" is " + std::to_string(id->integer) + ", trees must be stored in order");
-  }
+  INFERD_RETURN_IF_ERROR(CheckTreeId(id->integer, index));
   // The per-node arrays (TreeKey kLeftChildren..kSplitType): their kinds, then their lengths
   // (num_nodes is only a claim until every array has that many entries: the node table is
   // allocated after), then one pass each.
