@@ -9,8 +9,9 @@
 //
 // FILE is one framed gRPC message (the 5-byte prefix, then the serialized request), sent as is in
 // every call. Each of C connections keeps S calls in flight; one thread, non-blocking sockets,
-// epoll. HTTP/2 is done by hand: the request's header block is HPACK-encoded once (no dynamic
-// table, so it is valid on every stream) and each call is a HEADERS frame plus the body's DATA,
+// epoll. HTTP/2 is done by hand: the request's header block is HPACK-encoded once, as gRPC's own
+// clients send it (a connection's first call adds its headers to the server's dynamic table,
+// every later call names them by index), and each call is a HEADERS frame plus the body's DATA,
 // queued into the connection's output buffer and written with one send() per batch. Responses
 // are parsed in place; every header block is decoded in order (the connection's HPACK state) to
 // read :status and grpc-status. A call is ok when :status is 200, grpc-status 0 and its response
@@ -61,6 +62,7 @@ constexpr uint8_t kFlagAck = 0x1;
 constexpr uint8_t kFlagEndHeaders = 0x4;
 constexpr uint8_t kFlagPadded = 0x8;
 constexpr uint8_t kFlagPriority = 0x20;
+constexpr uint16_t kSettingsHeaderTableSize = 0x1;
 constexpr uint16_t kSettingsEnablePush = 0x2;
 constexpr uint16_t kSettingsMaxConcurrentStreams = 0x3;
 constexpr uint16_t kSettingsInitialWindowSize = 0x4;
@@ -71,6 +73,7 @@ constexpr uint32_t kErrorCancel = 0x8;
 constexpr size_t kFrameHeader = 9;
 constexpr int64_t kMaxWindow = 0x7fffffff;
 constexpr int64_t kDefaultWindow = 65535;
+constexpr uint32_t kDefaultTableSize = 4096;  // HPACK's dynamic table (RFC 7541 section 6.5.2)
 // The client never raises SETTINGS_MAX_FRAME_SIZE, so no frame it receives may be larger.
 constexpr uint32_t kOwnMaxFrame = 16384;
 // Received bytes after which a receive window is topped up again (both start at 2^31-1).
@@ -150,6 +153,14 @@ struct Options {
 };
 
 // One call slot of a connection: a call in flight (stream_id != 0) or free.
+// A call's header blocks, for a server keeping HPACK's default dynamic table. `first` adds the
+// headers to the table (literals with incremental indexing, as gRPC's own clients send them);
+// `repeat` names them by index, valid on a connection once `first` was sent there.
+struct RequestHeaders {
+  std::vector<uint8_t> first;
+  std::vector<uint8_t> repeat;
+};
+
 struct Call {
   uint32_t stream_id = 0;
   int64_t start_ns = 0;
@@ -178,6 +189,7 @@ struct Conn {
   int64_t peer_initial_window = kDefaultWindow;
   uint32_t peer_max_frame = 16384;
   uint32_t peer_max_streams = UINT32_MAX;
+  bool headers_indexed = false;  // the first call's header block (RequestHeaders::first) is queued
   int64_t recv_consumed = 0;
   int active = 0;
   // Calls whose body waits for flow-control window, oldest first. Bodies go out one after the
@@ -194,8 +206,8 @@ struct Conn {
 
 class Load {
  public:
-  Load(const Options& o, std::vector<uint8_t> body, std::vector<uint8_t> header_block)
-      : o_(o), body_(std::move(body)), header_block_(std::move(header_block)) {}
+  Load(const Options& o, std::vector<uint8_t> body, RequestHeaders headers)
+      : o_(o), body_(std::move(body)), headers_(std::move(headers)) {}
 
   ~Load() {
     for (Conn& c : conns_) {
@@ -288,8 +300,8 @@ class Load {
     c.waiting.reserve(o_.streams);
     for (int i = o_.streams - 1; i >= 0; --i) c.free_slots.push_back(i);
     c.in.resize(kReadBuffer);
-    c.out.reserve(
-        std::min<size_t>(o_.streams * (2 * kFrameHeader + header_block_.size() + body_.size()) + 256, size_t{4} << 20));
+    c.out.reserve(std::min<size_t>(o_.streams * (2 * kFrameHeader + headers_.first.size() + body_.size()) + 256,
+                                   size_t{4} << 20));
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u32 = static_cast<uint32_t>(index);
@@ -486,7 +498,13 @@ class Load {
     for (uint32_t i = 0; i < len; i += 6) {
       const uint16_t id = static_cast<uint16_t>((p[i] << 8) | p[i + 1]);
       const uint32_t value = Be32(p + i + 2);
-      if (id == kSettingsMaxConcurrentStreams) {
+      if (id == kSettingsHeaderTableSize) {
+        // The header blocks are encoded for HPACK's default table (RequestHeaders).
+        if (value < kDefaultTableSize) {
+          return Fatal("connection %d: SETTINGS_HEADER_TABLE_SIZE %u is below the %u the tool's headers need", c.index,
+                       value, kDefaultTableSize);
+        }
+      } else if (id == kSettingsMaxConcurrentStreams) {
         c.peer_max_streams = value;
       } else if (id == kSettingsInitialWindowSize) {
         if (value > kMaxWindow) return Fatal("connection %d: SETTINGS_INITIAL_WINDOW_SIZE %u", c.index, value);
@@ -607,8 +625,10 @@ class Load {
       call.grpc_status = -1;
       call.reset = false;
       call.blocked = false;
-      PutFrameHeader(c.out, static_cast<uint32_t>(header_block_.size()), kHeaders, kFlagEndHeaders, call.stream_id);
-      c.out.insert(c.out.end(), header_block_.begin(), header_block_.end());
+      const std::vector<uint8_t>& block = c.headers_indexed ? headers_.repeat : headers_.first;
+      c.headers_indexed = true;
+      PutFrameHeader(c.out, static_cast<uint32_t>(block.size()), kHeaders, kFlagEndHeaders, call.stream_id);
+      c.out.insert(c.out.end(), block.begin(), block.end());
       if (!c.waiting.empty() || !SendBody(c, call)) {
         call.blocked = true;
         c.waiting.push_back(&call);
@@ -694,7 +714,7 @@ class Load {
 
   const Options& o_;
   const std::vector<uint8_t> body_;
-  const std::vector<uint8_t> header_block_;
+  const RequestHeaders headers_;
   int epoll_ = -1;
   std::vector<Conn> conns_;
   std::string error_;
@@ -813,9 +833,18 @@ std::vector<uint8_t> ReadBody(const std::string& path) {
   return body;
 }
 
-// The request's header block, encoded once. A deflater with a 0-byte dynamic table adds nothing
-// to the server's decoder state, so the same bytes are valid on every stream.
-std::vector<uint8_t> EncodeRequestHeaders(const Options& o) {
+std::vector<uint8_t> Deflate(nghttp2_hd_deflater* deflater, std::vector<nghttp2_nv>& nva) {
+  std::vector<uint8_t> block(nghttp2_hd_deflate_bound(deflater, nva.data(), nva.size()));
+  const int64_t n = DeflateHd(deflater, block.data(), block.size(), nva.data(), nva.size());
+  if (n < 0 || static_cast<size_t>(n) > kOwnMaxFrame) {
+    fprintf(stderr, "inferd_grpc_load: cannot encode the request headers in one frame (path too long?)\n");
+    exit(2);
+  }
+  block.resize(static_cast<size_t>(n));
+  return block;
+}
+
+RequestHeaders EncodeRequestHeaders(const Options& o) {
   const std::string authority = o.host + ":" + std::to_string(o.port);
   const std::pair<std::string_view, std::string_view> headers[] = {{":method", "POST"},
                                                                    {":scheme", "http"},
@@ -831,19 +860,15 @@ std::vector<uint8_t> EncodeRequestHeaders(const Options& o) {
                    NGHTTP2_NV_FLAG_NONE});
   }
   nghttp2_hd_deflater* deflater = nullptr;
-  if (nghttp2_hd_deflate_new(&deflater, 0) != 0) {
+  if (nghttp2_hd_deflate_new(&deflater, kDefaultTableSize) != 0) {
     fprintf(stderr, "inferd_grpc_load: out of memory\n");
     exit(1);
   }
-  std::vector<uint8_t> block(nghttp2_hd_deflate_bound(deflater, nva.data(), nva.size()));
-  const int64_t n = DeflateHd(deflater, block.data(), block.size(), nva.data(), nva.size());
+  RequestHeaders r;
+  r.first = Deflate(deflater, nva);
+  r.repeat = Deflate(deflater, nva);
   nghttp2_hd_deflate_del(deflater);
-  if (n < 0 || static_cast<size_t>(n) > kOwnMaxFrame) {
-    fprintf(stderr, "inferd_grpc_load: cannot encode the request headers in one frame (path too long?)\n");
-    exit(2);
-  }
-  block.resize(static_cast<size_t>(n));
-  return block;
+  return r;
 }
 
 }  // namespace
