@@ -131,14 +131,6 @@ int64_t InflateHd(nghttp2_hd_inflater* inflater, nghttp2_nv* nv, int* flags, con
 #endif
 }
 
-int64_t DeflateHd(nghttp2_hd_deflater* deflater, uint8_t* out, size_t cap, const nghttp2_nv* nva, size_t n) {
-#if NGHTTP2_VERSION_NUM >= 0x013d00
-  return nghttp2_hd_deflate_hd2(deflater, out, cap, nva, n);
-#else
-  return nghttp2_hd_deflate_hd(deflater, out, cap, nva, n);
-#endif
-}
-
 struct Options {
   std::string host = "127.0.0.1";
   int port = 0;
@@ -833,41 +825,50 @@ std::vector<uint8_t> ReadBody(const std::string& path) {
   return body;
 }
 
-std::vector<uint8_t> Deflate(nghttp2_hd_deflater* deflater, std::vector<nghttp2_nv>& nva) {
-  std::vector<uint8_t> block(nghttp2_hd_deflate_bound(deflater, nva.data(), nva.size()));
-  const int64_t n = DeflateHd(deflater, block.data(), block.size(), nva.data(), nva.size());
-  if (n < 0 || static_cast<size_t>(n) > kOwnMaxFrame) {
-    fprintf(stderr, "inferd_grpc_load: cannot encode the request headers in one frame (path too long?)\n");
-    exit(2);
+// HPACK (RFC 7541 section 5.1): `value` as an integer with an N-bit prefix, the byte's other
+// bits `first`.
+void PutHpackInt(std::vector<uint8_t>& out, uint8_t first, int prefix_bits, size_t value) {
+  const size_t max = (size_t{1} << prefix_bits) - 1;
+  if (value < max) {
+    out.push_back(static_cast<uint8_t>(first | value));
+    return;
   }
-  block.resize(static_cast<size_t>(n));
-  return block;
+  out.push_back(static_cast<uint8_t>(first | max));
+  for (value -= max; value >= 128; value >>= 7) out.push_back(static_cast<uint8_t>(0x80 | (value & 0x7f)));
+  out.push_back(static_cast<uint8_t>(value));
 }
 
+// A string literal, not Huffman-coded (section 5.2).
+void PutHpackString(std::vector<uint8_t>& out, std::string_view s) {
+  PutHpackInt(out, 0x00, 7, s.size());
+  out.insert(out.end(), s.begin(), s.end());
+}
+
+// The request's headers encoded by hand, so that every one is indexed as gRPC's clients do
+// (libnghttp2's encoder never indexes :path). `first`: :method POST and :scheme http from the
+// static table (indices 3 and 6), then :path, :authority, content-type (static names 4, 1, 31)
+// and te as literals with incremental indexing (section 6.2.1). The dynamic table then holds,
+// newest first at index 62: te, content-type, :authority, :path.
 RequestHeaders EncodeRequestHeaders(const Options& o) {
   const std::string authority = o.host + ":" + std::to_string(o.port);
-  const std::pair<std::string_view, std::string_view> headers[] = {{":method", "POST"},
-                                                                   {":scheme", "http"},
-                                                                   {":path", o.path},
-                                                                   {":authority", authority},
-                                                                   {"content-type", "application/grpc"},
-                                                                   {"te", "trailers"}};
-  std::vector<nghttp2_nv> nva;
-  for (const auto& [name, value] : headers) {
-    // nghttp2_nv takes non-const pointers; the deflater only reads them.
-    nva.push_back({const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(name.data())),
-                   const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(value.data())), name.size(), value.size(),
-                   NGHTTP2_NV_FLAG_NONE});
-  }
-  nghttp2_hd_deflater* deflater = nullptr;
-  if (nghttp2_hd_deflate_new(&deflater, kDefaultTableSize) != 0) {
-    fprintf(stderr, "inferd_grpc_load: out of memory\n");
-    exit(1);
-  }
   RequestHeaders r;
-  r.first = Deflate(deflater, nva);
-  r.repeat = Deflate(deflater, nva);
-  nghttp2_hd_deflate_del(deflater);
+  r.first = {0x80 | 3, 0x80 | 6};
+  PutHpackInt(r.first, 0x40, 6, 4);
+  PutHpackString(r.first, o.path);
+  PutHpackInt(r.first, 0x40, 6, 1);
+  PutHpackString(r.first, authority);
+  PutHpackInt(r.first, 0x40, 6, 31);
+  PutHpackString(r.first, "application/grpc");
+  r.first.push_back(0x40);  // a new name
+  PutHpackString(r.first, "te");
+  PutHpackString(r.first, "trailers");
+  // The four entries take 32 bytes each beyond their name and value (section 4.1).
+  const size_t table_bytes = (5 + o.path.size()) + (10 + authority.size()) + (12 + 16) + (2 + 8) + 4 * 32;
+  if (table_bytes > kDefaultTableSize || r.first.size() > kOwnMaxFrame) {
+    fprintf(stderr, "inferd_grpc_load: the request headers do not fit HPACK's table or one frame (path too long?)\n");
+    exit(2);
+  }
+  r.repeat = {0x80 | 3, 0x80 | 6, 0x80 | 65, 0x80 | 64, 0x80 | 63, 0x80 | 62};
   return r;
 }
 
