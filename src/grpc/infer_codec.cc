@@ -216,81 +216,86 @@ Status OutOfRange(const Input& in, size_t i) {
                                  " is out of range for " + std::string(in.dtype->name));
 }
 
-// Element i of `in` as the value of model column `col`.
-Status DecodeCell(const Input& in, size_t i, const InputSpec& spec, size_t col, double* out) {
+// Element i of a numeric (not BYTES) input as a double; false when it is outside its
+// datatype's range.
+bool NumberAt(const Input& in, size_t i, double* d) {
   const DType dt = in.dtype->dt;
-  Status st;
-  if (dt == DType::kBytes) {
-    std::string_view s = in.raw != nullptr
-                             ? in.raw_strings[i]
-                             : std::string_view(in.tensor->contents().bytes_contents(static_cast<int>(i)));
-    st = DecodeStringCell(s, spec, col, out);
-  } else {
-    double d = 0;
-    if (in.raw != nullptr) {
-      const char* p = in.raw->data() + i * in.dtype->raw_size;
-      switch (dt) {
-        case DType::kBool: {
-          const auto b = static_cast<uint8_t>(*p);
-          if (b > 1) return OutOfRange(in, i);
-          d = b;
-          break;
-        }
-        case DType::kInt8: d = LoadRaw<int8_t>(p); break;
-        case DType::kInt16: d = LoadRaw<int16_t>(p); break;
-        case DType::kInt32: d = LoadRaw<int32_t>(p); break;
-        case DType::kInt64: d = static_cast<double>(LoadRaw<int64_t>(p)); break;
-        case DType::kUInt8: d = LoadRaw<uint8_t>(p); break;
-        case DType::kUInt16: d = LoadRaw<uint16_t>(p); break;
-        case DType::kUInt32: d = LoadRaw<uint32_t>(p); break;
-        case DType::kUInt64: d = static_cast<double>(LoadRaw<uint64_t>(p)); break;
-        case DType::kFp16: d = HalfToFloat(LoadRaw<uint16_t>(p)); break;
-        case DType::kFp32: d = LoadRaw<float>(p); break;
-        case DType::kFp64: d = LoadRaw<double>(p); break;
-        case DType::kBytes: break;
+  if (in.raw != nullptr) {
+    const char* p = in.raw->data() + i * in.dtype->raw_size;
+    switch (dt) {
+      case DType::kBool: {
+        const auto b = static_cast<uint8_t>(*p);
+        if (b > 1) return false;
+        *d = b;
+        return true;
       }
-    } else {
-      const inference::InferTensorContents& c = in.tensor->contents();
-      const int k = static_cast<int>(i);
-      switch (dt) {
-        case DType::kBool: d = c.bool_contents(k) ? 1.0 : 0.0; break;
-        case DType::kInt8:
-        case DType::kInt16:
-        case DType::kInt32: {
-          const int32_t v = c.int_contents(k);
-          const int32_t lim = dt == DType::kInt8    ? 127
-                              : dt == DType::kInt16 ? 32767
-                                                    : std::numeric_limits<int32_t>::max();
-          if (v > lim || v < -lim - 1) return OutOfRange(in, i);
-          d = v;
-          break;
-        }
-        case DType::kInt64: d = static_cast<double>(c.int64_contents(k)); break;
-        case DType::kUInt8:
-        case DType::kUInt16:
-        case DType::kUInt32: {
-          const uint32_t v = c.uint_contents(k);
-          if ((dt == DType::kUInt8 && v > 255) || (dt == DType::kUInt16 && v > 65535)) return OutOfRange(in, i);
-          d = v;
-          break;
-        }
-        case DType::kUInt64: d = static_cast<double>(c.uint64_contents(k)); break;
-        case DType::kFp32: d = c.fp32_contents(k); break;
-        case DType::kFp64: d = c.fp64_contents(k); break;
-        case DType::kFp16:
-        case DType::kBytes: break;
-      }
+      case DType::kInt8: *d = LoadRaw<int8_t>(p); return true;
+      case DType::kInt16: *d = LoadRaw<int16_t>(p); return true;
+      case DType::kInt32: *d = LoadRaw<int32_t>(p); return true;
+      case DType::kInt64: *d = static_cast<double>(LoadRaw<int64_t>(p)); return true;
+      case DType::kUInt8: *d = LoadRaw<uint8_t>(p); return true;
+      case DType::kUInt16: *d = LoadRaw<uint16_t>(p); return true;
+      case DType::kUInt32: *d = LoadRaw<uint32_t>(p); return true;
+      case DType::kUInt64: *d = static_cast<double>(LoadRaw<uint64_t>(p)); return true;
+      case DType::kFp16: *d = HalfToFloat(LoadRaw<uint16_t>(p)); return true;
+      case DType::kFp32: *d = LoadRaw<float>(p); return true;
+      case DType::kFp64: *d = LoadRaw<double>(p); return true;
+      case DType::kBytes: return false;
     }
-    st = DecodeNumberCell(d, spec, col, out);
+    return false;
   }
-  if (!st.ok()) return st.WithPrefix("input '" + in.tensor->name() + "' element " + std::to_string(i));
-  return Status::Ok();
+  const inference::InferTensorContents& c = in.tensor->contents();
+  const int k = static_cast<int>(i);
+  switch (dt) {
+    case DType::kBool: *d = c.bool_contents(k) ? 1.0 : 0.0; return true;
+    case DType::kInt8:
+    case DType::kInt16:
+    case DType::kInt32: {
+      const int32_t v = c.int_contents(k);
+      const int32_t lim = dt == DType::kInt8 ? 127 : dt == DType::kInt16 ? 32767 : std::numeric_limits<int32_t>::max();
+      if (v > lim || v < -lim - 1) return false;
+      *d = v;
+      return true;
+    }
+    case DType::kInt64: *d = static_cast<double>(c.int64_contents(k)); return true;
+    case DType::kUInt8:
+    case DType::kUInt16:
+    case DType::kUInt32: {
+      const uint32_t v = c.uint_contents(k);
+      if ((dt == DType::kUInt8 && v > 255) || (dt == DType::kUInt16 && v > 65535)) return false;
+      *d = v;
+      return true;
+    }
+    case DType::kUInt64: *d = static_cast<double>(c.uint64_contents(k)); return true;
+    case DType::kFp32: *d = c.fp32_contents(k); return true;
+    case DType::kFp64: *d = c.fp64_contents(k); return true;
+    case DType::kFp16:
+    case DType::kBytes: return false;
+  }
+  return false;
+}
+
+Status CellError(const Input& in, size_t i, const Status& st) {
+  return st.WithPrefix("input '" + in.tensor->name() + "' element " + std::to_string(i));
 }
 
 // Decodes every element of `in`; element i goes to out[i * stride] as column col_of(i).
 template <typename ColOf>
 Status DecodeInput(const Input& in, const InputSpec& spec, ColOf&& col_of, double* out, size_t stride) {
-  for (size_t i = 0; i < in.count; ++i) INFERD_RETURN_IF_ERROR(DecodeCell(in, i, spec, col_of(i), &out[i * stride]));
+  if (in.dtype->dt == DType::kBytes) {
+    for (size_t i = 0; i < in.count; ++i) {
+      const std::string_view s = in.raw != nullptr
+                                     ? in.raw_strings[i]
+                                     : std::string_view(in.tensor->contents().bytes_contents(static_cast<int>(i)));
+      if (Status st = DecodeStringCell(s, spec, col_of(i), &out[i * stride]); !st.ok()) return CellError(in, i, st);
+    }
+    return Status::Ok();
+  }
+  for (size_t i = 0; i < in.count; ++i) {
+    double d;
+    if (!NumberAt(in, i, &d)) return OutOfRange(in, i);
+    if (Status st = DecodeNumberCell(d, spec, col_of(i), &out[i * stride]); !st.ok()) return CellError(in, i, st);
+  }
   return Status::Ok();
 }
 

@@ -89,7 +89,7 @@ InputColumn::Type ColumnType(const InputSpec& spec, size_t col) {
   return InputColumn::Type::kNumber;
 }
 
-Status DecodeNumberCell(double d, const InputSpec& spec, size_t col, double* out) {
+Status DecodeUnusualNumberCell(double d, const InputSpec& spec, size_t col, double* out) {
   if (std::isnan(d)) return Missing(spec, col, out);
   if (!std::isfinite(d)) {
     return Status::InvalidArgument("column '" + ColumnName(spec, col) + "' is Infinity, which is not allowed");

@@ -21,6 +21,7 @@
 #ifndef INFERD_JSON_TABLE_CELLS_H_
 #define INFERD_JSON_TABLE_CELLS_H_
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -65,8 +66,17 @@ Status DecodeTextCell(std::string_view text, const InputSpec& spec, size_t col, 
 // A string value (e.g. a V2 BYTES element) for column `col`: the string-column rule above;
 // in a number column an error.
 Status DecodeStringCell(std::string_view s, const InputSpec& spec, size_t col, double* out);
-// A number for column `col`: NaN is missing; in a string column an error.
-Status DecodeNumberCell(double d, const InputSpec& spec, size_t col, double* out);
+// DecodeNumberCell's cases other than a finite number for a column that is not a string column.
+Status DecodeUnusualNumberCell(double d, const InputSpec& spec, size_t col, double* out);
+// A number for column `col`: NaN is missing; in a string column an error. Inline: it runs for
+// every value of a numeric tensor.
+inline Status DecodeNumberCell(double d, const InputSpec& spec, size_t col, double* out) {
+  if (std::isfinite(d) && ColumnType(spec, col) != InputColumn::Type::kString) {
+    *out = d;
+    return Status::Ok();
+  }
+  return DecodeUnusualNumberCell(d, spec, col, out);
+}
 
 // {"age": 22, "sex": "male", ...} into row[0, spec.n_features): every model column exactly
 // once; a name the model does not have is an error unless spec.ignore_extra_columns.
