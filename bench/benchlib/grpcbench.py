@@ -32,6 +32,7 @@ import importlib
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -233,17 +234,18 @@ def settled_counts(http_port, model, quiet_s=0.2, limit_s=10.0):
         last = now
 
 
-def timed(grpc_port, http_port, model, body, clients, streams, duration, warmup, scratch, tool=None):
+def timed(grpc_port, http_port, model, body, clients, streams, duration, warmup, scratch, tool=None, rate=None):
     """clients x streams concurrent ModelInfer calls with inferd_grpc_load (`tool`, default
-    find_tool()): a warm-up of `warmup` s (--duration, discarded; its rate sizes the timed run),
-    then n calls (--calls) checked against inferd's counter. Returns grpc_load()'s dict plus
-    "warmup_rps", "inferd_counted" and "attempt"; raises Refused when a call failed or the counts
-    disagree."""
+    find_tool()): a warm-up of `warmup` s (--duration, discarded; its rate sizes the timed run) unless
+    `rate` (calls/s) is given, then n calls (--calls) checked against inferd's counter. Returns
+    grpc_load()'s dict plus "warmup_rps" (the rate that sized the run), "inferd_counted" and
+    "attempt"; raises Refused when a call failed or the counts disagree."""
     tool = tool or find_tool()
     if not tool:
         raise RuntimeError("inferd_grpc_load not found: build it (cmake --build build --target inferd_grpc_load)")
-    w = grpc_load(tool, grpc_port, body, clients, streams, duration=warmup, timeout=warmup + 60)
-    rate = w["rps"]
+    if rate is None:
+        rate = grpc_load(tool, grpc_port, body, clients, streams, duration=warmup, timeout=warmup + 60)["rps"]
+    warmup_rps = rate
     log_file = os.path.join(scratch, f"grpc-load-{model}-{clients}x{streams}.log")
     for attempt in (1, 2):  # a second run, resized, only when the first lasted under half of `duration`
         n = max(clients * streams * 4, round(rate * duration))
@@ -258,8 +260,25 @@ def timed(grpc_port, http_port, model, body, clients, streams, duration, warmup,
             raise Refused(f"inferd_grpc_load {clients}x{streams}: asked {n}, done {r['done']}, ok {r['ok']}, "
                           f"failed {r['failed']}, errors {r['errors']}, logged {r.get('logged')}; "
                           f"inferd counted gRPC codes {delta}")
-        r["warmup_rps"], r["inferd_counted"], r["attempt"] = w["rps"], delta, attempt
+        r["warmup_rps"], r["inferd_counted"], r["attempt"] = warmup_rps, delta, attempt
         if r["seconds"] >= duration / 2:
             break
         rate = r["rps"]
     return r
+
+
+def merge(runs):
+    """timed() runs of one shape taken in slices, as one figure: counts and seconds summed, rps =
+    calls done / seconds, p50/p99 the median of the slices' (the calls of one slice are not
+    kept), inferd_counted summed per code, "slices_rps" each slice's rate."""
+    total = {k: sum(r[k] for r in runs) for k in ("done", "ok", "failed", "errors", "seconds", "logged")}
+    total["rps"] = total["done"] / total["seconds"] if total["seconds"] else 0.0
+    for k in ("p50_us", "p99_us"):
+        total[k] = statistics.median(r[k] for r in runs)
+    counted = {}
+    for r in runs:
+        for code, n in r["inferd_counted"].items():
+            counted[code] = counted.get(code, 0) + n
+    total["inferd_counted"] = counted
+    total["slices_rps"] = [r["rps"] for r in runs]
+    return total

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import shutil
+import statistics
 
 from . import procs
 
@@ -29,6 +30,17 @@ def wrk(port, body_file, conns, duration, path="/predict", timeout_s=5):
             "errors": errors, "error_detail": {k[4:]: d[k] for k in d if k.startswith("err_")},
             "p50_us": d["pct_us"]["50"], "p90_us": d["pct_us"]["90"], "p99_us": d["pct_us"]["99"],
             "p999_us": d["pct_us"]["99.9"], "mean_us": d["mean_us"], "pct_us": d["pct_us"]}
+
+
+def merge(runs):
+    """wrk() runs taken in slices, as one figure: requests, seconds and errors summed, rps =
+    requests / seconds, each latency percentile the median of the slices'."""
+    total = {k: sum(r[k] for r in runs) for k in ("requests", "seconds", "errors")}
+    total["rps"] = total["requests"] / total["seconds"] if total["seconds"] else 0.0
+    for k in ("p50_us", "p90_us", "p99_us", "p999_us", "mean_us"):
+        total[k] = statistics.median(r[k] for r in runs)
+    total["slices_rps"] = [r["rps"] for r in runs]
+    return total
 
 
 def have_hey():

@@ -283,17 +283,22 @@ def grpc_section(d, results):
     L = ["## gRPC ModelInfer vs REST (issue 17)\n"]
     L.append("The same one-row request both ways: gRPC `inference.GRPCInferenceService/ModelInfer` (input "
              "`input-0`, FP64, shape [1, n], typed `fp64_contents`) sent by inferd_grpc_load (bench/grpcload: one "
-             "thread, closed loop, HTTP/2 by hand with its request headers encoded once, like wrk's pre-formatted "
+             "thread, closed loop, HTTP/2 by hand; its request headers are encoded once, indexed in the server's "
+             "HPACK table after a connection's first call as gRPC's own clients send them, like wrk's pre-formatted "
              "request) as a pre-framed message with `content-type: application/grpc`, `te: trailers`; REST V2 "
              "`POST /v2/models/NAME/infer` with the same row as JSON, sent by wrk `-t1` (and `POST /predict`, the "
              "Throughput table's figure). Before timing, the body the tool sends went once through python3-grpcio "
-             "and had to answer exactly like REST V2 and sklearn. Each gRPC run is a fixed count of calls "
-             f"(`--calls`, sized from a {s.get('grpc_warmup_s', 1):g} s warm-up to last about {s['duration_s']:g} s) "
+             "and had to answer exactly like REST V2 and sklearn. At each concurrency, after a discarded "
+             f"{s.get('grpc_warmup_s', 1):g} s warm-up of each, REST V2 and the gRPC shapes of that concurrency take "
+             + (f"turns of {s['grpc_slice_s']:g} s for about {s['duration_s']:g} s each, the order reversed every turn, "
+                "and a figure sums its turns (calls / seconds; p50 and p99 the median of the turns'), so that the "
+                "machine's drift from second to second falls on both alike. " if "grpc_slice_s" in s else
+                f"runs of about {s['duration_s']:g} s, one after the other. ") +
+             "Each gRPC run is a fixed count of calls (`--calls`, sized from the rate before it) "
              "and its figure is kept only if the tool counted every call ok (:status 200, grpc-status 0, the same "
              "answer bytes as the first call) and inferd's "
              "`inferd_model_requests_total{protocol=\"grpc\",code=\"200\"}` "
-             "for the model grew by exactly the calls done, and no other code did. REST V2 runs get the same warm-up "
-             "(a discarded wrk run). Shapes: C×M = C HTTP/2 connections × M concurrent streams each; 64×1 is wrk's "
+             "for the model grew by exactly the calls done, and no other code did. Shapes: C×M = C HTTP/2 connections × M concurrent streams each; 64×1 is wrk's "
              "shape at 64 connections (the target's), 1×64 is one channel carrying 64 calls. Latencies in µs. gRPC "
              "p50 is from the tool's per-call latencies (from queuing the request's frames to reading the "
              "trailers), wrk's from its own histogram.\n")
