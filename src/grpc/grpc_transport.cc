@@ -225,6 +225,9 @@ class Worker {
   uint64_t next_id_ = 0;
   uint64_t ticks_ = 0;       // kTick periods since the loop started: the coarse clock of timeouts
   size_t queued_calls_ = 0;  // calls of this loop's connections posted to run and not yet run
+  // Connections that completed a request in this tick / in the tick before.
+  size_t calling_now_ = 0;
+  size_t calling_before_ = 0;
 };
 
 class TransportImpl final : public GrpcTransport {
@@ -355,6 +358,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     net::post(w_->ioc_, [self = shared_from_this()] {
       self->flush_scheduled_ = false;
       self->Flush();
+      if (self->read_after_flush_) {
+        self->read_after_flush_ = false;
+        self->PostRead();
+      }
     });
   }
 
@@ -618,6 +625,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
                     "server is at its --max-inflight limit of " + std::to_string(max) + " requests; retry later");
       }
     }
+    if (last_call_tick_ != w_->ticks_ + 1) {
+      last_call_tick_ = w_->ticks_ + 1;
+      ++w_->calling_now_;
+    }
     ++queued_;
     ready_.push_back(s->id_);  // run or queued when the read that completed it is parsed (OnRead)
   }
@@ -646,10 +657,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
     s->finished_ = true;
     s->SubmitHeaders();
     s->Log();
-    // The last queued call of this connection sends now; earlier ones leave with it.
+    // The last queued call of this connection sends its answers; earlier ones leave with it.
+    // While other connections are calling too, the send waits behind the loop's queued work, so
+    // that answers leave together and a waiting client is woken once for several of them; a
+    // lone caller's answer leaves at once (its latency).
     if (queued_ == 0) {
       RefuseIfStalled();  // this answer's bytes may not have reopened the window
-      Flush();
+      if (std::max(w_->calling_now_, w_->calling_before_) > 1) {
+        ScheduleFlush();
+      } else {
+        Flush();
+      }
     } else {
       ScheduleFlush();
     }
@@ -704,11 +722,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     PostRead();
   }
 
-  // The next read, behind the handlers already queued: a read tried right after an answer left
-  // finds nothing yet from a client that waits for it (asio tries each read at once, and a
-  // failed try costs a system call); behind the loop's other work it usually finds the next
-  // request.
+  // The next read, behind the handlers already queued (and behind the answers' send when that
+  // waits in the queue too): a read tried right after an answer left finds nothing yet from a
+  // client that waits for it (asio tries each read at once, and a failed try costs a system
+  // call); behind the loop's other work it usually finds the next request.
   void PostRead() {
+    if (flush_scheduled_) {
+      read_after_flush_ = true;
+      return;
+    }
     net::post(w_->ioc_, InMemory(read_memory_, [self = shared_from_this()] {
                 if (!self->closing_ && !self->closed_) self->DoRead();
               }));
@@ -766,9 +788,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t queued_ = 0;             // calls read completely and not yet run
   std::vector<int32_t> ready_;    // calls completed by the read being parsed
   uint64_t idle_since_ = 0;       // worker tick when the last call closed (or the connection opened)
+  uint64_t last_call_tick_ = 0;   // 1 + the worker tick in which a request last completed
   size_t held_ = 0;               // its streams' unreleased_ bytes
   bool writing_ = false;
   bool flush_scheduled_ = false;
+  bool read_after_flush_ = false;  // PostRead once the scheduled flush has run
   bool goaway_ = false;
   bool closing_ = false;
   bool closed_ = false;
@@ -913,6 +937,8 @@ void Worker::StartTick() {
   tick_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     ++ticks_;
+    calling_before_ = calling_now_;
+    calling_now_ = 0;
     TickStreams();
     if (Finished()) return;  // let run() return
     StartTick();
