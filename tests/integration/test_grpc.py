@@ -215,6 +215,39 @@ def test_infer_equals_sklearn(env):
         assert resp.outputs[0].datatype == "BYTES" and decode_output(resp, 0) == exp["str"]
 
 
+def test_many_connections_calling_at_once_each_get_their_own_answers(env):
+    """While several connections call, answers leave behind the loop's other work: every call
+    on every connection must still get the answer to its own row, and a lone caller after them
+    too."""
+    s, stub, exp = env
+    _, pbg, _, _, _, _ = stubs()
+    results, lock = [], threading.Lock()
+
+    def caller(i):
+        # A channel of its own (not the process-wide subchannel pool) is a connection of its own.
+        ch = grpc.insecure_channel(f"127.0.0.1:{s.grpc_port}", options=[("grpc.use_local_subchannel_pool", 1)])
+        own = pbg.GRPCInferenceServiceStub(ch)
+        wrong = 0
+        for n in range(60):
+            row = (i + n) % len(ROWS)
+            resp = own.ModelInfer(infer_request("iris", [("input-0", "FP64", [1, 4], ROWS[row].tolist())],
+                                                outputs=["predict_proba"]), timeout=10)
+            if decode_output(resp, 0) != pytest.approx(exp["proba"][row], rel=1e-12, abs=1e-15):
+                wrong += 1
+        ch.close()
+        with lock:
+            results.append(wrong)
+
+    threads = [threading.Thread(target=caller, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results == [0] * 12
+    resp = stub.ModelInfer(infer_request("iris", [("input-0", "FP64", [1, 4], ROWS[1].tolist())]), timeout=10)
+    assert decode_output(resp, 0) == [exp["pred"][1]]
+
+
 @pytest.mark.parametrize("raw", [False, True], ids=["typed", "raw"])
 def test_named_columns_with_strings(env, raw):
     s, stub, exp = env
