@@ -661,13 +661,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // While other connections are calling too, the send waits behind the loop's queued work, so
     // that answers leave together and a waiting client is woken once for several of them; a
     // lone caller's answer leaves at once (its latency).
-    if (queued_ == 0) {
-      RefuseIfStalled();  // this answer's bytes may not have reopened the window
-      if (std::max(w_->calling_now_, w_->calling_before_) > 1) {
-        ScheduleFlush();
-      } else {
-        Flush();
-      }
+    if (queued_ == 0) RefuseIfStalled();  // this answer's bytes may not have reopened the window
+    if (queued_ == 0 && std::max(w_->calling_now_, w_->calling_before_) <= 1) {
+      Flush();
     } else {
       ScheduleFlush();
     }

@@ -231,7 +231,7 @@ def test_kit_scripts_pass_shellcheck():
     scripts = [ROOT / "scripts/deploy-tools.sh", ROOT / "scripts/container-tools.sh", ROOT / "deploy/k8s/render.sh",
                ROOT / "scripts/image/stage-runtime.sh",
                ROOT / "scripts/setup.sh", ROOT / "bench/setup.sh", ROOT / "scripts/lib/apt.sh",
-               ROOT / "bench/load_instructions.sh"]
+               ROOT / "bench/load_instructions.sh", ROOT / "bench/grpc_call_cost.sh"]
     # -x: follow the sourced scripts/lib/apt.sh (paths in the `source=` directives are
     # relative to each script, hence cwd=ROOT does not matter; SCRIPTDIR does).
     proc = subprocess.run(["shellcheck", "-x", "-P", "SCRIPTDIR", *map(str, scripts)], capture_output=True, text=True)
